@@ -1,0 +1,35 @@
+// Package playground serves GraphiQL from files embedded in the binary, so it
+// works on servers with no internet access. dist/ is generated: run
+// `go generate ./playground` after changing src/ or package.json.
+package playground
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+)
+
+//go:generate sh -c "npm ci --no-audit --no-fund && node build.mjs"
+
+//go:embed index.html dist/playground.js dist/playground.css
+var files embed.FS
+
+// Handler serves the playground: index.html at the root, the bundle beside it.
+// Mount it at "/".
+func Handler() http.Handler {
+	dist, _ := fs.Sub(files, "dist")
+	assets := http.FileServerFS(dist)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		switch r.URL.Path {
+		case "/", "/index.html":
+			w.Header().Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, files, "index.html")
+		case "/playground.js", "/playground.css":
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+			assets.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}

@@ -1,0 +1,78 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// Error codes in extensions.code. Clients may rely on them; the README lists them.
+const (
+	CodeNotFound            = "NOT_FOUND"
+	CodeUnauthenticated     = "UNAUTHENTICATED"
+	CodeForbidden           = "FORBIDDEN"
+	CodeBadUserInput        = "BAD_USER_INPUT"
+	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
+	CodeUpstreamTimeout     = "UPSTREAM_TIMEOUT"
+	CodeUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE"
+	CodeInternal            = "INTERNAL"
+)
+
+var codeOfKind = map[upstream.Kind]string{
+	upstream.KindNotFound:        CodeNotFound,
+	upstream.KindUnauthenticated: CodeUnauthenticated,
+	upstream.KindForbidden:       CodeForbidden,
+	upstream.KindBadInput:        CodeBadUserInput,
+	upstream.KindUnavailable:     CodeUpstreamUnavailable,
+	upstream.KindTimeout:         CodeUpstreamTimeout,
+	upstream.KindBadResponse:     CodeUpstreamBadResponse,
+}
+
+func badInput(msg string) error {
+	return &upstream.Error{Kind: upstream.KindBadInput, Message: msg}
+}
+
+// PresentError turns any resolver error into a GraphQL error with a stable
+// extensions.code. Upstream errors carry a message safe to show; anything
+// else is logged and reaches the client only as "internal error".
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
+		return gqlErr // parse and validation errors already carry their code
+	}
+	presented := graphql.DefaultErrorPresenter(ctx, err)
+	var ue *upstream.Error
+	kind := upstream.KindOf(err)
+	code, known := codeOfKind[kind]
+	switch {
+	case known && errors.As(err, &ue):
+		presented.Message = ue.Message
+	case known:
+		presented.Message = "the upstream did not answer in time"
+	default:
+		code = CodeInternal
+		slog.ErrorContext(ctx, "internal error", "err", err, "path", presented.Path.String())
+		presented.Message = "internal error"
+	}
+	if presented.Extensions == nil {
+		presented.Extensions = map[string]any{}
+	}
+	presented.Extensions["code"] = code
+	if ue != nil && ue.Kind != upstream.KindBadInput && ue.Kind != upstream.KindUnauthenticated {
+		slog.WarnContext(ctx, "upstream error", "code", code, "route", ue.Route, "status", ue.Status, "err", fmt.Sprint(ue.Err))
+	}
+	return presented
+}
+
+// PresentPanic keeps a panicking resolver from taking the request down: the
+// client gets INTERNAL, the log gets the panic.
+func PresentPanic(ctx context.Context, p any) error {
+	slog.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p))
+	return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}
+}

@@ -1,0 +1,39 @@
+package resolvers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/vb365-graphql/vb365-graphql/graph"
+)
+
+// HandlerOptions tune the GraphQL handler.
+type HandlerOptions struct {
+	// BatchWait is how long loaders collect keys before calling the upstream.
+	BatchWait time.Duration
+	// QueryCacheSize is how many parsed and validated queries are kept (default 1000).
+	QueryCacheSize int
+}
+
+// NewHandler returns the GraphQL endpoint over api: POST and GET, a cache of
+// parsed queries, stable error codes, and per-request loaders.
+func NewHandler(api Upstream, o HandlerOptions) http.Handler {
+	if o.QueryCacheSize <= 0 {
+		o.QueryCacheSize = 1000
+	}
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &Resolver{API: api}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
+	srv.Use(extension.Introspection{})
+	srv.SetErrorPresenter(PresentError)
+	srv.SetRecoverFunc(PresentPanic)
+	return Middleware(api, o.BatchWait, srv)
+}

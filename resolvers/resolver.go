@@ -1,0 +1,33 @@
+// Package resolvers holds the GraphQL resolvers: thin functions that ask the
+// per-request loaders (loaders.go) or the upstream client for data, and the
+// error presenter (errors.go).
+package resolvers
+
+import (
+	"context"
+
+	"github.com/vb365-graphql/vb365-graphql/graph/model"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// Resolver is the root resolver: the dependencies every resolver shares.
+type Resolver struct {
+	API Upstream
+}
+
+// sessions lists sessions (of one job, if jobID is set) and primes the
+// session loader with them.
+func (r *Resolver) sessions(ctx context.Context, first *int, after *string, jobID string) (*model.JobSessionConnection, error) {
+	p, err := pageRequest(first, after)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.API.JobSessions(ctx, upstream.SessionFilter{JobID: jobID}, p)
+	if err != nil {
+		return nil, err
+	}
+	for i := range page.Items {
+		For(ctx).primeSession(ctx, &page.Items[i])
+	}
+	return sessionConnection(page), nil
+}

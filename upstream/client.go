@@ -1,0 +1,378 @@
+// Package upstream is the REST client for Veeam Backup for Microsoft 365,
+// API v3 to v8. It hides every difference between the versions behind one
+// model (model.go) and imports nothing from GraphQL.
+package upstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Options configure a Client. Only BaseURL and Version are required.
+type Options struct {
+	// BaseURL is the server's origin, e.g. "https://vbo.example:4443", without a version.
+	BaseURL string
+	// Version is the API version, 3..8.
+	Version int
+	// Username and Password select service-account mode: one login shared by all
+	// callers. Without them the caller's Authorization header is passed through.
+	Username, Password string
+	// HTTPClient is used as given; nil means a client over NewTransport().
+	HTTPClient *http.Client
+	// Timeout bounds each upstream call (default 10s).
+	Timeout time.Duration
+	// MaxConcurrency bounds the calls one batch makes at once (default 8).
+	MaxConcurrency int
+	// MaxBodyBytes caps an upstream response body (default 32 MiB).
+	MaxBodyBytes int64
+	// JobListThreshold: a batch of at least this many job ids is served by one
+	// GET /Jobs listing instead of one GET per job (default 3; 0 or less: never).
+	JobListThreshold int
+}
+
+// Client talks to one VB365 server. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL
+	prefix  string // "/v8"
+	version int
+	opts    Options
+	http    *http.Client
+
+	login singleflight.Group
+	mu    sync.Mutex
+	tok   *token
+}
+
+type token struct {
+	access  string
+	refresh string
+	expires time.Time
+}
+
+// MinVersion and MaxVersion bound the API versions this client speaks.
+const (
+	MinVersion = 3
+	MaxVersion = 8
+)
+
+// New checks the options and returns a Client. It does not contact the server.
+func New(opts Options) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("upstream URL must look like https://host:4443, got %q", opts.BaseURL)
+	}
+	if u.Path != "" || u.RawQuery != "" || u.User != nil {
+		return nil, fmt.Errorf("upstream URL must be an origin only (no path, query or user info), got %q", u.Redacted())
+	}
+	if opts.Version < MinVersion || opts.Version > MaxVersion {
+		return nil, fmt.Errorf("API version must be v%d..v%d, got v%d", MinVersion, MaxVersion, opts.Version)
+	}
+	if (opts.Username == "") != (opts.Password == "") {
+		return nil, errors.New("set both username and password, or neither (pass-through mode)")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = 8
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 32 << 20
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: NewTransport()}
+	}
+	// Never follow a redirect: it could lead off the configured origin.
+	copied := *hc
+	copied.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{
+		base:    u,
+		prefix:  "/v" + strconv.Itoa(opts.Version),
+		version: opts.Version,
+		opts:    opts,
+		http:    &copied,
+	}, nil
+}
+
+// NewTransport returns the transport tuned for one upstream host: many idle
+// connections kept (batches fan out), bounded dial and header waits.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// Version returns the API version this client speaks.
+func (c *Client) Version() int { return c.version }
+
+// ServiceAccount reports whether the client logs in itself (as opposed to
+// passing each caller's Authorization header through).
+func (c *Client) ServiceAccount() bool { return c.opts.Username != "" }
+
+type callerAuthKey struct{}
+
+// WithCallerAuthorization carries the caller's Authorization header, used in
+// pass-through mode only.
+func WithCallerAuthorization(ctx context.Context, header string) context.Context {
+	return context.WithValue(ctx, callerAuthKey{}, header)
+}
+
+func callerAuthorization(ctx context.Context) string {
+	s, _ := ctx.Value(callerAuthKey{}).(string)
+	return s
+}
+
+// get performs GET prefix+path with the query and returns the body of a 2xx
+// answer. route names the call for errors and logs, e.g. "GET /Jobs/{id}".
+func (c *Client) get(ctx context.Context, route, path string, query url.Values) ([]byte, error) {
+	u := *c.base
+	u.Path = c.prefix + path
+	u.RawPath = ""
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	target := u.String()
+
+	auth, err := c.authorization(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	body, status, err := c.send(ctx, route, target, auth)
+	if status == http.StatusUnauthorized && c.ServiceAccount() {
+		// The token expired or was revoked: log in again once and retry.
+		if auth, err = c.authorization(ctx, true); err != nil {
+			return nil, err
+		}
+		body, status, err = c.send(ctx, route, target, auth)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if status < 200 || status > 299 {
+		return nil, statusError(route, status, body)
+	}
+	return body, nil
+}
+
+func (c *Client) send(ctx context.Context, route, target, auth string) ([]byte, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, 0, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, transportError(route, err)
+	}
+	defer resp.Body.Close()
+	body, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return nil, resp.StatusCode, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "upstream response too large", Err: err}
+		}
+		return nil, resp.StatusCode, transportError(route, err)
+	}
+	return body, resp.StatusCode, nil
+}
+
+var errTooLarge = errors.New("response body over the size cap")
+
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+func transportError(route string, err error) error {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &Error{Kind: KindTimeout, Route: route, Message: "upstream did not answer in time", Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{Kind: KindTimeout, Route: route, Message: "request cancelled", Err: err}
+	}
+	return &Error{Kind: KindUnavailable, Route: route, Message: "upstream unreachable", Err: err}
+}
+
+// statusError turns a non-2xx answer into an Error. The upstream's message is
+// kept only for 4xx answers other than auth ones, and only if it is short and
+// carries no URL; stack traces are dropped.
+func statusError(route string, status int, body []byte) error {
+	e := &Error{Route: route, Status: status}
+	switch {
+	case status == http.StatusNotFound:
+		e.Kind, e.Message = KindNotFound, "not found"
+	case status == http.StatusUnauthorized:
+		e.Kind, e.Message = KindUnauthenticated, "the upstream refused the credentials"
+	case status == http.StatusForbidden:
+		e.Kind, e.Message = KindForbidden, "access denied by the upstream"
+	case status == http.StatusTooManyRequests:
+		e.Kind, e.Message = KindUnavailable, "the upstream is throttling requests"
+	case status == http.StatusGatewayTimeout:
+		e.Kind, e.Message = KindTimeout, "the upstream timed out"
+	case status >= 500:
+		e.Kind, e.Message = KindUnavailable, fmt.Sprintf("the upstream failed (HTTP %d)", status)
+	case status == http.StatusBadRequest:
+		e.Kind, e.Message = KindBadInput, "the upstream rejected the request"
+		if m := safeMessage(body); m != "" {
+			e.Message += ": " + m
+		}
+	default:
+		e.Kind, e.Message = KindBadResponse, fmt.Sprintf("unexpected upstream status %d", status)
+	}
+	return e
+}
+
+func safeMessage(body []byte) string {
+	var info struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &info) != nil {
+		return ""
+	}
+	m := strings.TrimSpace(info.Message)
+	if len(m) > 200 || strings.Contains(m, "://") || strings.ContainsAny(m, "\r\n") {
+		return ""
+	}
+	return m
+}
+
+func decodeError(route string, err error) error {
+	return &Error{Kind: KindBadResponse, Route: route, Message: "the upstream sent a response that could not be read", Err: err}
+}
+
+// authorization returns the Authorization header for an upstream call.
+// In pass-through mode that is the caller's own header.
+func (c *Client) authorization(ctx context.Context, renew bool) (string, error) {
+	if !c.ServiceAccount() {
+		h := callerAuthorization(ctx)
+		if h == "" {
+			return "", &Error{Kind: KindUnauthenticated, Message: "no credentials: send an Authorization header for the VB365 server"}
+		}
+		return h, nil
+	}
+	c.mu.Lock()
+	tok := c.tok
+	c.mu.Unlock()
+	if !renew && tok != nil && time.Until(tok.expires) > time.Minute {
+		return "Bearer " + tok.access, nil
+	}
+	stale := ""
+	if tok != nil {
+		stale = tok.access
+	}
+	// Concurrent callers that find the same stale token share one login.
+	v, err, _ := c.login.Do("token", func() (any, error) {
+		c.mu.Lock()
+		cur := c.tok
+		c.mu.Unlock()
+		if cur != nil && cur.access != stale && time.Until(cur.expires) > time.Minute {
+			return cur, nil // someone else renewed it meanwhile
+		}
+		// Logins must not die with the one request that started them.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.Timeout)
+		defer cancel()
+		var nt *token
+		var err error
+		if cur != nil && cur.refresh != "" {
+			nt, err = c.requestToken(lctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {cur.refresh}})
+		}
+		if nt == nil {
+			nt, err = c.requestToken(lctx, url.Values{"grant_type": {"password"}, "username": {c.opts.Username}, "password": {c.opts.Password}})
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.tok = nt
+		c.mu.Unlock()
+		return nt, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return "Bearer " + v.(*token).access, nil
+}
+
+// Login obtains a token now, so that a wrong password shows at start.
+func (c *Client) Login(ctx context.Context) error {
+	if !c.ServiceAccount() {
+		return nil
+	}
+	_, err := c.authorization(ctx, false)
+	return err
+}
+
+func (c *Client) requestToken(ctx context.Context, form url.Values) (*token, error) {
+	const route = "POST /Token"
+	if c.version >= 7 {
+		form.Set("disable_antiforgery_token", "true")
+	}
+	u := *c.base
+	u.Path = c.prefix + "/Token"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportError(route, err)
+	}
+	defer resp.Body.Close()
+	body, err := readCapped(resp.Body, 1<<20)
+	if err != nil {
+		return nil, transportError(route, err)
+	}
+	if resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized {
+		return nil, &Error{Kind: KindUnauthenticated, Route: route, Status: resp.StatusCode, Message: "the upstream rejected the service account's login"}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, statusError(route, resp.StatusCode, body)
+	}
+	var tr struct {
+		AccessToken  string    `json:"access_token"`
+		RefreshToken string    `json:"refresh_token"`
+		ExpiresIn    flexInt64 `json:"expires_in"`
+	}
+	if err := json.Unmarshal(body, &tr); err != nil || tr.AccessToken == "" {
+		return nil, decodeError(route, err)
+	}
+	life := time.Duration(tr.ExpiresIn.Value) * time.Second
+	if life <= 0 {
+		life = time.Hour // the documented default
+	}
+	return &token{access: tr.AccessToken, refresh: tr.RefreshToken, expires: time.Now().Add(life)}, nil
+}

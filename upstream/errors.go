@@ -1,0 +1,53 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Kind classifies a failure so that the GraphQL layer can give it a stable code.
+type Kind int
+
+// Failure kinds.
+const (
+	KindInternal        Kind = iota
+	KindNotFound             // the upstream has no such resource
+	KindUnauthenticated      // no credentials, or the upstream refused them
+	KindForbidden            // the credentials may not see this
+	KindBadInput             // the request itself is wrong (a malformed id, say)
+	KindUnavailable          // the upstream could not be reached or answered 5xx/429
+	KindTimeout              // the upstream did not answer in time
+	KindBadResponse          // the upstream answered something we cannot read
+)
+
+// Error is a failure of an upstream call. Message is safe to show a client:
+// it never holds a URL, a token or the upstream's stack trace.
+type Error struct {
+	Kind    Kind
+	Status  int    // the upstream's HTTP status, 0 when there was no answer
+	Route   string // the route template, e.g. "GET /JobSessions/{id}" (for logs)
+	Message string
+	Err     error // the underlying cause, for logs only
+}
+
+func (e *Error) Error() string {
+	if e.Route != "" {
+		return fmt.Sprintf("%s: %s", e.Route, e.Message)
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the kind of err, treating context ends as timeouts.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return KindTimeout
+	}
+	return KindInternal
+}
