@@ -340,7 +340,7 @@ func (c *Client) requestToken(ctx context.Context, form url.Values) (*token, err
 		form.Set("disable_antiforgery_token", "true")
 	}
 	u := *c.base
-	u.Path = c.prefix + "/Token"
+	u.Path = c.prefix + "/token" // spelled as in the OpenAPI files; paths are case-insensitive
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}

@@ -84,8 +84,8 @@ var jobNames = []struct{ name, desc string }{
 	{"Copy to Object Storage", "Backup copy of Exchange Online to object storage"},
 }
 
-var periods = []time.Duration{24 * time.Hour, 24 * time.Hour, 12 * time.Hour, 4 * time.Hour, 4 * time.Hour,
-	8 * time.Hour, 24 * time.Hour, 24 * time.Hour, 12 * time.Hour, 24 * time.Hour, 8 * time.Hour, 24 * time.Hour}
+var periods = []time.Duration{24 * time.Hour, 24 * time.Hour, 8 * time.Hour, 4 * time.Hour, 4 * time.Hour,
+	8 * time.Hour, 24 * time.Hour, 24 * time.Hour, 2 * time.Hour, 24 * time.Hour, 8 * time.Hour, 24 * time.Hour}
 
 // newDataset builds the estate as seen at anchor. sessionsPerJob sessions of
 // each job end before anchor, except the newest of the first two jobs, which

@@ -365,7 +365,7 @@ func (s *Server) oauthFail(w http.ResponseWriter, code, desc string) {
 func (s *Server) fail(w http.ResponseWriter, status int, code, message string) {
 	body := obj{{"message", message}}
 	if s.opts.Version >= 7 {
-		if code == "" {
+		if code == "" || (s.opts.Version == 7 && code != "ProxyOffline") { // v7 knows only ProxyOffline
 			body = append(body, kv{"errorCode", nil})
 		} else {
 			body = append(body, kv{"errorCode", code})

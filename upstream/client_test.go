@@ -1,0 +1,281 @@
+package upstream_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+var anchor = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// newPair starts the simulator of one API version on loopback and a client
+// logged in to it as the service account.
+func newPair(t testing.TB, version int, tweak func(*upstream.Options)) (*vb365sim.Server, *upstream.Client) {
+	t.Helper()
+	sim := vb365sim.New(vb365sim.Options{Version: version, Anchor: anchor, Now: func() time.Time { return anchor }})
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	user, pass := sim.Credentials()
+	opts := upstream.Options{BaseURL: ts.URL, Version: version, Username: user, Password: pass, JobListThreshold: 3}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	c, err := upstream.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, c
+}
+
+func TestEveryVersionReadsTheSameModel(t *testing.T) {
+	ctx := context.Background()
+	for v := upstream.MinVersion; v <= upstream.MaxVersion; v++ {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			sim, c := newPair(t, v, nil)
+			ids := sim.SessionIDs()
+			s, err := c.JobSession(ctx, ids[5])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.ID != ids[5] || s.JobID == nil || *s.JobID != sim.JobOf(ids[5]) {
+				t.Errorf("session %+v: want id %s job %s", s, ids[5], sim.JobOf(ids[5]))
+			}
+			if s.Statistics == nil || s.Statistics.ProcessedObjects == 0 || s.CreationTime.IsZero() || s.EndTime == nil {
+				t.Errorf("session lacks data: %+v %+v", s, s.Statistics)
+			}
+			// A live session is running at the anchor on every version.
+			live, err := c.JobSession(ctx, sim.LiveSessionIDs()[0])
+			if err != nil || live.Status != upstream.StatusRunning || live.EndTime != nil {
+				t.Errorf("live session: %+v, %v", live, err)
+			}
+
+			j, err := c.Job(ctx, *s.JobID)
+			if err != nil || j.Name == "" || j.SchedulePolicy == nil || j.LastStatus == nil {
+				t.Fatalf("job: %+v, %v", j, err)
+			}
+
+			// Walk the whole listing in pages of 40: no gap, no duplicate.
+			var walked []string
+			for offset := 0; ; offset += 40 {
+				p, err := c.JobSessions(ctx, upstream.SessionFilter{}, upstream.PageRequest{Offset: offset, Limit: 40})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range p.Items {
+					walked = append(walked, it.ID)
+				}
+				if (v <= 7) != (p.Total != nil) {
+					t.Errorf("offset %d: totalCount %v, want it only up to v7", offset, p.Total)
+				}
+				if !p.HasMore {
+					break
+				}
+			}
+			if strings.Join(walked, ",") != strings.Join(ids, ",") {
+				t.Errorf("walked %d sessions, want the %d of the simulator in order", len(walked), len(ids))
+			}
+
+			// One job's sessions: /Jobs/{id}/JobSessions up to v6, /JobSessions?jobId= after.
+			sim.ResetCalls()
+			p, err := c.JobSessions(ctx, upstream.SessionFilter{JobID: *s.JobID}, upstream.PageRequest{Limit: 5})
+			if err != nil || len(p.Items) != 5 || !p.HasMore {
+				t.Fatalf("job sessions: %d items, more=%v, %v", len(p.Items), p.HasMore, err)
+			}
+			for _, it := range p.Items {
+				if *it.JobID != *s.JobID {
+					t.Errorf("session %s belongs to %s", it.ID, *it.JobID)
+				}
+			}
+			wantRoute := "GET /JobSessions"
+			if v <= 6 {
+				wantRoute = "GET /Jobs/{id}/JobSessions"
+			}
+			if calls := sim.Calls(); calls[wantRoute] != 1 || sim.DataCalls() != 1 {
+				t.Errorf("job sessions went to %v, want one %s", calls, wantRoute)
+			}
+
+			log, err := c.LogItems(ctx, ids[5], upstream.PageRequest{Limit: 2})
+			if err != nil || len(log.Items) != 2 || !log.HasMore {
+				t.Fatalf("log: %+v, %v", log, err)
+			}
+			first := log.Items[0]
+			if first.Usn != 1 || first.Type != upstream.LogSuccess || !strings.HasPrefix(first.Title, "[Success] Job started") || first.Message == "" {
+				t.Errorf("log item: %+v", first)
+			}
+
+			jobs, err := c.Jobs(ctx, upstream.PageRequest{Offset: 10, Limit: 5})
+			if err != nil || len(jobs.Items) != 2 || jobs.HasMore {
+				t.Errorf("jobs page 10..: %d items, more=%v, %v", len(jobs.Items), jobs.HasMore, err)
+			}
+		})
+	}
+}
+
+func TestOneLoginServesManyCalls(t *testing.T) {
+	sim, c := newPair(t, 8, nil)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for _, id := range sim.SessionIDs()[:20] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.JobSession(ctx, id); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := sim.Calls()["POST /Token"]; n != 1 {
+		t.Errorf("20 concurrent calls made %d logins, want 1", n)
+	}
+	// A token the server no longer honours is renewed once and the call retried.
+	sim.ExpireTokens()
+	sim.ResetCalls()
+	if _, err := c.JobSession(ctx, sim.SessionIDs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	if calls := sim.Calls(); calls["POST /Token"] != 1 || calls["GET /JobSessions/{id}"] != 2 {
+		t.Errorf("after expiry: %v, want one login and one retried GET", calls)
+	}
+}
+
+func TestWrongPasswordIsUnauthenticated(t *testing.T) {
+	_, c := newPair(t, 6, func(o *upstream.Options) { o.Password = "wrong" })
+	err := c.Login(context.Background())
+	if upstream.KindOf(err) != upstream.KindUnauthenticated {
+		t.Fatalf("got %v, want an unauthenticated error", err)
+	}
+	if strings.Contains(err.Error(), "wrong") {
+		t.Errorf("error shows the password: %v", err)
+	}
+}
+
+func TestPassThroughUsesTheCallersHeader(t *testing.T) {
+	sim, c := newPair(t, 8, func(o *upstream.Options) { o.Username, o.Password = "", "" })
+	ctx := context.Background()
+	if _, err := c.JobSession(ctx, sim.SessionIDs()[0]); upstream.KindOf(err) != upstream.KindUnauthenticated {
+		t.Fatalf("no caller header: got %v, want unauthenticated", err)
+	}
+	if sim.DataCalls() != 0 {
+		t.Errorf("a call without credentials reached the upstream: %v", sim.Calls())
+	}
+	// Log in as a caller would, then pass that token through.
+	token := loginToken(t, sim)
+	ctx = upstream.WithCallerAuthorization(ctx, "Bearer "+token)
+	if _, err := c.JobSession(ctx, sim.SessionIDs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	bad := upstream.WithCallerAuthorization(context.Background(), "Bearer nope")
+	if _, err := c.JobSession(bad, sim.SessionIDs()[0]); upstream.KindOf(err) != upstream.KindUnauthenticated {
+		t.Errorf("bad caller token: got %v, want unauthenticated", err)
+	}
+	if sim.Calls()["POST /Token"] != 1 {
+		t.Errorf("pass-through mode logged in itself: %v", sim.Calls())
+	}
+}
+
+// loginToken gets an access token from the simulator the way a caller would.
+func loginToken(t *testing.T, sim *vb365sim.Server) string {
+	t.Helper()
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	user, pass := sim.Credentials()
+	form := "grant_type=password&username=" + strings.ReplaceAll(user, `\`, "%5C") + "&password=" + pass
+	resp, err := http.Post(ts.URL+"/v8/token", "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	body := string(raw)
+	i := strings.Index(body, `"access_token":"`)
+	if i < 0 {
+		t.Fatalf("no token in %s", body)
+	}
+	rest := body[i+len(`"access_token":"`):]
+	return rest[:strings.IndexByte(rest, '"')]
+}
+
+func TestIdsAreValidatedBeforeAnyCall(t *testing.T) {
+	sim, c := newPair(t, 8, nil)
+	ctx := context.Background()
+	for _, id := range []string{"../Jobs", "a8cf9a63-64c3-4748-9c95-b1fbac0cce1d/../../x", "", "a8cf9a63 64c3", "%2e%2e"} {
+		if _, err := c.JobSession(ctx, id); upstream.KindOf(err) != upstream.KindBadInput {
+			t.Errorf("JobSession(%q): %v, want bad input", id, err)
+		}
+		if _, err := c.LogItems(ctx, id, upstream.PageRequest{}); upstream.KindOf(err) != upstream.KindBadInput {
+			t.Errorf("LogItems(%q): %v, want bad input", id, err)
+		}
+	}
+	if sim.DataCalls() != 0 {
+		t.Errorf("invalid ids reached the upstream: %v", sim.Calls())
+	}
+	_, err := c.JobSession(ctx, "00000000-0000-0000-0000-000000000000")
+	if upstream.KindOf(err) != upstream.KindNotFound {
+		t.Errorf("unknown id: %v, want not found", err)
+	}
+}
+
+func TestJobsByIDBatches(t *testing.T) {
+	ctx := context.Background()
+	for _, v := range []int{3, 6, 8} {
+		sim, c := newPair(t, v, nil)
+		ids := sim.JobIDs()[:12]
+		jobs, errs := c.JobsByID(ctx, ids)
+		for i := range ids {
+			if errs[i] != nil || jobs[i] == nil || jobs[i].ID != ids[i] {
+				t.Fatalf("v%d job %d: %+v %v", v, i, jobs[i], errs[i])
+			}
+		}
+		if calls := sim.Calls(); calls["GET /Jobs"] != 1 || sim.DataCalls() != 1 {
+			t.Errorf("v%d: 12 jobs cost %v, want one listing", v, calls)
+		}
+	}
+
+	// Without the listing, the GETs run concurrently, within the bound.
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: func() time.Time { return anchor }, Latency: 20 * time.Millisecond})
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	user, pass := sim.Credentials()
+	c, _ := upstream.New(upstream.Options{BaseURL: ts.URL, Version: 8, Username: user, Password: pass, MaxConcurrency: 4})
+	_ = c.Login(ctx)
+	sim.ResetCalls()
+	_, errs := c.JobsByID(ctx, sim.JobIDs())
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := sim.Calls()["GET /Jobs/{id}"]; n != 12 {
+		t.Errorf("%d job GETs, want 12", n)
+	}
+	if m := sim.MaxInFlight(); m < 2 || m > 4 {
+		t.Errorf("at most %d calls were in flight at once, want 2..4 (concurrent, bounded by 4)", m)
+	}
+}
+
+func TestOptionsAreChecked(t *testing.T) {
+	bad := []upstream.Options{
+		{BaseURL: "vbo.example:4443", Version: 8},
+		{BaseURL: "https://vbo.example:4443/v8", Version: 8},
+		{BaseURL: "https://user:pw@vbo.example:4443", Version: 8},
+		{BaseURL: "https://vbo.example:4443", Version: 2},
+		{BaseURL: "https://vbo.example:4443", Version: 8, Username: "u"},
+	}
+	for _, o := range bad {
+		if _, err := upstream.New(o); err == nil {
+			t.Errorf("%+v accepted", o)
+		} else if strings.Contains(err.Error(), "pw@") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}

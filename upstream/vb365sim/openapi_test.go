@@ -1,0 +1,176 @@
+package vb365sim_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+// specDir holds Veeam's official OpenAPI files; shared/ sits beside the project.
+var specDir = filepath.Join("..", "..", "..", "shared", "vb365", "openapi")
+
+// validator checks every request that reaches the simulator and every answer
+// it gives against Veeam's OpenAPI file: the client must ask as the real
+// server expects, and the simulator must answer as the real server does.
+type validator struct {
+	report func(format string, args ...any)
+	router routers.Router
+	next   http.Handler
+
+	mu      sync.Mutex
+	checked map[string]int // route -> answers validated
+}
+
+func (v *validator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	route, params, err := v.router.FindRoute(r)
+	if err != nil {
+		v.report("%s %s: not a route of the OpenAPI file: %v", r.Method, r.URL.Path, err)
+		v.next.ServeHTTP(w, r)
+		return
+	}
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true, IncludeResponseStatus: true}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+		v.report("request %s %s does not follow the OpenAPI file: %v", r.Method, r.URL, err)
+	}
+	rec := httptest.NewRecorder()
+	v.next.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Options: opts}
+	out.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		v.report("answer to %s %s (HTTP %d) does not follow the OpenAPI file: %v\nbody: %.600s", r.Method, r.URL, rec.Code, err, body)
+	}
+	v.mu.Lock()
+	v.checked[route.Method+" "+route.Path]++
+	v.mu.Unlock()
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = io.Copy(w, bytes.NewReader(body))
+}
+
+func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
+	for _, version := range []int{6, 7, 8} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+			loader := openapi3.NewLoader()
+			doc, err := loader.LoadFromFile(filepath.Join(specDir, fmt.Sprintf("vb365_rest_v%d.json", version)))
+			if err != nil {
+				t.Fatalf("load the OpenAPI file (shared/ must sit beside the project): %v", err)
+			}
+			anchor := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+			sim := vb365sim.New(vb365sim.Options{Version: version, Anchor: anchor, Now: func() time.Time { return anchor }})
+			v := &validator{report: t.Errorf, next: sim, checked: map[string]int{}}
+			ts := httptest.NewServer(v)
+			defer ts.Close()
+			doc.Servers = openapi3.Servers{{URL: ts.URL}}
+			if v.router, err = gorillamux.NewRouter(doc); err != nil {
+				t.Fatal(err)
+			}
+
+			user, pass := sim.Credentials()
+			c, err := upstream.New(upstream.Options{BaseURL: ts.URL, Version: version, Username: user, Password: pass})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			ids := sim.SessionIDs()
+			live := sim.LiveSessionIDs()[0]
+			job := sim.JobOf(ids[3])
+			calls := []func() error{
+				func() error { _, err := c.JobSession(ctx, ids[3]); return err },
+				func() error { _, err := c.JobSession(ctx, live); return err },
+				func() error {
+					_, err := c.JobSessions(ctx, upstream.SessionFilter{}, upstream.PageRequest{Offset: 30, Limit: 30})
+					return err
+				},
+				func() error {
+					_, err := c.JobSessions(ctx, upstream.SessionFilter{JobID: job}, upstream.PageRequest{Limit: 10})
+					return err
+				},
+				func() error { _, err := c.Job(ctx, job); return err },
+				func() error { _, err := c.Jobs(ctx, upstream.PageRequest{Limit: 100}); return err },
+				func() error { _, err := c.LogItems(ctx, ids[3], upstream.PageRequest{Limit: 30}); return err },
+				func() error { _, err := c.LogItems(ctx, live, upstream.PageRequest{Limit: 30}); return err },
+			}
+			for i, call := range calls {
+				if err := call(); err != nil {
+					t.Errorf("call %d: %v", i, err)
+				}
+			}
+			// Failures are answered in the version's RESTExceptionInfo shape.
+			if _, err := c.JobSession(ctx, "00000000-0000-0000-0000-000000000000"); upstream.KindOf(err) != upstream.KindNotFound {
+				t.Errorf("unknown session: %v", err)
+			}
+			want := []string{"POST /v%d/token", "GET /v%d/JobSessions/{jobSessionsId}", "GET /v%d/JobSessions",
+				"GET /v%d/Jobs/{jobId}", "GET /v%d/Jobs", "GET /v%d/JobSessions/{sessionId}/LogItems"}
+			if version <= 6 {
+				want = append(want, "GET /v%d/Jobs/{jobId}/JobSessions")
+			}
+			for _, w := range want {
+				route := fmt.Sprintf(w, version)
+				if v.checked[route] == 0 {
+					t.Errorf("no answer of %s was validated (validated: %v)", route, v.checked)
+				}
+			}
+			if t.Failed() {
+				return
+			}
+			t.Logf("validated %v", strings.ReplaceAll(fmt.Sprint(v.checked), fmt.Sprintf("/v%d", version), ""))
+		})
+	}
+}
+
+// TestValidatorCatchesBadAnswers shows the check above can fail: an answer
+// with a wrong type, a bad date or an unknown enum value is reported.
+func TestValidatorCatchesBadAnswers(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(specDir, "vb365_rest_v8.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{
+		`{"id":"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d","progress":"12"}`,
+		`{"id":"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d","creationTime":"yesterday"}`,
+		`{"id":"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d","status":"Paused"}`,
+	} {
+		var reports []string
+		v := &validator{
+			report:  func(f string, a ...any) { reports = append(reports, fmt.Sprintf(f, a...)) },
+			checked: map[string]int{},
+			next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(bad))
+			}),
+		}
+		ts := httptest.NewServer(v)
+		doc.Servers = openapi3.Servers{{URL: ts.URL}}
+		if v.router, err = gorillamux.NewRouter(doc); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(ts.URL + "/v8/JobSessions/a8cf9a63-64c3-4748-9c95-b1fbac0cce1d")
+		if err == nil {
+			resp.Body.Close()
+		}
+		ts.Close()
+		if len(reports) == 0 {
+			t.Errorf("%s passed validation", bad)
+		}
+	}
+}
