@@ -825,7 +825,7 @@ fetches only what the query selects: a session's job and log cost an upstream
 call each, and only when asked for.
 """
 type Query {
-  "One job session by its ID; null when the server has no such session."
+  "One job session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when the server has no such session."
   jobSession("The session's ID (a UUID)." id: ID!): JobSession
 
   """
@@ -841,7 +841,7 @@ type Query {
     jobId: ID
   ): JobSessionConnection!
 
-  "One backup or backup copy job by its ID; null when there is no such job."
+  "One backup or backup copy job by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is no such job."
   job("The job's ID (a UUID)." id: ID!): Job
 
   "Backup and backup copy jobs, as a Relay connection."

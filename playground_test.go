@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+// chromium finds the browser; on CI its absence is a failure, not a skip.
+func chromium(t *testing.T) string {
+	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; the test command installs it (see README)")
+	}
+	t.Skip("chromium is not installed; run ./test.sh to install it")
+	return ""
+}
+
+// TestPlaygroundInChromium opens GraphiQL in a real headless Chromium that
+// cannot reach anything but loopback, runs a query and reads its result, and
+// opens the schema docs.
+func TestPlaygroundInChromium(t *testing.T) {
+	exe := chromium(t)
+	anchor := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: func() time.Time { return anchor }})
+	simServer := httptest.NewServer(sim)
+	defer simServer.Close()
+	user, pass := sim.Credentials()
+	client, err := upstream.New(upstream.Options{BaseURL: simServer.URL, Version: 8, Username: user, Password: pass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(routes(client, config{batchWait: time.Millisecond}))
+	defer gw.Close()
+
+	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		// No name resolves: anything the page tried to load from the internet would fail.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+		chromedp.WindowSize(1400, 900),
+	)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	id := sim.SessionIDs()[3]
+	job, err := client.Job(context.Background(), sim.JobOf(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := `{ jobSession(id: "` + id + `") { id status job { name } } }`
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(gw.URL+"/?query="+url.QueryEscape(query)),
+		chromedp.WaitVisible(chromedp.CSS(`.graphiql-execute-button`)),
+		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
+		chromedp.Poll[chromedp.Void](`(document.querySelector('.graphiql-response') || {innerText: ''}).innerText.includes(`+quoteJS(job.Name)+`)`,
+			chromedp.WithPollingTimeout(20*time.Second)),
+	)
+	shot(t, ctx, "playground-result.png")
+	if err != nil {
+		t.Fatalf("running a query in the playground: %v", err)
+	}
+	result, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.graphiql-response`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{id, `"SUCCESS"`, job.Name} {
+		if !strings.Contains(result, want) {
+			t.Errorf("result pane lacks %q:\n%s", want, result)
+		}
+	}
+
+	// The docs come from the schema's descriptions.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`button[aria-label="Show Documentation Explorer"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.graphiql-doc-explorer`)),
+		chromedp.Click(chromedp.Search(`//a[contains(@class,"graphiql-doc-explorer-type-name") and text()="Query"]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.graphiql-doc-explorer').innerText.includes('One job session by its ID')`,
+			chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	shot(t, ctx, "playground-docs.png")
+	if err != nil {
+		t.Fatalf("opening the docs: %v", err)
+	}
+
+	// Everything the page loaded came from the gateway itself.
+	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[location.href, ...performance.getEntriesByType('resource').map(e => e.name)]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loaded) < 3 {
+		t.Errorf("only %v were loaded; want the page, its bundle and /graphql", loaded)
+	}
+	for _, u := range loaded {
+		if !strings.HasPrefix(u, gw.URL) && !strings.HasPrefix(u, "data:") {
+			t.Errorf("the playground loaded %s: it must need nothing but the gateway", u)
+		}
+	}
+}
+
+// shot saves a screenshot into $SCREENSHOT_DIR, when set, for a person to look at.
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Logf("screenshot: %v", err)
+		return
+	}
+	_ = os.WriteFile(filepath.Join(dir, name), png, 0o644)
+}
+
+func quoteJS(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}

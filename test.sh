@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need on a fresh machine
+# (Go modules, the playground's npm packages, Debian's Chromium), checks that
+# generated code is current, then runs every test with the race detector.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Chromium (Debian) for the browser test"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== npm packages of the playground (locked)"
+(cd playground && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "== Go modules"
+go mod download
+
+echo "== generated code is current"
+go tool gqlgen generate
+if ! git diff --quiet -- graph resolvers 2>/dev/null; then
+  git --no-pager diff --stat -- graph resolvers
+  echo "generated code is stale: run go generate ./... and commit" >&2
+  exit 1
+fi
+
+echo "== gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted" >&2; exit 1; fi
+go vet ./...
+
+echo "== tests (race detector on)"
+CI="${CI:-}" go test -race -count=1 ./... "$@"
