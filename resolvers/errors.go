@@ -64,7 +64,7 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		presented.Extensions = map[string]any{}
 	}
 	presented.Extensions["code"] = code
-	if ue != nil && ue.Kind != upstream.KindBadInput && ue.Kind != upstream.KindUnauthenticated {
+	if ue != nil && (kind == upstream.KindUnavailable || kind == upstream.KindTimeout || kind == upstream.KindBadResponse) {
 		slog.WarnContext(ctx, "upstream error", "code", code, "route", ue.Route, "status", ue.Status, "err", fmt.Sprint(ue.Err))
 	}
 	return presented

@@ -81,11 +81,13 @@ func (l *Loaders) primeJob(ctx context.Context, j *upstream.Job) {
 
 type loadersKey struct{}
 
-// Middleware gives every request its own loaders, and hands the caller's
+// Middleware gives every request its own loaders and upstream concurrency
+// bound, and hands the caller's
 // Authorization header to the upstream client for pass-through mode.
 func Middleware(api Upstream, wait time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), loadersKey{}, NewLoaders(api, wait))
+		ctx := upstream.WithRequestScope(r.Context())
+		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(api, wait))
 		if h := r.Header.Get("Authorization"); h != "" {
 			ctx = upstream.WithCallerAuthorization(ctx, h)
 		}

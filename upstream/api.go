@@ -115,7 +115,7 @@ func (c *Client) LogItems(ctx context.Context, sessionID string, p PageRequest) 
 // ids), at most MaxConcurrency at a time. Results align with ids.
 func (c *Client) JobSessionsByID(ctx context.Context, ids []string) ([]*JobSession, []error) {
 	out, errs := make([]*JobSession, len(ids)), make([]error, len(ids))
-	c.fanOut(len(ids), func(i int) { out[i], errs[i] = c.JobSession(ctx, ids[i]) })
+	c.fanOut(ctx, len(ids), func(i int) { out[i], errs[i] = c.JobSession(ctx, ids[i]) })
 	return out, errs
 }
 
@@ -128,7 +128,7 @@ type LogRequest struct {
 // LogPages fetches several log pages concurrently. Results align with reqs.
 func (c *Client) LogPages(ctx context.Context, reqs []LogRequest) ([]Page[LogItem], []error) {
 	out, errs := make([]Page[LogItem], len(reqs)), make([]error, len(reqs))
-	c.fanOut(len(reqs), func(i int) { out[i], errs[i] = c.LogItems(ctx, reqs[i].SessionID, reqs[i].Page) })
+	c.fanOut(ctx, len(reqs), func(i int) { out[i], errs[i] = c.LogItems(ctx, reqs[i].SessionID, reqs[i].Page) })
 	return out, errs
 }
 
@@ -153,7 +153,7 @@ func (c *Client) JobsByID(ctx context.Context, ids []string) ([]*Job, []error) {
 			}
 		}
 	}
-	c.fanOut(len(missing), func(k int) {
+	c.fanOut(ctx, len(missing), func(k int) {
 		i := missing[k]
 		out[i], errs[i] = c.Job(ctx, ids[i])
 	})
@@ -177,13 +177,11 @@ func (c *Client) allJobs(ctx context.Context) (map[string]*Job, error) {
 	}
 }
 
-// fanOut runs fn(0..n-1) with at most MaxConcurrency running at once.
-func (c *Client) fanOut(n int, fn func(i int)) {
-	if n == 1 {
-		fn(0)
-		return
-	}
-	sem := make(chan struct{}, c.opts.MaxConcurrency)
+// fanOut runs fn(0..n-1) concurrently. At most MaxConcurrency run at once
+// per request (see WithRequestScope), however many batches the request's
+// loaders cut, or per call outside a request scope.
+func (c *Client) fanOut(ctx context.Context, n int, fn func(i int)) {
+	sem := c.semaphore(ctx)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		sem <- struct{}{}
@@ -194,6 +192,27 @@ func (c *Client) fanOut(n int, fn func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+type scopeKey struct{}
+
+type requestScope struct {
+	once sync.Once
+	sem  chan struct{}
+}
+
+// WithRequestScope marks ctx as one GraphQL request: the upstream calls its
+// batches fan out to share one concurrency bound.
+func WithRequestScope(ctx context.Context) context.Context {
+	return context.WithValue(ctx, scopeKey{}, &requestScope{})
+}
+
+func (c *Client) semaphore(ctx context.Context) chan struct{} {
+	if rs, ok := ctx.Value(scopeKey{}).(*requestScope); ok {
+		rs.once.Do(func() { rs.sem = make(chan struct{}, c.opts.MaxConcurrency) })
+		return rs.sem
+	}
+	return make(chan struct{}, c.opts.MaxConcurrency)
 }
 
 type rawPage[T any] struct {

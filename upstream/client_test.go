@@ -261,6 +261,19 @@ func TestJobsByIDBatches(t *testing.T) {
 	if m := sim.MaxInFlight(); m < 2 || m > 4 {
 		t.Errorf("at most %d calls were in flight at once, want 2..4 (concurrent, bounded by 4)", m)
 	}
+
+	// Two batches of one request share the request's bound.
+	sim.ResetCalls()
+	scope := upstream.WithRequestScope(ctx)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.JobsByID(scope, sim.JobIDs()) }()
+	}
+	wg.Wait()
+	if n, m := sim.Calls()["GET /Jobs/{id}"], sim.MaxInFlight(); n != 24 || m > 4 {
+		t.Errorf("two batches in one request: %d GETs, %d at once; want 24, at most 4", n, m)
+	}
 }
 
 func TestOptionsAreChecked(t *testing.T) {
