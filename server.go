@@ -55,37 +55,13 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	var errs []error
 	envDuration := func(name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not a duration such as 10s", name, v))
-		}
-		return d
+		return fromEnv(getenv, name, def, time.ParseDuration, "a duration such as 10s", &errs)
 	}
 	envBool := func(name string) bool {
-		v := getenv(name)
-		if v == "" {
-			return false
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not true or false", name, v))
-		}
-		return b
+		return fromEnv(getenv, name, false, strconv.ParseBool, "true or false", &errs)
 	}
 	envInt := func(name string, def int) int {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not a whole number", name, v))
-		}
-		return n
+		return fromEnv(getenv, name, def, strconv.Atoi, "a whole number", &errs)
 	}
 	fs.StringVar(&c.listen, "listen", env("LISTEN_ADDR", ":8080"), "address to serve on (env LISTEN_ADDR)")
 	fs.StringVar(&c.upstreamURL, "upstream-url", env("VB365_URL", ""), "VB365 REST origin, e.g. https://vbo.example:4443, no version; empty: demo mode over the built-in simulator (env VB365_URL)")
@@ -116,6 +92,20 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 			"set --allow-anonymous (VB365_ALLOW_ANONYMOUS=true) to accept that, or leave --username empty to pass each caller's Authorization header through")
 	}
 	return c, nil
+}
+
+// fromEnv parses the variable name, or gives def when it is unset.
+func fromEnv[T any](getenv func(string) string, name string, def T, parse func(string) (T, error), want string, errs *[]error) T {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	parsed, err := parse(v)
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("%s: %q is not %s", name, v, want))
+		return def
+	}
+	return parsed
 }
 
 func (c config) version() (int, error) {

@@ -52,14 +52,7 @@ func (c *Client) JobSessions(ctx context.Context, f SessionFilter, p PageRequest
 		}
 	}
 	wp, err := listPage[wireSession](ctx, c, route, path, q, p, c.version >= 5)
-	if err != nil {
-		return Page[JobSession]{}, err
-	}
-	out := Page[JobSession]{Offset: wp.Offset, Total: wp.Total, HasMore: wp.HasMore, Items: make([]JobSession, len(wp.Items))}
-	for i := range wp.Items {
-		out.Items[i] = wp.Items[i].model()
-	}
-	return out, nil
+	return mapPage(wp, (*wireSession).model), err
 }
 
 // Job fetches one job: GET /Jobs/{id}.
@@ -83,14 +76,7 @@ func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
 // Jobs lists jobs: a bare array up to v7 (paged here), a page from v8.
 func (c *Client) Jobs(ctx context.Context, p PageRequest) (Page[Job], error) {
 	wp, err := listPage[wireJob](ctx, c, "GET /Jobs", "/Jobs", nil, p, c.version >= 8)
-	if err != nil {
-		return Page[Job]{}, err
-	}
-	out := Page[Job]{Offset: wp.Offset, Total: wp.Total, HasMore: wp.HasMore, Items: make([]Job, len(wp.Items))}
-	for i := range wp.Items {
-		out.Items[i] = wp.Items[i].model()
-	}
-	return out, nil
+	return mapPage(wp, (*wireJob).model), err
 }
 
 // LogItems lists a session's log. The v3 server's `log` link ends in /log and
@@ -101,14 +87,7 @@ func (c *Client) LogItems(ctx context.Context, sessionID string, p PageRequest) 
 	}
 	path := "/JobSessions/" + url.PathEscape(sessionID) + "/LogItems"
 	wp, err := listPage[wireLogItem](ctx, c, "GET /JobSessions/{id}/LogItems", path, nil, p, true)
-	if err != nil {
-		return Page[LogItem]{}, err
-	}
-	out := Page[LogItem]{Offset: wp.Offset, Total: wp.Total, HasMore: wp.HasMore, Items: make([]LogItem, len(wp.Items))}
-	for i := range wp.Items {
-		out.Items[i] = wp.Items[i].model(sessionID)
-	}
-	return out, nil
+	return mapPage(wp, func(w *wireLogItem) LogItem { return w.model(sessionID) }), err
 }
 
 // JobSessionsByID fetches sessions concurrently (no endpoint takes several
@@ -215,17 +194,19 @@ func (c *Client) semaphore(ctx context.Context) chan struct{} {
 	return make(chan struct{}, c.opts.MaxConcurrency)
 }
 
-type rawPage[T any] struct {
-	Items   []T
-	Offset  int
-	Total   *int
-	HasMore bool
+// mapPage converts a page of wire items into the model.
+func mapPage[W, M any](p Page[W], model func(*W) M) Page[M] {
+	out := Page[M]{Offset: p.Offset, Total: p.Total, HasMore: p.HasMore, Items: make([]M, len(p.Items))}
+	for i := range p.Items {
+		out.Items[i] = model(&p.Items[i])
+	}
+	return out
 }
 
 // listPage reads one page of a collection. When the endpoint pages (paged),
 // offset and limit go to the server; otherwise it answers the whole
 // collection as a bare array and the page is cut here.
-func listPage[T any](ctx context.Context, c *Client, route, path string, q url.Values, p PageRequest, paged bool) (rawPage[T], error) {
+func listPage[T any](ctx context.Context, c *Client, route, path string, q url.Values, p PageRequest, paged bool) (Page[T], error) {
 	if p.Limit <= 0 || p.Limit > maxPageLimit {
 		p.Limit = maxPageLimit
 	}
@@ -241,13 +222,13 @@ func listPage[T any](ctx context.Context, c *Client, route, path string, q url.V
 	}
 	body, err := c.get(ctx, route, path, q)
 	if err != nil {
-		return rawPage[T]{}, err
+		return Page[T]{}, err
 	}
 	wp, err := decodeCollection[T](body)
 	if err != nil {
-		return rawPage[T]{}, decodeError(route, err)
+		return Page[T]{}, decodeError(route, err)
 	}
-	out := rawPage[T]{Offset: p.Offset}
+	out := Page[T]{Offset: p.Offset}
 	if !wp.Limit.Set && !wp.Offset.Set {
 		// A bare array (or an envelope that ignored paging): the whole collection.
 		total := len(wp.Results)

@@ -225,21 +225,11 @@ func decodeCollection[T any](body []byte) (wirePage[T], error) {
 	return p, nil
 }
 
-func knownStatus(s string) SessionStatus {
-	switch v := SessionStatus(s); v {
-	case StatusStopped, StatusRunning, StatusSuccess, StatusFailed, StatusWarning,
-		StatusNotConfigured, StatusDisconnected, StatusQueued:
-		return v
-	}
-	// v3 docs show lower case ("success"); values are matched without case.
-	for _, v := range []SessionStatus{StatusStopped, StatusRunning, StatusSuccess, StatusFailed,
-		StatusWarning, StatusNotConfigured, StatusDisconnected, StatusQueued} {
-		if strings.EqualFold(s, string(v)) {
-			return v
-		}
-	}
-	return StatusUnknown
-}
+var statuses = []SessionStatus{StatusStopped, StatusRunning, StatusSuccess, StatusFailed,
+	StatusWarning, StatusNotConfigured, StatusDisconnected, StatusQueued}
+
+// knownStatus matches without case: v3 docs show "success".
+func knownStatus(s string) SessionStatus { return oneOf(s, StatusUnknown, statuses...) }
 
 // oneOf maps s onto one of the known values (ignoring case) or onto unknown.
 func oneOf[T ~string](s string, unknown T, known ...T) T {
