@@ -247,6 +247,7 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 	id := "a8cf9a63-64c3-4748-9c95-b1fbac0cce1d"
 	newer := func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
 			if strings.HasSuffix(r.URL.Path, "/token") {
 				_, _ = w.Write([]byte(`{"access_token":"t","refresh_token":"r","expires_in":3600}`))
 				return

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -40,6 +41,17 @@ type Options struct {
 	// JobListThreshold: a batch of at least this many job ids is served by one
 	// GET /Jobs listing instead of one GET per job (default 3; 0 or less: never).
 	JobListThreshold int
+	// Retries is how often a GET is tried again after a connection error,
+	// 502/503/504 or 429 (default 2; negative: never). RetryBaseDelay and
+	// RetryMaxDelay shape the jittered exponential backoff (100ms, 2s).
+	Retries                       int
+	RetryBaseDelay, RetryMaxDelay time.Duration
+	// BreakerThreshold failures in a row open the circuit breaker for
+	// BreakerCooldown (defaults 5 and 5s; a negative threshold: no breaker).
+	BreakerThreshold int
+	BreakerCooldown  time.Duration
+	// Now is the clock (default time.Now); tests move it.
+	Now func() time.Time
 }
 
 // Client talks to one VB365 server. It is safe for concurrent use.
@@ -50,16 +62,15 @@ type Client struct {
 	opts    Options
 	http    *http.Client
 
-	login singleflight.Group
-	mu    sync.Mutex
-	tok   *token
+	breaker *breaker
+
+	login      singleflight.Group
+	mu         sync.Mutex
+	tok        *token
+	loginGate  time.Time // no login attempt before this (after a throttle or a refusal)
+	loginFails int
 }
 
-type token struct {
-	access  string
-	refresh string
-	expires time.Time
-}
 
 // MinVersion and MaxVersion bound the API versions this client speaks.
 const (
@@ -91,6 +102,24 @@ func New(opts Options) (*Client, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 32 << 20
 	}
+	if opts.Retries == 0 {
+		opts.Retries = 2
+	}
+	if opts.RetryBaseDelay <= 0 {
+		opts.RetryBaseDelay = 100 * time.Millisecond
+	}
+	if opts.RetryMaxDelay <= 0 {
+		opts.RetryMaxDelay = 2 * time.Second
+	}
+	if opts.BreakerThreshold == 0 {
+		opts.BreakerThreshold = 5
+	}
+	if opts.BreakerCooldown <= 0 {
+		opts.BreakerCooldown = 5 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Transport: NewTransport()}
@@ -104,6 +133,7 @@ func New(opts Options) (*Client, error) {
 		version: opts.Version,
 		opts:    opts,
 		http:    &copied,
+		breaker: &breaker{threshold: opts.BreakerThreshold, cooldown: opts.BreakerCooldown, now: opts.Now},
 	}, nil
 }
 
@@ -154,33 +184,46 @@ func (c *Client) get(ctx context.Context, route, path string, query url.Values) 
 	}
 	target := u.String()
 
-	auth, err := c.authorization(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	body, status, err := c.send(ctx, route, target, auth)
-	if status == http.StatusUnauthorized && c.ServiceAccount() {
-		// The token expired or was revoked: log in again once and retry.
-		if auth, err = c.authorization(ctx, true); err != nil {
+	for attempt := 0; ; attempt++ {
+		if !c.breaker.allow() {
+			return nil, &Error{Kind: KindUnavailable, Route: route, Message: "the upstream is failing; calls to it are paused for a few seconds"}
+		}
+		body, err := c.getOnce(ctx, route, target)
+		c.breaker.record(outcomeOf(err))
+		if err == nil || !retryable(err) || attempt >= c.opts.Retries {
+			return body, err
+		}
+		if !sleepWithin(ctx, c.backoff(err, attempt)) {
 			return nil, err
 		}
-		body, status, err = c.send(ctx, route, target, auth)
 	}
+}
+
+// getOnce makes one GET, renewing the service account's token once if the
+// upstream no longer accepts it.
+func (c *Client) getOnce(ctx context.Context, route, target string) ([]byte, error) {
+	auth, err := c.authorization(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	if status < 200 || status > 299 {
-		return nil, statusError(route, status, body)
+	body, err := c.send(ctx, route, target, auth)
+	if e, ok := err.(*Error); ok && e.Status == http.StatusUnauthorized && c.ServiceAccount() {
+		// The token expired or was revoked: log in again once and retry.
+		if auth, err = c.authorization(ctx, auth); err != nil {
+			return nil, err
+		}
+		body, err = c.send(ctx, route, target, auth)
 	}
-	return body, nil
+	return body, err
 }
 
-func (c *Client) send(ctx context.Context, route, target, auth string) ([]byte, int, error) {
+// send makes one GET and returns the body of a 2xx JSON answer.
+func (c *Client) send(ctx context.Context, route, target, auth string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, 0, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
+		return nil, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
 	if auth != "" {
@@ -188,17 +231,35 @@ func (c *Client) send(ctx context.Context, route, target, auth string) ([]byte, 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, transportError(route, err)
+		return nil, transportError(route, err)
 	}
 	defer resp.Body.Close()
 	body, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
-	if err != nil {
-		if errors.Is(err, errTooLarge) {
-			return nil, resp.StatusCode, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "upstream response too large", Err: err}
-		}
-		return nil, resp.StatusCode, transportError(route, err)
+	if errors.Is(err, errTooLarge) {
+		return nil, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "the upstream's answer is larger than allowed", Err: err}
 	}
-	return body, resp.StatusCode, nil
+	if err != nil {
+		return nil, transportError(route, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := statusError(route, resp.StatusCode, body)
+		e.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Now())
+		return nil, e
+	}
+	if !isJSON(resp.Header.Get("Content-Type")) {
+		return nil, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode,
+			Message: "the upstream answered with something other than JSON (a proxy's page?)"}
+	}
+	return body, nil
+}
+
+// isJSON accepts application/json, any +json type, and a missing type.
+func isJSON(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 var errTooLarge = errors.New("response body over the size cap")
@@ -214,21 +275,21 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-func transportError(route string, err error) error {
+func transportError(route string, err error) *Error {
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &Error{Kind: KindTimeout, Route: route, Message: "upstream did not answer in time", Err: err}
-	}
 	if errors.Is(err, context.Canceled) {
-		return &Error{Kind: KindTimeout, Route: route, Message: "request cancelled", Err: err}
+		return &Error{Kind: KindTimeout, Route: route, Message: "the request was cancelled", Err: err, cancelled: true}
 	}
-	return &Error{Kind: KindUnavailable, Route: route, Message: "upstream unreachable", Err: err}
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &Error{Kind: KindTimeout, Route: route, Message: "the upstream did not answer in time", Err: err}
+	}
+	return &Error{Kind: KindUnavailable, Route: route, Message: "the upstream is unreachable", Err: err}
 }
 
 // statusError turns a non-2xx answer into an Error. The upstream's message is
 // kept only for 4xx answers other than auth ones, and only if it is short and
 // carries no URL; stack traces are dropped.
-func statusError(route string, status int, body []byte) error {
+func statusError(route string, status int, body []byte) *Error {
 	e := &Error{Route: route, Status: status}
 	switch {
 	case status == http.StatusNotFound:
@@ -272,107 +333,3 @@ func decodeError(route string, err error) error {
 	return &Error{Kind: KindBadResponse, Route: route, Message: "the upstream sent a response that could not be read", Err: err}
 }
 
-// authorization returns the Authorization header for an upstream call.
-// In pass-through mode that is the caller's own header.
-func (c *Client) authorization(ctx context.Context, renew bool) (string, error) {
-	if !c.ServiceAccount() {
-		h := callerAuthorization(ctx)
-		if h == "" {
-			return "", &Error{Kind: KindUnauthenticated, Message: "no credentials: send an Authorization header for the VB365 server"}
-		}
-		return h, nil
-	}
-	c.mu.Lock()
-	tok := c.tok
-	c.mu.Unlock()
-	if !renew && tok != nil && time.Until(tok.expires) > time.Minute {
-		return "Bearer " + tok.access, nil
-	}
-	stale := ""
-	if tok != nil {
-		stale = tok.access
-	}
-	// Concurrent callers that find the same stale token share one login.
-	v, err, _ := c.login.Do("token", func() (any, error) {
-		c.mu.Lock()
-		cur := c.tok
-		c.mu.Unlock()
-		if cur != nil && cur.access != stale && time.Until(cur.expires) > time.Minute {
-			return cur, nil // someone else renewed it meanwhile
-		}
-		// Logins must not die with the one request that started them.
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.Timeout)
-		defer cancel()
-		var nt *token
-		var err error
-		if cur != nil && cur.refresh != "" {
-			nt, err = c.requestToken(lctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {cur.refresh}})
-		}
-		if nt == nil {
-			nt, err = c.requestToken(lctx, url.Values{"grant_type": {"password"}, "username": {c.opts.Username}, "password": {c.opts.Password}})
-		}
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		c.tok = nt
-		c.mu.Unlock()
-		return nt, nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return "Bearer " + v.(*token).access, nil
-}
-
-// Login obtains a token now, so that a wrong password shows at start.
-func (c *Client) Login(ctx context.Context) error {
-	if !c.ServiceAccount() {
-		return nil
-	}
-	_, err := c.authorization(ctx, false)
-	return err
-}
-
-func (c *Client) requestToken(ctx context.Context, form url.Values) (*token, error) {
-	const route = "POST /Token"
-	if c.version >= 7 {
-		form.Set("disable_antiforgery_token", "true")
-	}
-	u := *c.base
-	u.Path = c.prefix + "/token" // spelled as in the OpenAPI files; paths are case-insensitive
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, transportError(route, err)
-	}
-	defer resp.Body.Close()
-	body, err := readCapped(resp.Body, 1<<20)
-	if err != nil {
-		return nil, transportError(route, err)
-	}
-	if resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized {
-		return nil, &Error{Kind: KindUnauthenticated, Route: route, Status: resp.StatusCode, Message: "the upstream rejected the service account's login"}
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, statusError(route, resp.StatusCode, body)
-	}
-	var tr struct {
-		AccessToken  string    `json:"access_token"`
-		RefreshToken string    `json:"refresh_token"`
-		ExpiresIn    flexInt64 `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &tr); err != nil || tr.AccessToken == "" {
-		return nil, decodeError(route, err)
-	}
-	life := time.Duration(tr.ExpiresIn.Value) * time.Second
-	if life <= 0 {
-		life = time.Hour // the documented default
-	}
-	return &token{access: tr.AccessToken, refresh: tr.RefreshToken, expires: time.Now().Add(life)}, nil
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies a failure so that the GraphQL layer can give it a stable code.
@@ -29,6 +30,9 @@ type Error struct {
 	Route   string // the route template, e.g. "GET /JobSessions/{id}" (for logs)
 	Message string
 	Err     error // the underlying cause, for logs only
+
+	retryAfter time.Duration // what the upstream asked us to wait (429/503)
+	cancelled  bool          // the caller gave up; says nothing of the upstream
 }
 
 func (e *Error) Error() string {

@@ -1,0 +1,217 @@
+package upstream
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// The upstream's /token endpoint is throttled (about 1/s and 5/min per
+// client from v6), so the service account logs in once, renews with the
+// refresh token before expiry, shares one renewal between concurrent
+// callers, and after any failed login waits before it tries again.
+
+const tokenRoute = "POST /Token"
+
+type token struct {
+	access    string
+	refresh   string
+	refreshAt time.Time // renew from here on, ahead of expiry
+}
+
+func (t *token) header() string { return "Bearer " + t.access }
+
+// authorization returns the Authorization header for an upstream call.
+// In pass-through mode that is the caller's own header. rejected is a header
+// the upstream just refused ("" if none): it is never handed out again.
+func (c *Client) authorization(ctx context.Context, rejected string) (string, error) {
+	if !c.ServiceAccount() {
+		h := callerAuthorization(ctx)
+		if h == "" {
+			return "", &Error{Kind: KindUnauthenticated, Message: "no credentials: send an Authorization header for the VB365 server"}
+		}
+		return h, nil
+	}
+	if tok := c.usableToken(rejected); tok != nil {
+		return tok.header(), nil
+	}
+	ch := c.login.DoChan("token", func() (any, error) { return c.renew(ctx, rejected) })
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(*token).header(), nil
+	case <-ctx.Done():
+		return "", transportError(tokenRoute, ctx.Err())
+	}
+}
+
+func (c *Client) usableToken(rejected string) *token {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.tok; t != nil && t.header() != rejected && c.opts.Now().Before(t.refreshAt) {
+		return t
+	}
+	return nil
+}
+
+// renew gets a new token: with the refresh token if there is one, else (or
+// if that fails) with the password. It runs once for all waiting callers,
+// and outlives the request that started it.
+func (c *Client) renew(ctx context.Context, rejected string) (*token, error) {
+	if tok := c.usableToken(rejected); tok != nil {
+		return tok, nil // renewed while we waited
+	}
+	c.mu.Lock()
+	cur, gate := c.tok, c.loginGate
+	c.mu.Unlock()
+	now := c.opts.Now()
+	if now.Before(gate) {
+		return nil, &Error{Kind: KindUnavailable, Route: tokenRoute, Status: http.StatusTooManyRequests,
+			Message: "logging in to the upstream is paused after a failed attempt; try again shortly"}
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*c.opts.Timeout)
+	defer cancel()
+	var nt *token
+	var err error
+	if cur != nil && cur.refresh != "" {
+		nt, err = c.requestToken(lctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {cur.refresh}})
+	}
+	if nt == nil && !throttled(err) {
+		nt, err = c.passwordLogin(lctx)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.loginFails++
+		wait := min(time.Second<<min(c.loginFails-1, 6), time.Minute)
+		if e, ok := err.(*Error); ok && e.retryAfter > wait {
+			wait = e.retryAfter
+		}
+		c.loginGate = c.opts.Now().Add(wait)
+		return nil, err
+	}
+	c.tok, c.loginFails, c.loginGate = nt, 0, time.Time{}
+	return nt, nil
+}
+
+func throttled(err error) bool {
+	e, ok := err.(*Error)
+	return ok && e.Status == http.StatusTooManyRequests
+}
+
+// passwordLogin logs in with the password; a throttled attempt is retried
+// after the Retry-After the server gives (1s if none), up to three times, as
+// long as the login's deadline allows.
+func (c *Client) passwordLogin(ctx context.Context) (*token, error) {
+	form := url.Values{"grant_type": {"password"}, "username": {c.opts.Username}, "password": {c.opts.Password}}
+	for attempt := 0; ; attempt++ {
+		tok, err := c.requestToken(ctx, form)
+		if !throttled(err) || attempt == 2 {
+			return tok, err
+		}
+		wait := err.(*Error).retryAfter
+		if wait <= 0 {
+			wait = time.Second
+		}
+		if !sleepWithin(ctx, wait) {
+			return nil, err
+		}
+	}
+}
+
+// Login obtains a token now, so that a wrong password shows at start.
+func (c *Client) Login(ctx context.Context) error {
+	if !c.ServiceAccount() {
+		return nil
+	}
+	_, err := c.authorization(ctx, "")
+	return err
+}
+
+// Logout ends the service account's session on the upstream (v7+ have
+// POST /token/logout) and forgets the token.
+func (c *Client) Logout(ctx context.Context) error {
+	c.mu.Lock()
+	tok := c.tok
+	c.tok = nil
+	c.mu.Unlock()
+	if tok == nil || c.version < 7 {
+		return nil
+	}
+	resp, err := c.postForm(ctx, "/token/logout", nil, tok.header())
+	if err != nil {
+		return transportError("POST /token/logout", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+		return statusError("POST /token/logout", resp.StatusCode, nil)
+	}
+	return nil
+}
+
+func (c *Client) postForm(ctx context.Context, path string, form url.Values, auth string) (*http.Response, error) {
+	u := *c.base
+	u.Path = c.prefix + path
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	return c.http.Do(req)
+}
+
+func (c *Client) requestToken(ctx context.Context, form url.Values) (*token, error) {
+	if c.version >= 7 {
+		form.Set("disable_antiforgery_token", "true")
+	}
+	// Spelled /token as in the OpenAPI files; paths are case-insensitive.
+	resp, err := c.postForm(ctx, "/token", form, "")
+	if err != nil {
+		return nil, transportError(tokenRoute, err)
+	}
+	defer resp.Body.Close()
+	body, err := readCapped(resp.Body, 1<<20)
+	if err != nil {
+		return nil, transportError(tokenRoute, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized:
+		return nil, &Error{Kind: KindUnauthenticated, Route: tokenRoute, Status: resp.StatusCode, Message: "the upstream rejected the service account's credentials"}
+	case resp.StatusCode != http.StatusOK:
+		e := statusError(tokenRoute, resp.StatusCode, nil)
+		e.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Now())
+		return nil, e
+	}
+	var tr struct {
+		AccessToken  string    `json:"access_token"`
+		RefreshToken string    `json:"refresh_token"`
+		ExpiresIn    flexInt64 `json:"expires_in"`
+	}
+	if err := json.Unmarshal(body, &tr); err != nil || tr.AccessToken == "" {
+		return nil, decodeError(tokenRoute, err)
+	}
+	life := time.Duration(tr.ExpiresIn.Value) * time.Second
+	if life <= 0 {
+		life = time.Hour // the documented default
+	}
+	margin := min(time.Minute, life/5)
+	return &token{access: tr.AccessToken, refresh: tr.RefreshToken, refreshAt: c.opts.Now().Add(life - margin)}, nil
+}
+
+// TokenHeld reports whether the service account holds a token that is not
+// due for renewal (always true in pass-through mode).
+func (c *Client) TokenHeld() bool {
+	return !c.ServiceAccount() || c.usableToken("") != nil
+}
+
+// BreakerOpen reports whether the circuit breaker refuses calls now.
+func (c *Client) BreakerOpen() bool { return c.breaker.open() }
