@@ -50,7 +50,11 @@ func TestPlaygroundInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(routes(client, config{batchWait: time.Millisecond}))
+	c, err := parseConfig(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(routes(client, c, nil))
 	defer gw.Close()
 
 	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),

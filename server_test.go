@@ -36,7 +36,11 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{[]string{"--api-version", "v9"}, nil, "api-version"},
 		{nil, map[string]string{"VB365_TIMEOUT": "soon"}, "VB365_TIMEOUT"},
 		{nil, map[string]string{"VB365_ALLOW_ANONYMOUS": "maybe"}, "VB365_ALLOW_ANONYMOUS"},
-		{[]string{"--upstream-url", "https://vbo:4443", "--username", "svc", "--password", "pw"}, nil, "--allow-anonymous"},
+		{[]string{"--upstream-url", "https://vbo:4443", "--username", "svc", "--password", "pw"}, nil, "allow-anonymous"},
+		{[]string{"--upstream-url", "https://vbo:4443", "--api-keys", "k1"}, nil, "pass-through"},
+		{[]string{"--username", "svc"}, nil, "username and password"},
+		{[]string{"--log-format", "xml"}, nil, "log-format"},
+		{[]string{"--api-keys-file", "/nonexistent/keys"}, nil, "api-keys-file"},
 		{[]string{"--max-concurrency", "0"}, nil, "max-concurrency"},
 	}
 	for _, c := range cases {

@@ -1,0 +1,110 @@
+// Package gateway holds the HTTP front of the service: who may call it
+// (API keys), how much a request may send and how long it may take, and a
+// logger that never writes a secret.
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// WriteError answers with a GraphQL-shaped error, so that clients that only
+// read GraphQL responses still get a message and a code.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": map[string]string{"code": code}}},
+	})
+}
+
+// APIKeys checks a client's key. Keys are kept as SHA-256 digests and
+// compared in constant time.
+type APIKeys struct{ digests [][32]byte }
+
+// NewAPIKeys takes the accepted keys; empty entries are ignored.
+func NewAPIKeys(keys []string) *APIKeys {
+	k := &APIKeys{}
+	for _, key := range keys {
+		if key = strings.TrimSpace(key); key != "" {
+			k.digests = append(k.digests, sha256.Sum256([]byte(key)))
+		}
+	}
+	return k
+}
+
+// Len is how many keys are accepted.
+func (k *APIKeys) Len() int { return len(k.digests) }
+
+func (k *APIKeys) valid(key string) bool {
+	d := sha256.Sum256([]byte(key))
+	ok := 0
+	for _, want := range k.digests {
+		ok |= subtle.ConstantTimeCompare(d[:], want[:])
+	}
+	return key != "" && ok == 1
+}
+
+// Require lets through only requests with a valid key, sent as
+// "X-API-Key: KEY" or "Authorization: Bearer KEY".
+func (k *APIKeys) Require(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("X-API-Key")
+		if key == "" {
+			key, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		}
+		if !k.valid(key) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vb365-graphql"`)
+			WriteError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "an API key is required: send it as X-API-Key or Authorization: Bearer")
+			return
+		}
+		// The key is ours, not the upstream's: it must not travel further.
+		r.Header.Del("Authorization")
+		r.Header.Del("X-API-Key")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// CodeRequestTooLarge is the code of a request body over the limit.
+const CodeRequestTooLarge = "REQUEST_TOO_LARGE"
+
+// LimitBody refuses request bodies over max bytes with 413 before anything
+// parses them.
+func LimitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			WriteError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "the request body is larger than allowed")
+			return
+		}
+		if err != nil {
+			WriteError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Deadline gives every request at most d to finish; upstream calls that are
+// still running then end, and their fields come back as UPSTREAM_TIMEOUT.
+func Deadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}

@@ -1,0 +1,55 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+const redacted = "[REDACTED]"
+
+// sensitiveKeys are attribute names whose values are never logged.
+var sensitiveKeys = []string{"password", "passwd", "secret", "token", "authorization", "api_key", "apikey", "cookie"}
+
+// NewLogger returns a JSON or text logger that redacts attributes with a
+// sensitive name, and any occurrence of the given secrets (the configured
+// password, API keys) in any value, errors included.
+func NewLogger(w io.Writer, format string, level slog.Level, secrets []string) *slog.Logger {
+	var known []string
+	for _, s := range secrets {
+		if len(s) >= 4 { // shorter strings would redact ordinary words
+			known = append(known, s)
+		}
+	}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		lower := strings.ToLower(a.Key)
+		for _, k := range sensitiveKeys {
+			if strings.Contains(lower, k) {
+				return slog.String(a.Key, redacted)
+			}
+		}
+		switch a.Value.Kind() {
+		case slog.KindString, slog.KindAny:
+			s := a.Value.String()
+			if v, ok := a.Value.Any().(error); ok {
+				s = fmt.Sprint(v)
+			}
+			if scrubbed := scrub(s, known); scrubbed != s || a.Value.Kind() == slog.KindAny {
+				return slog.String(a.Key, scrubbed)
+			}
+		}
+		return a
+	}}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func scrub(s string, secrets []string) string {
+	for _, secret := range secrets {
+		s = strings.ReplaceAll(s, secret, redacted)
+	}
+	return s
+}
