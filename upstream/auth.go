@@ -67,12 +67,10 @@ func (c *Client) renew(ctx context.Context, rejected string) (*token, error) {
 		return tok, nil // renewed while we waited
 	}
 	c.mu.Lock()
-	cur, gate := c.tok, c.loginGate
+	cur, gate, lastErr := c.tok, c.loginGate, c.loginErr
 	c.mu.Unlock()
-	now := c.opts.Now()
-	if now.Before(gate) {
-		return nil, &Error{Kind: KindUnavailable, Route: tokenRoute, Status: http.StatusTooManyRequests,
-			Message: "logging in to the upstream is paused after a failed attempt; try again shortly"}
+	if c.opts.Now().Before(gate) {
+		return nil, lastErr // the last attempt's answer holds until we may try again
 	}
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*c.opts.Timeout)
 	defer cancel()
@@ -92,10 +90,10 @@ func (c *Client) renew(ctx context.Context, rejected string) (*token, error) {
 		if e, ok := err.(*Error); ok && e.retryAfter > wait {
 			wait = e.retryAfter
 		}
-		c.loginGate = c.opts.Now().Add(wait)
+		c.loginGate, c.loginErr = c.opts.Now().Add(wait), err
 		return nil, err
 	}
-	c.tok, c.loginFails, c.loginGate = nt, 0, time.Time{}
+	c.tok, c.loginFails, c.loginGate, c.loginErr = nt, 0, time.Time{}, nil
 	return nt, nil
 }
 

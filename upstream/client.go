@@ -68,9 +68,9 @@ type Client struct {
 	mu         sync.Mutex
 	tok        *token
 	loginGate  time.Time // no login attempt before this (after a throttle or a refusal)
+	loginErr   error     // what the last failed attempt answered
 	loginFails int
 }
-
 
 // MinVersion and MaxVersion bound the API versions this client speaks.
 const (
@@ -332,4 +332,3 @@ func safeMessage(body []byte) string {
 func decodeError(route string, err error) error {
 	return &Error{Kind: KindBadResponse, Route: route, Message: "the upstream sent a response that could not be read", Err: err}
 }
-
