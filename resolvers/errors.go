@@ -22,6 +22,7 @@ const (
 	CodeUpstreamTimeout     = "UPSTREAM_TIMEOUT"
 	CodeUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE"
 	CodeInternal            = "INTERNAL"
+	CodeValidationFailed    = "GRAPHQL_VALIDATION_FAILED"
 )
 
 var codeOfKind = map[upstream.Kind]string{
@@ -45,6 +46,12 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
 		return gqlErr // parse and validation errors already carry their code
+	}
+	if gqlErr != nil && gqlErr.Err != nil && gqlErr.Err.Error() == "introspection disabled" { // gqlgen's own refusal
+		presented := graphql.DefaultErrorPresenter(ctx, err)
+		presented.Message = "introspection is turned off on this server"
+		presented.Extensions = map[string]any{"code": CodeValidationFailed}
+		return presented
 	}
 	presented := graphql.DefaultErrorPresenter(ctx, err)
 	var ue *upstream.Error
