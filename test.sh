@@ -34,3 +34,8 @@ go vet ./...
 
 echo "== tests (race detector on)"
 CI="${CI:-}" go test -race -count=1 ./... "$@"
+
+echo "== fuzzing, briefly (seed corpora in upstream/testdata/fuzz)"
+for target in FuzzDecodeSessions FuzzDecodeJobsAndLog FuzzParseLink FuzzValidateID; do
+  go test ./upstream -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-5s}"
+done

@@ -33,7 +33,7 @@ func parseLink(href string) (Link, bool) {
 	if len(parts) > 0 && versionSegment.MatchString(strings.ToLower(parts[0])) {
 		parts = parts[1:]
 	}
-	if len(parts) < 2 {
+	if len(parts) < 2 || parts[0] == "" {
 		return Link{}, false
 	}
 	id, err := url.PathUnescape(parts[1])

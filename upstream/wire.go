@@ -370,6 +370,8 @@ func (w *wireLogItem) model(sessionID string) LogItem {
 	case w.Title != nil:
 		it.Title = *w.Title
 		it.Type, it.Message = splitTitle(*w.Title)
+	default:
+		it.Type = LogUnknown
 	}
 	return it
 }
