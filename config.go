@@ -46,8 +46,21 @@ type config struct {
 // checks the result; every error names the setting.
 func parseConfig(args []string, getenv func(string) string) (config, error) {
 	var c config
-	fs := flag.NewFlagSet("vb365-graphql", flag.ContinueOnError)
 	var errs []error
+	fs := c.flags(getenv, &errs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.check()
+}
+
+// flags declares every setting on c. A value in the environment becomes the
+// flag's default; one that does not parse is added to errs.
+func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet {
+	fs := flag.NewFlagSet("vb365-graphql", flag.ContinueOnError)
 	str := func(p *string, name, env, def, usage string) {
 		if v := getenv(env); v != "" {
 			def = v
@@ -55,13 +68,13 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		fs.StringVar(p, name, def, usage+" (env "+env+")")
 	}
 	dur := func(p *time.Duration, name, env string, def time.Duration, usage string) {
-		fs.DurationVar(p, name, fromEnv(getenv, env, def, time.ParseDuration, "a duration such as 10s", &errs), usage+" (env "+env+")")
+		fs.DurationVar(p, name, fromEnv(getenv, env, def, time.ParseDuration, "a duration such as 10s", errs), usage+" (env "+env+")")
 	}
 	boolean := func(p *bool, name, env string, def bool, usage string) {
-		fs.BoolVar(p, name, fromEnv(getenv, env, def, strconv.ParseBool, "true or false", &errs), usage+" (env "+env+")")
+		fs.BoolVar(p, name, fromEnv(getenv, env, def, strconv.ParseBool, "true or false", errs), usage+" (env "+env+")")
 	}
 	integer := func(p *int, name, env string, def int, usage string) {
-		fs.IntVar(p, name, fromEnv(getenv, env, def, strconv.Atoi, "a whole number", &errs), usage+" (env "+env+")")
+		fs.IntVar(p, name, fromEnv(getenv, env, def, strconv.Atoi, "a whole number", errs), usage+" (env "+env+")")
 	}
 
 	str(&c.listen, "listen", "LISTEN_ADDR", ":8080", "address to serve on")
@@ -84,19 +97,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	integer(&c.maxAliases, "max-aliases", "VB365_MAX_ALIASES", 30, "most aliased fields an operation may have")
 	integer(&c.maxComplexity, "max-complexity", "VB365_MAX_COMPLEXITY", 20000, "highest complexity an operation may have (each page counts its items)")
 	integer(&c.maxTokens, "max-tokens", "VB365_MAX_TOKENS", 5000, "most lexical tokens a query text may have")
-	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", fromEnv(getenv, "VB365_MAX_BODY_BYTES", int64(1<<20), func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, "a whole number", &errs), "largest request body accepted, in bytes (env VB365_MAX_BODY_BYTES)")
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", fromEnv(getenv, "VB365_MAX_BODY_BYTES", int64(1<<20), func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, "a whole number", errs), "largest request body accepted, in bytes (env VB365_MAX_BODY_BYTES)")
 	boolean(&c.introspection, "introspection", "VB365_INTROSPECTION", true, "answer schema introspection (GraphiQL's docs need it)")
 	str(&c.logFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.logLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	dur(&c.shutdownGrace, "shutdown-grace", "VB365_SHUTDOWN_GRACE", 15*time.Second, "how long shutdown waits for requests in flight")
-
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if err := errors.Join(errs...); err != nil {
-		return c, err
-	}
-	return c, c.check()
+	return fs
 }
 
 func (c config) check() error {

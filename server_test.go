@@ -1,6 +1,9 @@
 package main
 
 import (
+	"flag"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +51,39 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v %v: got %v, want an error naming %s", c.args, c.env, err, c.want)
 		}
+	}
+}
+
+// TestReadmeListsEveryFlag: the README's configuration table and --help
+// name the same flags with the same environment variables and defaults.
+func TestReadmeListsEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `--([a-z-]+)` \\| `([A-Z0-9_]+)` \\|([^|]*)\\|")
+	documented := map[string][2]string{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		documented[m[1]] = [2]string{m[2], strings.Trim(strings.TrimSpace(m[3]), "`")}
+	}
+	var c config
+	var errs []error
+	fs := c.flags(func(string) string { return "" }, &errs)
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		n++
+		doc, ok := documented[f.Name]
+		env := regexp.MustCompile(`\(env ([A-Z0-9_]+)\)`).FindStringSubmatch(f.Usage)
+		switch {
+		case !ok:
+			t.Errorf("--%s is not in the README's table", f.Name)
+		case env == nil || env[1] != doc[0]:
+			t.Errorf("--%s: README says %s, the code %v", f.Name, doc[0], env)
+		case f.DefValue != doc[1] && !(f.DefValue == "" && strings.HasPrefix(doc[1], "(")) && !(f.DefValue == "" && doc[1] == ""):
+			t.Errorf("--%s: README's default %q, the code's %q", f.Name, doc[1], f.DefValue)
+		}
+	})
+	if len(documented) != n {
+		t.Errorf("the README documents %d flags, the code has %d", len(documented), n)
 	}
 }
