@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"flag"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
 func TestConfigFromFlagsAndEnvironment(t *testing.T) {
@@ -85,5 +90,23 @@ func TestReadmeListsEveryFlag(t *testing.T) {
 	})
 	if len(documented) != n {
 		t.Errorf("the README documents %d flags, the code has %d", len(documented), n)
+	}
+}
+
+// TestWrongPasswordStopsTheStart: the process ends at once with a message
+// that says what is wrong, after a single login attempt.
+func TestWrongPasswordStopsTheStart(t *testing.T) {
+	sim := vb365sim.New(vb365sim.Options{Version: 8})
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	prev := slog.Default()
+	defer slog.SetDefault(prev)
+	err := run(context.Background(), []string{"--upstream-url", ts.URL, "--username", "svc", "--password", "wrong-pw-1234",
+		"--allow-anonymous", "--listen", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "cannot log in") || strings.Contains(err.Error(), "wrong-pw-1234") {
+		t.Errorf("got %v; want a login error that does not show the password", err)
+	}
+	if n := sim.Calls()["POST /Token"]; n != 1 {
+		t.Errorf("%d login attempts, want 1", n)
 	}
 }

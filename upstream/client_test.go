@@ -292,3 +292,55 @@ func TestOptionsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// clock is a settable time source shared by a simulator and a client.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func TestTokenLifecycle(t *testing.T) {
+	ctx := context.Background()
+	for _, v := range []int{5, 6, 7, 8} {
+		clk := &clock{t: anchor}
+		sim := vb365sim.New(vb365sim.Options{Version: v, Anchor: anchor, Now: clk.now, TokenLifetime: 10 * time.Minute})
+		ts := httptest.NewServer(sim)
+		user, pass := sim.Credentials()
+		c, err := upstream.New(upstream.Options{BaseURL: ts.URL, Version: v, Username: user, Password: pass, Now: clk.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := sim.SessionIDs()[0]
+		if _, err := c.JobSession(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(7 * time.Minute) // still valid, not yet due for renewal
+		if _, err := c.JobSession(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(2*time.Minute + 30*time.Second) // in its last minute: renew first
+		if _, err := c.JobSession(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"password", "refresh_token"}
+		if v >= 7 {
+			want = []string{"password (antiforgery off)", "refresh_token (antiforgery off)"}
+		}
+		if got := sim.Grants(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("v%d: token requests %q, want %q", v, got, want)
+		}
+		if n := sim.Calls()["GET /JobSessions/{id}"]; n != 3 {
+			t.Errorf("v%d: %d session GETs, want 3 (no call may be refused for an old token)", v, n)
+		}
+		if err := c.Logout(ctx); err != nil {
+			t.Errorf("v%d: logout: %v", v, err)
+		}
+		if n, want := sim.Calls()["POST /Token/logout"], map[bool]int{true: 1}[v >= 7]; n != want {
+			t.Errorf("v%d: %d logouts, want %d", v, n, want)
+		}
+		ts.Close()
+	}
+}

@@ -47,6 +47,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	calls  map[string]int
+	grants []string // "password", "refresh_token", with " (antiforgery off)" when asked
 	tokens map[string]time.Time // access token -> expiry
 	refrs  map[string]bool
 
@@ -100,6 +101,13 @@ func (s *Server) Calls() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// Grants lists the grant types of the token requests served, in order.
+func (s *Server) Grants() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.grants...)
 }
 
 // DataCalls counts the requests other than logins.
@@ -318,6 +326,13 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, rest []strin
 		s.oauthFail(w, "invalid_request", "The request body could not be read.")
 		return
 	}
+	grant := r.PostForm.Get("grant_type")
+	if r.PostForm.Get("disable_antiforgery_token") == "true" {
+		grant += " (antiforgery off)"
+	}
+	s.mu.Lock()
+	s.grants = append(s.grants, grant)
+	s.mu.Unlock()
 	switch r.PostForm.Get("grant_type") {
 	case "password":
 		if r.PostForm.Get("username") != s.opts.Username || r.PostForm.Get("password") != s.opts.Password {
