@@ -47,7 +47,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	calls  map[string]int
-	grants []string // "password", "refresh_token", with " (antiforgery off)" when asked
+	grants []string             // "password", "refresh_token", with " (antiforgery off)" when asked
 	tokens map[string]time.Time // access token -> expiry
 	refrs  map[string]bool
 
