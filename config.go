@@ -37,6 +37,7 @@ type config struct {
 	maxComplexity  int
 	maxTokens      int
 	introspection  bool
+	corsOrigins    string
 	logFormat      string
 	logLevel       string
 	shutdownGrace  time.Duration
@@ -99,6 +100,7 @@ func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet 
 	integer(&c.maxTokens, "max-tokens", "VB365_MAX_TOKENS", 5000, "most lexical tokens a query text may have")
 	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", fromEnv(getenv, "VB365_MAX_BODY_BYTES", int64(1<<20), func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, "a whole number", errs), "largest request body accepted, in bytes (env VB365_MAX_BODY_BYTES)")
 	boolean(&c.introspection, "introspection", "VB365_INTROSPECTION", true, "answer schema introspection (GraphiQL's docs need it)")
+	str(&c.corsOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only")
 	str(&c.logFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.logLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	dur(&c.shutdownGrace, "shutdown-grace", "VB365_SHUTDOWN_GRACE", 15*time.Second, "how long shutdown waits for requests in flight")
@@ -160,6 +162,17 @@ func (c config) level() (slog.Level, error) {
 	var l slog.Level
 	err := l.UnmarshalText([]byte(c.logLevel))
 	return l, err
+}
+
+// origins lists the CORS origins.
+func (c config) origins() []string {
+	var out []string
+	for _, o := range strings.Split(c.corsOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // keys gathers the API keys from --api-keys and --api-keys-file.

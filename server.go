@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/cors"
+
 	"github.com/vb365-graphql/vb365-graphql/gateway"
 	"github.com/vb365-graphql/vb365-graphql/playground"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
@@ -102,6 +104,15 @@ func routes(api resolvers.Upstream, c config, keys *gateway.APIKeys) http.Handle
 		graphql = keys.Require(graphql)
 	}
 	graphql = gateway.LimitBody(c.maxBodyBytes, graphql)
+	graphql = gateway.Compress(graphql)
+	if origins := c.origins(); len(origins) > 0 {
+		graphql = cors.New(cors.Options{
+			AllowedOrigins: origins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+			AllowedHeaders: []string{"Content-Type", "Accept", "Authorization", "X-API-Key"},
+			MaxAge:         600,
+		}).Handler(graphql)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graphql)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need on a fresh machine
-# (Go modules, the playground's npm packages, Debian's Chromium), checks that
+# (Go modules, npm packages, Debian's Chromium), checks that
 # generated code is current, then runs every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,8 +13,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "== npm packages of the playground (locked)"
+echo "== npm packages (locked): the playground's, and the real clients of e2e/"
 (cd playground && npm ci --no-audit --no-fund --loglevel=error)
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== Go modules"
 go mod download

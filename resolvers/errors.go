@@ -23,6 +23,7 @@ const (
 	CodeUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE"
 	CodeInternal            = "INTERNAL"
 	CodeValidationFailed    = "GRAPHQL_VALIDATION_FAILED"
+	CodeBadRequest          = "BAD_REQUEST"
 )
 
 var codeOfKind = map[upstream.Kind]string{
@@ -46,6 +47,15 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
 		return gqlErr // parse and validation errors already carry their code
+	}
+	if gqlErr != nil && gqlErr.Err == nil {
+		// gqlgen's own word on the request (a body that is not JSON, say): it
+		// describes what the client sent, so it is safe to show.
+		if len(gqlErr.Message) > 300 {
+			gqlErr.Message = gqlErr.Message[:300] + "…"
+		}
+		gqlErr.Extensions = map[string]any{"code": CodeBadRequest}
+		return gqlErr
 	}
 	if gqlErr != nil && gqlErr.Err != nil && gqlErr.Err.Error() == "introspection disabled" { // gqlgen's own refusal
 		presented := graphql.DefaultErrorPresenter(ctx, err)

@@ -38,6 +38,8 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
+	// Automatic persisted queries: a client may send only the query's hash.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.QueryCacheSize)})
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	if !o.NoIntrospection {
 		srv.Use(extension.Introspection{})
@@ -46,5 +48,5 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(PresentPanic)
-	return Middleware(api, o.BatchWait, srv)
+	return followSpec(Middleware(api, o.BatchWait, srv))
 }
