@@ -52,7 +52,7 @@ type ComplexityRoot struct {
 		OrganizationID func(childComplexity int) int
 		RepositoryID   func(childComplexity int) int
 		SchedulePolicy func(childComplexity int) int
-		Sessions       func(childComplexity int, first *int, after *string) int
+		Sessions       func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
 	}
 
 	JobConnection struct {
@@ -78,7 +78,7 @@ type ComplexityRoot struct {
 		JobID            func(childComplexity int) int
 		JobType          func(childComplexity int) int
 		JobWillBeRetried func(childComplexity int) int
-		Log              func(childComplexity int, first *int, after *string) int
+		Log              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		MainSessionID    func(childComplexity int) int
 		Progress         func(childComplexity int) int
 		ProxyID          func(childComplexity int) int
@@ -143,8 +143,8 @@ type ComplexityRoot struct {
 	Query struct {
 		Job         func(childComplexity int, id string) int
 		JobSession  func(childComplexity int, id string) int
-		JobSessions func(childComplexity int, first *int, after *string, jobID *string) int
-		Jobs        func(childComplexity int, first *int, after *string) int
+		JobSessions func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) int
+		Jobs        func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
 	SchedulePolicy struct {
@@ -166,17 +166,17 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type JobResolver interface {
-	Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string) (*model.JobSessionConnection, error)
+	Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
 }
 type JobSessionResolver interface {
 	Job(ctx context.Context, obj *upstream.JobSession) (*upstream.Job, error)
-	Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string) (*model.LogItemConnection, error)
+	Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.LogItemConnection, error)
 }
 type QueryResolver interface {
 	JobSession(ctx context.Context, id string) (*upstream.JobSession, error)
-	JobSessions(ctx context.Context, first *int, after *string, jobID *string) (*model.JobSessionConnection, error)
+	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
 	Job(ctx context.Context, id string) (*upstream.Job, error)
-	Jobs(ctx context.Context, first *int, after *string) (*model.JobConnection, error)
+	Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.JobConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -285,7 +285,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Job.Sessions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Job.Sessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["status"].(*upstream.SessionStatus), args["createdAfter"].(*time.Time), args["createdBefore"].(*time.Time)), true
 
 	case "JobConnection.edges":
 		if e.ComplexityRoot.JobConnection.Edges == nil {
@@ -395,7 +395,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.JobSession.Log(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.JobSession.Log(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "JobSession.mainSessionId":
 		if e.ComplexityRoot.JobSession.MainSessionID == nil {
 			break
@@ -664,7 +664,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.JobSessions(childComplexity, args["first"].(*int), args["after"].(*string), args["jobId"].(*string)), true
+		return e.ComplexityRoot.Query.JobSessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["jobId"].(*string), args["status"].(*upstream.SessionStatus), args["jobType"].(*upstream.JobType), args["createdAfter"].(*time.Time), args["createdBefore"].(*time.Time)), true
 	case "Query.jobs":
 		if e.ComplexityRoot.Query.Jobs == nil {
 			break
@@ -675,7 +675,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Jobs(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Jobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "SchedulePolicy.backupWindowEnabled":
 		if e.ComplexityRoot.SchedulePolicy.BackupWindowEnabled == nil {
@@ -829,27 +829,45 @@ type Query {
   jobSession("The session's ID (a UUID)." id: ID!): JobSession
 
   """
-  Job sessions, newest first, as a Relay connection. ` + "`" + `first` + "`" + ` is capped at
-  1000. With ` + "`" + `jobId` + "`" + `, only that job's sessions.
+  Job sessions, newest first, as a Relay connection: page forwards with
+  ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + `, backwards with ` + "`" + `last` + "`" + `/` + "`" + `before` + "`" + ` (at most 1000 a page).
+  Filters combine; each goes to the upstream where its API version supports
+  it and is applied by the gateway where it does not, with the same result.
   """
   jobSessions(
-    "How many sessions to return (default 30, at most 1000)."
+    "How many sessions to return from the start of the window (default 30, at most 1000)."
     first: Int
-    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    "The cursor after which the page starts (an ` + "`" + `endCursor` + "`" + `)."
     after: String
+    "How many sessions to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends (a ` + "`" + `startCursor` + "`" + `)."
+    before: String
     "Only the sessions of this job."
     jobId: ID
+    "Only sessions in this status now."
+    status: JobSessionStatus
+    "Only sessions of backup jobs, or of backup copy jobs (which exist from v6)."
+    jobType: JobType
+    "Only sessions created at or after this time."
+    createdAfter: DateTime
+    "Only sessions created at or before this time."
+    createdBefore: DateTime
   ): JobSessionConnection!
 
   "One backup or backup copy job by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is no such job."
   job("The job's ID (a UUID)." id: ID!): Job
 
-  "Backup and backup copy jobs, as a Relay connection."
+  "Backup and backup copy jobs, as a Relay connection (forwards or backwards)."
   jobs(
-    "How many jobs to return (default 30, at most 1000)."
+    "How many jobs to return from the start of the window (default 30, at most 1000)."
     first: Int
-    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    "The cursor after which the page starts."
     after: String
+    "How many jobs to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
   ): JobConnection!
 }
 
@@ -899,10 +917,14 @@ type JobSession {
   upstream call per page, made only when selected.
   """
   log(
-    "How many log lines to return (default 30, at most 1000)."
+    "How many log lines to return from the start of the window (default 30, at most 1000)."
     first: Int
-    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    "The cursor after which the page starts."
     after: String
+    "How many log lines to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
   ): LogItemConnection!
 }
 
@@ -1055,10 +1077,20 @@ type Job {
   ` + "`" + `/JobSessions?jobId=` + "`" + ` from v7).
   """
   sessions(
-    "How many sessions to return (default 30, at most 1000)."
+    "How many sessions to return from the start of the window (default 30, at most 1000)."
     first: Int
-    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
+    "The cursor after which the page starts."
     after: String
+    "How many sessions to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only sessions in this status now."
+    status: JobSessionStatus
+    "Only sessions created at or after this time."
+    createdAfter: DateTime
+    "Only sessions created at or before this time."
+    createdBefore: DateTime
   ): JobSessionConnection!
 }
 
@@ -1551,6 +1583,22 @@ func (ec *executionContext) field_JobSession_log_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -1573,6 +1621,46 @@ func (ec *executionContext) field_Job_sessions_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*upstream.SessionStatus, error) {
+			return ec.unmarshalOJobSessionStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "createdAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["createdAfter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "createdBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["createdBefore"] = arg6
 	return args, nil
 }
 
@@ -1623,14 +1711,62 @@ func (ec *executionContext) field_Query_jobSessions_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "jobId",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "jobId",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["jobId"] = arg2
+	args["jobId"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*upstream.SessionStatus, error) {
+			return ec.unmarshalOJobSessionStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "jobType",
+		func(ctx context.Context, v any) (*upstream.JobType, error) {
+			return ec.unmarshalOJobType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["jobType"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "createdAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["createdAfter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "createdBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["createdBefore"] = arg8
 	return args, nil
 }
 
@@ -1667,6 +1803,22 @@ func (ec *executionContext) field_Query_jobs_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -2062,7 +2214,7 @@ func (ec *executionContext) _Job_sessions(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Job().Sessions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Job().Sessions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSessionConnection) graphql.Marshaler {
@@ -2712,7 +2864,7 @@ func (ec *executionContext) _JobSession_log(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.JobSession().Log(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.JobSession().Log(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LogItemConnection) graphql.Marshaler {
@@ -3562,7 +3714,7 @@ func (ec *executionContext) _Query_jobSessions(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().JobSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["jobId"].(*string))
+			return ec.Resolvers.Query().JobSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["jobType"].(*upstream.JobType), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSessionConnection) graphql.Marshaler {
@@ -3650,7 +3802,7 @@ func (ec *executionContext) _Query_jobs(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Jobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Jobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -10,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
 // CodeLimitExceeded is gqlgen's own code for a too complex operation; the
@@ -43,18 +45,24 @@ func (l Limits) withDefaults() Limits {
 // complexity makes every page cost its children times its size, so that
 // jobSessions(first: 1000) { log(first: 1000) } is refused before it runs.
 func complexity() graph.ComplexityRoot {
-	page := func(child int, first *int) int {
+	page := func(child int, first, last *int) int {
 		n := defaultPageSize
 		if first != nil {
 			n = max(*first, 1)
+		} else if last != nil {
+			n = max(*last, 1)
 		}
 		return 1 + child*n
 	}
 	var c graph.ComplexityRoot
-	c.Query.JobSessions = func(child int, first *int, _ *string, _ *string) int { return page(child, first) }
-	c.Query.Jobs = func(child int, first *int, _ *string) int { return page(child, first) }
-	c.Job.Sessions = func(child int, first *int, _ *string) int { return page(child, first) }
-	c.JobSession.Log = func(child int, first *int, _ *string) int { return page(child, first) }
+	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time) int {
+		return page(child, first, last)
+	}
+	c.Query.Jobs = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
+	c.Job.Sessions = func(child int, first *int, _ *string, last *int, _ *string, _ *upstream.SessionStatus, _, _ *time.Time) int {
+		return page(child, first, last)
+	}
+	c.JobSession.Log = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
 	return c
 }
 

@@ -16,24 +16,93 @@ const (
 	cursorPrefix    = "offset:"
 )
 
-// pageRequest turns Relay's (first, after) into the upstream's offset/limit.
-// Cursors are opaque to clients: base64 of the item's offset.
-func pageRequest(first *int, after *string) (upstream.PageRequest, error) {
-	p := upstream.PageRequest{Limit: defaultPageSize}
-	if first != nil {
-		if *first < 0 || *first > maxPageSize {
-			return p, badInput(fmt.Sprintf("first must be between 0 and %d", maxPageSize))
+// window is what a Relay connection field was asked for.
+type window struct {
+	first, last   *int
+	after, before *string
+}
+
+// fetchWindow turns Relay's arguments into one upstream page request on the
+// upstream's offset/limit paging. Cursors are opaque to clients: base64 of
+// an item's offset. `last` without `before` counts the list first (one
+// small call where the upstream tells its total, a walk through the list in
+// pages of 10,000 where it does not, as v8 does).
+func fetchWindow[T any](w window, fetch func(upstream.PageRequest) (upstream.Page[T], error)) (upstream.Page[T], error) {
+	var none upstream.Page[T]
+	for _, n := range []*int{w.first, w.last} {
+		if n != nil && (*n < 0 || *n > maxPageSize) {
+			return none, badInput(fmt.Sprintf("first and last must be between 0 and %d", maxPageSize))
 		}
-		p.Limit = *first
 	}
-	if after != nil && *after != "" {
-		offset, ok := decodeCursor(*after)
+	if w.first != nil && w.last != nil {
+		return none, badInput("give first or last, not both")
+	}
+	start, end := 0, -1 // end is exclusive; -1: the end of the list
+	if w.after != nil && *w.after != "" {
+		offset, ok := decodeCursor(*w.after)
 		if !ok {
-			return p, badInput("after is not a cursor returned by this API")
+			return none, badInput("after is not a cursor returned by this API")
 		}
-		p.Offset = offset + 1
+		start = offset + 1
 	}
-	return p, nil
+	if w.before != nil && *w.before != "" {
+		offset, ok := decodeCursor(*w.before)
+		if !ok {
+			return none, badInput("before is not a cursor returned by this API")
+		}
+		end = offset
+	}
+	limit := defaultPageSize
+	switch {
+	case w.first != nil:
+		limit = *w.first
+	case w.last != nil:
+		if end < 0 {
+			total, err := count(fetch)
+			if err != nil {
+				return none, err
+			}
+			end = total
+		}
+		start = max(start, end-*w.last)
+		limit = *w.last
+	}
+	if end >= 0 {
+		limit = min(limit, end-start)
+	}
+	beforeGiven := w.before != nil && *w.before != "" // then the item at `before` follows the page
+	if limit <= 0 {
+		return upstream.Page[T]{Offset: start, HasMore: beforeGiven}, nil
+	}
+	page, err := fetch(upstream.PageRequest{Offset: start, Limit: limit})
+	if end >= 0 && err == nil {
+		page.HasMore = start+len(page.Items) < end || beforeGiven
+	}
+	return page, err
+}
+
+// count returns how many items a listing has.
+func count[T any](fetch func(upstream.PageRequest) (upstream.Page[T], error)) (int, error) {
+	p, err := fetch(upstream.PageRequest{Limit: 1}) // enough when the upstream tells its total
+	if err != nil || p.Total != nil {
+		return derefOr(p.Total), err
+	}
+	n := len(p.Items)
+	for more := p.HasMore; more; {
+		if p, err = fetch(upstream.PageRequest{Offset: n, Limit: upstream.MaxPageLimit}); err != nil {
+			return 0, err
+		}
+		n += len(p.Items)
+		more = p.HasMore && len(p.Items) > 0
+	}
+	return n, nil
+}
+
+func derefOr(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }
 
 func encodeCursor(offset int) string {

@@ -15,14 +15,11 @@ type Resolver struct {
 	API Upstream
 }
 
-// sessions lists sessions (of one job, if jobID is set) and primes the
-// session loader with them.
-func (r *Resolver) sessions(ctx context.Context, first *int, after *string, jobID string) (*model.JobSessionConnection, error) {
-	p, err := pageRequest(first, after)
-	if err != nil {
-		return nil, err
-	}
-	page, err := r.API.JobSessions(ctx, upstream.SessionFilter{JobID: jobID}, p)
+// sessions lists sessions and primes the session loader with them.
+func (r *Resolver) sessions(ctx context.Context, w window, f upstream.SessionFilter) (*model.JobSessionConnection, error) {
+	page, err := fetchWindow(w, func(p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
+		return r.API.JobSessions(ctx, f, p)
+	})
 	if err != nil {
 		return nil, err
 	}

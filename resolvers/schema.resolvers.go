@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
@@ -14,8 +15,9 @@ import (
 )
 
 // Sessions is the resolver for the sessions field.
-func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string) (*model.JobSessionConnection, error) {
-	return r.sessions(ctx, first, after, obj.ID)
+func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error) {
+	f := upstream.SessionFilter{JobID: obj.ID, Status: status, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
+	return r.sessions(ctx, window{first, last, after, before}, f)
 }
 
 // Job is the resolver for the job field.
@@ -27,12 +29,10 @@ func (r *jobSessionResolver) Job(ctx context.Context, obj *upstream.JobSession) 
 }
 
 // Log is the resolver for the log field.
-func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string) (*model.LogItemConnection, error) {
-	p, err := pageRequest(first, after)
-	if err != nil {
-		return nil, err
-	}
-	page, err := For(ctx).Log(ctx, obj.ID, p)
+func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.LogItemConnection, error) {
+	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
+		return For(ctx).Log(ctx, obj.ID, p)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +48,12 @@ func (r *queryResolver) JobSession(ctx context.Context, id string) (*upstream.Jo
 }
 
 // JobSessions is the resolver for the jobSessions field.
-func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, jobID *string) (*model.JobSessionConnection, error) {
-	job := ""
+func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error) {
+	f := upstream.SessionFilter{Status: status, JobType: jobType, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	if jobID != nil {
-		job = *jobID
+		f.JobID = *jobID
 	}
-	return r.sessions(ctx, first, after, job)
+	return r.sessions(ctx, window{first, last, after, before}, f)
 }
 
 // Job is the resolver for the job field.
@@ -65,12 +65,10 @@ func (r *queryResolver) Job(ctx context.Context, id string) (*upstream.Job, erro
 }
 
 // Jobs is the resolver for the jobs field.
-func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string) (*model.JobConnection, error) {
-	p, err := pageRequest(first, after)
-	if err != nil {
-		return nil, err
-	}
-	page, err := r.API.Jobs(ctx, p)
+func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.JobConnection, error) {
+	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.Job], error) {
+		return r.API.Jobs(ctx, p)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,8 @@ import (
 	"sync"
 )
 
-// maxPageLimit is the largest page the upstream serves (documented from v5).
-const maxPageLimit = 10000
+// MaxPageLimit is the largest page the upstream serves (documented from v5).
+const MaxPageLimit = 10000
 
 // JobSession fetches one session: GET /JobSessions/{id}.
 func (c *Client) JobSession(ctx context.Context, id string) (*JobSession, error) {
@@ -28,31 +28,6 @@ func (c *Client) JobSession(ctx context.Context, id string) (*JobSession, error)
 	}
 	s := w.model()
 	return &s, nil
-}
-
-// SessionFilter narrows a session listing.
-type SessionFilter struct {
-	JobID string // only this job's sessions
-}
-
-// JobSessions lists sessions, newest first. The listing of one job's sessions
-// lives at /Jobs/{id}/JobSessions up to v6 and at /JobSessions?jobId= from v7;
-// v3 and v4 answer bare arrays that are paged here.
-func (c *Client) JobSessions(ctx context.Context, f SessionFilter, p PageRequest) (Page[JobSession], error) {
-	route, path := "GET /JobSessions", "/JobSessions"
-	q := url.Values{}
-	if f.JobID != "" {
-		if err := ValidateID(f.JobID); err != nil {
-			return Page[JobSession]{}, err
-		}
-		if c.version >= 7 {
-			q.Set("jobId", f.JobID)
-		} else {
-			route, path = "GET /Jobs/{id}/JobSessions", "/Jobs/"+url.PathEscape(f.JobID)+"/JobSessions"
-		}
-	}
-	wp, err := listPage[wireSession](ctx, c, route, path, q, p, c.version >= 5)
-	return mapPage(wp, (*wireSession).model), err
 }
 
 // Job fetches one job: GET /Jobs/{id}.
@@ -142,8 +117,8 @@ func (c *Client) JobsByID(ctx context.Context, ids []string) ([]*Job, []error) {
 // allJobs indexes every job by id: one call up to v7, pages of 10,000 on v8.
 func (c *Client) allJobs(ctx context.Context) (map[string]*Job, error) {
 	all := map[string]*Job{}
-	for offset := 0; ; offset += maxPageLimit {
-		p, err := c.Jobs(ctx, PageRequest{Offset: offset, Limit: maxPageLimit})
+	for offset := 0; ; offset += MaxPageLimit {
+		p, err := c.Jobs(ctx, PageRequest{Offset: offset, Limit: MaxPageLimit})
 		if err != nil {
 			return nil, err
 		}
@@ -207,8 +182,8 @@ func mapPage[W, M any](p Page[W], model func(*W) M) Page[M] {
 // offset and limit go to the server; otherwise it answers the whole
 // collection as a bare array and the page is cut here.
 func listPage[T any](ctx context.Context, c *Client, route, path string, q url.Values, p PageRequest, paged bool) (Page[T], error) {
-	if p.Limit <= 0 || p.Limit > maxPageLimit {
-		p.Limit = maxPageLimit
+	if p.Limit <= 0 || p.Limit > MaxPageLimit {
+		p.Limit = MaxPageLimit
 	}
 	if p.Offset < 0 {
 		p.Offset = 0

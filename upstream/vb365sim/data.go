@@ -90,7 +90,7 @@ var periods = []time.Duration{24 * time.Hour, 24 * time.Hour, 8 * time.Hour, 4 *
 // newDataset builds the estate as seen at anchor. sessionsPerJob sessions of
 // each job end before anchor, except the newest of the first two jobs, which
 // started shortly before anchor and are still running then.
-func newDataset(anchor time.Time, sessionsPerJob int) *dataset {
+func newDataset(anchor time.Time, sessionsPerJob, version int) *dataset {
 	d := &dataset{jobByID: map[string]*job{}, byID: map[string]*session{}}
 	for i, jn := range jobNames {
 		j := &job{
@@ -98,7 +98,7 @@ func newDataset(anchor time.Time, sessionsPerJob int) *dataset {
 			name:        jn.name,
 			description: jn.desc,
 			backupType:  []string{"EntireOrganization", "SelectedItems"}[i%2],
-			copy:        i == len(jobNames)-1,
+			copy:        i == len(jobNames)-1 && version >= 6, // backup copy jobs came with v6
 			enabled:     i != 7,
 			period:      periods[i],
 			repository:  repositoryIDs[i%2],

@@ -79,7 +79,7 @@ func New(opts Options) *Server {
 	}
 	return &Server{
 		opts:   opts,
-		data:   newDataset(opts.Anchor.UTC(), opts.SessionsPerJob),
+		data:   newDataset(opts.Anchor.UTC(), opts.SessionsPerJob, opts.Version),
 		calls:  map[string]int{},
 		tokens: map[string]time.Time{},
 		refrs:  map[string]bool{},

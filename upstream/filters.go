@@ -1,0 +1,135 @@
+package upstream
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// SessionFilter narrows a session listing. Each filter goes to the upstream
+// where the version supports it and is applied here where it does not; the
+// result is the same either way.
+type SessionFilter struct {
+	JobID         string         // only this job's sessions
+	Status        *SessionStatus // only sessions in this status now
+	JobType       *JobType       // backup or backup copy (copy jobs exist from v6)
+	CreatedAfter  *time.Time     // sessions created at or after this time
+	CreatedBefore *time.Time     // sessions created at or before this time
+}
+
+// sessionPlan is how one filtered listing is fetched: a route and its
+// query, plus what the gateway still has to filter itself (nil: nothing).
+type sessionPlan struct {
+	route, path string
+	query       url.Values
+	local       func(*JobSession) bool
+}
+
+// v8's status filter knows these statuses, and spells Success "Succeeded".
+var v8StatusParam = map[SessionStatus]string{
+	StatusStopped: "Stopped", StatusRunning: "Running", StatusSuccess: "Succeeded",
+	StatusFailed: "Failed", StatusWarning: "Warning",
+}
+
+// planSessions decides which filters the upstream applies:
+//
+//	jobType, createdAfter (endTimeLowerBound)  v6+ on /JobSessions
+//	createdBefore (endTimeUpperBound), jobId   v7+ on /JobSessions
+//	status                                     v8, five of the eight statuses
+//
+// Up to v6 a job's sessions are at /Jobs/{id}/JobSessions, which takes no
+// other filter; when other filters would go to the server, /JobSessions is
+// used instead and the job is matched here, from each session's job link.
+func (c *Client) planSessions(f SessionFilter) sessionPlan {
+	v := c.version
+	p := sessionPlan{route: "GET /JobSessions", path: "/JobSessions", query: url.Values{}}
+	var checks []func(*JobSession) bool
+	serverSide := func(supported bool, param, value string, check func(*JobSession) bool) {
+		if supported {
+			p.query.Set(param, value)
+		} else {
+			checks = append(checks, check)
+		}
+	}
+	byJobRoute := f.JobID != "" && v <= 6 && !(v == 6 && (f.JobType != nil || f.CreatedAfter != nil))
+	if byJobRoute {
+		// The job's own listing, with the rest filtered here.
+		p.route, p.path = "GET /Jobs/{id}/JobSessions", "/Jobs/"+url.PathEscape(f.JobID)+"/JobSessions"
+		v = 5 // that route takes no query filter
+	} else if f.JobID != "" {
+		id := strings.ToLower(f.JobID)
+		serverSide(v >= 7, "jobId", f.JobID, func(s *JobSession) bool {
+			return s.JobID != nil && strings.ToLower(*s.JobID) == id
+		})
+	}
+	if t := f.JobType; t != nil {
+		serverSide(v >= 6, "jobType", string(*t), func(s *JobSession) bool {
+			got := JobTypeBackup // before v6 there were only backup jobs
+			if s.JobType != nil {
+				got = *s.JobType
+			}
+			return got == *t
+		})
+	}
+	if a := f.CreatedAfter; a != nil {
+		serverSide(v >= 6, "endTimeLowerBound", a.UTC().Format(time.RFC3339Nano), func(s *JobSession) bool { return !s.CreationTime.Before(*a) })
+	}
+	if b := f.CreatedBefore; b != nil {
+		serverSide(v >= 7, "endTimeUpperBound", b.UTC().Format(time.RFC3339Nano), func(s *JobSession) bool { return !s.CreationTime.After(*b) })
+	}
+	if st := f.Status; st != nil {
+		param, known := v8StatusParam[*st]
+		serverSide(v >= 8 && known, "status", param, func(s *JobSession) bool { return s.Status == *st })
+	}
+	if len(checks) > 0 {
+		p.local = func(s *JobSession) bool {
+			for _, ok := range checks {
+				if !ok(s) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return p
+}
+
+// JobSessions lists sessions, newest first. Filters the upstream cannot
+// apply are applied here, over the whole (server-filtered) listing, so that
+// offsets and totals mean the same on every version.
+func (c *Client) JobSessions(ctx context.Context, f SessionFilter, p PageRequest) (Page[JobSession], error) {
+	if f.JobID != "" {
+		if err := ValidateID(f.JobID); err != nil {
+			return Page[JobSession]{}, err
+		}
+	}
+	plan := c.planSessions(f)
+	paged := c.version >= 5
+	if plan.local == nil {
+		wp, err := listPage[wireSession](ctx, c, plan.route, plan.path, plan.query, p, paged)
+		return mapPage(wp, (*wireSession).model), err
+	}
+	var matched []JobSession
+	for offset := 0; ; offset += MaxPageLimit {
+		wp, err := listPage[wireSession](ctx, c, plan.route, plan.path, plan.query, PageRequest{Offset: offset, Limit: MaxPageLimit}, paged)
+		if err != nil {
+			return Page[JobSession]{}, err
+		}
+		for i := range wp.Items {
+			if s := wp.Items[i].model(); plan.local(&s) {
+				matched = append(matched, s)
+			}
+		}
+		if !wp.HasMore || len(wp.Items) == 0 {
+			break
+		}
+	}
+	total := len(matched)
+	lo := min(max(p.Offset, 0), total)
+	hi := min(lo+p.Limit, total)
+	if p.Limit <= 0 {
+		hi = total
+	}
+	return Page[JobSession]{Items: matched[lo:hi], Offset: p.Offset, Total: &total, HasMore: hi < total}, nil
+}
