@@ -164,3 +164,45 @@ func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// TestFederationWithApolloGateway composes this subgraph with a second one
+// (e2e/federation.mjs) in a real Apollo federation gateway and runs a query
+// that spans both.
+func TestFederationWithApolloGateway(t *testing.T) {
+	e2eReady(t)
+	gw, sim := demoGateway(t, 6, nil, nil)
+	sessions := sim.SessionIDs()[:10]
+	job := sim.JobIDs()[2]
+	sim.ResetCalls()
+	out := node(t, time.Minute, "federation.mjs", gw.URL+"/graphql", strings.Join(sessions, ","), job)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var res struct {
+		Data struct {
+			Incidents []struct {
+				ID      string
+				Session struct {
+					ID, Status string
+					Job        struct{ Name string }
+				}
+				Job struct{ ID, Name, LastStatus string }
+			}
+		}
+		Errors []any
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil || len(res.Errors) > 0 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(res.Data.Incidents) != len(sessions) {
+		t.Fatalf("%d incidents, want %d: %s", len(res.Data.Incidents), len(sessions), out)
+	}
+	for i, inc := range res.Data.Incidents {
+		if inc.Session.ID != sessions[i] || inc.Session.Status == "" || inc.Session.Job.Name == "" || inc.Job.ID != job || inc.Job.Name == "" {
+			t.Errorf("incident %d: %+v", i, inc)
+		}
+	}
+	calls := sim.Calls()
+	if calls["GET /JobSessions/{id}"] != len(sessions) || calls["GET /Jobs"] > 2 {
+		t.Errorf("the federated query cost %v; want one GET per session and the jobs batched", calls)
+	}
+	t.Logf("federated query over %d sessions: upstream calls %v", len(sessions), calls)
+}
