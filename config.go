@@ -38,6 +38,7 @@ type config struct {
 	maxTokens      int
 	introspection  bool
 	corsOrigins    string
+	pollInterval   time.Duration
 	logFormat      string
 	logLevel       string
 	shutdownGrace  time.Duration
@@ -103,6 +104,7 @@ func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet 
 	str(&c.corsOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only")
 	str(&c.logFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.logLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	dur(&c.pollInterval, "poll-interval", "VB365_POLL_INTERVAL", 2*time.Second, "how often a session followed by a subscription is asked for")
 	dur(&c.shutdownGrace, "shutdown-grace", "VB365_SHUTDOWN_GRACE", 15*time.Second, "how long shutdown waits for requests in flight")
 	return fs
 }
@@ -118,6 +120,7 @@ func (c config) check() error {
 	bad(verr != nil, "api-version: %q is not one of v3..v8", c.apiVersion)
 	bad(c.timeout <= 0, "upstream-timeout must be positive")
 	bad(c.requestTimeout <= 0, "request-timeout must be positive")
+	bad(c.pollInterval <= 0, "poll-interval must be positive")
 	bad(c.retries < 0, "upstream-retries must not be negative")
 	bad(c.batchWait < 0, "batch-wait must not be negative")
 	bad(c.maxConcurrency <= 0, "max-concurrency must be positive")

@@ -94,11 +94,16 @@ func (c config) tlsConfig() (*tls.Config, error) {
 // routes lays out the HTTP paths of the gateway. keys, when not nil, guard
 // /graphql.
 func routes(api resolvers.Upstream, c config, keys *gateway.APIKeys) http.Handler {
-	var graphql http.Handler = resolvers.NewHandler(api, resolvers.HandlerOptions{
+	opts := resolvers.HandlerOptions{
 		BatchWait:       c.batchWait,
+		PollInterval:    c.pollInterval,
 		NoIntrospection: !c.introspection,
 		Limits:          resolvers.Limits{MaxDepth: c.maxDepth, MaxAliases: c.maxAliases, MaxComplexity: c.maxComplexity, MaxTokens: c.maxTokens},
-	})
+	}
+	if keys != nil {
+		opts.WebsocketInit = keys.CheckInit
+	}
+	var graphql http.Handler = resolvers.NewHandler(api, opts)
 	graphql = gateway.Deadline(c.requestTimeout, graphql)
 	if keys != nil {
 		graphql = keys.Require(graphql)

@@ -11,7 +11,7 @@ import (
 func Compress(next http.Handler) http.Handler {
 	gz := gzhttp.GzipHandler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" || r.Header.Get("Accept") == "text/event-stream" {
+		if IsStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

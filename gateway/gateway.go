@@ -54,14 +54,17 @@ func (k *APIKeys) valid(key string) bool {
 }
 
 // Require lets through only requests with a valid key, sent as
-// "X-API-Key: KEY" or "Authorization: Bearer KEY".
+// "X-API-Key: KEY" or "Authorization: Bearer KEY". A WebSocket upgrade
+// without one passes: browsers cannot set headers on a WebSocket, so its
+// connection_init payload must carry the key instead (CheckInit).
 func (k *APIKeys) Require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("X-API-Key")
 		if key == "" {
 			key, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		}
-		if !k.valid(key) {
+		valid := k.valid(key)
+		if !valid && !isWebSocket(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vb365-graphql"`)
 			WriteError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "an API key is required: send it as X-API-Key or Authorization: Bearer")
 			return
@@ -69,8 +72,39 @@ func (k *APIKeys) Require(next http.Handler) http.Handler {
 		// The key is ours, not the upstream's: it must not travel further.
 		r.Header.Del("Authorization")
 		r.Header.Del("X-API-Key")
-		next.ServeHTTP(w, r)
+		ctx := context.WithValue(r.Context(), keyVerified{}, valid)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+type keyVerified struct{}
+
+// CheckInit accepts a WebSocket whose upgrade request carried a valid key,
+// or whose connection_init payload does ("X-API-Key", or "Authorization":
+// "Bearer KEY").
+func (k *APIKeys) CheckInit(ctx context.Context, payload map[string]any) (context.Context, error) {
+	if ok, _ := ctx.Value(keyVerified{}).(bool); ok {
+		return ctx, nil
+	}
+	key, _ := payload["X-API-Key"].(string)
+	if key == "" {
+		auth, _ := payload["Authorization"].(string)
+		key, _ = strings.CutPrefix(auth, "Bearer ")
+	}
+	if !k.valid(key) {
+		return ctx, errors.New("an API key is required: send it in connection_init as X-API-Key")
+	}
+	return context.WithValue(ctx, keyVerified{}, true), nil
+}
+
+func isWebSocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// IsStream reports whether a request opens a long-lived stream (WebSocket or
+// Server-Sent Events), which per-request limits must not cut.
+func IsStream(r *http.Request) bool {
+	return isWebSocket(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
 // CodeRequestTooLarge is the code of a request body over the limit.
@@ -101,8 +135,13 @@ func LimitBody(max int64, next http.Handler) http.Handler {
 
 // Deadline gives every request at most d to finish; upstream calls that are
 // still running then end, and their fields come back as UPSTREAM_TIMEOUT.
+// Subscription streams are exempt.
 func Deadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if IsStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	Job() JobResolver
 	JobSession() JobSessionResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -170,6 +171,10 @@ type ComplexityRoot struct {
 		Type                      func(childComplexity int) int
 	}
 
+	Subscription struct {
+		JobSessionUpdated func(childComplexity int, id string) int
+	}
+
 	_Service struct {
 		SDL func(childComplexity int) int
 	}
@@ -195,6 +200,9 @@ type QueryResolver interface {
 	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
 	Job(ctx context.Context, id string) (*upstream.Job, error)
 	Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.JobConnection, error)
+}
+type SubscriptionResolver interface {
+	JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -796,6 +804,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SchedulePolicy.Type(childComplexity), true
 
+	case "Subscription.jobSessionUpdated":
+		if e.ComplexityRoot.Subscription.JobSessionUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_jobSessionUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.JobSessionUpdated(childComplexity, args["id"].(string)), true
+
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
 			break
@@ -845,6 +865,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -937,6 +974,20 @@ type Query {
     "The cursor before which the page ends."
     before: String
   ): JobConnection!
+}
+
+"""
+Live updates, over WebSocket (the ` + "`" + `graphql-transport-ws` + "`" + ` protocol) or
+Server-Sent Events (POST with ` + "`" + `Accept: text/event-stream` + "`" + `).
+"""
+type Subscription {
+  """
+  Follows a job session: sends its state at once, then each time its
+  progress, statistics or status change, and completes when it has finished
+  (at once for a finished session). The gateway polls the upstream for it
+  (every ` + "`" + `--poll-interval` + "`" + `), once however many clients follow it.
+  """
+  jobSessionUpdated("The session's ID (a UUID)." id: ID!): JobSession!
 }
 
 """
@@ -2008,6 +2059,20 @@ func (ec *executionContext) field_Query_jobs_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_jobSessionUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -4495,6 +4560,50 @@ func (ec *executionContext) fieldContext_SchedulePolicy_retryWaitInterval(_ cont
 	return graphql.NewScalarFieldContext("SchedulePolicy", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Subscription_jobSessionUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_jobSessionUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().JobSessionUpdated(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_jobSessionUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_jobSessionUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6492,6 +6601,26 @@ func (ec *executionContext) _SchedulePolicy(ctx context.Context, sel ast.Selecti
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "jobSessionUpdated":
+		return ec._Subscription_jobSessionUpdated(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var _ServiceImplementors = []string{"_Service"}

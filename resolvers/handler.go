@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
 // HandlerOptions tune the GraphQL handler.
@@ -23,6 +25,11 @@ type HandlerOptions struct {
 	Limits Limits
 	// NoIntrospection turns schema introspection off.
 	NoIntrospection bool
+	// PollInterval is how often a followed session is asked for (default 2s).
+	PollInterval time.Duration
+	// WebsocketInit checks a WebSocket's connection_init payload (browsers
+	// cannot send headers on a WebSocket) and may add to the context.
+	WebsocketInit func(ctx context.Context, payload map[string]any) (context.Context, error)
 }
 
 // NewHandler returns the GraphQL endpoint over api: POST and GET, a cache of
@@ -32,11 +39,33 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	if o.QueryCacheSize <= 0 {
 		o.QueryCacheSize = 1000
 	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 2 * time.Second
+	}
 	limits := o.Limits.withDefaults()
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &Resolver{API: api}, Complexity: complexity()}))
+	resolver := &Resolver{API: api, Live: NewLive(api.JobSession, o.PollInterval)}
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.SSE{}) // before POST, which would take its requests too
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			if h := p.Authorization(); h != "" {
+				ctx = upstream.WithCallerAuthorization(ctx, h)
+			}
+			if o.WebsocketInit == nil {
+				return ctx, nil, nil
+			}
+			ctx, err := o.WebsocketInit(ctx, p)
+			if err != nil {
+				// 4403 Forbidden: graphql-transport-ws clients report it and do not retry.
+				ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, err.Error()), 4403)
+			}
+			return ctx, nil, err
+		},
+	})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	// Automatic persisted queries: a client may send only the query's hash.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.QueryCacheSize)})

@@ -14,6 +14,7 @@ import (
 // Upstream is what the resolvers need from the VB365 client; *upstream.Client
 // satisfies it.
 type Upstream interface {
+	JobSession(ctx context.Context, id string) (*upstream.JobSession, error)
 	JobSessions(ctx context.Context, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error)
 	Jobs(ctx context.Context, p upstream.PageRequest) (upstream.Page[upstream.Job], error)
 	JobSessionsByID(ctx context.Context, ids []string) ([]*upstream.JobSession, []error)

@@ -12,7 +12,8 @@ import (
 
 // Resolver is the root resolver: the dependencies every resolver shares.
 type Resolver struct {
-	API Upstream
+	API  Upstream
+	Live *Live
 }
 
 // sessions lists sessions and primes the session loader with them.

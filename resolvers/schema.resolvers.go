@@ -78,6 +78,14 @@ func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, las
 	return jobConnection(page), nil
 }
 
+// JobSessionUpdated is the resolver for the jobSessionUpdated field.
+func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error) {
+	if err := upstream.ValidateID(id); err != nil {
+		return nil, err
+	}
+	return r.Live.Watch(ctx, id)
+}
+
 // Job returns graph.JobResolver implementation.
 func (r *Resolver) Job() graph.JobResolver { return &jobResolver{r} }
 
@@ -87,8 +95,12 @@ func (r *Resolver) JobSession() graph.JobSessionResolver { return &jobSessionRes
 // Query returns graph.QueryResolver implementation.
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
+// Subscription returns graph.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	jobResolver        struct{ *Resolver }
-	jobSessionResolver struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
+	jobResolver          struct{ *Resolver }
+	jobSessionResolver   struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
 )

@@ -168,6 +168,9 @@ func WithCallerAuthorization(ctx context.Context, header string) context.Context
 	return context.WithValue(ctx, callerAuthKey{}, header)
 }
 
+// CallerAuthorization returns the header WithCallerAuthorization carries.
+func CallerAuthorization(ctx context.Context) string { return callerAuthorization(ctx) }
+
 func callerAuthorization(ctx context.Context) string {
 	s, _ := ctx.Value(callerAuthKey{}).(string)
 	return s

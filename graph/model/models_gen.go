@@ -83,3 +83,8 @@ type PageInfo struct {
 // call each, and only when asked for.
 type Query struct {
 }
+
+// Live updates, over WebSocket (the `graphql-transport-ws` protocol) or
+// Server-Sent Events (POST with `Accept: text/event-stream`).
+type Subscription struct {
+}

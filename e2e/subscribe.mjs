@@ -1,0 +1,32 @@
+// Follows one job session with N real graphql-ws clients (one WebSocket each)
+// until the server completes the subscription, and prints what each received.
+// Usage: node subscribe.mjs ws://127.0.0.1:PORT/graphql SESSION_ID N [API_KEY]
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+const [url, id, n, apiKey] = process.argv.slice(2);
+const query = `subscription($id: ID!) { jobSessionUpdated(id: $id) { id status progress endTime statistics { transferredDataBytes } } }`;
+
+function follow() {
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: apiKey ? { 'X-API-Key': apiKey } : undefined,
+    retryAttempts: 0,
+  });
+  const events = [];
+  return new Promise((resolve, reject) => {
+    client.subscribe({ query, variables: { id } }, {
+      next: (msg) => events.push(msg.errors ? { errors: msg.errors } : msg.data.jobSessionUpdated),
+      error: (err) => { client.dispose(); reject(err instanceof Error ? err : new Error(JSON.stringify(err.reason ?? err))); },
+      complete: () => { client.dispose(); resolve(events); },
+    });
+  });
+}
+
+try {
+  const all = await Promise.all(Array.from({ length: Number(n) }, follow));
+  console.log(JSON.stringify({ clients: all }));
+} catch (err) {
+  console.log(JSON.stringify({ error: String(err.message || err) }));
+}
