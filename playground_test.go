@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -40,7 +41,6 @@ func chromium(t *testing.T) string {
 // cannot reach anything but loopback, runs a query and reads its result, and
 // opens the schema docs.
 func TestPlaygroundInChromium(t *testing.T) {
-	exe := chromium(t)
 	anchor := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: func() time.Time { return anchor }})
 	simServer := httptest.NewServer(sim)
@@ -57,23 +57,7 @@ func TestPlaygroundInChromium(t *testing.T) {
 	gw := httptest.NewServer(routes(client, c, nil))
 	defer gw.Close()
 
-	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		// No name resolves: anything the page tried to load from the internet would fail.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.WindowSize(1400, 900),
-	)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	ctx := browser(t)
 
 	id := sim.SessionIDs()[3]
 	job, err := client.Job(context.Background(), sim.JobOf(id))
@@ -127,6 +111,67 @@ func TestPlaygroundInChromium(t *testing.T) {
 		if !strings.HasPrefix(u, gw.URL) && !strings.HasPrefix(u, "data:") {
 			t.Errorf("the playground loaded %s: it must need nothing but the gateway", u)
 		}
+	}
+}
+
+// browser starts a headless Chromium that cannot reach anything but
+// loopback, and returns its tab's context.
+func browser(t *testing.T) context.Context {
+	exe := chromium(t)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		// No name resolves: anything the page tried to load from the internet would fail.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+		chromedp.WindowSize(1400, 900),
+	)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
+	return ctx
+}
+
+// TestDashboardInChromium opens the example dashboard: it lists the newest
+// sessions with their jobs, and the bar of a running session moves until the
+// session finishes, over a real WebSocket subscription.
+func TestDashboardInChromium(t *testing.T) {
+	ctx := browser(t)
+	start := time.Now()
+	slow := func() time.Time { return faultAnchor.Add(time.Since(start) * 120) } // 13 minutes in 6.5 seconds
+	gw, sim := demoGateway(t, 8, slow, func(c *config) { c.pollInterval = 200 * time.Millisecond })
+	id := sim.LiveSessionIDs()[0]
+	row := `document.querySelector('tr[data-session="` + id + `"]')`
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(gw.URL+"/examples/dashboard/"),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#sessions tr').length === 20`, chromedp.WithPollingTimeout(15*time.Second)),
+	); err != nil {
+		shot(t, ctx, "dashboard-failed.png")
+		t.Fatalf("the dashboard did not list 20 sessions: %v", err)
+	}
+	first, err := chromedp.Run(ctx, chromedp.Evaluate[float64](row+`.querySelector('progress').value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](row+`.dataset.status`))
+	job, _ := chromedp.Run(ctx, chromedp.Evaluate[string](row+`.querySelector('.job').textContent`))
+	if status != "RUNNING" || job == "" {
+		t.Fatalf("the live session's row: status %q, job %q", status, job)
+	}
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](row+`.querySelector('progress').value > `+fmt.Sprint(first), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the progress bar did not move from %v: %v", first, err)
+	}
+	shot(t, ctx, "dashboard-running.png")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](row+`.dataset.status === 'SUCCESS'`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the finished session was not shown: %v", err)
+	}
+	final, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](row+`.querySelector('progress').value`))
+	if final != 100 {
+		t.Errorf("a finished session's bar shows %v", final)
 	}
 }
 

@@ -1,10 +1,11 @@
-// Bundles src/index.jsx into dist/ (playground.js, playground.css). The output
-// is committed and embedded by playground.go; TestBundleIsCurrent checks it.
+// Bundles src/index.jsx (GraphiQL) and src/dashboard.js (the example
+// dashboard) into dist/. The output is committed and embedded by
+// playground.go; TestBundleIsCurrent checks it.
 import * as esbuild from 'esbuild';
 
 const outdir = process.argv[2] || 'dist';
 await esbuild.build({
-  entryPoints: { playground: 'src/index.jsx' },
+  entryPoints: { playground: 'src/index.jsx', dashboard: 'src/dashboard.js' },
   bundle: true,
   minify: true,
   format: 'iife',

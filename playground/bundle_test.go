@@ -25,7 +25,7 @@ func TestBundleIsCurrent(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}
-	for _, name := range []string{"playground.js", "playground.css"} {
+	for _, name := range []string{"playground.js", "playground.css", "dashboard.js"} {
 		fresh, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
@@ -42,7 +42,8 @@ func TestBundleIsCurrent(t *testing.T) {
 
 func TestHandlerServesTheBundle(t *testing.T) {
 	h := Handler()
-	for path, want := range map[string]string{"/": "<div id=\"graphiql\">", "/playground.js": "GraphiQL", "/playground.css": ".graphiql-container"} {
+	for path, want := range map[string]string{"/": "<div id=\"graphiql\">", "/playground.js": "GraphiQL", "/playground.css": ".graphiql-container",
+		"/examples/dashboard/": "Recent backup sessions", "/examples/dashboard/dashboard.js": "jobSessionUpdated"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), want) {

@@ -1,6 +1,7 @@
-// Package playground serves GraphiQL from files embedded in the binary, so it
-// works on servers with no internet access. dist/ is generated: run
-// `go generate ./playground` after changing src/ or package.json.
+// Package playground serves GraphiQL, and an example dashboard, from files
+// embedded in the binary, so both work on servers with no internet access.
+// dist/ is generated: run `go generate ./playground` after changing src/ or
+// package.json.
 package playground
 
 import (
@@ -11,11 +12,11 @@ import (
 
 //go:generate sh -c "npm ci --no-audit --no-fund && node build.mjs"
 
-//go:embed index.html dist/playground.js dist/playground.css
+//go:embed index.html examples/dashboard.html dist/playground.js dist/playground.css dist/dashboard.js
 var files embed.FS
 
-// Handler serves the playground: index.html at the root, the bundle beside it.
-// Mount it at "/".
+// Handler serves the playground at the root, its bundle beside it, and the
+// example dashboard under /examples/dashboard/. Mount it at "/".
 func Handler() http.Handler {
 	dist, _ := fs.Sub(files, "dist")
 	assets := http.FileServerFS(dist)
@@ -28,6 +29,12 @@ func Handler() http.Handler {
 		case "/playground.js", "/playground.css":
 			w.Header().Set("Cache-Control", "public, max-age=3600")
 			assets.ServeHTTP(w, r)
+		case "/examples/dashboard/":
+			w.Header().Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, files, "examples/dashboard.html")
+		case "/examples/dashboard/dashboard.js":
+			w.Header().Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, files, "dist/dashboard.js")
 		default:
 			http.NotFound(w, r)
 		}
