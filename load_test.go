@@ -133,7 +133,14 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 	if len(malformed) > 0 {
 		t.Errorf("%d answers were not well-formed GraphQL, e.g. %s", len(malformed), malformed[0])
 	}
-	if worst > c.requestTimeout+time.Second {
+	// The deadline runs from when the gateway reads a request; on two cores
+	// shared with 300 clients (and other test packages, and the race
+	// detector) reading it and writing the answer take time of their own.
+	slack := time.Second
+	if raceEnabled {
+		slack = 4 * time.Second
+	}
+	if worst > c.requestTimeout+slack {
 		t.Errorf("slowest answer took %v; the request deadline is %v", worst, c.requestTimeout)
 	}
 	if withError.Load() == 0 {
