@@ -278,7 +278,7 @@ func TestFaultInjection(t *testing.T) {
 			if got := a.codes(); got != c.want.codes {
 				t.Errorf("codes %q, want %q\n%s", got, c.want.codes, a.raw)
 			}
-			if a.elapsed > c.want.maxTime || a.elapsed < c.want.minTime {
+			if a.elapsed > bound(c.want.maxTime) || a.elapsed < c.want.minTime {
 				t.Errorf("answered in %v, want %v..%v", a.elapsed, c.want.minTime, c.want.maxTime)
 			}
 			session := string(a.Data["jobSession"])
@@ -361,7 +361,7 @@ func TestCircuitBreaker(t *testing.T) {
 	}
 	before := env.hitsOf("GET /jobsessions/{id}")
 	a := env.query(t, q, map[string]any{"id": id})
-	if a.codes() != "jobSession=UPSTREAM_UNAVAILABLE" || a.elapsed > 100*time.Millisecond {
+	if a.codes() != "jobSession=UPSTREAM_UNAVAILABLE" || a.elapsed > bound(100*time.Millisecond) {
 		t.Errorf("open breaker: %s in %v, want a fast UPSTREAM_UNAVAILABLE", a.codes(), a.elapsed)
 	}
 	if after := env.hitsOf("GET /jobsessions/{id}"); after != before {
@@ -386,7 +386,7 @@ func TestRequestDeadline(t *testing.T) {
 	env := newFaultEnv(t, faultOptions{timeout: 5 * time.Second, requestTimout: 400 * time.Millisecond,
 		onJob: func(w http.ResponseWriter, r *http.Request, _ int) bool { <-r.Context().Done(); return true }})
 	a := env.query(t, qDeep, map[string]any{"id": env.sim.SessionIDs()[9]})
-	if a.codes() != "jobSession.job=UPSTREAM_TIMEOUT" || a.elapsed > time.Second {
+	if a.codes() != "jobSession.job=UPSTREAM_TIMEOUT" || a.elapsed > bound(time.Second) {
 		t.Errorf("%s after %v; want UPSTREAM_TIMEOUT within the 400ms deadline", a.codes(), a.elapsed)
 	}
 	env.close()
@@ -415,7 +415,7 @@ func TestLoginFailuresDoNotHammerTheTokenEndpoint(t *testing.T) {
 			env := newFaultEnv(t, c.opts)
 			for range 5 {
 				a := env.query(t, qDeep, map[string]any{"id": env.sim.SessionIDs()[9]})
-				if a.codes() != "jobSession="+c.code || a.elapsed > time.Second {
+				if a.codes() != "jobSession="+c.code || a.elapsed > bound(time.Second) {
 					t.Errorf("%s in %v, want jobSession=%s at once", a.codes(), a.elapsed, c.code)
 				}
 			}
