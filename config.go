@@ -39,6 +39,12 @@ type config struct {
 	introspection  bool
 	corsOrigins    string
 	pollInterval   time.Duration
+	share          bool
+	cacheMaxBytes  int64
+	ttlFinal       time.Duration
+	ttlLive        time.Duration
+	ttlList        time.Duration
+	ttlJob         time.Duration
 	logFormat      string
 	logLevel       string
 	shutdownGrace  time.Duration
@@ -104,6 +110,12 @@ func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet 
 	str(&c.corsOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only")
 	str(&c.logFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.logLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	boolean(&c.share, "share", "VB365_SHARE", true, "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)")
+	fs.Int64Var(&c.cacheMaxBytes, "cache-max-bytes", fromEnv(getenv, "VB365_CACHE_MAX_BYTES", int64(64<<20), func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, "a whole number", errs), "cache size, in bytes of upstream answers (env VB365_CACHE_MAX_BYTES)")
+	dur(&c.ttlFinal, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", time.Hour, "how long a finished session (and its log) is cached")
+	dur(&c.ttlLive, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", time.Second, "how long a running or queued session, or a list holding one, is cached")
+	dur(&c.ttlList, "cache-ttl-list", "VB365_CACHE_TTL_LIST", 5*time.Second, "how long a list of finished sessions is cached")
+	dur(&c.ttlJob, "cache-ttl-job", "VB365_CACHE_TTL_JOB", 30*time.Second, "how long a job or the job list is cached")
 	dur(&c.pollInterval, "poll-interval", "VB365_POLL_INTERVAL", 2*time.Second, "how often a session followed by a subscription is asked for")
 	dur(&c.shutdownGrace, "shutdown-grace", "VB365_SHUTDOWN_GRACE", 15*time.Second, "how long shutdown waits for requests in flight")
 	return fs
@@ -121,6 +133,7 @@ func (c config) check() error {
 	bad(c.timeout <= 0, "upstream-timeout must be positive")
 	bad(c.requestTimeout <= 0, "request-timeout must be positive")
 	bad(c.pollInterval <= 0, "poll-interval must be positive")
+	bad(c.cacheMaxBytes <= 0 || c.ttlFinal <= 0 || c.ttlLive <= 0 || c.ttlList <= 0 || c.ttlJob <= 0, "cache-max-bytes and the cache-ttl-* settings must be positive")
 	bad(c.retries < 0, "upstream-retries must not be negative")
 	bad(c.batchWait < 0, "batch-wait must not be negative")
 	bad(c.maxConcurrency <= 0, "max-concurrency must be positive")

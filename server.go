@@ -40,6 +40,8 @@ func (c config) upstreamOptions(ctx context.Context) (upstream.Options, error) {
 		Username: c.username, Password: c.password,
 		Timeout: c.timeout, MaxConcurrency: c.maxConcurrency, JobListThreshold: 3,
 		Retries: c.retries,
+		Sharing: upstream.Sharing{Off: !c.share, MaxBytes: c.cacheMaxBytes,
+			FinalTTL: c.ttlFinal, LiveTTL: c.ttlLive, ListTTL: c.ttlList, JobTTL: c.ttlJob},
 	}
 	if c.retries == 0 {
 		o.Retries = -1
@@ -102,6 +104,9 @@ func routes(api resolvers.Upstream, c config, keys *gateway.APIKeys) http.Handle
 	}
 	if keys != nil {
 		opts.WebsocketInit = keys.CheckInit
+	}
+	if c.share {
+		opts.OperationCacheBytes = c.cacheMaxBytes / 4
 	}
 	var graphql http.Handler = resolvers.NewHandler(api, opts)
 	graphql = gateway.Deadline(c.requestTimeout, graphql)

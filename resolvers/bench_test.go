@@ -44,42 +44,47 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // BenchmarkHandler runs whole GraphQL requests through the handler, over a
-// loopback upstream, and reports upstream calls per operation.
+// loopback upstream, and reports upstream calls per operation; "shared" is
+// the default configuration (coalescing and the cache on), "unshared" makes
+// every request pay its own calls.
 func BenchmarkHandler(b *testing.B) {
-	rp := &replay{cache: map[string][]byte{}}
-	g := newGateway(b, gatewayOptions{version: 8, jobListThreshold: 3, wrap: func(h http.Handler) http.Handler {
-		rp.next = h
-		return rp
-	}})
-	id := g.sim.SessionIDs()[7]
-	vars := map[string]any{"id": id}
-	cases := []struct {
-		name, query string
-		vars        map[string]any
-	}{
-		{"single", qSessionStats, vars},
-		{"nested", qSessionDeep, vars},
-		{"list50", qList50, nil},
-	}
-	for _, c := range cases {
-		body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
-		b.Run(c.name, func(b *testing.B) {
-			if r := g.do(b, c.query, c.vars); len(r.Errors) > 0 {
-				b.Fatalf("%s", r.raw)
-			}
-			rp.gets.Store(0)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				g.handler.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
+	for _, share := range []bool{true, false} {
+		rp := &replay{cache: map[string][]byte{}}
+		g := newGateway(b, gatewayOptions{version: 8, jobListThreshold: 3, share: share, wrap: func(h http.Handler) http.Handler {
+			rp.next = h
+			return rp
+		}})
+		id := g.sim.SessionIDs()[7]
+		vars := map[string]any{"id": id}
+		cases := []struct {
+			name, query string
+			vars        map[string]any
+		}{
+			{"single", qSessionStats, vars},
+			{"nested", qSessionDeep, vars},
+			{"list50", qList50, nil},
+		}
+		mode := map[bool]string{true: "shared", false: "unshared"}[share]
+		for _, c := range cases {
+			body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
+			b.Run(c.name+"/"+mode, func(b *testing.B) {
+				if r := g.do(b, c.query, c.vars); len(r.Errors) > 0 {
+					b.Fatalf("%s", r.raw)
 				}
-			}
-			b.ReportMetric(float64(rp.gets.Load())/float64(b.N), "upstream-calls/op")
-		})
+				rp.gets.Store(0)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					rec := httptest.NewRecorder()
+					g.handler.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
+					}
+				}
+				b.ReportMetric(float64(rp.gets.Load())/float64(b.N), "upstream-calls/op")
+			})
+		}
 	}
 }

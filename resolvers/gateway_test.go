@@ -20,6 +20,7 @@ var anchor = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // gateway is the whole GraphQL handler over a simulator on loopback HTTP.
 type gateway struct {
 	sim     *vb365sim.Server
+	client  *upstream.Client
 	handler http.Handler
 }
 
@@ -28,6 +29,7 @@ type gatewayOptions struct {
 	jobListThreshold int
 	latency          time.Duration
 	wrap             func(http.Handler) http.Handler // sits between client and simulator
+	share            bool                            // cross-request sharing (off: each query pays its own calls)
 }
 
 func newGateway(t testing.TB, o gatewayOptions) *gateway {
@@ -41,11 +43,15 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	t.Cleanup(ts.Close)
 	user, pass := sim.Credentials()
 	client, err := upstream.New(upstream.Options{BaseURL: ts.URL, Version: o.version, Username: user, Password: pass,
-		JobListThreshold: o.jobListThreshold, Timeout: 5 * time.Second})
+		JobListThreshold: o.jobListThreshold, Timeout: 5 * time.Second, Sharing: upstream.Sharing{Off: !o.share}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &gateway{sim: sim, handler: resolvers.NewHandler(client, resolvers.HandlerOptions{BatchWait: time.Millisecond})}
+	opts := resolvers.HandlerOptions{BatchWait: time.Millisecond}
+	if o.share {
+		opts.OperationCacheBytes = 16 << 20
+	}
+	return &gateway{sim: sim, client: client, handler: resolvers.NewHandler(client, opts)}
 }
 
 type gqlError struct {

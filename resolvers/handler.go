@@ -27,6 +27,10 @@ type HandlerOptions struct {
 	NoIntrospection bool
 	// PollInterval is how often a followed session is asked for (default 2s).
 	PollInterval time.Duration
+	// OperationCacheBytes, when positive, shares whole answers between
+	// identical operations while the upstream answers they used are fresh
+	// (see operationCache), up to this many bytes.
+	OperationCacheBytes int64
 	// WebsocketInit checks a WebSocket's connection_init payload (browsers
 	// cannot send headers on a WebSocket) and may add to the context.
 	WebsocketInit func(ctx context.Context, payload map[string]any) (context.Context, error)
@@ -43,7 +47,10 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 		o.PollInterval = 2 * time.Second
 	}
 	limits := o.Limits.withDefaults()
-	resolver := &Resolver{API: api, Live: NewLive(api.JobSession, o.PollInterval)}
+	poll := func(ctx context.Context, id string) (*upstream.JobSession, error) {
+		return api.JobSession(upstream.WithFresh(ctx), id) // a poll must see the upstream, not the cache
+	}
+	resolver := &Resolver{API: api, Live: NewLive(poll, o.PollInterval)}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -77,5 +84,9 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(PresentPanic)
-	return followSpec(Middleware(api, o.BatchWait, srv))
+	h := Middleware(api, o.BatchWait, srv)
+	if o.OperationCacheBytes > 0 {
+		h = newOperationCache(o.OperationCacheBytes).wrap(h)
+	}
+	return followSpec(h)
 }

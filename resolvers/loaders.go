@@ -20,12 +20,15 @@ type Upstream interface {
 	JobSessionsByID(ctx context.Context, ids []string) ([]*upstream.JobSession, []error)
 	JobsByID(ctx context.Context, ids []string) ([]*upstream.Job, []error)
 	LogPages(ctx context.Context, reqs []upstream.LogRequest) ([]upstream.Page[upstream.LogItem], []error)
+	CachedSession(ctx context.Context, id string) (*upstream.JobSession, bool)
+	CachedJob(ctx context.Context, id string) (*upstream.Job, bool)
 }
 
 // Loaders batch and de-duplicate the upstream calls of one GraphQL request.
 // They are built per request, so nothing fetched with one caller's
 // credentials is ever served to another.
 type Loaders struct {
+	api      Upstream
 	sessions *dataloader.Loader[string, *upstream.JobSession]
 	jobs     *dataloader.Loader[string, *upstream.Job]
 	logs     *dataloader.Loader[upstream.LogRequest, upstream.Page[upstream.LogItem]]
@@ -36,6 +39,7 @@ type Loaders struct {
 // query resolve within microseconds of each other, so a short wait suffices.
 func NewLoaders(api Upstream, wait time.Duration) *Loaders {
 	return &Loaders{
+		api:      api,
 		sessions: dataloader.NewBatchedLoader(batch(api.JobSessionsByID), dataloader.WithWait[string, *upstream.JobSession](wait)),
 		jobs:     dataloader.NewBatchedLoader(batch(api.JobsByID), dataloader.WithWait[string, *upstream.Job](wait)),
 		logs:     dataloader.NewBatchedLoader(batch(api.LogPages), dataloader.WithWait[upstream.LogRequest, upstream.Page[upstream.LogItem]](wait)),
@@ -55,13 +59,20 @@ func batch[K comparable, V any](fetch func(context.Context, []K) ([]V, []error))
 	}
 }
 
-// Session loads one session by id (ids are case-insensitive upstream).
+// Session loads one session by id (ids are case-insensitive upstream). A
+// session the cache holds costs neither a call nor the batch wait.
 func (l *Loaders) Session(ctx context.Context, id string) (*upstream.JobSession, error) {
+	if s, ok := l.api.CachedSession(ctx, id); ok {
+		return s, nil
+	}
 	return l.sessions.Load(ctx, strings.ToLower(id))()
 }
 
-// Job loads one job by id.
+// Job loads one job by id, from the cache when it can.
 func (l *Loaders) Job(ctx context.Context, id string) (*upstream.Job, error) {
+	if j, ok := l.api.CachedJob(ctx, id); ok {
+		return j, nil
+	}
 	return l.jobs.Load(ctx, strings.ToLower(id))()
 }
 

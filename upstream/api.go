@@ -3,55 +3,83 @@ package upstream
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // MaxPageLimit is the largest page the upstream serves (documented from v5).
 const MaxPageLimit = 10000
 
-// JobSession fetches one session: GET /JobSessions/{id}.
+// JobSession fetches one session: GET /JobSessions/{id}. A finished one is
+// cached long, a running one briefly (see Sharing).
 func (c *Client) JobSession(ctx context.Context, id string) (*JobSession, error) {
-	const route = "GET /JobSessions/{id}"
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	body, err := c.get(ctx, route, "/JobSessions/"+url.PathEscape(id), nil)
-	if err != nil {
-		return nil, err
+	return fetch(ctx, c, "GET /JobSessions/{id}", c.sessionURL(id), func(body []byte) (*JobSession, time.Duration, error) {
+		var w wireSession
+		if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
+			return nil, 0, orMissing(err, "id")
+		}
+		s := w.model()
+		return &s, c.sessionTTL(&s), nil
+	})
+}
+
+func (c *Client) sessionURL(id string) string {
+	return c.url("/JobSessions/"+url.PathEscape(strings.ToLower(id)), nil)
+}
+
+func (c *Client) sessionTTL(s *JobSession) time.Duration {
+	if s.Status.Final() {
+		return c.opts.Sharing.FinalTTL
 	}
-	var w wireSession
-	if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
-		return nil, decodeError(route, err)
-	}
-	s := w.model()
-	return &s, nil
+	return c.opts.Sharing.LiveTTL
 }
 
 // Job fetches one job: GET /Jobs/{id}.
 func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
-	const route = "GET /Jobs/{id}"
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	body, err := c.get(ctx, route, "/Jobs/"+url.PathEscape(id), nil)
-	if err != nil {
-		return nil, err
-	}
-	var w wireJob
-	if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
-		return nil, decodeError(route, err)
-	}
-	j := w.model()
-	return &j, nil
+	return fetch(ctx, c, "GET /Jobs/{id}", c.jobURL(id), func(body []byte) (*Job, time.Duration, error) {
+		var w wireJob
+		if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
+			return nil, 0, orMissing(err, "id")
+		}
+		j := w.model()
+		return &j, c.opts.Sharing.JobTTL, nil
+	})
 }
 
-// Jobs lists jobs: a bare array up to v7 (paged here), a page from v8.
+func orMissing(err error, field string) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("the answer has no " + field)
+}
+
+func (c *Client) jobURL(id string) string {
+	return c.url("/Jobs/"+url.PathEscape(strings.ToLower(id)), nil)
+}
+
+// Jobs lists jobs: a bare array up to v7 (paged here), a page from v8. Each
+// job is also filed under its own URL.
 func (c *Client) Jobs(ctx context.Context, p PageRequest) (Page[Job], error) {
-	wp, err := listPage[wireJob](ctx, c, "GET /Jobs", "/Jobs", nil, p, c.version >= 8)
-	return mapPage(wp, (*wireJob).model), err
+	return listPage(ctx, c, "GET /Jobs", "/Jobs", nil, p, c.version >= 8, (*wireJob).model,
+		func(ctx context.Context, jobs []Job) time.Duration {
+			for i := range jobs {
+				if !c.opts.Sharing.Off {
+					c.cache.Put(cacheKey(ctx, c.jobURL(jobs[i].ID)), &jobs[i], 1024, c.opts.Sharing.JobTTL, "")
+				}
+			}
+			return c.opts.Sharing.JobTTL
+		})
 }
 
 // LogItems lists a session's log. The v3 server's `log` link ends in /log and
@@ -61,8 +89,14 @@ func (c *Client) LogItems(ctx context.Context, sessionID string, p PageRequest) 
 		return Page[LogItem]{}, err
 	}
 	path := "/JobSessions/" + url.PathEscape(sessionID) + "/LogItems"
-	wp, err := listPage[wireLogItem](ctx, c, "GET /JobSessions/{id}/LogItems", path, nil, p, true)
-	return mapPage(wp, func(w *wireLogItem) LogItem { return w.model(sessionID) }), err
+	model := func(w *wireLogItem) LogItem { return w.model(sessionID) }
+	return listPage(ctx, c, "GET /JobSessions/{id}/LogItems", path, nil, p, true, model, func(ctx context.Context, _ []LogItem) time.Duration {
+		// A finished session's log is final too; a running one's grows.
+		if e := c.cache.Get(cacheKey(ctx, c.sessionURL(sessionID))); e != nil && e.Value.(*JobSession).Status.Final() {
+			return c.opts.Sharing.FinalTTL
+		}
+		return c.opts.Sharing.LiveTTL
+	})
 }
 
 // JobSessionsByID fetches sessions concurrently (no endpoint takes several
@@ -169,63 +203,73 @@ func (c *Client) semaphore(ctx context.Context) chan struct{} {
 	return make(chan struct{}, c.opts.MaxConcurrency)
 }
 
-// mapPage converts a page of wire items into the model.
-func mapPage[W, M any](p Page[W], model func(*W) M) Page[M] {
-	out := Page[M]{Offset: p.Offset, Total: p.Total, HasMore: p.HasMore, Items: make([]M, len(p.Items))}
-	for i := range p.Items {
-		out.Items[i] = model(&p.Items[i])
-	}
-	return out
+// listing is one decoded answer of a collection endpoint.
+type listing[M any] struct {
+	items []M
+	whole bool // a bare array: the whole collection, paged here
+	total *int
+	next  bool // the answer links a next page
 }
 
 // listPage reads one page of a collection. When the endpoint pages (paged),
 // offset and limit go to the server; otherwise it answers the whole
-// collection as a bare array and the page is cut here.
-func listPage[T any](ctx context.Context, c *Client, route, path string, q url.Values, p PageRequest, paged bool) (Page[T], error) {
+// collection as a bare array and the page is cut here. ttl says how long the
+// decoded answer may be kept.
+func listPage[W, M any](ctx context.Context, c *Client, route, path string, q url.Values, p PageRequest, paged bool,
+	model func(*W) M, ttl func(context.Context, []M) time.Duration) (Page[M], error) {
 	if p.Limit <= 0 || p.Limit > MaxPageLimit {
 		p.Limit = MaxPageLimit
 	}
-	if p.Offset < 0 {
-		p.Offset = 0
-	}
+	p.Offset = max(p.Offset, 0)
 	if paged {
+		q = maps.Clone(q)
 		if q == nil {
 			q = url.Values{}
 		}
 		q.Set("offset", strconv.Itoa(p.Offset))
 		q.Set("limit", strconv.Itoa(p.Limit))
 	}
-	body, err := c.get(ctx, route, path, q)
+	l, err := fetch(ctx, c, route, c.url(path, q), func(body []byte) (*listing[M], time.Duration, error) {
+		wp, err := decodeCollection[W](body)
+		if err != nil {
+			return nil, 0, err
+		}
+		_, next := wp.Links["next"]
+		l := &listing[M]{items: make([]M, len(wp.Results)), whole: !wp.Limit.Set && !wp.Offset.Set, next: next}
+		for i := range wp.Results {
+			l.items[i] = model(&wp.Results[i])
+		}
+		if wp.TotalCount.Set {
+			total := int(wp.TotalCount.Value)
+			l.total = &total
+		}
+		return l, ttl(ctx, l.items), nil
+	})
 	if err != nil {
-		return Page[T]{}, err
+		return Page[M]{}, err
 	}
-	wp, err := decodeCollection[T](body)
-	if err != nil {
-		return Page[T]{}, decodeError(route, err)
-	}
-	out := Page[T]{Offset: p.Offset}
-	if !wp.Limit.Set && !wp.Offset.Set {
-		// A bare array (or an envelope that ignored paging): the whole collection.
-		total := len(wp.Results)
-		out.Total = &total
+	return l.window(p), nil
+}
+
+// window cuts the requested page out of an answer.
+func (l *listing[M]) window(p PageRequest) Page[M] {
+	out := Page[M]{Offset: p.Offset}
+	if l.whole {
+		total := len(l.items)
 		lo := min(p.Offset, total)
 		hi := min(lo+p.Limit, total)
-		out.Items = wp.Results[lo:hi]
-		out.HasMore = hi < total
-		return out, nil
+		out.Items, out.Total, out.HasMore = l.items[lo:hi], &total, hi < total
+		return out
 	}
-	out.Items = wp.Results
-	if len(out.Items) > p.Limit {
-		out.Items = out.Items[:p.Limit]
-	}
-	if wp.TotalCount.Set {
-		total := int(wp.TotalCount.Value)
-		out.Total = &total
-		out.HasMore = p.Offset+len(out.Items) < total
-	} else if _, ok := wp.Links["next"]; ok {
+	out.Items = l.items[:min(len(l.items), p.Limit)]
+	switch {
+	case l.total != nil:
+		out.Total = l.total
+		out.HasMore = p.Offset+len(out.Items) < *l.total
+	case l.next:
 		out.HasMore = len(out.Items) > 0
-	} else {
+	default:
 		out.HasMore = len(out.Items) == p.Limit
 	}
-	return out, nil
+	return out
 }

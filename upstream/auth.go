@@ -72,7 +72,10 @@ func (c *Client) renew(ctx context.Context, rejected string) (*token, error) {
 	if c.opts.Now().Before(gate) {
 		return nil, lastErr // the last attempt's answer holds until we may try again
 	}
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*c.opts.Timeout)
+	// The login serves every waiting caller: it keeps the first one's deadline
+	// (a throttled attempt waits for Retry-After if that fits) but not its
+	// cancellation.
+	lctx, cancel := detach(ctx, 2*c.opts.Timeout)
 	defer cancel()
 	var nt *token
 	var err error

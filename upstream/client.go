@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/lru"
 )
 
 // Options configure a Client. Only BaseURL and Version are required.
@@ -50,6 +52,8 @@ type Options struct {
 	// BreakerCooldown (defaults 5 and 5s; a negative threshold: no breaker).
 	BreakerThreshold int
 	BreakerCooldown  time.Duration
+	// Sharing configures coalescing and the cache (see Sharing).
+	Sharing Sharing
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
 }
@@ -63,6 +67,9 @@ type Client struct {
 	http    *http.Client
 
 	breaker *breaker
+	flight  singleflight.Group // identical GETs in flight
+	cache   *lru.Cache
+	stats   sharingCounters
 
 	login      singleflight.Group
 	mu         sync.Mutex
@@ -120,6 +127,7 @@ func New(opts Options) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	opts.Sharing.defaults()
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Transport: NewTransport()}
@@ -134,6 +142,7 @@ func New(opts Options) (*Client, error) {
 		opts:    opts,
 		http:    &copied,
 		breaker: &breaker{threshold: opts.BreakerThreshold, cooldown: opts.BreakerCooldown, now: opts.Now},
+		cache:   lru.New(opts.Sharing.MaxBytes, opts.Now),
 	}, nil
 }
 
@@ -176,84 +185,125 @@ func callerAuthorization(ctx context.Context) string {
 	return s
 }
 
-// get performs GET prefix+path with the query and returns the body of a 2xx
-// answer. route names the call for errors and logs, e.g. "GET /Jobs/{id}".
-func (c *Client) get(ctx context.Context, route, path string, query url.Values) ([]byte, error) {
+// url is the address of path on the configured origin and version.
+func (c *Client) url(path string, query url.Values) string {
 	u := *c.base
 	u.Path = c.prefix + path
-	u.RawPath = ""
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
-	target := u.String()
+	return u.String()
+}
 
+// response is a 2xx answer (or a 304 to a conditional GET) and what it says
+// about caching.
+type response struct {
+	body        []byte
+	etag        string
+	maxAge      time.Duration // from Cache-Control; -1 when it says nothing
+	noStore     bool
+	notModified bool
+}
+
+// get performs GET target with retries, behind the circuit breaker. route
+// names the call for errors and logs, e.g. "GET /Jobs/{id}". A non-empty etag
+// makes the GET conditional.
+func (c *Client) get(ctx context.Context, route, target, etag string) (response, error) {
 	for attempt := 0; ; attempt++ {
 		if !c.breaker.allow() {
-			return nil, &Error{Kind: KindUnavailable, Route: route, Message: "the upstream is failing; calls to it are paused for a few seconds"}
+			return response{}, &Error{Kind: KindUnavailable, Route: route, Message: "the upstream is failing; calls to it are paused for a few seconds"}
 		}
-		body, err := c.getOnce(ctx, route, target)
+		r, err := c.getOnce(ctx, route, target, etag)
 		c.breaker.record(outcomeOf(err))
 		if err == nil || !retryable(err) || attempt >= c.opts.Retries {
-			return body, err
+			return r, err
 		}
 		if !sleepWithin(ctx, c.backoff(err, attempt)) {
-			return nil, err
+			return response{}, err
 		}
 	}
 }
 
 // getOnce makes one GET, renewing the service account's token once if the
 // upstream no longer accepts it.
-func (c *Client) getOnce(ctx context.Context, route, target string) ([]byte, error) {
+func (c *Client) getOnce(ctx context.Context, route, target, etag string) (response, error) {
 	auth, err := c.authorization(ctx, "")
 	if err != nil {
-		return nil, err
+		return response{}, err
 	}
-	body, err := c.send(ctx, route, target, auth)
+	r, err := c.send(ctx, route, target, auth, etag)
 	if e, ok := err.(*Error); ok && e.Status == http.StatusUnauthorized && c.ServiceAccount() {
 		// The token expired or was revoked: log in again once and retry.
 		if auth, err = c.authorization(ctx, auth); err != nil {
-			return nil, err
+			return response{}, err
 		}
-		body, err = c.send(ctx, route, target, auth)
+		r, err = c.send(ctx, route, target, auth, etag)
 	}
-	return body, err
+	return r, err
 }
 
-// send makes one GET and returns the body of a 2xx JSON answer.
-func (c *Client) send(ctx context.Context, route, target, auth string) ([]byte, error) {
+// send makes one GET and returns a 2xx JSON answer.
+func (c *Client) send(ctx context.Context, route, target, auth, etag string) (response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
+		return response{}, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, transportError(route, err)
+		return response{}, transportError(route, err)
 	}
 	defer resp.Body.Close()
 	body, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
 	if errors.Is(err, errTooLarge) {
-		return nil, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "the upstream's answer is larger than allowed", Err: err}
+		return response{}, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "the upstream's answer is larger than allowed", Err: err}
 	}
 	if err != nil {
-		return nil, transportError(route, err)
+		return response{}, transportError(route, err)
+	}
+	r := cachingOf(resp.Header)
+	if resp.StatusCode == http.StatusNotModified && etag != "" {
+		r.notModified = true
+		return r, nil
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := statusError(route, resp.StatusCode, body)
 		e.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Now())
-		return nil, e
+		return response{}, e
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return nil, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode,
+		return response{}, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode,
 			Message: "the upstream answered with something other than JSON (a proxy's page?)"}
 	}
-	return body, nil
+	r.body = body
+	return r, nil
+}
+
+// cachingOf reads ETag and Cache-Control (no-store, no-cache, max-age).
+func cachingOf(h http.Header) response {
+	r := response{etag: h.Get("ETag"), maxAge: -1}
+	for _, d := range strings.Split(h.Get("Cache-Control"), ",") {
+		d = strings.ToLower(strings.TrimSpace(d))
+		switch {
+		case d == "no-store":
+			r.noStore = true
+		case d == "no-cache":
+			r.maxAge = 0
+		case strings.HasPrefix(d, "max-age="):
+			if secs, err := strconv.Atoi(strings.TrimPrefix(d, "max-age=")); err == nil && secs >= 0 {
+				r.maxAge = time.Duration(secs) * time.Second
+			}
+		}
+	}
+	return r
 }
 
 // isJSON accepts application/json, any +json type, and a missing type.

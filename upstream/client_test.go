@@ -25,7 +25,8 @@ func newPair(t testing.TB, version int, tweak func(*upstream.Options)) (*vb365si
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
 	user, pass := sim.Credentials()
-	opts := upstream.Options{BaseURL: ts.URL, Version: version, Username: user, Password: pass, JobListThreshold: 3}
+	// Sharing off: these tests count the calls each method makes.
+	opts := upstream.Options{BaseURL: ts.URL, Version: version, Username: user, Password: pass, JobListThreshold: 3, Sharing: upstream.Sharing{Off: true}}
 	if tweak != nil {
 		tweak(&opts)
 	}
@@ -246,7 +247,7 @@ func TestJobsByIDBatches(t *testing.T) {
 	ts := httptest.NewServer(sim)
 	defer ts.Close()
 	user, pass := sim.Credentials()
-	c, _ := upstream.New(upstream.Options{BaseURL: ts.URL, Version: 8, Username: user, Password: pass, MaxConcurrency: 4})
+	c, _ := upstream.New(upstream.Options{BaseURL: ts.URL, Version: 8, Username: user, Password: pass, MaxConcurrency: 4, Sharing: upstream.Sharing{Off: true}})
 	_ = c.Login(ctx)
 	sim.ResetCalls()
 	_, errs := c.JobsByID(ctx, sim.JobIDs())

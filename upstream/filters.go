@@ -107,21 +107,20 @@ func (c *Client) JobSessions(ctx context.Context, f SessionFilter, p PageRequest
 	plan := c.planSessions(f)
 	paged := c.version >= 5
 	if plan.local == nil {
-		wp, err := listPage[wireSession](ctx, c, plan.route, plan.path, plan.query, p, paged)
-		return mapPage(wp, (*wireSession).model), err
+		return listPage(ctx, c, plan.route, plan.path, plan.query, p, paged, (*wireSession).model, c.sessionsTTL)
 	}
 	var matched []JobSession
 	for offset := 0; ; offset += MaxPageLimit {
-		wp, err := listPage[wireSession](ctx, c, plan.route, plan.path, plan.query, PageRequest{Offset: offset, Limit: MaxPageLimit}, paged)
+		page, err := listPage(ctx, c, plan.route, plan.path, plan.query, PageRequest{Offset: offset, Limit: MaxPageLimit}, paged, (*wireSession).model, c.sessionsTTL)
 		if err != nil {
 			return Page[JobSession]{}, err
 		}
-		for i := range wp.Items {
-			if s := wp.Items[i].model(); plan.local(&s) {
-				matched = append(matched, s)
+		for i := range page.Items {
+			if plan.local(&page.Items[i]) {
+				matched = append(matched, page.Items[i])
 			}
 		}
-		if !wp.HasMore || len(wp.Items) == 0 {
+		if !page.HasMore || len(page.Items) == 0 {
 			break
 		}
 	}
@@ -132,4 +131,21 @@ func (c *Client) JobSessions(ctx context.Context, f SessionFilter, p PageRequest
 		hi = total
 	}
 	return Page[JobSession]{Items: matched[lo:hi], Offset: p.Offset, Total: &total, HasMore: hi < total}, nil
+}
+
+// sessionsTTL keeps a listing briefly, and for a second at most when it
+// holds a running session. It also files each session under its own URL, so
+// that asking for one of them next costs nothing.
+func (c *Client) sessionsTTL(ctx context.Context, items []JobSession) time.Duration {
+	ttl := c.opts.Sharing.ListTTL
+	for i := range items {
+		s := &items[i]
+		if !c.opts.Sharing.Off {
+			c.cache.Put(cacheKey(ctx, c.sessionURL(s.ID)), s, 1024, c.sessionTTL(s), "")
+		}
+		if !s.Status.Final() {
+			ttl = c.opts.Sharing.LiveTTL
+		}
+	}
+	return ttl
 }

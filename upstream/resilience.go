@@ -14,8 +14,8 @@ import (
 // Timeouts are not retried: the call already used its whole budget.
 func retryable(err error) bool {
 	e, ok := err.(*Error)
-	if !ok || e.Kind != KindUnavailable {
-		return false
+	if !ok || e.Kind != KindUnavailable || e.Route == tokenRoute {
+		return false // a failed login has its own pause (see renew)
 	}
 	switch e.Status {
 	case 0, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

@@ -1,0 +1,83 @@
+// Package lru is a cache bounded by bytes: the least recently used entries
+// go first. Entries expire; an expired one is still returned by Get (marked
+// stale) so that it can be revalidated.
+package lru
+
+import (
+	"container/list"
+	"sync"
+	"time"
+)
+
+// Cache is safe for concurrent use.
+type Cache struct {
+	mu    sync.Mutex
+	max   int64
+	used  int64
+	order *list.List // front: most recently used
+	items map[string]*list.Element
+	now   func() time.Time
+}
+
+// Entry is what Get returns: a copy; Value itself is shared.
+type Entry struct {
+	Key     string
+	Value   any
+	Size    int64
+	TTL     time.Duration
+	Expires time.Time
+	ETag    string
+}
+
+// New returns a cache holding at most max bytes.
+func New(max int64, now func() time.Time) *Cache {
+	return &Cache{max: max, order: list.New(), items: map[string]*list.Element{}, now: now}
+}
+
+// Get returns the entry, fresh or stale, or nil.
+func (l *Cache) Get(key string) *Entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	el, ok := l.items[key]
+	if !ok {
+		return nil
+	}
+	l.order.MoveToFront(el)
+	e := *el.Value.(*Entry)
+	return &e
+}
+
+// Fresh reports whether e has not expired.
+func (l *Cache) Fresh(e *Entry) bool { return e != nil && l.now().Before(e.Expires) }
+
+// Put stores value for ttl; size is what it counts against the bound.
+func (l *Cache) Put(key string, value any, size int64, ttl time.Duration, etag string) {
+	if ttl <= 0 || size > l.max {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := &Entry{Key: key, Value: value, Size: size, TTL: ttl, Expires: l.now().Add(ttl), ETag: etag}
+	if el, ok := l.items[key]; ok {
+		l.used -= el.Value.(*Entry).Size
+		el.Value = e
+		l.order.MoveToFront(el)
+	} else {
+		l.items[key] = l.order.PushFront(e)
+	}
+	l.used += size
+	for l.used > l.max {
+		last := l.order.Back()
+		old := last.Value.(*Entry)
+		l.order.Remove(last)
+		delete(l.items, old.Key)
+		l.used -= old.Size
+	}
+}
+
+// Size returns the number of entries and the bytes they count.
+func (l *Cache) Size() (int, int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.items), l.used
+}

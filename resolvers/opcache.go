@@ -1,0 +1,118 @@
+package resolvers
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/lru"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// operationCache shares whole answers between identical operations: the same
+// query text and variables, with the same credentials and Accept header.
+// While every upstream answer an operation used is still fresh in the
+// upstream cache, recomputing it would give the same bytes, so the bytes are
+// served instead; identical operations in flight together run once. An
+// answer with errors is never kept.
+type operationCache struct {
+	answers *lru.Cache
+	flight  singleflight.Group
+}
+
+type keptAnswer struct {
+	contentType string
+	body        []byte
+}
+
+func newOperationCache(maxBytes int64) *operationCache {
+	return &operationCache{answers: lru.New(maxBytes, time.Now)}
+}
+
+// recorder keeps the answer of one execution.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(code int)        { r.status = code }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+func (oc *operationCache) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method != http.MethodPost && r.Method != http.MethodGet) || r.Header.Get("Upgrade") != "" ||
+			strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var body []byte
+		if r.Body != nil {
+			var err error
+			if body, err = io.ReadAll(r.Body); err != nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		key := operationKey(r, body)
+		if e := oc.answers.Get(key); oc.answers.Fresh(e) {
+			write(w, e.Value.(*keptAnswer))
+			return
+		}
+		v, _, _ := oc.flight.Do(key, func() (any, error) {
+			start := time.Now()
+			ctx, expiry := upstream.WithExpiry(r.Context())
+			rec := &recorder{header: http.Header{}, status: http.StatusOK}
+			next.ServeHTTP(rec, r.WithContext(ctx))
+			ans := &answerOf{rec: rec}
+			if ttl, ok := expiry.TTL(); ok && rec.status == http.StatusOK && !bytes.Contains(rec.body.Bytes(), []byte(`"errors":`)) {
+				// The answers' clocks started before this execution did.
+				if ttl -= time.Since(start); ttl > 0 {
+					ans.keep = &keptAnswer{contentType: rec.header.Get("Content-Type"), body: rec.body.Bytes()}
+					oc.answers.Put(key, ans.keep, int64(len(ans.keep.body)), ttl, "")
+				}
+			}
+			return ans, nil
+		})
+		v.(*answerOf).writeTo(w)
+	})
+}
+
+// answerOf is one execution's answer, as every waiting request writes it.
+type answerOf struct {
+	rec  *recorder
+	keep *keptAnswer
+}
+
+func (a *answerOf) writeTo(w http.ResponseWriter) {
+	for k, vs := range a.rec.header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(a.rec.status)
+	_, _ = w.Write(a.rec.body.Bytes())
+}
+
+func write(w http.ResponseWriter, k *keptAnswer) {
+	w.Header().Set("Content-Type", k.contentType)
+	_, _ = w.Write(k.body)
+}
+
+// operationKey names an operation with everything that can change its
+// answer: method, query string or body, Accept, and the caller's credentials.
+func operationKey(r *http.Request, body []byte) string {
+	h := sha256.New()
+	for _, part := range []string{r.Method, r.URL.RawQuery, r.Header.Get("Accept"), r.Header.Get("Authorization")} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,66 @@
+package resolvers_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/resolvers"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// countingAPI counts the listings the resolvers ask the real client for: an
+// answer served whole from the operation cache asks nothing.
+type countingAPI struct {
+	*upstream.Client
+	listings atomic.Int64
+}
+
+func (c *countingAPI) JobSessions(ctx context.Context, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
+	c.listings.Add(1)
+	return c.Client.JobSessions(ctx, f, p)
+}
+
+func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
+	g := newGateway(t, gatewayOptions{version: 8, jobListThreshold: 3, share: true})
+	api := &countingAPI{Client: g.client}
+	g.handler = resolvers.NewHandler(api, resolvers.HandlerOptions{BatchWait: time.Millisecond, OperationCacheBytes: 1 << 20})
+
+	finished := `{ jobSessions(first: 5, createdBefore: "2026-11-01T06:00:00Z") { edges { node { id status job { name } } } } }`
+	first := g.do(t, finished, nil)
+	second := g.do(t, finished, nil)
+	if len(first.Errors) > 0 || string(first.raw) != string(second.raw) {
+		t.Fatalf("answers differ: %s / %s", first.raw, second.raw)
+	}
+	if n := api.listings.Load(); n != 1 {
+		t.Errorf("the same operation ran %d times, want once", n)
+	}
+	// Other variables, another operation.
+	g.do(t, `{ jobSessions(first: 6, createdBefore: "2026-11-01T06:00:00Z") { edges { node { id } } } }`, nil)
+	if n := api.listings.Load(); n != 2 {
+		t.Errorf("%d executions, want 2", n)
+	}
+
+	// A list holding a running session is good for a second only.
+	live := `{ jobSessions(first: 3) { nodes { id status progress } } }`
+	g.do(t, live, nil)
+	g.do(t, live, nil)
+	if n := api.listings.Load(); n != 3 {
+		t.Errorf("%d executions, want 3", n)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	g.do(t, live, nil)
+	if n := api.listings.Load(); n != 4 {
+		t.Errorf("after a second the live list must be computed again: %d executions, want 4", n)
+	}
+
+	// Answers with errors are never kept.
+	g.sim.ResetCalls()
+	missing := `{ jobSession(id: "00000000-0000-0000-0000-000000000000") { id } }`
+	g.do(t, missing, nil)
+	g.do(t, missing, nil)
+	if n := g.sim.DataCalls(); n != 2 {
+		t.Errorf("an answer with errors was served again: %d upstream calls, want 2", n)
+	}
+}

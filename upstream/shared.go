@@ -1,0 +1,240 @@
+package upstream
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Sharing configures what concurrent and successive requests share: one
+// upstream call for identical GETs in flight at the same time, and a cache of
+// decoded answers that knows the domain. A finished session never changes,
+// so it is kept long; a running one for a second; jobs and lists briefly.
+// Both are keyed by URL and by the credentials that fetched the answer, so in
+// pass-through mode nothing is ever shared between callers.
+type Sharing struct {
+	Off      bool          // share nothing between requests (each pays its own calls)
+	MaxBytes int64         // cache size, counted in upstream answer bytes (default 64 MiB)
+	FinalTTL time.Duration // a session in a final status (default 1h)
+	LiveTTL  time.Duration // a running or queued session, and lists holding one (default 1s)
+	ListTTL  time.Duration // lists of finished sessions, log pages of running ones excepted (default 5s)
+	JobTTL   time.Duration // jobs and job lists (default 30s)
+}
+
+func (s *Sharing) defaults() {
+	if s.MaxBytes <= 0 {
+		s.MaxBytes = 64 << 20
+	}
+	if s.FinalTTL <= 0 {
+		s.FinalTTL = time.Hour
+	}
+	if s.LiveTTL <= 0 {
+		s.LiveTTL = time.Second
+	}
+	if s.ListTTL <= 0 {
+		s.ListTTL = 5 * time.Second
+	}
+	if s.JobTTL <= 0 {
+		s.JobTTL = 30 * time.Second
+	}
+}
+
+// SharingStats counts what sharing saved.
+type SharingStats struct {
+	Hits, Misses, Coalesced int64 // cache hits, misses, and calls that joined one in flight
+	Entries                 int
+	Bytes                   int64
+}
+
+type freshKey struct{}
+
+// WithFresh asks for answers not older than this request: the cache is not
+// read (a call in flight is still joined). Subscriptions poll this way.
+func WithFresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
+
+// cacheKey is the credentials that fetch plus the URL.
+func cacheKey(ctx context.Context, target string) string {
+	h := callerAuthorization(ctx)
+	if h == "" {
+		return target
+	}
+	sum := sha256.Sum256([]byte(h))
+	return hex.EncodeToString(sum[:16]) + " " + target
+}
+
+// fetch returns the decoded answer to GET target: from the cache when fresh,
+// else from one upstream call shared by everyone asking the same at the same
+// time. decode gives the value and how long it may be kept.
+func fetch[T any](ctx context.Context, c *Client, route, target string, decode func([]byte) (T, time.Duration, error)) (T, error) {
+	var zero T
+	if c.opts.Sharing.Off {
+		noteExpiry(ctx, 0)
+		r, err := c.get(ctx, route, target, "")
+		if err != nil {
+			return zero, err
+		}
+		v, _, err := decode(r.body)
+		if err != nil {
+			return zero, decodeError(route, err)
+		}
+		return v, nil
+	}
+	if v, ok := cached[T](ctx, c, target); ok {
+		return v, nil
+	}
+	key := cacheKey(ctx, target)
+	c.stats.flights.Add(1)
+	ch := c.flight.DoChan(key, func() (any, error) {
+		c.stats.misses.Add(1)
+		// The call outlives the request that started it: others may wait for it.
+		lctx, cancel := detach(ctx, time.Duration(c.opts.Retries+1)*c.opts.Timeout+c.opts.RetryMaxDelay)
+		defer cancel()
+		stale := c.cache.Get(key)
+		etag := ""
+		if stale != nil {
+			etag = stale.ETag
+		}
+		r, err := c.get(lctx, route, target, etag)
+		if err != nil {
+			return nil, err
+		}
+		if r.notModified && stale != nil {
+			ttl := capTTL(stale.TTL, r)
+			c.cache.Put(key, stale.Value, stale.Size, ttl, stale.ETag)
+			return shared{stale.Value, ttl}, nil
+		}
+		v, ttl, err := decode(r.body)
+		if err != nil {
+			return nil, decodeError(route, err)
+		}
+		ttl = capTTL(ttl, r)
+		if r.noStore {
+			ttl = 0
+		}
+		c.cache.Put(key, v, int64(len(r.body)), ttl, r.etag)
+		return shared{v, ttl}, nil
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return zero, res.Err
+		}
+		sv := res.Val.(shared)
+		noteExpiry(ctx, sv.ttl)
+		return sv.value.(T), nil
+	case <-ctx.Done():
+		return zero, transportError(route, ctx.Err())
+	}
+}
+
+// shared is what one upstream call gives everyone who waited for it.
+type shared struct {
+	value any
+	ttl   time.Duration // how long the cache serves it (0: not kept)
+}
+
+// detach returns a context that carries ctx's values and deadline (or
+// fallback from now) but is not cancelled with it.
+func detach(ctx context.Context, fallback time.Duration) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(fallback)
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
+}
+
+// CachedSession returns the session if the cache holds it fresh, without a
+// call. The loaders ask this first, so a cached session costs no batch wait.
+func (c *Client) CachedSession(ctx context.Context, id string) (*JobSession, bool) {
+	return cached[*JobSession](ctx, c, c.sessionURL(id))
+}
+
+// CachedJob is CachedSession for jobs.
+func (c *Client) CachedJob(ctx context.Context, id string) (*Job, bool) {
+	return cached[*Job](ctx, c, c.jobURL(id))
+}
+
+func cached[T any](ctx context.Context, c *Client, target string) (T, bool) {
+	var zero T
+	if c.opts.Sharing.Off {
+		return zero, false
+	}
+	if fresh, _ := ctx.Value(freshKey{}).(bool); fresh {
+		return zero, false
+	}
+	e := c.cache.Get(cacheKey(ctx, target))
+	if !c.cache.Fresh(e) {
+		return zero, false
+	}
+	v, ok := e.Value.(T)
+	if ok {
+		c.stats.hits.Add(1)
+		noteExpiry(ctx, e.Expires.Sub(c.opts.Now()))
+	}
+	return v, ok
+}
+
+type expiryKey struct{}
+
+// Expiry collects, over one GraphQL operation, how long every upstream
+// answer it used may still be served from the cache: for that long the
+// operation's whole result is as good as recomputing it.
+type Expiry struct {
+	mu     sync.Mutex
+	ttl    time.Duration
+	noted  bool
+	broken bool // an answer was used that is not kept at all
+}
+
+// WithExpiry starts collecting expiries in the returned context.
+func WithExpiry(ctx context.Context) (context.Context, *Expiry) {
+	e := &Expiry{}
+	return context.WithValue(ctx, expiryKey{}, e), e
+}
+
+// TTL returns the shortest time left of the answers used; false when
+// nothing was noted or something used is not kept.
+func (e *Expiry) TTL() (time.Duration, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ttl, e.noted && !e.broken && e.ttl > 0
+}
+
+// noteExpiry records that the operation used an answer the cache serves
+// for ttl more (0 or less: not kept at all).
+func noteExpiry(ctx context.Context, ttl time.Duration) {
+	e, _ := ctx.Value(expiryKey{}).(*Expiry)
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case ttl <= 0:
+		e.broken = true
+	case !e.noted || ttl < e.ttl:
+		e.ttl, e.noted = ttl, true
+	}
+}
+
+// capTTL lowers ttl to what the upstream's Cache-Control allows.
+func capTTL(ttl time.Duration, r response) time.Duration {
+	if r.maxAge >= 0 && r.maxAge < ttl {
+		return r.maxAge
+	}
+	return ttl
+}
+
+// SharingStats reports what sharing saved since the client was made.
+func (c *Client) SharingStats() SharingStats {
+	n, b := c.cache.Size()
+	misses := c.stats.misses.Load()
+	return SharingStats{Hits: c.stats.hits.Load(), Misses: misses, Coalesced: c.stats.flights.Load() - misses, Entries: n, Bytes: b}
+}
+
+// sharingCounters: every call that was not a cache hit joined a flight;
+// the ones that did not start it (misses do) were coalesced.
+type sharingCounters struct{ hits, misses, flights atomic.Int64 }
