@@ -76,6 +76,23 @@ func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*co
 	return gw, sim
 }
 
+// demoGatewayB is demoGateway's handler for benchmarks.
+func demoGatewayB(b *testing.B) (http.Handler, *vb365sim.Server) {
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
+	up := httptest.NewServer(sim)
+	b.Cleanup(up.Close)
+	user, pass := sim.Credentials()
+	client, err := upstream.New(upstream.Options{BaseURL: up.URL, Version: 8, Username: user, Password: pass, JobListThreshold: 3})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := parseConfig(nil, func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return routes(client, c, nil), sim
+}
+
 // TestGraphQLOverHTTPAudit runs the graphql-http package's audit of the
 // GraphQL-over-HTTP specification: every MUST and SHOULD must pass.
 func TestGraphQLOverHTTPAudit(t *testing.T) {

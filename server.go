@@ -98,6 +98,7 @@ func (c config) tlsConfig() (*tls.Config, error) {
 func routes(api resolvers.Upstream, c config, keys *gateway.APIKeys) http.Handler {
 	opts := resolvers.HandlerOptions{
 		BatchWait:       c.batchWait,
+		RequestTimeout:  c.requestTimeout,
 		PollInterval:    c.pollInterval,
 		NoIntrospection: !c.introspection,
 		Limits:          resolvers.Limits{MaxDepth: c.maxDepth, MaxAliases: c.maxAliases, MaxComplexity: c.maxComplexity, MaxTokens: c.maxTokens},
@@ -109,7 +110,6 @@ func routes(api resolvers.Upstream, c config, keys *gateway.APIKeys) http.Handle
 		opts.OperationCacheBytes = c.cacheMaxBytes / 4
 	}
 	var graphql http.Handler = resolvers.NewHandler(api, opts)
-	graphql = gateway.Deadline(c.requestTimeout, graphql)
 	if keys != nil {
 		graphql = keys.Require(graphql)
 	}

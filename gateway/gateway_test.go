@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestLimitBody(t *testing.T) {
@@ -27,17 +26,6 @@ func TestLimitBody(t *testing.T) {
 	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), `"code":"REQUEST_TOO_LARGE"`) {
 		t.Errorf("a body over the limit: HTTP %d %s", rec.Code, rec.Body)
 	}
-}
-
-func TestDeadline(t *testing.T) {
-	h := Deadline(50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(time.Second):
-			t.Error("the request outlived its deadline")
-		}
-	}))
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
 }
 
 func TestLoggerRedacts(t *testing.T) {

@@ -19,6 +19,8 @@ import (
 type HandlerOptions struct {
 	// BatchWait is how long loaders collect keys before calling the upstream.
 	BatchWait time.Duration
+	// RequestTimeout bounds one execution (not subscriptions); 0: none.
+	RequestTimeout time.Duration
 	// QueryCacheSize is how many parsed and validated queries are kept (default 1000).
 	QueryCacheSize int
 	// Limits bound the shape and size of an operation.
@@ -84,7 +86,7 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(PresentPanic)
-	h := Middleware(api, o.BatchWait, srv)
+	h := Middleware(api, o.BatchWait, o.RequestTimeout, srv)
 	if o.OperationCacheBytes > 0 {
 		h = newOperationCache(o.OperationCacheBytes).wrap(h)
 	}

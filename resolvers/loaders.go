@@ -93,12 +93,19 @@ func (l *Loaders) primeJob(ctx context.Context, j *upstream.Job) {
 
 type loadersKey struct{}
 
-// Middleware gives every request its own loaders and upstream concurrency
-// bound, and hands the caller's
-// Authorization header to the upstream client for pass-through mode.
-func Middleware(api Upstream, wait time.Duration, next http.Handler) http.Handler {
+// Middleware gives every request its own loaders, upstream concurrency
+// bound and deadline (timeout; subscription streams have none), and hands
+// the caller's Authorization header to the upstream client for pass-through
+// mode.
+func Middleware(api Upstream, wait, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := upstream.WithRequestScope(r.Context())
+		ctx := r.Context()
+		if timeout > 0 && r.Header.Get("Upgrade") == "" && !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		ctx = upstream.WithRequestScope(ctx)
 		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(api, wait))
 		if h := r.Header.Get("Authorization"); h != "" {
 			ctx = upstream.WithCallerAuthorization(ctx, h)

@@ -3,7 +3,6 @@ package resolvers
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
@@ -54,7 +53,9 @@ func (oc *operationCache) wrap(next http.Handler) http.Handler {
 			return
 		}
 		var body []byte
-		if r.Body != nil {
+		if b, ok := r.Body.(interface{ Bytes() []byte }); ok {
+			body = b.Bytes() // already read (gateway.LimitBody)
+		} else if r.Body != nil {
 			var err error
 			if body, err = io.ReadAll(r.Body); err != nil {
 				next.ServeHTTP(w, r)
@@ -63,8 +64,8 @@ func (oc *operationCache) wrap(next http.Handler) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		key := operationKey(r, body)
-		if e := oc.answers.Get(key); oc.answers.Fresh(e) {
-			write(w, e.Value.(*keptAnswer))
+		if v, ok := oc.answers.Value(key); ok {
+			write(w, v.(*keptAnswer))
 			return
 		}
 		v, _, _ := oc.flight.Do(key, func() (any, error) {
@@ -114,5 +115,6 @@ func operationKey(r *http.Request, body []byte) string {
 		h.Write([]byte{0})
 	}
 	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	return string(h.Sum(sum[:0]))
 }

@@ -47,6 +47,23 @@ func (l *Cache) Get(key string) *Entry {
 	return &e
 }
 
+// Value returns the value under key if it has not expired; it copies
+// nothing, for the hot path.
+func (l *Cache) Value(key string) (any, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	el, ok := l.items[key]
+	if !ok {
+		return nil, false
+	}
+	e := el.Value.(*Entry)
+	if !l.now().Before(e.Expires) {
+		return nil, false
+	}
+	l.order.MoveToFront(el)
+	return e.Value, true
+}
+
 // Fresh reports whether e has not expired.
 func (l *Cache) Fresh(e *Entry) bool { return e != nil && l.now().Before(e.Expires) }
 

@@ -1,0 +1,586 @@
+// Command bench measures vb365-graphql against Tailcall and two ceilings on
+// this machine, over one static upstream: nginx serving VB365 v8 answers
+// generated from the simulator. Every target's answer is checked against the
+// data before it is measured. Run it with bench/run.sh, which installs what
+// it needs; see bench/README.md.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+var (
+	duration = flag.Duration("duration", 5*time.Second, "length of one wrk run")
+	runs     = flag.Int("runs", 3, "wrk runs per target and query (the median is reported)")
+	conns    = flag.Int("connections", 64, "wrk connections")
+	out      = flag.String("out", "", "markdown report to write (default: print only)")
+	gateway  = flag.String("gateway", "", "vb365-graphql binary")
+	tailcall = flag.String("tailcall", "", "tailcall command line, e.g. 'ld-linux.so --library-path L tailcall'")
+	serve    = flag.String("serve-bytes", "", "internal: serve this file's bytes for every request (the net/http ceiling)")
+	listen   = flag.String("listen", "", "internal: address for -serve-bytes")
+)
+
+var anchor = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+type query struct {
+	name, title string
+	ours        string // our schema
+	theirs      string // Tailcall's schema
+	resource    string // the upstream URL nginx-alone is measured on
+}
+
+type target struct {
+	name  string
+	start func(q query) (addr string, cmd *exec.Cmd, err error)
+	body  func(q query) string // request body, or "" for a plain GET of the resource
+	path  string
+}
+
+type result struct {
+	rps, p50, p99 float64 // req/s, ms, ms
+	callsPerReq   float64
+	rssMB         float64
+}
+
+func main() {
+	flag.Parse()
+	if *serve != "" {
+		serveBytes()
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// serveBytes is the ceiling: a bare net/http handler writing the answer
+// from memory, as fast as Go's HTTP server goes.
+func serveBytes() {
+	b, err := os.ReadFile(*serve)
+	if err != nil {
+		panic(err)
+	}
+	_ = http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	}))
+}
+
+func run() error {
+	dir, err := os.MkdirTemp("", "vb365-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil { // nginx's workers do not run as root
+		return err
+	}
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: func() time.Time { return anchor }})
+	session := sim.SessionIDs()[7]
+	if err := writeFixtures(sim, filepath.Join(dir, "www"), session); err != nil {
+		return err
+	}
+	nginxAddr, nginx, err := startNginx(dir)
+	if err != nil {
+		return err
+	}
+	defer stop(nginx)
+	upstreamURL := "http://" + nginxAddr
+
+	queries := []query{
+		{"single", "one session with statistics",
+			fmt.Sprintf(`{ jobSession(id: "%s") { id status statistics { processingRateBytesPS processingRateItemsPS readRateBytesPS writeRateBytesPS transferredDataBytes processedObjects bottleneck } } }`, session),
+			fmt.Sprintf(`{ jobSession(id: "%s") { id status statistics { processingRateBytesPS processingRateItemsPS readRateBytesPS writeRateBytesPS transferredDataBytes processedObjects bottleneck } } }`, session),
+			"/v8/JobSessions/" + session},
+		{"nested", "one session with its job and first log page",
+			fmt.Sprintf(`{ jobSession(id: "%s") { id status job { id name lastStatus } log(first: 5) { nodes { usn type message } } } }`, session),
+			fmt.Sprintf(`{ jobSession(id: "%s") { id status job { id name lastStatus } log(first: 5) { results { usn type message } } } }`, session),
+			"/v8/JobSessions/" + session},
+		{"list50", "the 50 newest sessions with their jobs",
+			`{ jobSessions(first: 50) { edges { node { id status job { id name } } } } }`,
+			`{ jobSessions(first: 50) { results { id status job { id name } } } }`,
+			"/v8/JobSessions?limit=50&offset=0"},
+	}
+	graphqlBody := func(q string) string { b, _ := json.Marshal(map[string]string{"query": q}); return string(b) }
+	ours := func(q query) string { return graphqlBody(q.ours) }
+	theirs := func(q query) string { return graphqlBody(q.theirs) }
+
+	self, _ := os.Executable()
+	targets := []target{
+		{name: "nginx alone (upstream, physical limit)", start: func(q query) (string, *exec.Cmd, error) { return nginxAddr, nil, nil },
+			body: func(query) string { return "" }},
+		{name: "net/http writing the answer from memory (ceiling)", path: "/graphql", body: ours, start: func(q query) (string, *exec.Cmd, error) {
+			answer, err := answerOf(q, upstreamURL, dir)
+			if err != nil {
+				return "", nil, err
+			}
+			file := filepath.Join(dir, "answer-"+q.name+".json")
+			if err := os.WriteFile(file, answer, 0o644); err != nil {
+				return "", nil, err
+			}
+			addr := freeAddr()
+			return addr, startCmd(self, "-serve-bytes", file, "-listen", addr), nil
+		}},
+		{name: "vb365-graphql", path: "/graphql", body: ours, start: func(query) (string, *exec.Cmd, error) {
+			return startGateway(upstreamURL, true)
+		}},
+		{name: "vb365-graphql --share=false", path: "/graphql", body: ours, start: func(query) (string, *exec.Cmd, error) {
+			return startGateway(upstreamURL, false)
+		}},
+		{name: "Tailcall 1.6.14, dedupe", path: "/graphql", body: theirs, start: func(query) (string, *exec.Cmd, error) {
+			return startTailcall(dir, upstreamURL, true)
+		}},
+		{name: "Tailcall 1.6.14, no dedupe", path: "/graphql", body: theirs, start: func(query) (string, *exec.Cmd, error) {
+			return startTailcall(dir, upstreamURL, false)
+		}},
+	}
+	if *tailcall == "" {
+		targets = targets[:4]
+		fmt.Fprintln(os.Stderr, "bench: no -tailcall given; measuring without Tailcall")
+	}
+
+	results := map[string]map[string]result{}
+	for _, q := range queries {
+		results[q.name] = map[string]result{}
+		for _, t := range targets {
+			r, err := measure(t, q, nginxAddr, dir, sim)
+			if err != nil {
+				return fmt.Errorf("%s, %s: %w", t.name, q.name, err)
+			}
+			results[q.name][t.name] = r
+			fmt.Fprintf(os.Stderr, "%-8s %-52s %9.0f req/s  p50 %6.2fms  p99 %6.2fms  %5.2f calls/req  %6.1f MB\n",
+				q.name, t.name, r.rps, r.p50, r.p99, r.callsPerReq, r.rssMB)
+		}
+	}
+	report := markdown(queries, targets, results)
+	fmt.Println(report)
+	if *out != "" {
+		return os.WriteFile(*out, []byte(report), 0o644)
+	}
+	return nil
+}
+
+// measure starts a target, checks its answer, runs wrk and reads what it cost.
+func measure(t target, q query, nginxAddr, dir string, sim *vb365sim.Server) (result, error) {
+	addr, cmd, err := t.start(q)
+	if err != nil {
+		return result{}, err
+	}
+	defer stop(cmd)
+	if err := waitListening(addr); err != nil {
+		return result{}, err
+	}
+	body := t.body(q)
+	reqURL := "http://" + addr + t.path
+	if body == "" {
+		reqURL = "http://" + addr + q.resource
+	} else {
+		answer, err := post(reqURL, body)
+		if err != nil {
+			return result{}, err
+		}
+		if err := check(q, answer, sim); err != nil {
+			return result{}, fmt.Errorf("wrong answer: %w\n%.400s", err, answer)
+		}
+	}
+	script := filepath.Join(dir, "post.lua")
+	lua := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = %s\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", strconv.Quote(body))
+	if body == "" {
+		lua = ""
+	}
+	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
+		return result{}, err
+	}
+	if _, err := wrk(reqURL, script, time.Second); err != nil { // warm-up
+		return result{}, err
+	}
+	var all []result
+	for i := 0; i < *runs; i++ {
+		before := upstreamCalls(dir)
+		r, err := wrk(reqURL, script, *duration)
+		if err != nil {
+			return result{}, err
+		}
+		if body != "" {
+			r.callsPerReq = float64(upstreamCalls(dir)-before) / (r.rps * duration.Seconds())
+		}
+		all = append(all, r)
+	}
+	med := median(all)
+	pid := 0
+	if cmd != nil {
+		pid = cmd.Process.Pid
+	} else if b, err := os.ReadFile(filepath.Join(dir, "nginx.pid")); err == nil {
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	med.rssMB = peakRSS(pid)
+	return med, nil
+}
+
+func median(rs []result) result {
+	pick := func(f func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	return result{
+		rps:         pick(func(r result) float64 { return r.rps }),
+		p50:         pick(func(r result) float64 { return r.p50 }),
+		p99:         pick(func(r result) float64 { return r.p99 }),
+		callsPerReq: pick(func(r result) float64 { return r.callsPerReq }),
+	}
+}
+
+var (
+	rpsRE     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	latencyRE = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	non2xxRE  = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+func wrk(url, script string, d time.Duration) (result, error) {
+	args := []string{"-t2", "-c" + strconv.Itoa(*conns), "-d" + d.String(), "--latency", url}
+	if b, _ := os.ReadFile(script); len(b) > 0 {
+		args = append([]string{"-s", script}, args...)
+	}
+	outb, err := exec.Command("wrk", args...).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %v: %s", err, outb)
+	}
+	o := string(outb)
+	if m := non2xxRE.FindStringSubmatch(o); m != nil {
+		return result{}, fmt.Errorf("wrk saw %s non-2xx answers", m[1])
+	}
+	var r result
+	if m := rpsRE.FindStringSubmatch(o); m != nil {
+		r.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	for _, m := range latencyRE.FindAllStringSubmatch(o, -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		switch m[3] {
+		case "us":
+			v /= 1000
+		case "s":
+			v *= 1000
+		}
+		if m[1] == "50" {
+			r.p50 = v
+		} else {
+			r.p99 = v
+		}
+	}
+	if r.rps == 0 {
+		return r, fmt.Errorf("could not read wrk's output: %s", o)
+	}
+	return r, nil
+}
+
+// upstreamCalls counts the requests nginx has logged.
+func upstreamCalls(dir string) int {
+	b, _ := os.ReadFile(filepath.Join(dir, "access.log"))
+	return bytes.Count(b, []byte("\n"))
+}
+
+func peakRSS(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return 0
+	}
+	kb, _ := strconv.Atoi(string(m[1]))
+	return float64(kb) / 1024
+}
+
+func post(u, body string) ([]byte, error) {
+	resp, err := http.Post(u, "application/json", strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
+
+// answerOf asks a fresh gateway for the query's answer: the bytes the
+// net/http ceiling serves.
+func answerOf(q query, upstreamURL, dir string) ([]byte, error) {
+	addr, cmd, err := startGateway(upstreamURL, true)
+	if err != nil {
+		return nil, err
+	}
+	defer stop(cmd)
+	if err := waitListening(addr); err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(map[string]string{"query": q.ours})
+	return post("http://"+addr+"/graphql", string(b))
+}
+
+func startGateway(upstreamURL string, share bool) (string, *exec.Cmd, error) {
+	addr := freeAddr()
+	cmd := startCmd(*gateway, "--listen", addr, "--upstream-url", upstreamURL, "--api-version", "v8",
+		"--username", "bench", "--password", "bench", "--allow-anonymous", "--log-level", "error",
+		"--share="+strconv.FormatBool(share))
+	return addr, cmd, nil
+}
+
+func startTailcall(dir, upstreamURL string, dedupe bool) (string, *exec.Cmd, error) {
+	addr := freeAddr()
+	_, port, _ := net.SplitHostPort(addr)
+	tmpl, err := os.ReadFile("bench/tailcall.graphql.tmpl") // run from the repository's root
+	if err != nil {
+		return "", nil, err
+	}
+	conf := strings.NewReplacer("{{PORT}}", port, "{{UPSTREAM}}", upstreamURL, "{{DEDUPE}}", strconv.FormatBool(dedupe)).Replace(string(tmpl))
+	file := filepath.Join(dir, fmt.Sprintf("tailcall-%v.graphql", dedupe))
+	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
+		return "", nil, err
+	}
+	parts := strings.Fields(*tailcall)
+	cmd := startCmd(parts[0], append(parts[1:], "start", file)...)
+	cmd.Env = append(os.Environ(), "TC_LOG_LEVEL=error", "TAILCALL_LOG_LEVEL=error", "TC_TRACKER=false")
+	return addr, cmd, nil
+}
+
+func startCmd(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+	}
+	return cmd
+}
+
+func stop(cmd *exec.Cmd) {
+	if cmd != nil && cmd.Process != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitListening(addr string) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			time.Sleep(200 * time.Millisecond)
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New(addr + " did not start listening")
+}
+
+func startNginx(dir string) (string, *exec.Cmd, error) {
+	addr := freeAddr()
+	conf := fmt.Sprintf(`daemon off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 4096; }
+http {
+  types { application/json json; }
+  default_type application/json;
+  access_log %[1]s/access.log;
+  keepalive_requests 1000000;
+  server {
+    listen %[2]s;
+    root %[1]s/www;
+    location = /v8/token { return 200 '{"access_token":"bench","refresh_token":"bench","token_type":"bearer","expires_in":86400}'; }
+    location = /v8/JobSessions { try_files /v8/lists/sessions_${arg_offset}_${arg_limit}.json =404; }
+    location = /v8/Jobs { try_files /v8/lists/jobs_${arg_offset}_${arg_limit}.json =404; }
+    location ~ ^/v8/JobSessions/([0-9a-f-]+)$ { try_files /v8/sessions/$1.json =404; }
+    location ~ ^/v8/JobSessions/(?<sid>[0-9a-f-]+)/LogItems$ { try_files /v8/logs/${sid}_${arg_offset}_${arg_limit}.json =404; }
+    location ~ ^/v8/Jobs/([0-9a-f-]+)$ { try_files /v8/jobs/$1.json =404; }
+  }
+}
+`, dir, addr)
+	file := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
+		return "", nil, err
+	}
+	cmd := startCmd("nginx", "-c", file, "-p", dir)
+	return addr, cmd, waitListening(addr)
+}
+
+// writeFixtures stores the simulator's v8 answers where nginx serves them.
+func writeFixtures(sim *vb365sim.Server, www, session string) error {
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	user, pass := sim.Credentials()
+	resp, err := http.PostForm(ts.URL+"/v8/token", url.Values{"grant_type": {"password"}, "username": {user}, "password": {pass}})
+	if err != nil {
+		return err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	save := func(path, file string) error {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)
+		}
+		file = filepath.Join(www, file)
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(file, b, 0o644)
+	}
+	for _, id := range sim.SessionIDs() {
+		if err := save("/v8/JobSessions/"+id, "v8/sessions/"+id+".json"); err != nil {
+			return err
+		}
+	}
+	for _, id := range sim.JobIDs() {
+		if err := save("/v8/Jobs/"+id, "v8/jobs/"+id+".json"); err != nil {
+			return err
+		}
+	}
+	if err := save("/v8/Jobs?offset=0&limit=10000", "v8/lists/jobs_0_10000.json"); err != nil {
+		return err
+	}
+	if err := save("/v8/JobSessions?offset=0&limit=50", "v8/lists/sessions_0_50.json"); err != nil {
+		return err
+	}
+	return save("/v8/JobSessions/"+session+"/LogItems?offset=0&limit=5", "v8/logs/"+session+"_0_5.json")
+}
+
+// check compares an answer with what the simulator's data says, whatever
+// the schema's shape: the sessions it names, their statuses and jobs.
+func check(q query, answer []byte, sim *vb365sim.Server) error {
+	var doc struct {
+		Data   map[string]json.RawMessage
+		Errors []any
+	}
+	if err := json.Unmarshal(answer, &doc); err != nil || len(doc.Errors) > 0 {
+		return fmt.Errorf("not a clean GraphQL answer (%v)", err)
+	}
+	norm := func(s string) string { return strings.ToUpper(strings.ReplaceAll(s, "_", "")) }
+	type sess struct {
+		ID, Status string
+		Statistics *struct{ TransferredDataBytes int64 }
+		Job        *struct{ ID, Name string }
+		Log        *struct {
+			Nodes, Results []struct{ Usn int64 }
+		}
+	}
+	var got []sess
+	switch q.name {
+	case "list50":
+		var l struct {
+			Edges   []struct{ Node sess }
+			Results []sess
+		}
+		if err := json.Unmarshal(doc.Data["jobSessions"], &l); err != nil {
+			return err
+		}
+		for _, e := range l.Edges {
+			got = append(got, e.Node)
+		}
+		got = append(got, l.Results...)
+	default:
+		var s sess
+		if err := json.Unmarshal(doc.Data["jobSession"], &s); err != nil {
+			return err
+		}
+		got = []sess{s}
+	}
+	want := sim.SessionIDs()[:50]
+	if q.name != "list50" {
+		want = []string{sim.SessionIDs()[7]}
+	}
+	var ids []string
+	for _, s := range got {
+		ids = append(ids, s.ID)
+		if s.Status == "" || norm(s.Status) == "UNKNOWN" {
+			return fmt.Errorf("session %s has status %q", s.ID, s.Status)
+		}
+		if q.name != "single" && (s.Job == nil || s.Job.ID != sim.JobOf(s.ID) || s.Job.Name == "") {
+			return fmt.Errorf("session %s: job %+v, want %s", s.ID, s.Job, sim.JobOf(s.ID))
+		}
+		if q.name == "single" && (s.Statistics == nil || s.Statistics.TransferredDataBytes == 0) {
+			return fmt.Errorf("session %s has no statistics", s.ID)
+		}
+		if q.name == "nested" && (s.Log == nil || len(s.Log.Nodes)+len(s.Log.Results) != 5) {
+			return fmt.Errorf("session %s: want 5 log lines", s.ID)
+		}
+	}
+	if !slices.Equal(ids, want) {
+		return fmt.Errorf("sessions %v, want %v", ids, want)
+	}
+	return nil
+}
+
+func markdown(queries []query, targets []target, results map[string]map[string]result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# vb365-graphql vs Tailcall: %s\n\n", time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintf(&b, "One machine (%s), 2 cores shared by wrk and the server; wrk -t2 -c%d, %d runs of %v per cell, medians. "+
+		"Upstream: nginx serving VB365 v8 answers generated by the simulator. Every target's answer was checked against the data first. "+
+		"Calls/req: upstream requests nginx logged per GraphQL request. Peak RSS: VmHWM of the server process.\n\n",
+		hostInfo(), *conns, *runs, *duration)
+	for _, q := range queries {
+		fmt.Fprintf(&b, "## %s (%s)\n\n| target | req/s | p50 ms | p99 ms | upstream calls/req | peak RSS MB |\n|---|---:|---:|---:|---:|---:|\n", q.title, q.name)
+		for _, t := range targets {
+			r := results[q.name][t.name]
+			calls := fmt.Sprintf("%.2f", r.callsPerReq)
+			if t.body(q) == "" {
+				calls = "–"
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %s | %.1f |\n", t.name, r.rps, r.p50, r.p99, calls, r.rssMB)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func hostInfo() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	if m := regexp.MustCompile(`model name\s+: (.*)`).FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return "unknown CPU"
+}
