@@ -15,7 +15,7 @@ import (
 )
 
 // operationCache shares whole answers between identical operations: the same
-// query text and variables, with the same credentials and Accept header.
+// query text and variables, sent the same way, with the same credentials.
 // While every upstream answer an operation used is still fresh in the
 // upstream cache, recomputing it would give the same bytes, so the bytes are
 // served instead; identical operations in flight together run once. An
@@ -107,10 +107,11 @@ func write(w http.ResponseWriter, k *keptAnswer) {
 }
 
 // operationKey names an operation with everything that can change its
-// answer: method, query string or body, Accept, and the caller's credentials.
+// answer: method, query string or body and its type, Accept, and the
+// caller's credentials.
 func operationKey(r *http.Request, body []byte) string {
 	h := sha256.New()
-	for _, part := range []string{r.Method, r.URL.RawQuery, r.Header.Get("Accept"), r.Header.Get("Authorization")} {
+	for _, part := range []string{r.Method, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("Authorization")} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

@@ -2,6 +2,9 @@ package resolvers_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,5 +65,32 @@ func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
 	g.do(t, missing, nil)
 	if n := g.sim.DataCalls(); n != 2 {
 		t.Errorf("an answer with errors was served again: %d upstream calls, want 2", n)
+	}
+}
+
+// TestOperationKeyCoversHowTheRequestWasSent: a request that differs only
+// in Content-Type or Accept is a different operation (a POST without a JSON
+// type must be refused, whatever an identical JSON POST got).
+func TestOperationKeyCoversHowTheRequestWasSent(t *testing.T) {
+	g := newGateway(t, gatewayOptions{version: 8, share: true})
+	body := `{"query":"{ jobs(first: 1) { totalCount } }"}`
+	send := func(contentType, accept string) int {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		g.handler.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := send("application/json", "application/json"); code != http.StatusOK {
+		t.Fatalf("a JSON POST: HTTP %d", code)
+	}
+	if code := send("", "application/json"); code < 400 || code > 499 {
+		t.Errorf("a POST without Content-Type after a cached identical JSON POST: HTTP %d, want 4xx", code)
+	}
+	if code := send("text/plain", "application/graphql-response+json"); code < 400 || code > 499 {
+		t.Errorf("a text/plain POST: HTTP %d, want 4xx", code)
 	}
 }
