@@ -96,7 +96,7 @@ func TestPassThroughNeverMixesCallers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(routes(client, defaultConfig(t), nil))
+	gw := httptest.NewServer(routes(deps{api: client}, defaultConfig(t)))
 	defer gw.Close()
 
 	good := "Bearer " + ru.token(t)
@@ -157,7 +157,7 @@ func TestServiceAccountNeedsAnAPIKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	const key = "k-3d1f0c9e8b7a"
-	gw := httptest.NewServer(routes(client, defaultConfig(t), gateway.NewAPIKeys([]string{"other-key", key})))
+	gw := httptest.NewServer(routes(deps{api: client, keys: gateway.NewAPIKeys([]string{"other-key", key})}, defaultConfig(t)))
 	defer gw.Close()
 	q := `query($id: ID!) { jobSession(id: $id) { id status } }`
 	vars := map[string]any{"id": ru.sim.SessionIDs()[0]}

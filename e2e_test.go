@@ -71,7 +71,7 @@ func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*co
 	if tweak != nil {
 		tweak(&c)
 	}
-	gw := httptest.NewServer(routes(client, c, nil))
+	gw := httptest.NewServer(routes(deps{api: client}, c))
 	t.Cleanup(gw.Close)
 	return gw, sim
 }
@@ -90,7 +90,7 @@ func demoGatewayB(b *testing.B) (http.Handler, *vb365sim.Server) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return routes(client, c, nil), sim
+	return routes(deps{api: client}, c), sim
 }
 
 // TestGraphQLOverHTTPAudit runs the graphql-http package's audit of the

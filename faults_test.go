@@ -118,7 +118,7 @@ func newFaultEnv(t *testing.T, o faultOptions) *faultEnv {
 	if o.requestTimout > 0 {
 		c.requestTimeout = o.requestTimout
 	}
-	e.gw = httptest.NewServer(routes(client, c, nil))
+	e.gw = httptest.NewServer(routes(deps{api: client}, c))
 	return e
 }
 

@@ -133,7 +133,7 @@ func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
 	}
 	c := defaultConfig(t)
 	c.pollInterval = 100 * time.Millisecond
-	gw := httptest.NewServer(routes(client, c, gateway.NewAPIKeys([]string{"live-key-123"})))
+	gw := httptest.NewServer(routes(deps{api: client, keys: gateway.NewAPIKeys([]string{"live-key-123"})}, c))
 	defer gw.Close()
 	ws := "ws" + strings.TrimPrefix(gw.URL, "http") + "/graphql"
 	id := sim.LiveSessionIDs()[0]

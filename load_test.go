@@ -63,7 +63,7 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 	}
 	c := defaultConfig(t)
 	c.requestTimeout = 2 * time.Second
-	gw := httptest.NewServer(routes(client, c, nil))
+	gw := httptest.NewServer(routes(deps{api: client}, c))
 
 	ids := sim.SessionIDs()
 	queries := []struct {

@@ -54,7 +54,7 @@ func TestPlaygroundInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(routes(client, c, nil))
+	gw := httptest.NewServer(routes(deps{api: client}, c))
 	defer gw.Close()
 
 	ctx := browser(t)

@@ -27,6 +27,7 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/gateway"
 	"github.com/vb365-graphql/vb365-graphql/playground"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
+	"github.com/vb365-graphql/vb365-graphql/telemetry"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
@@ -93,9 +94,16 @@ func (c config) tlsConfig() (*tls.Config, error) {
 	return conf, nil
 }
 
-// routes lays out the HTTP paths of the gateway. keys, when not nil, guard
-// /graphql.
-func routes(api resolvers.Upstream, c config, keys *gateway.APIKeys) http.Handler {
+// deps are the parts routes serves over.
+type deps struct {
+	api     resolvers.Upstream
+	keys    *gateway.APIKeys            // nil: /graphql needs no API key
+	metrics *telemetry.Metrics          // nil: no /metrics
+	ready   func(context.Context) error // nil: /readyz always ready
+}
+
+// routes lays out the HTTP paths of the gateway.
+func routes(d deps, c config) http.Handler {
 	opts := resolvers.HandlerOptions{
 		BatchWait:       c.batchWait,
 		RequestTimeout:  c.requestTimeout,
@@ -103,15 +111,18 @@ func routes(api resolvers.Upstream, c config, keys *gateway.APIKeys) http.Handle
 		NoIntrospection: !c.introspection,
 		Limits:          resolvers.Limits{MaxDepth: c.maxDepth, MaxAliases: c.maxAliases, MaxComplexity: c.maxComplexity, MaxTokens: c.maxTokens},
 	}
-	if keys != nil {
-		opts.WebsocketInit = keys.CheckInit
+	if d.keys != nil {
+		opts.WebsocketInit = d.keys.CheckInit
 	}
 	if c.share {
 		opts.OperationCacheBytes = c.cacheMaxBytes / 4
 	}
-	var graphql http.Handler = resolvers.NewHandler(api, opts)
-	if keys != nil {
-		graphql = keys.Require(graphql)
+	if d.metrics != nil {
+		opts.Observer = d.metrics
+	}
+	var graphql http.Handler = resolvers.NewHandler(d.api, opts)
+	if d.keys != nil {
+		graphql = d.keys.Require(graphql)
 	}
 	graphql = gateway.LimitBody(c.maxBodyBytes, graphql)
 	graphql = gateway.Compress(graphql)
@@ -125,11 +136,19 @@ func routes(api resolvers.Upstream, c config, keys *gateway.APIKeys) http.Handle
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graphql)
+	mux.Handle("/graphql", gateway.RequestID(graphql))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	ready := d.ready
+	if ready == nil {
+		ready = func(context.Context) error { return nil }
+	}
+	mux.Handle("GET /readyz", gateway.Readiness(ready, 5*time.Second))
+	if d.metrics != nil {
+		mux.Handle("GET /metrics", d.metrics.Handler())
+	}
 	mux.Handle("/", playground.Handler())
 	return mux
 }
@@ -147,10 +166,13 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	metrics := telemetry.New()
+	opts.Observer = metrics
 	client, err := upstream.New(opts)
 	if err != nil {
 		return err
 	}
+	metrics.WatchClient(client)
 	loginCtx, cancel := context.WithTimeout(ctx, 2*c.timeout)
 	err = client.Login(loginCtx)
 	cancel()
@@ -169,7 +191,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           routes(client, c, keys),
+		Handler:           routes(deps{api: client, keys: keys, metrics: metrics, ready: client.Ping}, c),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

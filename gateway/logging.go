@@ -14,7 +14,8 @@ var sensitiveKeys = []string{"password", "passwd", "secret", "token", "authoriza
 
 // NewLogger returns a JSON or text logger that redacts attributes with a
 // sensitive name, and any occurrence of the given secrets (the configured
-// password, API keys) in any value, errors included.
+// password, API keys) in any value, errors included. A record logged with a
+// request's context carries its request_id.
 func NewLogger(w io.Writer, format string, level slog.Level, secrets []string) *slog.Logger {
 	var known []string
 	for _, s := range secrets {
@@ -42,9 +43,9 @@ func NewLogger(w io.Writer, format string, level slog.Level, secrets []string) *
 		return a
 	}}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(withRequestID{slog.NewJSONHandler(w, opts)})
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(withRequestID{slog.NewTextHandler(w, opts)})
 }
 
 func scrub(s string, secrets []string) string {

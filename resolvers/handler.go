@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -33,10 +34,23 @@ type HandlerOptions struct {
 	// identical operations while the upstream answers they used are fresh
 	// (see operationCache), up to this many bytes.
 	OperationCacheBytes int64
+	// Observer, if set, is told of every operation and loader batch (metrics).
+	Observer Observer
 	// WebsocketInit checks a WebSocket's connection_init payload (browsers
 	// cannot send headers on a WebSocket) and may add to the context.
 	WebsocketInit func(ctx context.Context, payload map[string]any) (context.Context, error)
 }
+
+// Observer is told what the GraphQL layer does; telemetry implements it.
+type Observer interface {
+	Operation(kind, name string, ok bool, d time.Duration)
+	LoaderBatch(loader string, keys int)
+}
+
+type noObserver struct{}
+
+func (noObserver) Operation(string, string, bool, time.Duration) {}
+func (noObserver) LoaderBatch(string, int)                       {}
 
 // NewHandler returns the GraphQL endpoint over api: POST and GET, a cache of
 // parsed queries, limits on what one operation may ask, stable error codes,
@@ -47,6 +61,9 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 2 * time.Second
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	limits := o.Limits.withDefaults()
 	poll := func(ctx context.Context, id string) (*upstream.JobSession, error) {
@@ -84,11 +101,43 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	}
 	srv.Use(shapeLimit{maxDepth: limits.MaxDepth, maxAliases: limits.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
+	srv.AroundResponses(observeOperations(o.Observer))
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(PresentPanic)
-	h := Middleware(api, o.BatchWait, o.RequestTimeout, srv)
+	h := Middleware(api, o.BatchWait, o.RequestTimeout, o.Observer, srv)
 	if o.OperationCacheBytes > 0 {
-		h = newOperationCache(o.OperationCacheBytes).wrap(h)
+		h = newOperationCache(o.OperationCacheBytes, o.Observer).wrap(h)
 	}
 	return followSpec(h)
+}
+
+type seenKey struct{}
+
+// operationSeen is filled in with the operation's type and name, so that an
+// answer served whole from the operation cache is counted like a computed one.
+type operationSeen struct{ kind, name string }
+
+// observeOperations times every response (each event of a subscription is
+// not an operation: only its first is counted).
+func observeOperations(obs Observer) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		start := time.Now()
+		resp := next(ctx)
+		if !graphql.HasOperationContext(ctx) {
+			return resp
+		}
+		op := graphql.GetOperationContext(ctx)
+		if op.Operation == nil {
+			return resp
+		}
+		kind := string(op.Operation.Operation)
+		if seen, ok := ctx.Value(seenKey{}).(*operationSeen); ok {
+			seen.kind, seen.name = kind, op.Operation.Name
+		}
+		if kind != "subscription" || start.Sub(op.Stats.OperationStart) < time.Millisecond {
+			ok := resp == nil || len(resp.Errors) == 0
+			obs.Operation(kind, op.Operation.Name, ok, time.Since(op.Stats.OperationStart))
+		}
+		return resp
+	}
 }

@@ -37,19 +37,20 @@ type Loaders struct {
 // NewLoaders builds the loaders of one request. wait is how long a loader
 // collects keys before it calls the upstream: the fields of one level of a
 // query resolve within microseconds of each other, so a short wait suffices.
-func NewLoaders(api Upstream, wait time.Duration) *Loaders {
+func NewLoaders(api Upstream, wait time.Duration, obs Observer) *Loaders {
 	return &Loaders{
 		api:      api,
-		sessions: dataloader.NewBatchedLoader(batch(api.JobSessionsByID), dataloader.WithWait[string, *upstream.JobSession](wait)),
-		jobs:     dataloader.NewBatchedLoader(batch(api.JobsByID), dataloader.WithWait[string, *upstream.Job](wait)),
-		logs:     dataloader.NewBatchedLoader(batch(api.LogPages), dataloader.WithWait[upstream.LogRequest, upstream.Page[upstream.LogItem]](wait)),
+		sessions: dataloader.NewBatchedLoader(batch("sessions", obs, api.JobSessionsByID), dataloader.WithWait[string, *upstream.JobSession](wait)),
+		jobs:     dataloader.NewBatchedLoader(batch("jobs", obs, api.JobsByID), dataloader.WithWait[string, *upstream.Job](wait)),
+		logs:     dataloader.NewBatchedLoader(batch("logs", obs, api.LogPages), dataloader.WithWait[upstream.LogRequest, upstream.Page[upstream.LogItem]](wait)),
 	}
 }
 
 // batch adapts a "many keys -> aligned values and errors" upstream call to a
 // dataloader batch function.
-func batch[K comparable, V any](fetch func(context.Context, []K) ([]V, []error)) dataloader.BatchFunc[K, V] {
+func batch[K comparable, V any](name string, obs Observer, fetch func(context.Context, []K) ([]V, []error)) dataloader.BatchFunc[K, V] {
 	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		obs.LoaderBatch(name, len(keys))
 		values, errs := fetch(ctx, keys)
 		out := make([]*dataloader.Result[V], len(keys))
 		for i := range keys {
@@ -97,7 +98,7 @@ type loadersKey struct{}
 // bound and deadline (timeout; subscription streams have none), and hands
 // the caller's Authorization header to the upstream client for pass-through
 // mode.
-func Middleware(api Upstream, wait, timeout time.Duration, next http.Handler) http.Handler {
+func Middleware(api Upstream, wait, timeout time.Duration, obs Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if timeout > 0 && r.Header.Get("Upgrade") == "" && !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
@@ -106,7 +107,7 @@ func Middleware(api Upstream, wait, timeout time.Duration, next http.Handler) ht
 			defer cancel()
 		}
 		ctx = upstream.WithRequestScope(ctx)
-		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(api, wait))
+		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(api, wait, obs))
 		if h := r.Header.Get("Authorization"); h != "" {
 			ctx = upstream.WithCallerAuthorization(ctx, h)
 		}

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"io"
 	"net/http"
@@ -23,15 +24,17 @@ import (
 type operationCache struct {
 	answers *lru.Cache
 	flight  singleflight.Group
+	obs     Observer
 }
 
 type keptAnswer struct {
 	contentType string
 	body        []byte
+	seen        operationSeen
 }
 
-func newOperationCache(maxBytes int64) *operationCache {
-	return &operationCache{answers: lru.New(maxBytes, time.Now)}
+func newOperationCache(maxBytes int64, obs Observer) *operationCache {
+	return &operationCache{answers: lru.New(maxBytes, time.Now), obs: obs}
 }
 
 // recorder keeps the answer of one execution.
@@ -65,19 +68,24 @@ func (oc *operationCache) wrap(next http.Handler) http.Handler {
 		}
 		key := operationKey(r, body)
 		if v, ok := oc.answers.Value(key); ok {
-			write(w, v.(*keptAnswer))
+			start := time.Now()
+			k := v.(*keptAnswer)
+			write(w, k)
+			oc.obs.Operation(k.seen.kind, k.seen.name, true, time.Since(start))
 			return
 		}
 		v, _, _ := oc.flight.Do(key, func() (any, error) {
 			start := time.Now()
 			ctx, expiry := upstream.WithExpiry(r.Context())
+			seen := &operationSeen{}
+			ctx = context.WithValue(ctx, seenKey{}, seen)
 			rec := &recorder{header: http.Header{}, status: http.StatusOK}
 			next.ServeHTTP(rec, r.WithContext(ctx))
 			ans := &answerOf{rec: rec}
 			if ttl, ok := expiry.TTL(); ok && rec.status == http.StatusOK && !bytes.Contains(rec.body.Bytes(), []byte(`"errors":`)) {
 				// The answers' clocks started before this execution did.
 				if ttl -= time.Since(start); ttl > 0 {
-					ans.keep = &keptAnswer{contentType: rec.header.Get("Content-Type"), body: rec.body.Bytes()}
+					ans.keep = &keptAnswer{contentType: rec.header.Get("Content-Type"), body: rec.body.Bytes(), seen: *seen}
 					oc.answers.Put(key, ans.keep, int64(len(ans.keep.body)), ttl, "")
 				}
 			}

@@ -170,7 +170,9 @@ func (c *Client) postForm(ctx context.Context, path string, form url.Values, aut
 	return c.http.Do(req)
 }
 
-func (c *Client) requestToken(ctx context.Context, form url.Values) (*token, error) {
+func (c *Client) requestToken(ctx context.Context, form url.Values) (tok *token, err error) {
+	grant := form.Get("grant_type")
+	defer func() { c.opts.Observer.TokenRequest(grant, err == nil) }()
 	if c.version >= 7 {
 		form.Set("disable_antiforgery_token", "true")
 	}
@@ -216,3 +218,25 @@ func (c *Client) TokenHeld() bool {
 
 // BreakerOpen reports whether the circuit breaker refuses calls now.
 func (c *Client) BreakerOpen() bool { return c.breaker.open() }
+
+// Ping checks that the upstream answers and, for the service account, that
+// a token is held (logging in if needed). In pass-through mode a 401 still
+// proves the upstream is there.
+func (c *Client) Ping(ctx context.Context) error {
+	auth := ""
+	if c.ServiceAccount() {
+		var err error
+		if auth, err = c.authorization(ctx, ""); err != nil {
+			return err
+		}
+	}
+	q := url.Values{}
+	if c.version >= 8 {
+		q.Set("limit", "1") // v8 pages /Jobs; earlier versions answer the (small) whole list
+	}
+	_, err := c.send(ctx, "GET /Jobs", c.url("/Jobs", q), auth, "")
+	if e, ok := err.(*Error); ok && e.Status == http.StatusUnauthorized && !c.ServiceAccount() {
+		return nil
+	}
+	return err
+}

@@ -54,6 +54,8 @@ type Options struct {
 	BreakerCooldown  time.Duration
 	// Sharing configures coalescing and the cache (see Sharing).
 	Sharing Sharing
+	// Observer, if set, is told of every call and token request (metrics).
+	Observer Observer
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
 }
@@ -84,6 +86,17 @@ const (
 	MinVersion = 3
 	MaxVersion = 8
 )
+
+// Observer is told what the client does; telemetry implements it.
+type Observer interface {
+	UpstreamCall(route string, status int, d time.Duration)
+	TokenRequest(grant string, ok bool)
+}
+
+type noObserver struct{}
+
+func (noObserver) UpstreamCall(string, int, time.Duration) {}
+func (noObserver) TokenRequest(string, bool)               {}
 
 // New checks the options and returns a Client. It does not contact the server.
 func New(opts Options) (*Client, error) {
@@ -128,6 +141,9 @@ func New(opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	opts.Sharing.defaults()
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Transport: NewTransport()}
@@ -257,12 +273,15 @@ func (c *Client) send(ctx context.Context, route, target, auth, etag string) (re
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.opts.Observer.UpstreamCall(route, 0, time.Since(start))
 		return response{}, transportError(route, err)
 	}
 	defer resp.Body.Close()
 	body, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
+	c.opts.Observer.UpstreamCall(route, resp.StatusCode, time.Since(start))
 	if errors.Is(err, errTooLarge) {
 		return response{}, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "the upstream's answer is larger than allowed", Err: err}
 	}

@@ -1,0 +1,83 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+)
+
+type requestIDKey struct{}
+
+var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// RequestID gives every request an id: the caller's X-Request-Id when it is
+// a plain token, a new random one otherwise. It is sent back in the answer
+// and put on every log line written for the request.
+func RequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !goodRequestID.MatchString(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// RequestIDFrom returns the request id in ctx, or "".
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// withRequestID adds request_id to every record logged with a request's context.
+type withRequestID struct{ slog.Handler }
+
+func (h withRequestID) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestIDFrom(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h withRequestID) WithAttrs(as []slog.Attr) slog.Handler {
+	return withRequestID{h.Handler.WithAttrs(as)}
+}
+
+func (h withRequestID) WithGroup(name string) slog.Handler {
+	return withRequestID{h.Handler.WithGroup(name)}
+}
+
+// Readiness answers /readyz: 200 when check passes, 503 with the reason
+// otherwise. The result is kept for ttl, so that probes from several
+// places do not become load on the upstream.
+func Readiness(check func(context.Context) error, ttl time.Duration) http.Handler {
+	var mu sync.Mutex
+	var last error
+	var at time.Time
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if at.IsZero() || time.Since(at) > ttl {
+			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			last, at = check(ctx), time.Now()
+			cancel()
+		}
+		err := last
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+}

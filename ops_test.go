@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/vb365-graphql/vb365-graphql/gateway"
+	"github.com/vb365-graphql/vb365-graphql/telemetry"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+// opsGateway is the whole gateway with metrics and readiness, as run() wires it.
+func opsGateway(t *testing.T) (*httptest.Server, *vb365sim.Server, *httptest.Server) {
+	t.Helper()
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
+	up := httptest.NewServer(sim)
+	t.Cleanup(up.Close)
+	user, pass := sim.Credentials()
+	metrics := telemetry.New()
+	client, err := upstream.New(upstream.Options{BaseURL: up.URL, Version: 8, Username: user, Password: pass, JobListThreshold: 3, Observer: metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics.WatchClient(client)
+	gw := httptest.NewServer(routes(deps{api: client, metrics: metrics, ready: client.Ping}, defaultConfig(t)))
+	t.Cleanup(gw.Close)
+	return gw, sim, up
+}
+
+func TestMetricsParseAndCarryTheSeries(t *testing.T) {
+	gw, sim, _ := opsGateway(t)
+	q := `query Recent { jobSessions(first: 20) { nodes { id status job { name } } } }`
+	for range 3 { // the second and third are served whole from the operation cache
+		post(t, gw.URL+"/graphql", q, nil, nil)
+	}
+	post(t, gw.URL+"/graphql", `query One($id: ID!) { jobSession(id: $id) { id log(first: 2) { nodes { usn } } } }`, map[string]any{"id": sim.SessionIDs()[10]}, nil) // filed under its own URL by the listing: a cache hit
+	post(t, gw.URL+"/graphql", `query Missing { jobSession(id: "00000000-0000-0000-0000-000000000000") { id } }`, nil, nil)
+
+	resp, err := http.Get(gw.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	has := func(name string, labels map[string]string, atLeast float64) {
+		t.Helper()
+		f := families[name]
+		if f == nil {
+			t.Errorf("no %s", name)
+			return
+		}
+		for _, m := range f.Metric {
+			if matches(m, labels) && value(m) >= atLeast {
+				return
+			}
+		}
+		t.Errorf("%s has no series %v with value >= %v", name, labels, atLeast)
+	}
+	has("vb365_graphql_operations_total", map[string]string{"type": "query", "operation": "Recent", "outcome": "ok"}, 3)
+	has("vb365_graphql_operations_total", map[string]string{"operation": "Missing", "outcome": "error"}, 1)
+	has("vb365_graphql_operation_duration_seconds", map[string]string{"operation": "One"}, 1)
+	has("vb365_upstream_requests_total", map[string]string{"route": "GET /JobSessions", "status": "200"}, 1)
+	has("vb365_upstream_requests_total", map[string]string{"route": "GET /JobSessions/{id}", "status": "404"}, 1)
+	has("vb365_upstream_request_duration_seconds", map[string]string{"route": "GET /JobSessions/{id}/LogItems"}, 1)
+	has("vb365_upstream_token_requests_total", map[string]string{"grant": "password", "outcome": "ok"}, 1)
+	has("vb365_loader_batch_size", map[string]string{"loader": "jobs"}, 1)
+	has("vb365_cache_hits_total", nil, 1)
+	has("vb365_cache_misses_total", nil, 1)
+	has("vb365_coalesced_requests_total", nil, 0)
+	has("vb365_circuit_breaker_open", nil, 0)
+
+	uuid := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-`)
+	for name, f := range families {
+		for _, m := range f.Metric {
+			for _, l := range m.Label {
+				if uuid.MatchString(l.GetValue()) || strings.Contains(l.GetValue(), "Bearer") || strings.Contains(l.GetValue(), "demo") {
+					t.Errorf("%s has a label %s=%q that carries an id or a credential", name, l.GetName(), l.GetValue())
+				}
+			}
+		}
+	}
+}
+
+func matches(m *dto.Metric, labels map[string]string) bool {
+	for k, v := range labels {
+		found := false
+		for _, l := range m.Label {
+			if l.GetName() == k && l.GetValue() == v {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func value(m *dto.Metric) float64 {
+	switch {
+	case m.Counter != nil:
+		return m.Counter.GetValue()
+	case m.Gauge != nil:
+		return m.Gauge.GetValue()
+	case m.Histogram != nil:
+		return float64(m.Histogram.GetSampleCount())
+	}
+	return 0
+}
+
+func TestReadinessAndRequestIDs(t *testing.T) {
+	gw, sim, up := opsGateway(t)
+	resp, err := http.Get(gw.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz with the upstream up: HTTP %d", resp.StatusCode)
+	}
+	for range 3 {
+		r, _ := http.Get(gw.URL + "/readyz")
+		r.Body.Close()
+	}
+	if n := sim.Calls()["GET /Jobs"]; n != 1 {
+		t.Errorf("4 probes within a few seconds reached the upstream %d times, want 1", n)
+	}
+
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	prev := slog.Default()
+	slog.SetDefault(gateway.NewLogger(lockedWriter{&logs, &mu}, "json", slog.LevelInfo, nil))
+	defer slog.SetDefault(prev)
+	up.Close() // the upstream goes away: the query fails and is logged
+	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(`{"query":"{ jobSession(id: \"`+sim.SessionIDs()[40]+`\") { id } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "trace-me-42")
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.Header.Get("X-Request-Id") != "trace-me-42" {
+		t.Errorf("the answer's X-Request-Id is %q", r.Header.Get("X-Request-Id"))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), `"request_id":"trace-me-42"`) {
+		t.Errorf("the log lines of the request lack its id:\n%s", logs.String())
+	}
+}
+
+func TestReadinessIsCachedAndTellsWhy(t *testing.T) {
+	calls := 0
+	var fail error
+	h := gateway.Readiness(func(context.Context) error { calls++; return fail }, 50*time.Millisecond)
+	probe := func() int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return rec.Code
+	}
+	if probe() != 200 || probe() != 200 || calls != 1 {
+		t.Errorf("two probes: %d checks, want 1", calls)
+	}
+	fail = context.DeadlineExceeded
+	time.Sleep(60 * time.Millisecond)
+	if code := probe(); code != http.StatusServiceUnavailable || calls != 2 {
+		t.Errorf("after the ttl: HTTP %d after %d checks", code, calls)
+	}
+}

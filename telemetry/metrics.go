@@ -1,0 +1,150 @@
+// Package telemetry holds the Prometheus metrics of the gateway. The other
+// packages only call small hook interfaces that *Metrics implements, so none
+// of them imports Prometheus. No label carries an id, a token or free text:
+// routes are templates, operation names are kept only while few and tidy.
+package telemetry
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// Metrics is the gateway's registry and its series.
+type Metrics struct {
+	registry *prometheus.Registry
+
+	operations       *prometheus.CounterVec
+	operationSeconds *prometheus.HistogramVec
+	upstreamCalls    *prometheus.CounterVec
+	upstreamSeconds  *prometheus.HistogramVec
+	loaderBatch      *prometheus.HistogramVec
+	tokenRequests    *prometheus.CounterVec
+
+	mu    sync.Mutex
+	names map[string]bool // operation names admitted as label values
+}
+
+// maxOperationNames bounds the operation-name label: past it, "other".
+const maxOperationNames = 200
+
+// New registers every series, the Go runtime's and the process's included.
+func New() *Metrics {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := &Metrics{registry: r, names: map[string]bool{}}
+	m.operations = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vb365_graphql_operations_total", Help: "GraphQL operations by type, name and outcome (ok or error).",
+	}, []string{"type", "operation", "outcome"})
+	m.operationSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "vb365_graphql_operation_duration_seconds", Help: "Time to answer a GraphQL operation.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"type", "operation"})
+	m.upstreamCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vb365_upstream_requests_total", Help: "Calls to the VB365 REST API by route and HTTP status (0: no answer).",
+	}, []string{"route", "status"})
+	m.upstreamSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "vb365_upstream_request_duration_seconds", Help: "Time of one call to the VB365 REST API.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12),
+	}, []string{"route"})
+	m.loaderBatch = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "vb365_loader_batch_size", Help: "Keys per dataloader batch.",
+		Buckets: []float64{1, 2, 3, 5, 10, 20, 50, 100, 200},
+	}, []string{"loader"})
+	m.tokenRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vb365_upstream_token_requests_total", Help: "Logins and token refreshes against /token, by grant and outcome.",
+	}, []string{"grant", "outcome"})
+	r.MustRegister(m.operations, m.operationSeconds, m.upstreamCalls, m.upstreamSeconds, m.loaderBatch, m.tokenRequests)
+	return m
+}
+
+// WatchClient exports the client's sharing counters and breaker state.
+func (m *Metrics) WatchClient(c *upstream.Client) {
+	stat := func(f func(upstream.SharingStats) float64) func() float64 {
+		return func() float64 { return f(c.SharingStats()) }
+	}
+	m.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_cache_hits_total", Help: "Upstream answers served from the cache."},
+			stat(func(s upstream.SharingStats) float64 { return float64(s.Hits) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_cache_misses_total", Help: "Upstream answers fetched (not in the cache, or stale)."},
+			stat(func(s upstream.SharingStats) float64 { return float64(s.Misses) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_coalesced_requests_total", Help: "Upstream GETs that joined an identical one in flight."},
+			stat(func(s upstream.SharingStats) float64 { return float64(s.Coalesced) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vb365_cache_bytes", Help: "Bytes of upstream answers the cache holds."},
+			stat(func(s upstream.SharingStats) float64 { return float64(s.Bytes) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vb365_circuit_breaker_open", Help: "1 while the circuit breaker refuses upstream calls."},
+			func() float64 {
+				if c.BreakerOpen() {
+					return 1
+				}
+				return 0
+			}),
+	)
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// UpstreamCall records one call to the upstream (upstream.Observer).
+func (m *Metrics) UpstreamCall(route string, status int, d time.Duration) {
+	m.upstreamCalls.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.upstreamSeconds.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// TokenRequest records a login or refresh (upstream.Observer).
+func (m *Metrics) TokenRequest(grant string, ok bool) {
+	outcome := "ok"
+	if !ok {
+		outcome = "error"
+	}
+	m.tokenRequests.WithLabelValues(grant, outcome).Inc()
+}
+
+// Operation records one GraphQL operation (resolvers.Observer).
+func (m *Metrics) Operation(kind, name string, ok bool, d time.Duration) {
+	name = m.admit(name)
+	outcome := "ok"
+	if !ok {
+		outcome = "error"
+	}
+	m.operations.WithLabelValues(kind, name, outcome).Inc()
+	m.operationSeconds.WithLabelValues(kind, name).Observe(d.Seconds())
+}
+
+// LoaderBatch records the size of one dataloader batch (resolvers.Observer).
+func (m *Metrics) LoaderBatch(loader string, keys int) {
+	m.loaderBatch.WithLabelValues(loader).Observe(float64(keys))
+}
+
+var tidyName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+
+// admit keeps an operation name as a label value if it is a plain GraphQL
+// name and fewer than maxOperationNames have been seen; otherwise "other".
+func (m *Metrics) admit(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	if !tidyName.MatchString(name) {
+		return "other"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.names[name] {
+		return name
+	}
+	if len(m.names) >= maxOperationNames {
+		return "other"
+	}
+	m.names[name] = true
+	return name
+}
