@@ -39,6 +39,7 @@ type config struct {
 	introspection  bool
 	corsOrigins    string
 	pollInterval   time.Duration
+	redisURL       string
 	share          bool
 	cacheMaxBytes  int64
 	ttlFinal       time.Duration
@@ -116,6 +117,7 @@ func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet 
 	dur(&c.ttlLive, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", time.Second, "how long a running or queued session, or a list holding one, is cached")
 	dur(&c.ttlList, "cache-ttl-list", "VB365_CACHE_TTL_LIST", 5*time.Second, "how long a list of finished sessions is cached")
 	dur(&c.ttlJob, "cache-ttl-job", "VB365_CACHE_TTL_JOB", 30*time.Second, "how long a job or the job list is cached")
+	str(&c.redisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own")
 	dur(&c.pollInterval, "poll-interval", "VB365_POLL_INTERVAL", 2*time.Second, "how often a session followed by a subscription is asked for")
 	dur(&c.shutdownGrace, "shutdown-grace", "VB365_SHUTDOWN_GRACE", 15*time.Second, "how long shutdown waits for requests in flight")
 	return fs

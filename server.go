@@ -22,11 +22,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/rs/cors"
 
 	"github.com/vb365-graphql/vb365-graphql/gateway"
 	"github.com/vb365-graphql/vb365-graphql/playground"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
+	"github.com/vb365-graphql/vb365-graphql/store"
 	"github.com/vb365-graphql/vb365-graphql/telemetry"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
@@ -97,6 +99,7 @@ func (c config) tlsConfig() (*tls.Config, error) {
 // deps are the parts routes serves over.
 type deps struct {
 	api     resolvers.Upstream
+	redis   *store.Redis                // nil: no shared persisted queries
 	keys    *gateway.APIKeys            // nil: /graphql needs no API key
 	metrics *telemetry.Metrics          // nil: no /metrics
 	ready   func(context.Context) error // nil: /readyz always ready
@@ -119,6 +122,9 @@ func routes(d deps, c config) http.Handler {
 	}
 	if d.metrics != nil {
 		opts.Observer = d.metrics
+	}
+	if d.redis != nil {
+		opts.PersistedQueries = store.Strings{Local: lru.New[string](1000), Redis: d.redis, TTL: 24 * time.Hour}
 	}
 	var graphql http.Handler = resolvers.NewHandler(d.api, opts)
 	if d.keys != nil {
@@ -168,6 +174,14 @@ func run(ctx context.Context, args []string) error {
 	}
 	metrics := telemetry.New()
 	opts.Observer = metrics
+	var redis *store.Redis
+	if c.redisURL != "" {
+		if redis, err = store.Open(c.redisURL, "vb365-graphql:"); err != nil {
+			return fmt.Errorf("redis-url: %w", err)
+		}
+		defer redis.Close()
+		opts.Shared = redis
+	}
 	client, err := upstream.New(opts)
 	if err != nil {
 		return err
@@ -191,7 +205,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           routes(deps{api: client, keys: keys, metrics: metrics, ready: client.Ping}, c),
+		Handler:           routes(deps{api: client, redis: redis, keys: keys, metrics: metrics, ready: client.Ping}, c),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

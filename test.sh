@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need on a fresh machine
-# (Go modules, npm packages, Debian's Chromium), checks that
+# (Go modules, npm packages, Debian's Chromium and Redis), checks that
 # generated code is current, then runs every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing Chromium (Debian) for the browser test"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)          # the browser tests
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)  # the two-replica test
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing from Debian: ${missing[*]}"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 echo "== npm packages (locked): the playground's, and the real clients of e2e/"

@@ -36,6 +36,9 @@ type HandlerOptions struct {
 	OperationCacheBytes int64
 	// Observer, if set, is told of every operation and loader batch (metrics).
 	Observer Observer
+	// PersistedQueries keeps the queries of automatic persisted queries
+	// (default: a local LRU); store.Strings shares them between replicas.
+	PersistedQueries graphql.Cache[string]
 	// WebsocketInit checks a WebSocket's connection_init payload (browsers
 	// cannot send headers on a WebSocket) and may add to the context.
 	WebsocketInit func(ctx context.Context, payload map[string]any) (context.Context, error)
@@ -94,7 +97,10 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	// Automatic persisted queries: a client may send only the query's hash.
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.QueryCacheSize)})
+	if o.PersistedQueries == nil {
+		o.PersistedQueries = lru.New[string](o.QueryCacheSize)
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: o.PersistedQueries})
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	if !o.NoIntrospection {
 		srv.Use(extension.Introspection{})

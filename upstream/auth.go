@@ -2,6 +2,8 @@ package upstream
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -77,6 +79,27 @@ func (c *Client) renew(ctx context.Context, rejected string) (*token, error) {
 	// cancellation.
 	lctx, cancel := detach(ctx, 2*c.opts.Timeout)
 	defer cancel()
+	// Replicas share one token through the shared store: take theirs if it
+	// is good, else log in under a lock while the others wait for the result.
+	if tok := c.sharedToken(lctx, rejected); tok != nil {
+		return c.keep(tok), nil
+	}
+	if c.opts.Shared != nil {
+		unlock, ok := c.opts.Shared.Lock(lctx, c.tokenKey(), 30*time.Second)
+		for waited := 0; !ok && waited < 50; waited++ {
+			if !sleepWithin(lctx, 100*time.Millisecond) {
+				break
+			}
+			if tok := c.sharedToken(lctx, rejected); tok != nil {
+				return c.keep(tok), nil
+			}
+			unlock, ok = c.opts.Shared.Lock(lctx, c.tokenKey(), 30*time.Second)
+		}
+		defer unlock()
+		if tok := c.sharedToken(lctx, rejected); tok != nil {
+			return c.keep(tok), nil
+		}
+	}
 	var nt *token
 	var err error
 	if cur != nil && cur.refresh != "" {
@@ -97,7 +120,57 @@ func (c *Client) renew(ctx context.Context, rejected string) (*token, error) {
 		return nil, err
 	}
 	c.tok, c.loginFails, c.loginGate, c.loginErr = nt, 0, time.Time{}, nil
+	c.shareToken(lctx, nt)
 	return nt, nil
+}
+
+// keep makes tok the client's token.
+func (c *Client) keep(tok *token) *token {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tok, c.loginFails, c.loginGate, c.loginErr = tok, 0, time.Time{}, nil
+	return tok
+}
+
+// tokenKey names the service account's token in the shared store.
+func (c *Client) tokenKey() string {
+	sum := sha256.Sum256([]byte(c.base.String() + "\x00" + c.opts.Username))
+	return "token:" + hex.EncodeToString(sum[:16])
+}
+
+type sharedTokenJSON struct {
+	Access    string    `json:"access"`
+	Refresh   string    `json:"refresh"`
+	RefreshAt time.Time `json:"refreshAt"`
+}
+
+// sharedToken returns the token another replica stored, if it is not due
+// for renewal and is not the one the upstream just refused.
+func (c *Client) sharedToken(ctx context.Context, rejected string) *token {
+	if c.opts.Shared == nil {
+		return nil
+	}
+	b, ok := c.opts.Shared.Get(ctx, c.tokenKey())
+	if !ok {
+		return nil
+	}
+	var st sharedTokenJSON
+	if json.Unmarshal(b, &st) != nil || st.Access == "" {
+		return nil
+	}
+	tok := &token{access: st.Access, refresh: st.Refresh, refreshAt: st.RefreshAt}
+	if tok.header() == rejected || !c.opts.Now().Before(tok.refreshAt) {
+		return nil
+	}
+	return tok
+}
+
+func (c *Client) shareToken(ctx context.Context, tok *token) {
+	if c.opts.Shared == nil {
+		return
+	}
+	b, _ := json.Marshal(sharedTokenJSON{Access: tok.access, Refresh: tok.refresh, RefreshAt: tok.refreshAt})
+	c.opts.Shared.Set(ctx, c.tokenKey(), b, tok.refreshAt.Sub(c.opts.Now()))
 }
 
 func throttled(err error) bool {

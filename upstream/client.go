@@ -56,6 +56,9 @@ type Options struct {
 	Sharing Sharing
 	// Observer, if set, is told of every call and token request (metrics).
 	Observer Observer
+	// Shared, if set, is a store the replicas share (Redis): a second tier of
+	// the answer cache, and the service account's token (one login for all).
+	Shared SharedStore
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
 }
@@ -86,6 +89,15 @@ const (
 	MinVersion = 3
 	MaxVersion = 8
 )
+
+// SharedStore is what replicas share; store.Redis implements it. Each
+// method is best effort: a store that cannot be reached holds nothing and
+// grants every lock.
+type SharedStore interface {
+	Get(ctx context.Context, key string) ([]byte, bool)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration)
+	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), ok bool)
+}
 
 // Observer is told what the client does; telemetry implements it.
 type Observer interface {

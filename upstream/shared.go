@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,7 @@ func (s *Sharing) defaults() {
 // SharingStats counts what sharing saved.
 type SharingStats struct {
 	Hits, Misses, Coalesced int64 // cache hits, misses, and calls that joined one in flight
+	SharedHits              int64 // misses that another replica's answer (in the shared store) served
 	Entries                 int
 	Bytes                   int64
 }
@@ -92,6 +94,9 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 		// The call outlives the request that started it: others may wait for it.
 		lctx, cancel := detach(ctx, time.Duration(c.opts.Retries+1)*c.opts.Timeout+c.opts.RetryMaxDelay)
 		defer cancel()
+		if v, ttl, ok := sharedAnswer(lctx, c, key, decode); ok {
+			return shared{v, ttl}, nil // another replica fetched it
+		}
 		stale := c.cache.Get(key)
 		etag := ""
 		if stale != nil {
@@ -115,6 +120,7 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 			ttl = 0
 		}
 		c.cache.Put(key, v, int64(len(r.body)), ttl, r.etag)
+		shareAnswer(lctx, c, key, r.body, ttl)
 		return shared{v, ttl}, nil
 	})
 	select {
@@ -134,6 +140,44 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 type shared struct {
 	value any
 	ttl   time.Duration // how long the cache serves it (0: not kept)
+}
+
+// sharedAnswer looks for the answer in the store the replicas share. What
+// is there is the upstream's body after an 8-byte expiry (Unix nanoseconds),
+// so that a replica keeps it no longer than the one that fetched it.
+func sharedAnswer[T any](ctx context.Context, c *Client, key string, decode func([]byte) (T, time.Duration, error)) (T, time.Duration, bool) {
+	var zero T
+	if c.opts.Shared == nil {
+		return zero, 0, false
+	}
+	if fresh, _ := ctx.Value(freshKey{}).(bool); fresh {
+		return zero, 0, false
+	}
+	b, ok := c.opts.Shared.Get(ctx, "answer:"+key)
+	if !ok || len(b) < 8 {
+		return zero, 0, false
+	}
+	ttl := time.Unix(0, int64(binary.BigEndian.Uint64(b))).Sub(c.opts.Now())
+	if ttl <= 0 {
+		return zero, 0, false
+	}
+	v, _, err := decode(b[8:])
+	if err != nil {
+		return zero, 0, false
+	}
+	c.stats.sharedHits.Add(1)
+	c.cache.Put(key, v, int64(len(b)-8), ttl, "")
+	return v, ttl, true
+}
+
+func shareAnswer(ctx context.Context, c *Client, key string, body []byte, ttl time.Duration) {
+	if c.opts.Shared == nil || ttl <= 0 {
+		return
+	}
+	b := make([]byte, 8+len(body))
+	binary.BigEndian.PutUint64(b, uint64(c.opts.Now().Add(ttl).UnixNano()))
+	copy(b[8:], body)
+	c.opts.Shared.Set(ctx, "answer:"+key, b, ttl)
 }
 
 // detach returns a context that carries ctx's values and deadline (or
@@ -232,9 +276,10 @@ func capTTL(ttl time.Duration, r response) time.Duration {
 func (c *Client) SharingStats() SharingStats {
 	n, b := c.cache.Size()
 	misses := c.stats.misses.Load()
-	return SharingStats{Hits: c.stats.hits.Load(), Misses: misses, Coalesced: c.stats.flights.Load() - misses, Entries: n, Bytes: b}
+	return SharingStats{Hits: c.stats.hits.Load(), Misses: misses, Coalesced: c.stats.flights.Load() - misses,
+		SharedHits: c.stats.sharedHits.Load(), Entries: n, Bytes: b}
 }
 
 // sharingCounters: every call that was not a cache hit joined a flight;
 // the ones that did not start it (misses do) were coalesced.
-type sharingCounters struct{ hits, misses, flights atomic.Int64 }
+type sharingCounters struct{ hits, misses, flights, sharedHits atomic.Int64 }

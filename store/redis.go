@@ -1,0 +1,123 @@
+// Package store lets several replicas of the gateway share state through
+// Redis: upstream answers, the service account's token and the persisted
+// queries. Redis is a shared second tier, never a dependency: when it cannot
+// be reached every call answers "nothing there" at once, each replica goes
+// on with its own local state, and go-redis reconnects by itself.
+package store
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is a store over one Redis server. Its zero value is not usable; a
+// nil *Redis is a store that holds nothing.
+type Redis struct {
+	client *redis.Client
+	prefix string
+	// After a failure, Redis is left alone for a moment, so that an outage
+	// costs each request nothing rather than a timeout.
+	downUntil atomic.Int64
+}
+
+// Open parses a redis:// URL. It does not connect: the first use does.
+func Open(url, prefix string) (*Redis, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	opts.DialTimeout = 300 * time.Millisecond
+	opts.ReadTimeout = 300 * time.Millisecond
+	opts.WriteTimeout = 300 * time.Millisecond
+	opts.MaxRetries = 0
+	return &Redis{client: redis.NewClient(opts), prefix: prefix}, nil
+}
+
+// Close releases the connections.
+func (r *Redis) Close() error {
+	if r == nil {
+		return nil
+	}
+	return r.client.Close()
+}
+
+func (r *Redis) usable() bool {
+	return r != nil && time.Now().UnixNano() >= r.downUntil.Load()
+}
+
+// failed notes an error; a missing key is not one.
+func (r *Redis) failed(ctx context.Context, err error) {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return
+	}
+	if r.downUntil.Swap(time.Now().Add(time.Second).UnixNano()) < time.Now().UnixNano() {
+		slog.WarnContext(ctx, "redis unreachable; using local state for now", "err", err)
+	}
+}
+
+// Get returns the bytes under key, if Redis has them and answers.
+func (r *Redis) Get(ctx context.Context, key string) ([]byte, bool) {
+	if !r.usable() {
+		return nil, false
+	}
+	b, err := r.client.Get(ctx, r.prefix+key).Bytes()
+	r.failed(ctx, err)
+	return b, err == nil
+}
+
+// Set stores value under key for ttl (best effort).
+func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Duration) {
+	if !r.usable() || ttl <= 0 {
+		return
+	}
+	r.failed(ctx, r.client.Set(ctx, r.prefix+key, value, ttl).Err())
+}
+
+// Lock takes key for ttl if nobody holds it; unlock gives it back. When
+// Redis cannot be reached the lock is granted: each replica then works alone.
+func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), ok bool) {
+	if !r.usable() {
+		return func() {}, true
+	}
+	k := r.prefix + "lock:" + key
+	ok, err := r.client.SetNX(ctx, k, "1", ttl).Result()
+	if err != nil {
+		r.failed(ctx, err)
+		return func() {}, true
+	}
+	return func() { r.client.Del(context.WithoutCancel(ctx), k) }, ok
+}
+
+// Strings adapts the store to gqlgen's cache interface (Get/Add of strings)
+// for persisted queries, behind a local cache: local first, then Redis.
+type Strings struct {
+	Local interface {
+		Get(ctx context.Context, key string) (string, bool)
+		Add(ctx context.Context, key, value string)
+	}
+	Redis *Redis
+	TTL   time.Duration
+}
+
+// Get looks locally, then in Redis (keeping what it finds locally).
+func (s Strings) Get(ctx context.Context, key string) (string, bool) {
+	if v, ok := s.Local.Get(ctx, key); ok {
+		return v, true
+	}
+	b, ok := s.Redis.Get(ctx, "apq:"+key)
+	if ok {
+		s.Local.Add(ctx, key, string(b))
+	}
+	return string(b), ok
+}
+
+// Add keeps the value locally and in Redis.
+func (s Strings) Add(ctx context.Context, key, value string) {
+	s.Local.Add(ctx, key, value)
+	s.Redis.Set(ctx, "apq:"+key, []byte(value), s.TTL)
+}
