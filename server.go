@@ -204,12 +204,18 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Subscriptions (WebSocket, SSE) live on base: shutdown ends them at
+	// once, and clients reconnect elsewhere, while plain requests drain.
+	base, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
 	srv := &http.Server{
 		Handler:           routes(deps{api: client, redis: redis, keys: keys, metrics: metrics, ready: client.Ping}, c),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return base },
 	}
+	srv.RegisterOnShutdown(endStreams)
 	slog.Info("serving", "playground", "http://"+displayAddr(ln.Addr())+"/", "graphql", "/graphql",
 		"upstream", opts.BaseURL, "api_version", c.apiVersion, "service_account", client.ServiceAccount(), "api_keys", keys != nil)
 	errc := make(chan error, 1)
@@ -223,6 +229,9 @@ func run(ctx context.Context, args []string) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(shutCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close() // the grace is over: whatever is left is cut
+	}
 	if lerr := client.Logout(shutCtx); lerr != nil {
 		slog.Warn("logout from the upstream failed", "err", lerr)
 	}
