@@ -10,11 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
 // config is every setting, from flags that default to environment variables.
 type config struct {
+	configFile     string
 	listen         string
 	upstreamURL    string
 	apiVersion     string
@@ -54,6 +57,31 @@ type config struct {
 // parseConfig reads flags, each defaulting to its environment variable, and
 // checks the result; every error names the setting.
 func parseConfig(args []string, getenv func(string) string) (config, error) {
+	// Precedence: a flag on the command line, then its environment variable,
+	// then the config file, then the default.
+	file, err := readConfigFile(configPath(args, getenv))
+	if err != nil {
+		return config{}, err
+	}
+	if len(file) > 0 {
+		envOf := envNames()
+		known := map[string]bool{}
+		for _, name := range envOf {
+			known[name] = true
+		}
+		for key := range file {
+			if !known[key] {
+				return config{}, fmt.Errorf("config file: %q is not a setting (use the flag names, e.g. upstream-url)", key)
+			}
+		}
+		real := getenv
+		getenv = func(env string) string {
+			if v := real(env); v != "" {
+				return v
+			}
+			return file[envOf[env]]
+		}
+	}
 	var c config
 	var errs []error
 	fs := c.flags(getenv, &errs)
@@ -86,6 +114,7 @@ func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet 
 		fs.IntVar(p, name, fromEnv(getenv, env, def, strconv.Atoi, "a whole number", errs), usage+" (env "+env+")")
 	}
 
+	str(&c.configFile, "config", "VB365_CONFIG", "", "YAML file of settings keyed by flag name (upstream-url: ...); flags and environment variables override it")
 	str(&c.listen, "listen", "LISTEN_ADDR", ":8080", "address to serve on")
 	str(&c.upstreamURL, "upstream-url", "VB365_URL", "", "VB365 REST origin, e.g. https://vbo.example:4443, no version; empty: demo mode over the built-in simulator")
 	str(&c.apiVersion, "api-version", "VB365_API_VERSION", "v8", "upstream API version, v3..v8")
@@ -152,6 +181,56 @@ func (c config) check() error {
 	bad(c.upstreamURL != "" && c.username != "" && len(keys) == 0 && !c.allowAnonymous,
 		"a service account serves backup data to whoever can reach the gateway: set api-keys (VB365_API_KEYS) or api-keys-file, or accept anonymous access with allow-anonymous (VB365_ALLOW_ANONYMOUS=true)")
 	return errors.Join(errs...)
+}
+
+// envNames maps each setting's environment variable to its flag name.
+func envNames() map[string]string {
+	var c config
+	var errs []error
+	out := map[string]string{}
+	c.flags(func(string) string { return "" }, &errs).VisitAll(func(f *flag.Flag) {
+		if i := strings.LastIndex(f.Usage, "(env "); i >= 0 {
+			out[strings.TrimSuffix(f.Usage[i+5:], ")")] = f.Name
+		}
+	})
+	return out
+}
+
+// configPath finds --config (or -config) on the command line, else VB365_CONFIG.
+func configPath(args []string, getenv func(string) string) string {
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "config" || !strings.HasPrefix(a, "-") {
+			continue
+		}
+		if hasValue {
+			return value
+		}
+		if i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return getenv("VB365_CONFIG")
+}
+
+// readConfigFile reads a YAML map of flag names to values.
+func readConfigFile(path string) (map[string]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
 }
 
 // fromEnv parses the variable name, or gives def when it is unset.

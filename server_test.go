@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -108,5 +109,36 @@ func TestWrongPasswordStopsTheStart(t *testing.T) {
 	}
 	if n := sim.Calls()["POST /Token"]; n != 1 {
 		t.Errorf("%d login attempts, want 1", n)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("upstream-timeout: 4s\nmax-depth: 9\nlisten: \":7000\"\napi-version: v6\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"VB365_CONFIG": file, "VB365_MAX_DEPTH": "11"}
+	c, err := parseConfig([]string{"--listen", ":7001"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.timeout != 4*time.Second || c.apiVersion != "v6" {
+		t.Errorf("the file's settings did not apply: %+v", c)
+	}
+	if c.maxDepth != 11 || c.listen != ":7001" {
+		t.Errorf("environment must beat the file, flags the environment: depth %d, listen %s", c.maxDepth, c.listen)
+	}
+	c, err = parseConfig([]string{"-config=" + file}, func(string) string { return "" })
+	if err != nil || c.maxDepth != 9 {
+		t.Errorf("--config=FILE: %v, depth %d", err, c.maxDepth)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(bad, []byte("upstream-timout: 4s\n"), 0o600)
+	if _, err := parseConfig([]string{"--config", bad}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "upstream-timout") {
+		t.Errorf("a misspelt key: %v, want an error naming it", err)
+	}
+	_ = os.WriteFile(bad, []byte("max-depth: deep\n"), 0o600)
+	if _, err := parseConfig([]string{"--config", bad}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "VB365_MAX_DEPTH") {
+		t.Errorf("a bad value: %v, want an error naming the setting", err)
 	}
 }
