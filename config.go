@@ -43,6 +43,7 @@ type config struct {
 	corsOrigins    string
 	pollInterval   time.Duration
 	redisURL       string
+	otlpEndpoint   string
 	share          bool
 	cacheMaxBytes  int64
 	ttlFinal       time.Duration
@@ -147,6 +148,7 @@ func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet 
 	dur(&c.ttlList, "cache-ttl-list", "VB365_CACHE_TTL_LIST", 5*time.Second, "how long a list of finished sessions is cached")
 	dur(&c.ttlJob, "cache-ttl-job", "VB365_CACHE_TTL_JOB", 30*time.Second, "how long a job or the job list is cached")
 	str(&c.redisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own")
+	str(&c.otlpEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing")
 	dur(&c.pollInterval, "poll-interval", "VB365_POLL_INTERVAL", 2*time.Second, "how often a session followed by a subscription is asked for")
 	dur(&c.shutdownGrace, "shutdown-grace", "VB365_SHUTDOWN_GRACE", 15*time.Second, "how long shutdown waits for requests in flight")
 	return fs

@@ -123,6 +123,7 @@ func routes(d deps, c config) http.Handler {
 	if d.metrics != nil {
 		opts.Observer = d.metrics
 	}
+	opts.Tracing = c.otlpEndpoint != ""
 	if d.redis != nil {
 		opts.PersistedQueries = store.Strings{Local: lru.New[string](1000), Redis: d.redis, TTL: 24 * time.Hour}
 	}
@@ -142,7 +143,7 @@ func routes(d deps, c config) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", gateway.RequestID(graphql))
+	mux.Handle("/graphql", gateway.RequestID(telemetry.ExtractTrace(graphql)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -174,6 +175,11 @@ func run(ctx context.Context, args []string) error {
 	}
 	metrics := telemetry.New()
 	opts.Observer = metrics
+	stopTracing, err := telemetry.StartTracing(ctx, c.otlpEndpoint)
+	if err != nil {
+		return fmt.Errorf("otlp-endpoint: %w", err)
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
 	var redis *store.Redis
 	if c.redisURL != "" {
 		if redis, err = store.Open(c.redisURL, "vb365-graphql:"); err != nil {

@@ -36,6 +36,9 @@ type HandlerOptions struct {
 	OperationCacheBytes int64
 	// Observer, if set, is told of every operation and loader batch (metrics).
 	Observer Observer
+	// Tracing adds OpenTelemetry spans for operations and for the resolvers
+	// that reach the upstream (off: not even no-op spans are made).
+	Tracing bool
 	// PersistedQueries keeps the queries of automatic persisted queries
 	// (default: a local LRU); store.Strings shares them between replicas.
 	PersistedQueries graphql.Cache[string]
@@ -108,6 +111,10 @@ func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	srv.Use(shapeLimit{maxDepth: limits.MaxDepth, maxAliases: limits.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
 	srv.AroundResponses(observeOperations(o.Observer))
+	if o.Tracing {
+		srv.AroundOperations(traceOperations)
+		srv.AroundFields(traceResolvers)
+	}
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(PresentPanic)
 	h := Middleware(api, o.BatchWait, o.RequestTimeout, o.Observer, srv)

@@ -18,6 +18,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/vb365-graphql/vb365-graphql/internal/lru"
@@ -89,6 +94,9 @@ const (
 	MinVersion = 3
 	MaxVersion = 8
 )
+
+// tracer makes a client span per upstream call (a no-op unless tracing is on).
+var tracer = otel.Tracer("github.com/vb365-graphql/vb365-graphql/upstream")
 
 // SharedStore is what replicas share; store.Redis implements it. Each
 // method is best effort: a store that cannot be reached holds nothing and
@@ -285,11 +293,19 @@ func (c *Client) send(ctx context.Context, route, target, auth, etag string) (re
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
+	ctx, span := tracer.Start(ctx, route, trace.WithSpanKind(trace.SpanKindClient))
+	defer span.End()
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header)) // W3C traceparent
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.opts.Observer.UpstreamCall(route, 0, time.Since(start))
+		span.SetStatus(codes.Error, "no answer")
 		return response{}, transportError(route, err)
+	}
+	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+	if resp.StatusCode >= 400 {
+		span.SetStatus(codes.Error, resp.Status)
 	}
 	defer resp.Body.Close()
 	body, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
