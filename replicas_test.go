@@ -125,6 +125,23 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 			t.Errorf("replica %d took %v without Redis", i, d)
 		}
 	}
+	// Redis comes back: the replicas find it again by themselves.
+	redis = exec.Command(redisBin, "--port", redisPort, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := redis.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitTCP(t, redisAddr)
+	time.Sleep(1200 * time.Millisecond) // past the second a replica leaves a failed Redis alone
+	again := sim.SessionIDs()[30]
+	post(t, a+"/graphql", q, map[string]any{"id": again}, nil)
+	before = sim.Calls()["GET /JobSessions/{id}"]
+	if _, body := post(t, b+"/graphql", q, map[string]any{"id": again}, nil); !strings.Contains(body, again) {
+		t.Fatalf("replica B after Redis came back: %s", body)
+	}
+	if n := sim.Calls()["GET /JobSessions/{id}"]; n != before {
+		t.Errorf("after Redis came back B fetched the session itself (%d calls, want %d): the replicas did not reconnect", n, before)
+	}
+
 	mu.Lock()
 	defer mu.Unlock()
 	_, pass := sim.Credentials()

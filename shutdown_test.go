@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 // TestGracefulShutdown: on SIGTERM (here: the context ends) a subscription
 // stream is ended at once and run returns within the grace.
 func TestGracefulShutdown(t *testing.T) {
+	defer slog.SetDefault(slog.Default()) // run sets its own logger
 	addr := freeTCPAddr(t)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
