@@ -53,8 +53,10 @@ func node(t *testing.T, timeout time.Duration, script string, args ...string) []
 	return stdout.Bytes()
 }
 
-// demoGateway serves the whole gateway over a simulator, as go run . does.
-func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*config)) (*httptest.Server, *vb365sim.Server) {
+// simClient starts a simulator on loopback (its clock: now, or fixed at
+// faultAnchor) and a client of it for the service account; tweak adjusts the
+// client's options.
+func simClient(t testing.TB, version int, now func() time.Time, tweak func(*upstream.Options)) (*vb365sim.Server, *httptest.Server, *upstream.Client) {
 	t.Helper()
 	if now == nil {
 		now = func() time.Time { return faultAnchor }
@@ -63,10 +65,21 @@ func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*co
 	up := httptest.NewServer(sim)
 	t.Cleanup(up.Close)
 	user, pass := sim.Credentials()
-	client, err := upstream.New(upstream.Options{BaseURL: up.URL, Version: version, Username: user, Password: pass, JobListThreshold: 3})
+	opts := upstream.Options{BaseURL: up.URL, Version: version, Username: user, Password: pass, JobListThreshold: 3}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	client, err := upstream.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sim, up, client
+}
+
+// demoGateway serves the whole gateway over a simulator, as go run . does.
+func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*config)) (*httptest.Server, *vb365sim.Server) {
+	t.Helper()
+	sim, _, client := simClient(t, version, now, nil)
 	c := defaultConfig(t)
 	if tweak != nil {
 		tweak(&c)
@@ -78,14 +91,7 @@ func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*co
 
 // demoGatewayB is demoGateway's handler for benchmarks.
 func demoGatewayB(b *testing.B) (http.Handler, *vb365sim.Server) {
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
-	up := httptest.NewServer(sim)
-	b.Cleanup(up.Close)
-	user, pass := sim.Credentials()
-	client, err := upstream.New(upstream.Options{BaseURL: up.URL, Version: 8, Username: user, Password: pass, JobListThreshold: 3})
-	if err != nil {
-		b.Fatal(err)
-	}
+	sim, _, client := simClient(b, 8, nil, nil)
 	c, err := parseConfig(nil, func(string) string { return "" })
 	if err != nil {
 		b.Fatal(err)

@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/gateway"
-	"github.com/vb365-graphql/vb365-graphql/upstream"
-	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
-	"net/http/httptest"
 )
 
 // fastClock runs the simulator's clock 600 times faster than real time, so
@@ -123,14 +121,7 @@ func TestSubscriptionOverSSE(t *testing.T) {
 // WebSocket without a key in its connection_init is refused.
 func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
 	e2eReady(t)
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: fastClock()})
-	up := httptest.NewServer(sim)
-	defer up.Close()
-	user, pass := sim.Credentials()
-	client, err := upstream.New(upstream.Options{BaseURL: up.URL, Version: 8, Username: user, Password: pass})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, _, client := simClient(t, 8, fastClock(), nil)
 	c := defaultConfig(t)
 	c.pollInterval = 100 * time.Millisecond
 	gw := httptest.NewServer(routes(deps{api: client, keys: gateway.NewAPIKeys([]string{"live-key-123"})}, c))

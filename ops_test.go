@@ -26,15 +26,8 @@ import (
 // opsGateway is the whole gateway with metrics and readiness, as run() wires it.
 func opsGateway(t *testing.T) (*httptest.Server, *vb365sim.Server, *httptest.Server) {
 	t.Helper()
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
-	up := httptest.NewServer(sim)
-	t.Cleanup(up.Close)
-	user, pass := sim.Credentials()
 	metrics := telemetry.New()
-	client, err := upstream.New(upstream.Options{BaseURL: up.URL, Version: 8, Username: user, Password: pass, JobListThreshold: 3, Observer: metrics})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, up, client := simClient(t, 8, nil, func(o *upstream.Options) { o.Observer = metrics })
 	metrics.WatchClient(client)
 	gw := httptest.NewServer(routes(deps{api: client, metrics: metrics, ready: client.Ping}, defaultConfig(t)))
 	t.Cleanup(gw.Close)

@@ -13,9 +13,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/vb365-graphql/vb365-graphql/upstream"
-	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
 // chromium finds the browser; on CI its absence is a failure, not a skip.
@@ -41,20 +38,8 @@ func chromium(t *testing.T) string {
 // cannot reach anything but loopback, runs a query and reads its result, and
 // opens the schema docs.
 func TestPlaygroundInChromium(t *testing.T) {
-	anchor := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: func() time.Time { return anchor }})
-	simServer := httptest.NewServer(sim)
-	defer simServer.Close()
-	user, pass := sim.Credentials()
-	client, err := upstream.New(upstream.Options{BaseURL: simServer.URL, Version: 8, Username: user, Password: pass})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := parseConfig(nil, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := httptest.NewServer(routes(deps{api: client}, c))
+	sim, _, client := simClient(t, 8, nil, nil)
+	gw := httptest.NewServer(routes(deps{api: client}, defaultConfig(t)))
 	defer gw.Close()
 
 	ctx := browser(t)
