@@ -58,9 +58,10 @@ type noObserver struct{}
 func (noObserver) Operation(string, string, bool, time.Duration) {}
 func (noObserver) LoaderBatch(string, int)                       {}
 
-// NewHandler returns the GraphQL endpoint over api: POST and GET, a cache of
-// parsed queries, limits on what one operation may ask, stable error codes,
-// and per-request loaders.
+// NewHandler returns the GraphQL endpoint over api: GET, POST, Server-Sent
+// Events and WebSocket; persisted queries and a cache of parsed ones; limits
+// on what one operation may ask; stable error codes; per-request loaders;
+// and, when asked, whole answers shared between identical operations.
 func NewHandler(api Upstream, o HandlerOptions) http.Handler {
 	if o.QueryCacheSize <= 0 {
 		o.QueryCacheSize = 1000
