@@ -122,8 +122,11 @@ func TestPaginationWalksForwardsAndBackwards(t *testing.T) {
 			}
 			// last without before counts first: one call where the upstream tells its total.
 			_, calls := g.calls(t, `{ jobSessions(last: 5) { edges { node { id } } } }`, nil)
-			want := 2 // the count (from totalCount, or the length of a bare array) and the page
-			if v == 8 {
+			want := 2 // the count (from totalCount) and the page
+			switch {
+			case v <= 4:
+				want = 1 // a bare array: count and page read the same answer, fetched once per request
+			case v == 8:
 				want = 3 // v8 tells no total: the count walks the list in pages of 10,000
 			}
 			if total(calls) != want {

@@ -187,6 +187,42 @@ type scopeKey struct{}
 type requestScope struct {
 	once sync.Once
 	sem  chan struct{}
+
+	// With sharing off, identical GETs of one request still go out once.
+	mu    sync.Mutex
+	calls map[string]*scopedCall
+}
+
+type scopedCall struct {
+	done chan struct{}
+	val  any
+	err  error
+}
+
+// onceInRequest runs fetch once per key within the request in ctx (every
+// time when ctx is in no request scope).
+func onceInRequest(ctx context.Context, key string, fetch func() (any, error)) (any, error) {
+	rs, ok := ctx.Value(scopeKey{}).(*requestScope)
+	if !ok {
+		return fetch()
+	}
+	rs.mu.Lock()
+	if rs.calls == nil {
+		rs.calls = map[string]*scopedCall{}
+	}
+	c, found := rs.calls[key]
+	if !found {
+		c = &scopedCall{done: make(chan struct{})}
+		rs.calls[key] = c
+	}
+	rs.mu.Unlock()
+	if found {
+		<-c.done
+		return c.val, c.err
+	}
+	c.val, c.err = fetch()
+	close(c.done)
+	return c.val, c.err
 }
 
 // WithRequestScope marks ctx as one GraphQL request: the upstream calls its

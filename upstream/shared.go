@@ -74,15 +74,21 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 	var zero T
 	if c.opts.Sharing.Off {
 		noteExpiry(ctx, 0)
-		r, err := c.get(ctx, route, target, "")
+		v, err := onceInRequest(ctx, cacheKey(ctx, target), func() (any, error) {
+			r, err := c.get(ctx, route, target, "")
+			if err != nil {
+				return nil, err
+			}
+			v, _, err := decode(r.body)
+			if err != nil {
+				return nil, decodeError(route, err)
+			}
+			return v, nil
+		})
 		if err != nil {
 			return zero, err
 		}
-		v, _, err := decode(r.body)
-		if err != nil {
-			return zero, decodeError(route, err)
-		}
-		return v, nil
+		return v.(T), nil
 	}
 	if v, ok := cached[T](ctx, c, target); ok {
 		return v, nil

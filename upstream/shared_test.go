@@ -204,3 +204,22 @@ func TestCacheIsBoundedByBytes(t *testing.T) {
 		t.Errorf("stats %+v: want at most 16 KiB held, some entries but not all 200", st)
 	}
 }
+
+// TestIdenticalCallsInOneRequestGoOutOnce: with sharing off, one request's
+// identical GETs (a count and a page of a bare array, a job listing asked by
+// two loader batches) still cost one call.
+func TestIdenticalCallsInOneRequestGoOutOnce(t *testing.T) {
+	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Sharing.Off = true })
+	scope := upstream.WithRequestScope(context.Background())
+	for range 3 {
+		if _, err := c.JobSession(scope, sim.SessionIDs()[4]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.JobSession(context.Background(), sim.SessionIDs()[4]); err != nil {
+		t.Fatal(err)
+	}
+	if n := sim.DataCalls(); n != 2 {
+		t.Errorf("%d calls, want 2: one for the request, one outside it", n)
+	}
+}
