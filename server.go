@@ -143,7 +143,10 @@ func routes(d deps, c config) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", gateway.RequestID(telemetry.ExtractTrace(graphql)))
+	if opts.Tracing {
+		graphql = telemetry.ExtractTrace(graphql)
+	}
+	mux.Handle("/graphql", gateway.RequestID(graphql))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
