@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/telemetry"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
@@ -91,12 +92,14 @@ func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*co
 
 // demoGatewayB is demoGateway's handler for benchmarks.
 func demoGatewayB(b *testing.B) (http.Handler, *vb365sim.Server) {
-	sim, _, client := simClient(b, 8, nil, nil)
+	metrics := telemetry.New()
+	sim, _, client := simClient(b, 8, nil, func(o *upstream.Options) { o.Observer = metrics })
+	metrics.WatchClient(client)
 	c, err := parseConfig(nil, func(string) string { return "" })
 	if err != nil {
 		b.Fatal(err)
 	}
-	return routes(deps{api: client}, c), sim
+	return routes(deps{api: client, metrics: metrics, ready: client.Ping}, c), sim
 }
 
 // TestGraphQLOverHTTPAudit runs the graphql-http package's audit of the
