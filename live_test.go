@@ -131,8 +131,8 @@ func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
 
 	var refused struct{ Error string }
 	_ = json.Unmarshal(node(t, time.Minute, "subscribe.mjs", ws, id, "1"), &refused)
-	if !strings.Contains(refused.Error, "API key") {
-		t.Errorf("no key: %q, want a refusal that asks for an API key", refused.Error)
+	if !strings.Contains(refused.Error, "4403") || !strings.Contains(refused.Error, "API key") {
+		t.Errorf("no key: %q, want a 4403 close that asks for an API key", refused.Error)
 	}
 	var res struct{ Clients [][]liveEvent }
 	_ = json.Unmarshal(node(t, time.Minute, "subscribe.mjs", ws, id, "1", "live-key-123"), &res)

@@ -18,7 +18,8 @@ function follow() {
   return new Promise((resolve, reject) => {
     client.subscribe({ query, variables: { id } }, {
       next: (msg) => events.push(msg.errors ? { errors: msg.errors } : msg.data.jobSessionUpdated),
-      error: (err) => { client.dispose(); reject(err instanceof Error ? err : new Error(JSON.stringify(err.reason ?? err))); },
+      // A close event carries the server's code and reason.
+      error: (err) => { client.dispose(); reject(err instanceof Error ? err : new Error(`${err.code ?? ''} ${err.reason ?? JSON.stringify(err)}`)); },
       complete: () => { client.dispose(); resolve(events); },
     });
   });

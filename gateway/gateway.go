@@ -40,9 +40,6 @@ func NewAPIKeys(keys []string) *APIKeys {
 	return k
 }
 
-// Len is how many keys are accepted.
-func (k *APIKeys) Len() int { return len(k.digests) }
-
 func (k *APIKeys) valid(key string) bool {
 	d := sha256.Sum256([]byte(key))
 	ok := 0

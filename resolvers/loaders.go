@@ -8,6 +8,7 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/vb365-graphql/vb365-graphql/gateway"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
@@ -101,7 +102,7 @@ type loadersKey struct{}
 func Middleware(api Upstream, wait, timeout time.Duration, obs Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if timeout > 0 && r.Header.Get("Upgrade") == "" && !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		if timeout > 0 && !gateway.IsStream(r) {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, timeout)
 			defer cancel()

@@ -6,11 +6,11 @@ import (
 	"crypto/sha256"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/vb365-graphql/vb365-graphql/gateway"
 	"github.com/vb365-graphql/vb365-graphql/internal/lru"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
@@ -50,8 +50,7 @@ func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 
 func (oc *operationCache) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if (r.Method != http.MethodPost && r.Method != http.MethodGet) || r.Header.Get("Upgrade") != "" ||
-			strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		if (r.Method != http.MethodPost && r.Method != http.MethodGet) || gateway.IsStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -6,7 +6,8 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
+
+	"github.com/vb365-graphql/vb365-graphql/gateway"
 )
 
 // followSpec brings gqlgen's answers to a GraphQL request error (a query that
@@ -16,7 +17,7 @@ import (
 // it has no "data" entry. Streams (WebSocket, SSE) pass untouched.
 func followSpec(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		if gateway.IsStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -74,9 +74,7 @@ func (c *Client) Jobs(ctx context.Context, p PageRequest) (Page[Job], error) {
 	return listPage(ctx, c, "GET /Jobs", "/Jobs", nil, p, c.version >= 8, (*wireJob).model,
 		func(ctx context.Context, jobs []Job) time.Duration {
 			for i := range jobs {
-				if !c.opts.Sharing.Off {
-					c.cache.Put(cacheKey(ctx, c.jobURL(jobs[i].ID)), &jobs[i], 1024, c.opts.Sharing.JobTTL, "")
-				}
+				c.fileItem(ctx, c.jobURL(jobs[i].ID), &jobs[i], c.opts.Sharing.JobTTL)
 			}
 			return c.opts.Sharing.JobTTL
 		})

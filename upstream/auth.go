@@ -283,12 +283,6 @@ func (c *Client) requestToken(ctx context.Context, form url.Values) (tok *token,
 	return &token{access: tr.AccessToken, refresh: tr.RefreshToken, refreshAt: c.opts.Now().Add(life - margin)}, nil
 }
 
-// TokenHeld reports whether the service account holds a token that is not
-// due for renewal (always true in pass-through mode).
-func (c *Client) TokenHeld() bool {
-	return !c.ServiceAccount() || c.usableToken("") != nil
-}
-
 // BreakerOpen reports whether the circuit breaker refuses calls now.
 func (c *Client) BreakerOpen() bool { return c.breaker.open() }
 

@@ -198,9 +198,6 @@ func NewTransport() *http.Transport {
 	}
 }
 
-// Version returns the API version this client speaks.
-func (c *Client) Version() int { return c.version }
-
 // ServiceAccount reports whether the client logs in itself (as opposed to
 // passing each caller's Authorization header through).
 func (c *Client) ServiceAccount() bool { return c.opts.Username != "" }

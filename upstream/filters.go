@@ -140,9 +140,7 @@ func (c *Client) sessionsTTL(ctx context.Context, items []JobSession) time.Durat
 	ttl := c.opts.Sharing.ListTTL
 	for i := range items {
 		s := &items[i]
-		if !c.opts.Sharing.Off {
-			c.cache.Put(cacheKey(ctx, c.sessionURL(s.ID)), s, 1024, c.sessionTTL(s), "")
-		}
+		c.fileItem(ctx, c.sessionURL(s.ID), s, c.sessionTTL(s))
 		if !s.Status.Final() {
 			ttl = c.opts.Sharing.LiveTTL
 		}

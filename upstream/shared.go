@@ -186,6 +186,14 @@ func shareAnswer(ctx context.Context, c *Client, key string, body []byte, ttl ti
 	c.opts.Shared.Set(ctx, "answer:"+key, b, ttl)
 }
 
+// fileItem caches one item of a listing under its own URL, so that asking
+// for it next costs nothing. It counts as 1 KiB, about a session's answer.
+func (c *Client) fileItem(ctx context.Context, target string, item any, ttl time.Duration) {
+	if !c.opts.Sharing.Off {
+		c.cache.Put(cacheKey(ctx, target), item, 1024, ttl, "")
+	}
+}
+
 // detach returns a context that carries ctx's values and deadline (or
 // fallback from now) but is not cancelled with it.
 func detach(ctx context.Context, fallback time.Duration) (context.Context, context.CancelFunc) {
