@@ -26,7 +26,13 @@ glibc="$cache/glibc/usr/lib/x86_64-linux-gnu"
 if [ ! -e "$glibc/ld-linux-x86-64.so.2" ]; then
   apt="$cache/apt"
   mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" > "$apt/sources.list"
+  # Debian's main archive as this machine's own apt configuration names it
+  # (deb822 .sources files or a one-line sources.list), not the security one.
+  mirror=$( { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
+              grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+                | sed -E 's/\[[^]]*\] //' | awk '{print $2}'; } | grep -v security | head -n 1)
+  if [ -z "$mirror" ]; then echo "no Debian mirror in this machine's apt configuration" >&2; exit 1; fi
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$apt/sources.list"
   opts=(-o Dir::Etc::SourceList="$PWD/$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
         -o Dir::State::Lists="$PWD/$apt/lists" -o Dir::Cache="$PWD/$apt/cache" -o APT::Sandbox::User=root)
   apt-get "${opts[@]}" update -qq

@@ -2,11 +2,13 @@ package vb365sim_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,8 +24,29 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
-// specDir holds Veeam's official OpenAPI files; shared/ sits beside the project.
-var specDir = filepath.Join("..", "..", "..", "shared", "vb365", "openapi")
+// loadSpec reads Veeam's official OpenAPI file of a version, kept gzipped in
+// testdata/openapi (see the README there).
+func loadSpec(t *testing.T, version int) *openapi3.T {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "openapi", fmt.Sprintf("vb365_rest_v%d.json.gz", version)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatalf("the OpenAPI file of v%d: %v", version, err)
+	}
+	return doc
+}
 
 // validator checks every request that reaches the simulator and every answer
 // it gives against Veeam's OpenAPI file: the client must ask as the real
@@ -70,11 +93,8 @@ func (v *validator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 	for _, version := range []int{6, 7, 8} {
 		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
-			loader := openapi3.NewLoader()
-			doc, err := loader.LoadFromFile(filepath.Join(specDir, fmt.Sprintf("vb365_rest_v%d.json", version)))
-			if err != nil {
-				t.Fatalf("load the OpenAPI file (shared/ must sit beside the project): %v", err)
-			}
+			doc := loadSpec(t, version)
+			var err error
 			anchor := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 			sim := vb365sim.New(vb365sim.Options{Version: version, Anchor: anchor, Now: func() time.Time { return anchor }})
 			v := &validator{report: t.Errorf, next: sim, checked: map[string]int{}}
@@ -141,10 +161,8 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 // TestValidatorCatchesBadAnswers shows the check above can fail: an answer
 // with a wrong type, a bad date or an unknown enum value is reported.
 func TestValidatorCatchesBadAnswers(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(specDir, "vb365_rest_v8.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := loadSpec(t, 8)
+	var err error
 	for _, bad := range []string{
 		`{"id":"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d","progress":"12"}`,
 		`{"id":"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d","creationTime":"yesterday"}`,

@@ -1,6 +1,6 @@
 // Package vb365sim is an in-process simulator of a Veeam Backup for Microsoft
-// 365 REST server, API v3 to v8, with each version's quirks (see
-// ../../../shared/vb365/api.md): bare arrays vs pages, absolute vs relative
+// 365 REST server, API v3 to v8, with each version's quirks (the README's
+// table of versions lists them): bare arrays vs pages, absolute vs relative
 // hrefs, the v3 log link that answers 404, numbers sent as strings, dates with
 // seven fractional digits and offsets. It backs demo mode and the tests, and
 // counts the calls it serves per route so tests can prove laziness.
