@@ -17,42 +17,48 @@ import (
 
 // config is every setting, from flags that default to environment variables.
 type config struct {
-	configFile     string
-	listen         string
-	upstreamURL    string
-	apiVersion     string
-	username       string
-	password       string
-	caFile         string
-	tlsServerName  string
-	insecure       bool
-	timeout        time.Duration
-	retries        int
-	requestTimeout time.Duration
-	allowAnonymous bool
-	apiKeys        string
-	apiKeysFile    string
-	batchWait      time.Duration
-	maxConcurrency int
-	maxBodyBytes   int64
-	maxDepth       int
-	maxAliases     int
-	maxComplexity  int
-	maxTokens      int
-	introspection  bool
-	corsOrigins    string
-	pollInterval   time.Duration
-	redisURL       string
-	otlpEndpoint   string
-	share          bool
-	cacheMaxBytes  int64
-	ttlFinal       time.Duration
-	ttlLive        time.Duration
-	ttlList        time.Duration
-	ttlJob         time.Duration
-	logFormat      string
-	logLevel       string
-	shutdownGrace  time.Duration
+	configFile      string
+	listen          string
+	upstreamURL     string
+	apiVersion      string
+	username        string
+	password        string
+	caFile          string
+	tlsServerName   string
+	insecure        bool
+	timeout         time.Duration
+	retries         int
+	requestTimeout  time.Duration
+	allowAnonymous  bool
+	apiKeys         string
+	apiKeysFile     string
+	batchWait       time.Duration
+	maxConcurrency  int
+	maxBodyBytes    int64
+	maxDepth        int
+	maxAliases      int
+	maxComplexity   int
+	maxTokens       int
+	maxFields       int
+	maxEntities     int
+	bodyTimeout     time.Duration
+	wsInitTimeout   time.Duration
+	maxPending      int
+	introspection   bool
+	corsOrigins     string
+	pollInterval    time.Duration
+	redisURL        string
+	otlpEndpoint    string
+	share           bool
+	cacheMaxBytes   int64
+	credentialCheck time.Duration
+	ttlFinal        time.Duration
+	ttlLive         time.Duration
+	ttlList         time.Duration
+	ttlJob          time.Duration
+	logFormat       string
+	logLevel        string
+	shutdownGrace   time.Duration
 }
 
 // parseConfig reads flags, each defaulting to its environment variable, and
@@ -136,6 +142,11 @@ func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet 
 	integer(&c.maxAliases, "max-aliases", "VB365_MAX_ALIASES", 30, "most aliased fields an operation may have")
 	integer(&c.maxComplexity, "max-complexity", "VB365_MAX_COMPLEXITY", 20000, "highest complexity an operation may have (each page counts its items)")
 	integer(&c.maxTokens, "max-tokens", "VB365_MAX_TOKENS", 5000, "most lexical tokens a query text may have")
+	integer(&c.maxFields, "max-fields", "VB365_MAX_FIELDS", 200, "most fields one selection set may hold, fragments expanded (checked before validation)")
+	integer(&c.maxEntities, "max-entities", "VB365_MAX_ENTITIES", 100, "most representations one operation's _entities may resolve (each costs an upstream call)")
+	dur(&c.bodyTimeout, "body-timeout", "VB365_BODY_TIMEOUT", 10*time.Second, "how long a client may take to send a request body")
+	dur(&c.wsInitTimeout, "ws-init-timeout", "VB365_WS_INIT_TIMEOUT", 10*time.Second, "how long a WebSocket may take to send an acceptable connection_init")
+	integer(&c.maxPending, "max-pending-sockets", "VB365_MAX_PENDING_SOCKETS", 100, "most WebSockets that may wait for their connection_init at once; more are refused (1013)")
 	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", fromEnv(getenv, "VB365_MAX_BODY_BYTES", int64(1<<20), func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, "a whole number", errs), "largest request body accepted, in bytes (env VB365_MAX_BODY_BYTES)")
 	boolean(&c.introspection, "introspection", "VB365_INTROSPECTION", true, "answer schema introspection (GraphiQL's docs need it)")
 	str(&c.corsOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only")
@@ -147,6 +158,7 @@ func (c *config) flags(getenv func(string) string, errs *[]error) *flag.FlagSet 
 	dur(&c.ttlLive, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", time.Second, "how long a running or queued session, or a list holding one, is cached")
 	dur(&c.ttlList, "cache-ttl-list", "VB365_CACHE_TTL_LIST", 5*time.Second, "how long a list of finished sessions is cached")
 	dur(&c.ttlJob, "cache-ttl-job", "VB365_CACHE_TTL_JOB", 30*time.Second, "how long a job or the job list is cached")
+	dur(&c.credentialCheck, "credential-check-interval", "VB365_CREDENTIAL_CHECK_INTERVAL", 30*time.Second, "pass-through: a caller's token reads cached answers only if the upstream accepted it within this long")
 	str(&c.redisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own")
 	str(&c.otlpEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing")
 	dur(&c.pollInterval, "poll-interval", "VB365_POLL_INTERVAL", 2*time.Second, "how often a session followed by a subscription is asked for")
@@ -171,7 +183,10 @@ func (c config) check() error {
 	bad(c.batchWait < 0, "batch-wait must not be negative")
 	bad(c.maxConcurrency <= 0, "max-concurrency must be positive")
 	bad(c.maxBodyBytes <= 0, "max-body-bytes must be positive")
-	bad(c.maxDepth <= 0 || c.maxAliases <= 0 || c.maxComplexity <= 0 || c.maxTokens <= 0, "max-depth, max-aliases, max-complexity and max-tokens must be positive")
+	bad(c.maxDepth <= 0 || c.maxAliases <= 0 || c.maxComplexity <= 0 || c.maxTokens <= 0 || c.maxFields <= 0 || c.maxEntities <= 0,
+		"max-depth, max-aliases, max-complexity, max-tokens, max-fields and max-entities must be positive")
+	bad(c.bodyTimeout <= 0 || c.wsInitTimeout <= 0 || c.maxPending <= 0 || c.credentialCheck <= 0,
+		"body-timeout, ws-init-timeout, max-pending-sockets and credential-check-interval must be positive")
 	bad(c.logFormat != "text" && c.logFormat != "json", "log-format: %q is not text or json", c.logFormat)
 	_, lerr := c.level()
 	bad(lerr != nil, "log-level: %q is not debug, info, warn or error", c.logLevel)

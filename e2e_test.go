@@ -80,11 +80,11 @@ func simClient(t testing.TB, version int, now func() time.Time, tweak func(*upst
 // demoGateway serves the whole gateway over a simulator, as go run . does.
 func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*config)) (*httptest.Server, *vb365sim.Server) {
 	t.Helper()
-	sim, _, client := simClient(t, version, now, nil)
 	c := defaultConfig(t)
 	if tweak != nil {
 		tweak(&c)
 	}
+	sim, _, client := simClient(t, version, now, func(o *upstream.Options) { o.Sharing.Off = !c.share })
 	gw := httptest.NewServer(routes(deps{api: client}, c))
 	t.Cleanup(gw.Close)
 	return gw, sim

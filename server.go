@@ -44,7 +44,7 @@ func (c config) upstreamOptions(ctx context.Context) (upstream.Options, error) {
 		Timeout: c.timeout, MaxConcurrency: c.maxConcurrency, JobListThreshold: 3,
 		Retries: c.retries,
 		Sharing: upstream.Sharing{Off: !c.share, MaxBytes: c.cacheMaxBytes,
-			FinalTTL: c.ttlFinal, LiveTTL: c.ttlLive, ListTTL: c.ttlList, JobTTL: c.ttlJob},
+			FinalTTL: c.ttlFinal, LiveTTL: c.ttlLive, ListTTL: c.ttlList, JobTTL: c.ttlJob, CredentialCheck: c.credentialCheck},
 	}
 	if c.retries == 0 {
 		o.Retries = -1
@@ -112,7 +112,10 @@ func routes(d deps, c config) http.Handler {
 		RequestTimeout:  c.requestTimeout,
 		PollInterval:    c.pollInterval,
 		NoIntrospection: !c.introspection,
-		Limits:          resolvers.Limits{MaxDepth: c.maxDepth, MaxAliases: c.maxAliases, MaxComplexity: c.maxComplexity, MaxTokens: c.maxTokens},
+		Limits: resolvers.Limits{MaxDepth: c.maxDepth, MaxAliases: c.maxAliases, MaxComplexity: c.maxComplexity, MaxTokens: c.maxTokens,
+			MaxFields: c.maxFields, MaxEntities: c.maxEntities},
+		WebsocketInitTimeout: c.wsInitTimeout,
+		MaxPendingSockets:    c.maxPending,
 	}
 	if d.keys != nil {
 		opts.WebsocketInit = d.keys.CheckInit
@@ -128,10 +131,10 @@ func routes(d deps, c config) http.Handler {
 		opts.PersistedQueries = store.Strings{Local: lru.New[string](1000), Redis: d.redis, TTL: 24 * time.Hour}
 	}
 	var graphql http.Handler = resolvers.NewHandler(d.api, opts)
+	graphql = gateway.LimitBody(c.maxBodyBytes, c.bodyTimeout, graphql)
 	if d.keys != nil {
-		graphql = d.keys.Require(graphql)
+		graphql = d.keys.Require(graphql) // from the headers, before any body is read
 	}
-	graphql = gateway.LimitBody(c.maxBodyBytes, graphql)
 	graphql = gateway.Compress(graphql)
 	if origins := c.origins(); len(origins) > 0 {
 		graphql = cors.New(cors.Options{

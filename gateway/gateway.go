@@ -8,11 +8,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 )
 
 // WriteError answers with a GraphQL-shaped error, so that clients that only
@@ -50,9 +53,11 @@ func (k *APIKeys) valid(key string) bool {
 }
 
 // Require lets through only requests with a valid key, sent as
-// "X-API-Key: KEY" or "Authorization: Bearer KEY". A WebSocket upgrade
-// without one passes: browsers cannot set headers on a WebSocket, so its
-// connection_init payload must carry the key instead (CheckInit).
+// "X-API-Key: KEY" or "Authorization: Bearer KEY", and checks it from the
+// headers alone, before any body is read. The one exception is a complete
+// WebSocket opening handshake: browsers cannot set headers on a WebSocket,
+// so its connection_init payload must carry the key instead (CheckInit), and
+// the GraphQL handler gives a handshake to the WebSocket transport only.
 func (k *APIKeys) Require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("X-API-Key")
@@ -60,8 +65,9 @@ func (k *APIKeys) Require(next http.Handler) http.Handler {
 			key, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		}
 		valid := k.valid(key)
-		if !valid && !isWebSocket(r) {
+		if !valid && !IsWebSocketHandshake(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vb365-graphql"`)
+			w.Header().Set("Connection", "close") // any body it sent is not read
 			WriteError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "an API key is required: send it as X-API-Key or Authorization: Bearer")
 			return
 		}
@@ -93,32 +99,61 @@ func (k *APIKeys) CheckInit(ctx context.Context, payload map[string]any) (contex
 	return context.WithValue(ctx, keyVerified{}, true), nil
 }
 
-func isWebSocket(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+// IsWebSocketHandshake reports whether r is a complete WebSocket opening
+// handshake (RFC 6455, 4.1): a GET with Connection: Upgrade, Upgrade:
+// websocket, a 16-byte Sec-WebSocket-Key and version 13. A request that only
+// says "Upgrade: websocket" is not one.
+func IsWebSocketHandshake(r *http.Request) bool {
+	if r.Method != http.MethodGet || !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") ||
+		r.Header.Get("Sec-WebSocket-Version") != "13" || !hasToken(r.Header.Values("Connection"), "upgrade") {
+		return false
+	}
+	nonce, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	return err == nil && len(nonce) == 16
+}
+
+// hasToken reports whether a comma-separated header holds token.
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // IsStream reports whether a request opens a long-lived stream (WebSocket or
 // Server-Sent Events), which per-request limits must not cut.
 func IsStream(r *http.Request) bool {
-	return isWebSocket(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	return IsWebSocketHandshake(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
-// CodeRequestTooLarge is the code of a request body over the limit.
-const CodeRequestTooLarge = "REQUEST_TOO_LARGE"
+// Codes of the answers this package writes itself.
+const (
+	CodeRequestTooLarge = "REQUEST_TOO_LARGE"
+	CodeBadRequest      = "BAD_REQUEST"
+)
 
-// LimitBody refuses request bodies over max bytes with 413 before anything
-// parses them. The body it passes on also offers Bytes(), so that later
+// LimitBody reads the request body into memory before anything parses it:
+// a body over max bytes is refused with 413, and one that has not arrived
+// within timeout with 408, so that a client that stalls mid-body does not
+// hold a connection. The body it passes on also offers Bytes(), so that later
 // handlers need not copy it again.
-func LimitBody(max int64, next http.Handler) http.Handler {
+func LimitBody(max int64, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)
 			return
 		}
 		if r.ContentLength > max {
+			w.Header().Set("Connection", "close")
 			WriteError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "the request body is larger than allowed")
 			return
 		}
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(timeout))
 		var body []byte
 		var err error
 		if r.ContentLength > 0 {
@@ -127,13 +162,19 @@ func LimitBody(max int64, next http.Handler) http.Handler {
 		} else {
 			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 		}
+		_ = rc.SetReadDeadline(time.Time{})
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		switch {
+		case errors.As(err, &tooLarge):
 			WriteError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "the request body is larger than allowed")
 			return
-		}
-		if err != nil {
-			WriteError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			w.Header().Set("Connection", "close")
+			WriteError(w, http.StatusRequestTimeout, CodeBadRequest, "the request body did not arrive in time")
+			return
+		case err != nil:
+			w.Header().Set("Connection", "close")
+			WriteError(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
 			return
 		}
 		r.Body = &readBody{Reader: bytes.NewReader(body), body: body}

@@ -8,11 +8,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLimitBody(t *testing.T) {
 	var got int
-	h := LimitBody(100, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := LimitBody(100, time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		got = len(b)
 	}))

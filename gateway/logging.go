@@ -12,10 +12,15 @@ const redacted = "[REDACTED]"
 // sensitiveKeys are attribute names whose values are never logged.
 var sensitiveKeys = []string{"password", "passwd", "secret", "token", "authorization", "api_key", "apikey", "cookie"}
 
+// maxValue bounds every string a log line holds (the message included):
+// what a client sent can be logged, by gqlgen among others, and must not
+// become a 300 KB line.
+const maxValue = 1024
+
 // NewLogger returns a JSON or text logger that redacts attributes with a
 // sensitive name, and any occurrence of the given secrets (the configured
-// password, API keys) in any value, errors included. A record logged with a
-// request's context carries its request_id.
+// password, API keys) in any value, errors included, and cuts every string
+// at 1 KiB. A record logged with a request's context carries its request_id.
 func NewLogger(w io.Writer, format string, level slog.Level, secrets []string) *slog.Logger {
 	var known []string
 	for _, s := range secrets {
@@ -36,7 +41,7 @@ func NewLogger(w io.Writer, format string, level slog.Level, secrets []string) *
 			if v, ok := a.Value.Any().(error); ok {
 				s = fmt.Sprint(v)
 			}
-			if scrubbed := scrub(s, known); scrubbed != s || a.Value.Kind() == slog.KindAny {
+			if scrubbed := bounded(scrub(s, known)); scrubbed != s || a.Value.Kind() == slog.KindAny {
 				return slog.String(a.Key, scrubbed)
 			}
 		}
@@ -46,6 +51,13 @@ func NewLogger(w io.Writer, format string, level slog.Level, secrets []string) *
 		return slog.New(withRequestID{slog.NewJSONHandler(w, opts)})
 	}
 	return slog.New(withRequestID{slog.NewTextHandler(w, opts)})
+}
+
+func bounded(s string) string {
+	if len(s) <= maxValue {
+		return s
+	}
+	return fmt.Sprintf("%s…[%d more bytes]", strings.ToValidUTF8(s[:maxValue], ""), len(s)-maxValue)
 }
 
 func scrub(s string, secrets []string) string {

@@ -81,7 +81,8 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		presented.Extensions = map[string]any{}
 	}
 	presented.Extensions["code"] = code
-	if ue != nil && (kind == upstream.KindUnavailable || kind == upstream.KindTimeout || kind == upstream.KindBadResponse) {
+	upstreamFailed := kind == upstream.KindUnavailable || kind == upstream.KindTimeout || kind == upstream.KindBadResponse
+	if ue != nil && (upstreamFailed || kind == upstream.KindBadInput && ue.Status != 0) {
 		slog.WarnContext(ctx, "upstream error", "code", code, "route", ue.Route, "status", ue.Status, "err", fmt.Sprint(ue.Err))
 	}
 	return presented

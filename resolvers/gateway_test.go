@@ -270,14 +270,14 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 	}
 }
 
-// TestEntitiesAreBatched: a federation gateway asking for 100 sessions by
-// key, with their jobs, and a job, costs 100 session GETs made concurrently
-// (no endpoint takes several ids), one job GET and one job listing, not 201
-// serial calls.
+// TestEntitiesAreBatched: a federation gateway asking for 99 sessions by
+// key, with their jobs, and a job (100 representations, the default cap),
+// costs 99 session GETs made concurrently (no endpoint takes several ids),
+// one job GET and one job listing, not 199 serial calls.
 func TestEntitiesAreBatched(t *testing.T) {
 	g := newGateway(t, gatewayOptions{version: 8, jobListThreshold: 3, latency: 5 * time.Millisecond})
 	var reps []map[string]any
-	for _, id := range g.sim.SessionIDs()[:100] {
+	for _, id := range g.sim.SessionIDs()[:99] {
 		reps = append(reps, map[string]any{"__typename": "JobSession", "id": id})
 	}
 	reps = append(reps, map[string]any{"__typename": "Job", "id": g.sim.JobIDs()[4]})
@@ -292,27 +292,27 @@ func TestEntitiesAreBatched(t *testing.T) {
 			Job        *struct{ Name string }
 		} `json:"_entities"`
 	}
-	if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 || len(data.Entities) != 101 {
+	if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 || len(data.Entities) != 100 {
 		t.Fatalf("%v %.500s", err, r.raw)
 	}
-	for i, e := range data.Entities[:100] {
+	for i, e := range data.Entities[:99] {
 		if e.ID != g.sim.SessionIDs()[i] || e.Status == "" || e.Job == nil || e.Job.Name == "" {
 			t.Fatalf("entity %d: %+v", i, e)
 		}
 	}
-	if data.Entities[100].Name == "" {
-		t.Errorf("the job entity: %+v", data.Entities[100])
+	if data.Entities[99].Name == "" {
+		t.Errorf("the job entity: %+v", data.Entities[99])
 	}
 	// The job entity is fetched with the sessions (its own GET); the sessions'
 	// jobs one level down, together (one listing).
-	want := map[string]int{"GET /JobSessions/{id}": 100, "GET /Jobs": 1, "GET /Jobs/{id}": 1}
+	want := map[string]int{"GET /JobSessions/{id}": 99, "GET /Jobs": 1, "GET /Jobs/{id}": 1}
 	if fmt.Sprint(calls) != fmt.Sprint(want) {
-		t.Errorf("101 representations cost %v, want %v", calls, want)
+		t.Errorf("100 representations cost %v, want %v", calls, want)
 	}
 	if m := g.sim.MaxInFlight(); m < 2 || m > 8 {
 		t.Errorf("at most %d calls were in flight; want them concurrent, bounded by 8", m)
 	}
-	t.Logf("_entities with 101 representations: %v, at most %d at once", calls, g.sim.MaxInFlight())
+	t.Logf("_entities with 100 representations: %v, at most %d at once", calls, g.sim.MaxInFlight())
 
 	sdl := g.do(t, `{ _service { sdl } }`, nil)
 	for _, want := range []string{`type JobSession @key(fields: \"id\")`, `type Job @key(fields: \"id\")`, "federation/v2"} {

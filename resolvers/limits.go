@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -24,7 +26,12 @@ type Limits struct {
 	MaxAliases    int // aliased fields (default 30)
 	MaxComplexity int // fields, with each page counting its items (default 20000)
 	MaxTokens     int // lexical tokens of the query text (default 5000)
+	MaxFields     int // fields of one selection set, fragments expanded (default 200)
+	MaxEntities   int // representations one _entities field resolves (default 100)
 }
+
+// maxErrors bounds the errors of one response; the rest are summed up in one.
+const maxErrors = 50
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxDepth <= 0 {
@@ -38,6 +45,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxTokens <= 0 {
 		l.MaxTokens = 5000
+	}
+	if l.MaxFields <= 0 {
+		l.MaxFields = 200
+	}
+	if l.MaxEntities <= 0 {
+		l.MaxEntities = 100
 	}
 	return l
 }
@@ -63,22 +76,40 @@ func complexity() graph.ComplexityRoot {
 		return page(child, first, last)
 	}
 	c.JobSession.Log = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
+	// Each representation costs what is selected of it, as a page's item does.
+	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) })
 	return c
 }
 
-// shapeLimit refuses operations nested too deep or with too many aliases.
-type shapeLimit struct{ maxDepth, maxAliases int }
+// shapeLimit refuses operations nested too deep, with too many aliases, or
+// with an _entities field of too many or malformed representations.
+type shapeLimit struct {
+	maxDepth, maxAliases, maxEntities int
+	entityKeys                        map[string]string // entity type -> its @key field
+}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = shapeLimit{}
+} = &shapeLimit{}
 
-func (shapeLimit) ExtensionName() string                   { return "ShapeLimit" }
-func (shapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (shapeLimit) ExtensionName() string { return "ShapeLimit" }
 
-func (l shapeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
+// Validate reads the federation keys of the schema's entity types.
+func (l *shapeLimit) Validate(es graphql.ExecutableSchema) error {
+	l.entityKeys = map[string]string{}
+	for name, def := range es.Schema().Types {
+		if key := def.Directives.ForName("key"); key != nil {
+			if fields := key.Arguments.ForName("fields"); fields != nil && fields.Value != nil {
+				l.entityKeys[name] = fields.Value.Raw
+			}
+		}
+	}
+	return nil
+}
+
+func (l *shapeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Operation
 	if op == nil {
 		return nil
 	}
@@ -90,10 +121,163 @@ func (l shapeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Ope
 	case aliases > l.maxAliases:
 		err = gqlerror.Errorf("operation uses %d aliases, which exceeds the limit of %d", aliases, l.maxAliases)
 	default:
-		return nil
+		return l.checkEntities(op.SelectionSet, opCtx)
 	}
 	errcode.Set(err, CodeLimitExceeded)
 	return err
+}
+
+// checkEntities bounds the representations an operation's _entities fields
+// resolve (each one is an upstream call) and refuses malformed ones before
+// any is resolved: each names an entity type and carries its key as a string.
+func (l *shapeLimit) checkEntities(set ast.SelectionSet, opCtx *graphql.OperationContext) *gqlerror.Error {
+	total := 0
+	for _, f := range graphql.CollectFields(opCtx, set, []string{"Query"}) {
+		if f.Name != "_entities" {
+			continue
+		}
+		reps, _ := f.ArgumentMap(opCtx.Variables)["representations"].([]any)
+		if total += len(reps); total > l.maxEntities {
+			err := gqlerror.Errorf("operation resolves %d entities, which exceeds the limit of %d", total, l.maxEntities)
+			errcode.Set(err, CodeLimitExceeded)
+			return err
+		}
+		for i, r := range reps {
+			rep, _ := r.(map[string]any)
+			typeName, _ := rep["__typename"].(string)
+			key, known := l.entityKeys[typeName]
+			if _, isString := rep[key].(string); !known || !isString {
+				err := gqlerror.Errorf("representation %d is not one of this subgraph's entities (%s) with its key as a string", i, entityNames(l.entityKeys))
+				errcode.Set(err, CodeBadUserInput)
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func entityNames(keys map[string]string) string {
+	names := make([]string, 0, len(keys))
+	for n := range keys {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// fieldLimit refuses, before gqlgen parses and validates it, a query with a
+// selection set wider than max fields once fragments are expanded: validation
+// compares the fields of a set pairwise, so `{ __typename ×5000 }` costs
+// seconds of CPU before any other limit looks at it. A query the query cache
+// holds passed before and is not parsed again.
+type fieldLimit struct {
+	max, maxTokens int
+	parsed         graphql.Cache[*ast.QueryDocument]
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = fieldLimit{}
+
+func (fieldLimit) ExtensionName() string                   { return "FieldLimit" }
+func (fieldLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l fieldLimit) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if _, ok := l.parsed.Get(ctx, p.Query); ok || p.Query == "" {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.maxTokens)
+	if err != nil {
+		return nil // gqlgen reports the parse error itself
+	}
+	w := widths{fragments: doc.Fragments, memo: map[string]int{}, cap: l.max + 1}
+	widest := 0
+	for _, op := range doc.Operations {
+		widest = max(widest, w.widest(op.SelectionSet))
+	}
+	for _, f := range doc.Fragments {
+		widest = max(widest, w.widest(f.SelectionSet))
+	}
+	if widest <= l.max {
+		return nil
+	}
+	e := gqlerror.Errorf("a selection set holds more than %d fields (fragments expanded), which exceeds the limit", l.max)
+	errcode.Set(e, CodeLimitExceeded)
+	return e
+}
+
+// widths measures selection sets; counts stop at cap, so that fragments
+// spread into each other cannot overflow them.
+type widths struct {
+	fragments ast.FragmentDefinitionList
+	memo      map[string]int // fragment -> its width; -1 while being measured
+	cap       int
+}
+
+// width is how many fields set holds at its own level, spreads and inline
+// fragments expanded.
+func (w widths) width(set ast.SelectionSet) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			n++
+		case *ast.InlineFragment:
+			n += w.width(s.SelectionSet)
+		case *ast.FragmentSpread:
+			n += w.fragment(s.Name)
+		}
+		if n >= w.cap {
+			return w.cap
+		}
+	}
+	return n
+}
+
+func (w widths) fragment(name string) int {
+	if n, ok := w.memo[name]; ok {
+		return max(n, 0) // a cycle: validation refuses it later
+	}
+	f := w.fragments.ForName(name)
+	if f == nil {
+		return 0
+	}
+	w.memo[name] = -1
+	n := w.width(f.SelectionSet)
+	w.memo[name] = n
+	return n
+}
+
+// widest is the width of the widest set in set and below it.
+func (w widths) widest(set ast.SelectionSet) int {
+	widest := w.width(set)
+	for _, sel := range set {
+		if widest >= w.cap {
+			return widest
+		}
+		switch s := sel.(type) {
+		case *ast.Field:
+			widest = max(widest, w.widest(s.SelectionSet))
+		case *ast.InlineFragment:
+			widest = max(widest, w.widest(s.SelectionSet))
+		}
+	}
+	return widest
+}
+
+// capErrors keeps the first maxErrors errors of a response and sums up the
+// rest in one, so that a query of a thousand mistakes gets a short answer.
+func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) <= maxErrors {
+		return resp
+	}
+	rest := resp.Errors[maxErrors:]
+	summary := gqlerror.Errorf("%d more errors were left out", len(rest))
+	summary.Extensions = map[string]any{"code": rest[0].Extensions["code"]}
+	resp.Errors = append(resp.Errors[:maxErrors:maxErrors], summary)
+	return resp
 }
 
 // measure returns the depth of a selection set and the aliases in it,

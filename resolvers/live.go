@@ -52,7 +52,8 @@ func (l *Live) Pollers() int {
 // when the session has finished or ctx ends. An unknown session, or
 // credentials the upstream refuses, are an error at once.
 func (l *Live) Watch(ctx context.Context, id string) (<-chan *upstream.JobSession, error) {
-	key := pollKey{credentials: sha256.Sum256([]byte(upstream.CallerAuthorization(ctx))), sessionID: strings.ToLower(id)}
+	credential := upstream.CallerAuthorization(ctx)
+	key := pollKey{credentials: sha256.Sum256([]byte(credential)), sessionID: strings.ToLower(id)}
 	ch := make(chan *upstream.JobSession, 1)
 
 	l.mu.Lock()
@@ -66,7 +67,9 @@ func (l *Live) Watch(ctx context.Context, id string) (<-chan *upstream.JobSessio
 		}
 		l.mu.Lock()
 		if p = l.pollers[key]; p == nil { // nobody started one meanwhile
-			pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+			// The poller serves every watcher, so it keeps nothing of the
+			// first one's request but the credential it polls with.
+			pctx, stop := context.WithCancel(upstream.WithCallerAuthorization(context.Background(), credential))
 			p = &poller{watchers: map[chan *upstream.JobSession]struct{}{}, last: first, stop: stop}
 			l.pollers[key] = p
 			go l.poll(pctx, key, p)

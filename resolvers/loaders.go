@@ -23,6 +23,8 @@ type Upstream interface {
 	LogPages(ctx context.Context, reqs []upstream.LogRequest) ([]upstream.Page[upstream.LogItem], []error)
 	CachedSession(ctx context.Context, id string) (*upstream.JobSession, bool)
 	CachedJob(ctx context.Context, id string) (*upstream.Job, bool)
+	PollJobSession(ctx context.Context, id string) (*upstream.JobSession, error)
+	Vouched(authorization string) bool
 }
 
 // Loaders batch and de-duplicate the upstream calls of one GraphQL request.
@@ -95,11 +97,11 @@ func (l *Loaders) primeJob(ctx context.Context, j *upstream.Job) {
 
 type loadersKey struct{}
 
-// Middleware gives every request its own loaders, upstream concurrency
-// bound and deadline (timeout; subscription streams have none), and hands
-// the caller's Authorization header to the upstream client for pass-through
-// mode.
-func Middleware(api Upstream, wait, timeout time.Duration, obs Observer, next http.Handler) http.Handler {
+// Middleware gives every request its deadline (timeout; subscription streams
+// have none) and hands the caller's Authorization header to the upstream
+// client for pass-through mode. Loaders and the upstream scope are made per
+// response (scopePerResponse), not per request: a WebSocket carries many.
+func Middleware(timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if timeout > 0 && !gateway.IsStream(r) {
@@ -107,8 +109,6 @@ func Middleware(api Upstream, wait, timeout time.Duration, obs Observer, next ht
 			ctx, cancel = context.WithTimeout(ctx, timeout)
 			defer cancel()
 		}
-		ctx = upstream.WithRequestScope(ctx)
-		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(api, wait, obs))
 		if h := r.Header.Get("Authorization"); h != "" {
 			ctx = upstream.WithCallerAuthorization(ctx, h)
 		}

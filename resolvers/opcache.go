@@ -25,6 +25,7 @@ type operationCache struct {
 	answers *lru.Cache
 	flight  singleflight.Group
 	obs     Observer
+	vouched func(authorization string) bool // may the caller read what is cached for it?
 }
 
 type keptAnswer struct {
@@ -33,8 +34,8 @@ type keptAnswer struct {
 	seen        operationSeen
 }
 
-func newOperationCache(maxBytes int64, obs Observer) *operationCache {
-	return &operationCache{answers: lru.New(maxBytes, time.Now), obs: obs}
+func newOperationCache(maxBytes int64, obs Observer, vouched func(string) bool) *operationCache {
+	return &operationCache{answers: lru.New(maxBytes, time.Now), obs: obs, vouched: vouched}
 }
 
 // recorder keeps the answer of one execution.
@@ -66,16 +67,19 @@ func (oc *operationCache) wrap(next http.Handler) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		key := operationKey(r, body)
-		if v, ok := oc.answers.Value(key); ok {
+		if v, ok := oc.answers.Value(key); ok && oc.vouched(r.Header.Get("Authorization")) {
 			start := time.Now()
 			k := v.(*keptAnswer)
 			write(w, k)
 			oc.obs.Operation(k.seen.kind, k.seen.name, true, time.Since(start))
 			return
 		}
-		v, _, _ := oc.flight.Do(key, func() (any, error) {
+		// The execution serves everyone who asks the same meanwhile, so it
+		// runs under none of their contexts (the request deadline still
+		// bounds it); each caller waits only as long as it stays.
+		ch := oc.flight.DoChan(key, func() (any, error) {
 			start := time.Now()
-			ctx, expiry := upstream.WithExpiry(r.Context())
+			ctx, expiry := upstream.WithExpiry(context.WithoutCancel(r.Context()))
 			seen := &operationSeen{}
 			ctx = context.WithValue(ctx, seenKey{}, seen)
 			rec := &recorder{header: http.Header{}, status: http.StatusOK}
@@ -90,7 +94,11 @@ func (oc *operationCache) wrap(next http.Handler) http.Handler {
 			}
 			return ans, nil
 		})
-		v.(*answerOf).writeTo(w)
+		select {
+		case res := <-ch:
+			res.Val.(*answerOf).writeTo(w)
+		case <-r.Context().Done():
+		}
 	})
 }
 

@@ -109,14 +109,24 @@ func encodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
 }
 
+// decodeCursor reads a cursor strictly: exactly what encodeCursor writes
+// (decimal digits, no sign, no leading zero), and no offset past maxOffset,
+// so that arithmetic on it cannot overflow.
 func decodeCursor(c string) (int, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return 0, false
 	}
-	n, err := strconv.Atoi(strings.TrimPrefix(string(b), cursorPrefix))
-	if err != nil || n < 0 || !strings.HasPrefix(string(b), cursorPrefix) {
+	digits, ok := strings.CutPrefix(string(b), cursorPrefix)
+	if !ok || digits == "" || len(digits) > 9 || (digits[0] == '0' && digits != "0") {
 		return 0, false
+	}
+	n := 0
+	for _, d := range digits {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + int(d-'0')
 	}
 	return n, true
 }

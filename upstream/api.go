@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +31,12 @@ func (c *Client) JobSession(ctx context.Context, id string) (*JobSession, error)
 		s := w.model()
 		return &s, c.sessionTTL(&s), nil
 	})
+}
+
+// PollJobSession fetches a session as the upstream has it now: the cache is
+// not read (a call in flight is still joined). Subscriptions poll this way.
+func (c *Client) PollJobSession(ctx context.Context, id string) (*JobSession, error) {
+	return c.JobSession(context.WithValue(ctx, freshKey{}, true), id)
 }
 
 func (c *Client) sessionURL(id string) string {
@@ -186,6 +194,11 @@ type requestScope struct {
 	once sync.Once
 	sem  chan struct{}
 
+	// refused is the upstream's 401 or 403 to this operation's caller: once
+	// given, the operation's other calls are not made (a batch of thousands
+	// with a forged token would otherwise lock out or throttle the account).
+	refused atomic.Pointer[Error]
+
 	// With sharing off, identical GETs of one request still go out once.
 	mu    sync.Mutex
 	calls map[string]*scopedCall
@@ -221,6 +234,28 @@ func onceInRequest(ctx context.Context, key string, fetch func() (any, error)) (
 	c.val, c.err = fetch()
 	close(c.done)
 	return c.val, c.err
+}
+
+// refusedIn returns the refusal the upstream gave the caller of ctx's
+// operation, if any.
+func refusedIn(ctx context.Context) error {
+	if rs, ok := ctx.Value(scopeKey{}).(*requestScope); ok {
+		if e := rs.refused.Load(); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// noteRefusal remembers a 401 or 403 for the rest of ctx's operation.
+func noteRefusal(ctx context.Context, err error) {
+	var e *Error
+	if !errors.As(err, &e) || (e.Status != http.StatusUnauthorized && e.Status != http.StatusForbidden) {
+		return
+	}
+	if rs, ok := ctx.Value(scopeKey{}).(*requestScope); ok {
+		rs.refused.CompareAndSwap(nil, e)
+	}
 }
 
 // WithRequestScope marks ctx as one GraphQL request: the upstream calls its

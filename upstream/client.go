@@ -79,6 +79,7 @@ type Client struct {
 	breaker *breaker
 	flight  singleflight.Group // identical GETs in flight
 	cache   *lru.Cache
+	vouched *lru.Cache // pass-through credentials the upstream accepted lately (see Vouched)
 	stats   sharingCounters
 
 	login      singleflight.Group
@@ -120,12 +121,14 @@ func (noObserver) TokenRequest(string, bool)               {}
 
 // New checks the options and returns a Client. It does not contact the server.
 func New(opts Options) (*Client, error) {
+	// The URL is never echoed whole: a query string or user info in it may
+	// hold a secret.
 	u, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("upstream URL must look like https://host:4443, got %q", opts.BaseURL)
+		return nil, errors.New("upstream URL must look like https://host:4443 (scheme http or https, a host, a port)")
 	}
-	if u.Path != "" || u.RawQuery != "" || u.User != nil {
-		return nil, fmt.Errorf("upstream URL must be an origin only (no path, query or user info), got %q", u.Redacted())
+	if u.Path != "" || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
+		return nil, fmt.Errorf("upstream URL must be an origin only, such as %s://%s: no path, query, fragment or user info", u.Scheme, u.Host)
 	}
 	if opts.Version < MinVersion || opts.Version > MaxVersion {
 		return nil, fmt.Errorf("API version must be v%d..v%d, got v%d", MinVersion, MaxVersion, opts.Version)
@@ -179,6 +182,7 @@ func New(opts Options) (*Client, error) {
 		http:    &copied,
 		breaker: &breaker{threshold: opts.BreakerThreshold, cooldown: opts.BreakerCooldown, now: opts.Now},
 		cache:   lru.New(opts.Sharing.MaxBytes, opts.Now),
+		vouched: lru.New(1<<20, opts.Now),
 	}, nil
 }
 
@@ -242,12 +246,16 @@ type response struct {
 // names the call for errors and logs, e.g. "GET /Jobs/{id}". A non-empty etag
 // makes the GET conditional.
 func (c *Client) get(ctx context.Context, route, target, etag string) (response, error) {
+	if err := refusedIn(ctx); err != nil {
+		return response{}, err // the upstream refused this caller already: asking again is no use
+	}
 	for attempt := 0; ; attempt++ {
 		if !c.breaker.allow() {
 			return response{}, &Error{Kind: KindUnavailable, Route: route, Message: "the upstream is failing; calls to it are paused for a few seconds"}
 		}
 		r, err := c.getOnce(ctx, route, target, etag)
 		c.breaker.record(outcomeOf(err))
+		noteRefusal(ctx, err)
 		if err == nil || !retryable(err) || attempt >= c.opts.Retries {
 			return r, err
 		}
@@ -305,6 +313,7 @@ func (c *Client) send(ctx context.Context, route, target, auth, etag string) (re
 		span.SetStatus(codes.Error, resp.Status)
 	}
 	defer resp.Body.Close()
+	c.heard(auth, resp.StatusCode)
 	body, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
 	c.opts.Observer.UpstreamCall(route, resp.StatusCode, time.Since(start))
 	if errors.Is(err, errTooLarge) {
@@ -383,9 +392,8 @@ func transportError(route string, err error) *Error {
 	return &Error{Kind: KindUnavailable, Route: route, Message: "the upstream is unreachable", Err: err}
 }
 
-// statusError turns a non-2xx answer into an Error. The upstream's message is
-// kept only for 4xx answers other than auth ones, and only if it is short and
-// carries no URL; stack traces are dropped.
+// statusError turns a non-2xx answer into an Error whose message is a fixed
+// phrase per status: the upstream's own text never reaches a client.
 func statusError(route string, status int, body []byte) *Error {
 	e := &Error{Route: route, Status: status}
 	switch {
@@ -402,28 +410,29 @@ func statusError(route string, status int, body []byte) *Error {
 	case status >= 500:
 		e.Kind, e.Message = KindUnavailable, fmt.Sprintf("the upstream failed (HTTP %d)", status)
 	case status == http.StatusBadRequest:
-		e.Kind, e.Message = KindBadInput, "the upstream rejected the request"
-		if m := safeMessage(body); m != "" {
-			e.Message += ": " + m
-		}
+		// The upstream's own words may name hosts, paths and accounts: they
+		// go to the log (Err), the client gets a fixed phrase.
+		e.Kind, e.Message = KindBadInput, "the upstream rejected the request as invalid"
+		e.Err = upstreamSaid(body)
 	default:
 		e.Kind, e.Message = KindBadResponse, fmt.Sprintf("unexpected upstream status %d", status)
 	}
 	return e
 }
 
-func safeMessage(body []byte) string {
+// upstreamSaid is the message of an upstream error answer, for the log.
+func upstreamSaid(body []byte) error {
 	var info struct {
 		Message string `json:"message"`
 	}
-	if json.Unmarshal(body, &info) != nil {
-		return ""
+	if json.Unmarshal(body, &info) != nil || info.Message == "" {
+		return nil
 	}
-	m := strings.TrimSpace(info.Message)
-	if len(m) > 200 || strings.Contains(m, "://") || strings.ContainsAny(m, "\r\n") {
-		return ""
+	m := info.Message
+	if len(m) > 300 {
+		m = m[:300] + "…"
 	}
-	return m
+	return errors.New("the upstream said: " + m)
 }
 
 func decodeError(route string, err error) error {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,10 @@ type Sharing struct {
 	LiveTTL  time.Duration // a running or queued session, and lists holding one (default 1s)
 	ListTTL  time.Duration // lists of finished sessions, log pages of running ones excepted (default 5s)
 	JobTTL   time.Duration // jobs and job lists (default 30s)
+	// CredentialCheck: in pass-through mode a caller's credential reads
+	// cached answers only while the upstream accepted it within this long
+	// (default 30s); a 401 for it ends that at once.
+	CredentialCheck time.Duration
 }
 
 func (s *Sharing) defaults() {
@@ -41,6 +46,9 @@ func (s *Sharing) defaults() {
 	if s.JobTTL <= 0 {
 		s.JobTTL = 30 * time.Second
 	}
+	if s.CredentialCheck <= 0 {
+		s.CredentialCheck = 30 * time.Second
+	}
 }
 
 // SharingStats counts what sharing saved.
@@ -53,18 +61,52 @@ type SharingStats struct {
 
 type freshKey struct{}
 
-// WithFresh asks for answers not older than this request: the cache is not
-// read (a call in flight is still joined). Subscriptions poll this way.
-func WithFresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
-
 // cacheKey is the credentials that fetch plus the URL.
 func cacheKey(ctx context.Context, target string) string {
 	h := callerAuthorization(ctx)
 	if h == "" {
 		return target
 	}
-	sum := sha256.Sum256([]byte(h))
-	return hex.EncodeToString(sum[:16]) + " " + target
+	return credentialID(h) + " " + target
+}
+
+// credentialID names a credential in cache keys without holding it.
+func credentialID(authorization string) string {
+	sum := sha256.Sum256([]byte(authorization))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Vouched reports whether answers cached for the caller who sends
+// authorization may be served to it: always with the service account (the
+// gateway checks its own clients); in pass-through mode only while the
+// upstream accepted that credential within Sharing.CredentialCheck, so that
+// a revoked token stops reading the cache within that time, and at once
+// after the gateway sees a 401 for it.
+func (c *Client) Vouched(authorization string) bool {
+	if c.ServiceAccount() {
+		return true
+	}
+	_, ok := c.vouched.Value(credentialID(authorization))
+	return ok && authorization != ""
+}
+
+// heard notes what the upstream answered a pass-through caller's credential:
+// a 2xx vouches for it, a 401 revokes it and drops what is cached under it.
+func (c *Client) heard(authorization string, status int) {
+	if c.ServiceAccount() || authorization == "" {
+		return
+	}
+	id := credentialID(authorization)
+	switch {
+	case status >= 200 && status <= 299 || status == http.StatusNotModified:
+		c.vouched.Put(id, struct{}{}, 64, c.opts.Sharing.CredentialCheck, "")
+	case status == http.StatusUnauthorized:
+		// Only a credential the upstream once accepted can have answers
+		// cached under it, so a forged one costs no scan of the cache.
+		if c.vouched.Delete(id) {
+			c.cache.DeletePrefix(id + " ")
+		}
+	}
 }
 
 // fetch returns the decoded answer to GET target: from the cache when fresh,
@@ -94,14 +136,17 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 		return v, nil
 	}
 	key := cacheKey(ctx, target)
+	vouched := c.Vouched(callerAuthorization(ctx))
 	c.stats.flights.Add(1)
 	ch := c.flight.DoChan(key, func() (any, error) {
 		c.stats.misses.Add(1)
 		// The call outlives the request that started it: others may wait for it.
 		lctx, cancel := detach(ctx, time.Duration(c.opts.Retries+1)*c.opts.Timeout+c.opts.RetryMaxDelay)
 		defer cancel()
-		if v, ttl, ok := sharedAnswer(lctx, c, key, decode); ok {
-			return shared{v, ttl}, nil // another replica fetched it
+		if vouched {
+			if v, ttl, ok := sharedAnswer(lctx, c, key, decode); ok {
+				return shared{v, ttl}, nil // another replica fetched it
+			}
 		}
 		stale := c.cache.Get(key)
 		etag := ""
@@ -220,7 +265,7 @@ func cached[T any](ctx context.Context, c *Client, target string) (T, bool) {
 	if c.opts.Sharing.Off {
 		return zero, false
 	}
-	if fresh, _ := ctx.Value(freshKey{}).(bool); fresh {
+	if fresh, _ := ctx.Value(freshKey{}).(bool); fresh || !c.Vouched(callerAuthorization(ctx)) {
 		return zero, false
 	}
 	e := c.cache.Get(cacheKey(ctx, target))

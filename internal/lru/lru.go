@@ -5,6 +5,7 @@ package lru
 
 import (
 	"container/list"
+	"strings"
 	"sync"
 	"time"
 )
@@ -84,12 +85,38 @@ func (l *Cache) Put(key string, value any, size int64, ttl time.Duration, etag s
 	}
 	l.used += size
 	for l.used > l.max {
-		last := l.order.Back()
-		old := last.Value.(*Entry)
-		l.order.Remove(last)
-		delete(l.items, old.Key)
-		l.used -= old.Size
+		l.remove(l.order.Back())
 	}
+}
+
+// Delete removes key and reports whether it was there.
+func (l *Cache) Delete(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	el, ok := l.items[key]
+	if ok {
+		l.remove(el)
+	}
+	return ok
+}
+
+// DeletePrefix removes every entry whose key starts with prefix. It looks at
+// every entry: for rare events only.
+func (l *Cache) DeletePrefix(prefix string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key, el := range l.items {
+		if strings.HasPrefix(key, prefix) {
+			l.remove(el)
+		}
+	}
+}
+
+func (l *Cache) remove(el *list.Element) {
+	e := el.Value.(*Entry)
+	l.order.Remove(el)
+	delete(l.items, e.Key)
+	l.used -= e.Size
 }
 
 // Size returns the number of entries and the bytes they count.

@@ -1,0 +1,738 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/vb365-graphql/vb365-graphql/gateway"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// The regression tests of the hardening issue: each one attacks the gateway
+// over real HTTP (or a real WebSocket) as the review did.
+
+// configFrom builds the configuration from environment variables alone, as an
+// operator would set them.
+func configFrom(t *testing.T, env map[string]string) config {
+	t.Helper()
+	c, err := parseConfig(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.batchWait = time.Millisecond
+	return c
+}
+
+const hardKey = "hk-5e1c0d9a77"
+
+// keyedGateway is the gateway in service-account mode with one API key, over
+// a simulator that records the Authorization header of every data request.
+func keyedGateway(t *testing.T, env map[string]string) (string, *recordingUpstream) {
+	t.Helper()
+	ru := newRecordingUpstream(t, 8)
+	user, pass := ru.sim.Credentials()
+	client, err := upstream.New(upstream.Options{BaseURL: ru.ts.URL, Version: 8, Username: user, Password: pass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(routes(deps{api: client, keys: gateway.NewAPIKeys([]string{hardKey})}, configFrom(t, env)))
+	t.Cleanup(gw.Close)
+	return gw.URL, ru
+}
+
+func (ru *recordingUpstream) dataCalls() int {
+	ru.mu.Lock()
+	defer ru.mu.Unlock()
+	n := 0
+	for _, c := range ru.by {
+		n += c
+	}
+	return n
+}
+
+// leakCheck fails the test if goroutines it started are still running once
+// it and its cleanups (servers closed) are done.
+func leakCheck(t *testing.T) {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() {
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		goleak.VerifyNone(t, ignore)
+	})
+}
+
+// Item 1: every transport sees a verified key; only a real WebSocket
+// handshake passes without one, and then only to the WebSocket transport.
+func TestEveryTransportNeedsTheKey(t *testing.T) {
+	gw, ru := keyedGateway(t, nil)
+	id := ru.sim.SessionIDs()[3]
+	query := `{ jobSession(id: "` + id + `") { id status } }`
+	body := `{"query":` + strconvQuote(query) + `}`
+	subscription := `{"query":"subscription { jobSessionUpdated(id: \"` + id + `\") { status } }"}`
+
+	type attempt struct {
+		name, method, path, body string
+		headers                  map[string]string
+	}
+	handshake := map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13"}
+	with := func(extra map[string]string, more map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range extra {
+			out[k] = v
+		}
+		for k, v := range more {
+			out[k] = v
+		}
+		return out
+	}
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	_ = mw.WriteField("operations", body)
+	_ = mw.WriteField("map", "{}")
+	_ = mw.Close()
+	attempts := []attempt{
+		{"POST JSON", "POST", "/graphql", body, map[string]string{"Content-Type": "application/json"}},
+		{"GET", "GET", "/graphql?query=" + url.QueryEscape(query), "", nil},
+		{"SSE", "POST", "/graphql", subscription, map[string]string{"Content-Type": "application/json", "Accept": "text/event-stream"}},
+		{"SSE saying Upgrade: websocket", "POST", "/graphql", body, map[string]string{"Content-Type": "application/json", "Accept": "text/event-stream", "Upgrade": "websocket"}},
+		{"SSE subscription saying Upgrade: websocket", "POST", "/graphql", subscription, map[string]string{"Content-Type": "application/json", "Accept": "text/event-stream", "Upgrade": "websocket"}},
+		{"SSE with a whole handshake's headers on POST", "POST", "/graphql", body, with(handshake, map[string]string{"Content-Type": "application/json", "Accept": "text/event-stream"})},
+		{"POST JSON with a handshake's headers", "POST", "/graphql", body, with(handshake, map[string]string{"Content-Type": "application/json"})},
+		{"GET saying Upgrade: websocket", "GET", "/graphql?query=" + url.QueryEscape(query), "", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
+		{"GET handshake of version 8", "GET", "/graphql?query=" + url.QueryEscape(query), "", with(handshake, map[string]string{"Sec-WebSocket-Version": "8"})},
+		{"GET handshake without a key", "GET", "/graphql?query=" + url.QueryEscape(query), "", map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13"}},
+		{"multipart form", "POST", "/graphql", mp.String(), map[string]string{"Content-Type": mw.FormDataContentType()}},
+		{"application/graphql", "POST", "/graphql", query, map[string]string{"Content-Type": "application/graphql"}},
+		{"form", "POST", "/graphql", "query=" + url.QueryEscape(query), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}},
+	}
+	for _, a := range attempts {
+		for _, cred := range []map[string]string{nil, {"X-API-Key": "wrong"}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic " + hardKey}} {
+			req, _ := http.NewRequest(a.method, gw+a.path, strings.NewReader(a.body))
+			for k, v := range with(a.headers, cred) {
+				req.Header.Set(k, v)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+			if err != nil {
+				cancel()
+				t.Errorf("%s %v: %v", a.name, cred, err)
+				continue
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			cancel()
+			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(raw), `"code":"UNAUTHENTICATED"`) || strings.Contains(string(raw), `"status":"`) {
+				t.Errorf("%s with %v: HTTP %d %.300s; want 401 UNAUTHENTICATED and no data", a.name, cred, resp.StatusCode, raw)
+			}
+		}
+	}
+	if n := ru.dataCalls(); n != 0 {
+		t.Errorf("requests without a valid key made %d upstream calls: %v", n, ru.by)
+	}
+
+	// A real handshake passes, and the socket then needs the key in connection_init.
+	ws := "ws" + strings.TrimPrefix(gw, "http") + "/graphql"
+	for _, payload := range []string{`{}`, `{"X-API-Key":"wrong"}`, `{"Authorization":"Bearer wrong"}`} {
+		code, _ := wsInit(t, ws, payload)
+		if code != 4403 {
+			t.Errorf("connection_init %s: close code %d, want 4403", payload, code)
+		}
+	}
+	if n := ru.dataCalls(); n != 0 {
+		t.Errorf("sockets without a valid key made %d upstream calls", n)
+	}
+	code, ack := wsInit(t, ws, `{"X-API-Key":"`+hardKey+`"}`)
+	if !ack {
+		t.Errorf("the right key in connection_init: closed with %d, want an ack", code)
+	}
+	// And the right key on each plain transport works.
+	for _, a := range attempts[:3] {
+		req, _ := http.NewRequest(a.method, gw+a.path, strings.NewReader(a.body))
+		for k, v := range with(a.headers, map[string]string{"X-API-Key": hardKey}) {
+			req.Header.Set(k, v)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body) // the SSE stream completes: the session has finished
+		resp.Body.Close()
+		cancel()
+		if !strings.Contains(string(raw), `"status":"`) {
+			t.Errorf("%s with the key: HTTP %d %.300s", a.name, resp.StatusCode, raw)
+		}
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// wsInit opens a graphql-transport-ws socket, sends connection_init with
+// payload, and reports the close code (0 if none within 3s) and whether the
+// server acknowledged.
+func wsInit(t *testing.T, url, payload string) (code int, acked bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.CloseNow()
+	if err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":`+payload+`}`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, msg, err := c.Read(ctx)
+		if err != nil {
+			return int(websocket.CloseStatus(err)), acked
+		}
+		if strings.Contains(string(msg), `"connection_ack"`) {
+			return 0, true
+		}
+	}
+}
+
+// entitiesBody asks for n sessions by federation key.
+func entitiesBody(ids []string, n int) string {
+	reps := make([]map[string]any, n)
+	for i := range reps {
+		reps[i] = map[string]any{"__typename": "JobSession", "id": ids[i%len(ids)]}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"query":     `query($r: [_Any!]!) { _entities(representations: $r) { ... on JobSession { id status } } }`,
+		"variables": map[string]any{"r": reps},
+	})
+	return string(b)
+}
+
+// Item 2: _entities counts each representation in the cost, is capped, and
+// stops fanning out once the upstream refuses the caller.
+func TestEntitiesAreBoundedAndCounted(t *testing.T) {
+	leakCheck(t)
+	ru := newRecordingUpstream(t, 8)
+	ids := ru.sim.SessionIDs()
+	passThrough, err := upstream.New(upstream.Options{BaseURL: ru.ts.URL, Version: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(routes(deps{api: passThrough}, configFrom(t, map[string]string{"VB365_MAX_COMPLEXITY": "1000"})))
+	defer gw.Close()
+	good := "Bearer " + ru.token(t)
+	send := func(body, auth string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(raw)
+	}
+
+	// Over the cap (default 100): refused before any upstream call.
+	big := entitiesBody(ids, 3000)
+	_, out := send(big, good)
+	if !strings.Contains(out, `"code":"COMPLEXITY_LIMIT_EXCEEDED"`) || ru.dataCalls() != 0 {
+		t.Errorf("3000 representations (%d KB): %.300s, %d upstream calls; want refused with none", len(big)>>10, out, ru.dataCalls())
+	}
+	// Under the cap but over the cost: 60 representations of 2 fields each
+	// and their wrappers cost more than 1000 only when each one counts.
+	_, out = send(entitiesBody(ids, 60), good)
+	if ru.dataCalls() != 60 || strings.Contains(out, `"errors"`) {
+		t.Errorf("60 representations: %d calls, %.300s; want 60 calls and no errors", ru.dataCalls(), out)
+	}
+	ru.mu.Lock()
+	ru.by = map[string]int{}
+	ru.mu.Unlock()
+	heavy := strings.Replace(entitiesBody(ids[100:], 100), `{ id status }`, `{ id status progress details creationTime endTime retryCount statistics { transferredDataBytes processedObjects bottleneck } }`, 1)
+	_, out = send(heavy, good)
+	if !strings.Contains(out, `"code":"COMPLEXITY_LIMIT_EXCEEDED"`) || ru.dataCalls() != 0 {
+		t.Errorf("100 representations of 12 fields each cost more than 1000: %.300s, %d calls", out, ru.dataCalls())
+	}
+
+	// A forged token: the batch stops at the first refusals.
+	forged := "Bearer forged-0123456789"
+	_, out = send(entitiesBody(ids[200:], 100), forged)
+	ru.mu.Lock()
+	refused := ru.by[forged]
+	ru.mu.Unlock()
+	if !strings.Contains(out, `"UNAUTHENTICATED"`) || refused > 8 {
+		t.Errorf("100 representations with a forged token made %d upstream calls (want at most the concurrency bound, 8): %.200s", refused, out)
+	}
+}
+
+// Item 3: sockets that never authenticate are closed and capped.
+func TestWebSocketsDoNotLeak(t *testing.T) {
+	leakCheck(t)
+	gw, _ := keyedGateway(t, map[string]string{"VB365_WS_INIT_TIMEOUT": "300ms", "VB365_MAX_PENDING_SOCKETS": "3"})
+	ws := "ws" + strings.TrimPrefix(gw, "http") + "/graphql"
+	dial := func(ctx context.Context) *websocket.Conn {
+		c, _, err := websocket.Dial(ctx, ws, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		return c
+	}
+	closedWithin := func(c *websocket.Conn, d time.Duration) (int, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		for {
+			if _, _, err := c.Read(ctx); err != nil {
+				return int(websocket.CloseStatus(err)), ctx.Err() == nil
+			}
+		}
+	}
+
+	for _, payload := range []string{`"x"`, `[1,2]`, `42`, `{"a":`} {
+		c := dial(context.Background())
+		_ = c.Write(context.Background(), websocket.MessageText, []byte(`{"type":"connection_init","payload":`+payload+`}`))
+		if _, closed := closedWithin(c, 2*time.Second); !closed {
+			t.Errorf("connection_init with payload %s: the server kept the socket open", payload)
+		}
+		c.CloseNow()
+	}
+
+	silent := dial(context.Background())
+	if code, closed := closedWithin(silent, 2*time.Second); !closed || code != 4408 {
+		t.Errorf("a socket that never sent connection_init: closed %v with %d; want closed after the init timeout with 4408", closed, code)
+	}
+	silent.CloseNow()
+
+	// Three sockets wait for their init; a fourth is refused at once.
+	var held []*websocket.Conn
+	for range 3 {
+		held = append(held, dial(context.Background()))
+	}
+	fourth := dial(context.Background())
+	if code, closed := closedWithin(fourth, 250*time.Millisecond); !closed || code != 1013 {
+		t.Errorf("a fourth unauthenticated socket: closed %v with %d; want refused at once with 1013", closed, code)
+	}
+	fourth.CloseNow()
+	for _, c := range held {
+		c.CloseNow()
+	}
+	time.Sleep(400 * time.Millisecond) // their init timeout frees the places
+	if code, ack := wsInit(t, ws, `{"X-API-Key":"`+hardKey+`"}`); !ack {
+		t.Errorf("after the others left, a socket with the key: closed with %d", code)
+	}
+}
+
+// rawRequest writes head (and no more) on a new connection and returns the
+// first line of the answer, or "" if none came within wait.
+func rawRequest(t *testing.T, addr, head string, wait time.Duration) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	return strings.TrimSpace(line)
+}
+
+// Item 4: the key is checked from the headers before any body is read, and
+// reading a body has a deadline.
+func TestSlowBodiesDoNotHoldConnections(t *testing.T) {
+	gw, ru := keyedGateway(t, map[string]string{"VB365_BODY_TIMEOUT": "300ms"})
+	addr := strings.TrimPrefix(gw, "http://")
+	stalled := func(extra string) string {
+		return "POST /graphql HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n" + extra + "\r\n{\"query\":"
+	}
+	start := time.Now()
+	if line := rawRequest(t, addr, stalled(""), time.Second); !strings.Contains(line, " 401 ") {
+		t.Errorf("a keyless client with a stalled body: %q after %v; want 401 at once", line, time.Since(start))
+	}
+	start = time.Now()
+	line := rawRequest(t, addr, stalled("X-API-Key: "+hardKey+"\r\n"), 2*time.Second)
+	if !strings.Contains(line, " 408 ") || time.Since(start) > bound(time.Second) {
+		t.Errorf("a keyed client with a stalled body: %q after %v; want 408 after the 300ms body timeout", line, time.Since(start))
+	}
+	if n := ru.dataCalls(); n != 0 {
+		t.Errorf("stalled bodies made %d upstream calls", n)
+	}
+}
+
+// Item 5: in pass-through mode, a credential the upstream has refused reads
+// nothing more from the cache, and a cached answer is served only to a
+// credential the upstream accepted within the check interval.
+func TestRevokedTokenStopsReadingTheCache(t *testing.T) {
+	for _, how := range []string{"after a 401", "after the check interval"} {
+		t.Run(how, func(t *testing.T) {
+			ru := newRecordingUpstream(t, 8)
+			c := configFrom(t, map[string]string{"VB365_URL": ru.ts.URL, "VB365_CREDENTIAL_CHECK_INTERVAL": "300ms"})
+			opts, err := c.upstreamOptions(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			client, err := upstream.New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gw := httptest.NewServer(routes(deps{api: client}, c))
+			defer gw.Close()
+			tok := map[string]string{"Authorization": "Bearer " + ru.token(t)}
+			q := `query($id: ID!) { jobSession(id: $id) { id status } }`
+			cachedID := ru.sim.SessionIDs()[30]
+			if _, body := post(t, gw.URL+"/graphql", q, map[string]any{"id": cachedID}, tok); !strings.Contains(body, `"status":"`) {
+				t.Fatalf("first read: %s", body)
+			}
+			before := ru.dataCalls()
+			if _, body := post(t, gw.URL+"/graphql", q, map[string]any{"id": cachedID}, tok); !strings.Contains(body, `"status":"`) || ru.dataCalls() != before {
+				t.Errorf("within the interval a finished session is served from the cache: %d calls, %s", ru.dataCalls()-before, body)
+			}
+			ru.sim.ExpireTokens() // the token is revoked upstream
+			if how == "after a 401" {
+				_, body := post(t, gw.URL+"/graphql", q, map[string]any{"id": ru.sim.SessionIDs()[31]}, tok)
+				if !strings.Contains(body, "UNAUTHENTICATED") {
+					t.Fatalf("an uncached session with a revoked token: %s", body)
+				}
+			} else {
+				time.Sleep(400 * time.Millisecond)
+			}
+			_, body := post(t, gw.URL+"/graphql", q, map[string]any{"id": cachedID}, tok)
+			if !strings.Contains(body, "UNAUTHENTICATED") || strings.Contains(body, `"status":"`) {
+				t.Errorf("the revoked token still reads the cache: %s", body)
+			}
+		})
+	}
+}
+
+// activeCount counts the handlers running now.
+type activeCount struct{ n atomic.Int64 }
+
+func (a *activeCount) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.n.Add(1)
+		defer a.n.Add(-1)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Item 6: work shared between requests does not run under one caller's
+// context, and each waiter can leave.
+func TestSharedWorkOutlivesItsFirstCaller(t *testing.T) {
+	leakCheck(t)
+	var delay atomic.Int64
+	delay.Store(int64(400 * time.Millisecond))
+	env := newFaultEnv(t, faultOptions{timeout: 5 * time.Second, onAny: func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if shape(r) == "GET /jobsessions/{id}" {
+			select {
+			case <-time.After(time.Duration(delay.Load())):
+			case <-r.Context().Done():
+				return true
+			}
+		}
+		return false
+	}})
+	var active activeCount
+	env.gw.Config.Handler = active.wrap(env.gw.Config.Handler)
+	q := `query($id: ID!) { jobSession(id: $id) { id status } }`
+	send := func(ctx context.Context) (string, error) {
+		body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": env.sim.SessionIDs()[5]}})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.gw.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		return string(raw), err
+	}
+	// The first caller leaves; the second, asking the same, gets its answer.
+	first, leave := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer leave()
+	go func() { _, _ = send(first) }()
+	time.Sleep(30 * time.Millisecond)
+	if out, err := send(context.Background()); err != nil || !strings.Contains(out, `"status":"`) || strings.Contains(out, "errors") {
+		t.Errorf("the second caller, after the first left: %v %s", err, out)
+	}
+
+	// Both leave while the upstream hangs: neither handler stays behind.
+	delay.Store(int64(3 * time.Second))
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+			defer cancel()
+			_, _ = send(ctx)
+		}()
+	}
+	wg.Wait()
+	deadline := time.Now().Add(bound(300 * time.Millisecond))
+	for active.n.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := active.n.Load(); n > 0 {
+		t.Errorf("%d handlers still wait for shared work their callers left", n)
+	}
+}
+
+// Item 6, readiness: a probe that gives up does not leave a false 503 behind.
+func TestReadinessProbeThatGivesUp(t *testing.T) {
+	var slow atomic.Bool
+	slow.Store(true)
+	env := newFaultEnv(t, faultOptions{version: 8, timeout: 5 * time.Second, onAny: func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if shape(r) == "GET /jobs" && slow.Swap(false) {
+			time.Sleep(500 * time.Millisecond)
+		}
+		return false
+	}})
+	client, err := upstream.New(upstream.Options{BaseURL: env.proxy.URL, Version: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(routes(deps{api: client, ready: client.Ping}, configFrom(t, nil)))
+	defer gw.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw.URL+"/readyz", nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the first probe should have given up, got HTTP %d", resp.StatusCode)
+	}
+	time.Sleep(700 * time.Millisecond) // the check finishes on its own
+	resp, err := http.Get(gw.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("after a probe gave up, the next one got HTTP %d %s; want 200", resp.StatusCode, raw)
+	}
+}
+
+// Item 7: with sharing off, a subscription still sees the session move, and
+// each operation on one socket sees the upstream as it is then.
+func TestSubscriptionsWithSharingOff(t *testing.T) {
+	gw, sim := demoGateway(t, 8, fastClock(), func(c *config) { c.share = false; c.pollInterval = 100 * time.Millisecond })
+	id := sim.LiveSessionIDs()[0]
+	body := `{"query":"subscription($id: ID!) { jobSessionUpdated(id: $id) { id status progress endTime } }","variables":{"id":"` + id + `"}}`
+	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	ctx, cancel := context.WithTimeout(context.Background(), bound(10*time.Second))
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var events []liveEvent
+	completed := false
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if sc.Text() == "event: complete" {
+			completed = true
+			break
+		}
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok && data != "" {
+			var msg struct {
+				Data struct{ JobSessionUpdated liveEvent }
+			}
+			_ = json.Unmarshal([]byte(data), &msg)
+			events = append(events, msg.Data.JobSessionUpdated)
+		}
+	}
+	if !completed {
+		t.Fatalf("with sharing off the subscription never completed: %d events", len(events))
+	}
+	checkFollow(t, events)
+}
+
+// Item 7, one socket: two queries a while apart on one WebSocket each see
+// the running session as it is at the time (a real graphql-ws client).
+func TestOperationsOnOneSocketEachSeeTheUpstream(t *testing.T) {
+	e2eReady(t)
+	gw, sim := demoGateway(t, 8, fastClock(), func(c *config) { c.share = false })
+	id := sim.LiveSessionIDs()[0]
+	q := `query($id: ID!) { jobSession(id: $id) { progress } }`
+	out := node(t, time.Minute, "sequence.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", q, `{"id":"`+id+`"}`, "2", "300")
+	var res struct {
+		Results []struct {
+			Data struct{ JobSession struct{ Progress int } }
+		}
+		Error string
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Error != "" || len(res.Results) != 2 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if a, b := res.Results[0].Data.JobSession.Progress, res.Results[1].Data.JobSession.Progress; b <= a {
+		t.Errorf("the second query on the socket saw progress %d, the first %d: it was answered from the first one's memo", b, a)
+	}
+}
+
+// captureLogs sends the default logger to a buffer for the test.
+func captureLogs(t *testing.T) func() string {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	prev := slog.Default()
+	slog.SetDefault(gateway.NewLogger(lockedWriter{&buf, &mu}, "json", slog.LevelDebug, []string{hardKey}))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.String()
+	}
+}
+
+// Item 8: the low ones, one case each.
+func TestHardeningLowItems(t *testing.T) {
+	t.Run("an SSE body that does not decode is logged as a bounded excerpt", func(t *testing.T) {
+		logs := captureLogs(t)
+		gw, _ := demoGateway(t, 8, nil, nil)
+		huge := `{"query": "` + strings.Repeat("A", 300<<10) + hardKey + `"` // never closed
+		req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(huge))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if len(raw) > 2048 || !strings.Contains(string(raw), `"code":"BAD_REQUEST"`) {
+			t.Errorf("answer of %d bytes: %.300s; want a short BAD_REQUEST", len(raw), raw)
+		}
+		for _, line := range strings.Split(logs(), "\n") {
+			if len(line) > 2048 || strings.Contains(line, hardKey) {
+				t.Errorf("a log line of %d bytes: %.200s", len(line), line)
+			}
+		}
+	})
+
+	t.Run("a selection set of thousands of fields is refused before validation", func(t *testing.T) {
+		gw, _ := demoGateway(t, 8, nil, nil)
+		start := time.Now()
+		_, body := post(t, gw.URL+"/graphql", "{ "+strings.Repeat("__typename ", 4990)+"}", nil, nil)
+		elapsed := time.Since(start)
+		if !strings.Contains(body, `"code":"COMPLEXITY_LIMIT_EXCEEDED"`) || elapsed > bound(200*time.Millisecond) {
+			t.Errorf("4990 fields answered in %v: %.200s; want refused within 200ms", elapsed, body)
+		}
+		frag := "query { ...F } fragment F on Query { " + strings.Repeat("a: __typename ", 30) + strings.Repeat("...G ", 200) + "} fragment G on Query { " + strings.Repeat("__typename ", 20) + "}"
+		start = time.Now()
+		_, body = post(t, gw.URL+"/graphql", frag, nil, nil)
+		if !strings.Contains(body, `"code":"COMPLEXITY_LIMIT_EXCEEDED"`) || time.Since(start) > bound(200*time.Millisecond) {
+			t.Errorf("fields multiplied through fragments: %v %.200s", time.Since(start), body)
+		}
+	})
+
+	t.Run("an upstream 400 reaches the client as a fixed phrase", func(t *testing.T) {
+		logs := captureLogs(t)
+		env := newFaultEnv(t, faultOptions{onJob: func(w http.ResponseWriter, r *http.Request, _ int) bool {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"message":"Repository VBO-CORP-SRV01 at D:\\Backups for account corp\\svc-veeam is unavailable"}`)
+			return true
+		}})
+		a := env.query(t, qDeep, map[string]any{"id": env.sim.SessionIDs()[9]})
+		if strings.Contains(a.raw, "VBO-CORP") || strings.Contains(a.raw, "svc-veeam") || a.codes() != "jobSession.job=BAD_USER_INPUT" {
+			t.Errorf("the answer: %s", a.raw)
+		}
+		if !strings.Contains(logs(), "VBO-CORP-SRV01") {
+			t.Errorf("the upstream's text must be kept for the log: %s", logs())
+		}
+	})
+
+	t.Run("bad client input is BAD_USER_INPUT, not an internal error", func(t *testing.T) {
+		logs := captureLogs(t)
+		gw, sim := demoGateway(t, 8, nil, nil)
+		for _, q := range []string{
+			`{ jobSessions(createdBefore: "not a date") { totalCount } }`,
+			`{ jobSessions(createdBefore: "10000-01-01T00:00:00Z") { totalCount } }`,
+			`{ jobSessions(createdAfter: "2026-01-01T00:00:00+99:00") { totalCount } }`,
+			`{ _entities(representations: [{__typename: "Organization", id: "` + sim.SessionIDs()[0] + `"}]) { __typename } }`,
+			`{ _entities(representations: [{__typename: "JobSession"}]) { __typename } }`,
+			`{ jobSessions(first: 1, after: "` + encodeRawCursor("offset:9223372036854775807") + `") { totalCount } }`,
+			`{ jobSessions(first: 1, after: "` + encodeRawCursor("offset:+5") + `") { totalCount } }`,
+			`{ jobSessions(first: 1, after: "` + encodeRawCursor("offset:-0") + `") { totalCount } }`,
+			`{ jobSessions(first: 1, after: "` + encodeRawCursor("offset:05") + `") { totalCount } }`,
+		} {
+			_, body := post(t, gw.URL+"/graphql", q, nil, nil)
+			if !strings.Contains(body, `"code":"BAD_USER_INPUT"`) || strings.Contains(body, "INTERNAL") {
+				t.Errorf("%s: %s", q, body)
+			}
+		}
+		if strings.Contains(logs(), `"level":"ERROR"`) {
+			t.Errorf("client mistakes were logged as errors: %s", logs())
+		}
+	})
+
+	t.Run("a response carries a bounded number of errors", func(t *testing.T) {
+		gw, _ := demoGateway(t, 8, nil, nil)
+		var q strings.Builder
+		q.WriteString("{ jobs(first: 1) ")
+		for i := range 1200 {
+			fmt.Fprintf(&q, "@d%d ", i)
+		}
+		q.WriteString("{ totalCount } }")
+		c := defaultConfig(t)
+		_, body := post(t, gw.URL+"/graphql", q.String(), nil, nil)
+		if len(body) > 16<<10 || !strings.Contains(body, "more errors") {
+			t.Errorf("1200 unknown directives (tokens limit %d): an answer of %d bytes: %.300s", c.maxTokens, len(body), body)
+		}
+	})
+
+	t.Run("an unsupported transport has a code", func(t *testing.T) {
+		gw, _ := demoGateway(t, 8, nil, nil)
+		for _, r := range []struct{ method, ct string }{{"PUT", "application/json"}, {"POST", "text/plain"}, {"DELETE", ""}} {
+			req, _ := http.NewRequest(r.method, gw.URL+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+			if r.ct != "" {
+				req.Header.Set("Content-Type", r.ct)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(raw), `"extensions":{"code":"`) {
+				t.Errorf("%s %s: HTTP %d %s", r.method, r.ct, resp.StatusCode, raw)
+			}
+		}
+	})
+
+	t.Run("the upstream URL's query string is not printed", func(t *testing.T) {
+		defer slog.SetDefault(slog.Default()) // run sets its own logger
+		for _, u := range []string{"https://vbo.example:4443/?apikey=s3cr3t-in-url", "https://vbo.example:4443/v8?token=s3cr3t-in-url", "https://svc:s3cr3t-in-url@vbo.example:4443", "ftp://vbo.example/s3cr3t-in-url"} {
+			err := run(context.Background(), []string{"--upstream-url", u, "--allow-anonymous", "--username", "u", "--password", "p", "--listen", "127.0.0.1:0"})
+			if err == nil || strings.Contains(err.Error(), "s3cr3t-in-url") {
+				t.Errorf("%s: %v", u, err)
+			}
+		}
+	})
+}
+
+func encodeRawCursor(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

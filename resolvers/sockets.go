@@ -1,0 +1,113 @@
+package resolvers
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+)
+
+// WebSocket close codes of graphql-transport-ws and RFC 6455 that the
+// guards below use.
+const (
+	closeBadInit     = 4400 // Bad request: connection_init was not acceptable
+	closeForbidden   = 4403 // Forbidden: no valid credentials in connection_init
+	closeInitTimeout = 4408 // Connection initialisation timeout
+	closeTryLater    = 1013 // Try Again Later: too many sockets wait for their init
+)
+
+// sockets is gqlgen's WebSocket transport with the guards it lacks. A socket
+// must send an acceptable connection_init within initTimeout, or it is
+// closed with 4408; a socket whose init fails is closed (gqlgen leaves one
+// whose payload is not an object open); and at most maxPending sockets may
+// wait for their init at once, so that clients that never authenticate
+// cannot hold connections without bound: past that, a new socket is closed
+// at once with 1013.
+type sockets struct {
+	ws          transport.Websocket
+	init        func(ctx context.Context, p transport.InitPayload) (context.Context, error)
+	initTimeout time.Duration
+	pending     chan struct{}
+}
+
+func newSockets(ws transport.Websocket, init func(context.Context, transport.InitPayload) (context.Context, error), initTimeout time.Duration, maxPending int) *sockets {
+	return &sockets{ws: ws, init: init, initTimeout: initTimeout, pending: make(chan struct{}, maxPending)}
+}
+
+// Do serves one socket until it closes.
+func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	select {
+	case s.pending <- struct{}{}:
+	default:
+		refuse(w, r)
+		return
+	}
+	var leave sync.Once
+	leavePending := func() { leave.Do(func() { <-s.pending }) }
+	defer leavePending()
+
+	var (
+		mu       sync.Mutex
+		conn     transport.WebsocketConn
+		deadline *time.Timer
+		accepted atomic.Bool // connection_init passed
+	)
+	t := s.ws
+	t.Implementation = acceptFunc(func(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+		c, err := transport.CoderWebsocketImplementation{}.Accept(w, r, o)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		conn = c
+		deadline = time.AfterFunc(s.initTimeout, func() { _ = c.WriteClose(closeInitTimeout, "Connection initialisation timeout") })
+		mu.Unlock()
+		return c, nil
+	})
+	t.InitFunc = func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		ctx, err := s.init(ctx, p)
+		if err != nil {
+			// graphql-transport-ws clients report 4403 and do not retry.
+			return transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, err.Error()), closeForbidden), nil, err
+		}
+		mu.Lock()
+		deadline.Stop()
+		mu.Unlock()
+		accepted.Store(true)
+		leavePending()
+		return ctx, nil, nil
+	}
+	t.Do(w, r, exec)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if conn == nil {
+		return
+	}
+	deadline.Stop()
+	if !accepted.Load() {
+		_ = conn.WriteClose(closeBadInit, "connection_init was not acceptable")
+	}
+	_ = conn.Close()
+}
+
+// refuse completes the handshake only to close the socket with 1013, which
+// clients understand as "try again later".
+func refuse(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"graphql-transport-ws", "graphql-ws"}})
+	if err != nil {
+		return
+	}
+	_ = c.Close(closeTryLater, "too many connections are waiting to authenticate; try again later")
+}
+
+type acceptFunc func(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error)
+
+func (f acceptFunc) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	return f(w, r, o)
+}
