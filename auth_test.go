@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,91 +13,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vb365-graphql/vb365-graphql/gateway"
+	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
-
-// recordingUpstream is the simulator behind a proxy that remembers the
-// Authorization header of every data request.
-type recordingUpstream struct {
-	sim *vb365sim.Server
-	ts  *httptest.Server
-	mu  sync.Mutex
-	by  map[string]int // Authorization header -> data requests
-}
-
-func newRecordingUpstream(t *testing.T, version int) *recordingUpstream {
-	ru := &recordingUpstream{by: map[string]int{}}
-	ru.sim = vb365sim.New(vb365sim.Options{Version: version, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
-	ru.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(strings.ToLower(r.URL.Path), "/token") {
-			ru.mu.Lock()
-			ru.by[r.Header.Get("Authorization")]++
-			ru.mu.Unlock()
-		}
-		ru.sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(ru.ts.Close)
-	return ru
-}
-
-func (ru *recordingUpstream) token(t *testing.T) string {
-	user, pass := ru.sim.Credentials()
-	resp, err := http.PostForm(ru.ts.URL+fmt.Sprintf("/v%d/token", ru.sim.Version()), url.Values{"grant_type": {"password"}, "username": {user}, "password": {pass}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&tok)
-	return tok.AccessToken
-}
-
-func post(t *testing.T, url, query string, vars map[string]any, headers map[string]string) (int, string) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
-}
-
-func defaultConfig(t *testing.T) config {
-	c, err := parseConfig(nil, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.batchWait = time.Millisecond
-	return c
-}
 
 // TestPassThroughNeverMixesCallers: two callers ask for the same sessions at
 // the same time, one with a valid VB365 token and one with a bad one. Each
 // upstream call carries the header of the caller it serves, and the bad
 // caller never sees data.
 func TestPassThroughNeverMixesCallers(t *testing.T) {
-	ru := newRecordingUpstream(t, 8)
-	client, err := upstream.New(upstream.Options{BaseURL: ru.ts.URL, Version: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := httptest.NewServer(routes(deps{api: client}, defaultConfig(t)))
-	defer gw.Close()
+	ru := newRecordingUpstream(t, true)
+	gw := serve(t, parts{api: ru.Client}, settingsFrom(t, nil))
 
-	good := "Bearer " + ru.token(t)
+	good := ru.Token(t)
 	bad := "Bearer forged-token"
-	ids := ru.sim.SessionIDs()[:10]
+	ids := ru.Sim.SessionIDs()[:10]
 	q := `query($id: ID!) { jobSession(id: $id) { id status job { name } } }`
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -150,17 +78,13 @@ func TestPassThroughNeverMixesCallers(t *testing.T) {
 // client without a valid key gets nothing, and causes no upstream call; the
 // key itself never reaches the upstream.
 func TestServiceAccountNeedsAnAPIKey(t *testing.T) {
-	ru := newRecordingUpstream(t, 8)
-	user, pass := ru.sim.Credentials()
-	client, err := upstream.New(upstream.Options{BaseURL: ru.ts.URL, Version: 8, Username: user, Password: pass})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ru := newRecordingUpstream(t, false)
 	const key = "k-3d1f0c9e8b7a"
-	gw := httptest.NewServer(routes(deps{api: client, keys: gateway.NewAPIKeys([]string{"other-key", key})}, defaultConfig(t)))
-	defer gw.Close()
+	s := settingsFrom(t, nil)
+	s.APIKeys = []string{"other-key", key}
+	gw := serve(t, parts{api: ru.Client}, s)
 	q := `query($id: ID!) { jobSession(id: $id) { id status } }`
-	vars := map[string]any{"id": ru.sim.SessionIDs()[0]}
+	vars := map[string]any{"id": ru.Sim.SessionIDs()[0]}
 
 	for _, headers := range []map[string]string{nil, {"X-API-Key": "wrong"}, {"Authorization": "Bearer wrong"}, {"Authorization": "Bearer " + key + "x"}} {
 		status, body := post(t, gw.URL+"/graphql", q, vars, headers)
@@ -193,7 +117,7 @@ func TestServiceAccountNeedsAnAPIKey(t *testing.T) {
 // system trusts: it works with the CA file, with a matching server-name
 // override, or in insecure mode, and fails cleanly otherwise.
 func TestTLSToASelfSignedUpstream(t *testing.T) {
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	ts := httptest.NewTLSServer(sim)
 	defer ts.Close()
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
@@ -204,15 +128,16 @@ func TestTLSToASelfSignedUpstream(t *testing.T) {
 	user, pass := sim.Credentials()
 	login := func(env map[string]string) error {
 		env["VB365_URL"], env["VB365_USERNAME"], env["VB365_PASSWORD"], env["VB365_ALLOW_ANONYMOUS"] = ts.URL, user, pass, "true"
-		c, err := parseConfig(nil, func(k string) string { return env[k] })
+		s, err := config.Load(nil, func(k string) string { return env[k] })
 		if err != nil {
 			return err
 		}
-		opts, err := c.upstreamOptions(context.Background())
+		opts, stop, err := upstreamOptions(s)
 		if err != nil {
 			return err
 		}
-		opts.Retries = -1
+		defer stop()
+		opts.Retries = 0
 		client, err := upstream.New(opts)
 		if err != nil {
 			return err

@@ -5,14 +5,23 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/telemetry"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
 // BenchmarkRoutes runs a cached single-session query through everything in
 // front of the resolvers too: body limit, deadline, compression, CORS.
 func BenchmarkRoutes(b *testing.B) {
-	gw, sim := demoGatewayB(b)
-	body := `{"query":"{ jobSession(id: \"` + sim.SessionIDs()[7] + `\") { id status statistics { transferredDataBytes bottleneck } } }"}`
-	h := gw
+	metrics := telemetry.New()
+	env := testenv.New(b, testenv.Options{Client: func(o *upstream.Options) { o.Observer = metrics }})
+	metrics.WatchClient(env.Client)
+	h, err := routes(parts{api: env.Client, metrics: metrics, ready: env.Client.Ping}, settingsFrom(b, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := `{"query":"{ jobSession(id: \"` + env.Sim.SessionIDs()[7] + `\") { id status statistics { transferredDataBytes bottleneck } } }"}`
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -2,13 +2,14 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/vb365-graphql/vb365-graphql/config"
 )
 
 // TestKubernetesManifest checks deploy/kubernetes.yaml: the objects an
@@ -38,13 +39,9 @@ func TestKubernetesManifest(t *testing.T) {
 		}
 	}
 	known := map[string]bool{}
-	var c config
-	var errs []error
-	c.flags(func(string) string { return "" }, &errs).VisitAll(func(f *flag.Flag) {
-		if m := regexp.MustCompile(`\(env ([A-Z0-9_]+)\)`).FindStringSubmatch(f.Usage); m != nil {
-			known[m[1]] = true
-		}
-	})
+	for _, st := range config.Table() {
+		known[st.Env] = true
+	}
 	set := regexp.MustCompile(`(?m)(?:name: |^  )(VB365_[A-Z_]+|LISTEN_ADDR)\b`).FindAllStringSubmatch(string(raw), -1)
 	if len(set) < 8 {
 		t.Errorf("found only %d environment variables in the manifest", len(set))

@@ -1,12 +1,14 @@
+//go:build e2e
+
+// The tests that start real JavaScript clients (node): the GraphQL-over-HTTP
+// audit, an Apollo federation gateway, graphql-ws. They run with -tags e2e,
+// as the test command runs them.
+
 package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,20 +16,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vb365-graphql/vb365-graphql/telemetry"
-	"github.com/vb365-graphql/vb365-graphql/upstream"
-	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
 // e2eReady checks that the npm packages of e2e/ are installed (the test
-// command runs npm ci there); on CI their absence is a failure.
+// command runs npm ci there).
 func e2eReady(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join("e2e", "node_modules", "graphql")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("e2e/node_modules is missing; the test command runs npm ci there (see README)")
-		}
-		t.Skip("run npm ci in e2e/ (./test.sh does) for the tests with real JavaScript clients")
+		t.Fatal("e2e/node_modules is missing: run npm ci in e2e/ (the test command ./test.sh does)")
 	}
 }
 
@@ -54,54 +52,6 @@ func node(t *testing.T, timeout time.Duration, script string, args ...string) []
 	return stdout.Bytes()
 }
 
-// simClient starts a simulator on loopback (its clock: now, or fixed at
-// faultAnchor) and a client of it for the service account; tweak adjusts the
-// client's options.
-func simClient(t testing.TB, version int, now func() time.Time, tweak func(*upstream.Options)) (*vb365sim.Server, *httptest.Server, *upstream.Client) {
-	t.Helper()
-	if now == nil {
-		now = func() time.Time { return faultAnchor }
-	}
-	sim := vb365sim.New(vb365sim.Options{Version: version, Anchor: faultAnchor, Now: now})
-	up := httptest.NewServer(sim)
-	t.Cleanup(up.Close)
-	user, pass := sim.Credentials()
-	opts := upstream.Options{BaseURL: up.URL, Version: version, Username: user, Password: pass, JobListThreshold: 3}
-	if tweak != nil {
-		tweak(&opts)
-	}
-	client, err := upstream.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sim, up, client
-}
-
-// demoGateway serves the whole gateway over a simulator, as go run . does.
-func demoGateway(t *testing.T, version int, now func() time.Time, tweak func(*config)) (*httptest.Server, *vb365sim.Server) {
-	t.Helper()
-	c := defaultConfig(t)
-	if tweak != nil {
-		tweak(&c)
-	}
-	sim, _, client := simClient(t, version, now, func(o *upstream.Options) { o.Sharing.Off = !c.share })
-	gw := httptest.NewServer(routes(deps{api: client}, c))
-	t.Cleanup(gw.Close)
-	return gw, sim
-}
-
-// demoGatewayB is demoGateway's handler for benchmarks.
-func demoGatewayB(b *testing.B) (http.Handler, *vb365sim.Server) {
-	metrics := telemetry.New()
-	sim, _, client := simClient(b, 8, nil, func(o *upstream.Options) { o.Observer = metrics })
-	metrics.WatchClient(client)
-	c, err := parseConfig(nil, func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	return routes(deps{api: client, metrics: metrics, ready: client.Ping}, c), sim
-}
-
 // TestGraphQLOverHTTPAudit runs the graphql-http package's audit of the
 // GraphQL-over-HTTP specification: every MUST and SHOULD must pass.
 func TestGraphQLOverHTTPAudit(t *testing.T) {
@@ -125,70 +75,6 @@ func TestGraphQLOverHTTPAudit(t *testing.T) {
 		t.Errorf("only %d of %d audits passed", passed, len(results))
 	}
 	t.Logf("%d of %d audits passed; the rest are MAYs", passed, len(results))
-}
-
-func TestCORSCompressionAndPersistedQueries(t *testing.T) {
-	gw, _ := demoGateway(t, 8, nil, func(c *config) { c.corsOrigins = "https://dash.example" })
-
-	// CORS: the configured origin may call, others get no CORS headers.
-	for origin, allowed := range map[string]bool{"https://dash.example": true, "https://evil.example": false} {
-		req, _ := http.NewRequest(http.MethodOptions, gw.URL+"/graphql", nil)
-		req.Header.Set("Origin", origin)
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "content-type,x-api-key")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		got := resp.Header.Get("Access-Control-Allow-Origin")
-		if allowed != (got == origin) || (!allowed && got != "") {
-			t.Errorf("preflight from %s: Access-Control-Allow-Origin %q", origin, got)
-		}
-	}
-
-	// Compression: a large answer is gzipped for clients that accept it.
-	body := `{"query":"{ jobSessions(first: 100) { nodes { id status details } } }"}`
-	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept-Encoding", "gzip")
-	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.Header.Get("Content-Encoding") != "gzip" {
-		t.Errorf("a large answer was not compressed: %v", resp.Header)
-	}
-
-	// Automatic persisted queries: the hash alone works once the query is known.
-	const q = `{ jobs(first: 1) { totalCount } }`
-	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(q)}}
-	send := func(payload map[string]any) string {
-		b, _ := json.Marshal(payload)
-		resp, err := http.Post(gw.URL+"/graphql", "application/json", bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out bytes.Buffer
-		_, _ = out.ReadFrom(resp.Body)
-		return out.String()
-	}
-	if got := send(map[string]any{"extensions": ext}); !strings.Contains(got, "PersistedQueryNotFound") {
-		t.Errorf("an unknown hash: %s", got)
-	}
-	if got := send(map[string]any{"query": q, "extensions": ext}); !strings.Contains(got, `"totalCount"`) {
-		t.Errorf("registering: %s", got)
-	}
-	if got := send(map[string]any{"extensions": ext}); !strings.Contains(got, `"totalCount"`) {
-		t.Errorf("by hash alone: %s", got)
-	}
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }
 
 // TestFederationWithApolloGateway composes this subgraph with a second one
@@ -231,4 +117,80 @@ func TestFederationWithApolloGateway(t *testing.T) {
 		t.Errorf("the federated query cost %v; want one GET per session and the jobs batched", calls)
 	}
 	t.Logf("federated query over %d sessions: upstream calls %v", len(sessions), calls)
+}
+
+// TestSubscriptionWithGraphQLWS: five real graphql-ws clients follow a
+// running session until it finishes; one poller serves them all.
+func TestSubscriptionWithGraphQLWS(t *testing.T) {
+	e2eReady(t)
+	gw, sim := demoGateway(t, 8, fastClock(), func(s *config.Settings) { s.PollInterval = 100 * time.Millisecond })
+	id := sim.LiveSessionIDs()[0]
+	sim.ResetCalls()
+	start := time.Now()
+	out := node(t, time.Minute, "subscribe.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", id, "5")
+	elapsed := time.Since(start)
+	var res struct {
+		Clients [][]liveEvent
+		Error   string
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Error != "" || len(res.Clients) != 5 {
+		t.Fatalf("%v %s: %s", err, res.Error, out)
+	}
+	for _, events := range res.Clients {
+		checkFollow(t, events)
+	}
+	polls := sim.Calls()["GET /JobSessions/{id}"]
+	maxPolls := int(elapsed/(100*time.Millisecond)) + 3
+	if polls > maxPolls {
+		t.Errorf("5 clients over %v made %d session GETs; one shared poller makes at most %d", elapsed, polls, maxPolls)
+	}
+	t.Logf("5 graphql-ws clients, %d updates each, %d upstream GETs in %v", len(res.Clients[0]), polls, elapsed.Round(time.Millisecond))
+}
+
+// TestSubscriptionNeedsAnAPIKey: with a service account and API keys, a
+// WebSocket without a key in its connection_init is refused.
+func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
+	e2eReady(t)
+	env := testenv.New(t, testenv.Options{Clock: fastClock()})
+	sim := env.Sim
+	s := settingsFrom(t, nil)
+	s.PollInterval = 100 * time.Millisecond
+	s.APIKeys = []string{"live-key-123"}
+	gw := serve(t, parts{api: env.Client}, s)
+	ws := "ws" + strings.TrimPrefix(gw.URL, "http") + "/graphql"
+	id := sim.LiveSessionIDs()[0]
+
+	var refused struct{ Error string }
+	_ = json.Unmarshal(node(t, time.Minute, "subscribe.mjs", ws, id, "1"), &refused)
+	if !strings.Contains(refused.Error, "4403") || !strings.Contains(refused.Error, "API key") {
+		t.Errorf("no key: %q, want a 4403 close that asks for an API key", refused.Error)
+	}
+	var res struct{ Clients [][]liveEvent }
+	_ = json.Unmarshal(node(t, time.Minute, "subscribe.mjs", ws, id, "1", "live-key-123"), &res)
+	if len(res.Clients) != 1 {
+		t.Fatalf("with the key: %+v", res)
+	}
+	checkFollow(t, res.Clients[0])
+}
+
+// Item 7, one socket: two queries a while apart on one WebSocket each see
+// the running session as it is at the time (a real graphql-ws client).
+func TestOperationsOnOneSocketEachSeeTheUpstream(t *testing.T) {
+	e2eReady(t)
+	gw, sim := demoGateway(t, 8, fastClock(), func(s *config.Settings) { s.Share = false })
+	id := sim.LiveSessionIDs()[0]
+	q := `query($id: ID!) { jobSession(id: $id) { progress } }`
+	out := node(t, time.Minute, "sequence.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", q, `{"id":"`+id+`"}`, "2", "300")
+	var res struct {
+		Results []struct {
+			Data struct{ JobSession struct{ Progress int } }
+		}
+		Error string
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Error != "" || len(res.Results) != 2 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if a, b := res.Results[0].Data.JobSession.Progress, res.Results[1].Data.JobSession.Progress; b <= a {
+		t.Errorf("the second query on the socket saw progress %d, the first %d: it was answered from the first one's memo", b, a)
+	}
 }

@@ -17,7 +17,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/vb365-graphql/vb365-graphql/gateway"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
@@ -26,8 +27,6 @@ import (
 // of it that misbehaves on chosen routes, and the whole gateway over real
 // HTTP. Each case checks the error codes, the partial data, the time the
 // answer took, and that no goroutine is left behind.
-
-var faultAnchor = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 // fault decides what the proxy does with a request; it returns false to pass
 // the request on to the simulator.
@@ -67,58 +66,54 @@ func newFaultEnv(t *testing.T, o faultOptions) *faultEnv {
 	if o.version == 0 {
 		o.version = 6
 	}
-	e := &faultEnv{hits: map[string]int{}}
-	e.sim = vb365sim.New(vb365sim.Options{Version: o.version, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e.mu.Lock()
-		route := shape(r)
-		e.hits[route]++
-		attempt := e.hits[route]
-		e.mu.Unlock()
-		if o.onAny != nil && o.onAny(w, r, attempt) {
-			return
-		}
-		if o.onJob != nil && route == "GET /jobs/{id}" && o.onJob(w, r, attempt) {
-			return
-		}
-		e.sim.ServeHTTP(w, r)
-	}))
-	e.proxy = proxy
-	t.Cleanup(e.close)
-	url := proxy.URL
-	if o.upstreamURL != "" {
-		url = o.upstreamURL
-	}
-	user, pass := e.sim.Credentials()
-	if o.password != "" {
-		pass = o.password
-	}
 	if o.timeout == 0 {
 		o.timeout = 300 * time.Millisecond
 	}
 	if o.breaker == 0 {
 		o.breaker = 1000
 	}
-	e.transport = upstream.NewTransport()
-	client, err := upstream.New(upstream.Options{
-		BaseURL: url, Version: o.version, Username: user, Password: pass,
-		HTTPClient: &http.Client{Transport: e.transport},
-		Timeout:    o.timeout, Retries: 2, RetryBaseDelay: 10 * time.Millisecond, RetryMaxDelay: 50 * time.Millisecond,
-		BreakerThreshold: o.breaker, BreakerCooldown: o.cooldown, MaxBodyBytes: o.maxBody, JobListThreshold: 3,
-	})
-	if err != nil {
-		t.Fatal(err)
+	if o.cooldown == 0 {
+		o.cooldown = 5 * time.Second
 	}
-	c, err := parseConfig(nil, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
+	e := &faultEnv{hits: map[string]int{}, transport: upstream.NewTransport()}
+	proxy := func(sim http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			e.mu.Lock()
+			route := shape(r)
+			e.hits[route]++
+			attempt := e.hits[route]
+			e.mu.Unlock()
+			if o.onAny != nil && o.onAny(w, r, attempt) {
+				return
+			}
+			if o.onJob != nil && route == "GET /jobs/{id}" && o.onJob(w, r, attempt) {
+				return
+			}
+			sim.ServeHTTP(w, r)
+		})
 	}
-	c.batchWait = time.Millisecond
-	c.requestTimeout = 2 * time.Second
+	env := testenv.New(t, testenv.Options{Version: o.version, Wrap: proxy, Client: func(c *upstream.Options) {
+		if o.upstreamURL != "" {
+			c.BaseURL = o.upstreamURL
+		}
+		if o.password != "" {
+			c.Password = o.password
+		}
+		if o.maxBody > 0 {
+			c.MaxBodyBytes = o.maxBody
+		}
+		c.HTTPClient = &http.Client{Transport: e.transport}
+		c.Timeout, c.RetryBaseDelay, c.RetryMaxDelay = o.timeout, 10*time.Millisecond, 50*time.Millisecond
+		c.BreakerThreshold, c.BreakerCooldown = o.breaker, o.cooldown
+	}})
+	e.sim, e.proxy = env.Sim, env.Upstream
+	t.Cleanup(e.close)
+	s := settingsFrom(t, nil)
+	s.RequestTimeout = 2 * time.Second
 	if o.requestTimout > 0 {
-		c.requestTimeout = o.requestTimout
+		s.RequestTimeout = o.requestTimout
 	}
-	e.gw = httptest.NewServer(routes(deps{api: client}, c))
+	e.gw = serve(t, parts{api: env.Client}, s)
 	return e
 }
 
@@ -433,7 +428,7 @@ func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	prev := slog.Default()
-	slog.SetDefault(gateway.NewLogger(lockedWriter{&logs, &mu}, "json", slog.LevelDebug, []string{password, apiKey}))
+	slog.SetDefault(logging.New(lockedWriter{&logs, &mu}, "json", slog.LevelDebug, []string{password, apiKey}))
 	defer slog.SetDefault(prev)
 
 	env := newFaultEnv(t, faultOptions{password: password, onJob: func(w http.ResponseWriter, r *http.Request, _ int) bool {
@@ -459,15 +454,4 @@ func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 	if strings.Contains(a.raw, password) {
 		t.Errorf("the answer holds the password: %s", a.raw)
 	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

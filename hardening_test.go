@@ -12,7 +12,6 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -21,26 +20,15 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"go.uber.org/goleak"
 
-	"github.com/vb365-graphql/vb365-graphql/gateway"
+	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
 // The regression tests of the hardening issue: each one attacks the gateway
 // over real HTTP (or a real WebSocket) as the review did.
-
-// configFrom builds the configuration from environment variables alone, as an
-// operator would set them.
-func configFrom(t *testing.T, env map[string]string) config {
-	t.Helper()
-	c, err := parseConfig(nil, func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.batchWait = time.Millisecond
-	return c
-}
 
 const hardKey = "hk-5e1c0d9a77"
 
@@ -48,43 +36,17 @@ const hardKey = "hk-5e1c0d9a77"
 // a simulator that records the Authorization header of every data request.
 func keyedGateway(t *testing.T, env map[string]string) (string, *recordingUpstream) {
 	t.Helper()
-	ru := newRecordingUpstream(t, 8)
-	user, pass := ru.sim.Credentials()
-	client, err := upstream.New(upstream.Options{BaseURL: ru.ts.URL, Version: 8, Username: user, Password: pass})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := httptest.NewServer(routes(deps{api: client, keys: gateway.NewAPIKeys([]string{hardKey})}, configFrom(t, env)))
-	t.Cleanup(gw.Close)
-	return gw.URL, ru
-}
-
-func (ru *recordingUpstream) dataCalls() int {
-	ru.mu.Lock()
-	defer ru.mu.Unlock()
-	n := 0
-	for _, c := range ru.by {
-		n += c
-	}
-	return n
-}
-
-// leakCheck fails the test if goroutines it started are still running once
-// it and its cleanups (servers closed) are done.
-func leakCheck(t *testing.T) {
-	t.Helper()
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() {
-		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-		goleak.VerifyNone(t, ignore)
-	})
+	ru := newRecordingUpstream(t, false)
+	s := settingsFrom(t, env)
+	s.APIKeys = []string{hardKey}
+	return serve(t, parts{api: ru.Client}, s).URL, ru
 }
 
 // Item 1: every transport sees a verified key; only a real WebSocket
 // handshake passes without one, and then only to the WebSocket transport.
 func TestEveryTransportNeedsTheKey(t *testing.T) {
 	gw, ru := keyedGateway(t, nil)
-	id := ru.sim.SessionIDs()[3]
+	id := ru.Sim.SessionIDs()[3]
 	query := `{ jobSession(id: "` + id + `") { id status } }`
 	body := `{"query":` + strconvQuote(query) + `}`
 	subscription := `{"query":"subscription { jobSessionUpdated(id: \"` + id + `\") { status } }"}`
@@ -231,16 +193,11 @@ func entitiesBody(ids []string, n int) string {
 // Item 2: _entities counts each representation in the cost, is capped, and
 // stops fanning out once the upstream refuses the caller.
 func TestEntitiesAreBoundedAndCounted(t *testing.T) {
-	leakCheck(t)
-	ru := newRecordingUpstream(t, 8)
-	ids := ru.sim.SessionIDs()
-	passThrough, err := upstream.New(upstream.Options{BaseURL: ru.ts.URL, Version: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := httptest.NewServer(routes(deps{api: passThrough}, configFrom(t, map[string]string{"VB365_MAX_COMPLEXITY": "1000"})))
-	defer gw.Close()
-	good := "Bearer " + ru.token(t)
+	testenv.LeakCheck(t)
+	ru := newRecordingUpstream(t, true)
+	ids := ru.Sim.SessionIDs()
+	gw := serve(t, parts{api: ru.Client}, settingsFrom(t, map[string]string{"VB365_MAX_COMPLEXITY": "1000"}))
+	good := ru.Token(t)
 	send := func(body, auth string) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -288,7 +245,7 @@ func TestEntitiesAreBoundedAndCounted(t *testing.T) {
 
 // Item 3: sockets that never authenticate are closed and capped.
 func TestWebSocketsDoNotLeak(t *testing.T) {
-	leakCheck(t)
+	testenv.LeakCheck(t)
 	gw, _ := keyedGateway(t, map[string]string{"VB365_WS_INIT_TIMEOUT": "300ms", "VB365_MAX_PENDING_SOCKETS": "3"})
 	ws := "ws" + strings.TrimPrefix(gw, "http") + "/graphql"
 	dial := func(ctx context.Context) *websocket.Conn {
@@ -387,21 +344,21 @@ func TestSlowBodiesDoNotHoldConnections(t *testing.T) {
 func TestRevokedTokenStopsReadingTheCache(t *testing.T) {
 	for _, how := range []string{"after a 401", "after the check interval"} {
 		t.Run(how, func(t *testing.T) {
-			ru := newRecordingUpstream(t, 8)
-			c := configFrom(t, map[string]string{"VB365_URL": ru.ts.URL, "VB365_CREDENTIAL_CHECK_INTERVAL": "300ms"})
-			opts, err := c.upstreamOptions(context.Background())
+			ru := newRecordingUpstream(t, true)
+			s := settingsFrom(t, map[string]string{"VB365_URL": ru.Upstream.URL, "VB365_CREDENTIAL_CHECK_INTERVAL": "300ms"})
+			opts, stop, err := upstreamOptions(s)
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer stop()
 			client, err := upstream.New(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			gw := httptest.NewServer(routes(deps{api: client}, c))
-			defer gw.Close()
-			tok := map[string]string{"Authorization": "Bearer " + ru.token(t)}
+			gw := serve(t, parts{api: client}, s)
+			tok := map[string]string{"Authorization": ru.Token(t)}
 			q := `query($id: ID!) { jobSession(id: $id) { id status } }`
-			cachedID := ru.sim.SessionIDs()[30]
+			cachedID := ru.Sim.SessionIDs()[30]
 			if _, body := post(t, gw.URL+"/graphql", q, map[string]any{"id": cachedID}, tok); !strings.Contains(body, `"status":"`) {
 				t.Fatalf("first read: %s", body)
 			}
@@ -409,9 +366,9 @@ func TestRevokedTokenStopsReadingTheCache(t *testing.T) {
 			if _, body := post(t, gw.URL+"/graphql", q, map[string]any{"id": cachedID}, tok); !strings.Contains(body, `"status":"`) || ru.dataCalls() != before {
 				t.Errorf("within the interval a finished session is served from the cache: %d calls, %s", ru.dataCalls()-before, body)
 			}
-			ru.sim.ExpireTokens() // the token is revoked upstream
+			ru.Sim.ExpireTokens() // the token is revoked upstream
 			if how == "after a 401" {
-				_, body := post(t, gw.URL+"/graphql", q, map[string]any{"id": ru.sim.SessionIDs()[31]}, tok)
+				_, body := post(t, gw.URL+"/graphql", q, map[string]any{"id": ru.Sim.SessionIDs()[31]}, tok)
 				if !strings.Contains(body, "UNAUTHENTICATED") {
 					t.Fatalf("an uncached session with a revoked token: %s", body)
 				}
@@ -440,7 +397,7 @@ func (a *activeCount) wrap(h http.Handler) http.Handler {
 // Item 6: work shared between requests does not run under one caller's
 // context, and each waiter can leave.
 func TestSharedWorkOutlivesItsFirstCaller(t *testing.T) {
-	leakCheck(t)
+	testenv.LeakCheck(t)
 	var delay atomic.Int64
 	delay.Store(int64(400 * time.Millisecond))
 	env := newFaultEnv(t, faultOptions{timeout: 5 * time.Second, onAny: func(w http.ResponseWriter, r *http.Request, _ int) bool {
@@ -509,12 +466,11 @@ func TestReadinessProbeThatGivesUp(t *testing.T) {
 		}
 		return false
 	}})
-	client, err := upstream.New(upstream.Options{BaseURL: env.proxy.URL, Version: 8})
+	client, err := upstream.New(upstream.DefaultOptions(env.proxy.URL, 8))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(routes(deps{api: client, ready: client.Ping}, configFrom(t, nil)))
-	defer gw.Close()
+	gw := serve(t, parts{api: client, ready: client.Ping}, settingsFrom(t, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw.URL+"/readyz", nil)
@@ -537,7 +493,7 @@ func TestReadinessProbeThatGivesUp(t *testing.T) {
 // Item 7: with sharing off, a subscription still sees the session move, and
 // each operation on one socket sees the upstream as it is then.
 func TestSubscriptionsWithSharingOff(t *testing.T) {
-	gw, sim := demoGateway(t, 8, fastClock(), func(c *config) { c.share = false; c.pollInterval = 100 * time.Millisecond })
+	gw, sim := demoGateway(t, 8, fastClock(), func(s *config.Settings) { s.Share = false; s.PollInterval = 100 * time.Millisecond })
 	id := sim.LiveSessionIDs()[0]
 	body := `{"query":"subscription($id: ID!) { jobSessionUpdated(id: $id) { id status progress endTime } }","variables":{"id":"` + id + `"}}`
 	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(body))
@@ -572,34 +528,12 @@ func TestSubscriptionsWithSharingOff(t *testing.T) {
 	checkFollow(t, events)
 }
 
-// Item 7, one socket: two queries a while apart on one WebSocket each see
-// the running session as it is at the time (a real graphql-ws client).
-func TestOperationsOnOneSocketEachSeeTheUpstream(t *testing.T) {
-	e2eReady(t)
-	gw, sim := demoGateway(t, 8, fastClock(), func(c *config) { c.share = false })
-	id := sim.LiveSessionIDs()[0]
-	q := `query($id: ID!) { jobSession(id: $id) { progress } }`
-	out := node(t, time.Minute, "sequence.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", q, `{"id":"`+id+`"}`, "2", "300")
-	var res struct {
-		Results []struct {
-			Data struct{ JobSession struct{ Progress int } }
-		}
-		Error string
-	}
-	if err := json.Unmarshal(out, &res); err != nil || res.Error != "" || len(res.Results) != 2 {
-		t.Fatalf("%v: %s", err, out)
-	}
-	if a, b := res.Results[0].Data.JobSession.Progress, res.Results[1].Data.JobSession.Progress; b <= a {
-		t.Errorf("the second query on the socket saw progress %d, the first %d: it was answered from the first one's memo", b, a)
-	}
-}
-
 // captureLogs sends the default logger to a buffer for the test.
 func captureLogs(t *testing.T) func() string {
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	prev := slog.Default()
-	slog.SetDefault(gateway.NewLogger(lockedWriter{&buf, &mu}, "json", slog.LevelDebug, []string{hardKey}))
+	slog.SetDefault(logging.New(lockedWriter{&buf, &mu}, "json", slog.LevelDebug, []string{hardKey}))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 	return func() string {
 		mu.Lock()
@@ -698,10 +632,9 @@ func TestHardeningLowItems(t *testing.T) {
 			fmt.Fprintf(&q, "@d%d ", i)
 		}
 		q.WriteString("{ totalCount } }")
-		c := defaultConfig(t)
 		_, body := post(t, gw.URL+"/graphql", q.String(), nil, nil)
 		if len(body) > 16<<10 || !strings.Contains(body, "more errors") {
-			t.Errorf("1200 unknown directives (tokens limit %d): an answer of %d bytes: %.300s", c.maxTokens, len(body), body)
+			t.Errorf("1200 unknown directives: an answer of %d bytes: %.300s", len(body), body)
 		}
 	})
 

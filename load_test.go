@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
@@ -34,7 +35,7 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 	const clients, duration = 300, 3 * time.Second
 	heapBefore := heapInUse()
 
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	var storm atomic.Bool
 	storm.Store(true)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -52,18 +53,19 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 		}
 		sim.ServeHTTP(w, r)
 	}))
-	user, pass := sim.Credentials()
 	upTransport := upstream.NewTransport()
-	client, err := upstream.New(upstream.Options{BaseURL: up.URL, Version: 8, Username: user, Password: pass,
-		HTTPClient: &http.Client{Transport: upTransport}, Timeout: 300 * time.Millisecond,
-		RetryBaseDelay: 10 * time.Millisecond, RetryMaxDelay: 50 * time.Millisecond,
-		BreakerThreshold: 50, BreakerCooldown: 300 * time.Millisecond, JobListThreshold: 3})
+	opts := upstream.DefaultOptions(up.URL, 8)
+	opts.Username, opts.Password = sim.Credentials()
+	opts.HTTPClient, opts.Timeout = &http.Client{Transport: upTransport}, 300*time.Millisecond
+	opts.RetryBaseDelay, opts.RetryMaxDelay = 10*time.Millisecond, 50*time.Millisecond
+	opts.BreakerThreshold, opts.BreakerCooldown = 50, 300*time.Millisecond
+	client, err := upstream.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := defaultConfig(t)
-	c.requestTimeout = 2 * time.Second
-	gw := httptest.NewServer(routes(deps{api: client}, c))
+	s := settingsFrom(t, nil)
+	s.RequestTimeout = 2 * time.Second
+	gw := serve(t, parts{api: client}, s)
 
 	ids := sim.SessionIDs()
 	queries := []struct {
@@ -140,8 +142,8 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 	if raceEnabled {
 		slack = 4 * time.Second
 	}
-	if worst > c.requestTimeout+slack {
-		t.Errorf("slowest answer took %v; the request deadline is %v", worst, c.requestTimeout)
+	if worst > s.RequestTimeout+slack {
+		t.Errorf("slowest answer took %v; the request deadline is %v", worst, s.RequestTimeout)
 	}
 	if withError.Load() == 0 {
 		t.Error("no request saw an error: the storm did not happen, so this test proved nothing")

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,25 +11,23 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/vb365-graphql/vb365-graphql/gateway"
-	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/logging"
 )
 
-// TestMain plants a secret for the whole run of this package's tests: it is
-// every simulator's password, so every gateway logs in with it. Every log
-// line the tests write goes to stderr and to a buffer; after the run, a line
-// holding the secret fails it.
+// TestMain watches for a planted secret for the whole run of this package's
+// tests: testenv.Secret is every simulator's password, so every gateway logs
+// in with it. Every log line the tests write goes to stderr and to a buffer;
+// after the run, a line holding the secret fails it. The default logger is
+// given back as it was.
 func TestMain(m *testing.M) {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	secret := "planted-" + hex.EncodeToString(b)
-	vb365sim.DefaultPassword = secret
-
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	out := io.MultiWriter(os.Stderr, lockedWriter{&buf, &mu})
-	slog.SetDefault(gateway.NewLogger(out, "text", slog.LevelDebug, nil)) // no redaction list: the secret must not get there at all
+	prev := slog.Default()
+	slog.SetDefault(logging.New(out, "text", slog.LevelDebug, nil)) // no redaction list: the secret must not get there at all
 	code := m.Run()
+	slog.SetDefault(prev)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -40,7 +36,7 @@ func TestMain(m *testing.M) {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		lines++
-		if strings.Contains(sc.Text(), secret) {
+		if strings.Contains(sc.Text(), testenv.Secret) {
 			fmt.Fprintf(os.Stderr, "FAIL: a log line holds the planted secret: %s\n", sc.Text())
 			code = 1
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,13 +10,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/vb365-graphql/vb365-graphql/gateway"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/telemetry"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
@@ -27,11 +26,10 @@ import (
 func opsGateway(t *testing.T) (*httptest.Server, *vb365sim.Server, *httptest.Server) {
 	t.Helper()
 	metrics := telemetry.New()
-	sim, up, client := simClient(t, 8, nil, func(o *upstream.Options) { o.Observer = metrics })
-	metrics.WatchClient(client)
-	gw := httptest.NewServer(routes(deps{api: client, metrics: metrics, ready: client.Ping}, defaultConfig(t)))
-	t.Cleanup(gw.Close)
-	return gw, sim, up
+	env := testenv.New(t, testenv.Options{Client: func(o *upstream.Options) { o.Observer = metrics }})
+	metrics.WatchClient(env.Client)
+	gw := serve(t, parts{api: env.Client, metrics: metrics, ready: env.Client.Ping}, settingsFrom(t, nil))
+	return gw, env.Sim, env.Upstream
 }
 
 func TestMetricsParseAndCarryTheSeries(t *testing.T) {
@@ -141,7 +139,7 @@ func TestReadinessAndRequestIDs(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	prev := slog.Default()
-	slog.SetDefault(gateway.NewLogger(lockedWriter{&logs, &mu}, "json", slog.LevelInfo, nil))
+	slog.SetDefault(logging.New(lockedWriter{&logs, &mu}, "json", slog.LevelInfo, nil))
 	defer slog.SetDefault(prev)
 	up.Close() // the upstream goes away: the query fails and is logged
 	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(`{"query":"{ jobSession(id: \"`+sim.SessionIDs()[40]+`\") { id } }"}`))
@@ -159,24 +157,5 @@ func TestReadinessAndRequestIDs(t *testing.T) {
 	defer mu.Unlock()
 	if !strings.Contains(logs.String(), `"request_id":"trace-me-42"`) {
 		t.Errorf("the log lines of the request lack its id:\n%s", logs.String())
-	}
-}
-
-func TestReadinessIsCachedAndTellsWhy(t *testing.T) {
-	calls := 0
-	var fail error
-	h := gateway.Readiness(func(context.Context) error { calls++; return fail }, 50*time.Millisecond)
-	probe := func() int {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-		return rec.Code
-	}
-	if probe() != 200 || probe() != 200 || calls != 1 {
-		t.Errorf("two probes: %d checks, want 1", calls)
-	}
-	fail = context.DeadlineExceeded
-	time.Sleep(60 * time.Millisecond)
-	if code := probe(); code != http.StatusServiceUnavailable || calls != 2 {
-		t.Errorf("after the ttl: HTTP %d after %d checks", code, calls)
 	}
 }

@@ -1,9 +1,10 @@
+//go:build e2e
+
 package main
 
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -13,6 +14,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
 // chromium finds the browser; on CI its absence is a failure, not a skip.
@@ -38,14 +42,13 @@ func chromium(t *testing.T) string {
 // cannot reach anything but loopback, runs a query and reads its result, and
 // opens the schema docs.
 func TestPlaygroundInChromium(t *testing.T) {
-	sim, _, client := simClient(t, 8, nil, nil)
-	gw := httptest.NewServer(routes(deps{api: client}, defaultConfig(t)))
-	defer gw.Close()
+	env := testenv.New(t, testenv.Options{})
+	gw, sim := serve(t, parts{api: env.Client}, settingsFrom(t, nil)), env.Sim
 
 	ctx := browser(t)
 
 	id := sim.SessionIDs()[3]
-	job, err := client.Job(context.Background(), sim.JobOf(id))
+	job, err := env.Client.Job(context.Background(), env.Client.NewScope(""), sim.JobOf(id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +131,7 @@ func TestDashboardInChromium(t *testing.T) {
 	ctx := browser(t)
 	start := time.Now()
 	slow := func() time.Time { return faultAnchor.Add(time.Since(start) * 120) } // 13 minutes in 6.5 seconds
-	gw, sim := demoGateway(t, 8, slow, func(c *config) { c.pollInterval = 200 * time.Millisecond })
+	gw, sim := demoGateway(t, 8, slow, func(s *config.Settings) { s.PollInterval = 200 * time.Millisecond })
 	id := sim.LiveSessionIDs()[0]
 	row := `document.querySelector('tr[data-session="` + id + `"]')`
 	if err := chromedp.Do(ctx,

@@ -1,9 +1,9 @@
+//go:build e2e
+
 package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
@@ -44,7 +45,7 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(sim)
 	defer up.Close()
 	user, _ := sim.Credentials()
@@ -148,36 +149,4 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 	if strings.Contains(logs.String(), pass) {
 		t.Error("a replica logged the password")
 	}
-}
-
-func freeTCPAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitTCP(t *testing.T, addr string) {
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s never listened", addr)
-}
-
-func postJSON(t *testing.T, url string, payload map[string]any) (int, string) {
-	t.Helper()
-	b, _ := json.Marshal(payload)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need on a fresh machine
 # (Go modules, npm packages, Debian's Chromium and Redis), checks that
-# generated code is current, then runs every test with the race detector.
+# generated code is current, then runs every test with the race detector,
+# the end-to-end ones (build tag e2e) included.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -34,10 +35,10 @@ fi
 echo "== gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted" >&2; exit 1; fi
-go vet ./...
+go vet -tags e2e ./...
 
-echo "== tests (race detector on)"
-CI="${CI:-}" go test -race -count=1 ./... "$@"
+echo "== tests, those that start browsers, node, Redis and processes (-tags e2e) too; race detector on"
+CI="${CI:-}" go test -race -count=1 -tags e2e ./... "$@"
 
 echo "== fuzzing, briefly (seed corpora in upstream/testdata/fuzz)"
 for target in FuzzDecodeSessions FuzzDecodeJobsAndLog FuzzParseLink FuzzValidateID; do

@@ -9,14 +9,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/telemetry"
-	"github.com/vb365-graphql/vb365-graphql/upstream"
-	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
 type span struct{ name, trace, id, parent string }
@@ -60,24 +58,19 @@ func TestTracesReachAnOTLPReceiver(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }})
 	var seen sync.Map // traceparent headers the upstream received
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if tp := r.Header.Get("Traceparent"); tp != "" {
-			seen.Store(tp, true)
-		}
-		sim.ServeHTTP(w, r)
-	}))
-	defer up.Close()
-	user, pass := sim.Credentials()
-	client, err := upstream.New(upstream.Options{BaseURL: up.URL, Version: 8, Username: user, Password: pass})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := defaultConfig(t)
-	c.otlpEndpoint = collector.URL
-	gw := httptest.NewServer(routes(deps{api: client}, c))
-	defer gw.Close()
+	env := testenv.New(t, testenv.Options{Wrap: func(sim http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if tp := r.Header.Get("Traceparent"); tp != "" {
+				seen.Store(tp, true)
+			}
+			sim.ServeHTTP(w, r)
+		})
+	}})
+	sim := env.Sim
+	s := settingsFrom(t, nil)
+	s.OTLPEndpoint = collector.URL
+	gw := serve(t, parts{api: env.Client}, s)
 
 	const callerTrace, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
 	_, body := post(t, gw.URL+"/graphql", `query Deep($id: ID!) { jobSession(id: $id) { id job { name } log(first: 2) { nodes { usn } } } }`,

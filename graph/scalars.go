@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // MarshalDateTime writes a time in RFC 3339, as gqlgen's Time does.
@@ -16,10 +15,7 @@ func MarshalDateTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime
 func UnmarshalDateTime(v any) (time.Time, error) {
 	t, err := graphql.UnmarshalTime(v)
 	if err != nil {
-		return time.Time{}, &gqlerror.Error{
-			Message:    "not a DateTime: give an RFC 3339 time such as 2026-11-01T00:00:00Z",
-			Extensions: map[string]any{"code": "BAD_USER_INPUT"},
-		}
+		return time.Time{}, BadInput("not a DateTime: give an RFC 3339 time such as 2026-11-01T00:00:00Z")
 	}
 	return t, nil
 }

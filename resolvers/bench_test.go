@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
 // replay answers each GET from memory after the simulator answered it once,
@@ -50,11 +52,11 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func BenchmarkHandler(b *testing.B) {
 	for _, share := range []bool{true, false} {
 		rp := &replay{cache: map[string][]byte{}}
-		g := newGateway(b, gatewayOptions{version: 8, jobListThreshold: 3, share: share, wrap: func(h http.Handler) http.Handler {
+		g := newGateway(b, testenv.Options{Wrap: func(h http.Handler) http.Handler {
 			rp.next = h
 			return rp
-		}})
-		id := g.sim.SessionIDs()[7]
+		}}, share)
+		id := g.Sim.SessionIDs()[7]
 		vars := map[string]any{"id": id}
 		cases := []struct {
 			name, query string
@@ -68,8 +70,8 @@ func BenchmarkHandler(b *testing.B) {
 		for _, c := range cases {
 			body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
 			b.Run(c.name+"/"+mode, func(b *testing.B) {
-				if r := g.do(b, c.query, c.vars); len(r.Errors) > 0 {
-					b.Fatalf("%s", r.raw)
+				if r := g.Do(b, c.query, c.vars); len(r.Errors) > 0 {
+					b.Fatalf("%s", r.Raw)
 				}
 				rp.gets.Store(0)
 				b.ReportAllocs()
@@ -78,7 +80,7 @@ func BenchmarkHandler(b *testing.B) {
 					req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 					req.Header.Set("Content-Type", "application/json")
 					rec := httptest.NewRecorder()
-					g.handler.ServeHTTP(rec, req)
+					g.Handler.ServeHTTP(rec, req)
 					if rec.Code != http.StatusOK {
 						b.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
 					}

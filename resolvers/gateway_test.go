@@ -5,99 +5,30 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/vb365-graphql/vb365-graphql/resolvers"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
-	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
-var anchor = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-
-// gateway is the whole GraphQL handler over a simulator on loopback HTTP.
-type gateway struct {
-	sim     *vb365sim.Server
-	client  *upstream.Client
-	handler http.Handler
-}
-
-type gatewayOptions struct {
-	version          int
-	jobListThreshold int
-	latency          time.Duration
-	wrap             func(http.Handler) http.Handler // sits between client and simulator
-	share            bool                            // cross-request sharing (off: each query pays its own calls)
-}
-
-func newGateway(t testing.TB, o gatewayOptions) *gateway {
+// newGateway is the GraphQL handler over a simulator of one version. Sharing
+// is off unless asked for: these tests count the calls each query makes.
+func newGateway(t testing.TB, o testenv.Options, share bool) *testenv.Gateway {
 	t.Helper()
-	sim := vb365sim.New(vb365sim.Options{Version: o.version, Anchor: anchor, Now: func() time.Time { return anchor }, Latency: o.latency})
-	var up http.Handler = sim
-	if o.wrap != nil {
-		up = o.wrap(sim)
+	client := o.Client
+	o.Client = func(c *upstream.Options) {
+		c.Sharing.Off = !share
+		if client != nil {
+			client(c)
+		}
 	}
-	ts := httptest.NewServer(up)
-	t.Cleanup(ts.Close)
-	user, pass := sim.Credentials()
-	client, err := upstream.New(upstream.Options{BaseURL: ts.URL, Version: o.version, Username: user, Password: pass,
-		JobListThreshold: o.jobListThreshold, Timeout: 5 * time.Second, Sharing: upstream.Sharing{Off: !o.share}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := resolvers.HandlerOptions{BatchWait: time.Millisecond}
-	if o.share {
-		opts.OperationCacheBytes = 16 << 20
-	}
-	return &gateway{sim: sim, client: client, handler: resolvers.NewHandler(client, opts)}
+	return testenv.New(t, o).Gateway(t, nil)
 }
 
-type gqlError struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
-	Extensions map[string]any `json:"extensions"`
-}
-
-type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-	raw    []byte
-}
-
-func (g *gateway) do(t testing.TB, query string, vars map[string]any) gqlResponse {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	g.handler.ServeHTTP(rec, req)
-	var r gqlResponse
-	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
-		t.Fatalf("response is not JSON: %v\n%s", err, rec.Body.String())
-	}
-	r.raw = rec.Body.Bytes()
-	return r
-}
-
-// calls runs the query and returns the upstream calls it cost (logins aside).
-func (g *gateway) calls(t testing.TB, query string, vars map[string]any) (gqlResponse, map[string]int) {
-	t.Helper()
-	g.sim.ResetCalls()
-	r := g.do(t, query, vars)
-	calls := g.sim.Calls()
-	delete(calls, "POST /Token")
-	return r, calls
-}
-
-func total(calls map[string]int) int {
-	n := 0
-	for _, c := range calls {
-		n += c
-	}
-	return n
-}
+// noListing makes each job cost its own GET.
+func noListing(c *upstream.Options) { c.JobListThreshold = 0 }
 
 const (
 	qSessionOnly  = `query($id: ID!) { jobSession(id: $id) { id status progress creationTime endTime } }`
@@ -111,36 +42,36 @@ var testVersions = []int{3, 4, 5, 6, 7, 8}
 func TestUpstreamCallsPerQuery(t *testing.T) {
 	for _, v := range testVersions {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
-			g := newGateway(t, gatewayOptions{version: v, jobListThreshold: 3})
-			id := g.sim.SessionIDs()[7]
+			g := newGateway(t, testenv.Options{Version: v}, false)
+			id := g.Sim.SessionIDs()[7]
 			vars := map[string]any{"id": id}
 
-			r, calls := g.calls(t, qSessionOnly, vars)
+			r, calls := g.Calls(t, qSessionOnly, vars)
 			if len(r.Errors) > 0 || !strings.Contains(string(r.Data), id) {
-				t.Fatalf("session: %s", r.raw)
+				t.Fatalf("session: %s", r.Raw)
 			}
-			if total(calls) != 1 || calls["GET /JobSessions/{id}"] != 1 {
+			if testenv.Total(calls) != 1 || calls["GET /JobSessions/{id}"] != 1 {
 				t.Errorf("a session without links cost %v, want one GET /JobSessions/{id}", calls)
 			}
 
-			r, calls = g.calls(t, qSessionStats, vars)
+			r, calls = g.Calls(t, qSessionStats, vars)
 			if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"transferredDataBytes":`) {
-				t.Fatalf("stats: %s", r.raw)
+				t.Fatalf("stats: %s", r.Raw)
 			}
-			if total(calls) != 1 || calls["GET /JobSessions/{id}"] != 1 {
+			if testenv.Total(calls) != 1 || calls["GET /JobSessions/{id}"] != 1 {
 				t.Errorf("a session with statistics cost %v, want one GET", calls)
 			}
 
-			r, calls = g.calls(t, qSessionDeep, vars)
+			r, calls = g.Calls(t, qSessionDeep, vars)
 			if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"name":`) || !strings.Contains(string(r.Data), `"usn":1`) {
-				t.Fatalf("deep: %s", r.raw)
+				t.Fatalf("deep: %s", r.Raw)
 			}
 			want := map[string]int{"GET /JobSessions/{id}": 1, "GET /Jobs/{id}": 1, "GET /JobSessions/{id}/LogItems": 1}
 			if fmt.Sprint(calls) != fmt.Sprint(want) {
 				t.Errorf("session + job + log cost %v, want %v (and never the v3 /log link)", calls, want)
 			}
 
-			r, calls = g.calls(t, qList50, nil)
+			r, calls = g.Calls(t, qList50, nil)
 			var data struct {
 				JobSessions struct {
 					Edges []struct {
@@ -152,11 +83,11 @@ func TestUpstreamCallsPerQuery(t *testing.T) {
 				}
 			}
 			if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 || len(data.JobSessions.Edges) != 50 {
-				t.Fatalf("list: %v %s", err, r.raw)
+				t.Fatalf("list: %v %s", err, r.Raw)
 			}
 			jobs := map[string]bool{}
 			for i, e := range data.JobSessions.Edges {
-				if e.Node.ID != g.sim.SessionIDs()[i] || e.Node.Job.ID != g.sim.JobOf(e.Node.ID) || e.Node.Job.Name == "" {
+				if e.Node.ID != g.Sim.SessionIDs()[i] || e.Node.Job.ID != g.Sim.JobOf(e.Node.ID) || e.Node.Job.Name == "" {
 					t.Fatalf("edge %d: %+v", i, e.Node)
 				}
 				jobs[e.Node.Job.ID] = true
@@ -165,10 +96,10 @@ func TestUpstreamCallsPerQuery(t *testing.T) {
 				t.Fatalf("the 50 newest sessions share %d jobs; the test wants 12", len(jobs))
 			}
 			listRoute := "GET /JobSessions"
-			if total(calls) > 1+len(jobs) || calls[listRoute] != 1 || calls["GET /JobSessions/{id}"] != 0 {
+			if testenv.Total(calls) > 1+len(jobs) || calls[listRoute] != 1 || calls["GET /JobSessions/{id}"] != 0 {
 				t.Errorf("50 sessions of %d jobs cost %v, want one listing plus at most %d", len(jobs), calls, len(jobs))
 			}
-			t.Logf("50 sessions with their jobs: %d calls %v", total(calls), calls)
+			t.Logf("50 sessions with their jobs: %d calls %v", testenv.Total(calls), calls)
 		})
 	}
 }
@@ -176,21 +107,21 @@ func TestUpstreamCallsPerQuery(t *testing.T) {
 // TestJobCallsAreConcurrent turns the job listing off, so each job costs its
 // own GET: the 12 GETs must overlap (bounded), not run one after another.
 func TestJobCallsAreConcurrent(t *testing.T) {
-	g := newGateway(t, gatewayOptions{version: 8, latency: 10 * time.Millisecond})
-	r, calls := g.calls(t, qList50, nil)
+	g := newGateway(t, testenv.Options{Version: 8, Latency: 10 * time.Millisecond, Client: noListing}, false)
+	r, calls := g.Calls(t, qList50, nil)
 	if len(r.Errors) > 0 {
-		t.Fatalf("%s", r.raw)
+		t.Fatalf("%s", r.Raw)
 	}
-	if calls["GET /JobSessions"] != 1 || calls["GET /Jobs/{id}"] != 12 || total(calls) != 13 {
+	if calls["GET /JobSessions"] != 1 || calls["GET /Jobs/{id}"] != 12 || testenv.Total(calls) != 13 {
 		t.Errorf("50 sessions of 12 jobs cost %v, want 1 + 12", calls)
 	}
-	if m := g.sim.MaxInFlight(); m < 2 || m > 8 {
+	if m := g.Sim.MaxInFlight(); m < 2 || m > 8 {
 		t.Errorf("%d upstream calls were in flight at most; want them concurrent (2..8)", m)
 	}
 }
 
 func TestErrorsHaveStableCodes(t *testing.T) {
-	g := newGateway(t, gatewayOptions{version: 8})
+	g := newGateway(t, testenv.Options{Version: 8, Client: noListing}, false)
 	cases := []struct {
 		name, query string
 		vars        map[string]any
@@ -205,20 +136,20 @@ func TestErrorsHaveStableCodes(t *testing.T) {
 		{"unknown field", `{ jobSessions { secret } }`, nil, "GRAPHQL_VALIDATION_FAILED", 0},
 	}
 	for _, c := range cases {
-		r, calls := g.calls(t, c.query, c.vars)
+		r, calls := g.Calls(t, c.query, c.vars)
 		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != c.code {
-			t.Errorf("%s: %s, want one error with code %s", c.name, r.raw, c.code)
+			t.Errorf("%s: %s, want one error with code %s", c.name, r.Raw, c.code)
 		}
-		if total(calls) != c.upstream {
-			t.Errorf("%s: %d upstream calls %v, want %d", c.name, total(calls), calls, c.upstream)
+		if testenv.Total(calls) != c.upstream {
+			t.Errorf("%s: %d upstream calls %v, want %d", c.name, testenv.Total(calls), calls, c.upstream)
 		}
-		if bytes.Contains(r.raw, []byte("http://")) || bytes.Contains(r.raw, []byte("127.0.0.1")) {
-			t.Errorf("%s: the response shows an upstream URL: %s", c.name, r.raw)
+		if bytes.Contains(r.Raw, []byte("http://")) || bytes.Contains(r.Raw, []byte("127.0.0.1")) {
+			t.Errorf("%s: the response shows an upstream URL: %s", c.name, r.Raw)
 		}
 	}
-	r := g.do(t, qSessionOnly, map[string]any{"id": "00000000-0000-0000-0000-000000000000"})
+	r := g.Do(t, qSessionOnly, map[string]any{"id": "00000000-0000-0000-0000-000000000000"})
 	if string(r.Data) != `{"jobSession":null}` || fmt.Sprint(r.Errors[0].Path) != "[jobSession]" {
-		t.Errorf("unknown id: %s", r.raw)
+		t.Errorf("unknown id: %s", r.Raw)
 	}
 }
 
@@ -234,17 +165,17 @@ func TestPartialData(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
-	g := newGateway(t, gatewayOptions{version: 6, wrap: failJobs})
-	id := g.sim.SessionIDs()[2]
-	r := g.do(t, qSessionDeep, map[string]any{"id": id})
+	g := newGateway(t, testenv.Options{Version: 6, Wrap: failJobs, Client: noListing}, false)
+	id := g.Sim.SessionIDs()[2]
+	r := g.Do(t, qSessionDeep, map[string]any{"id": id})
 	if !strings.Contains(string(r.Data), id) || !strings.Contains(string(r.Data), `"job":null`) || !strings.Contains(string(r.Data), `"usn":1`) {
 		t.Errorf("want the session and its log, with job null: %s", r.Data)
 	}
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UPSTREAM_UNAVAILABLE" || fmt.Sprint(r.Errors[0].Path) != "[jobSession job]" {
 		t.Errorf("errors: %+v", r.Errors)
 	}
-	if bytes.Contains(r.raw, []byte("10.0.0.5")) {
-		t.Errorf("the upstream's message leaked: %s", r.raw)
+	if bytes.Contains(r.Raw, []byte("10.0.0.5")) {
+		t.Errorf("the upstream's message leaked: %s", r.Raw)
 	}
 }
 
@@ -262,11 +193,11 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 				"jobSessionConfigType":"Differential","statistics":{"bottleneck":"Network","transferredDataBytes":9007199254740993}}`, id)
 		})
 	}
-	g := newGateway(t, gatewayOptions{version: 8, wrap: newer})
-	r := g.do(t, `query($id: ID!) { jobSession(id: $id) { status jobType configType statistics { bottleneck transferredDataBytes } } }`, map[string]any{"id": id})
+	g := newGateway(t, testenv.Options{Version: 8, Wrap: newer, Client: noListing}, false)
+	r := g.Do(t, `query($id: ID!) { jobSession(id: $id) { status jobType configType statistics { bottleneck transferredDataBytes } } }`, map[string]any{"id": id})
 	want := `{"jobSession":{"status":"UNKNOWN","jobType":"UNKNOWN","configType":"UNKNOWN","statistics":{"bottleneck":"UNKNOWN","transferredDataBytes":9007199254740993}}}`
 	if string(r.Data) != want || len(r.Errors) > 0 {
-		t.Errorf("got %s, want %s", r.raw, want)
+		t.Errorf("got %s, want %s", r.Raw, want)
 	}
 }
 
@@ -275,16 +206,16 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 // costs 99 session GETs made concurrently (no endpoint takes several ids),
 // one job GET and one job listing, not 199 serial calls.
 func TestEntitiesAreBatched(t *testing.T) {
-	g := newGateway(t, gatewayOptions{version: 8, jobListThreshold: 3, latency: 5 * time.Millisecond})
+	g := newGateway(t, testenv.Options{Version: 8, Latency: 5 * time.Millisecond}, false)
 	var reps []map[string]any
-	for _, id := range g.sim.SessionIDs()[:99] {
+	for _, id := range g.Sim.SessionIDs()[:99] {
 		reps = append(reps, map[string]any{"__typename": "JobSession", "id": id})
 	}
-	reps = append(reps, map[string]any{"__typename": "Job", "id": g.sim.JobIDs()[4]})
+	reps = append(reps, map[string]any{"__typename": "Job", "id": g.Sim.JobIDs()[4]})
 	q := `query($r: [_Any!]!) { _entities(representations: $r) {
 		... on JobSession { id status job { name } }
 		... on Job { id name } } }`
-	r, calls := g.calls(t, q, map[string]any{"r": reps})
+	r, calls := g.Calls(t, q, map[string]any{"r": reps})
 	var data struct {
 		Entities []struct {
 			ID, Status string
@@ -293,10 +224,10 @@ func TestEntitiesAreBatched(t *testing.T) {
 		} `json:"_entities"`
 	}
 	if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 || len(data.Entities) != 100 {
-		t.Fatalf("%v %.500s", err, r.raw)
+		t.Fatalf("%v %.500s", err, r.Raw)
 	}
 	for i, e := range data.Entities[:99] {
-		if e.ID != g.sim.SessionIDs()[i] || e.Status == "" || e.Job == nil || e.Job.Name == "" {
+		if e.ID != g.Sim.SessionIDs()[i] || e.Status == "" || e.Job == nil || e.Job.Name == "" {
 			t.Fatalf("entity %d: %+v", i, e)
 		}
 	}
@@ -309,14 +240,14 @@ func TestEntitiesAreBatched(t *testing.T) {
 	if fmt.Sprint(calls) != fmt.Sprint(want) {
 		t.Errorf("100 representations cost %v, want %v", calls, want)
 	}
-	if m := g.sim.MaxInFlight(); m < 2 || m > 8 {
+	if m := g.Sim.MaxInFlight(); m < 2 || m > 8 {
 		t.Errorf("at most %d calls were in flight; want them concurrent, bounded by 8", m)
 	}
-	t.Logf("_entities with 100 representations: %v, at most %d at once", calls, g.sim.MaxInFlight())
+	t.Logf("_entities with 100 representations: %v, at most %d at once", calls, g.Sim.MaxInFlight())
 
-	sdl := g.do(t, `{ _service { sdl } }`, nil)
+	sdl := g.Do(t, `{ _service { sdl } }`, nil)
 	for _, want := range []string{`type JobSession @key(fields: \"id\")`, `type Job @key(fields: \"id\")`, "federation/v2"} {
-		if !strings.Contains(string(sdl.raw), want) {
+		if !strings.Contains(string(sdl.Raw), want) {
 			t.Errorf("_service.sdl lacks %s", want)
 		}
 	}

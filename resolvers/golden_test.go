@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -17,36 +19,36 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // change in them is a change clients see.
 var goldenQueries = []struct {
 	name, query string
-	vars        func(g *gateway) map[string]any
+	vars        func(g *testenv.Gateway) map[string]any
 }{
 	{"session", `query($id: ID!) { jobSession(id: $id) { id jobId creationTime endTime progress status details retryCount jobWillBeRetried mainSessionId jobType configType repositoryId proxyId proxyPoolId eTag
 		statistics { processingRateBytesPS processingRateItemsPS readRateBytesPS writeRateBytesPS transferredDataBytes processedObjects bottleneck } } }`,
-		func(g *gateway) map[string]any { return map[string]any{"id": g.sim.SessionIDs()[9]} }},
+		func(g *testenv.Gateway) map[string]any { return map[string]any{"id": g.Sim.SessionIDs()[9]} }},
 	{"running-session", `query($id: ID!) { jobSession(id: $id) { id status progress endTime statistics { transferredDataBytes bottleneck } log { totalCount nodes { usn type message } } } }`,
-		func(g *gateway) map[string]any { return map[string]any{"id": g.sim.LiveSessionIDs()[0]} }},
+		func(g *testenv.Gateway) map[string]any { return map[string]any{"id": g.Sim.LiveSessionIDs()[0]} }},
 	{"session-job-log", `query($id: ID!) { jobSession(id: $id) { id status
 		job { id name description backupType isEnabled lastRun nextRun lastBackup lastStatus organizationId repositoryId eTag
 			schedulePolicy { type scheduleEnabled backupWindowEnabled periodicallyEvery periodicallyOffsetMinutes dailyType dailyTime retryEnabled retryNumber retryWaitInterval } }
 		log(first: 3) { totalCount edges { cursor node { id usn title type message creationTime endTime } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`,
-		func(g *gateway) map[string]any { return map[string]any{"id": g.sim.SessionIDs()[9]} }},
+		func(g *testenv.Gateway) map[string]any { return map[string]any{"id": g.Sim.SessionIDs()[9]} }},
 	{"sessions-page-2", `{ jobSessions(first: 4, after: "b2Zmc2V0OjM") { totalCount edges { cursor node { id status creationTime job { name } } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
-		func(*gateway) map[string]any { return nil }},
+		func(*testenv.Gateway) map[string]any { return nil }},
 	{"jobs-with-sessions", `{ jobs(first: 3) { totalCount nodes { id name lastStatus sessions(first: 2) { totalCount nodes { id status } pageInfo { hasNextPage endCursor } } } } }`,
-		func(*gateway) map[string]any { return nil }},
+		func(*testenv.Gateway) map[string]any { return nil }},
 	{"errors", `query($bad: ID!, $none: ID!) { bad: jobSession(id: $bad) { id } none: jobSession(id: $none) { id } }`,
-		func(*gateway) map[string]any {
+		func(*testenv.Gateway) map[string]any {
 			return map[string]any{"bad": "1; DROP TABLE", "none": "00000000-0000-0000-0000-000000000000"}
 		}},
 }
 
 func TestGoldenResponses(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
-		g := newGateway(t, gatewayOptions{version: v, jobListThreshold: 3})
+		g := newGateway(t, testenv.Options{Version: v}, false)
 		for _, q := range goldenQueries {
 			t.Run(fmt.Sprintf("v%d/%s", v, q.name), func(t *testing.T) {
-				r := g.do(t, q.query, q.vars(g))
+				r := g.Do(t, q.query, q.vars(g))
 				var pretty bytes.Buffer
-				if err := json.Indent(&pretty, r.raw, "", "  "); err != nil {
+				if err := json.Indent(&pretty, r.Raw, "", "  "); err != nil {
 					t.Fatal(err)
 				}
 				pretty.WriteByte('\n')

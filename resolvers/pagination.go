@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
@@ -31,24 +32,24 @@ func fetchWindow[T any](w window, fetch func(upstream.PageRequest) (upstream.Pag
 	var none upstream.Page[T]
 	for _, n := range []*int{w.first, w.last} {
 		if n != nil && (*n < 0 || *n > maxPageSize) {
-			return none, badInput(fmt.Sprintf("first and last must be between 0 and %d", maxPageSize))
+			return none, graph.BadInput(fmt.Sprintf("first and last must be between 0 and %d", maxPageSize))
 		}
 	}
 	if w.first != nil && w.last != nil {
-		return none, badInput("give first or last, not both")
+		return none, graph.BadInput("give first or last, not both")
 	}
 	start, end := 0, -1 // end is exclusive; -1: the end of the list
 	if w.after != nil && *w.after != "" {
 		offset, ok := decodeCursor(*w.after)
 		if !ok {
-			return none, badInput("after is not a cursor returned by this API")
+			return none, graph.BadInput("after is not a cursor returned by this API")
 		}
 		start = offset + 1
 	}
 	if w.before != nil && *w.before != "" {
 		offset, ok := decodeCursor(*w.before)
 		if !ok {
-			return none, badInput("before is not a cursor returned by this API")
+			return none, graph.BadInput("before is not a cursor returned by this API")
 		}
 		end = offset
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
 type connPage struct {
@@ -27,7 +29,7 @@ type connPage struct {
 	}
 }
 
-func (g *gateway) sessionsPage(t *testing.T, args string, given map[string]any) connPage {
+func sessionsPage(t *testing.T, g *testenv.Gateway, args string, given map[string]any) connPage {
 	t.Helper()
 	vars := map[string]any{}
 	for k, v := range given {
@@ -45,10 +47,10 @@ func (g *gateway) sessionsPage(t *testing.T, args string, given map[string]any) 
 	if len(decls) > 0 {
 		header = "query(" + strings.Join(decls, ", ") + ")"
 	}
-	r := g.do(t, header+` { jobSessions(`+args+`) {
+	r := g.Do(t, header+` { jobSessions(`+args+`) {
 		totalCount edges { cursor node { id status jobType creationTime jobId } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, vars)
 	if len(r.Errors) > 0 {
-		t.Fatalf("%s: %s", args, r.raw)
+		t.Fatalf("%s: %s", args, r.Raw)
 	}
 	var d struct{ JobSessions connPage }
 	if err := json.Unmarshal(r.Data, &d); err != nil {
@@ -67,7 +69,7 @@ func ids(p connPage) []string {
 
 // walk pages through a filtered listing forwards and backwards and checks
 // that both give the same sessions, in order, with no gap and no duplicate.
-func (g *gateway) walk(t *testing.T, filter string, vars map[string]any) []string {
+func walk(t *testing.T, g *testenv.Gateway, filter string, vars map[string]any) []string {
 	t.Helper()
 	if vars == nil {
 		vars = map[string]any{}
@@ -75,7 +77,7 @@ func (g *gateway) walk(t *testing.T, filter string, vars map[string]any) []strin
 	var forward []string
 	vars["after"] = nil
 	for pages := 0; ; pages++ {
-		p := g.sessionsPage(t, "first: 37, after: $after"+filter, vars)
+		p := sessionsPage(t, g, "first: 37, after: $after"+filter, vars)
 		forward = append(forward, ids(p)...)
 		if pages > 0 != p.PageInfo.HasPreviousPage {
 			t.Fatalf("page %d: hasPreviousPage %v", pages, p.PageInfo.HasPreviousPage)
@@ -89,7 +91,7 @@ func (g *gateway) walk(t *testing.T, filter string, vars map[string]any) []strin
 	delete(vars, "after")
 	vars["before"] = nil
 	for pages := 0; ; pages++ {
-		p := g.sessionsPage(t, "last: 41, before: $before"+filter, vars)
+		p := sessionsPage(t, g, "last: 41, before: $before"+filter, vars)
 		backward = append(ids(p), backward...)
 		if pages > 0 != p.PageInfo.HasNextPage {
 			t.Fatalf("backward page %d: hasNextPage %v", pages, p.PageInfo.HasNextPage)
@@ -116,12 +118,12 @@ func (g *gateway) walk(t *testing.T, filter string, vars map[string]any) []strin
 func TestPaginationWalksForwardsAndBackwards(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
-			g := newGateway(t, gatewayOptions{version: v, jobListThreshold: 3})
-			if got := g.walk(t, "", nil); !slices.Equal(got, g.sim.SessionIDs()) {
-				t.Errorf("walked %d sessions, want the simulator's %d in order", len(got), len(g.sim.SessionIDs()))
+			g := newGateway(t, testenv.Options{Version: v}, false)
+			if got := walk(t, g, "", nil); !slices.Equal(got, g.Sim.SessionIDs()) {
+				t.Errorf("walked %d sessions, want the simulator's %d in order", len(got), len(g.Sim.SessionIDs()))
 			}
 			// last without before counts first: one call where the upstream tells its total.
-			_, calls := g.calls(t, `{ jobSessions(last: 5) { edges { node { id } } } }`, nil)
+			_, calls := g.Calls(t, `{ jobSessions(last: 5) { edges { node { id } } } }`, nil)
 			want := 2 // the count (from totalCount) and the page
 			switch {
 			case v <= 4:
@@ -129,15 +131,15 @@ func TestPaginationWalksForwardsAndBackwards(t *testing.T) {
 			case v == 8:
 				want = 3 // v8 tells no total: the count walks the list in pages of 10,000
 			}
-			if total(calls) != want {
+			if testenv.Total(calls) != want {
 				t.Errorf("last: 5 cost %v, want %d calls", calls, want)
 			}
 			// The log and the job listing page both ways too.
-			r := g.do(t, `query($id: ID!) { jobSession(id: $id) { first: log(first: 2) { edges { cursor node { usn } } }
+			r := g.Do(t, `query($id: ID!) { jobSession(id: $id) { first: log(first: 2) { edges { cursor node { usn } } }
 				last: log(last: 2) { edges { node { usn } } pageInfo { hasNextPage hasPreviousPage } } } jobs(last: 3) { nodes { id } pageInfo { hasPreviousPage } } }`,
-				map[string]any{"id": g.sim.SessionIDs()[9]})
-			if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"hasNextPage":false,"hasPreviousPage":true`) || !strings.Contains(string(r.Data), g.sim.JobIDs()[11]) {
-				t.Errorf("log and jobs backwards: %s", r.raw)
+				map[string]any{"id": g.Sim.SessionIDs()[9]})
+			if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"hasNextPage":false,"hasPreviousPage":true`) || !strings.Contains(string(r.Data), g.Sim.JobIDs()[11]) {
+				t.Errorf("log and jobs backwards: %s", r.Raw)
 			}
 		})
 	}
@@ -154,11 +156,11 @@ func TestFiltersGiveTheSameAnswerOnEveryVersion(t *testing.T) {
 		{"running", ", status: RUNNING", testVersions, func(n connNode) bool { return n.Status == "RUNNING" }},
 		{"warning in the last 5 days", `, status: WARNING, createdAfter: "2026-10-27T12:00:00Z"`, testVersions,
 			func(n connNode) bool {
-				return n.Status == "WARNING" && !n.CreationTime.Before(anchor.AddDate(0, 0, -5))
+				return n.Status == "WARNING" && !n.CreationTime.Before(testenv.Anchor.AddDate(0, 0, -5))
 			}},
 		{"a time window", `, createdAfter: "2026-10-29T12:00:00Z", createdBefore: "2026-10-31T12:00:00Z"`, testVersions,
 			func(n connNode) bool {
-				return !n.CreationTime.Before(anchor.AddDate(0, 0, -3)) && !n.CreationTime.After(anchor.AddDate(0, 0, -1))
+				return !n.CreationTime.Before(testenv.Anchor.AddDate(0, 0, -3)) && !n.CreationTime.After(testenv.Anchor.AddDate(0, 0, -1))
 			}},
 		{"one job's successes", `, jobId: $job, status: SUCCESS`, testVersions,
 			func(n connNode) bool { return n.Status == "SUCCESS" && *n.JobID == job }},
@@ -169,17 +171,17 @@ func TestFiltersGiveTheSameAnswerOnEveryVersion(t *testing.T) {
 		{"recent backups of one job", `, jobId: $job, jobType: BACKUP, createdAfter: "2026-10-25T12:00:00Z"`, []int{6, 7, 8},
 			func(n connNode) bool { return *n.JobID == job }},
 	}
-	gateways := map[int]*gateway{}
+	gateways := map[int]*testenv.Gateway{}
 	for _, v := range testVersions {
-		gateways[v] = newGateway(t, gatewayOptions{version: v, jobListThreshold: 3})
+		gateways[v] = newGateway(t, testenv.Options{Version: v}, false)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var want []string
 			for _, v := range c.versions {
 				g := gateways[v]
-				got := g.walk(t, c.args, map[string]any{"job": job})
-				p := g.sessionsPage(t, "first: 1000"+c.args, map[string]any{"job": job})
+				got := walk(t, g, c.args, map[string]any{"job": job})
+				p := sessionsPage(t, g, "first: 1000"+c.args, map[string]any{"job": job})
 				for _, e := range p.Edges {
 					if !c.check(connNode(e.Node)) {
 						t.Errorf("v%d: %+v does not match the filter", v, e.Node)

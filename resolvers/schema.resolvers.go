@@ -25,13 +25,13 @@ func (r *jobSessionResolver) Job(ctx context.Context, obj *upstream.JobSession) 
 	if obj.JobID == nil {
 		return nil, nil
 	}
-	return For(ctx).Job(ctx, *obj.JobID)
+	return operation(ctx).Job(ctx, *obj.JobID)
 }
 
 // Log is the resolver for the log field.
 func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.LogItemConnection, error) {
 	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
-		return For(ctx).Log(ctx, obj.ID, p)
+		return operation(ctx).Log(ctx, obj.ID, p)
 	})
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func (r *queryResolver) JobSession(ctx context.Context, id string) (*upstream.Jo
 	if err := upstream.ValidateID(id); err != nil {
 		return nil, err
 	}
-	return For(ctx).Session(ctx, id)
+	return operation(ctx).Session(ctx, id)
 }
 
 // JobSessions is the resolver for the jobSessions field.
@@ -61,19 +61,20 @@ func (r *queryResolver) Job(ctx context.Context, id string) (*upstream.Job, erro
 	if err := upstream.ValidateID(id); err != nil {
 		return nil, err
 	}
-	return For(ctx).Job(ctx, id)
+	return operation(ctx).Job(ctx, id)
 }
 
 // Jobs is the resolver for the jobs field.
 func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.JobConnection, error) {
+	op := operation(ctx)
 	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.Job], error) {
-		return r.API.Jobs(ctx, p)
+		return r.API.Jobs(ctx, op.scope, p)
 	})
 	if err != nil {
 		return nil, err
 	}
 	for i := range page.Items {
-		For(ctx).primeJob(ctx, &page.Items[i])
+		op.primeJob(ctx, &page.Items[i])
 	}
 	return jobConnection(page), nil
 }
@@ -83,7 +84,7 @@ func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string)
 	if err := upstream.ValidateID(id); err != nil {
 		return nil, err
 	}
-	return r.Live.Watch(ctx, id)
+	return r.Live.Watch(ctx, operation(ctx).scope.Credential(), id)
 }
 
 // Job returns graph.JobResolver implementation.

@@ -110,7 +110,7 @@ func (m *Metrics) TokenRequest(grant string, ok bool) {
 	m.tokenRequests.WithLabelValues(grant, outcome).Inc()
 }
 
-// Operation records one GraphQL operation (resolvers.Observer).
+// Operation records one GraphQL operation (graphqlhttp.Observer).
 func (m *Metrics) Operation(kind, name string, ok bool, d time.Duration) {
 	name = m.admit(name)
 	outcome := "ok"
@@ -121,7 +121,7 @@ func (m *Metrics) Operation(kind, name string, ok bool, d time.Duration) {
 	m.operationSeconds.WithLabelValues(kind, name).Observe(d.Seconds())
 }
 
-// LoaderBatch records the size of one dataloader batch (resolvers.Observer).
+// LoaderBatch records the size of one dataloader batch (graphqlhttp.Observer).
 func (m *Metrics) LoaderBatch(loader string, keys int) {
 	m.loaderBatch.WithLabelValues(loader).Observe(float64(keys))
 }

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -17,15 +18,22 @@ import (
 // StartTracing exports spans over OTLP/HTTP to endpoint (e.g.
 // http://collector:4318) and makes W3C trace context the propagation format.
 // With no endpoint tracing stays off: the global tracer does nothing. The
-// returned function flushes and stops the exporter.
+// returned function flushes and stops the exporter, and gives OpenTelemetry's
+// globals back as they were.
 func StartTracing(ctx context.Context, endpoint string) (shutdown func(context.Context) error, err error) {
+	prevPropagator, prevProvider := otel.GetTextMapPropagator(), otel.GetTracerProvider()
+	restore := func() {
+		otel.SetTextMapPropagator(prevPropagator)
+		otel.SetTracerProvider(prevProvider)
+	}
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	if endpoint == "" {
-		return func(context.Context) error { return nil }, nil
+		return func(context.Context) error { restore(); return nil }, nil
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
-		return nil, err
+		restore()
+		return nil, errors.New("not a URL such as http://collector:4318")
 	}
 	opts := []otlptracehttp.Option{otlptracehttp.WithEndpoint(u.Host), otlptracehttp.WithTimeout(5 * time.Second)}
 	if u.Scheme == "http" {
@@ -36,6 +44,7 @@ func StartTracing(ctx context.Context, endpoint string) (shutdown func(context.C
 	}
 	exporter, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
+		restore()
 		return nil, err
 	}
 	provider := sdktrace.NewTracerProvider(
@@ -43,7 +52,10 @@ func StartTracing(ctx context.Context, endpoint string) (shutdown func(context.C
 		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName("vb365-graphql"))),
 	)
 	otel.SetTracerProvider(provider)
-	return provider.Shutdown, nil
+	return func(ctx context.Context) error {
+		defer restore()
+		return provider.Shutdown(ctx)
+	}, nil
 }
 
 // ExtractTrace continues the caller's trace (W3C traceparent) in the request's context.

@@ -27,15 +27,14 @@ type token struct {
 func (t *token) header() string { return "Bearer " + t.access }
 
 // authorization returns the Authorization header for an upstream call.
-// In pass-through mode that is the caller's own header. rejected is a header
-// the upstream just refused ("" if none): it is never handed out again.
-func (c *Client) authorization(ctx context.Context, rejected string) (string, error) {
+// In pass-through mode that is the caller's own, credential. rejected is a
+// header the upstream just refused ("" if none): it is never handed out again.
+func (c *Client) authorization(ctx context.Context, credential, rejected string) (string, error) {
 	if !c.ServiceAccount() {
-		h := callerAuthorization(ctx)
-		if h == "" {
+		if credential == "" {
 			return "", &Error{Kind: KindUnauthenticated, Message: "no credentials: send an Authorization header for the VB365 server"}
 		}
-		return h, nil
+		return credential, nil
 	}
 	if tok := c.usableToken(rejected); tok != nil {
 		return tok.header(), nil
@@ -113,8 +112,8 @@ func (c *Client) renew(ctx context.Context, rejected string) (*token, error) {
 	if err != nil {
 		c.loginFails++
 		wait := min(time.Second<<min(c.loginFails-1, 6), time.Minute)
-		if e, ok := err.(*Error); ok && e.retryAfter > wait {
-			wait = e.retryAfter
+		if after := retryAfterOf(err); after > wait {
+			wait = after
 		}
 		c.loginGate, c.loginErr = c.opts.Now().Add(wait), err
 		return nil, err
@@ -173,10 +172,7 @@ func (c *Client) shareToken(ctx context.Context, tok *token) {
 	c.opts.Shared.Set(ctx, c.tokenKey(), b, tok.refreshAt.Sub(c.opts.Now()))
 }
 
-func throttled(err error) bool {
-	e, ok := err.(*Error)
-	return ok && e.Status == http.StatusTooManyRequests
-}
+func throttled(err error) bool { return statusOf(err) == http.StatusTooManyRequests }
 
 // passwordLogin logs in with the password; a throttled attempt is retried
 // after the Retry-After the server gives (1s if none), up to three times, as
@@ -188,7 +184,7 @@ func (c *Client) passwordLogin(ctx context.Context) (*token, error) {
 		if !throttled(err) || attempt == 2 {
 			return tok, err
 		}
-		wait := err.(*Error).retryAfter
+		wait := retryAfterOf(err)
 		if wait <= 0 {
 			wait = time.Second
 		}
@@ -203,7 +199,7 @@ func (c *Client) Login(ctx context.Context) error {
 	if !c.ServiceAccount() {
 		return nil
 	}
-	_, err := c.authorization(ctx, "")
+	_, err := c.authorization(ctx, "", "")
 	return err
 }
 
@@ -293,7 +289,7 @@ func (c *Client) Ping(ctx context.Context) error {
 	auth := ""
 	if c.ServiceAccount() {
 		var err error
-		if auth, err = c.authorization(ctx, ""); err != nil {
+		if auth, err = c.authorization(ctx, "", ""); err != nil {
 			return err
 		}
 	}
@@ -302,7 +298,7 @@ func (c *Client) Ping(ctx context.Context) error {
 		q.Set("limit", "1") // v8 pages /Jobs; earlier versions answer the (small) whole list
 	}
 	_, err := c.send(ctx, "GET /Jobs", c.url("/Jobs", q), auth, "")
-	if e, ok := err.(*Error); ok && e.Status == http.StatusUnauthorized && !c.ServiceAccount() {
+	if statusOf(err) == http.StatusUnauthorized && !c.ServiceAccount() {
 		return nil
 	}
 	return err

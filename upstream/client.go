@@ -28,7 +28,8 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/internal/lru"
 )
 
-// Options configure a Client. Only BaseURL and Version are required.
+// Options configure a Client. DefaultOptions fills every field but the
+// server's address and credentials; New checks them all.
 type Options struct {
 	// BaseURL is the server's origin, e.g. "https://vbo.example:4443", without a version.
 	BaseURL string
@@ -37,24 +38,25 @@ type Options struct {
 	// Username and Password select service-account mode: one login shared by all
 	// callers. Without them the caller's Authorization header is passed through.
 	Username, Password string
-	// HTTPClient is used as given; nil means a client over NewTransport().
+	// HTTPClient makes the calls; the client copies it and refuses redirects
+	// on the copy (nil: a client over NewTransport()).
 	HTTPClient *http.Client
-	// Timeout bounds each upstream call (default 10s).
+	// Timeout bounds each upstream call.
 	Timeout time.Duration
-	// MaxConcurrency bounds the calls one batch makes at once (default 8).
+	// MaxConcurrency bounds the calls one operation makes at once.
 	MaxConcurrency int
-	// MaxBodyBytes caps an upstream response body (default 32 MiB).
+	// MaxBodyBytes caps an upstream response body.
 	MaxBodyBytes int64
 	// JobListThreshold: a batch of at least this many job ids is served by one
-	// GET /Jobs listing instead of one GET per job (default 3; 0 or less: never).
+	// GET /Jobs listing instead of one GET per job (0: never).
 	JobListThreshold int
 	// Retries is how often a GET is tried again after a connection error,
-	// 502/503/504 or 429 (default 2; negative: never). RetryBaseDelay and
-	// RetryMaxDelay shape the jittered exponential backoff (100ms, 2s).
+	// 502/503/504 or 429 (0: never). RetryBaseDelay and RetryMaxDelay shape
+	// the jittered exponential backoff.
 	Retries                       int
 	RetryBaseDelay, RetryMaxDelay time.Duration
 	// BreakerThreshold failures in a row open the circuit breaker for
-	// BreakerCooldown (defaults 5 and 5s; a negative threshold: no breaker).
+	// BreakerCooldown (a threshold of 0: no breaker).
 	BreakerThreshold int
 	BreakerCooldown  time.Duration
 	// Sharing configures coalescing and the cache (see Sharing).
@@ -64,8 +66,21 @@ type Options struct {
 	// Shared, if set, is a store the replicas share (Redis): a second tier of
 	// the answer cache, and the service account's token (one login for all).
 	Shared SharedStore
-	// Now is the clock (default time.Now); tests move it.
+	// Now is the clock; tests move it.
 	Now func() time.Time
+}
+
+// DefaultOptions are the options for a server at baseURL speaking version,
+// in pass-through mode until Username and Password are set.
+func DefaultOptions(baseURL string, version int) Options {
+	return Options{
+		BaseURL: baseURL, Version: version,
+		Timeout: 10 * time.Second, MaxConcurrency: 8, MaxBodyBytes: 32 << 20,
+		JobListThreshold: 3,
+		Retries:          2, RetryBaseDelay: 100 * time.Millisecond, RetryMaxDelay: 2 * time.Second,
+		BreakerThreshold: 5, BreakerCooldown: 5 * time.Second,
+		Sharing: DefaultSharing(), Now: time.Now,
+	}
 }
 
 // Client talks to one VB365 server. It is safe for concurrent use.
@@ -130,40 +145,9 @@ func New(opts Options) (*Client, error) {
 	if u.Path != "" || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
 		return nil, fmt.Errorf("upstream URL must be an origin only, such as %s://%s: no path, query, fragment or user info", u.Scheme, u.Host)
 	}
-	if opts.Version < MinVersion || opts.Version > MaxVersion {
-		return nil, fmt.Errorf("API version must be v%d..v%d, got v%d", MinVersion, MaxVersion, opts.Version)
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
-	if (opts.Username == "") != (opts.Password == "") {
-		return nil, errors.New("set both username and password, or neither (pass-through mode)")
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
-	}
-	if opts.MaxConcurrency <= 0 {
-		opts.MaxConcurrency = 8
-	}
-	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = 32 << 20
-	}
-	if opts.Retries == 0 {
-		opts.Retries = 2
-	}
-	if opts.RetryBaseDelay <= 0 {
-		opts.RetryBaseDelay = 100 * time.Millisecond
-	}
-	if opts.RetryMaxDelay <= 0 {
-		opts.RetryMaxDelay = 2 * time.Second
-	}
-	if opts.BreakerThreshold == 0 {
-		opts.BreakerThreshold = 5
-	}
-	if opts.BreakerCooldown <= 0 {
-		opts.BreakerCooldown = 5 * time.Second
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	opts.Sharing.defaults()
 	if opts.Observer == nil {
 		opts.Observer = noObserver{}
 	}
@@ -186,6 +170,24 @@ func New(opts Options) (*Client, error) {
 	}, nil
 }
 
+func (o Options) check() error {
+	var errs []error
+	bad := func(cond bool, msg string) {
+		if cond {
+			errs = append(errs, errors.New(msg))
+		}
+	}
+	bad(o.Version < MinVersion || o.Version > MaxVersion, fmt.Sprintf("API version must be v%d..v%d, got v%d", MinVersion, MaxVersion, o.Version))
+	bad((o.Username == "") != (o.Password == ""), "set both username and password, or neither (pass-through mode)")
+	bad(o.Timeout <= 0 || o.MaxConcurrency <= 0 || o.MaxBodyBytes <= 0, "timeout, concurrency and body size must be positive")
+	bad(o.Retries < 0 || o.JobListThreshold < 0 || o.BreakerThreshold < 0, "retries and thresholds must not be negative")
+	bad(o.RetryBaseDelay <= 0 || o.RetryMaxDelay < o.RetryBaseDelay, "retry delays must be positive, the most at least the base")
+	bad(o.BreakerThreshold > 0 && o.BreakerCooldown <= 0, "the breaker's cooldown must be positive")
+	bad(o.Now == nil, "a clock (Now) is required")
+	errs = append(errs, o.Sharing.check())
+	return errors.Join(errs...)
+}
+
 // NewTransport returns the transport tuned for one upstream host: many idle
 // connections kept (batches fan out), bounded dial and header waits.
 func NewTransport() *http.Transport {
@@ -205,22 +207,6 @@ func NewTransport() *http.Transport {
 // ServiceAccount reports whether the client logs in itself (as opposed to
 // passing each caller's Authorization header through).
 func (c *Client) ServiceAccount() bool { return c.opts.Username != "" }
-
-type callerAuthKey struct{}
-
-// WithCallerAuthorization carries the caller's Authorization header, used in
-// pass-through mode only.
-func WithCallerAuthorization(ctx context.Context, header string) context.Context {
-	return context.WithValue(ctx, callerAuthKey{}, header)
-}
-
-// CallerAuthorization returns the header WithCallerAuthorization carries.
-func CallerAuthorization(ctx context.Context) string { return callerAuthorization(ctx) }
-
-func callerAuthorization(ctx context.Context) string {
-	s, _ := ctx.Value(callerAuthKey{}).(string)
-	return s
-}
 
 // url is the address of path on the configured origin and version.
 func (c *Client) url(path string, query url.Values) string {
@@ -245,17 +231,17 @@ type response struct {
 // get performs GET target with retries, behind the circuit breaker. route
 // names the call for errors and logs, e.g. "GET /Jobs/{id}". A non-empty etag
 // makes the GET conditional.
-func (c *Client) get(ctx context.Context, route, target, etag string) (response, error) {
-	if err := refusedIn(ctx); err != nil {
+func (c *Client) get(ctx context.Context, s *Scope, route, target, etag string) (response, error) {
+	if err := s.refusal(); err != nil {
 		return response{}, err // the upstream refused this caller already: asking again is no use
 	}
 	for attempt := 0; ; attempt++ {
 		if !c.breaker.allow() {
 			return response{}, &Error{Kind: KindUnavailable, Route: route, Message: "the upstream is failing; calls to it are paused for a few seconds"}
 		}
-		r, err := c.getOnce(ctx, route, target, etag)
+		r, err := c.getOnce(ctx, s, route, target, etag)
 		c.breaker.record(outcomeOf(err))
-		noteRefusal(ctx, err)
+		s.noteRefusal(err)
 		if err == nil || !retryable(err) || attempt >= c.opts.Retries {
 			return r, err
 		}
@@ -267,15 +253,15 @@ func (c *Client) get(ctx context.Context, route, target, etag string) (response,
 
 // getOnce makes one GET, renewing the service account's token once if the
 // upstream no longer accepts it.
-func (c *Client) getOnce(ctx context.Context, route, target, etag string) (response, error) {
-	auth, err := c.authorization(ctx, "")
+func (c *Client) getOnce(ctx context.Context, s *Scope, route, target, etag string) (response, error) {
+	auth, err := c.authorization(ctx, s.credential, "")
 	if err != nil {
 		return response{}, err
 	}
 	r, err := c.send(ctx, route, target, auth, etag)
-	if e, ok := err.(*Error); ok && e.Status == http.StatusUnauthorized && c.ServiceAccount() {
+	if statusOf(err) == http.StatusUnauthorized && c.ServiceAccount() {
 		// The token expired or was revoked: log in again once and retry.
-		if auth, err = c.authorization(ctx, auth); err != nil {
+		if auth, err = c.authorization(ctx, "", auth); err != nil {
 			return response{}, err
 		}
 		r, err = c.send(ctx, route, target, auth, etag)

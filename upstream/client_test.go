@@ -2,6 +2,7 @@ package upstream_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,31 +12,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
-var anchor = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+var anchor = testenv.Anchor
 
-// newPair starts the simulator of one API version on loopback and a client
-// logged in to it as the service account.
+// newPair starts the simulator of one API version and a client of it as the
+// service account, with sharing off: these tests count the calls each
+// method makes.
 func newPair(t testing.TB, version int, tweak func(*upstream.Options)) (*vb365sim.Server, *upstream.Client) {
 	t.Helper()
-	sim := vb365sim.New(vb365sim.Options{Version: version, Anchor: anchor, Now: func() time.Time { return anchor }})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	user, pass := sim.Credentials()
-	// Sharing off: these tests count the calls each method makes.
-	opts := upstream.Options{BaseURL: ts.URL, Version: version, Username: user, Password: pass, JobListThreshold: 3, Sharing: upstream.Sharing{Off: true}}
-	if tweak != nil {
-		tweak(&opts)
-	}
-	c, err := upstream.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sim, c
+	env := testenv.New(t, testenv.Options{Version: version, Client: func(o *upstream.Options) {
+		o.Sharing.Off = true
+		if tweak != nil {
+			tweak(o)
+		}
+	}})
+	return env.Sim, env.Client
 }
+
+// none is the scope of a call made outside any operation, with the service
+// account's credentials.
+func none(c *upstream.Client) *upstream.Scope { return c.NewScope("") }
 
 func TestEveryVersionReadsTheSameModel(t *testing.T) {
 	ctx := context.Background()
@@ -43,7 +43,7 @@ func TestEveryVersionReadsTheSameModel(t *testing.T) {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
 			sim, c := newPair(t, v, nil)
 			ids := sim.SessionIDs()
-			s, err := c.JobSession(ctx, ids[5])
+			s, err := c.JobSession(ctx, none(c), ids[5])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,12 +54,12 @@ func TestEveryVersionReadsTheSameModel(t *testing.T) {
 				t.Errorf("session lacks data: %+v %+v", s, s.Statistics)
 			}
 			// A live session is running at the anchor on every version.
-			live, err := c.JobSession(ctx, sim.LiveSessionIDs()[0])
+			live, err := c.JobSession(ctx, none(c), sim.LiveSessionIDs()[0])
 			if err != nil || live.Status != upstream.StatusRunning || live.EndTime != nil {
 				t.Errorf("live session: %+v, %v", live, err)
 			}
 
-			j, err := c.Job(ctx, *s.JobID)
+			j, err := c.Job(ctx, none(c), *s.JobID)
 			if err != nil || j.Name == "" || j.SchedulePolicy == nil || j.LastStatus == nil {
 				t.Fatalf("job: %+v, %v", j, err)
 			}
@@ -67,7 +67,7 @@ func TestEveryVersionReadsTheSameModel(t *testing.T) {
 			// Walk the whole listing in pages of 40: no gap, no duplicate.
 			var walked []string
 			for offset := 0; ; offset += 40 {
-				p, err := c.JobSessions(ctx, upstream.SessionFilter{}, upstream.PageRequest{Offset: offset, Limit: 40})
+				p, err := c.JobSessions(ctx, none(c), upstream.SessionFilter{}, upstream.PageRequest{Offset: offset, Limit: 40})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -87,7 +87,7 @@ func TestEveryVersionReadsTheSameModel(t *testing.T) {
 
 			// One job's sessions: /Jobs/{id}/JobSessions up to v6, /JobSessions?jobId= after.
 			sim.ResetCalls()
-			p, err := c.JobSessions(ctx, upstream.SessionFilter{JobID: *s.JobID}, upstream.PageRequest{Limit: 5})
+			p, err := c.JobSessions(ctx, none(c), upstream.SessionFilter{JobID: *s.JobID}, upstream.PageRequest{Limit: 5})
 			if err != nil || len(p.Items) != 5 || !p.HasMore {
 				t.Fatalf("job sessions: %d items, more=%v, %v", len(p.Items), p.HasMore, err)
 			}
@@ -104,7 +104,7 @@ func TestEveryVersionReadsTheSameModel(t *testing.T) {
 				t.Errorf("job sessions went to %v, want one %s", calls, wantRoute)
 			}
 
-			log, err := c.LogItems(ctx, ids[5], upstream.PageRequest{Limit: 2})
+			log, err := c.LogItems(ctx, none(c), ids[5], upstream.PageRequest{Limit: 2})
 			if err != nil || len(log.Items) != 2 || !log.HasMore {
 				t.Fatalf("log: %+v, %v", log, err)
 			}
@@ -113,7 +113,7 @@ func TestEveryVersionReadsTheSameModel(t *testing.T) {
 				t.Errorf("log item: %+v", first)
 			}
 
-			jobs, err := c.Jobs(ctx, upstream.PageRequest{Offset: 10, Limit: 5})
+			jobs, err := c.Jobs(ctx, none(c), upstream.PageRequest{Offset: 10, Limit: 5})
 			if err != nil || len(jobs.Items) != 2 || jobs.HasMore {
 				t.Errorf("jobs page 10..: %d items, more=%v, %v", len(jobs.Items), jobs.HasMore, err)
 			}
@@ -129,7 +129,7 @@ func TestOneLoginServesManyCalls(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := c.JobSession(ctx, id); err != nil {
+			if _, err := c.JobSession(ctx, none(c), id); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -141,7 +141,7 @@ func TestOneLoginServesManyCalls(t *testing.T) {
 	// A token the server no longer honours is renewed once and the call retried.
 	sim.ExpireTokens()
 	sim.ResetCalls()
-	if _, err := c.JobSession(ctx, sim.SessionIDs()[0]); err != nil {
+	if _, err := c.JobSession(ctx, none(c), sim.SessionIDs()[0]); err != nil {
 		t.Fatal(err)
 	}
 	if calls := sim.Calls(); calls["POST /Token"] != 1 || calls["GET /JobSessions/{id}"] != 2 {
@@ -163,20 +163,18 @@ func TestWrongPasswordIsUnauthenticated(t *testing.T) {
 func TestPassThroughUsesTheCallersHeader(t *testing.T) {
 	sim, c := newPair(t, 8, func(o *upstream.Options) { o.Username, o.Password = "", "" })
 	ctx := context.Background()
-	if _, err := c.JobSession(ctx, sim.SessionIDs()[0]); upstream.KindOf(err) != upstream.KindUnauthenticated {
+	if _, err := c.JobSession(ctx, none(c), sim.SessionIDs()[0]); upstream.KindOf(err) != upstream.KindUnauthenticated {
 		t.Fatalf("no caller header: got %v, want unauthenticated", err)
 	}
 	if sim.DataCalls() != 0 {
 		t.Errorf("a call without credentials reached the upstream: %v", sim.Calls())
 	}
 	// Log in as a caller would, then pass that token through.
-	token := loginToken(t, sim)
-	ctx = upstream.WithCallerAuthorization(ctx, "Bearer "+token)
-	if _, err := c.JobSession(ctx, sim.SessionIDs()[0]); err != nil {
+	caller := c.NewScope("Bearer " + loginToken(t, sim))
+	if _, err := c.JobSession(ctx, caller, sim.SessionIDs()[0]); err != nil {
 		t.Fatal(err)
 	}
-	bad := upstream.WithCallerAuthorization(context.Background(), "Bearer nope")
-	if _, err := c.JobSession(bad, sim.SessionIDs()[0]); upstream.KindOf(err) != upstream.KindUnauthenticated {
+	if _, err := c.JobSession(ctx, c.NewScope("Bearer nope"), sim.SessionIDs()[0]); upstream.KindOf(err) != upstream.KindUnauthenticated {
 		t.Errorf("bad caller token: got %v, want unauthenticated", err)
 	}
 	if sim.Calls()["POST /Token"] != 1 {
@@ -210,17 +208,17 @@ func TestIdsAreValidatedBeforeAnyCall(t *testing.T) {
 	sim, c := newPair(t, 8, nil)
 	ctx := context.Background()
 	for _, id := range []string{"../Jobs", "a8cf9a63-64c3-4748-9c95-b1fbac0cce1d/../../x", "", "a8cf9a63 64c3", "%2e%2e"} {
-		if _, err := c.JobSession(ctx, id); upstream.KindOf(err) != upstream.KindBadInput {
-			t.Errorf("JobSession(%q): %v, want bad input", id, err)
+		if _, err := c.JobSession(ctx, none(c), id); !errors.Is(err, upstream.ErrInvalidID) {
+			t.Errorf("JobSession(%q): %v, want an invalid id", id, err)
 		}
-		if _, err := c.LogItems(ctx, id, upstream.PageRequest{}); upstream.KindOf(err) != upstream.KindBadInput {
-			t.Errorf("LogItems(%q): %v, want bad input", id, err)
+		if _, err := c.LogItems(ctx, none(c), id, upstream.PageRequest{}); !errors.Is(err, upstream.ErrInvalidID) {
+			t.Errorf("LogItems(%q): %v, want an invalid id", id, err)
 		}
 	}
 	if sim.DataCalls() != 0 {
 		t.Errorf("invalid ids reached the upstream: %v", sim.Calls())
 	}
-	_, err := c.JobSession(ctx, "00000000-0000-0000-0000-000000000000")
+	_, err := c.JobSession(ctx, none(c), "00000000-0000-0000-0000-000000000000")
 	if upstream.KindOf(err) != upstream.KindNotFound {
 		t.Errorf("unknown id: %v, want not found", err)
 	}
@@ -231,7 +229,7 @@ func TestJobsByIDBatches(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
 		sim, c := newPair(t, v, nil)
 		ids := sim.JobIDs()[:12]
-		jobs, errs := c.JobsByID(ctx, ids)
+		jobs, errs := c.JobsByID(ctx, none(c), ids)
 		for i := range ids {
 			if errs[i] != nil || jobs[i] == nil || jobs[i].ID != ids[i] {
 				t.Fatalf("v%d job %d: %+v %v", v, i, jobs[i], errs[i])
@@ -243,14 +241,13 @@ func TestJobsByIDBatches(t *testing.T) {
 	}
 
 	// Without the listing, the GETs run concurrently, within the bound.
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: func() time.Time { return anchor }, Latency: 20 * time.Millisecond})
-	ts := httptest.NewServer(sim)
-	defer ts.Close()
-	user, pass := sim.Credentials()
-	c, _ := upstream.New(upstream.Options{BaseURL: ts.URL, Version: 8, Username: user, Password: pass, MaxConcurrency: 4, Sharing: upstream.Sharing{Off: true}})
+	env := testenv.New(t, testenv.Options{Latency: 20 * time.Millisecond, Client: func(o *upstream.Options) {
+		o.MaxConcurrency, o.Sharing.Off, o.JobListThreshold = 4, true, 0
+	}})
+	sim, c := env.Sim, env.Client
 	_ = c.Login(ctx)
 	sim.ResetCalls()
-	_, errs := c.JobsByID(ctx, sim.JobIDs())
+	_, errs := c.JobsByID(ctx, none(c), sim.JobIDs())
 	for _, err := range errs {
 		if err != nil {
 			t.Fatal(err)
@@ -263,13 +260,13 @@ func TestJobsByIDBatches(t *testing.T) {
 		t.Errorf("at most %d calls were in flight at once, want 2..4 (concurrent, bounded by 4)", m)
 	}
 
-	// Two batches of one request share the request's bound.
+	// Two batches of one operation share the operation's bound.
 	sim.ResetCalls()
-	scope := upstream.WithRequestScope(ctx)
+	scope := c.NewScope("")
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Add(1)
-		go func() { defer wg.Done(); c.JobsByID(scope, sim.JobIDs()) }()
+		go func() { defer wg.Done(); c.JobsByID(ctx, scope, sim.JobIDs()) }()
 	}
 	wg.Wait()
 	// (and, sharing being off, the second batch's identical GETs join the first's).
@@ -279,12 +276,25 @@ func TestJobsByIDBatches(t *testing.T) {
 }
 
 func TestOptionsAreChecked(t *testing.T) {
+	with := func(change func(*upstream.Options)) upstream.Options {
+		o := upstream.DefaultOptions("https://vbo.example:4443", 8)
+		change(&o)
+		return o
+	}
 	bad := []upstream.Options{
-		{BaseURL: "vbo.example:4443", Version: 8},
-		{BaseURL: "https://vbo.example:4443/v8", Version: 8},
-		{BaseURL: "https://user:pw@vbo.example:4443", Version: 8},
-		{BaseURL: "https://vbo.example:4443", Version: 2},
-		{BaseURL: "https://vbo.example:4443", Version: 8, Username: "u"},
+		with(func(o *upstream.Options) { o.BaseURL = "vbo.example:4443" }),
+		with(func(o *upstream.Options) { o.BaseURL = "https://vbo.example:4443/v8" }),
+		with(func(o *upstream.Options) { o.BaseURL = "https://user:pw@vbo.example:4443" }),
+		with(func(o *upstream.Options) { o.BaseURL = "https://vbo.example:4443/?token=pw@" }),
+		with(func(o *upstream.Options) { o.Version = 2 }),
+		with(func(o *upstream.Options) { o.Username = "u" }),
+		with(func(o *upstream.Options) { o.Retries = -1 }),
+		with(func(o *upstream.Options) { o.Timeout = 0 }),
+		with(func(o *upstream.Options) { o.Sharing.FinalTTL = 0 }),
+		{BaseURL: "https://vbo.example:4443", Version: 8}, // no defaults: zero means nothing here
+	}
+	if _, err := upstream.New(upstream.DefaultOptions("https://vbo.example:4443", 8)); err != nil {
+		t.Errorf("the defaults: %v", err)
 	}
 	for _, o := range bad {
 		if _, err := upstream.New(o); err == nil {
@@ -310,21 +320,23 @@ func TestTokenLifecycle(t *testing.T) {
 		clk := &clock{t: anchor}
 		sim := vb365sim.New(vb365sim.Options{Version: v, Anchor: anchor, Now: clk.now, TokenLifetime: 10 * time.Minute})
 		ts := httptest.NewServer(sim)
-		user, pass := sim.Credentials()
-		c, err := upstream.New(upstream.Options{BaseURL: ts.URL, Version: v, Username: user, Password: pass, Now: clk.now})
+		opts := upstream.DefaultOptions(ts.URL, v)
+		opts.Username, opts.Password = sim.Credentials()
+		opts.Now = clk.now
+		c, err := upstream.New(opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		id := sim.SessionIDs()[0]
-		if _, err := c.JobSession(ctx, id); err != nil {
+		if _, err := c.JobSession(ctx, none(c), id); err != nil {
 			t.Fatal(err)
 		}
 		clk.add(7 * time.Minute) // still valid, not yet due for renewal
-		if _, err := c.JobSession(ctx, id); err != nil {
+		if _, err := c.JobSession(ctx, none(c), id); err != nil {
 			t.Fatal(err)
 		}
 		clk.add(2*time.Minute + 30*time.Second) // in its last minute: renew first
-		if _, err := c.JobSession(ctx, id); err != nil {
+		if _, err := c.JobSession(ctx, none(c), id); err != nil {
 			t.Fatal(err)
 		}
 		want := []string{"password", "refresh_token"}

@@ -44,6 +44,24 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// statusOf is the upstream's HTTP status in err (0 if none).
+func statusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// retryAfterOf is how long the upstream asked to wait, in err (0 if it did not).
+func retryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.retryAfter
+	}
+	return 0
+}
+
 // KindOf returns the kind of err, treating context ends as timeouts.
 func KindOf(err error) Kind {
 	var e *Error

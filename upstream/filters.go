@@ -98,7 +98,7 @@ func (c *Client) planSessions(f SessionFilter) sessionPlan {
 // JobSessions lists sessions, newest first. Filters the upstream cannot
 // apply are applied here, over the whole (server-filtered) listing, so that
 // offsets and totals mean the same on every version.
-func (c *Client) JobSessions(ctx context.Context, f SessionFilter, p PageRequest) (Page[JobSession], error) {
+func (c *Client) JobSessions(ctx context.Context, s *Scope, f SessionFilter, p PageRequest) (Page[JobSession], error) {
 	if f.JobID != "" {
 		if err := ValidateID(f.JobID); err != nil {
 			return Page[JobSession]{}, err
@@ -106,12 +106,13 @@ func (c *Client) JobSessions(ctx context.Context, f SessionFilter, p PageRequest
 	}
 	plan := c.planSessions(f)
 	paged := c.version >= 5
+	ttl := func(items []JobSession) time.Duration { return c.sessionsTTL(s, items) }
 	if plan.local == nil {
-		return listPage(ctx, c, plan.route, plan.path, plan.query, p, paged, (*wireSession).model, c.sessionsTTL)
+		return listPage(ctx, c, s, plan.route, plan.path, plan.query, p, paged, (*wireSession).model, ttl)
 	}
 	var matched []JobSession
 	for offset := 0; ; offset += MaxPageLimit {
-		page, err := listPage(ctx, c, plan.route, plan.path, plan.query, PageRequest{Offset: offset, Limit: MaxPageLimit}, paged, (*wireSession).model, c.sessionsTTL)
+		page, err := listPage(ctx, c, s, plan.route, plan.path, plan.query, PageRequest{Offset: offset, Limit: MaxPageLimit}, paged, (*wireSession).model, ttl)
 		if err != nil {
 			return Page[JobSession]{}, err
 		}
@@ -136,12 +137,12 @@ func (c *Client) JobSessions(ctx context.Context, f SessionFilter, p PageRequest
 // sessionsTTL keeps a listing briefly, and for a second at most when it
 // holds a running session. It also files each session under its own URL, so
 // that asking for one of them next costs nothing.
-func (c *Client) sessionsTTL(ctx context.Context, items []JobSession) time.Duration {
+func (c *Client) sessionsTTL(s *Scope, items []JobSession) time.Duration {
 	ttl := c.opts.Sharing.ListTTL
 	for i := range items {
-		s := &items[i]
-		c.fileItem(ctx, c.sessionURL(s.ID), s, c.sessionTTL(s))
-		if !s.Status.Final() {
+		session := &items[i]
+		c.fileItem(s, c.sessionURL(session.ID), session, c.sessionTTL(session))
+		if !session.Status.Final() {
 			ttl = c.opts.Sharing.LiveTTL
 		}
 	}

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"errors"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,7 +14,6 @@ import (
 type Link struct {
 	Resource string // lower case: "jobs", "jobsessions", "organizations", ...
 	ID       string // a validated id
-	Sub      string // what follows the id, lower case: "log", "logitems", ""
 }
 
 var versionSegment = regexp.MustCompile(`^v[0-9]+$`)
@@ -40,20 +40,19 @@ func parseLink(href string) (Link, bool) {
 	if err != nil || ValidateID(id) != nil {
 		return Link{}, false
 	}
-	l := Link{Resource: strings.ToLower(parts[0]), ID: strings.ToLower(id)}
-	if len(parts) > 2 {
-		l.Sub = strings.ToLower(strings.Join(parts[2:], "/"))
-	}
-	return l, true
+	return Link{Resource: strings.ToLower(parts[0]), ID: strings.ToLower(id)}, true
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// ErrInvalidID is the client's mistake of an id that is not a VB365 id.
+var ErrInvalidID = errors.New("invalid id: expected a UUID such as 00000000-0000-0000-0000-000000000000")
 
 // ValidateID checks that id is a VB365 id (a UUID). Every id that reaches a
 // URL passes here first, and is path-escaped as well.
 func ValidateID(id string) error {
 	if !uuidPattern.MatchString(id) {
-		return &Error{Kind: KindBadInput, Message: "invalid id: expected a UUID such as 00000000-0000-0000-0000-000000000000"}
+		return ErrInvalidID
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -13,8 +14,8 @@ import (
 // was unreachable, said it is overloaded (502/503/504) or throttled us (429).
 // Timeouts are not retried: the call already used its whole budget.
 func retryable(err error) bool {
-	e, ok := err.(*Error)
-	if !ok || e.Kind != KindUnavailable || e.Route == tokenRoute {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindUnavailable || e.Route == tokenRoute {
 		return false // a failed login has its own pause (see renew)
 	}
 	switch e.Status {
@@ -27,8 +28,8 @@ func retryable(err error) bool {
 // backoff is the wait before retry number attempt (0 for the first retry):
 // exponential with full jitter, or what the server asked with Retry-After.
 func (c *Client) backoff(err error, attempt int) time.Duration {
-	if e, ok := err.(*Error); ok && e.retryAfter > 0 {
-		return e.retryAfter
+	if after := retryAfterOf(err); after > 0 {
+		return after
 	}
 	ceiling := c.opts.RetryBaseDelay << attempt
 	if ceiling > c.opts.RetryMaxDelay || ceiling <= 0 {
@@ -141,8 +142,8 @@ func outcomeOf(err error) outcome {
 	if err == nil {
 		return outcomeSuccess
 	}
-	e, ok := err.(*Error)
-	if !ok {
+	var e *Error
+	if !errors.As(err, &e) {
 		return outcomeNeutral
 	}
 	switch {

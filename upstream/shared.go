@@ -5,69 +5,65 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Sharing configures what concurrent and successive requests share: one
+// Sharing configures what concurrent and successive operations share: one
 // upstream call for identical GETs in flight at the same time, and a cache of
 // decoded answers that knows the domain. A finished session never changes,
 // so it is kept long; a running one for a second; jobs and lists briefly.
 // Both are keyed by URL and by the credentials that fetched the answer, so in
-// pass-through mode nothing is ever shared between callers.
+// pass-through mode nothing is ever shared between callers. DefaultSharing
+// gives the defaults; every duration and the size must be positive.
 type Sharing struct {
-	Off      bool          // share nothing between requests (each pays its own calls)
-	MaxBytes int64         // cache size, counted in upstream answer bytes (default 64 MiB)
-	FinalTTL time.Duration // a session in a final status (default 1h)
-	LiveTTL  time.Duration // a running or queued session, and lists holding one (default 1s)
-	ListTTL  time.Duration // lists of finished sessions, log pages of running ones excepted (default 5s)
-	JobTTL   time.Duration // jobs and job lists (default 30s)
+	Off      bool          // share nothing between operations (each pays its own calls)
+	MaxBytes int64         // cache size, counted in upstream answer bytes
+	FinalTTL time.Duration // a session in a final status, and its log
+	LiveTTL  time.Duration // a running or queued session, a list or log holding one
+	ListTTL  time.Duration // lists of finished sessions
+	JobTTL   time.Duration // jobs and job lists
 	// CredentialCheck: in pass-through mode a caller's credential reads
-	// cached answers only while the upstream accepted it within this long
-	// (default 30s); a 401 for it ends that at once.
+	// cached answers only while the upstream accepted it within this long;
+	// a 401 for it ends that at once.
 	CredentialCheck time.Duration
 }
 
-func (s *Sharing) defaults() {
-	if s.MaxBytes <= 0 {
-		s.MaxBytes = 64 << 20
+// DefaultSharing is what the gateway shares unless told otherwise.
+func DefaultSharing() Sharing {
+	return Sharing{MaxBytes: 64 << 20, FinalTTL: time.Hour, LiveTTL: time.Second, ListTTL: 5 * time.Second,
+		JobTTL: 30 * time.Second, CredentialCheck: 30 * time.Second}
+}
+
+func (s Sharing) check() error {
+	if s.MaxBytes <= 0 || s.FinalTTL <= 0 || s.LiveTTL <= 0 || s.ListTTL <= 0 || s.JobTTL <= 0 || s.CredentialCheck <= 0 {
+		return errors.New("sharing: the cache size and every lifetime must be positive")
 	}
-	if s.FinalTTL <= 0 {
-		s.FinalTTL = time.Hour
-	}
-	if s.LiveTTL <= 0 {
-		s.LiveTTL = time.Second
-	}
-	if s.ListTTL <= 0 {
-		s.ListTTL = 5 * time.Second
-	}
-	if s.JobTTL <= 0 {
-		s.JobTTL = 30 * time.Second
-	}
-	if s.CredentialCheck <= 0 {
-		s.CredentialCheck = 30 * time.Second
-	}
+	return nil
 }
 
 // SharingStats counts what sharing saved.
 type SharingStats struct {
 	Hits, Misses, Coalesced int64 // cache hits, misses, and calls that joined one in flight
-	SharedHits              int64 // misses that another replica's answer (in the shared store) served
 	Entries                 int
 	Bytes                   int64
 }
 
-type freshKey struct{}
+// request is one GET as fetch makes it.
+type request struct {
+	route  string // the route template, for errors, logs and metrics
+	target string // the URL
+	fresh  bool   // not from the cache: the upstream as it is now
+}
 
 // cacheKey is the credentials that fetch plus the URL.
-func cacheKey(ctx context.Context, target string) string {
-	h := callerAuthorization(ctx)
-	if h == "" {
+func cacheKey(s *Scope, target string) string {
+	if s.credID == "" {
 		return target
 	}
-	return credentialID(h) + " " + target
+	return s.credID + " " + target
 }
 
 // credentialID names a credential in cache keys without holding it.
@@ -83,11 +79,15 @@ func credentialID(authorization string) string {
 // a revoked token stops reading the cache within that time, and at once
 // after the gateway sees a 401 for it.
 func (c *Client) Vouched(authorization string) bool {
+	return c.vouchedFor(c.NewScope(authorization))
+}
+
+func (c *Client) vouchedFor(s *Scope) bool {
 	if c.ServiceAccount() {
 		return true
 	}
-	_, ok := c.vouched.Value(credentialID(authorization))
-	return ok && authorization != ""
+	_, ok := c.vouched.Value(s.credID)
+	return ok && s.credID != ""
 }
 
 // heard notes what the upstream answered a pass-through caller's credential:
@@ -109,21 +109,22 @@ func (c *Client) heard(authorization string, status int) {
 	}
 }
 
-// fetch returns the decoded answer to GET target: from the cache when fresh,
+// fetch returns the decoded answer to a GET: from the cache when fresh,
 // else from one upstream call shared by everyone asking the same at the same
 // time. decode gives the value and how long it may be kept.
-func fetch[T any](ctx context.Context, c *Client, route, target string, decode func([]byte) (T, time.Duration, error)) (T, error) {
+func fetch[T any](ctx context.Context, c *Client, s *Scope, req request, decode func([]byte) (T, time.Duration, error)) (T, error) {
 	var zero T
+	key := cacheKey(s, req.target)
 	if c.opts.Sharing.Off {
-		noteExpiry(ctx, 0)
-		v, err := onceInRequest(ctx, cacheKey(ctx, target), func() (any, error) {
-			r, err := c.get(ctx, route, target, "")
+		s.use(0)
+		v, err := s.once(key, func() (any, error) {
+			r, err := c.get(ctx, s, req.route, req.target, "")
 			if err != nil {
 				return nil, err
 			}
 			v, _, err := decode(r.body)
 			if err != nil {
-				return nil, decodeError(route, err)
+				return nil, decodeError(req.route, err)
 			}
 			return v, nil
 		})
@@ -132,18 +133,19 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 		}
 		return v.(T), nil
 	}
-	if v, ok := cached[T](ctx, c, target); ok {
-		return v, nil
+	vouched := c.vouchedFor(s)
+	if !req.fresh && vouched {
+		if v, ok := cached[T](c, s, key); ok {
+			return v, nil
+		}
 	}
-	key := cacheKey(ctx, target)
-	vouched := c.Vouched(callerAuthorization(ctx))
 	c.stats.flights.Add(1)
 	ch := c.flight.DoChan(key, func() (any, error) {
 		c.stats.misses.Add(1)
-		// The call outlives the request that started it: others may wait for it.
+		// The call outlives the operation that started it: others may wait for it.
 		lctx, cancel := detach(ctx, time.Duration(c.opts.Retries+1)*c.opts.Timeout+c.opts.RetryMaxDelay)
 		defer cancel()
-		if vouched {
+		if vouched && !req.fresh {
 			if v, ttl, ok := sharedAnswer(lctx, c, key, decode); ok {
 				return shared{v, ttl}, nil // another replica fetched it
 			}
@@ -153,7 +155,7 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 		if stale != nil {
 			etag = stale.ETag
 		}
-		r, err := c.get(lctx, route, target, etag)
+		r, err := c.get(lctx, s, req.route, req.target, etag)
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +166,7 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 		}
 		v, ttl, err := decode(r.body)
 		if err != nil {
-			return nil, decodeError(route, err)
+			return nil, decodeError(req.route, err)
 		}
 		ttl = capTTL(ttl, r)
 		if r.noStore {
@@ -180,10 +182,10 @@ func fetch[T any](ctx context.Context, c *Client, route, target string, decode f
 			return zero, res.Err
 		}
 		sv := res.Val.(shared)
-		noteExpiry(ctx, sv.ttl)
+		s.use(sv.ttl)
 		return sv.value.(T), nil
 	case <-ctx.Done():
-		return zero, transportError(route, ctx.Err())
+		return zero, transportError(req.route, ctx.Err())
 	}
 }
 
@@ -201,9 +203,6 @@ func sharedAnswer[T any](ctx context.Context, c *Client, key string, decode func
 	if c.opts.Shared == nil {
 		return zero, 0, false
 	}
-	if fresh, _ := ctx.Value(freshKey{}).(bool); fresh {
-		return zero, 0, false
-	}
 	b, ok := c.opts.Shared.Get(ctx, "answer:"+key)
 	if !ok || len(b) < 8 {
 		return zero, 0, false
@@ -216,7 +215,6 @@ func sharedAnswer[T any](ctx context.Context, c *Client, key string, decode func
 	if err != nil {
 		return zero, 0, false
 	}
-	c.stats.sharedHits.Add(1)
 	c.cache.Put(key, v, int64(len(b)-8), ttl, "")
 	return v, ttl, true
 }
@@ -233,9 +231,9 @@ func shareAnswer(ctx context.Context, c *Client, key string, body []byte, ttl ti
 
 // fileItem caches one item of a listing under its own URL, so that asking
 // for it next costs nothing. It counts as 1 KiB, about a session's answer.
-func (c *Client) fileItem(ctx context.Context, target string, item any, ttl time.Duration) {
+func (c *Client) fileItem(s *Scope, target string, item any, ttl time.Duration) {
 	if !c.opts.Sharing.Off {
-		c.cache.Put(cacheKey(ctx, target), item, 1024, ttl, "")
+		c.cache.Put(cacheKey(s, target), item, 1024, ttl, "")
 	}
 }
 
@@ -249,78 +247,40 @@ func detach(ctx context.Context, fallback time.Duration) (context.Context, conte
 	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }
 
-// CachedSession returns the session if the cache holds it fresh, without a
-// call. The loaders ask this first, so a cached session costs no batch wait.
-func (c *Client) CachedSession(ctx context.Context, id string) (*JobSession, bool) {
-	return cached[*JobSession](ctx, c, c.sessionURL(id))
+// CachedSession returns the session if the cache holds it fresh for the
+// scope's caller, without a call. The loaders ask this first, so a cached
+// session costs no batch wait.
+func (c *Client) CachedSession(s *Scope, id string) (*JobSession, bool) {
+	return cachedFor[*JobSession](c, s, c.sessionURL(id))
 }
 
 // CachedJob is CachedSession for jobs.
-func (c *Client) CachedJob(ctx context.Context, id string) (*Job, bool) {
-	return cached[*Job](ctx, c, c.jobURL(id))
+func (c *Client) CachedJob(s *Scope, id string) (*Job, bool) {
+	return cachedFor[*Job](c, s, c.jobURL(id))
 }
 
-func cached[T any](ctx context.Context, c *Client, target string) (T, bool) {
-	var zero T
-	if c.opts.Sharing.Off {
+func cachedFor[T any](c *Client, s *Scope, target string) (T, bool) {
+	if c.opts.Sharing.Off || !c.vouchedFor(s) {
+		var zero T
 		return zero, false
 	}
-	if fresh, _ := ctx.Value(freshKey{}).(bool); fresh || !c.Vouched(callerAuthorization(ctx)) {
-		return zero, false
-	}
-	e := c.cache.Get(cacheKey(ctx, target))
+	return cached[T](c, s, cacheKey(s, target))
+}
+
+// cached returns the value under key if it is fresh, noting its remaining
+// lifetime in the scope.
+func cached[T any](c *Client, s *Scope, key string) (T, bool) {
+	e := c.cache.Get(key)
 	if !c.cache.Fresh(e) {
+		var zero T
 		return zero, false
 	}
 	v, ok := e.Value.(T)
 	if ok {
 		c.stats.hits.Add(1)
-		noteExpiry(ctx, e.Expires.Sub(c.opts.Now()))
+		s.use(e.Expires.Sub(c.opts.Now()))
 	}
 	return v, ok
-}
-
-type expiryKey struct{}
-
-// Expiry collects, over one GraphQL operation, how long every upstream
-// answer it used may still be served from the cache: for that long the
-// operation's whole result is as good as recomputing it.
-type Expiry struct {
-	mu     sync.Mutex
-	ttl    time.Duration
-	noted  bool
-	broken bool // an answer was used that is not kept at all
-}
-
-// WithExpiry starts collecting expiries in the returned context.
-func WithExpiry(ctx context.Context) (context.Context, *Expiry) {
-	e := &Expiry{}
-	return context.WithValue(ctx, expiryKey{}, e), e
-}
-
-// TTL returns the shortest time left of the answers used; false when
-// nothing was noted or something used is not kept.
-func (e *Expiry) TTL() (time.Duration, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.ttl, e.noted && !e.broken && e.ttl > 0
-}
-
-// noteExpiry records that the operation used an answer the cache serves
-// for ttl more (0 or less: not kept at all).
-func noteExpiry(ctx context.Context, ttl time.Duration) {
-	e, _ := ctx.Value(expiryKey{}).(*Expiry)
-	if e == nil {
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	switch {
-	case ttl <= 0:
-		e.broken = true
-	case !e.noted || ttl < e.ttl:
-		e.ttl, e.noted = ttl, true
-	}
 }
 
 // capTTL lowers ttl to what the upstream's Cache-Control allows.
@@ -335,10 +295,9 @@ func capTTL(ttl time.Duration, r response) time.Duration {
 func (c *Client) SharingStats() SharingStats {
 	n, b := c.cache.Size()
 	misses := c.stats.misses.Load()
-	return SharingStats{Hits: c.stats.hits.Load(), Misses: misses, Coalesced: c.stats.flights.Load() - misses,
-		SharedHits: c.stats.sharedHits.Load(), Entries: n, Bytes: b}
+	return SharingStats{Hits: c.stats.hits.Load(), Misses: misses, Coalesced: c.stats.flights.Load() - misses, Entries: n, Bytes: b}
 }
 
 // sharingCounters: every call that was not a cache hit joined a flight;
 // the ones that did not start it (misses do) were coalesced.
-type sharingCounters struct{ hits, misses, flights, sharedHits atomic.Int64 }
+type sharingCounters struct{ hits, misses, flights atomic.Int64 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
@@ -18,18 +19,13 @@ import (
 func sharedPair(t *testing.T, latency time.Duration, tweak func(*upstream.Options)) (*vb365sim.Server, *upstream.Client, *clock) {
 	t.Helper()
 	clk := &clock{t: anchor}
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: clk.now, Latency: latency, TokenLifetime: 24 * time.Hour})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	user, pass := sim.Credentials()
-	opts := upstream.Options{BaseURL: ts.URL, Version: 8, Username: user, Password: pass, Now: clk.now, JobListThreshold: 3}
-	if tweak != nil {
-		tweak(&opts)
-	}
-	c, err := upstream.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := testenv.New(t, testenv.Options{Clock: clk.now, Latency: latency, Client: func(o *upstream.Options) {
+		o.Now = clk.now
+		if tweak != nil {
+			tweak(o)
+		}
+	}})
+	sim, c := env.Sim, env.Client
 	if err := c.Login(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +41,7 @@ func TestIdenticalCallsInFlightAreCoalesced(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if s, err := c.JobSession(context.Background(), id); err != nil || s.ID != id {
+			if s, err := c.JobSession(context.Background(), none(c), id); err != nil || s.ID != id {
 				t.Error(s, err)
 			}
 		}()
@@ -61,12 +57,12 @@ func TestIdenticalCallsInFlightAreCoalesced(t *testing.T) {
 
 func TestTheCacheKnowsFinishedSessions(t *testing.T) {
 	sim, c, clk := sharedPair(t, 0, func(o *upstream.Options) {
-		o.Sharing = upstream.Sharing{FinalTTL: time.Hour, LiveTTL: time.Second, ListTTL: 5 * time.Second, JobTTL: 30 * time.Second}
+		o.Sharing.FinalTTL, o.Sharing.LiveTTL, o.Sharing.ListTTL, o.Sharing.JobTTL = time.Hour, time.Second, 5*time.Second, 30*time.Second
 	})
 	ctx := context.Background()
 	finished, running := sim.SessionIDs()[9], sim.LiveSessionIDs()[0]
 	get := func(id string) {
-		if _, err := c.JobSession(ctx, id); err != nil {
+		if _, err := c.JobSession(ctx, none(c), id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -86,7 +82,7 @@ func TestTheCacheKnowsFinishedSessions(t *testing.T) {
 
 	// A listing files its sessions under their own URLs.
 	sim.ResetCalls()
-	page, err := c.JobSessions(ctx, upstream.SessionFilter{}, upstream.PageRequest{Offset: 100, Limit: 20})
+	page, err := c.JobSessions(ctx, none(c), upstream.SessionFilter{}, upstream.PageRequest{Offset: 100, Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +94,7 @@ func TestTheCacheKnowsFinishedSessions(t *testing.T) {
 	}
 	// The log of a session known to be finished is kept long too.
 	for range 2 {
-		if _, err := c.LogItems(ctx, finished, upstream.PageRequest{Limit: 5}); err != nil {
+		if _, err := c.LogItems(ctx, none(c), finished, upstream.PageRequest{Limit: 5}); err != nil {
 			t.Fatal(err)
 		}
 		clk.add(time.Minute)
@@ -111,7 +107,7 @@ func TestTheCacheKnowsFinishedSessions(t *testing.T) {
 func TestSharingOffSharesNothing(t *testing.T) {
 	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Sharing.Off = true })
 	for range 3 {
-		if _, err := c.JobSession(context.Background(), sim.SessionIDs()[9]); err != nil {
+		if _, err := c.JobSession(context.Background(), none(c), sim.SessionIDs()[9]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,15 +121,15 @@ func TestSharingOffSharesNothing(t *testing.T) {
 func TestCacheIsKeyedByCredentials(t *testing.T) {
 	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Username, o.Password = "", "" })
 	id := sim.SessionIDs()[9]
-	good := upstream.WithCallerAuthorization(context.Background(), "Bearer "+loginToken(t, sim))
-	forged := upstream.WithCallerAuthorization(context.Background(), "Bearer forged")
-	if _, err := c.JobSession(good, id); err != nil {
+	ctx := context.Background()
+	token := "Bearer " + loginToken(t, sim)
+	if _, err := c.JobSession(ctx, c.NewScope(token), id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.JobSession(good, id); err != nil {
+	if _, err := c.JobSession(ctx, c.NewScope(token), id); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := c.JobSession(forged, id); err == nil || s != nil {
+	if s, err := c.JobSession(ctx, c.NewScope("Bearer forged"), id); err == nil || s != nil {
 		t.Errorf("a forged token got %+v from the cache", s)
 	}
 	if n := sim.DataCalls(); n != 2 {
@@ -170,16 +166,18 @@ func TestCacheHonoursCacheControlAndETag(t *testing.T) {
 	}))
 	defer ts.Close()
 	clk := &clock{t: anchor}
-	c, err := upstream.New(upstream.Options{BaseURL: ts.URL, Version: 8, Username: "u", Password: "p", Now: clk.now})
+	opts := upstream.DefaultOptions(ts.URL, 8)
+	opts.Username, opts.Password, opts.Now = "u", "p", clk.now
+	c, err := upstream.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	for range 3 {
-		if _, err := c.JobSession(ctx, "a8cf9a63-64c3-4748-9c95-b1fbac0cce1d"); err != nil {
+		if _, err := c.JobSession(ctx, none(c), "a8cf9a63-64c3-4748-9c95-b1fbac0cce1d"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.JobSession(ctx, "b8cf9a63-64c3-4748-9c95-b1fbac0cce1d"); err != nil {
+		if _, err := c.JobSession(ctx, none(c), "b8cf9a63-64c3-4748-9c95-b1fbac0cce1d"); err != nil {
 			t.Fatal(err)
 		}
 		clk.add(45 * time.Second)
@@ -196,7 +194,7 @@ func TestCacheHonoursCacheControlAndETag(t *testing.T) {
 func TestCacheIsBoundedByBytes(t *testing.T) {
 	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Sharing.MaxBytes = 16 << 10 })
 	for _, id := range sim.SessionIDs()[:200] {
-		if _, err := c.JobSession(context.Background(), id); err != nil {
+		if _, err := c.JobSession(context.Background(), none(c), id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -205,18 +203,18 @@ func TestCacheIsBoundedByBytes(t *testing.T) {
 	}
 }
 
-// TestIdenticalCallsInOneRequestGoOutOnce: with sharing off, one request's
-// identical GETs (a count and a page of a bare array, a job listing asked by
-// two loader batches) still cost one call.
-func TestIdenticalCallsInOneRequestGoOutOnce(t *testing.T) {
+// TestIdenticalCallsInOneOperationGoOutOnce: with sharing off, one
+// operation's identical GETs (a count and a page of a bare array, a job
+// listing asked by two loader batches) still cost one call.
+func TestIdenticalCallsInOneOperationGoOutOnce(t *testing.T) {
 	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Sharing.Off = true })
-	scope := upstream.WithRequestScope(context.Background())
+	scope := c.NewScope("")
 	for range 3 {
-		if _, err := c.JobSession(scope, sim.SessionIDs()[4]); err != nil {
+		if _, err := c.JobSession(context.Background(), scope, sim.SessionIDs()[4]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.JobSession(context.Background(), sim.SessionIDs()[4]); err != nil {
+	if _, err := c.JobSession(context.Background(), none(c), sim.SessionIDs()[4]); err != nil {
 		t.Fatal(err)
 	}
 	if n := sim.DataCalls(); n != 2 {

@@ -69,11 +69,11 @@ func TestParseLink(t *testing.T) {
 		want Link
 		ok   bool
 	}{
-		{"https://172.30.6.90:4443/v3/jobsessions/" + id + "/log", Link{"jobsessions", id, "log"}, true},
-		{"https://support.east.local:4443/v3/jobs/" + id, Link{"jobs", id, ""}, true},
-		{"/v6/JobSessions/" + id + "/LogItems", Link{"jobsessions", id, "logitems"}, true},
-		{"/v8/Jobs/9F4EBA99-CE30-419B-A942-354744045F51", Link{"jobs", id, ""}, true},
-		{"https://evil.example/v8/Jobs/" + id, Link{"jobs", id, ""}, true}, // host ignored: never fetched
+		{"https://172.30.6.90:4443/v3/jobsessions/" + id + "/log", Link{"jobsessions", id}, true},
+		{"https://support.east.local:4443/v3/jobs/" + id, Link{"jobs", id}, true},
+		{"/v6/JobSessions/" + id + "/LogItems", Link{"jobsessions", id}, true},
+		{"/v8/Jobs/9F4EBA99-CE30-419B-A942-354744045F51", Link{"jobs", id}, true},
+		{"https://evil.example/v8/Jobs/" + id, Link{"jobs", id}, true}, // host ignored: never fetched
 		{"/v8/Jobs/..%2F..%2Fetc", Link{}, false},
 		{"/v8/Jobs/not-an-id", Link{}, false},
 		{"/v8/Jobs", Link{}, false},

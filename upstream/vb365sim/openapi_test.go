@@ -105,30 +105,31 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			user, pass := sim.Credentials()
-			c, err := upstream.New(upstream.Options{BaseURL: ts.URL, Version: version, Username: user, Password: pass})
+			opts := upstream.DefaultOptions(ts.URL, version)
+			opts.Username, opts.Password = sim.Credentials()
+			c, err := upstream.New(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := context.Background()
+			ctx, s := context.Background(), c.NewScope("")
 			ids := sim.SessionIDs()
 			live := sim.LiveSessionIDs()[0]
 			job := sim.JobOf(ids[3])
 			calls := []func() error{
-				func() error { _, err := c.JobSession(ctx, ids[3]); return err },
-				func() error { _, err := c.JobSession(ctx, live); return err },
+				func() error { _, err := c.JobSession(ctx, s, ids[3]); return err },
+				func() error { _, err := c.JobSession(ctx, s, live); return err },
 				func() error {
-					_, err := c.JobSessions(ctx, upstream.SessionFilter{}, upstream.PageRequest{Offset: 30, Limit: 30})
+					_, err := c.JobSessions(ctx, s, upstream.SessionFilter{}, upstream.PageRequest{Offset: 30, Limit: 30})
 					return err
 				},
 				func() error {
-					_, err := c.JobSessions(ctx, upstream.SessionFilter{JobID: job}, upstream.PageRequest{Limit: 10})
+					_, err := c.JobSessions(ctx, s, upstream.SessionFilter{JobID: job}, upstream.PageRequest{Limit: 10})
 					return err
 				},
-				func() error { _, err := c.Job(ctx, job); return err },
-				func() error { _, err := c.Jobs(ctx, upstream.PageRequest{Limit: 100}); return err },
-				func() error { _, err := c.LogItems(ctx, ids[3], upstream.PageRequest{Limit: 30}); return err },
-				func() error { _, err := c.LogItems(ctx, live, upstream.PageRequest{Limit: 30}); return err },
+				func() error { _, err := c.Job(ctx, s, job); return err },
+				func() error { _, err := c.Jobs(ctx, s, upstream.PageRequest{Limit: 100}); return err },
+				func() error { _, err := c.LogItems(ctx, s, ids[3], upstream.PageRequest{Limit: 30}); return err },
+				func() error { _, err := c.LogItems(ctx, s, live, upstream.PageRequest{Limit: 30}); return err },
 			}
 			for i, call := range calls {
 				if err := call(); err != nil {
@@ -136,7 +137,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				}
 			}
 			// Failures are answered in the version's RESTExceptionInfo shape.
-			if _, err := c.JobSession(ctx, "00000000-0000-0000-0000-000000000000"); upstream.KindOf(err) != upstream.KindNotFound {
+			if _, err := c.JobSession(ctx, s, "00000000-0000-0000-0000-000000000000"); upstream.KindOf(err) != upstream.KindNotFound {
 				t.Errorf("unknown session: %v", err)
 			}
 			want := []string{"POST /v%d/token", "GET /v%d/JobSessions/{jobSessionsId}", "GET /v%d/JobSessions",

@@ -40,10 +40,6 @@ type Options struct {
 	TokenLifetime time.Duration
 }
 
-// DefaultPassword is the password of a simulator whose options name no
-// user. Tests may plant a secret here and look for it in every log line.
-var DefaultPassword = "demo"
-
 // Server is the simulator; it is an http.Handler.
 type Server struct {
 	opts Options
@@ -73,7 +69,7 @@ func New(opts Options) *Server {
 		opts.SessionsPerJob = 35
 	}
 	if opts.Username == "" {
-		opts.Username, opts.Password = `demo\admin`, DefaultPassword
+		opts.Username, opts.Password = `demo\admin`, "demo"
 	}
 	if opts.Host == "" {
 		opts.Host = "support.east.local:4443"

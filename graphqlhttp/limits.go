@@ -1,10 +1,10 @@
-package resolvers
+package graphqlhttp
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -13,78 +13,39 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
-	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
-// CodeLimitExceeded is gqlgen's own code for a too complex operation; the
-// depth and alias limits use it as well.
-const CodeLimitExceeded = "COMPLEXITY_LIMIT_EXCEEDED"
-
-// Limits bound what one operation may ask for. Zero values take the defaults.
+// Limits bound what one operation may ask for; every one must be positive.
 type Limits struct {
-	MaxDepth      int // nesting of fields (default 12; introspection not counted)
-	MaxAliases    int // aliased fields (default 30)
-	MaxComplexity int // fields, with each page counting its items (default 20000)
-	MaxTokens     int // lexical tokens of the query text (default 5000)
-	MaxFields     int // fields of one selection set, fragments expanded (default 200)
-	MaxEntities   int // representations one _entities field resolves (default 100)
+	MaxDepth      int // nesting of fields (introspection not counted)
+	MaxAliases    int // aliased fields
+	MaxComplexity int // fields, with each page counting its items
+	MaxTokens     int // lexical tokens of the query text
+	MaxFields     int // fields of one selection set, fragments expanded
+	MaxEntities   int // representations one operation's _entities resolve
 }
 
 // maxErrors bounds the errors of one response; the rest are summed up in one.
 const maxErrors = 50
 
-func (l Limits) withDefaults() Limits {
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = 12
-	}
-	if l.MaxAliases <= 0 {
-		l.MaxAliases = 30
-	}
-	if l.MaxComplexity <= 0 {
-		l.MaxComplexity = 20000
-	}
-	if l.MaxTokens <= 0 {
-		l.MaxTokens = 5000
-	}
-	if l.MaxFields <= 0 {
-		l.MaxFields = 200
-	}
-	if l.MaxEntities <= 0 {
-		l.MaxEntities = 100
-	}
-	return l
+// DefaultLimits are the limits unless told otherwise.
+func DefaultLimits() Limits {
+	return Limits{MaxDepth: 12, MaxAliases: 30, MaxComplexity: 20000, MaxTokens: 5000, MaxFields: 200, MaxEntities: 100}
 }
 
-// complexity makes every page cost its children times its size, so that
-// jobSessions(first: 1000) { log(first: 1000) } is refused before it runs.
-func complexity() graph.ComplexityRoot {
-	page := func(child int, first, last *int) int {
-		n := defaultPageSize
-		if first != nil {
-			n = max(*first, 1)
-		} else if last != nil {
-			n = max(*last, 1)
-		}
-		return 1 + child*n
+func (l Limits) check() error {
+	if l.MaxDepth <= 0 || l.MaxAliases <= 0 || l.MaxComplexity <= 0 || l.MaxTokens <= 0 || l.MaxFields <= 0 || l.MaxEntities <= 0 {
+		return errors.New("limits: every limit must be positive")
 	}
-	var c graph.ComplexityRoot
-	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time) int {
-		return page(child, first, last)
-	}
-	c.Query.Jobs = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
-	c.Job.Sessions = func(child int, first *int, _ *string, last *int, _ *string, _ *upstream.SessionStatus, _, _ *time.Time) int {
-		return page(child, first, last)
-	}
-	c.JobSession.Log = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
-	// Each representation costs what is selected of it, as a page's item does.
-	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) })
-	return c
+	return nil
 }
 
-// shapeLimit refuses operations nested too deep, with too many aliases, or
-// with an _entities field of too many or malformed representations.
+// shapeLimit refuses operations nested too deep, with too many aliases, with
+// an _entities field of too many or malformed representations, or asking
+// for introspection while it is off.
 type shapeLimit struct {
 	maxDepth, maxAliases, maxEntities int
+	introspection                     bool
 	entityKeys                        map[string]string // entity type -> its @key field
 }
 
@@ -113,6 +74,9 @@ func (l *shapeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Op
 	if op == nil {
 		return nil
 	}
+	if err := l.checkIntrospection(op.SelectionSet, opCtx); err != nil {
+		return err
+	}
 	depth, aliases := measure(op.SelectionSet, opCtx.Doc.Fragments, 0)
 	var err *gqlerror.Error
 	switch {
@@ -123,8 +87,24 @@ func (l *shapeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Op
 	default:
 		return l.checkEntities(op.SelectionSet, opCtx)
 	}
-	errcode.Set(err, CodeLimitExceeded)
+	errcode.Set(err, graph.CodeLimitExceeded)
 	return err
+}
+
+// checkIntrospection refuses __schema and __type (which only the root may
+// ask) while introspection is off; __typename is always answered.
+func (l *shapeLimit) checkIntrospection(set ast.SelectionSet, opCtx *graphql.OperationContext) *gqlerror.Error {
+	if l.introspection {
+		return nil
+	}
+	for _, f := range graphql.CollectFields(opCtx, set, []string{"Query"}) {
+		if f.Name == "__schema" || f.Name == "__type" {
+			err := gqlerror.Errorf("introspection is turned off on this server")
+			errcode.Set(err, graph.CodeValidationFailed)
+			return err
+		}
+	}
+	return nil
 }
 
 // checkEntities bounds the representations an operation's _entities fields
@@ -139,7 +119,7 @@ func (l *shapeLimit) checkEntities(set ast.SelectionSet, opCtx *graphql.Operatio
 		reps, _ := f.ArgumentMap(opCtx.Variables)["representations"].([]any)
 		if total += len(reps); total > l.maxEntities {
 			err := gqlerror.Errorf("operation resolves %d entities, which exceeds the limit of %d", total, l.maxEntities)
-			errcode.Set(err, CodeLimitExceeded)
+			errcode.Set(err, graph.CodeLimitExceeded)
 			return err
 		}
 		for i, r := range reps {
@@ -148,7 +128,7 @@ func (l *shapeLimit) checkEntities(set ast.SelectionSet, opCtx *graphql.Operatio
 			key, known := l.entityKeys[typeName]
 			if _, isString := rep[key].(string); !known || !isString {
 				err := gqlerror.Errorf("representation %d is not one of this subgraph's entities (%s) with its key as a string", i, entityNames(l.entityKeys))
-				errcode.Set(err, CodeBadUserInput)
+				errcode.Set(err, graph.CodeBadUserInput)
 				return err
 			}
 		}
@@ -203,7 +183,7 @@ func (l fieldLimit) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		return nil
 	}
 	e := gqlerror.Errorf("a selection set holds more than %d fields (fragments expanded), which exceeds the limit", l.max)
-	errcode.Set(e, CodeLimitExceeded)
+	errcode.Set(e, graph.CodeLimitExceeded)
 	return e
 }
 

@@ -1,4 +1,4 @@
-package resolvers_test
+package graphqlhttp_test
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vb365-graphql/vb365-graphql/resolvers"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
@@ -20,50 +21,56 @@ type countingAPI struct {
 	listings atomic.Int64
 }
 
-func (c *countingAPI) JobSessions(ctx context.Context, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
+func (c *countingAPI) JobSessions(ctx context.Context, s *upstream.Scope, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
 	c.listings.Add(1)
-	return c.Client.JobSessions(ctx, f, p)
+	return c.Client.JobSessions(ctx, s, f, p)
 }
 
 func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
-	g := newGateway(t, gatewayOptions{version: 8, jobListThreshold: 3, share: true})
-	api := &countingAPI{Client: g.client}
-	g.handler = resolvers.NewHandler(api, resolvers.HandlerOptions{BatchWait: time.Millisecond, OperationCacheBytes: 1 << 20})
+	g := newGateway(t, testenv.Options{Version: 8}, true)
+	api := &countingAPI{Client: g.Client}
+	o := graphqlhttp.DefaultOptions()
+	o.BatchWait, o.OperationCacheBytes = time.Millisecond, 1<<20
+	h, err := graphqlhttp.New(api, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Handler = h
 
 	finished := `{ jobSessions(first: 5, createdBefore: "2026-11-01T06:00:00Z") { edges { node { id status job { name } } } } }`
-	first := g.do(t, finished, nil)
-	second := g.do(t, finished, nil)
-	if len(first.Errors) > 0 || string(first.raw) != string(second.raw) {
-		t.Fatalf("answers differ: %s / %s", first.raw, second.raw)
+	first := g.Do(t, finished, nil)
+	second := g.Do(t, finished, nil)
+	if len(first.Errors) > 0 || string(first.Raw) != string(second.Raw) {
+		t.Fatalf("answers differ: %s / %s", first.Raw, second.Raw)
 	}
 	if n := api.listings.Load(); n != 1 {
 		t.Errorf("the same operation ran %d times, want once", n)
 	}
 	// Other variables, another operation.
-	g.do(t, `{ jobSessions(first: 6, createdBefore: "2026-11-01T06:00:00Z") { edges { node { id } } } }`, nil)
+	g.Do(t, `{ jobSessions(first: 6, createdBefore: "2026-11-01T06:00:00Z") { edges { node { id } } } }`, nil)
 	if n := api.listings.Load(); n != 2 {
 		t.Errorf("%d executions, want 2", n)
 	}
 
 	// A list holding a running session is good for a second only.
 	live := `{ jobSessions(first: 3) { nodes { id status progress } } }`
-	g.do(t, live, nil)
-	g.do(t, live, nil)
+	g.Do(t, live, nil)
+	g.Do(t, live, nil)
 	if n := api.listings.Load(); n != 3 {
 		t.Errorf("%d executions, want 3", n)
 	}
 	time.Sleep(1100 * time.Millisecond)
-	g.do(t, live, nil)
+	g.Do(t, live, nil)
 	if n := api.listings.Load(); n != 4 {
 		t.Errorf("after a second the live list must be computed again: %d executions, want 4", n)
 	}
 
 	// Answers with errors are never kept.
-	g.sim.ResetCalls()
+	g.Sim.ResetCalls()
 	missing := `{ jobSession(id: "00000000-0000-0000-0000-000000000000") { id } }`
-	g.do(t, missing, nil)
-	g.do(t, missing, nil)
-	if n := g.sim.DataCalls(); n != 2 {
+	g.Do(t, missing, nil)
+	g.Do(t, missing, nil)
+	if n := g.Sim.DataCalls(); n != 2 {
 		t.Errorf("an answer with errors was served again: %d upstream calls, want 2", n)
 	}
 }
@@ -72,7 +79,7 @@ func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
 // in Content-Type or Accept is a different operation (a POST without a JSON
 // type must be refused, whatever an identical JSON POST got).
 func TestOperationKeyCoversHowTheRequestWasSent(t *testing.T) {
-	g := newGateway(t, gatewayOptions{version: 8, share: true})
+	g := newGateway(t, testenv.Options{Version: 8, Client: noListing}, true)
 	body := `{"query":"{ jobs(first: 1) { totalCount } }"}`
 	send := func(contentType, accept string) int {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
@@ -81,7 +88,7 @@ func TestOperationKeyCoversHowTheRequestWasSent(t *testing.T) {
 		}
 		req.Header.Set("Accept", accept)
 		rec := httptest.NewRecorder()
-		g.handler.ServeHTTP(rec, req)
+		g.Handler.ServeHTTP(rec, req)
 		return rec.Code
 	}
 	if code := send("application/json", "application/json"); code != http.StatusOK {

@@ -1,4 +1,7 @@
-package resolvers
+// Package live follows running sessions for subscriptions: however many
+// clients watch a session, one poller asks the upstream for it, under a
+// context and a scope of its own, never a watcher's.
+package live
 
 import (
 	"context"
@@ -11,13 +14,19 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
-// Live follows running sessions for subscriptions. However many clients
-// watch a session, one poller asks the upstream for it; the poller stops
-// when the session has finished or its last watcher has gone. Pollers are
-// keyed by the credentials they poll with, so in pass-through mode no
-// caller ever receives what was fetched with another's token.
-type Live struct {
-	fetch    func(ctx context.Context, id string) (*upstream.JobSession, error)
+// Source is what the hub asks; *upstream.Client is one.
+type Source interface {
+	NewScope(credential string) *upstream.Scope
+	PollJobSession(ctx context.Context, s *upstream.Scope, id string) (*upstream.JobSession, error)
+}
+
+// Hub follows running sessions. However many clients watch a session, one
+// poller asks the upstream for it; the poller stops when the session has
+// finished or its last watcher has gone. Pollers are keyed by the
+// credentials they poll with, so in pass-through mode no caller ever
+// receives what was fetched with another's token.
+type Hub struct {
+	src      Source
 	interval time.Duration
 
 	mu      sync.Mutex
@@ -25,7 +34,8 @@ type Live struct {
 }
 
 type pollKey struct {
-	credentials [32]byte // digest of the caller's Authorization header (pass-through)
+	credentials [32]byte // digest of the watcher's credential (pass-through)
+	credential  string
 	sessionID   string
 }
 
@@ -35,13 +45,13 @@ type poller struct {
 	stop     context.CancelFunc
 }
 
-// NewLive polls sessions with fetch every interval.
-func NewLive(fetch func(ctx context.Context, id string) (*upstream.JobSession, error), interval time.Duration) *Live {
-	return &Live{fetch: fetch, interval: interval, pollers: map[pollKey]*poller{}}
+// New polls the sessions watched every interval.
+func New(src Source, interval time.Duration) *Hub {
+	return &Hub{src: src, interval: interval, pollers: map[pollKey]*poller{}}
 }
 
 // Pollers is how many sessions are being polled now.
-func (l *Live) Pollers() int {
+func (l *Hub) Pollers() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.pollers)
@@ -49,11 +59,11 @@ func (l *Live) Pollers() int {
 
 // Watch returns a channel that gets the session's current state at once,
 // then every change of its progress, statistics or status, and is closed
-// when the session has finished or ctx ends. An unknown session, or
+// when the session has finished or ctx ends. credential is the watcher's
+// (pass-through mode; "" with the service account). An unknown session, or
 // credentials the upstream refuses, are an error at once.
-func (l *Live) Watch(ctx context.Context, id string) (<-chan *upstream.JobSession, error) {
-	credential := upstream.CallerAuthorization(ctx)
-	key := pollKey{credentials: sha256.Sum256([]byte(credential)), sessionID: strings.ToLower(id)}
+func (l *Hub) Watch(ctx context.Context, credential, id string) (<-chan *upstream.JobSession, error) {
+	key := pollKey{credentials: sha256.Sum256([]byte(credential)), credential: credential, sessionID: strings.ToLower(id)}
 	ch := make(chan *upstream.JobSession, 1)
 
 	l.mu.Lock()
@@ -61,15 +71,15 @@ func (l *Live) Watch(ctx context.Context, id string) (<-chan *upstream.JobSessio
 	if p == nil {
 		// First watcher: fetch now (an unknown id fails here), then poll.
 		l.mu.Unlock()
-		first, err := l.fetch(ctx, id)
+		first, err := l.src.PollJobSession(ctx, l.src.NewScope(credential), id)
 		if err != nil {
 			return nil, err
 		}
 		l.mu.Lock()
 		if p = l.pollers[key]; p == nil { // nobody started one meanwhile
-			// The poller serves every watcher, so it keeps nothing of the
-			// first one's request but the credential it polls with.
-			pctx, stop := context.WithCancel(upstream.WithCallerAuthorization(context.Background(), credential))
+			// The poller serves every watcher, so it runs under a context of
+			// its own, not the first watcher's.
+			pctx, stop := context.WithCancel(context.Background())
 			p = &poller{watchers: map[chan *upstream.JobSession]struct{}{}, last: first, stop: stop}
 			l.pollers[key] = p
 			go l.poll(pctx, key, p)
@@ -93,7 +103,7 @@ func (l *Live) Watch(ctx context.Context, id string) (<-chan *upstream.JobSessio
 
 // remove takes a watcher away (closing its channel) and stops the poller
 // when none is left.
-func (l *Live) remove(key pollKey, p *poller, ch chan *upstream.JobSession) {
+func (l *Hub) remove(key pollKey, p *poller, ch chan *upstream.JobSession) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := p.watchers[ch]; !ok {
@@ -109,7 +119,7 @@ func (l *Live) remove(key pollKey, p *poller, ch chan *upstream.JobSession) {
 	}
 }
 
-func (l *Live) poll(ctx context.Context, key pollKey, p *poller) {
+func (l *Hub) poll(ctx context.Context, key pollKey, p *poller) {
 	t := time.NewTicker(l.interval)
 	defer t.Stop()
 	for {
@@ -118,7 +128,8 @@ func (l *Live) poll(ctx context.Context, key pollKey, p *poller) {
 			return
 		case <-t.C:
 		}
-		s, err := l.fetch(ctx, key.sessionID)
+		// A scope per poll: each asks the upstream afresh.
+		s, err := l.src.PollJobSession(ctx, l.src.NewScope(key.credential), key.sessionID)
 		if err != nil {
 			if ctx.Err() == nil {
 				slog.WarnContext(ctx, "polling a live session failed; trying again", "session", key.sessionID, "err", err)

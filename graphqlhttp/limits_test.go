@@ -1,16 +1,15 @@
-package resolvers_test
+package graphqlhttp_test
 
 import (
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/vb365-graphql/vb365-graphql/resolvers"
-	"github.com/vb365-graphql/vb365-graphql/upstream"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
 func TestHostileQueriesAreRefusedBeforeAnyUpstreamCall(t *testing.T) {
-	g := newGateway(t, gatewayOptions{version: 8})
+	g := newGateway(t, testenv.Options{Version: 8, Client: noListing}, false)
 	deep := `{ jobs { nodes { sessions { nodes { job { sessions { nodes { job { sessions { nodes { job { sessions { nodes { id } } } } } } } } } } } } } }`
 	var aliases strings.Builder
 	aliases.WriteString("{")
@@ -25,35 +24,34 @@ func TestHostileQueriesAreRefusedBeforeAnyUpstreamCall(t *testing.T) {
 		{"too many tokens", "{" + strings.Repeat(" __typename", 6000) + " }", "GRAPHQL_PARSE_FAILED", "token"},
 	}
 	for _, c := range cases {
-		r, calls := g.calls(t, c.query, nil)
+		r, calls := g.Calls(t, c.query, nil)
 		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != c.code || !strings.Contains(r.Errors[0].Message, c.says) {
-			t.Errorf("%s: %.300s; want %s saying %q", c.name, r.raw, c.code, c.says)
+			t.Errorf("%s: %.300s; want %s saying %q", c.name, r.Raw, c.code, c.says)
 		}
-		if total(calls) != 0 {
-			t.Errorf("%s: %d upstream calls", c.name, total(calls))
+		if testenv.Total(calls) != 0 {
+			t.Errorf("%s: %d upstream calls", c.name, testenv.Total(calls))
 		}
 	}
 	// A large but reasonable query passes: 50 sessions with their jobs and 5 log lines each.
-	if r := g.do(t, `{ jobSessions(first: 50) { nodes { id job { name } log(first: 5) { nodes { title } } } } }`, nil); len(r.Errors) > 0 {
-		t.Errorf("a reasonable query was refused: %.300s", r.raw)
+	if r := g.Do(t, `{ jobSessions(first: 50) { nodes { id job { name } log(first: 5) { nodes { title } } } } }`, nil); len(r.Errors) > 0 {
+		t.Errorf("a reasonable query was refused: %.300s", r.Raw)
 	}
 	// GraphiQL's introspection is deep, and not counted.
-	if r := g.do(t, introspectionQuery, nil); len(r.Errors) > 0 {
-		t.Errorf("introspection refused: %.300s", r.raw)
+	if r := g.Do(t, introspectionQuery, nil); len(r.Errors) > 0 {
+		t.Errorf("introspection refused: %.300s", r.Raw)
 	}
 }
 
 func TestIntrospectionCanBeTurnedOff(t *testing.T) {
-	g := newGateway(t, gatewayOptions{version: 8})
-	sim := g.sim
-	client, err := upstream.New(upstream.Options{BaseURL: "http://127.0.0.1:1", Version: 8})
-	if err != nil {
-		t.Fatal(err)
+	g := testenv.New(t, testenv.Options{}).Gateway(t, func(o *graphqlhttp.Options) { o.Introspection = false })
+	for _, q := range []string{`{ __schema { queryType { name } } }`, `{ __type(name: "Job") { name } }`, `{ ... on Query { __schema { types { name } } } }`} {
+		r := g.Do(t, q, nil)
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.Errors[0].Message, "introspection is turned off") {
+			t.Errorf("%s: introspection answered: %s", q, r.Raw)
+		}
 	}
-	g = &gateway{sim: sim, handler: resolvers.NewHandler(client, resolvers.HandlerOptions{BatchWait: time.Millisecond, NoIntrospection: true})}
-	r := g.do(t, `{ __schema { queryType { name } } }`, nil)
-	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "introspection") {
-		t.Errorf("introspection answered: %s", r.raw)
+	if r := g.Do(t, `{ __typename }`, nil); len(r.Errors) > 0 {
+		t.Errorf("__typename is always answered: %s", r.Raw)
 	}
 }
 

@@ -1,7 +1,8 @@
-package resolvers
+package graphqlhttp
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -21,26 +22,33 @@ const (
 	closeTryLater    = 1013 // Try Again Later: too many sockets wait for their init
 )
 
-// sockets is gqlgen's WebSocket transport with the guards it lacks. A socket
-// must send an acceptable connection_init within initTimeout, or it is
-// closed with 4408; a socket whose init fails is closed (gqlgen leaves one
-// whose payload is not an object open); and at most maxPending sockets may
-// wait for their init at once, so that clients that never authenticate
-// cannot hold connections without bound: past that, a new socket is closed
-// at once with 1013.
+// sockets is gqlgen's WebSocket transport with the guards it lacks. With
+// API keys, a socket whose handshake carried none must send one in its
+// connection_init (browsers cannot set headers on a WebSocket), or it is
+// closed with 4403. A socket must send an acceptable connection_init within
+// initTimeout, or it is closed with 4408; a socket whose init fails is closed
+// (gqlgen leaves one whose payload is not an object open); and at most
+// maxPending sockets may wait for their init at once, so that clients that
+// never authenticate cannot hold connections without bound: past that, a new
+// socket is closed at once with 1013.
 type sockets struct {
 	ws          transport.Websocket
-	init        func(ctx context.Context, p transport.InitPayload) (context.Context, error)
+	keys        *APIKeys // nil: no API keys
 	initTimeout time.Duration
 	pending     chan struct{}
 }
 
-func newSockets(ws transport.Websocket, init func(context.Context, transport.InitPayload) (context.Context, error), initTimeout time.Duration, maxPending int) *sockets {
-	return &sockets{ws: ws, init: init, initTimeout: initTimeout, pending: make(chan struct{}, maxPending)}
+func newSockets(keys *APIKeys, initTimeout time.Duration, maxPending int) *sockets {
+	return &sockets{ws: transport.Websocket{KeepAlivePingInterval: 15 * time.Second}, keys: keys,
+		initTimeout: initTimeout, pending: make(chan struct{}, maxPending)}
 }
+
+// errNoKey refuses a socket's connection_init without a valid API key.
+var errNoKey = errors.New("an API key is required: send it in connection_init as X-API-Key")
 
 // Do serves one socket until it closes.
 func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	keyed := s.keys == nil || s.keys.allowHeaders(r.Header)
 	select {
 	case s.pending <- struct{}{}:
 	default:
@@ -70,10 +78,9 @@ func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return c, nil
 	})
 	t.InitFunc = func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		ctx, err := s.init(ctx, p)
-		if err != nil {
+		if !keyed && !s.keys.allow(p.GetString("X-API-Key"), p.Authorization()) {
 			// graphql-transport-ws clients report 4403 and do not retry.
-			return transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, err.Error()), closeForbidden), nil, err
+			return transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, errNoKey.Error()), closeForbidden), nil, errNoKey
 		}
 		mu.Lock()
 		deadline.Stop()

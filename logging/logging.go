@@ -1,6 +1,11 @@
-package gateway
+// Package logging makes the gateway's logger: JSON or text, with every line
+// written while serving a request carrying that request's id, and nothing a
+// secret: sensitive attributes redacted, configured secrets scrubbed from
+// every value, every string cut at 1 KiB.
+package logging
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,11 +22,11 @@ var sensitiveKeys = []string{"password", "passwd", "secret", "token", "authoriza
 // become a 300 KB line.
 const maxValue = 1024
 
-// NewLogger returns a JSON or text logger that redacts attributes with a
+// New returns a JSON or text logger that redacts attributes with a
 // sensitive name, and any occurrence of the given secrets (the configured
 // password, API keys) in any value, errors included, and cuts every string
 // at 1 KiB. A record logged with a request's context carries its request_id.
-func NewLogger(w io.Writer, format string, level slog.Level, secrets []string) *slog.Logger {
+func New(w io.Writer, format string, level slog.Level, secrets []string) *slog.Logger {
 	var known []string
 	for _, s := range secrets {
 		if len(s) >= 4 { // shorter strings would redact ordinary words
@@ -65,4 +70,37 @@ func scrub(s string, secrets []string) string {
 		s = strings.ReplaceAll(s, secret, redacted)
 	}
 	return s
+}
+
+type requestIDKey struct{}
+
+// WithRequestID marks ctx as serving the request id: every line logged with
+// ctx carries it. (A slog handler learns of the request only from the
+// context it is given.)
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id in ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// withRequestID adds request_id to every record logged with a request's context.
+type withRequestID struct{ slog.Handler }
+
+func (h withRequestID) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h withRequestID) WithAttrs(as []slog.Attr) slog.Handler {
+	return withRequestID{h.Handler.WithAttrs(as)}
+}
+
+func (h withRequestID) WithGroup(name string) slog.Handler {
+	return withRequestID{h.Handler.WithGroup(name)}
 }

@@ -1,0 +1,396 @@
+// Package config reads the gateway's settings. One table (table) lists every
+// setting once, with its flag name (also its key in the config file), its
+// environment variable, its default and its description; flags, environment,
+// file, --help and the README's table all come from it. Each value is parsed
+// once, from the source that wins: a flag on the command line, then its
+// environment variable, then the config file, then the default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// Settings is every setting, parsed and checked.
+type Settings struct {
+	ConfigFile         string
+	Listen             string
+	UpstreamURL        string // empty: demo mode
+	APIVersion         int    // 3..8
+	Username, Password string // both empty: pass-through mode
+	CAFile             string
+	TLSServerName      string
+	InsecureSkipVerify bool
+	UpstreamTimeout    time.Duration
+	UpstreamRetries    int
+	RequestTimeout     time.Duration
+	AllowAnonymous     bool
+	APIKeys            []string // from --api-keys and --api-keys-file
+	apiKeysFile        string
+	BatchWait          time.Duration
+	MaxConcurrency     int
+	MaxDepth           int
+	MaxAliases         int
+	MaxComplexity      int
+	MaxTokens          int
+	MaxFields          int
+	MaxEntities        int
+	MaxBodyBytes       int64
+	BodyTimeout        time.Duration
+	WSInitTimeout      time.Duration
+	MaxPendingSockets  int
+	Introspection      bool
+	CORSOrigins        []string
+	LogFormat          string // text or json
+	LogLevel           slog.Level
+	Share              bool
+	CacheMaxBytes      int64
+	CacheTTLFinal      time.Duration
+	CacheTTLLive       time.Duration
+	CacheTTLList       time.Duration
+	CacheTTLJob        time.Duration
+	CredentialCheck    time.Duration
+	RedisURL           string
+	OTLPEndpoint       string
+	PollInterval       time.Duration
+	ShutdownGrace      time.Duration
+}
+
+// Setting is one row of the table.
+type Setting struct {
+	Name    string // flag name and config file key
+	Env     string // environment variable
+	Default string // as it would be written on the command line
+	Usage   string
+	set     func(raw string) error
+	isBool  bool
+}
+
+// table binds every setting to its field of s.
+func (s *Settings) table() []Setting {
+	return []Setting{
+		text(&s.ConfigFile, "config", "VB365_CONFIG", "", "YAML file of settings keyed by flag name (upstream-url: ...); flags and environment variables override it"),
+		text(&s.Listen, "listen", "LISTEN_ADDR", ":8080", "address to serve on"),
+		text(&s.UpstreamURL, "upstream-url", "VB365_URL", "", "VB365 REST origin, e.g. https://vbo.example:4443, no version; empty: demo mode over the built-in simulator"),
+		apiVersion(&s.APIVersion, "api-version", "VB365_API_VERSION", "v8", "upstream API version, v3..v8"),
+		text(&s.Username, "username", "VB365_USERNAME", "", "service account user, e.g. DOMAIN\\user; empty: pass each caller's Authorization header through"),
+		text(&s.Password, "password", "VB365_PASSWORD", "", "service account password"),
+		text(&s.CAFile, "ca-file", "VB365_CA_FILE", "", "PEM file of CAs to trust for the upstream's certificate"),
+		text(&s.TLSServerName, "tls-server-name", "VB365_TLS_SERVER_NAME", "", "name to expect in the upstream's certificate, when it differs from the URL's host"),
+		boolean(&s.InsecureSkipVerify, "insecure-skip-verify", "VB365_INSECURE_SKIP_VERIFY", "false", "do not verify the upstream's certificate; logs a warning"),
+		duration(&s.UpstreamTimeout, "upstream-timeout", "VB365_TIMEOUT", "10s", "timeout of one upstream call"),
+		count(&s.UpstreamRetries, "upstream-retries", "VB365_RETRIES", "2", "retries of a GET after a connection error, 502/503/504 or 429; 0: none"),
+		duration(&s.RequestTimeout, "request-timeout", "VB365_REQUEST_TIMEOUT", "30s", "deadline of one GraphQL request"),
+		boolean(&s.AllowAnonymous, "allow-anonymous", "VB365_ALLOW_ANONYMOUS", "false", "serve real backup data through the service account to clients that present no API key"),
+		list(&s.APIKeys, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients must send (X-API-Key or Authorization: Bearer) in service-account mode"),
+		text(&s.apiKeysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one per line (# starts a comment)"),
+		wait(&s.BatchWait, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round"),
+		positive(&s.MaxConcurrency, "max-concurrency", "VB365_MAX_CONCURRENCY", "8", "upstream calls one GraphQL operation makes at once"),
+		positive(&s.MaxDepth, "max-depth", "VB365_MAX_DEPTH", "12", "deepest field nesting an operation may have"),
+		positive(&s.MaxAliases, "max-aliases", "VB365_MAX_ALIASES", "30", "most aliased fields an operation may have"),
+		positive(&s.MaxComplexity, "max-complexity", "VB365_MAX_COMPLEXITY", "20000", "highest complexity an operation may have (each page counts its items)"),
+		positive(&s.MaxTokens, "max-tokens", "VB365_MAX_TOKENS", "5000", "most lexical tokens a query text may have"),
+		positive(&s.MaxFields, "max-fields", "VB365_MAX_FIELDS", "200", "most fields one selection set may hold, fragments expanded (checked before validation)"),
+		positive(&s.MaxEntities, "max-entities", "VB365_MAX_ENTITIES", "100", "most representations one operation's _entities may resolve (each costs an upstream call)"),
+		size(&s.MaxBodyBytes, "max-body-bytes", "VB365_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"),
+		duration(&s.BodyTimeout, "body-timeout", "VB365_BODY_TIMEOUT", "10s", "how long a client may take to send a request body"),
+		duration(&s.WSInitTimeout, "ws-init-timeout", "VB365_WS_INIT_TIMEOUT", "10s", "how long a WebSocket may take to send an acceptable connection_init"),
+		positive(&s.MaxPendingSockets, "max-pending-sockets", "VB365_MAX_PENDING_SOCKETS", "100", "most WebSockets that may wait for their connection_init at once; more are refused (1013)"),
+		boolean(&s.Introspection, "introspection", "VB365_INTROSPECTION", "true", "answer schema introspection (GraphiQL's docs need it)"),
+		list(&s.CORSOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only"),
+		oneOf(&s.LogFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json", "text", "json"),
+		logLevel(&s.LogLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
+		boolean(&s.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
+		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers"),
+		duration(&s.CacheTTLFinal, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
+		duration(&s.CacheTTLLive, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
+		duration(&s.CacheTTLList, "cache-ttl-list", "VB365_CACHE_TTL_LIST", "5s", "how long a list of finished sessions is cached"),
+		duration(&s.CacheTTLJob, "cache-ttl-job", "VB365_CACHE_TTL_JOB", "30s", "how long a job or the job list is cached"),
+		duration(&s.CredentialCheck, "credential-check-interval", "VB365_CREDENTIAL_CHECK_INTERVAL", "30s", "pass-through: a caller's token reads cached answers only if the upstream accepted it within this long"),
+		text(&s.RedisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own"),
+		text(&s.OTLPEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing"),
+		duration(&s.PollInterval, "poll-interval", "VB365_POLL_INTERVAL", "2s", "how often a session followed by a subscription is asked for"),
+		duration(&s.ShutdownGrace, "shutdown-grace", "VB365_SHUTDOWN_GRACE", "15s", "how long shutdown waits for requests in flight"),
+	}
+}
+
+// Table lists every setting, for documentation and --help.
+func Table() []Setting {
+	var s Settings
+	return s.table()
+}
+
+// Load reads the settings from args (flags), getenv and the config file the
+// flags or environment name, and checks them. Every error names the setting
+// and where its value came from.
+func Load(args []string, getenv func(string) string) (Settings, error) {
+	var s Settings
+	table := s.table()
+	given := map[string]string{} // flags on the command line, as written
+	fs := flag.NewFlagSet("vb365-graphql", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, st := range table {
+		fs.Var(&rawFlag{name: st.Name, given: given, isBool: st.isBool}, st.Name, st.Usage)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			PrintUsage(os.Stderr)
+		}
+		return s, err
+	}
+	if fs.NArg() > 0 {
+		return s, fmt.Errorf("unexpected argument %q: every setting is a --flag", fs.Arg(0))
+	}
+	path, ok := given["config"]
+	if !ok {
+		path = getenv("VB365_CONFIG")
+	}
+	file, err := readFile(path, table)
+	if err != nil {
+		return s, err
+	}
+	var errs []error
+	for _, st := range table {
+		raw, source := st.Default, "default of --"+st.Name
+		if v, ok := file[st.Name]; ok {
+			raw, source = v, "config file: "+st.Name
+		}
+		if v := getenv(st.Env); v != "" {
+			raw, source = v, st.Env
+		}
+		if v, ok := given[st.Name]; ok {
+			raw, source = v, "--"+st.Name
+		}
+		if err := st.set(raw); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q %v", source, raw, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return s, err
+	}
+	if err := s.readKeysFile(); err != nil {
+		return s, err
+	}
+	return s, s.check()
+}
+
+// PrintUsage writes --help: every setting with its variable and default.
+func PrintUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: vb365-graphql [--flag value ...]; every flag also reads its environment variable.")
+	for _, st := range Table() {
+		def := ""
+		if st.Default != "" {
+			def = ", default " + st.Default
+		}
+		fmt.Fprintf(w, "  --%s\n    \t%s (env %s%s)\n", st.Name, st.Usage, st.Env, def)
+	}
+}
+
+// PassThrough reports whether each caller's credentials go to the upstream.
+func (s Settings) PassThrough() bool { return s.UpstreamURL != "" && s.Username == "" }
+
+// check holds the rules that tie settings together.
+func (s Settings) check() error {
+	var errs []error
+	bad := func(cond bool, msg string) {
+		if cond {
+			errs = append(errs, errors.New(msg))
+		}
+	}
+	bad((s.Username == "") != (s.Password == ""), "username and password: set both (service account) or neither (pass-through)")
+	bad(s.PassThrough() && len(s.APIKeys) > 0, "api-keys: in pass-through mode each caller proves itself to the VB365 server; API keys apply to service-account mode")
+	bad(s.UpstreamURL != "" && s.Username != "" && len(s.APIKeys) == 0 && !s.AllowAnonymous,
+		"a service account serves backup data to whoever can reach the gateway: set api-keys (VB365_API_KEYS) or api-keys-file, or accept anonymous access with allow-anonymous (VB365_ALLOW_ANONYMOUS=true)")
+	return errors.Join(errs...)
+}
+
+// readKeysFile adds the keys of --api-keys-file, one per line.
+func (s *Settings) readKeysFile() error {
+	if s.apiKeysFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s.apiKeysFile)
+	if err != nil {
+		return fmt.Errorf("api-keys-file: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			s.APIKeys = append(s.APIKeys, line)
+		}
+	}
+	return nil
+}
+
+// readFile reads a YAML map of setting names to values; a key that names no
+// setting is an error.
+func readFile(path string, table []Setting) (map[string]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	known := map[string]bool{}
+	for _, st := range table {
+		known[st.Name] = true
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if !known[k] {
+			return nil, fmt.Errorf("config file: %q is not a setting (use the flag names, e.g. upstream-url)", k)
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
+}
+
+// rawFlag records a flag as written; Load parses it with the others.
+type rawFlag struct {
+	name   string
+	given  map[string]string
+	isBool bool
+}
+
+func (f *rawFlag) String() string     { return "" }
+func (f *rawFlag) Set(v string) error { f.given[f.name] = v; return nil }
+func (f *rawFlag) IsBoolFlag() bool   { return f.isBool }
+
+// The kinds of setting: each parses its raw text into its field.
+
+func row(name, env, def, usage string, set func(string) error) Setting {
+	return Setting{Name: name, Env: env, Default: def, Usage: usage, set: set}
+}
+
+func text(p *string, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error { *p = v; return nil })
+}
+
+func list(p *[]string, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		*p = nil
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				*p = append(*p, item)
+			}
+		}
+		return nil
+	})
+}
+
+func boolean(p *bool, name, env, def, usage string) Setting {
+	st := row(name, env, def, usage, func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("is not true or false")
+		}
+		*p = b
+		return nil
+	})
+	st.isBool = true
+	return st
+}
+
+func duration(p *time.Duration, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("is not a positive duration such as 10s")
+		}
+		*p = d
+		return nil
+	})
+}
+
+// wait is a duration that may be zero.
+func wait(p *time.Duration, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return errors.New("is not a duration such as 500µs (0: none)")
+		}
+		*p = d
+		return nil
+	})
+}
+
+func positive(p *int, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return errors.New("is not a positive whole number")
+		}
+		*p = n
+		return nil
+	})
+}
+
+// count is a whole number that may be zero.
+func count(p *int, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("is not a whole number, 0 or more")
+		}
+		*p = n
+		return nil
+	})
+}
+
+func size(p *int64, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return errors.New("is not a positive number of bytes")
+		}
+		*p = n
+		return nil
+	})
+}
+
+func oneOf(p *string, name, env, def, usage string, choices ...string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		for _, c := range choices {
+			if v == c {
+				*p = v
+				return nil
+			}
+		}
+		return fmt.Errorf("is not one of %s", strings.Join(choices, ", "))
+	})
+}
+
+func apiVersion(p *int, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.ToLower(v), "v"))
+		if err != nil || n < upstream.MinVersion || n > upstream.MaxVersion {
+			return fmt.Errorf("is not one of v%d..v%d", upstream.MinVersion, upstream.MaxVersion)
+		}
+		*p = n
+		return nil
+	})
+}
+
+func logLevel(p *slog.Level, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		if err := p.UnmarshalText([]byte(v)); err != nil {
+			return errors.New("is not debug, info, warn or error")
+		}
+		return nil
+	})
+}

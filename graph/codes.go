@@ -1,0 +1,27 @@
+package graph
+
+import "github.com/vektah/gqlparser/v2/gqlerror"
+
+// Error codes in extensions.code: part of the contract, clients rely on
+// them (the README lists them). They are defined here and nowhere else.
+const (
+	CodeNotFound            = "NOT_FOUND"
+	CodeUnauthenticated     = "UNAUTHENTICATED"
+	CodeForbidden           = "FORBIDDEN"
+	CodeBadUserInput        = "BAD_USER_INPUT"
+	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
+	CodeUpstreamTimeout     = "UPSTREAM_TIMEOUT"
+	CodeUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE"
+	CodeInternal            = "INTERNAL"
+	CodeParseFailed         = "GRAPHQL_PARSE_FAILED"
+	CodeValidationFailed    = "GRAPHQL_VALIDATION_FAILED"
+	CodeLimitExceeded       = "COMPLEXITY_LIMIT_EXCEEDED" // gqlgen's own code for a too complex operation; the other limits share it
+	CodeBadRequest          = "BAD_REQUEST"
+	CodeRequestTooLarge     = "REQUEST_TOO_LARGE"
+)
+
+// BadInput is the client's mistake in what it asked: a message that says
+// what is wrong, and BAD_USER_INPUT.
+func BadInput(message string) error {
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": CodeBadUserInput}}
+}

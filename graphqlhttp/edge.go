@@ -1,0 +1,138 @@
+package graphqlhttp
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/graph"
+)
+
+// writeError answers with a GraphQL-shaped error, so that clients that only
+// read GraphQL responses still get a message and a code.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": map[string]string{"code": code}}},
+	})
+}
+
+// APIKeys checks a client's key, sent as "X-API-Key: KEY" or
+// "Authorization: Bearer KEY" (or so in a WebSocket's connection_init).
+// Keys are kept as SHA-256 digests and compared in constant time.
+type APIKeys struct{ digests [][32]byte }
+
+// NewAPIKeys takes the accepted keys; empty entries are ignored.
+func NewAPIKeys(keys []string) *APIKeys {
+	k := &APIKeys{}
+	for _, key := range keys {
+		if key = strings.TrimSpace(key); key != "" {
+			k.digests = append(k.digests, sha256.Sum256([]byte(key)))
+		}
+	}
+	return k
+}
+
+// allow reports whether the key named by xAPIKey or authorization is valid.
+func (k *APIKeys) allow(xAPIKey, authorization string) bool {
+	key := xAPIKey
+	if key == "" {
+		key, _ = strings.CutPrefix(authorization, "Bearer ")
+	}
+	d := sha256.Sum256([]byte(key))
+	ok := 0
+	for _, want := range k.digests {
+		ok |= subtle.ConstantTimeCompare(d[:], want[:])
+	}
+	return key != "" && ok == 1
+}
+
+func (k *APIKeys) allowHeaders(h http.Header) bool {
+	return k.allow(h.Get("X-API-Key"), h.Get("Authorization"))
+}
+
+// refuseUnauthenticated answers a request that brought no valid key, from
+// its headers alone: its body, if any, is never read.
+func refuseUnauthenticated(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="vb365-graphql"`)
+	w.Header().Set("Connection", "close")
+	writeError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, "an API key is required: send it as X-API-Key or Authorization: Bearer")
+}
+
+// IsWebSocketHandshake reports whether r is a complete WebSocket opening
+// handshake (RFC 6455, 4.1): a GET with Connection: Upgrade, Upgrade:
+// websocket, a 16-byte Sec-WebSocket-Key and version 13. A request that only
+// says "Upgrade: websocket" is not one.
+func IsWebSocketHandshake(r *http.Request) bool {
+	if r.Method != http.MethodGet || !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") ||
+		r.Header.Get("Sec-WebSocket-Version") != "13" || !hasToken(r.Header.Values("Connection"), "upgrade") {
+		return false
+	}
+	nonce, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	return err == nil && len(nonce) == 16
+}
+
+// hasToken reports whether a comma-separated header holds token.
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isEventStream reports whether r asks for Server-Sent Events.
+func isEventStream(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// readBody reads a request body into memory before anything parses it: one
+// over max bytes is refused with 413, and one that has not arrived within
+// timeout with 408, so that a client that stalls mid-body does not hold a
+// connection. On refusal it has answered and returns false.
+func readBody(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration) ([]byte, bool) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, true
+	}
+	if r.ContentLength > max {
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestEntityTooLarge, graph.CodeRequestTooLarge, "the request body is larger than allowed")
+		return nil, false
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(timeout))
+	var body []byte
+	var err error
+	if r.ContentLength > 0 {
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, graph.CodeRequestTooLarge, "the request body is larger than allowed")
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestTimeout, graph.CodeBadRequest, "the request body did not arrive in time")
+	case err != nil:
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusBadRequest, graph.CodeBadRequest, "the request body could not be read")
+	default:
+		return body, true
+	}
+	return nil, false
+}

@@ -1,0 +1,84 @@
+package graphqlhttp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+var codeOfKind = map[upstream.Kind]string{
+	upstream.KindNotFound:        graph.CodeNotFound,
+	upstream.KindUnauthenticated: graph.CodeUnauthenticated,
+	upstream.KindForbidden:       graph.CodeForbidden,
+	upstream.KindBadInput:        graph.CodeBadUserInput,
+	upstream.KindUnavailable:     graph.CodeUpstreamUnavailable,
+	upstream.KindTimeout:         graph.CodeUpstreamTimeout,
+	upstream.KindBadResponse:     graph.CodeUpstreamBadResponse,
+}
+
+// presentError turns any resolver error into a GraphQL error with a stable
+// extensions.code. Upstream errors carry a message safe to show; anything
+// else is logged and reaches the client only as "internal error".
+func presentError(ctx context.Context, err error) *gqlerror.Error {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
+		return gqlErr // ours (graph.BadInput, the limits) and gqlgen's parse and validation errors
+	}
+	if gqlErr != nil && gqlErr.Err == nil {
+		// gqlgen's own word on the request (a body that is not JSON, say): it
+		// describes what the client sent, so it is safe to show, cut short.
+		if len(gqlErr.Message) > 300 {
+			gqlErr.Message = gqlErr.Message[:300] + "…"
+		}
+		gqlErr.Extensions = map[string]any{"code": graph.CodeBadRequest}
+		return gqlErr
+	}
+	presented := graphql.DefaultErrorPresenter(ctx, err)
+	code, message := codeOf(ctx, err, presented.Path.String())
+	presented.Message = message
+	if presented.Extensions == nil {
+		presented.Extensions = map[string]any{}
+	}
+	presented.Extensions["code"] = code
+	return presented
+}
+
+// codeOf classifies an error and logs what an operator should see: an
+// upstream that failed, or a bug. A caller who gave up is nobody's fault.
+func codeOf(ctx context.Context, err error, path string) (code, message string) {
+	var ue *upstream.Error
+	switch {
+	case errors.Is(err, upstream.ErrInvalidID):
+		return graph.CodeBadUserInput, upstream.ErrInvalidID.Error()
+	case errors.Is(err, context.Canceled):
+		return graph.CodeUpstreamTimeout, "the request was cancelled"
+	case errors.As(err, &ue):
+		code = codeOfKind[ue.Kind]
+		if code == "" {
+			break
+		}
+		failed := ue.Kind == upstream.KindUnavailable || ue.Kind == upstream.KindTimeout || ue.Kind == upstream.KindBadResponse
+		if failed || ue.Kind == upstream.KindBadInput {
+			slog.WarnContext(ctx, "upstream error", "code", code, "route", ue.Route, "status", ue.Status, "err", fmt.Sprint(ue.Err))
+		}
+		return code, ue.Message
+	case errors.Is(err, context.DeadlineExceeded):
+		return graph.CodeUpstreamTimeout, "the request took longer than allowed"
+	}
+	slog.ErrorContext(ctx, "internal error", "err", err, "path", path)
+	return graph.CodeInternal, "internal error"
+}
+
+// presentPanic keeps a panicking resolver from taking the request down: the
+// client gets INTERNAL, the log gets the panic.
+func presentPanic(ctx context.Context, p any) error {
+	slog.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p))
+	return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": graph.CodeInternal}}
+}

@@ -1,0 +1,309 @@
+// Package graphqlhttp serves GraphQL over HTTP at /graphql: who may call
+// (API keys), what a request may send and ask for (body, shape and cost
+// limits), the transports (one-shot POST and GET, Server-Sent Events,
+// WebSocket), the error presenter with its stable codes, the operation cache
+// and the tracing hooks. It makes each operation's upstream scope and
+// loaders (resolvers.Operation), and nothing else does.
+package graphqlhttp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/live"
+	"github.com/vb365-graphql/vb365-graphql/resolvers"
+	"github.com/vb365-graphql/vb365-graphql/telemetry"
+)
+
+// API is what serving needs of the VB365 client; *upstream.Client is one.
+type API interface {
+	resolvers.Upstream
+	live.Source
+	// Vouched reports whether answers cached for the caller who sends
+	// authorization may be served to it (pass-through mode).
+	Vouched(authorization string) bool
+}
+
+// Observer is told what the GraphQL layer does; telemetry implements it.
+type Observer interface {
+	resolvers.BatchObserver
+	Operation(kind, name string, ok bool, d time.Duration)
+}
+
+// Options configure the handler. DefaultOptions fills every one; New checks them.
+type Options struct {
+	BatchWait      time.Duration // how long loaders collect keys before calling the upstream (0: none)
+	RequestTimeout time.Duration // deadline of one query or mutation (not of subscriptions)
+	PollInterval   time.Duration // how often a session followed by a subscription is asked for
+	QueryCacheSize int           // parsed and validated queries kept
+	Limits         Limits
+	Introspection  bool
+	// OperationCacheBytes bounds the answers shared whole between identical
+	// operations (see operationCache); 0: none are.
+	OperationCacheBytes int64
+	// APIKeys, if set, are what every client must present (service-account mode).
+	APIKeys *APIKeys
+	// MaxBodyBytes and BodyTimeout bound a request body's size and arrival.
+	MaxBodyBytes int64
+	BodyTimeout  time.Duration
+	// WebsocketInitTimeout is how long a socket may take to send an
+	// acceptable connection_init; MaxPendingSockets bounds those waiting.
+	WebsocketInitTimeout time.Duration
+	MaxPendingSockets    int
+	// CORSOrigins may call from a browser ("*": any; none: same origin only).
+	CORSOrigins []string
+	// PersistedQueries keeps the queries of automatic persisted queries
+	// (nil: a local LRU); store.Strings shares them between replicas.
+	PersistedQueries graphql.Cache[string]
+	// Observer is told of every operation and loader batch (nil: nobody).
+	Observer Observer
+	// Tracing adds OpenTelemetry spans for operations and for the resolvers
+	// that reach the upstream, continuing the caller's trace.
+	Tracing bool
+}
+
+// DefaultOptions are the options unless told otherwise.
+func DefaultOptions() Options {
+	return Options{
+		BatchWait: 500 * time.Microsecond, RequestTimeout: 30 * time.Second, PollInterval: 2 * time.Second,
+		QueryCacheSize: 1000, Limits: DefaultLimits(), Introspection: true,
+		MaxBodyBytes: 1 << 20, BodyTimeout: 10 * time.Second,
+		WebsocketInitTimeout: 10 * time.Second, MaxPendingSockets: 100,
+	}
+}
+
+func (o Options) check() error {
+	if o.BatchWait < 0 || o.RequestTimeout <= 0 || o.PollInterval <= 0 || o.QueryCacheSize <= 0 || o.OperationCacheBytes < 0 ||
+		o.MaxBodyBytes <= 0 || o.BodyTimeout <= 0 || o.WebsocketInitTimeout <= 0 || o.MaxPendingSockets <= 0 {
+		return errors.New("graphqlhttp: every duration, size and count must be positive (the batch wait and the operation cache may be 0)")
+	}
+	return o.Limits.check()
+}
+
+// Handler serves /graphql.
+type Handler struct {
+	api     API
+	opts    Options
+	exec    *executor.Executor
+	sockets *sockets
+	sse     transport.SSE
+	cache   *operationCache // nil: answers are not shared
+	obs     Observer
+}
+
+// New builds the handler over api, behind its edge: request ids, CORS,
+// gzip and, when tracing, the caller's trace context.
+func New(api API, o Options) (http.Handler, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	h := &Handler{api: api, opts: o, sockets: newSockets(o.APIKeys, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer}
+	if h.obs == nil {
+		h.obs = noObserver{}
+	}
+	if o.OperationCacheBytes > 0 {
+		h.cache = newOperationCache(o.OperationCacheBytes)
+	}
+	resolver := &resolvers.Resolver{API: api, Live: live.New(api, o.PollInterval)}
+	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity()}))
+	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)
+	h.exec.SetQueryCache(parsed)
+	if o.PersistedQueries == nil {
+		o.PersistedQueries = lru.New[string](o.QueryCacheSize)
+	}
+	// Automatic persisted queries: a client may send only the query's hash.
+	h.exec.Use(extension.AutomaticPersistedQuery{Cache: o.PersistedQueries})
+	h.exec.Use(fieldLimit{max: o.Limits.MaxFields, maxTokens: o.Limits.MaxTokens, parsed: parsed}) // after APQ has the query
+	h.exec.SetParserTokenLimit(o.Limits.MaxTokens)
+	if o.Introspection {
+		h.exec.Use(extension.Introspection{})
+	}
+	h.exec.Use(&shapeLimit{maxDepth: o.Limits.MaxDepth, maxAliases: o.Limits.MaxAliases, maxEntities: o.Limits.MaxEntities, introspection: o.Introspection})
+	h.exec.Use(extension.FixedComplexityLimit(o.Limits.MaxComplexity))
+	h.exec.AroundOperations(h.operationOnStream)
+	h.exec.AroundResponses(h.observeOperations)
+	h.exec.AroundResponses(capErrors)
+	h.exec.AroundResponses(h.renewPerEvent)
+	if o.Tracing {
+		h.exec.AroundOperations(traceOperations)
+		h.exec.AroundFields(traceResolvers)
+	}
+	h.exec.SetErrorPresenter(presentError)
+	h.exec.SetRecoverFunc(presentPanic)
+
+	var edge http.Handler = h
+	edge = compress(edge)
+	if len(o.CORSOrigins) > 0 {
+		edge = cors.New(cors.Options{
+			AllowedOrigins: o.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+			AllowedHeaders: []string{"Content-Type", "Accept", "Authorization", "X-API-Key"},
+			MaxAge:         600,
+		}).Handler(edge)
+	}
+	if o.Tracing {
+		edge = telemetry.ExtractTrace(edge)
+	}
+	return requestID(edge), nil
+}
+
+// ServeHTTP lays out who may call over which transport. A WebSocket
+// handshake goes to the WebSocket transport and nowhere else: it is the one
+// request that may come without an API key in its headers, which its
+// connection_init must then carry. Any other request must show a key in its
+// headers (when keys are configured) before its body is read; then the
+// one-shot transport, Server-Sent Events, or CORS preflight answers it.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			_ = presentPanic(r.Context(), p) // logs it
+			writeError(w, http.StatusInternalServerError, graph.CodeInternal, "internal error")
+		}
+	}()
+	r = r.WithContext(graphql.StartOperationTrace(r.Context()))
+	if IsWebSocketHandshake(r) {
+		h.sockets.Do(w, r, h.exec)
+		return
+	}
+	if h.opts.APIKeys != nil {
+		if !h.opts.APIKeys.allowHeaders(r.Header) {
+			refuseUnauthenticated(w)
+			return
+		}
+		// The key is ours, not the upstream's: it must not travel further.
+		r.Header.Del("Authorization")
+		r.Header.Del("X-API-Key")
+	}
+	switch {
+	case r.Method == http.MethodOptions || r.Method == http.MethodHead:
+		transport.Options{}.Do(w, r, h.exec)
+	case isEventStream(r):
+		h.serveEvents(w, r)
+	case isOneShot(r):
+		h.serveOneShot(w, r)
+	default:
+		writeError(w, http.StatusBadRequest, graph.CodeBadRequest,
+			"not a GraphQL request this server takes: POST application/json, GET with ?query=, Server-Sent Events (Accept: text/event-stream) or a WebSocket")
+	}
+}
+
+// serveOneShot answers a query or mutation whole, sharing the answer with
+// identical operations while it may be.
+func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, h.opts.MaxBodyBytes, h.opts.BodyTimeout)
+	if !ok {
+		return
+	}
+	if h.cache == nil {
+		h.execute(r.Context(), r, body).writeTo(w)
+		return
+	}
+	start := time.Now()
+	key := operationKey(r, body)
+	if ans, ok := h.cache.kept(key); ok && h.api.Vouched(r.Header.Get("Authorization")) {
+		ans.writeTo(w)
+		h.obs.Operation(ans.kind, ans.name, true, time.Since(start))
+		return
+	}
+	ans := h.cache.share(r.Context(), key, func(ctx context.Context) *answer { return h.execute(ctx, r, body) })
+	if ans != nil {
+		ans.writeTo(w)
+	}
+}
+
+// serveEvents answers over Server-Sent Events (a subscription, usually),
+// once the body has arrived whole.
+func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, h.opts.MaxBodyBytes, h.opts.BodyTimeout)
+	if !ok {
+		return
+	}
+	if params, err := decodeParams(r, body); err != nil || params == nil {
+		writeError(w, http.StatusBadRequest, graph.CodeBadRequest, "the body is not a GraphQL request in JSON")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	h.sse.Do(w, r, h.exec)
+}
+
+// newOperation starts an operation's upstream scope and loaders.
+func (h *Handler) newOperation(credential string) *resolvers.Operation {
+	return resolvers.NewOperation(h.api, h.api.NewScope(credential), h.opts.BatchWait, h.obs)
+}
+
+// operationOnStream gives an operation that arrived on a stream (a
+// WebSocket carries many; SSE one) its scope and loaders. One-shot requests
+// made theirs before executing, to read back how long the answer may be
+// shared.
+func (h *Handler) operationOnStream(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if _, ok := resolvers.OperationOf(ctx); !ok {
+		ctx = resolvers.WithOperation(ctx, h.newOperation(streamCredential(ctx)))
+	}
+	return next(ctx)
+}
+
+// renewPerEvent gives each event of a subscription a scope and loaders of
+// its own, with the operation's credential: a later event must not be
+// answered from what an earlier one fetched.
+func (h *Handler) renewPerEvent(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if graphql.HasOperationContext(ctx) {
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+			if op, ok := resolvers.OperationOf(ctx); ok {
+				ctx = resolvers.WithOperation(ctx, h.newOperation(op.Scope().Credential()))
+			}
+		}
+	}
+	return next(ctx)
+}
+
+// streamCredential is the caller's credential on a stream: a WebSocket's
+// connection_init payload, else the request's Authorization header.
+func streamCredential(ctx context.Context) string {
+	if p := transport.GetInitPayload(ctx); p != nil {
+		if a := p.Authorization(); a != "" {
+			return a
+		}
+	}
+	if graphql.HasOperationContext(ctx) {
+		return graphql.GetOperationContext(ctx).Headers.Get("Authorization")
+	}
+	return ""
+}
+
+// observeOperations times every response (each event of a subscription is
+// not an operation: only its first is counted).
+func (h *Handler) observeOperations(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	start := time.Now()
+	resp := next(ctx)
+	if !graphql.HasOperationContext(ctx) {
+		return resp
+	}
+	op := graphql.GetOperationContext(ctx)
+	if op.Operation == nil {
+		return resp
+	}
+	kind := string(op.Operation.Operation)
+	if kind != "subscription" || start.Sub(op.Stats.OperationStart) < time.Millisecond {
+		ok := resp == nil || len(resp.Errors) == 0
+		h.obs.Operation(kind, op.Operation.Name, ok, time.Since(op.Stats.OperationStart))
+	}
+	return resp
+}
+
+type noObserver struct{}
+
+func (noObserver) Operation(string, string, bool, time.Duration) {}
+func (noObserver) LoaderBatch(string, int)                       {}

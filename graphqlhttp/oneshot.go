@@ -1,0 +1,179 @@
+package graphqlhttp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/resolvers"
+)
+
+// The one-shot transport: a query or mutation over POST (application/json)
+// or GET (?query=), answered whole, by the GraphQL-over-HTTP specification:
+// application/graphql-response+json when the client accepts it (a request
+// error is then a 400 without "data"), application/json otherwise (200).
+
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// isOneShot reports whether the one-shot transport takes r.
+func isOneShot(r *http.Request) bool {
+	if r.Method == http.MethodGet {
+		return true
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return r.Method == http.MethodPost && mt == mediaJSON
+}
+
+// answer is one operation's whole answer, and what the operation cache
+// needs to know of it.
+type answer struct {
+	status      int
+	contentType string
+	body        []byte
+	kind, name  string        // the operation's type and name, for metrics
+	sharedFor   time.Duration // how long identical operations may be given it (0: not at all)
+}
+
+func (a *answer) writeTo(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", a.contentType)
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
+}
+
+// execute runs the operation of a one-shot request: it makes the
+// operation's upstream scope and loaders, and gives back the answer with how
+// long it may be shared (the shortest time left of the upstream answers it
+// used).
+func (h *Handler) execute(ctx context.Context, r *http.Request, body []byte) *answer {
+	ctx, cancel := context.WithTimeout(ctx, h.opts.RequestTimeout)
+	defer cancel()
+	ans := &answer{status: http.StatusOK, contentType: responseType(r)}
+	params, err := decodeParams(r, body)
+	if err != nil {
+		ans.status = http.StatusBadRequest
+		ans.body = marshalErrors(gqlerror.List{err})
+		return ans
+	}
+	op := h.newOperation(r.Header.Get("Authorization"))
+	ctx = resolvers.WithOperation(ctx, op)
+	opCtx, errs := h.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := h.exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		if ans.contentType == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			ans.status = http.StatusBadRequest // a request error: no data at all
+			ans.body = marshalErrors(resp.Errors)
+			return ans
+		}
+		ans.body = marshalResponse(resp)
+		return ans
+	}
+	ans.kind, ans.name = string(opCtx.Operation.Operation), opCtx.Operation.Name
+	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
+		ans.status = http.StatusMethodNotAllowed
+		ans.body = marshalErrors(gqlerror.List{requestError("only queries may be sent with GET; send mutations with POST")})
+		return ans
+	}
+	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
+	resp := responses(ctx)
+	ans.body = marshalResponse(resp)
+	if ttl, ok := op.Scope().SharedFor(); ok && len(resp.Errors) == 0 {
+		ans.sharedFor = ttl
+	}
+	return ans
+}
+
+// decodeParams reads a GraphQL request from a POST body or a GET query string.
+func decodeParams(r *http.Request, body []byte) (*graphql.RawParams, *gqlerror.Error) {
+	params := &graphql.RawParams{Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	defer func() { params.ReadTime.End = graphql.Now() }()
+	if r.Method == http.MethodPost {
+		if err := decodeJSON(body, params); err != nil {
+			return nil, requestError("the body is not a GraphQL request in JSON: " + err.Error())
+		}
+		return params, nil
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, requestError("the query string does not parse")
+	}
+	params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
+	if v := q.Get("variables"); v != "" {
+		if err := decodeJSON([]byte(v), &params.Variables); err != nil {
+			return nil, requestError("variables is not a JSON object")
+		}
+	}
+	if e := q.Get("extensions"); e != "" {
+		if err := decodeJSON([]byte(e), &params.Extensions); err != nil {
+			return nil, requestError("extensions is not a JSON object")
+		}
+	}
+	return params, nil
+}
+
+// decodeJSON decodes as gqlgen's transports do: numbers kept exact.
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+func requestError(message string) *gqlerror.Error {
+	if len(message) > 300 {
+		message = message[:300] + "…"
+	}
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": graph.CodeBadRequest}}
+}
+
+// responseType picks the media type of the answer from Accept: the
+// GraphQL-over-HTTP one when the client names it (or names nothing we
+// serve), application/json when it asks for that or for anything.
+func responseType(r *http.Request) string {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return mediaJSON
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
+		case mediaJSON, "*/*", "application/*":
+			return mediaJSON
+		}
+	}
+	return mediaGraphQLResponse
+}
+
+func marshalResponse(resp *graphql.Response) []byte {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return marshalErrors(gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": graph.CodeInternal}}})
+	}
+	return b
+}
+
+// marshalErrors is an answer of errors only, without "data".
+func marshalErrors(errs gqlerror.List) []byte {
+	b, _ := json.Marshal(struct {
+		Errors gqlerror.List `json:"errors"`
+	}{errs})
+	return b
+}

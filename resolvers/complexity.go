@@ -1,0 +1,34 @@
+package resolvers
+
+import (
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// Complexity makes every page cost its children times its size, so that
+// jobSessions(first: 1000) { log(first: 1000) } is refused before it runs.
+func Complexity() graph.ComplexityRoot {
+	page := func(child int, first, last *int) int {
+		n := defaultPageSize
+		if first != nil {
+			n = max(*first, 1)
+		} else if last != nil {
+			n = max(*last, 1)
+		}
+		return 1 + child*n
+	}
+	var c graph.ComplexityRoot
+	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time) int {
+		return page(child, first, last)
+	}
+	c.Query.Jobs = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
+	c.Job.Sessions = func(child int, first *int, _ *string, last *int, _ *string, _ *upstream.SessionStatus, _, _ *time.Time) int {
+		return page(child, first, last)
+	}
+	c.JobSession.Log = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
+	// Each representation costs what is selected of it, as a page's item does.
+	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) })
+	return c
+}
