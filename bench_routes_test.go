@@ -1,9 +1,6 @@
 package main
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
@@ -25,11 +22,7 @@ func BenchmarkRoutes(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
+		if rec := testenv.Post(h, []byte(body)); rec.Code != 200 {
 			b.Fatal(rec.Body.String())
 		}
 	}

@@ -199,16 +199,7 @@ func TestEntitiesAreBoundedAndCounted(t *testing.T) {
 	gw := serve(t, parts{api: ru.Client}, settingsFrom(t, map[string]string{"VB365_MAX_COMPLEXITY": "1000"}))
 	good := ru.Token(t)
 	send := func(body, auth string) (int, string) {
-		req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", auth)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(raw)
+		return postBody(t, gw.URL+"/graphql", body, map[string]string{"Authorization": auth})
 	}
 
 	// Over the cap (default 100): refused before any upstream call.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net"
@@ -93,33 +92,40 @@ func (ru *recordingUpstream) dataCalls() int {
 	return n
 }
 
-func post(t *testing.T, url, query string, vars map[string]any, headers map[string]string) (int, string) {
+// send makes a request and reads its answer whole.
+func send(t *testing.T, req *http.Request) (*http.Response, string) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
+	return resp, string(raw)
+}
+
+// postBody POSTs a JSON body with the headers given.
+func postBody(t *testing.T, url, body string, headers map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, raw := send(t, req)
+	return resp.StatusCode, raw
+}
+
+func post(t *testing.T, url, query string, vars map[string]any, headers map[string]string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return postBody(t, url, string(body), headers)
 }
 
 func postJSON(t *testing.T, url string, payload map[string]any) (int, string) {
 	t.Helper()
 	b, _ := json.Marshal(payload)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return postBody(t, url, string(b), nil)
 }
 
 func freeTCPAddr(t *testing.T) string {

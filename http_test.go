@@ -21,11 +21,7 @@ func TestCORSCompressionAndPersistedQueries(t *testing.T) {
 		req.Header.Set("Origin", origin)
 		req.Header.Set("Access-Control-Request-Method", "POST")
 		req.Header.Set("Access-Control-Request-Headers", "content-type,x-api-key")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := send(t, req)
 		got := resp.Header.Get("Access-Control-Allow-Origin")
 		if allowed != (got == origin) || (!allowed && got != "") {
 			t.Errorf("preflight from %s: Access-Control-Allow-Origin %q", origin, got)

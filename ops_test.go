@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -41,14 +40,10 @@ func TestMetricsParseAndCarryTheSeries(t *testing.T) {
 	post(t, gw.URL+"/graphql", `query One($id: ID!) { jobSession(id: $id) { id log(first: 2) { nodes { usn } } } }`, map[string]any{"id": sim.SessionIDs()[10]}, nil) // filed under its own URL by the listing: a cache hit
 	post(t, gw.URL+"/graphql", `query Missing { jobSession(id: "00000000-0000-0000-0000-000000000000") { id } }`, nil, nil)
 
-	resp, err := http.Get(gw.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	req, _ := http.NewRequest(http.MethodGet, gw.URL+"/metrics", nil)
+	_, raw := send(t, req)
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(raw))
+	families, err := parser.TextToMetricFamilies(strings.NewReader(raw))
 	if err != nil {
 		t.Fatalf("/metrics does not parse: %v", err)
 	}
@@ -145,12 +140,7 @@ func TestReadinessAndRequestIDs(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(`{"query":"{ jobSession(id: \"`+sim.SessionIDs()[40]+`\") { id } }"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Request-Id", "trace-me-42")
-	r, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
-	if r.Header.Get("X-Request-Id") != "trace-me-42" {
+	if r, _ := send(t, req); r.Header.Get("X-Request-Id") != "trace-me-42" {
 		t.Errorf("the answer's X-Request-Id is %q", r.Header.Get("X-Request-Id"))
 	}
 	mu.Lock()

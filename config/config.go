@@ -89,39 +89,39 @@ func (s *Settings) table() []Setting {
 		text(&s.CAFile, "ca-file", "VB365_CA_FILE", "", "PEM file of CAs to trust for the upstream's certificate"),
 		text(&s.TLSServerName, "tls-server-name", "VB365_TLS_SERVER_NAME", "", "name to expect in the upstream's certificate, when it differs from the URL's host"),
 		boolean(&s.InsecureSkipVerify, "insecure-skip-verify", "VB365_INSECURE_SKIP_VERIFY", "false", "do not verify the upstream's certificate; logs a warning"),
-		duration(&s.UpstreamTimeout, "upstream-timeout", "VB365_TIMEOUT", "10s", "timeout of one upstream call"),
-		count(&s.UpstreamRetries, "upstream-retries", "VB365_RETRIES", "2", "retries of a GET after a connection error, 502/503/504 or 429; 0: none"),
-		duration(&s.RequestTimeout, "request-timeout", "VB365_REQUEST_TIMEOUT", "30s", "deadline of one GraphQL request"),
+		span(&s.UpstreamTimeout, time.Nanosecond, "upstream-timeout", "VB365_TIMEOUT", "10s", "timeout of one upstream call"),
+		whole(&s.UpstreamRetries, 0, "upstream-retries", "VB365_RETRIES", "2", "retries of a GET after a connection error, 502/503/504 or 429; 0: none"),
+		span(&s.RequestTimeout, time.Nanosecond, "request-timeout", "VB365_REQUEST_TIMEOUT", "30s", "deadline of one GraphQL request"),
 		boolean(&s.AllowAnonymous, "allow-anonymous", "VB365_ALLOW_ANONYMOUS", "false", "serve real backup data through the service account to clients that present no API key"),
 		list(&s.APIKeys, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients must send (X-API-Key or Authorization: Bearer) in service-account mode"),
 		text(&s.apiKeysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one per line (# starts a comment)"),
-		wait(&s.BatchWait, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round"),
-		positive(&s.MaxConcurrency, "max-concurrency", "VB365_MAX_CONCURRENCY", "8", "upstream calls one GraphQL operation makes at once"),
-		positive(&s.MaxDepth, "max-depth", "VB365_MAX_DEPTH", "12", "deepest field nesting an operation may have"),
-		positive(&s.MaxAliases, "max-aliases", "VB365_MAX_ALIASES", "30", "most aliased fields an operation may have"),
-		positive(&s.MaxComplexity, "max-complexity", "VB365_MAX_COMPLEXITY", "20000", "highest complexity an operation may have (each page counts its items)"),
-		positive(&s.MaxTokens, "max-tokens", "VB365_MAX_TOKENS", "5000", "most lexical tokens a query text may have"),
-		positive(&s.MaxFields, "max-fields", "VB365_MAX_FIELDS", "200", "most fields one selection set may hold, fragments expanded (checked before validation)"),
-		positive(&s.MaxEntities, "max-entities", "VB365_MAX_ENTITIES", "100", "most representations one operation's _entities may resolve (each costs an upstream call)"),
+		span(&s.BatchWait, 0, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round"),
+		whole(&s.MaxConcurrency, 1, "max-concurrency", "VB365_MAX_CONCURRENCY", "8", "upstream calls one GraphQL operation makes at once"),
+		whole(&s.MaxDepth, 1, "max-depth", "VB365_MAX_DEPTH", "12", "deepest field nesting an operation may have"),
+		whole(&s.MaxAliases, 1, "max-aliases", "VB365_MAX_ALIASES", "30", "most aliased fields an operation may have"),
+		whole(&s.MaxComplexity, 1, "max-complexity", "VB365_MAX_COMPLEXITY", "20000", "highest complexity an operation may have (each page counts its items)"),
+		whole(&s.MaxTokens, 1, "max-tokens", "VB365_MAX_TOKENS", "5000", "most lexical tokens a query text may have"),
+		whole(&s.MaxFields, 1, "max-fields", "VB365_MAX_FIELDS", "200", "most fields one selection set may hold, fragments expanded (checked before validation)"),
+		whole(&s.MaxEntities, 1, "max-entities", "VB365_MAX_ENTITIES", "100", "most representations one operation's _entities may resolve (each costs an upstream call)"),
 		size(&s.MaxBodyBytes, "max-body-bytes", "VB365_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"),
-		duration(&s.BodyTimeout, "body-timeout", "VB365_BODY_TIMEOUT", "10s", "how long a client may take to send a request body"),
-		duration(&s.WSInitTimeout, "ws-init-timeout", "VB365_WS_INIT_TIMEOUT", "10s", "how long a WebSocket may take to send an acceptable connection_init"),
-		positive(&s.MaxPendingSockets, "max-pending-sockets", "VB365_MAX_PENDING_SOCKETS", "100", "most WebSockets that may wait for their connection_init at once; more are refused (1013)"),
+		span(&s.BodyTimeout, time.Nanosecond, "body-timeout", "VB365_BODY_TIMEOUT", "10s", "how long a client may take to send a request body"),
+		span(&s.WSInitTimeout, time.Nanosecond, "ws-init-timeout", "VB365_WS_INIT_TIMEOUT", "10s", "how long a WebSocket may take to send an acceptable connection_init"),
+		whole(&s.MaxPendingSockets, 1, "max-pending-sockets", "VB365_MAX_PENDING_SOCKETS", "100", "most WebSockets that may wait for their connection_init at once; more are refused (1013)"),
 		boolean(&s.Introspection, "introspection", "VB365_INTROSPECTION", "true", "answer schema introspection (GraphiQL's docs need it)"),
 		list(&s.CORSOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only"),
 		oneOf(&s.LogFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json", "text", "json"),
 		logLevel(&s.LogLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
 		boolean(&s.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
 		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers"),
-		duration(&s.CacheTTLFinal, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
-		duration(&s.CacheTTLLive, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
-		duration(&s.CacheTTLList, "cache-ttl-list", "VB365_CACHE_TTL_LIST", "5s", "how long a list of finished sessions is cached"),
-		duration(&s.CacheTTLJob, "cache-ttl-job", "VB365_CACHE_TTL_JOB", "30s", "how long a job or the job list is cached"),
-		duration(&s.CredentialCheck, "credential-check-interval", "VB365_CREDENTIAL_CHECK_INTERVAL", "30s", "pass-through: a caller's token reads cached answers only if the upstream accepted it within this long"),
+		span(&s.CacheTTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
+		span(&s.CacheTTLLive, time.Nanosecond, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
+		span(&s.CacheTTLList, time.Nanosecond, "cache-ttl-list", "VB365_CACHE_TTL_LIST", "5s", "how long a list of finished sessions is cached"),
+		span(&s.CacheTTLJob, time.Nanosecond, "cache-ttl-job", "VB365_CACHE_TTL_JOB", "30s", "how long a job or the job list is cached"),
+		span(&s.CredentialCheck, time.Nanosecond, "credential-check-interval", "VB365_CREDENTIAL_CHECK_INTERVAL", "30s", "pass-through: a caller's token reads cached answers only if the upstream accepted it within this long"),
 		text(&s.RedisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own"),
 		text(&s.OTLPEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing"),
-		duration(&s.PollInterval, "poll-interval", "VB365_POLL_INTERVAL", "2s", "how often a session followed by a subscription is asked for"),
-		duration(&s.ShutdownGrace, "shutdown-grace", "VB365_SHUTDOWN_GRACE", "15s", "how long shutdown waits for requests in flight"),
+		span(&s.PollInterval, time.Nanosecond, "poll-interval", "VB365_POLL_INTERVAL", "2s", "how often a session followed by a subscription is asked for"),
+		span(&s.ShutdownGrace, time.Nanosecond, "shutdown-grace", "VB365_SHUTDOWN_GRACE", "15s", "how long shutdown waits for requests in flight"),
 	}
 }
 
@@ -306,46 +306,24 @@ func boolean(p *bool, name, env, def, usage string) Setting {
 	return st
 }
 
-func duration(p *time.Duration, name, env, def, usage string) Setting {
+// span is a duration of at least least.
+func span(p *time.Duration, least time.Duration, name, env, def, usage string) Setting {
 	return row(name, env, def, usage, func(v string) error {
 		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return errors.New("is not a positive duration such as 10s")
+		if err != nil || d < least {
+			return fmt.Errorf("is not a duration of at least %v, such as %s", least, def)
 		}
 		*p = d
 		return nil
 	})
 }
 
-// wait is a duration that may be zero.
-func wait(p *time.Duration, name, env, def, usage string) Setting {
-	return row(name, env, def, usage, func(v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return errors.New("is not a duration such as 500µs (0: none)")
-		}
-		*p = d
-		return nil
-	})
-}
-
-func positive(p *int, name, env, def, usage string) Setting {
+// whole is a whole number of at least least.
+func whole(p *int, least int, name, env, def, usage string) Setting {
 	return row(name, env, def, usage, func(v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return errors.New("is not a positive whole number")
-		}
-		*p = n
-		return nil
-	})
-}
-
-// count is a whole number that may be zero.
-func count(p *int, name, env, def, usage string) Setting {
-	return row(name, env, def, usage, func(v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return errors.New("is not a whole number, 0 or more")
+		if err != nil || n < least {
+			return fmt.Errorf("is not a whole number of at least %d", least)
 		}
 		*p = n
 		return nil

@@ -25,7 +25,6 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
-	"github.com/vb365-graphql/vb365-graphql/telemetry"
 )
 
 // API is what serving needs of the VB365 client; *upstream.Client is one.
@@ -104,8 +103,8 @@ type Handler struct {
 	obs     Observer
 }
 
-// New builds the handler over api, behind its edge: request ids, CORS,
-// gzip and, when tracing, the caller's trace context.
+// New builds the handler over api, behind its edge: CORS, gzip and, when
+// tracing, the caller's trace context.
 func New(api API, o Options) (http.Handler, error) {
 	if err := o.check(); err != nil {
 		return nil, err
@@ -155,9 +154,9 @@ func New(api API, o Options) (http.Handler, error) {
 		}).Handler(edge)
 	}
 	if o.Tracing {
-		edge = telemetry.ExtractTrace(edge)
+		edge = extractTrace(edge)
 	}
-	return requestID(edge), nil
+	return edge, nil
 }
 
 // ServeHTTP lays out who may call over which transport. A WebSocket
@@ -173,9 +172,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusInternalServerError, graph.CodeInternal, "internal error")
 		}
 	}()
-	r = r.WithContext(graphql.StartOperationTrace(r.Context()))
 	if IsWebSocketHandshake(r) {
-		h.sockets.Do(w, r, h.exec)
+		h.sockets.Do(w, r.WithContext(graphql.StartOperationTrace(r.Context())), h.exec)
 		return
 	}
 	if h.opts.APIKeys != nil {
@@ -236,7 +234,7 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	h.sse.Do(w, r, h.exec)
+	h.sse.Do(w, r.WithContext(graphql.StartOperationTrace(r.Context())), h.exec)
 }
 
 // newOperation starts an operation's upstream scope and loaders.

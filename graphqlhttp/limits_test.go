@@ -9,7 +9,7 @@ import (
 )
 
 func TestHostileQueriesAreRefusedBeforeAnyUpstreamCall(t *testing.T) {
-	g := newGateway(t, testenv.Options{Version: 8, Client: noListing}, false)
+	g := testenv.New(t, testenv.Options{Version: 8, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
 	deep := `{ jobs { nodes { sessions { nodes { job { sessions { nodes { job { sessions { nodes { job { sessions { nodes { id } } } } } } } } } } } } } }`
 	var aliases strings.Builder
 	aliases.WriteString("{")

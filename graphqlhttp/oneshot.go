@@ -31,11 +31,14 @@ const (
 
 // isOneShot reports whether the one-shot transport takes r.
 func isOneShot(r *http.Request) bool {
-	if r.Method == http.MethodGet {
-		return true
-	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return r.Method == http.MethodPost && mt == mediaJSON
+	return r.Method == http.MethodGet || r.Method == http.MethodPost && isMediaType(r.Header.Get("Content-Type"), mediaJSON)
+}
+
+// isMediaType reports whether a Content-Type names want, whatever its
+// parameters (mime.ParseMediaType would allocate a map on every request).
+func isMediaType(contentType, want string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), want)
 }
 
 // answer is one operation's whole answer, and what the operation cache
@@ -69,7 +72,7 @@ func (h *Handler) execute(ctx context.Context, r *http.Request, body []byte) *an
 		return ans
 	}
 	op := h.newOperation(r.Header.Get("Authorization"))
-	ctx = resolvers.WithOperation(ctx, op)
+	ctx = resolvers.WithOperation(graphql.StartOperationTrace(ctx), op)
 	opCtx, errs := h.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := h.exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)

@@ -2,11 +2,13 @@ package graphqlhttp
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -49,4 +51,12 @@ func traceResolvers(ctx context.Context, next graphql.Resolver) (any, error) {
 		span.SetStatus(codes.Error, "resolver failed")
 	}
 	return res, err
+}
+
+// extractTrace continues the caller's trace (W3C traceparent) in the request's context.
+func extractTrace(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

@@ -1,7 +1,7 @@
 // Package logging makes the gateway's logger: JSON or text, with every line
-// written while serving a request carrying that request's id, and nothing a
-// secret: sensitive attributes redacted, configured secrets scrubbed from
-// every value, every string cut at 1 KiB.
+// written while serving a request carrying that request's id (RequestIDs),
+// and nothing a secret: sensitive attributes redacted, configured secrets
+// scrubbed from every value, every string cut at 1 KiB.
 package logging
 
 import (
@@ -9,6 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -70,6 +74,23 @@ func scrub(s string, secrets []string) string {
 		s = strings.ReplaceAll(s, secret, redacted)
 	}
 	return s
+}
+
+var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// RequestIDs gives every request an id: the caller's X-Request-Id when it is
+// a plain token, a new random one otherwise. It is sent back in the answer
+// and put on every line logged while serving the request.
+func RequestIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !goodRequestID.MatchString(id) {
+			// An id tells requests apart in logs; it needs no cryptographic strength.
+			id = strconv.FormatUint(rand.Uint64(), 36)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
+	})
 }
 
 type requestIDKey struct{}

@@ -1,7 +1,6 @@
 package resolvers_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -52,10 +51,10 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func BenchmarkHandler(b *testing.B) {
 	for _, share := range []bool{true, false} {
 		rp := &replay{cache: map[string][]byte{}}
-		g := newGateway(b, testenv.Options{Wrap: func(h http.Handler) http.Handler {
+		g := testenv.New(b, testenv.Options{Unshared: !share, Wrap: func(h http.Handler) http.Handler {
 			rp.next = h
 			return rp
-		}}, share)
+		}}).Gateway(b, nil)
 		id := g.Sim.SessionIDs()[7]
 		vars := map[string]any{"id": id}
 		cases := []struct {
@@ -77,11 +76,7 @@ func BenchmarkHandler(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-					req.Header.Set("Content-Type", "application/json")
-					rec := httptest.NewRecorder()
-					g.Handler.ServeHTTP(rec, req)
-					if rec.Code != http.StatusOK {
+					if rec := testenv.Post(g.Handler, body); rec.Code != http.StatusOK {
 						b.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
 					}
 				}

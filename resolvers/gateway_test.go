@@ -10,25 +10,7 @@ import (
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
-	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
-
-// newGateway is the GraphQL handler over a simulator of one version. Sharing
-// is off unless asked for: these tests count the calls each query makes.
-func newGateway(t testing.TB, o testenv.Options, share bool) *testenv.Gateway {
-	t.Helper()
-	client := o.Client
-	o.Client = func(c *upstream.Options) {
-		c.Sharing.Off = !share
-		if client != nil {
-			client(c)
-		}
-	}
-	return testenv.New(t, o).Gateway(t, nil)
-}
-
-// noListing makes each job cost its own GET.
-func noListing(c *upstream.Options) { c.JobListThreshold = 0 }
 
 const (
 	qSessionOnly  = `query($id: ID!) { jobSession(id: $id) { id status progress creationTime endTime } }`
@@ -42,7 +24,7 @@ var testVersions = []int{3, 4, 5, 6, 7, 8}
 func TestUpstreamCallsPerQuery(t *testing.T) {
 	for _, v := range testVersions {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
-			g := newGateway(t, testenv.Options{Version: v}, false)
+			g := testenv.New(t, testenv.Options{Version: v, Unshared: true}).Gateway(t, nil)
 			id := g.Sim.SessionIDs()[7]
 			vars := map[string]any{"id": id}
 
@@ -107,7 +89,7 @@ func TestUpstreamCallsPerQuery(t *testing.T) {
 // TestJobCallsAreConcurrent turns the job listing off, so each job costs its
 // own GET: the 12 GETs must overlap (bounded), not run one after another.
 func TestJobCallsAreConcurrent(t *testing.T) {
-	g := newGateway(t, testenv.Options{Version: 8, Latency: 10 * time.Millisecond, Client: noListing}, false)
+	g := testenv.New(t, testenv.Options{Version: 8, Latency: 10 * time.Millisecond, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
 	r, calls := g.Calls(t, qList50, nil)
 	if len(r.Errors) > 0 {
 		t.Fatalf("%s", r.Raw)
@@ -121,7 +103,7 @@ func TestJobCallsAreConcurrent(t *testing.T) {
 }
 
 func TestErrorsHaveStableCodes(t *testing.T) {
-	g := newGateway(t, testenv.Options{Version: 8, Client: noListing}, false)
+	g := testenv.New(t, testenv.Options{Version: 8, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
 	cases := []struct {
 		name, query string
 		vars        map[string]any
@@ -165,7 +147,7 @@ func TestPartialData(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
-	g := newGateway(t, testenv.Options{Version: 6, Wrap: failJobs, Client: noListing}, false)
+	g := testenv.New(t, testenv.Options{Version: 6, Wrap: failJobs, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
 	id := g.Sim.SessionIDs()[2]
 	r := g.Do(t, qSessionDeep, map[string]any{"id": id})
 	if !strings.Contains(string(r.Data), id) || !strings.Contains(string(r.Data), `"job":null`) || !strings.Contains(string(r.Data), `"usn":1`) {
@@ -193,7 +175,7 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 				"jobSessionConfigType":"Differential","statistics":{"bottleneck":"Network","transferredDataBytes":9007199254740993}}`, id)
 		})
 	}
-	g := newGateway(t, testenv.Options{Version: 8, Wrap: newer, Client: noListing}, false)
+	g := testenv.New(t, testenv.Options{Version: 8, Wrap: newer, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
 	r := g.Do(t, `query($id: ID!) { jobSession(id: $id) { status jobType configType statistics { bottleneck transferredDataBytes } } }`, map[string]any{"id": id})
 	want := `{"jobSession":{"status":"UNKNOWN","jobType":"UNKNOWN","configType":"UNKNOWN","statistics":{"bottleneck":"UNKNOWN","transferredDataBytes":9007199254740993}}}`
 	if string(r.Data) != want || len(r.Errors) > 0 {
@@ -206,7 +188,7 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 // costs 99 session GETs made concurrently (no endpoint takes several ids),
 // one job GET and one job listing, not 199 serial calls.
 func TestEntitiesAreBatched(t *testing.T) {
-	g := newGateway(t, testenv.Options{Version: 8, Latency: 5 * time.Millisecond}, false)
+	g := testenv.New(t, testenv.Options{Version: 8, Latency: 5 * time.Millisecond, Unshared: true}).Gateway(t, nil)
 	var reps []map[string]any
 	for _, id := range g.Sim.SessionIDs()[:99] {
 		reps = append(reps, map[string]any{"__typename": "JobSession", "id": id})

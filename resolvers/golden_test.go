@@ -43,7 +43,7 @@ var goldenQueries = []struct {
 
 func TestGoldenResponses(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
-		g := newGateway(t, testenv.Options{Version: v}, false)
+		g := testenv.New(t, testenv.Options{Version: v, Unshared: true}).Gateway(t, nil)
 		for _, q := range goldenQueries {
 			t.Run(fmt.Sprintf("v%d/%s", v, q.name), func(t *testing.T) {
 				r := g.Do(t, q.query, q.vars(g))

@@ -3,7 +3,6 @@ package telemetry
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -56,12 +55,4 @@ func StartTracing(ctx context.Context, endpoint string) (shutdown func(context.C
 		defer restore()
 		return provider.Shutdown(ctx)
 	}, nil
-}
-
-// ExtractTrace continues the caller's trace (W3C traceparent) in the request's context.
-func ExtractTrace(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }

@@ -305,24 +305,15 @@ func TestOptionsAreChecked(t *testing.T) {
 	}
 }
 
-// clock is a settable time source shared by a simulator and a client.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 func TestTokenLifecycle(t *testing.T) {
 	ctx := context.Background()
 	for _, v := range []int{5, 6, 7, 8} {
-		clk := &clock{t: anchor}
-		sim := vb365sim.New(vb365sim.Options{Version: v, Anchor: anchor, Now: clk.now, TokenLifetime: 10 * time.Minute})
+		clk := testenv.NewClock()
+		sim := vb365sim.New(vb365sim.Options{Version: v, Anchor: anchor, Now: clk.Now, TokenLifetime: 10 * time.Minute})
 		ts := httptest.NewServer(sim)
 		opts := upstream.DefaultOptions(ts.URL, v)
 		opts.Username, opts.Password = sim.Credentials()
-		opts.Now = clk.now
+		opts.Now = clk.Now
 		c, err := upstream.New(opts)
 		if err != nil {
 			t.Fatal(err)
@@ -331,11 +322,11 @@ func TestTokenLifecycle(t *testing.T) {
 		if _, err := c.JobSession(ctx, none(c), id); err != nil {
 			t.Fatal(err)
 		}
-		clk.add(7 * time.Minute) // still valid, not yet due for renewal
+		clk.Add(7 * time.Minute) // still valid, not yet due for renewal
 		if _, err := c.JobSession(ctx, none(c), id); err != nil {
 			t.Fatal(err)
 		}
-		clk.add(2*time.Minute + 30*time.Second) // in its last minute: renew first
+		clk.Add(2*time.Minute + 30*time.Second) // in its last minute: renew first
 		if _, err := c.JobSession(ctx, none(c), id); err != nil {
 			t.Fatal(err)
 		}

@@ -79,7 +79,11 @@ func credentialID(authorization string) string {
 // a revoked token stops reading the cache within that time, and at once
 // after the gateway sees a 401 for it.
 func (c *Client) Vouched(authorization string) bool {
-	return c.vouchedFor(c.NewScope(authorization))
+	if c.ServiceAccount() {
+		return true
+	}
+	_, ok := c.vouched.Value(credentialID(authorization))
+	return ok && authorization != ""
 }
 
 func (c *Client) vouchedFor(s *Scope) bool {

@@ -16,11 +16,11 @@ import (
 )
 
 // sharedPair is a simulator and a client with sharing on, on one clock.
-func sharedPair(t *testing.T, latency time.Duration, tweak func(*upstream.Options)) (*vb365sim.Server, *upstream.Client, *clock) {
+func sharedPair(t *testing.T, latency time.Duration, tweak func(*upstream.Options)) (*vb365sim.Server, *upstream.Client, *testenv.Clock) {
 	t.Helper()
-	clk := &clock{t: anchor}
-	env := testenv.New(t, testenv.Options{Clock: clk.now, Latency: latency, Client: func(o *upstream.Options) {
-		o.Now = clk.now
+	clk := testenv.NewClock()
+	env := testenv.New(t, testenv.Options{Clock: clk.Now, Latency: latency, Client: func(o *upstream.Options) {
+		o.Now = clk.Now
 		if tweak != nil {
 			tweak(o)
 		}
@@ -68,13 +68,13 @@ func TestTheCacheKnowsFinishedSessions(t *testing.T) {
 	}
 	get(finished)
 	get(running)
-	clk.add(30 * time.Minute)
+	clk.Add(30 * time.Minute)
 	get(finished) // still cached
 	get(running)  // expired after a second: fetched again
 	if n := sim.Calls()["GET /JobSessions/{id}"]; n != 3 {
 		t.Errorf("%d GETs, want 3: the finished session once, the running one twice", n)
 	}
-	clk.add(31 * time.Minute)
+	clk.Add(31 * time.Minute)
 	get(finished)
 	if n := sim.Calls()["GET /JobSessions/{id}"]; n != 4 {
 		t.Errorf("after an hour the finished session is fetched again: %d GETs, want 4", n)
@@ -97,7 +97,7 @@ func TestTheCacheKnowsFinishedSessions(t *testing.T) {
 		if _, err := c.LogItems(ctx, none(c), finished, upstream.PageRequest{Limit: 5}); err != nil {
 			t.Fatal(err)
 		}
-		clk.add(time.Minute)
+		clk.Add(time.Minute)
 	}
 	if n := sim.Calls()["GET /JobSessions/{id}/LogItems"]; n != 1 {
 		t.Errorf("a finished session's log page was fetched %d times in two minutes, want 1", n)
@@ -165,9 +165,9 @@ func TestCacheHonoursCacheControlAndETag(t *testing.T) {
 		}
 	}))
 	defer ts.Close()
-	clk := &clock{t: anchor}
+	clk := testenv.NewClock()
 	opts := upstream.DefaultOptions(ts.URL, 8)
-	opts.Username, opts.Password, opts.Now = "u", "p", clk.now
+	opts.Username, opts.Password, opts.Now = "u", "p", clk.Now
 	c, err := upstream.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestCacheHonoursCacheControlAndETag(t *testing.T) {
 		if _, err := c.JobSession(ctx, none(c), "b8cf9a63-64c3-4748-9c95-b1fbac0cce1d"); err != nil {
 			t.Fatal(err)
 		}
-		clk.add(45 * time.Second)
+		clk.Add(45 * time.Second)
 	}
 	// t=0 full; t=45s cached (max-age 60 though the session is final); t=90s revalidated.
 	if full.Load() != 1 || notModified.Load() != 1 {

@@ -1,6 +1,6 @@
 // Package lru is a cache bounded by bytes: the least recently used entries
-// go first. Entries expire; an expired one is still returned by Get (marked
-// stale) so that it can be revalidated.
+// go first. Entries expire; Get returns an expired one too, so that it can be
+// revalidated (Fresh tells which it is), Value only a fresh one.
 package lru
 
 import (

@@ -51,14 +51,20 @@ type Response struct {
 	Raw    []byte          `json:"-"`
 }
 
+// Post serves one JSON POST of body with h, in process.
+func Post(h http.Handler, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
 // Do POSTs a query and returns the answer.
 func (g *Gateway) Do(t testing.TB, query string, vars map[string]any) Response {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	g.Handler.ServeHTTP(rec, req)
+	rec := Post(g.Handler, body)
 	var r Response
 	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
 		t.Fatalf("the answer is not JSON: %v\n%s", err, rec.Body.String())

@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +34,21 @@ var Secret = func() string {
 	return "planted-" + hex.EncodeToString(b)
 }()
 
+// Clock is a time source a test moves by hand, from Anchor on.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at Anchor.
+func NewClock() *Clock { return &Clock{t: Anchor} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Add moves the clock on.
+func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
 // Options shape an environment. The zero value is API v8, the clock fixed
 // at Anchor, a service account, sharing on.
 type Options struct {
@@ -39,6 +56,7 @@ type Options struct {
 	Clock       func() time.Time                // the simulator's clock (default: fixed at Anchor)
 	Latency     time.Duration                   // added to every simulator answer
 	PassThrough bool                            // no service account: callers bring their own tokens
+	Unshared    bool                            // nothing shared between operations: each pays its own calls
 	Wrap        func(http.Handler) http.Handler // stands between the client and the simulator
 	Client      func(*upstream.Options)         // adjusts the client's options
 }
@@ -72,6 +90,7 @@ func New(t testing.TB, o Options) *Env {
 	if !o.PassThrough {
 		opts.Username, opts.Password = sim.Credentials()
 	}
+	opts.Sharing.Off = o.Unshared
 	if o.Client != nil {
 		o.Client(&opts)
 	}
@@ -81,6 +100,9 @@ func New(t testing.TB, o Options) *Env {
 	}
 	return &Env{Sim: sim, Upstream: ts, Client: client, Options: opts}
 }
+
+// NoJobListing makes each job cost its own GET (Options.Client).
+func NoJobListing(o *upstream.Options) { o.JobListThreshold = 0 }
 
 // LeakCheck fails t if goroutines started during it are still running once
 // it and its cleanups are done. Call it first in the test: cleanups run last
@@ -92,6 +114,23 @@ func LeakCheck(t *testing.T) {
 		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 		goleak.VerifyNone(t, ignore)
 	})
+}
+
+// Get asks the simulator (behind any Wrap) for path, with the
+// Authorization header given ("" for none), and returns its status and body.
+func (e *Env) Get(t testing.TB, path, authorization string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.Upstream.URL+path, nil)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // Token logs in to the simulator as a caller would and returns the

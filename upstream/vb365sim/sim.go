@@ -223,21 +223,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "GET /JobSessions":
 		s.listSessions(w, q, "")
 	case "GET /JobSessions/{id}":
-		if ss := s.data.byID[parts[1]]; ss != nil {
-			s.writeJSON(w, s.sessionJSON(ss))
-		} else {
-			s.fail(w, http.StatusNotFound, "ResourceNotFound", "Job session with the specified ID was not found.")
-		}
+		ss := s.data.byID[parts[1]]
+		s.serveOne(w, ss != nil, "Job session", func() obj { return s.sessionJSON(ss) })
 	case "GET /JobSessions/{id}/LogItems":
 		s.listLog(w, q, parts[1])
 	case "GET /Jobs":
 		s.listJobs(w, q)
 	case "GET /Jobs/{id}":
-		if j := s.data.jobByID[parts[1]]; j != nil {
-			s.writeJSON(w, s.jobJSON(j))
-		} else {
-			s.fail(w, http.StatusNotFound, "ResourceNotFound", "Job with the specified ID was not found.")
-		}
+		j := s.data.jobByID[parts[1]]
+		s.serveOne(w, j != nil, "Job", func() obj { return s.jobJSON(j) })
 	case "GET /Jobs/{id}/JobSessions":
 		if s.opts.Version >= 7 { // replaced by /JobSessions?jobId=
 			s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
@@ -392,6 +386,15 @@ func (s *Server) fail(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// serveOne answers with one resource, or the version's 404 when there is none.
+func (s *Server) serveOne(w http.ResponseWriter, found bool, what string, render func() obj) {
+	if !found {
+		s.fail(w, http.StatusNotFound, "ResourceNotFound", what+" with the specified ID was not found.")
+		return
+	}
+	s.writeJSON(w, render())
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
