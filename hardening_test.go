@@ -598,7 +598,7 @@ func TestHardeningLowItems(t *testing.T) {
 			`{ jobSessions(createdBefore: "not a date") { totalCount } }`,
 			`{ jobSessions(createdBefore: "10000-01-01T00:00:00Z") { totalCount } }`,
 			`{ jobSessions(createdAfter: "2026-01-01T00:00:00+99:00") { totalCount } }`,
-			`{ _entities(representations: [{__typename: "Organization", id: "` + sim.SessionIDs()[0] + `"}]) { __typename } }`,
+			`{ _entities(representations: [{__typename: "Tenant", id: "` + sim.SessionIDs()[0] + `"}]) { __typename } }`,
 			`{ _entities(representations: [{__typename: "JobSession"}]) { __typename } }`,
 			`{ jobSessions(first: 1, after: "` + encodeRawCursor("offset:9223372036854775807") + `") { totalCount } }`,
 			`{ jobSessions(first: 1, after: "` + encodeRawCursor("offset:+5") + `") { totalCount } }`,

@@ -61,7 +61,8 @@ func upstreamOptions(s config.Settings) (opts upstream.Options, stop func(), err
 	}
 	opts.Timeout, opts.Retries, opts.MaxConcurrency = s.UpstreamTimeout, s.UpstreamRetries, s.MaxConcurrency
 	opts.Sharing = upstream.Sharing{Off: !s.Share, MaxBytes: s.CacheMaxBytes, FinalTTL: s.CacheTTLFinal, LiveTTL: s.CacheTTLLive,
-		ListTTL: s.CacheTTLList, JobTTL: s.CacheTTLJob, CredentialCheck: s.CredentialCheck}
+		ListTTL: s.CacheTTLList, JobTTL: s.CacheTTLJob, OrganizationTTL: s.CacheTTLOrg, RepositoryTTL: s.CacheTTLRepository,
+		ProxyTTL: s.CacheTTLProxy, LicenseTTL: s.CacheTTLLicense, CredentialCheck: s.CredentialCheck}
 	return opts, stop, nil
 }
 

@@ -60,6 +60,10 @@ type Settings struct {
 	CacheTTLLive       time.Duration
 	CacheTTLList       time.Duration
 	CacheTTLJob        time.Duration
+	CacheTTLOrg        time.Duration
+	CacheTTLRepository time.Duration
+	CacheTTLProxy      time.Duration
+	CacheTTLLicense    time.Duration
 	CredentialCheck    time.Duration
 	RedisURL           string
 	OTLPEndpoint       string
@@ -116,7 +120,11 @@ func (s *Settings) table() []Setting {
 		span(&s.CacheTTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
 		span(&s.CacheTTLLive, time.Nanosecond, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
 		span(&s.CacheTTLList, time.Nanosecond, "cache-ttl-list", "VB365_CACHE_TTL_LIST", "5s", "how long a list of finished sessions is cached"),
-		span(&s.CacheTTLJob, time.Nanosecond, "cache-ttl-job", "VB365_CACHE_TTL_JOB", "30s", "how long a job or the job list is cached"),
+		span(&s.CacheTTLJob, time.Nanosecond, "cache-ttl-job", "VB365_CACHE_TTL_JOB", "30s", "how long a job, a copy job or their lists are cached"),
+		span(&s.CacheTTLOrg, time.Nanosecond, "cache-ttl-organization", "VB365_CACHE_TTL_ORGANIZATION", "10m", "how long the organizations and the server's description are cached"),
+		span(&s.CacheTTLRepository, time.Nanosecond, "cache-ttl-repository", "VB365_CACHE_TTL_REPOSITORY", "1m", "how long the repositories (their free space) and organizations' use of them are cached"),
+		span(&s.CacheTTLProxy, time.Nanosecond, "cache-ttl-proxy", "VB365_CACHE_TTL_PROXY", "30s", "how long the proxies (their status) and proxy pools are cached"),
+		span(&s.CacheTTLLicense, time.Nanosecond, "cache-ttl-license", "VB365_CACHE_TTL_LICENSE", "10m", "how long the license, licensing and licensed users are cached"),
 		span(&s.CredentialCheck, time.Nanosecond, "credential-check-interval", "VB365_CREDENTIAL_CHECK_INTERVAL", "30s", "pass-through: a caller's token reads cached answers only if the upstream accepted it within this long"),
 		text(&s.RedisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own"),
 		text(&s.OTLPEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing"),

@@ -17,6 +17,7 @@ const (
 	CodeValidationFailed    = "GRAPHQL_VALIDATION_FAILED"
 	CodeLimitExceeded       = "COMPLEXITY_LIMIT_EXCEEDED" // gqlgen's own code for a too complex operation; the other limits share it
 	CodeBadRequest          = "BAD_REQUEST"
+	CodeNotSupported        = "NOT_SUPPORTED_BY_VERSION" // the server's API version does not serve it
 	CodeRequestTooLarge     = "REQUEST_TOO_LARGE"
 )
 

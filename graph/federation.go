@@ -153,6 +153,25 @@ func (ec *executionContext) resolveEntity(
 	}()
 
 	switch typeName {
+	case "BackupRepository":
+		resolverName, err := entityResolverNameForBackupRepository(ctx, rep)
+		if err != nil {
+			return nil, fmt.Errorf(`finding resolver for Entity "BackupRepository": %w`, err)
+		}
+		switch resolverName {
+
+		case "findBackupRepositoryByID":
+			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
+			if err != nil {
+				return nil, fmt.Errorf(`unmarshalling param 0 for findBackupRepositoryByID(): %w`, err)
+			}
+			entity, err := ec.Resolvers.Entity().FindBackupRepositoryByID(ctx, id0)
+			if err != nil {
+				return nil, fmt.Errorf(`resolving Entity "BackupRepository": %w`, err)
+			}
+
+			return entity, nil
+		}
 	case "Job":
 		resolverName, err := entityResolverNameForJob(ctx, rep)
 		if err != nil {
@@ -191,6 +210,44 @@ func (ec *executionContext) resolveEntity(
 
 			return entity, nil
 		}
+	case "Organization":
+		resolverName, err := entityResolverNameForOrganization(ctx, rep)
+		if err != nil {
+			return nil, fmt.Errorf(`finding resolver for Entity "Organization": %w`, err)
+		}
+		switch resolverName {
+
+		case "findOrganizationByID":
+			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
+			if err != nil {
+				return nil, fmt.Errorf(`unmarshalling param 0 for findOrganizationByID(): %w`, err)
+			}
+			entity, err := ec.Resolvers.Entity().FindOrganizationByID(ctx, id0)
+			if err != nil {
+				return nil, fmt.Errorf(`resolving Entity "Organization": %w`, err)
+			}
+
+			return entity, nil
+		}
+	case "Proxy":
+		resolverName, err := entityResolverNameForProxy(ctx, rep)
+		if err != nil {
+			return nil, fmt.Errorf(`finding resolver for Entity "Proxy": %w`, err)
+		}
+		switch resolverName {
+
+		case "findProxyByID":
+			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
+			if err != nil {
+				return nil, fmt.Errorf(`unmarshalling param 0 for findProxyByID(): %w`, err)
+			}
+			entity, err := ec.Resolvers.Entity().FindProxyByID(ctx, id0)
+			if err != nil {
+				return nil, fmt.Errorf(`resolving Entity "Proxy": %w`, err)
+			}
+
+			return entity, nil
+		}
 
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknownType, typeName)
@@ -215,6 +272,41 @@ func (ec *executionContext) resolveManyEntities(
 	default:
 		return errors.New("unknown type: " + typeName)
 	}
+}
+
+func entityResolverNameForBackupRepository(ctx context.Context, rep EntityRepresentation) (string, error) {
+	// we collect errors because a later entity resolver may work fine
+	// when an entity has multiple keys
+	entityResolverErrs := []error{}
+	for {
+		var (
+			m   EntityRepresentation
+			val any
+			ok  bool
+		)
+		_ = val
+		// if all of the KeyFields values for this resolver are null,
+		// we shouldn't use use it
+		allNull := true
+		m = rep
+		val, ok = m["id"]
+		if !ok {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to missing Key Field \"id\" for BackupRepository", ErrTypeNotFound))
+			break
+		}
+		if allNull {
+			allNull = val == nil
+		}
+		if allNull {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to all null value KeyFields for BackupRepository", ErrTypeNotFound))
+			break
+		}
+		return "findBackupRepositoryByID", nil
+	}
+	return "", fmt.Errorf("%w for BackupRepository due to %v", ErrTypeNotFound,
+		errors.Join(entityResolverErrs...).Error())
 }
 
 func entityResolverNameForJob(ctx context.Context, rep EntityRepresentation) (string, error) {
@@ -284,5 +376,75 @@ func entityResolverNameForJobSession(ctx context.Context, rep EntityRepresentati
 		return "findJobSessionByID", nil
 	}
 	return "", fmt.Errorf("%w for JobSession due to %v", ErrTypeNotFound,
+		errors.Join(entityResolverErrs...).Error())
+}
+
+func entityResolverNameForOrganization(ctx context.Context, rep EntityRepresentation) (string, error) {
+	// we collect errors because a later entity resolver may work fine
+	// when an entity has multiple keys
+	entityResolverErrs := []error{}
+	for {
+		var (
+			m   EntityRepresentation
+			val any
+			ok  bool
+		)
+		_ = val
+		// if all of the KeyFields values for this resolver are null,
+		// we shouldn't use use it
+		allNull := true
+		m = rep
+		val, ok = m["id"]
+		if !ok {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to missing Key Field \"id\" for Organization", ErrTypeNotFound))
+			break
+		}
+		if allNull {
+			allNull = val == nil
+		}
+		if allNull {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to all null value KeyFields for Organization", ErrTypeNotFound))
+			break
+		}
+		return "findOrganizationByID", nil
+	}
+	return "", fmt.Errorf("%w for Organization due to %v", ErrTypeNotFound,
+		errors.Join(entityResolverErrs...).Error())
+}
+
+func entityResolverNameForProxy(ctx context.Context, rep EntityRepresentation) (string, error) {
+	// we collect errors because a later entity resolver may work fine
+	// when an entity has multiple keys
+	entityResolverErrs := []error{}
+	for {
+		var (
+			m   EntityRepresentation
+			val any
+			ok  bool
+		)
+		_ = val
+		// if all of the KeyFields values for this resolver are null,
+		// we shouldn't use use it
+		allNull := true
+		m = rep
+		val, ok = m["id"]
+		if !ok {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to missing Key Field \"id\" for Proxy", ErrTypeNotFound))
+			break
+		}
+		if allNull {
+			allNull = val == nil
+		}
+		if allNull {
+			entityResolverErrs = append(entityResolverErrs,
+				fmt.Errorf("%w due to all null value KeyFields for Proxy", ErrTypeNotFound))
+			break
+		}
+		return "findProxyByID", nil
+	}
+	return "", fmt.Errorf("%w for Proxy due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())
 }

@@ -31,10 +31,18 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BackupRepository() BackupRepositoryResolver
+	CopyJob() CopyJobResolver
 	Entity() EntityResolver
 	Job() JobResolver
 	JobSession() JobSessionResolver
+	LicensedUser() LicensedUserResolver
+	Organization() OrganizationResolver
+	Proxy() ProxyResolver
+	ProxyPool() ProxyPoolResolver
 	Query() QueryResolver
+	RepositoryUsage() RepositoryUsageResolver
+	Server() ServerResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -42,13 +50,90 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	BackupRepository struct {
+		CapacityBytes     func(childComplexity int) int
+		Description       func(childComplexity int) int
+		EncryptionEnabled func(childComplexity int) int
+		EncryptionKeyID   func(childComplexity int) int
+		FreeSpaceBytes    func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IsIndexed         func(childComplexity int) int
+		IsLongTerm        func(childComplexity int) int
+		IsOutOfOrder      func(childComplexity int) int
+		IsOutOfSync       func(childComplexity int) int
+		IsOutdated        func(childComplexity int) int
+		Jobs              func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Name              func(childComplexity int) int
+		ObjectStorage     func(childComplexity int) int
+		OutOfOrderReason  func(childComplexity int) int
+		Path              func(childComplexity int) int
+		Proxy             func(childComplexity int) int
+		ProxyPool         func(childComplexity int) int
+		Retention         func(childComplexity int) int
+		UsedSpaceBytes    func(childComplexity int) int
+	}
+
+	BackupRepositoryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BackupRepositoryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CopyJob struct {
+		BackupJob  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IsEnabled  func(childComplexity int) int
+		LastBackup func(childComplexity int) int
+		LastRun    func(childComplexity int) int
+		LastStatus func(childComplexity int) int
+		Name       func(childComplexity int) int
+		NextRun    func(childComplexity int) int
+		Repository func(childComplexity int) int
+		Schedule   func(childComplexity int) int
+	}
+
+	CopyJobConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CopyJobEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CopyJobSchedule struct {
+		DailyTime         func(childComplexity int) int
+		DailyType         func(childComplexity int) int
+		PeriodicallyEvery func(childComplexity int) int
+		Type              func(childComplexity int) int
+	}
+
 	Entity struct {
-		FindJobByID        func(childComplexity int, id string) int
-		FindJobSessionByID func(childComplexity int, id string) int
+		FindBackupRepositoryByID func(childComplexity int, id string) int
+		FindJobByID              func(childComplexity int, id string) int
+		FindJobSessionByID       func(childComplexity int, id string) int
+		FindOrganizationByID     func(childComplexity int, id string) int
+		FindProxyByID            func(childComplexity int, id string) int
+	}
+
+	HealthEntry struct {
+		Description func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Status      func(childComplexity int) int
 	}
 
 	Job struct {
 		BackupType     func(childComplexity int) int
+		CopyJob        func(childComplexity int) int
 		Description    func(childComplexity int) int
 		ETag           func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -58,7 +143,9 @@ type ComplexityRoot struct {
 		LastStatus     func(childComplexity int) int
 		Name           func(childComplexity int) int
 		NextRun        func(childComplexity int) int
+		Organization   func(childComplexity int) int
 		OrganizationID func(childComplexity int) int
+		Repository     func(childComplexity int) int
 		RepositoryID   func(childComplexity int) int
 		SchedulePolicy func(childComplexity int) int
 		Sessions       func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
@@ -89,9 +176,12 @@ type ComplexityRoot struct {
 		JobWillBeRetried func(childComplexity int) int
 		Log              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		MainSessionID    func(childComplexity int) int
+		Organization     func(childComplexity int) int
 		Progress         func(childComplexity int) int
+		Proxy            func(childComplexity int) int
 		ProxyID          func(childComplexity int) int
 		ProxyPoolID      func(childComplexity int) int
+		Repository       func(childComplexity int) int
 		RepositoryID     func(childComplexity int) int
 		RetryCount       func(childComplexity int) int
 		Statistics       func(childComplexity int) int
@@ -120,6 +210,45 @@ type ComplexityRoot struct {
 		WriteRateBytesPS      func(childComplexity int) int
 	}
 
+	License struct {
+		ContactPerson      func(childComplexity int) int
+		Email              func(childComplexity int) int
+		Expires            func(childComplexity int) int
+		GracePeriodExpires func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		LicensedTo         func(childComplexity int) int
+		New                func(childComplexity int) int
+		Package            func(childComplexity int) int
+		Status             func(childComplexity int) int
+		SupportExpires     func(childComplexity int) int
+		SupportID          func(childComplexity int) int
+		Total              func(childComplexity int) int
+		Type               func(childComplexity int) int
+		Used               func(childComplexity int) int
+	}
+
+	LicensedUser struct {
+		ID               func(childComplexity int) int
+		IsBackedUp       func(childComplexity int) int
+		LastBackup       func(childComplexity int) int
+		LicenseState     func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Organization     func(childComplexity int) int
+		OrganizationName func(childComplexity int) int
+	}
+
+	LicensedUserConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LicensedUserEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LogItem struct {
 		CreationTime func(childComplexity int) int
 		EndTime      func(childComplexity int) int
@@ -142,6 +271,53 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ObjectStorage struct {
+		Folder         func(childComplexity int) int
+		FreeSpaceBytes func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Name           func(childComplexity int) int
+		SizeLimitBytes func(childComplexity int) int
+		Type           func(childComplexity int) int
+		UsedSpaceBytes func(childComplexity int) int
+	}
+
+	Organization struct {
+		Description        func(childComplexity int) int
+		FirstBackupTime    func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		IsBackedUp         func(childComplexity int) int
+		IsExchangeOnline   func(childComplexity int) int
+		IsSharePointOnline func(childComplexity int) int
+		IsTeamsChatsOnline func(childComplexity int) int
+		IsTeamsOnline      func(childComplexity int) int
+		Jobs               func(childComplexity int, first *int, after *string, last *int, before *string) int
+		LastBackupTime     func(childComplexity int) int
+		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, name *string) int
+		Licensing          func(childComplexity int) int
+		Name               func(childComplexity int) int
+		OfficeName         func(childComplexity int) int
+		Region             func(childComplexity int) int
+		Type               func(childComplexity int) int
+		UsedRepositories   func(childComplexity int) int
+	}
+
+	OrganizationConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrganizationLicensing struct {
+		LicensedUsers func(childComplexity int) int
+		NewUsers      func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -149,13 +325,93 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Proxy struct {
+		CPUUsagePercent    func(childComplexity int) int
+		Description        func(childComplexity int) int
+		FQDN               func(childComplexity int) int
+		HostName           func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		MaintenanceMode    func(childComplexity int) int
+		MemoryUsagePercent func(childComplexity int) int
+		OperatingSystem    func(childComplexity int) int
+		Pool               func(childComplexity int) int
+		Port               func(childComplexity int) int
+		Repositories       func(childComplexity int) int
+		Roles              func(childComplexity int) int
+		Status             func(childComplexity int) int
+		Threads            func(childComplexity int) int
+		Type               func(childComplexity int) int
+		Version            func(childComplexity int) int
+	}
+
+	ProxyConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProxyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProxyPool struct {
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Proxies     func(childComplexity int) int
+	}
+
+	ProxyPoolConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProxyPoolEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Query struct {
+		BackupRepositories func(childComplexity int, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) int
+		BackupRepository   func(childComplexity int, id string) int
+		CopyJob            func(childComplexity int, id string) int
+		CopyJobs           func(childComplexity int, first *int, after *string, last *int, before *string, repositoryID *string) int
 		Job                func(childComplexity int, id string) int
 		JobSession         func(childComplexity int, id string) int
 		JobSessions        func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) int
 		Jobs               func(childComplexity int, first *int, after *string, last *int, before *string) int
+		License            func(childComplexity int) int
+		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, organizationID *string, name *string) int
+		Organization       func(childComplexity int, id string) int
+		Organizations      func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Proxy              func(childComplexity int, id string) int
+		ProxyPools         func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Server             func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
+	}
+
+	RepositoryUsage struct {
+		Details                     func(childComplexity int) int
+		IsAvailable                 func(childComplexity int) int
+		LocalCacheUsedSpaceBytes    func(childComplexity int) int
+		ObjectStorageUsedSpaceBytes func(childComplexity int) int
+		ProtectedObjects            func(childComplexity int) int
+		Repository                  func(childComplexity int) int
+		UsedSpaceBytes              func(childComplexity int) int
+	}
+
+	Retention struct {
+		DailyPeriod   func(childComplexity int) int
+		MonthlyPeriod func(childComplexity int) int
+		PeriodType    func(childComplexity int) int
+		Type          func(childComplexity int) int
+		YearlyPeriod  func(childComplexity int) int
 	}
 
 	SchedulePolicy struct {
@@ -171,6 +427,18 @@ type ComplexityRoot struct {
 		Type                      func(childComplexity int) int
 	}
 
+	Server struct {
+		Health         func(childComplexity int) int
+		InstallationID func(childComplexity int) int
+		ProductVersion func(childComplexity int) int
+		Version        func(childComplexity int) int
+	}
+
+	ServerHealth struct {
+		Entries func(childComplexity int) int
+		Status  func(childComplexity int) int
+	}
+
 	Subscription struct {
 		JobSessionUpdated func(childComplexity int, id string) int
 	}
@@ -184,22 +452,76 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BackupRepositoryResolver interface {
+	Proxy(ctx context.Context, obj *upstream.BackupRepository) (*upstream.Proxy, error)
+	ProxyPool(ctx context.Context, obj *upstream.BackupRepository) (*upstream.ProxyPool, error)
+	Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.JobConnection, error)
+}
+type CopyJobResolver interface {
+	BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error)
+	Repository(ctx context.Context, obj *upstream.CopyJob) (*upstream.BackupRepository, error)
+}
 type EntityResolver interface {
+	FindBackupRepositoryByID(ctx context.Context, id string) (*upstream.BackupRepository, error)
 	FindJobByID(ctx context.Context, id string) (*upstream.Job, error)
 	FindJobSessionByID(ctx context.Context, id string) (*upstream.JobSession, error)
+	FindOrganizationByID(ctx context.Context, id string) (*upstream.Organization, error)
+	FindProxyByID(ctx context.Context, id string) (*upstream.Proxy, error)
 }
 type JobResolver interface {
+	Organization(ctx context.Context, obj *upstream.Job) (*upstream.Organization, error)
+	Repository(ctx context.Context, obj *upstream.Job) (*upstream.BackupRepository, error)
+	CopyJob(ctx context.Context, obj *upstream.Job) (*upstream.CopyJob, error)
 	Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
 }
 type JobSessionResolver interface {
 	Job(ctx context.Context, obj *upstream.JobSession) (*upstream.Job, error)
+	Repository(ctx context.Context, obj *upstream.JobSession) (*upstream.BackupRepository, error)
+	Proxy(ctx context.Context, obj *upstream.JobSession) (*upstream.Proxy, error)
+	Organization(ctx context.Context, obj *upstream.JobSession) (*upstream.Organization, error)
 	Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.LogItemConnection, error)
+}
+type LicensedUserResolver interface {
+	Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error)
+}
+type OrganizationResolver interface {
+	Licensing(ctx context.Context, obj *upstream.Organization) (*upstream.OrganizationLicensing, error)
+	Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.JobConnection, error)
+	UsedRepositories(ctx context.Context, obj *upstream.Organization) ([]*upstream.RepositoryUsage, error)
+	LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.LicensedUserConnection, error)
+}
+type ProxyResolver interface {
+	Pool(ctx context.Context, obj *upstream.Proxy) (*upstream.ProxyPool, error)
+	Repositories(ctx context.Context, obj *upstream.Proxy) ([]*upstream.BackupRepository, error)
+}
+type ProxyPoolResolver interface {
+	Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*upstream.Proxy, error)
 }
 type QueryResolver interface {
 	JobSession(ctx context.Context, id string) (*upstream.JobSession, error)
 	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
 	Job(ctx context.Context, id string) (*upstream.Job, error)
 	Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.JobConnection, error)
+	Organizations(ctx context.Context, first *int, after *string, last *int, before *string) (*model.OrganizationConnection, error)
+	Organization(ctx context.Context, id string) (*upstream.Organization, error)
+	BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) (*model.BackupRepositoryConnection, error)
+	BackupRepository(ctx context.Context, id string) (*upstream.BackupRepository, error)
+	Proxies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ProxyConnection, error)
+	Proxy(ctx context.Context, id string) (*upstream.Proxy, error)
+	ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ProxyPoolConnection, error)
+	CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string) (*model.CopyJobConnection, error)
+	CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error)
+	License(ctx context.Context) (*upstream.License, error)
+	LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.LicensedUserConnection, error)
+	Server(ctx context.Context) (*model.Server, error)
+}
+type RepositoryUsageResolver interface {
+	Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error)
+}
+type ServerResolver interface {
+	ProductVersion(ctx context.Context, obj *model.Server) (*string, error)
+	InstallationID(ctx context.Context, obj *model.Server) (*string, error)
+	Health(ctx context.Context, obj *model.Server) (*upstream.Health, error)
 }
 type SubscriptionResolver interface {
 	JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error)
@@ -223,6 +545,305 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "BackupRepository.capacityBytes":
+		if e.ComplexityRoot.BackupRepository.CapacityBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.CapacityBytes(childComplexity), true
+	case "BackupRepository.description":
+		if e.ComplexityRoot.BackupRepository.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.Description(childComplexity), true
+	case "BackupRepository.encryptionEnabled":
+		if e.ComplexityRoot.BackupRepository.EncryptionEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.EncryptionEnabled(childComplexity), true
+	case "BackupRepository.encryptionKeyId":
+		if e.ComplexityRoot.BackupRepository.EncryptionKeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.EncryptionKeyID(childComplexity), true
+	case "BackupRepository.freeSpaceBytes":
+		if e.ComplexityRoot.BackupRepository.FreeSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.FreeSpaceBytes(childComplexity), true
+	case "BackupRepository.id":
+		if e.ComplexityRoot.BackupRepository.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.ID(childComplexity), true
+	case "BackupRepository.isIndexed":
+		if e.ComplexityRoot.BackupRepository.IsIndexed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.IsIndexed(childComplexity), true
+	case "BackupRepository.isLongTerm":
+		if e.ComplexityRoot.BackupRepository.IsLongTerm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.IsLongTerm(childComplexity), true
+	case "BackupRepository.isOutOfOrder":
+		if e.ComplexityRoot.BackupRepository.IsOutOfOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.IsOutOfOrder(childComplexity), true
+	case "BackupRepository.isOutOfSync":
+		if e.ComplexityRoot.BackupRepository.IsOutOfSync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.IsOutOfSync(childComplexity), true
+	case "BackupRepository.isOutdated":
+		if e.ComplexityRoot.BackupRepository.IsOutdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.IsOutdated(childComplexity), true
+	case "BackupRepository.jobs":
+		if e.ComplexityRoot.BackupRepository.Jobs == nil {
+			break
+		}
+
+		args, err := ec.field_BackupRepository_jobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BackupRepository.Jobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "BackupRepository.name":
+		if e.ComplexityRoot.BackupRepository.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.Name(childComplexity), true
+	case "BackupRepository.objectStorage":
+		if e.ComplexityRoot.BackupRepository.ObjectStorage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.ObjectStorage(childComplexity), true
+	case "BackupRepository.outOfOrderReason":
+		if e.ComplexityRoot.BackupRepository.OutOfOrderReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.OutOfOrderReason(childComplexity), true
+	case "BackupRepository.path":
+		if e.ComplexityRoot.BackupRepository.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.Path(childComplexity), true
+	case "BackupRepository.proxy":
+		if e.ComplexityRoot.BackupRepository.Proxy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.Proxy(childComplexity), true
+	case "BackupRepository.proxyPool":
+		if e.ComplexityRoot.BackupRepository.ProxyPool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.ProxyPool(childComplexity), true
+	case "BackupRepository.retention":
+		if e.ComplexityRoot.BackupRepository.Retention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.Retention(childComplexity), true
+	case "BackupRepository.usedSpaceBytes":
+		if e.ComplexityRoot.BackupRepository.UsedSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.UsedSpaceBytes(childComplexity), true
+
+	case "BackupRepositoryConnection.edges":
+		if e.ComplexityRoot.BackupRepositoryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepositoryConnection.Edges(childComplexity), true
+	case "BackupRepositoryConnection.nodes":
+		if e.ComplexityRoot.BackupRepositoryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepositoryConnection.Nodes(childComplexity), true
+	case "BackupRepositoryConnection.pageInfo":
+		if e.ComplexityRoot.BackupRepositoryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepositoryConnection.PageInfo(childComplexity), true
+	case "BackupRepositoryConnection.totalCount":
+		if e.ComplexityRoot.BackupRepositoryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepositoryConnection.TotalCount(childComplexity), true
+
+	case "BackupRepositoryEdge.cursor":
+		if e.ComplexityRoot.BackupRepositoryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepositoryEdge.Cursor(childComplexity), true
+	case "BackupRepositoryEdge.node":
+		if e.ComplexityRoot.BackupRepositoryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepositoryEdge.Node(childComplexity), true
+
+	case "CopyJob.backupJob":
+		if e.ComplexityRoot.CopyJob.BackupJob == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.BackupJob(childComplexity), true
+	case "CopyJob.id":
+		if e.ComplexityRoot.CopyJob.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.ID(childComplexity), true
+	case "CopyJob.isEnabled":
+		if e.ComplexityRoot.CopyJob.IsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.IsEnabled(childComplexity), true
+	case "CopyJob.lastBackup":
+		if e.ComplexityRoot.CopyJob.LastBackup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.LastBackup(childComplexity), true
+	case "CopyJob.lastRun":
+		if e.ComplexityRoot.CopyJob.LastRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.LastRun(childComplexity), true
+	case "CopyJob.lastStatus":
+		if e.ComplexityRoot.CopyJob.LastStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.LastStatus(childComplexity), true
+	case "CopyJob.name":
+		if e.ComplexityRoot.CopyJob.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.Name(childComplexity), true
+	case "CopyJob.nextRun":
+		if e.ComplexityRoot.CopyJob.NextRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.NextRun(childComplexity), true
+	case "CopyJob.repository":
+		if e.ComplexityRoot.CopyJob.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.Repository(childComplexity), true
+	case "CopyJob.schedule":
+		if e.ComplexityRoot.CopyJob.Schedule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.Schedule(childComplexity), true
+
+	case "CopyJobConnection.edges":
+		if e.ComplexityRoot.CopyJobConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobConnection.Edges(childComplexity), true
+	case "CopyJobConnection.nodes":
+		if e.ComplexityRoot.CopyJobConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobConnection.Nodes(childComplexity), true
+	case "CopyJobConnection.pageInfo":
+		if e.ComplexityRoot.CopyJobConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobConnection.PageInfo(childComplexity), true
+	case "CopyJobConnection.totalCount":
+		if e.ComplexityRoot.CopyJobConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobConnection.TotalCount(childComplexity), true
+
+	case "CopyJobEdge.cursor":
+		if e.ComplexityRoot.CopyJobEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobEdge.Cursor(childComplexity), true
+	case "CopyJobEdge.node":
+		if e.ComplexityRoot.CopyJobEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobEdge.Node(childComplexity), true
+
+	case "CopyJobSchedule.dailyTime":
+		if e.ComplexityRoot.CopyJobSchedule.DailyTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobSchedule.DailyTime(childComplexity), true
+	case "CopyJobSchedule.dailyType":
+		if e.ComplexityRoot.CopyJobSchedule.DailyType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobSchedule.DailyType(childComplexity), true
+	case "CopyJobSchedule.periodicallyEvery":
+		if e.ComplexityRoot.CopyJobSchedule.PeriodicallyEvery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobSchedule.PeriodicallyEvery(childComplexity), true
+	case "CopyJobSchedule.type":
+		if e.ComplexityRoot.CopyJobSchedule.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobSchedule.Type(childComplexity), true
+
+	case "Entity.findBackupRepositoryByID":
+		if e.ComplexityRoot.Entity.FindBackupRepositoryByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findBackupRepositoryByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindBackupRepositoryByID(childComplexity, args["id"].(string)), true
 	case "Entity.findJobByID":
 		if e.ComplexityRoot.Entity.FindJobByID == nil {
 			break
@@ -245,6 +866,47 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.FindJobSessionByID(childComplexity, args["id"].(string)), true
+	case "Entity.findOrganizationByID":
+		if e.ComplexityRoot.Entity.FindOrganizationByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findOrganizationByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindOrganizationByID(childComplexity, args["id"].(string)), true
+	case "Entity.findProxyByID":
+		if e.ComplexityRoot.Entity.FindProxyByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findProxyByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindProxyByID(childComplexity, args["id"].(string)), true
+
+	case "HealthEntry.description":
+		if e.ComplexityRoot.HealthEntry.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthEntry.Description(childComplexity), true
+	case "HealthEntry.name":
+		if e.ComplexityRoot.HealthEntry.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthEntry.Name(childComplexity), true
+	case "HealthEntry.status":
+		if e.ComplexityRoot.HealthEntry.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthEntry.Status(childComplexity), true
 
 	case "Job.backupType":
 		if e.ComplexityRoot.Job.BackupType == nil {
@@ -252,6 +914,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.BackupType(childComplexity), true
+	case "Job.copyJob":
+		if e.ComplexityRoot.Job.CopyJob == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.CopyJob(childComplexity), true
 	case "Job.description":
 		if e.ComplexityRoot.Job.Description == nil {
 			break
@@ -306,12 +974,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.NextRun(childComplexity), true
+	case "Job.organization":
+		if e.ComplexityRoot.Job.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Organization(childComplexity), true
 	case "Job.organizationId":
 		if e.ComplexityRoot.Job.OrganizationID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Job.OrganizationID(childComplexity), true
+	case "Job.repository":
+		if e.ComplexityRoot.Job.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Repository(childComplexity), true
 	case "Job.repositoryId":
 		if e.ComplexityRoot.Job.RepositoryID == nil {
 			break
@@ -451,12 +1131,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSession.MainSessionID(childComplexity), true
+	case "JobSession.organization":
+		if e.ComplexityRoot.JobSession.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSession.Organization(childComplexity), true
 	case "JobSession.progress":
 		if e.ComplexityRoot.JobSession.Progress == nil {
 			break
 		}
 
 		return e.ComplexityRoot.JobSession.Progress(childComplexity), true
+	case "JobSession.proxy":
+		if e.ComplexityRoot.JobSession.Proxy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSession.Proxy(childComplexity), true
 	case "JobSession.proxyId":
 		if e.ComplexityRoot.JobSession.ProxyID == nil {
 			break
@@ -469,6 +1161,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSession.ProxyPoolID(childComplexity), true
+	case "JobSession.repository":
+		if e.ComplexityRoot.JobSession.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSession.Repository(childComplexity), true
 	case "JobSession.repositoryId":
 		if e.ComplexityRoot.JobSession.RepositoryID == nil {
 			break
@@ -575,6 +1273,172 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.JobSessionStatistics.WriteRateBytesPS(childComplexity), true
 
+	case "License.contactPerson":
+		if e.ComplexityRoot.License.ContactPerson == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.ContactPerson(childComplexity), true
+	case "License.email":
+		if e.ComplexityRoot.License.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Email(childComplexity), true
+	case "License.expires":
+		if e.ComplexityRoot.License.Expires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Expires(childComplexity), true
+	case "License.gracePeriodExpires":
+		if e.ComplexityRoot.License.GracePeriodExpires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.GracePeriodExpires(childComplexity), true
+	case "License.id":
+		if e.ComplexityRoot.License.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.ID(childComplexity), true
+	case "License.licensedTo":
+		if e.ComplexityRoot.License.LicensedTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.LicensedTo(childComplexity), true
+	case "License.new":
+		if e.ComplexityRoot.License.New == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.New(childComplexity), true
+	case "License.package":
+		if e.ComplexityRoot.License.Package == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Package(childComplexity), true
+	case "License.status":
+		if e.ComplexityRoot.License.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Status(childComplexity), true
+	case "License.supportExpires":
+		if e.ComplexityRoot.License.SupportExpires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.SupportExpires(childComplexity), true
+	case "License.supportId":
+		if e.ComplexityRoot.License.SupportID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.SupportID(childComplexity), true
+	case "License.total":
+		if e.ComplexityRoot.License.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Total(childComplexity), true
+	case "License.type":
+		if e.ComplexityRoot.License.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Type(childComplexity), true
+	case "License.used":
+		if e.ComplexityRoot.License.Used == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Used(childComplexity), true
+
+	case "LicensedUser.id":
+		if e.ComplexityRoot.LicensedUser.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUser.ID(childComplexity), true
+	case "LicensedUser.isBackedUp":
+		if e.ComplexityRoot.LicensedUser.IsBackedUp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUser.IsBackedUp(childComplexity), true
+	case "LicensedUser.lastBackup":
+		if e.ComplexityRoot.LicensedUser.LastBackup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUser.LastBackup(childComplexity), true
+	case "LicensedUser.licenseState":
+		if e.ComplexityRoot.LicensedUser.LicenseState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUser.LicenseState(childComplexity), true
+	case "LicensedUser.name":
+		if e.ComplexityRoot.LicensedUser.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUser.Name(childComplexity), true
+	case "LicensedUser.organization":
+		if e.ComplexityRoot.LicensedUser.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUser.Organization(childComplexity), true
+	case "LicensedUser.organizationName":
+		if e.ComplexityRoot.LicensedUser.OrganizationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUser.OrganizationName(childComplexity), true
+
+	case "LicensedUserConnection.edges":
+		if e.ComplexityRoot.LicensedUserConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUserConnection.Edges(childComplexity), true
+	case "LicensedUserConnection.nodes":
+		if e.ComplexityRoot.LicensedUserConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUserConnection.Nodes(childComplexity), true
+	case "LicensedUserConnection.pageInfo":
+		if e.ComplexityRoot.LicensedUserConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUserConnection.PageInfo(childComplexity), true
+	case "LicensedUserConnection.totalCount":
+		if e.ComplexityRoot.LicensedUserConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUserConnection.TotalCount(childComplexity), true
+
+	case "LicensedUserEdge.cursor":
+		if e.ComplexityRoot.LicensedUserEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUserEdge.Cursor(childComplexity), true
+	case "LicensedUserEdge.node":
+		if e.ComplexityRoot.LicensedUserEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUserEdge.Node(childComplexity), true
+
 	case "LogItem.creationTime":
 		if e.ComplexityRoot.LogItem.CreationTime == nil {
 			break
@@ -656,6 +1520,213 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogItemEdge.Node(childComplexity), true
 
+	case "ObjectStorage.folder":
+		if e.ComplexityRoot.ObjectStorage.Folder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectStorage.Folder(childComplexity), true
+	case "ObjectStorage.freeSpaceBytes":
+		if e.ComplexityRoot.ObjectStorage.FreeSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectStorage.FreeSpaceBytes(childComplexity), true
+	case "ObjectStorage.id":
+		if e.ComplexityRoot.ObjectStorage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectStorage.ID(childComplexity), true
+	case "ObjectStorage.name":
+		if e.ComplexityRoot.ObjectStorage.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectStorage.Name(childComplexity), true
+	case "ObjectStorage.sizeLimitBytes":
+		if e.ComplexityRoot.ObjectStorage.SizeLimitBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectStorage.SizeLimitBytes(childComplexity), true
+	case "ObjectStorage.type":
+		if e.ComplexityRoot.ObjectStorage.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectStorage.Type(childComplexity), true
+	case "ObjectStorage.usedSpaceBytes":
+		if e.ComplexityRoot.ObjectStorage.UsedSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectStorage.UsedSpaceBytes(childComplexity), true
+
+	case "Organization.description":
+		if e.ComplexityRoot.Organization.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Description(childComplexity), true
+	case "Organization.firstBackupTime":
+		if e.ComplexityRoot.Organization.FirstBackupTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.FirstBackupTime(childComplexity), true
+	case "Organization.id":
+		if e.ComplexityRoot.Organization.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.ID(childComplexity), true
+	case "Organization.isBackedUp":
+		if e.ComplexityRoot.Organization.IsBackedUp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.IsBackedUp(childComplexity), true
+	case "Organization.isExchangeOnline":
+		if e.ComplexityRoot.Organization.IsExchangeOnline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.IsExchangeOnline(childComplexity), true
+	case "Organization.isSharePointOnline":
+		if e.ComplexityRoot.Organization.IsSharePointOnline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.IsSharePointOnline(childComplexity), true
+	case "Organization.isTeamsChatsOnline":
+		if e.ComplexityRoot.Organization.IsTeamsChatsOnline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.IsTeamsChatsOnline(childComplexity), true
+	case "Organization.isTeamsOnline":
+		if e.ComplexityRoot.Organization.IsTeamsOnline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.IsTeamsOnline(childComplexity), true
+	case "Organization.jobs":
+		if e.ComplexityRoot.Organization.Jobs == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_jobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Jobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Organization.lastBackupTime":
+		if e.ComplexityRoot.Organization.LastBackupTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.LastBackupTime(childComplexity), true
+	case "Organization.licensedUsers":
+		if e.ComplexityRoot.Organization.LicensedUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_licensedUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.LicensedUsers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["name"].(*string)), true
+	case "Organization.licensing":
+		if e.ComplexityRoot.Organization.Licensing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Licensing(childComplexity), true
+	case "Organization.name":
+		if e.ComplexityRoot.Organization.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Name(childComplexity), true
+	case "Organization.officeName":
+		if e.ComplexityRoot.Organization.OfficeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.OfficeName(childComplexity), true
+	case "Organization.region":
+		if e.ComplexityRoot.Organization.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Region(childComplexity), true
+	case "Organization.type":
+		if e.ComplexityRoot.Organization.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Type(childComplexity), true
+	case "Organization.usedRepositories":
+		if e.ComplexityRoot.Organization.UsedRepositories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.UsedRepositories(childComplexity), true
+
+	case "OrganizationConnection.edges":
+		if e.ComplexityRoot.OrganizationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.Edges(childComplexity), true
+	case "OrganizationConnection.nodes":
+		if e.ComplexityRoot.OrganizationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.Nodes(childComplexity), true
+	case "OrganizationConnection.pageInfo":
+		if e.ComplexityRoot.OrganizationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.PageInfo(childComplexity), true
+	case "OrganizationConnection.totalCount":
+		if e.ComplexityRoot.OrganizationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.TotalCount(childComplexity), true
+
+	case "OrganizationEdge.cursor":
+		if e.ComplexityRoot.OrganizationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationEdge.Cursor(childComplexity), true
+	case "OrganizationEdge.node":
+		if e.ComplexityRoot.OrganizationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
+
+	case "OrganizationLicensing.licensedUsers":
+		if e.ComplexityRoot.OrganizationLicensing.LicensedUsers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationLicensing.LicensedUsers(childComplexity), true
+	case "OrganizationLicensing.newUsers":
+		if e.ComplexityRoot.OrganizationLicensing.NewUsers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationLicensing.NewUsers(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -680,6 +1751,249 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Proxy.cpuUsagePercent":
+		if e.ComplexityRoot.Proxy.CPUUsagePercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.CPUUsagePercent(childComplexity), true
+	case "Proxy.description":
+		if e.ComplexityRoot.Proxy.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Description(childComplexity), true
+	case "Proxy.fqdn":
+		if e.ComplexityRoot.Proxy.FQDN == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.FQDN(childComplexity), true
+	case "Proxy.hostName":
+		if e.ComplexityRoot.Proxy.HostName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.HostName(childComplexity), true
+	case "Proxy.id":
+		if e.ComplexityRoot.Proxy.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.ID(childComplexity), true
+	case "Proxy.maintenanceMode":
+		if e.ComplexityRoot.Proxy.MaintenanceMode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.MaintenanceMode(childComplexity), true
+	case "Proxy.memoryUsagePercent":
+		if e.ComplexityRoot.Proxy.MemoryUsagePercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.MemoryUsagePercent(childComplexity), true
+	case "Proxy.operatingSystem":
+		if e.ComplexityRoot.Proxy.OperatingSystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.OperatingSystem(childComplexity), true
+	case "Proxy.pool":
+		if e.ComplexityRoot.Proxy.Pool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Pool(childComplexity), true
+	case "Proxy.port":
+		if e.ComplexityRoot.Proxy.Port == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Port(childComplexity), true
+	case "Proxy.repositories":
+		if e.ComplexityRoot.Proxy.Repositories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Repositories(childComplexity), true
+	case "Proxy.roles":
+		if e.ComplexityRoot.Proxy.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Roles(childComplexity), true
+	case "Proxy.status":
+		if e.ComplexityRoot.Proxy.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Status(childComplexity), true
+	case "Proxy.threads":
+		if e.ComplexityRoot.Proxy.Threads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Threads(childComplexity), true
+	case "Proxy.type":
+		if e.ComplexityRoot.Proxy.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Type(childComplexity), true
+	case "Proxy.version":
+		if e.ComplexityRoot.Proxy.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Version(childComplexity), true
+
+	case "ProxyConnection.edges":
+		if e.ComplexityRoot.ProxyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyConnection.Edges(childComplexity), true
+	case "ProxyConnection.nodes":
+		if e.ComplexityRoot.ProxyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyConnection.Nodes(childComplexity), true
+	case "ProxyConnection.pageInfo":
+		if e.ComplexityRoot.ProxyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyConnection.PageInfo(childComplexity), true
+	case "ProxyConnection.totalCount":
+		if e.ComplexityRoot.ProxyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyConnection.TotalCount(childComplexity), true
+
+	case "ProxyEdge.cursor":
+		if e.ComplexityRoot.ProxyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyEdge.Cursor(childComplexity), true
+	case "ProxyEdge.node":
+		if e.ComplexityRoot.ProxyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyEdge.Node(childComplexity), true
+
+	case "ProxyPool.description":
+		if e.ComplexityRoot.ProxyPool.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPool.Description(childComplexity), true
+	case "ProxyPool.id":
+		if e.ComplexityRoot.ProxyPool.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPool.ID(childComplexity), true
+	case "ProxyPool.name":
+		if e.ComplexityRoot.ProxyPool.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPool.Name(childComplexity), true
+	case "ProxyPool.proxies":
+		if e.ComplexityRoot.ProxyPool.Proxies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPool.Proxies(childComplexity), true
+
+	case "ProxyPoolConnection.edges":
+		if e.ComplexityRoot.ProxyPoolConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPoolConnection.Edges(childComplexity), true
+	case "ProxyPoolConnection.nodes":
+		if e.ComplexityRoot.ProxyPoolConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPoolConnection.Nodes(childComplexity), true
+	case "ProxyPoolConnection.pageInfo":
+		if e.ComplexityRoot.ProxyPoolConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPoolConnection.PageInfo(childComplexity), true
+	case "ProxyPoolConnection.totalCount":
+		if e.ComplexityRoot.ProxyPoolConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPoolConnection.TotalCount(childComplexity), true
+
+	case "ProxyPoolEdge.cursor":
+		if e.ComplexityRoot.ProxyPoolEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPoolEdge.Cursor(childComplexity), true
+	case "ProxyPoolEdge.node":
+		if e.ComplexityRoot.ProxyPoolEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPoolEdge.Node(childComplexity), true
+
+	case "Query.backupRepositories":
+		if e.ComplexityRoot.Query.BackupRepositories == nil {
+			break
+		}
+
+		args, err := ec.field_Query_backupRepositories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BackupRepositories(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["proxyId"].(*string), args["longTerm"].(*bool)), true
+	case "Query.backupRepository":
+		if e.ComplexityRoot.Query.BackupRepository == nil {
+			break
+		}
+
+		args, err := ec.field_Query_backupRepository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BackupRepository(childComplexity, args["id"].(string)), true
+	case "Query.copyJob":
+		if e.ComplexityRoot.Query.CopyJob == nil {
+			break
+		}
+
+		args, err := ec.field_Query_copyJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CopyJob(childComplexity, args["id"].(string)), true
+	case "Query.copyJobs":
+		if e.ComplexityRoot.Query.CopyJobs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_copyJobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CopyJobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["repositoryId"].(*string)), true
 
 	case "Query.job":
 		if e.ComplexityRoot.Query.Job == nil {
@@ -725,6 +2039,84 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Jobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.license":
+		if e.ComplexityRoot.Query.License == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.License(childComplexity), true
+	case "Query.licensedUsers":
+		if e.ComplexityRoot.Query.LicensedUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_licensedUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LicensedUsers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["organizationId"].(*string), args["name"].(*string)), true
+	case "Query.organization":
+		if e.ComplexityRoot.Query.Organization == nil {
+			break
+		}
+
+		args, err := ec.field_Query_organization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Organization(childComplexity, args["id"].(string)), true
+	case "Query.organizations":
+		if e.ComplexityRoot.Query.Organizations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_organizations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Organizations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.proxies":
+		if e.ComplexityRoot.Query.Proxies == nil {
+			break
+		}
+
+		args, err := ec.field_Query_proxies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Proxies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.proxy":
+		if e.ComplexityRoot.Query.Proxy == nil {
+			break
+		}
+
+		args, err := ec.field_Query_proxy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Proxy(childComplexity, args["id"].(string)), true
+	case "Query.proxyPools":
+		if e.ComplexityRoot.Query.ProxyPools == nil {
+			break
+		}
+
+		args, err := ec.field_Query_proxyPools_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProxyPools(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.server":
+		if e.ComplexityRoot.Query.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Server(childComplexity), true
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -742,6 +2134,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
+
+	case "RepositoryUsage.details":
+		if e.ComplexityRoot.RepositoryUsage.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryUsage.Details(childComplexity), true
+	case "RepositoryUsage.isAvailable":
+		if e.ComplexityRoot.RepositoryUsage.IsAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryUsage.IsAvailable(childComplexity), true
+	case "RepositoryUsage.localCacheUsedSpaceBytes":
+		if e.ComplexityRoot.RepositoryUsage.LocalCacheUsedSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryUsage.LocalCacheUsedSpaceBytes(childComplexity), true
+	case "RepositoryUsage.objectStorageUsedSpaceBytes":
+		if e.ComplexityRoot.RepositoryUsage.ObjectStorageUsedSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryUsage.ObjectStorageUsedSpaceBytes(childComplexity), true
+	case "RepositoryUsage.protectedObjects":
+		if e.ComplexityRoot.RepositoryUsage.ProtectedObjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryUsage.ProtectedObjects(childComplexity), true
+	case "RepositoryUsage.repository":
+		if e.ComplexityRoot.RepositoryUsage.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryUsage.Repository(childComplexity), true
+	case "RepositoryUsage.usedSpaceBytes":
+		if e.ComplexityRoot.RepositoryUsage.UsedSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryUsage.UsedSpaceBytes(childComplexity), true
+
+	case "Retention.dailyPeriod":
+		if e.ComplexityRoot.Retention.DailyPeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Retention.DailyPeriod(childComplexity), true
+	case "Retention.monthlyPeriod":
+		if e.ComplexityRoot.Retention.MonthlyPeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Retention.MonthlyPeriod(childComplexity), true
+	case "Retention.periodType":
+		if e.ComplexityRoot.Retention.PeriodType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Retention.PeriodType(childComplexity), true
+	case "Retention.type":
+		if e.ComplexityRoot.Retention.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Retention.Type(childComplexity), true
+	case "Retention.yearlyPeriod":
+		if e.ComplexityRoot.Retention.YearlyPeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Retention.YearlyPeriod(childComplexity), true
 
 	case "SchedulePolicy.backupWindowEnabled":
 		if e.ComplexityRoot.SchedulePolicy.BackupWindowEnabled == nil {
@@ -803,6 +2269,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SchedulePolicy.Type(childComplexity), true
+
+	case "Server.health":
+		if e.ComplexityRoot.Server.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.Health(childComplexity), true
+	case "Server.installationId":
+		if e.ComplexityRoot.Server.InstallationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.InstallationID(childComplexity), true
+	case "Server.productVersion":
+		if e.ComplexityRoot.Server.ProductVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.ProductVersion(childComplexity), true
+	case "Server.version":
+		if e.ComplexityRoot.Server.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.Version(childComplexity), true
+
+	case "ServerHealth.entries":
+		if e.ComplexityRoot.ServerHealth.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerHealth.Entries(childComplexity), true
+	case "ServerHealth.status":
+		if e.ComplexityRoot.ServerHealth.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerHealth.Status(childComplexity), true
 
 	case "Subscription.jobSessionUpdated":
 		if e.ComplexityRoot.Subscription.JobSessionUpdated == nil {
@@ -974,6 +2478,116 @@ type Query {
     "The cursor before which the page ends."
     before: String
   ): JobConnection!
+
+  """
+  The Microsoft 365 organizations added to the server (` + "`" + `/Organizations` + "`" + `), as a
+  Relay connection. The gateway reads the collection whole (one call) and
+  serves every organization of the query from it.
+  """
+  organizations(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): OrganizationConnection
+
+  "One organization by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
+  organization("The organization's ID (a UUID)." id: ID!): Organization
+
+  """
+  The backup repositories (` + "`" + `/BackupRepositories` + "`" + `), as a Relay connection; read
+  whole once, filtered by the gateway the same on every version.
+  """
+  backupRepositories(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only the repositories of this backup proxy."
+    proxyId: ID
+    "Only long-term repositories (true), or only the others (false)."
+    longTerm: Boolean
+  ): BackupRepositoryConnection
+
+  "One backup repository by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
+  backupRepository("The repository's ID (a UUID)." id: ID!): BackupRepository
+
+  "The backup proxies (` + "`" + `/Proxies` + "`" + `), as a Relay connection; read whole once."
+  proxies(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): ProxyConnection
+
+  "One backup proxy by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
+  proxy("The proxy's ID (a UUID)." id: ID!): Proxy
+
+  "The proxy pools (` + "`" + `/ProxyPools` + "`" + `, v8; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
+  proxyPools(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): ProxyPoolConnection
+
+  "The backup copy jobs (` + "`" + `/CopyJobs` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
+  copyJobs(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only the copy jobs that write to this repository."
+    repositoryId: ID
+  ): CopyJobConnection
+
+  "One backup copy job by its ID (v6+)."
+  copyJob("The copy job's ID (a UUID)." id: ID!): CopyJob
+
+  "The server's license (` + "`" + `/License` + "`" + `)."
+  license: License
+
+  """
+  The users who take a license (` + "`" + `/LicensedUsers` + "`" + `), as a Relay connection;
+  filtered by the server from v5, by the gateway on v3 and v4.
+  """
+  licensedUsers(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only the users of this organization."
+    organizationId: ID
+    "Only the user of this name (e.g. ` + "`" + `user@contoso.onmicrosoft.com` + "`" + `)."
+    name: String
+  ): LicensedUserConnection
+
+  "The VB365 server behind this gateway: its version and, on v8, its health."
+  server: Server!
 }
 
 """
@@ -1031,6 +2645,12 @@ type JobSession @key(fields: "id") {
   statistics: JobSessionStatistics
   "The session's job: one upstream call, made only when selected, and shared by all sessions of the same job in a query."
   job: Job
+  "The repository the session writes to: its own ` + "`" + `repositoryId` + "`" + ` (v7+), else its job's repository."
+  repository: BackupRepository
+  "The proxy that processed the session: its own ` + "`" + `proxyId` + "`" + ` (v8), else its repository's proxy."
+  proxy: Proxy
+  "The organization the session backs up: its job's."
+  organization: Organization
   """
   The session's log (` + "`" + `/JobSessions/{id}/LogItems` + "`" + `), oldest line first. One
   upstream call per page, made only when selected.
@@ -1191,6 +2811,12 @@ type Job @key(fields: "id") {
   eTag: Long
   "When the job runs."
   schedulePolicy: SchedulePolicy
+  "The organization the job protects (its ` + "`" + `organizationId` + "`" + `, v8, or its ` + "`" + `organization` + "`" + ` link)."
+  organization: Organization
+  "The repository the job writes to (its ` + "`" + `repositoryId` + "`" + `, v6+, or its ` + "`" + `backupRepository` + "`" + ` link)."
+  repository: BackupRepository
+  "The backup copy job that copies this job's backups (v6+; null when none does, or before v6)."
+  copyJob: CopyJob
   """
   The job's sessions, newest first (` + "`" + `/Jobs/{id}/JobSessions` + "`" + ` up to v6,
   ` + "`" + `/JobSessions?jobId=` + "`" + ` from v7).
@@ -1329,6 +2955,537 @@ type LogItemEdge {
   "The line."
   node: LogItem!
 }
+
+"""
+A Microsoft 365 (or on-premises Exchange and SharePoint) organization added
+to the server (` + "`" + `/Organizations/{id}` + "`" + `).
+"""
+type Organization @key(fields: "id") {
+  "The organization's ID."
+  id: ID!
+  "The organization's name, e.g. ` + "`" + `contoso.onmicrosoft.com` + "`" + `."
+  name: String!
+  "The organization's name in Microsoft 365, e.g. ` + "`" + `contoso` + "`" + `."
+  officeName: String
+  "The description given to the organization (v8)."
+  description: String
+  "Where the organization lives."
+  type: OrganizationType
+  "The Microsoft 365 region of the organization."
+  region: OrganizationRegion
+  "Whether Exchange Online is backed up."
+  isExchangeOnline: Boolean
+  "Whether SharePoint Online is backed up."
+  isSharePointOnline: Boolean
+  "Whether Microsoft Teams is backed up (v5+)."
+  isTeamsOnline: Boolean
+  "Whether Teams chats are backed up (v6+)."
+  isTeamsChatsOnline: Boolean
+  "Whether any backup job has processed the organization."
+  isBackedUp: Boolean
+  "When the organization was first backed up."
+  firstBackupTime: DateTime
+  "When the organization was last backed up."
+  lastBackupTime: DateTime
+  "How many licenses the organization uses (` + "`" + `/Organizations/{id}/LicensingInformation` + "`" + `): one call per organization."
+  licensing: OrganizationLicensing
+  "The organization's jobs, served from the job collection (no call of its own)."
+  jobs(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): JobConnection
+  """
+  What the organization's backups take on each repository
+  (` + "`" + `/Organizations/{id}/usedRepositories` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before).
+  """
+  usedRepositories: [RepositoryUsage!]
+  "The organization's licensed users."
+  licensedUsers(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only the user of this name."
+    name: String
+  ): LicensedUserConnection
+}
+
+"Where an organization lives."
+enum OrganizationType {
+  "Microsoft 365."
+  OFFICE365
+  "On-premises Exchange and SharePoint."
+  ON_PREMISES
+  "Both."
+  HYBRID
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"The Microsoft 365 region of an organization."
+enum OrganizationRegion {
+  "Microsoft 365 worldwide."
+  WORLDWIDE
+  "Microsoft Cloud Germany."
+  GERMANY
+  "Microsoft 365 operated by 21Vianet."
+  CHINA
+  "Microsoft 365 U.S. Government DoD."
+  US_DEFENCE
+  "Microsoft 365 U.S. Government GCC High."
+  US_GOVERNMENT
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"How many licenses an organization uses."
+type OrganizationLicensing {
+  "Users that take a license."
+  licensedUsers: Int!
+  "Users new since the last license count, not yet charged."
+  newUsers: Int!
+}
+
+"What one organization's backups take on one repository."
+type RepositoryUsage {
+  "The repository."
+  repository: BackupRepository
+  "Space the organization's backups take on it, in bytes."
+  usedSpaceBytes: Long
+  "Of that, space in the local cache of an object storage repository, in bytes."
+  localCacheUsedSpaceBytes: Long
+  "Of that, space in object storage, in bytes."
+  objectStorageUsedSpaceBytes: Long
+  "Whether the backups can be reached now."
+  isAvailable: Boolean!
+  "Why they cannot, when they cannot."
+  details: String
+  "How many objects of the organization the repository holds (v8)."
+  protectedObjects: Long
+}
+
+"A backup repository (` + "`" + `/BackupRepositories/{id}` + "`" + `)."
+type BackupRepository @key(fields: "id") {
+  "The repository's ID."
+  id: ID!
+  "The repository's name."
+  name: String!
+  "The repository's description."
+  description: String
+  "The folder the repository (or, on object storage, its local cache) is in."
+  path: String
+  "Size of the disk the repository is on, in bytes."
+  capacityBytes: Long
+  "Free space on that disk, in bytes."
+  freeSpaceBytes: Long
+  "Space used on that disk (capacity less free space), in bytes."
+  usedSpaceBytes: Long
+  "How long the repository keeps backups."
+  retention: Retention
+  "Whether this is a long-term (archive) repository (v4+)."
+  isLongTerm: Boolean
+  "Whether the repository is out of sync with its object storage (v6+)."
+  isOutOfSync: Boolean
+  "Whether the repository was made by an older version and needs upgrading (v8)."
+  isOutdated: Boolean
+  "Whether the repository's contents are indexed (v8)."
+  isIndexed: Boolean
+  "Whether the repository is out of order (v8)."
+  isOutOfOrder: Boolean
+  "Why it is out of order (v8)."
+  outOfOrderReason: String
+  "Whether the object storage's data is encrypted (v5+)."
+  encryptionEnabled: Boolean
+  "The ID of the encryption key (v5+)."
+  encryptionKeyId: ID
+  "The object storage the repository keeps its backups in; null for a repository on disk. v6 and v7 name only its ID; v8 describes it."
+  objectStorage: ObjectStorage
+  "The proxy the repository belongs to (its ` + "`" + `proxyId` + "`" + `, v6+, or its ` + "`" + `proxy` + "`" + ` link)."
+  proxy: Proxy
+  "The proxy pool the repository belongs to (v8)."
+  proxyPool: ProxyPool
+  "The jobs that write to the repository, served from the job collection."
+  jobs(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): JobConnection
+}
+
+"How long a repository keeps backups; values as the server names them."
+type Retention {
+  "` + "`" + `ItemLevel` + "`" + ` or ` + "`" + `SnapshotBased` + "`" + `."
+  type: String
+  "` + "`" + `Daily` + "`" + `, ` + "`" + `Monthly` + "`" + ` or ` + "`" + `Yearly` + "`" + `."
+  periodType: String
+  "Days kept, for daily retention."
+  dailyPeriod: Int
+  "Months kept, for monthly retention."
+  monthlyPeriod: Int
+  "Years kept, for yearly retention: ` + "`" + `Year1` + "`" + ` .. ` + "`" + `Years25` + "`" + `, or ` + "`" + `Keep` + "`" + `."
+  yearlyPeriod: String
+}
+
+"The object storage a repository keeps its backups in."
+type ObjectStorage {
+  "The object storage's ID."
+  id: ID
+  "The bucket or container (v8)."
+  name: String
+  "The kind of storage as the server names it: ` + "`" + `AmazonS3` + "`" + `, ` + "`" + `AzureBlob` + "`" + `, ` + "`" + `WasabiCloud` + "`" + `, ` + "`" + `AmazonS3Glacier` + "`" + `, ... (v8)."
+  type: String
+  "The folder inside the bucket (v8)."
+  folder: String
+  "Space used in the storage, in bytes (v8)."
+  usedSpaceBytes: Long
+  "Space left under the size limit, in bytes (v8)."
+  freeSpaceBytes: Long
+  "The size limit, in bytes, if one is set (v8)."
+  sizeLimitBytes: Long
+}
+
+"A backup proxy (` + "`" + `/Proxies/{id}` + "`" + `)."
+type Proxy @key(fields: "id") {
+  "The proxy's ID."
+  id: ID!
+  "The proxy's host name."
+  hostName: String!
+  "The proxy's fully qualified domain name (v7+)."
+  fqdn: String
+  "The proxy's description."
+  description: String
+  "The port the proxy listens on."
+  port: Int
+  "How the proxy's account is managed, as the server names it: ` + "`" + `Local` + "`" + `, ` + "`" + `Domain` + "`" + `, ` + "`" + `Workgroup` + "`" + `."
+  type: String
+  "Whether the proxy answers."
+  status: ProxyStatus!
+  "Maintenance mode, as the server names it: ` + "`" + `Disabled` + "`" + `, ` + "`" + `Enabling` + "`" + `, ` + "`" + `Enabled` + "`" + ` (v8)."
+  maintenanceMode: String
+  "CPU use in percent (v8)."
+  cpuUsagePercent: Float
+  "Memory use in percent (v8)."
+  memoryUsagePercent: Float
+  "How many threads the proxy runs (up to v7)."
+  threads: Int
+  "The version of the proxy's software (v8)."
+  version: String
+  "` + "`" + `Windows` + "`" + ` or ` + "`" + `Linux` + "`" + ` (v8)."
+  operatingSystem: String
+  "What the proxy does: ` + "`" + `Orchestrator` + "`" + `, ` + "`" + `Scheduler` + "`" + `, ` + "`" + `ApplianceProcessor` + "`" + `, ` + "`" + `Processor` + "`" + ` (v8)."
+  roles: [String!]!
+  "The pool the proxy is in (v8)."
+  pool: ProxyPool
+  "The repositories of this proxy, served from the repository collection."
+  repositories: [BackupRepository!]
+}
+
+"Whether a proxy answers."
+enum ProxyStatus {
+  "The proxy answers."
+  ONLINE
+  "The proxy does not answer."
+  OFFLINE
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"A pool of backup proxies (` + "`" + `/ProxyPools/{id}` + "`" + `, v8)."
+type ProxyPool {
+  "The pool's ID."
+  id: ID!
+  "The pool's name."
+  name: String!
+  "The pool's description."
+  description: String
+  "The proxies in the pool."
+  proxies: [Proxy!]
+}
+
+"A backup copy job (` + "`" + `/CopyJobs/{id}` + "`" + `, v6+): copies a backup job's restore points to another repository."
+type CopyJob {
+  "The copy job's ID."
+  id: ID!
+  "The copy job's name."
+  name: String!
+  "When the copy job runs."
+  schedule: CopyJobSchedule
+  "When the copy job last ran."
+  lastRun: DateTime
+  "When the copy job runs next."
+  nextRun: DateTime
+  "When the copy job last copied successfully (v8)."
+  lastBackup: DateTime
+  "Whether the copy job is enabled."
+  isEnabled: Boolean
+  "Status of the copy job's last run."
+  lastStatus: JobSessionStatus
+  "The backup job whose restore points it copies."
+  backupJob: Job
+  "The repository it copies to."
+  repository: BackupRepository
+}
+
+"When a backup copy job runs; values as the server names them."
+type CopyJobSchedule {
+  "` + "`" + `Immediate` + "`" + ` (after each backup), ` + "`" + `Periodically` + "`" + ` or ` + "`" + `DailyAtTime` + "`" + `."
+  type: String
+  "For periodic copies: the interval, e.g. ` + "`" + `Hours4` + "`" + `."
+  periodicallyEvery: String
+  "For daily copies: which days."
+  dailyType: String
+  "For daily copies: the time of day."
+  dailyTime: String
+}
+
+"The server's license (` + "`" + `/License` + "`" + `)."
+type License {
+  "The license's ID."
+  id: ID
+  "The e-mail the license notifications go to."
+  email: String
+  "Whether the license is valid."
+  status: LicenseStatus!
+  "The license type as the server names it: ` + "`" + `Subscription` + "`" + `, ` + "`" + `Evaluation` + "`" + `, ` + "`" + `NFR` + "`" + `, ` + "`" + `Rental` + "`" + `, ` + "`" + `Community` + "`" + `, ..."
+  type: String
+  "The license package, e.g. ` + "`" + `Enterprise` + "`" + ` (v7+)."
+  package: String
+  "Whom the license is issued to."
+  licensedTo: String
+  "The contact person of the license (up to v6)."
+  contactPerson: String
+  "When the license expires (` + "`" + `expirationDate` + "`" + ` up to v6, ` + "`" + `licenseExpires` + "`" + ` from v7)."
+  expires: DateTime
+  "When the grace period after expiry ends (v7+)."
+  gracePeriodExpires: DateTime
+  "The support contract's ID."
+  supportId: String
+  "When the support contract expires (up to v6)."
+  supportExpires: DateTime
+  "Licenses bought."
+  total: Int!
+  "Licenses in use."
+  used: Int!
+  "Users new since the last count, not yet charged."
+  new: Int!
+}
+
+"Whether a license is valid."
+enum LicenseStatus {
+  "The license is valid."
+  VALID
+  "The license has expired."
+  EXPIRED
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"A user who takes a license (` + "`" + `/LicensedUsers` + "`" + `)."
+type LicensedUser {
+  "The user's ID."
+  id: ID!
+  "The user's name, e.g. ` + "`" + `user@contoso.onmicrosoft.com` + "`" + `."
+  name: String!
+  "Whether a backup job has processed the user."
+  isBackedUp: Boolean!
+  "When a backup job last processed the user."
+  lastBackup: DateTime
+  "How the user takes a license."
+  licenseState: LicenseState!
+  "The user's organization."
+  organization: Organization
+  "The name of the user's organization."
+  organizationName: String
+}
+
+"How a user takes a license."
+enum LicenseState {
+  "The user takes a license."
+  LICENSED
+  "The user is new since the last license count."
+  NEW
+  "The user takes a license temporarily."
+  TEMPORARILY_ASSIGNED
+  "The user is past the number of licenses bought."
+  EXCEEDED
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"The VB365 server behind this gateway."
+type Server {
+  "The API version the gateway speaks to it, e.g. ` + "`" + `v8` + "`" + `."
+  version: String!
+  "The server's product version, e.g. ` + "`" + `8.0.2.159` + "`" + ` (` + "`" + `/ServiceInstance` + "`" + `, v6+; null before)."
+  productVersion: String
+  "The installation's ID (v6+)."
+  installationId: ID
+  "The server's health report (` + "`" + `/Health` + "`" + `, v8; null before)."
+  health: ServerHealth
+}
+
+"A server's health report."
+type ServerHealth {
+  "The server's health as a whole."
+  status: HealthStatus!
+  "The health of each of its parts (its configuration database, its message bus)."
+  entries: [HealthEntry!]!
+}
+
+"The health of one part of a server."
+type HealthEntry {
+  "The part, e.g. ` + "`" + `PostgreSQL` + "`" + `."
+  name: String!
+  "Its health."
+  status: HealthStatus!
+  "Why, when it is unhealthy."
+  description: String
+}
+
+"Whether a server, or a part of it, is well."
+enum HealthStatus {
+  "It is well."
+  HEALTHY
+  "It is not."
+  UNHEALTHY
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"A page of organizations (Relay)."
+type OrganizationConnection {
+  "The organizations with their cursors."
+  edges: [OrganizationEdge!]!
+  "The organizations alone."
+  nodes: [Organization!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many organizations there are in all (with the filters given); null when the server does not tell."
+  totalCount: Int
+}
+
+"An organization and its cursor."
+type OrganizationEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: Organization!
+}
+
+"A page of backup repositories (Relay)."
+type BackupRepositoryConnection {
+  "The repositories with their cursors."
+  edges: [BackupRepositoryEdge!]!
+  "The repositories alone."
+  nodes: [BackupRepository!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many repositories there are in all (with the filters given); null when the server does not tell."
+  totalCount: Int
+}
+
+"A backup repository and its cursor."
+type BackupRepositoryEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: BackupRepository!
+}
+
+"A page of backup proxies (Relay)."
+type ProxyConnection {
+  "The proxies with their cursors."
+  edges: [ProxyEdge!]!
+  "The proxies alone."
+  nodes: [Proxy!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many proxies there are in all (with the filters given); null when the server does not tell."
+  totalCount: Int
+}
+
+"A backup proxy and its cursor."
+type ProxyEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: Proxy!
+}
+
+"A page of proxy pools (Relay)."
+type ProxyPoolConnection {
+  "The proxy pools with their cursors."
+  edges: [ProxyPoolEdge!]!
+  "The proxy pools alone."
+  nodes: [ProxyPool!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many proxy pools there are in all (with the filters given); null when the server does not tell."
+  totalCount: Int
+}
+
+"A proxy pool and its cursor."
+type ProxyPoolEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: ProxyPool!
+}
+
+"A page of backup copy jobs (Relay)."
+type CopyJobConnection {
+  "The copy jobs with their cursors."
+  edges: [CopyJobEdge!]!
+  "The copy jobs alone."
+  nodes: [CopyJob!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many copy jobs there are in all (with the filters given); null when the server does not tell."
+  totalCount: Int
+}
+
+"A backup copy job and its cursor."
+type CopyJobEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: CopyJob!
+}
+
+"A page of licensed users (Relay)."
+type LicensedUserConnection {
+  "The licensed users with their cursors."
+  edges: [LicensedUserEdge!]!
+  "The licensed users alone."
+  nodes: [LicensedUser!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many licensed users there are in all (with the filters given); null when the server does not tell."
+  totalCount: Int
+}
+
+"A licensed user and its cursor."
+type LicensedUserEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: LicensedUser!
+}
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -1384,12 +3541,15 @@ type LogItemEdge {
 `, BuiltIn: true},
 	{Name: "../federation/entity.graphql", Input: `
 # a union of all types that use the @key directive
-union _Entity = Job | JobSession
+union _Entity = BackupRepository | Job | JobSession | Organization | Proxy
 
 # fake type to build resolver interfaces for users to implement
 type Entity {
+	findBackupRepositoryByID(id: ID!,): BackupRepository!
 	findJobByID(id: ID!,): Job!
 	findJobSessionByID(id: ID!,): JobSession!
+	findOrganizationByID(id: ID!,): Organization!
+	findProxyByID(id: ID!,): Proxy!
 }
 
 type _Service {
@@ -1407,6 +3567,152 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_BackupRepository(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BackupRepository_id(ctx, field)
+	case "name":
+		return ec.fieldContext_BackupRepository_name(ctx, field)
+	case "description":
+		return ec.fieldContext_BackupRepository_description(ctx, field)
+	case "path":
+		return ec.fieldContext_BackupRepository_path(ctx, field)
+	case "capacityBytes":
+		return ec.fieldContext_BackupRepository_capacityBytes(ctx, field)
+	case "freeSpaceBytes":
+		return ec.fieldContext_BackupRepository_freeSpaceBytes(ctx, field)
+	case "usedSpaceBytes":
+		return ec.fieldContext_BackupRepository_usedSpaceBytes(ctx, field)
+	case "retention":
+		return ec.fieldContext_BackupRepository_retention(ctx, field)
+	case "isLongTerm":
+		return ec.fieldContext_BackupRepository_isLongTerm(ctx, field)
+	case "isOutOfSync":
+		return ec.fieldContext_BackupRepository_isOutOfSync(ctx, field)
+	case "isOutdated":
+		return ec.fieldContext_BackupRepository_isOutdated(ctx, field)
+	case "isIndexed":
+		return ec.fieldContext_BackupRepository_isIndexed(ctx, field)
+	case "isOutOfOrder":
+		return ec.fieldContext_BackupRepository_isOutOfOrder(ctx, field)
+	case "outOfOrderReason":
+		return ec.fieldContext_BackupRepository_outOfOrderReason(ctx, field)
+	case "encryptionEnabled":
+		return ec.fieldContext_BackupRepository_encryptionEnabled(ctx, field)
+	case "encryptionKeyId":
+		return ec.fieldContext_BackupRepository_encryptionKeyId(ctx, field)
+	case "objectStorage":
+		return ec.fieldContext_BackupRepository_objectStorage(ctx, field)
+	case "proxy":
+		return ec.fieldContext_BackupRepository_proxy(ctx, field)
+	case "proxyPool":
+		return ec.fieldContext_BackupRepository_proxyPool(ctx, field)
+	case "jobs":
+		return ec.fieldContext_BackupRepository_jobs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupRepository", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupRepositoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BackupRepositoryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BackupRepositoryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BackupRepositoryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BackupRepositoryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupRepositoryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupRepositoryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BackupRepositoryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BackupRepositoryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupRepositoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CopyJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CopyJob_id(ctx, field)
+	case "name":
+		return ec.fieldContext_CopyJob_name(ctx, field)
+	case "schedule":
+		return ec.fieldContext_CopyJob_schedule(ctx, field)
+	case "lastRun":
+		return ec.fieldContext_CopyJob_lastRun(ctx, field)
+	case "nextRun":
+		return ec.fieldContext_CopyJob_nextRun(ctx, field)
+	case "lastBackup":
+		return ec.fieldContext_CopyJob_lastBackup(ctx, field)
+	case "isEnabled":
+		return ec.fieldContext_CopyJob_isEnabled(ctx, field)
+	case "lastStatus":
+		return ec.fieldContext_CopyJob_lastStatus(ctx, field)
+	case "backupJob":
+		return ec.fieldContext_CopyJob_backupJob(ctx, field)
+	case "repository":
+		return ec.fieldContext_CopyJob_repository(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CopyJob", field.Name)
+}
+
+func (ec *executionContext) childFields_CopyJobConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CopyJobConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CopyJobConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CopyJobConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CopyJobConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CopyJobConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CopyJobEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CopyJobEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CopyJobEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CopyJobEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CopyJobSchedule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_CopyJobSchedule_type(ctx, field)
+	case "periodicallyEvery":
+		return ec.fieldContext_CopyJobSchedule_periodicallyEvery(ctx, field)
+	case "dailyType":
+		return ec.fieldContext_CopyJobSchedule_dailyType(ctx, field)
+	case "dailyTime":
+		return ec.fieldContext_CopyJobSchedule_dailyTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CopyJobSchedule", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_HealthEntry_name(ctx, field)
+	case "status":
+		return ec.fieldContext_HealthEntry_status(ctx, field)
+	case "description":
+		return ec.fieldContext_HealthEntry_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthEntry", field.Name)
+}
 
 func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1436,6 +3742,12 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 		return ec.fieldContext_Job_eTag(ctx, field)
 	case "schedulePolicy":
 		return ec.fieldContext_Job_schedulePolicy(ctx, field)
+	case "organization":
+		return ec.fieldContext_Job_organization(ctx, field)
+	case "repository":
+		return ec.fieldContext_Job_repository(ctx, field)
+	case "copyJob":
+		return ec.fieldContext_Job_copyJob(ctx, field)
 	case "sessions":
 		return ec.fieldContext_Job_sessions(ctx, field)
 	}
@@ -1504,6 +3816,12 @@ func (ec *executionContext) childFields_JobSession(ctx context.Context, field gr
 		return ec.fieldContext_JobSession_statistics(ctx, field)
 	case "job":
 		return ec.fieldContext_JobSession_job(ctx, field)
+	case "repository":
+		return ec.fieldContext_JobSession_repository(ctx, field)
+	case "proxy":
+		return ec.fieldContext_JobSession_proxy(ctx, field)
+	case "organization":
+		return ec.fieldContext_JobSession_organization(ctx, field)
 	case "log":
 		return ec.fieldContext_JobSession_log(ctx, field)
 	}
@@ -1554,6 +3872,84 @@ func (ec *executionContext) childFields_JobSessionStatistics(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type JobSessionStatistics", field.Name)
 }
 
+func (ec *executionContext) childFields_License(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_License_id(ctx, field)
+	case "email":
+		return ec.fieldContext_License_email(ctx, field)
+	case "status":
+		return ec.fieldContext_License_status(ctx, field)
+	case "type":
+		return ec.fieldContext_License_type(ctx, field)
+	case "package":
+		return ec.fieldContext_License_package(ctx, field)
+	case "licensedTo":
+		return ec.fieldContext_License_licensedTo(ctx, field)
+	case "contactPerson":
+		return ec.fieldContext_License_contactPerson(ctx, field)
+	case "expires":
+		return ec.fieldContext_License_expires(ctx, field)
+	case "gracePeriodExpires":
+		return ec.fieldContext_License_gracePeriodExpires(ctx, field)
+	case "supportId":
+		return ec.fieldContext_License_supportId(ctx, field)
+	case "supportExpires":
+		return ec.fieldContext_License_supportExpires(ctx, field)
+	case "total":
+		return ec.fieldContext_License_total(ctx, field)
+	case "used":
+		return ec.fieldContext_License_used(ctx, field)
+	case "new":
+		return ec.fieldContext_License_new(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type License", field.Name)
+}
+
+func (ec *executionContext) childFields_LicensedUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LicensedUser_id(ctx, field)
+	case "name":
+		return ec.fieldContext_LicensedUser_name(ctx, field)
+	case "isBackedUp":
+		return ec.fieldContext_LicensedUser_isBackedUp(ctx, field)
+	case "lastBackup":
+		return ec.fieldContext_LicensedUser_lastBackup(ctx, field)
+	case "licenseState":
+		return ec.fieldContext_LicensedUser_licenseState(ctx, field)
+	case "organization":
+		return ec.fieldContext_LicensedUser_organization(ctx, field)
+	case "organizationName":
+		return ec.fieldContext_LicensedUser_organizationName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicensedUser", field.Name)
+}
+
+func (ec *executionContext) childFields_LicensedUserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LicensedUserConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LicensedUserConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LicensedUserConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LicensedUserConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicensedUserConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LicensedUserEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LicensedUserEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LicensedUserEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicensedUserEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_LogItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1598,6 +3994,100 @@ func (ec *executionContext) childFields_LogItemEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type LogItemEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ObjectStorage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ObjectStorage_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ObjectStorage_name(ctx, field)
+	case "type":
+		return ec.fieldContext_ObjectStorage_type(ctx, field)
+	case "folder":
+		return ec.fieldContext_ObjectStorage_folder(ctx, field)
+	case "usedSpaceBytes":
+		return ec.fieldContext_ObjectStorage_usedSpaceBytes(ctx, field)
+	case "freeSpaceBytes":
+		return ec.fieldContext_ObjectStorage_freeSpaceBytes(ctx, field)
+	case "sizeLimitBytes":
+		return ec.fieldContext_ObjectStorage_sizeLimitBytes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObjectStorage", field.Name)
+}
+
+func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Organization_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Organization_name(ctx, field)
+	case "officeName":
+		return ec.fieldContext_Organization_officeName(ctx, field)
+	case "description":
+		return ec.fieldContext_Organization_description(ctx, field)
+	case "type":
+		return ec.fieldContext_Organization_type(ctx, field)
+	case "region":
+		return ec.fieldContext_Organization_region(ctx, field)
+	case "isExchangeOnline":
+		return ec.fieldContext_Organization_isExchangeOnline(ctx, field)
+	case "isSharePointOnline":
+		return ec.fieldContext_Organization_isSharePointOnline(ctx, field)
+	case "isTeamsOnline":
+		return ec.fieldContext_Organization_isTeamsOnline(ctx, field)
+	case "isTeamsChatsOnline":
+		return ec.fieldContext_Organization_isTeamsChatsOnline(ctx, field)
+	case "isBackedUp":
+		return ec.fieldContext_Organization_isBackedUp(ctx, field)
+	case "firstBackupTime":
+		return ec.fieldContext_Organization_firstBackupTime(ctx, field)
+	case "lastBackupTime":
+		return ec.fieldContext_Organization_lastBackupTime(ctx, field)
+	case "licensing":
+		return ec.fieldContext_Organization_licensing(ctx, field)
+	case "jobs":
+		return ec.fieldContext_Organization_jobs(ctx, field)
+	case "usedRepositories":
+		return ec.fieldContext_Organization_usedRepositories(ctx, field)
+	case "licensedUsers":
+		return ec.fieldContext_Organization_licensedUsers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganizationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrganizationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganizationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganizationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganizationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganizationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationLicensing(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "licensedUsers":
+		return ec.fieldContext_OrganizationLicensing_licensedUsers(ctx, field)
+	case "newUsers":
+		return ec.fieldContext_OrganizationLicensing_newUsers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationLicensing", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1610,6 +4100,142 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Proxy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Proxy_id(ctx, field)
+	case "hostName":
+		return ec.fieldContext_Proxy_hostName(ctx, field)
+	case "fqdn":
+		return ec.fieldContext_Proxy_fqdn(ctx, field)
+	case "description":
+		return ec.fieldContext_Proxy_description(ctx, field)
+	case "port":
+		return ec.fieldContext_Proxy_port(ctx, field)
+	case "type":
+		return ec.fieldContext_Proxy_type(ctx, field)
+	case "status":
+		return ec.fieldContext_Proxy_status(ctx, field)
+	case "maintenanceMode":
+		return ec.fieldContext_Proxy_maintenanceMode(ctx, field)
+	case "cpuUsagePercent":
+		return ec.fieldContext_Proxy_cpuUsagePercent(ctx, field)
+	case "memoryUsagePercent":
+		return ec.fieldContext_Proxy_memoryUsagePercent(ctx, field)
+	case "threads":
+		return ec.fieldContext_Proxy_threads(ctx, field)
+	case "version":
+		return ec.fieldContext_Proxy_version(ctx, field)
+	case "operatingSystem":
+		return ec.fieldContext_Proxy_operatingSystem(ctx, field)
+	case "roles":
+		return ec.fieldContext_Proxy_roles(ctx, field)
+	case "pool":
+		return ec.fieldContext_Proxy_pool(ctx, field)
+	case "repositories":
+		return ec.fieldContext_Proxy_repositories(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Proxy", field.Name)
+}
+
+func (ec *executionContext) childFields_ProxyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProxyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProxyConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProxyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProxyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProxyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProxyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProxyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProxyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProxyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProxyPool(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProxyPool_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ProxyPool_name(ctx, field)
+	case "description":
+		return ec.fieldContext_ProxyPool_description(ctx, field)
+	case "proxies":
+		return ec.fieldContext_ProxyPool_proxies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProxyPool", field.Name)
+}
+
+func (ec *executionContext) childFields_ProxyPoolConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProxyPoolConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProxyPoolConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProxyPoolConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProxyPoolConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProxyPoolConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProxyPoolEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProxyPoolEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProxyPoolEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProxyPoolEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RepositoryUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "repository":
+		return ec.fieldContext_RepositoryUsage_repository(ctx, field)
+	case "usedSpaceBytes":
+		return ec.fieldContext_RepositoryUsage_usedSpaceBytes(ctx, field)
+	case "localCacheUsedSpaceBytes":
+		return ec.fieldContext_RepositoryUsage_localCacheUsedSpaceBytes(ctx, field)
+	case "objectStorageUsedSpaceBytes":
+		return ec.fieldContext_RepositoryUsage_objectStorageUsedSpaceBytes(ctx, field)
+	case "isAvailable":
+		return ec.fieldContext_RepositoryUsage_isAvailable(ctx, field)
+	case "details":
+		return ec.fieldContext_RepositoryUsage_details(ctx, field)
+	case "protectedObjects":
+		return ec.fieldContext_RepositoryUsage_protectedObjects(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RepositoryUsage", field.Name)
+}
+
+func (ec *executionContext) childFields_Retention(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_Retention_type(ctx, field)
+	case "periodType":
+		return ec.fieldContext_Retention_periodType(ctx, field)
+	case "dailyPeriod":
+		return ec.fieldContext_Retention_dailyPeriod(ctx, field)
+	case "monthlyPeriod":
+		return ec.fieldContext_Retention_monthlyPeriod(ctx, field)
+	case "yearlyPeriod":
+		return ec.fieldContext_Retention_yearlyPeriod(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Retention", field.Name)
 }
 
 func (ec *executionContext) childFields_SchedulePolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1636,6 +4262,30 @@ func (ec *executionContext) childFields_SchedulePolicy(ctx context.Context, fiel
 		return ec.fieldContext_SchedulePolicy_retryWaitInterval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SchedulePolicy", field.Name)
+}
+
+func (ec *executionContext) childFields_Server(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_Server_version(ctx, field)
+	case "productVersion":
+		return ec.fieldContext_Server_productVersion(ctx, field)
+	case "installationId":
+		return ec.fieldContext_Server_installationId(ctx, field)
+	case "health":
+		return ec.fieldContext_Server_health(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Server", field.Name)
+}
+
+func (ec *executionContext) childFields_ServerHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_ServerHealth_status(ctx, field)
+	case "entries":
+		return ec.fieldContext_ServerHealth_entries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServerHealth", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1762,6 +4412,58 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_BackupRepository_jobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findBackupRepositoryByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Entity_findJobByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1777,6 +4479,34 @@ func (ec *executionContext) field_Entity_findJobByID_args(ctx context.Context, r
 }
 
 func (ec *executionContext) field_Entity_findJobSessionByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findOrganizationByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findProxyByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -1890,6 +4620,90 @@ func (ec *executionContext) field_Job_sessions_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Organization_jobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_licensedUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1915,6 +4729,134 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["representations"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_backupRepositories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "proxyId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["proxyId"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "longTerm",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["longTerm"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_backupRepository_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_copyJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_copyJobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "repositoryId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["repositoryId"] = arg4
 	return args, nil
 }
 
@@ -2062,6 +5004,202 @@ func (ec *executionContext) field_Query_jobs_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_licensedUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_organization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_organizations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_proxies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_proxyPools_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_proxy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_jobSessionUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2150,6 +5288,1264 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _BackupRepository_id(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupRepository_name(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupRepository_description(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupRepository_path(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupRepository_capacityBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_capacityBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CapacityBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_capacityBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Long")
+}
+
+func (ec *executionContext) _BackupRepository_freeSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_freeSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_freeSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Long")
+}
+
+func (ec *executionContext) _BackupRepository_usedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_usedSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedSpaceBytes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_usedSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, true, false, "Long")
+}
+
+func (ec *executionContext) _BackupRepository_retention(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_retention(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retention, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Retention) graphql.Marshaler {
+			return ec.marshalORetention2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRetention(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_retention(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Retention(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_isLongTerm(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_isLongTerm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsLongTerm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_isLongTerm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BackupRepository_isOutOfSync(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_isOutOfSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsOutOfSync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_isOutOfSync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BackupRepository_isOutdated(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_isOutdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsOutdated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_isOutdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BackupRepository_isIndexed(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_isIndexed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsIndexed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_isIndexed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BackupRepository_isOutOfOrder(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_isOutOfOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsOutOfOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_isOutOfOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BackupRepository_outOfOrderReason(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_outOfOrderReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutOfOrderReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_outOfOrderReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupRepository_encryptionEnabled(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_encryptionEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EncryptionEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_encryptionEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BackupRepository_encryptionKeyId(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_encryptionKeyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EncryptionKeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_encryptionKeyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupRepository_objectStorage(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_objectStorage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectStorage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.ObjectStorage) graphql.Marshaler {
+			return ec.marshalOObjectStorage2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStorage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_objectStorage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectStorage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_proxy(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_proxy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupRepository().Proxy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_proxy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Proxy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_proxyPool(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_proxyPool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupRepository().ProxyPool(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.ProxyPool) graphql.Marshaler {
+			return ec.marshalOProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_proxyPool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyPool(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_jobs(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_jobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BackupRepository().Jobs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
+			return ec.marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_jobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BackupRepository_jobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepositoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepositoryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BackupRepositoryEdge) graphql.Marshaler {
+			return ec.marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepositoryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepositoryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepositoryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepositoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepositoryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepositoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepositoryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepositoryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepositoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepositoryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepositoryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepositoryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepositoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepositoryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepositoryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepositoryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BackupRepositoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepositoryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepositoryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepositoryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupRepositoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepositoryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepositoryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepositoryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CopyJob_id(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CopyJob_name(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _CopyJob_schedule(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_schedule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Schedule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.CopyJobSchedule) graphql.Marshaler {
+			return ec.marshalOCopyJobSchedule2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJobSchedule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_schedule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJobSchedule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CopyJob_lastRun(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_lastRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_lastRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CopyJob_nextRun(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_nextRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_nextRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CopyJob_lastBackup(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_lastBackup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastBackup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_lastBackup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CopyJob_isEnabled(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_isEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_isEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CopyJob_lastStatus(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_lastStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.SessionStatus) graphql.Marshaler {
+			return ec.marshalOJobSessionStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_lastStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "JobSessionStatus")
+}
+
+func (ec *executionContext) _CopyJob_backupJob(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_backupJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CopyJob().BackupJob(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_backupJob(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJob",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CopyJob_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CopyJob().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJob",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CopyJobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CopyJobEdge) graphql.Marshaler {
+			return ec.marshalNCopyJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJobConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJobEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CopyJobConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.CopyJob) graphql.Marshaler {
+			return ec.marshalNCopyJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJobᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJobConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJob(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CopyJobConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJobConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CopyJobConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJobConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CopyJobEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJobEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CopyJobEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.CopyJob) graphql.Marshaler {
+			return ec.marshalNCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJobEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJob(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CopyJobSchedule_type(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJobSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobSchedule_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobSchedule_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJobSchedule", field, false, false, "String")
+}
+
+func (ec *executionContext) _CopyJobSchedule_periodicallyEvery(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJobSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobSchedule_periodicallyEvery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodicallyEvery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobSchedule_periodicallyEvery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJobSchedule", field, false, false, "String")
+}
+
+func (ec *executionContext) _CopyJobSchedule_dailyType(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJobSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobSchedule_dailyType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobSchedule_dailyType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJobSchedule", field, false, false, "String")
+}
+
+func (ec *executionContext) _CopyJobSchedule_dailyTime(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJobSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobSchedule_dailyTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobSchedule_dailyTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJobSchedule", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entity_findBackupRepositoryByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findBackupRepositoryByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindBackupRepositoryByID(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findBackupRepositoryByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findBackupRepositoryByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Entity_findJobByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2236,6 +6632,163 @@ func (ec *executionContext) fieldContext_Entity_findJobSessionByID(ctx context.C
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findOrganizationByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findOrganizationByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindOrganizationByID(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findOrganizationByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findOrganizationByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findProxyByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findProxyByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindProxyByID(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+			return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findProxyByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Proxy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findProxyByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthEntry_name(ctx context.Context, field graphql.CollectedField, obj *upstream.HealthEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthEntry_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthEntry_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _HealthEntry_status(ctx context.Context, field graphql.CollectedField, obj *upstream.HealthEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthEntry_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.HealthStatus) graphql.Marshaler {
+			return ec.marshalNHealthStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthEntry_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthEntry", field, false, false, "HealthStatus")
+}
+
+func (ec *executionContext) _HealthEntry_description(ctx context.Context, field graphql.CollectedField, obj *upstream.HealthEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthEntry_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthEntry_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _Job_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
@@ -2541,6 +7094,102 @@ func (ec *executionContext) fieldContext_Job_schedulePolicy(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SchedulePolicy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Job_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Job().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Job_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Job().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Job_copyJob(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_copyJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Job().CopyJob(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.CopyJob) graphql.Marshaler {
+			return ec.marshalOCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_copyJob(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJob(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3196,6 +7845,102 @@ func (ec *executionContext) fieldContext_JobSession_job(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _JobSession_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSession_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobSession().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobSession_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobSession_proxy(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSession_proxy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobSession().Proxy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobSession_proxy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Proxy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobSession_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSession_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobSession().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobSession_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _JobSession_log(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3575,6 +8320,672 @@ func (ec *executionContext) fieldContext_JobSessionStatistics_bottleneck(_ conte
 	return graphql.NewScalarFieldContext("JobSessionStatistics", field, false, false, "Bottleneck")
 }
 
+func (ec *executionContext) _License_id(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "ID")
+}
+
+func (ec *executionContext) _License_email(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "String")
+}
+
+func (ec *executionContext) _License_status(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.LicenseStatus) graphql.Marshaler {
+			return ec.marshalNLicenseStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_License_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "LicenseStatus")
+}
+
+func (ec *executionContext) _License_type(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "String")
+}
+
+func (ec *executionContext) _License_package(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_package(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Package, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_package(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "String")
+}
+
+func (ec *executionContext) _License_licensedTo(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_licensedTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LicensedTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_licensedTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "String")
+}
+
+func (ec *executionContext) _License_contactPerson(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_contactPerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactPerson, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_contactPerson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "String")
+}
+
+func (ec *executionContext) _License_expires(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_expires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_expires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _License_gracePeriodExpires(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_gracePeriodExpires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GracePeriodExpires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_gracePeriodExpires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _License_supportId(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_supportId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SupportID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_supportId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "String")
+}
+
+func (ec *executionContext) _License_supportExpires(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_supportExpires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SupportExpires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_supportExpires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _License_total(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_License_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "Int")
+}
+
+func (ec *executionContext) _License_used(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_used(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Used, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_License_used(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "Int")
+}
+
+func (ec *executionContext) _License_new(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_new(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.New, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_License_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicensedUser_id(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUser_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUser_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicensedUser", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LicensedUser_name(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUser_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUser_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicensedUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _LicensedUser_isBackedUp(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUser_isBackedUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsBackedUp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUser_isBackedUp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicensedUser", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LicensedUser_lastBackup(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUser_lastBackup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastBackup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUser_lastBackup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicensedUser", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LicensedUser_licenseState(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUser_licenseState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LicenseState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.LicenseState) graphql.Marshaler {
+			return ec.marshalNLicenseState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUser_licenseState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicensedUser", field, false, false, "LicenseState")
+}
+
+func (ec *executionContext) _LicensedUser_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUser_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LicensedUser().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUser_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicensedUser",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicensedUser_organizationName(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUser_organizationName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUser_organizationName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicensedUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _LicensedUserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUserConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LicensedUserEdge) graphql.Marshaler {
+			return ec.marshalNLicensedUserEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUserConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicensedUserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicensedUserEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicensedUserConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUserConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.LicensedUser) graphql.Marshaler {
+			return ec.marshalNLicensedUser2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicensedUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUserConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicensedUserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicensedUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicensedUserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUserConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUserConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicensedUserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LicensedUserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUserConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUserConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicensedUserConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicensedUserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUserEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicensedUserEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LicensedUserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUserEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.LicensedUser) graphql.Marshaler {
+			return ec.marshalNLicensedUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicensedUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUserEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicensedUserEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicensedUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LogItem_id(ctx context.Context, field graphql.CollectedField, obj *upstream.LogItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3910,6 +9321,838 @@ func (ec *executionContext) fieldContext_LogItemEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ObjectStorage_id(ctx context.Context, field graphql.CollectedField, obj *upstream.ObjectStorage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectStorage_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectStorage_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ObjectStorage_name(ctx context.Context, field graphql.CollectedField, obj *upstream.ObjectStorage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectStorage_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectStorage_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectStorage_type(ctx context.Context, field graphql.CollectedField, obj *upstream.ObjectStorage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectStorage_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectStorage_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectStorage_folder(ctx context.Context, field graphql.CollectedField, obj *upstream.ObjectStorage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectStorage_folder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Folder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectStorage_folder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectStorage_usedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.ObjectStorage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectStorage_usedSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectStorage_usedSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _ObjectStorage_freeSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.ObjectStorage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectStorage_freeSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectStorage_freeSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _ObjectStorage_sizeLimitBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.ObjectStorage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectStorage_sizeLimitBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SizeLimitBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectStorage_sizeLimitBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Organization_officeName(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_officeName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficeName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_officeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Organization_description(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Organization_type(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.OrganizationType) graphql.Marshaler {
+			return ec.marshalOOrganizationType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "OrganizationType")
+}
+
+func (ec *executionContext) _Organization_region(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.OrganizationRegion) graphql.Marshaler {
+			return ec.marshalOOrganizationRegion2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "OrganizationRegion")
+}
+
+func (ec *executionContext) _Organization_isExchangeOnline(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_isExchangeOnline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsExchangeOnline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_isExchangeOnline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Organization_isSharePointOnline(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_isSharePointOnline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsSharePointOnline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_isSharePointOnline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Organization_isTeamsOnline(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_isTeamsOnline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsTeamsOnline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_isTeamsOnline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Organization_isTeamsChatsOnline(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_isTeamsChatsOnline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsTeamsChatsOnline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_isTeamsChatsOnline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Organization_isBackedUp(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_isBackedUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsBackedUp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_isBackedUp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Organization_firstBackupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_firstBackupTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstBackupTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_firstBackupTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Organization_lastBackupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_lastBackupTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastBackupTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_lastBackupTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Organization_licensing(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_licensing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().Licensing(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.OrganizationLicensing) graphql.Marshaler {
+			return ec.marshalOOrganizationLicensing2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationLicensing(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_licensing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationLicensing(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_jobs(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_jobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().Jobs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
+			return ec.marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_jobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_jobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_usedRepositories(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_usedRepositories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().UsedRepositories(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.RepositoryUsage) graphql.Marshaler {
+			return ec.marshalORepositoryUsage2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRepositoryUsageᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_usedRepositories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RepositoryUsage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_licensedUsers(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_licensedUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().LicensedUsers(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["name"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LicensedUserConnection) graphql.Marshaler {
+			return ec.marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_licensedUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicensedUserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_licensedUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
+			return ec.marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationLicensing_licensedUsers(ctx context.Context, field graphql.CollectedField, obj *upstream.OrganizationLicensing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationLicensing_licensedUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LicensedUsers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationLicensing_licensedUsers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationLicensing", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrganizationLicensing_newUsers(ctx context.Context, field graphql.CollectedField, obj *upstream.OrganizationLicensing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationLicensing_newUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewUsers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationLicensing_newUsers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationLicensing", field, false, false, "Int")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4000,6 +10243,841 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Proxy_hostName(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_hostName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HostName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_hostName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_fqdn(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_fqdn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FQDN, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_fqdn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_description(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_port(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_port(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Port, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_port(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Proxy_type(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_status(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.ProxyStatus) graphql.Marshaler {
+			return ec.marshalNProxyStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "ProxyStatus")
+}
+
+func (ec *executionContext) _Proxy_maintenanceMode(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_maintenanceMode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaintenanceMode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_maintenanceMode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_cpuUsagePercent(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_cpuUsagePercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CPUUsagePercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_cpuUsagePercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Proxy_memoryUsagePercent(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_memoryUsagePercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemoryUsagePercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_memoryUsagePercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Proxy_threads(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_threads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Threads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_threads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Proxy_version(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_operatingSystem(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_operatingSystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OperatingSystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_operatingSystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_roles(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Proxy_pool(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_pool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Proxy().Pool(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.ProxyPool) graphql.Marshaler {
+			return ec.marshalOProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_pool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Proxy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyPool(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Proxy_repositories(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_repositories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Proxy().Repositories(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepositoryᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_repositories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Proxy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProxyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProxyEdge) graphql.Marshaler {
+			return ec.marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ProxyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
+			return ec.marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Proxy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProxyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProxyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProxyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProxyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProxyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProxyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+			return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Proxy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyPool_id(ctx context.Context, field graphql.CollectedField, obj *upstream.ProxyPool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPool_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPool_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyPool", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProxyPool_name(ctx context.Context, field graphql.CollectedField, obj *upstream.ProxyPool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPool_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPool_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyPool", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProxyPool_description(ctx context.Context, field graphql.CollectedField, obj *upstream.ProxyPool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPool_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPool_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyPool", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProxyPool_proxies(ctx context.Context, field graphql.CollectedField, obj *upstream.ProxyPool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPool_proxies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProxyPool().Proxies(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPool_proxies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyPool",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Proxy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyPoolConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPoolConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProxyPoolEdge) graphql.Marshaler {
+			return ec.marshalNProxyPoolEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPoolConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyPoolConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyPoolEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyPoolConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPoolConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.ProxyPool) graphql.Marshaler {
+			return ec.marshalNProxyPool2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPoolᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPoolConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyPoolConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyPool(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyPoolConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPoolConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPoolConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyPoolConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyPoolConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPoolConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPoolConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyPoolConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProxyPoolEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPoolEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPoolEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyPoolEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProxyPoolEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPoolEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.ProxyPool) graphql.Marshaler {
+			return ec.marshalNProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPoolEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyPoolEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyPool(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_jobSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4178,6 +11256,510 @@ func (ec *executionContext) fieldContext_Query_jobs(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_organizations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_organizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Organizations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationConnection) graphql.Marshaler {
+			return ec.marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_organizations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_organizations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_organization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Organization(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_organization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_organization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_backupRepositories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_backupRepositories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BackupRepositories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["proxyId"].(*string), fc.Args["longTerm"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepositoryConnection) graphql.Marshaler {
+			return ec.marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_backupRepositories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepositoryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_backupRepositories_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_backupRepository(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_backupRepository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BackupRepository(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_backupRepository(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_backupRepository_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_proxies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_proxies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Proxies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProxyConnection) graphql.Marshaler {
+			return ec.marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_proxies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_proxies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_proxy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_proxy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Proxy(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_proxy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Proxy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_proxy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_proxyPools(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_proxyPools(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProxyPools(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProxyPoolConnection) graphql.Marshaler {
+			return ec.marshalOProxyPoolConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_proxyPools(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyPoolConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_proxyPools_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_copyJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_copyJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CopyJobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["repositoryId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CopyJobConnection) graphql.Marshaler {
+			return ec.marshalOCopyJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_copyJobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJobConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_copyJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_copyJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_copyJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CopyJob(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.CopyJob) graphql.Marshaler {
+			return ec.marshalOCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_copyJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_copyJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_license(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_license(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().License(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.License) graphql.Marshaler {
+			return ec.marshalOLicense2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicense(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_license(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_License(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_licensedUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_licensedUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LicensedUsers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["organizationId"].(*string), fc.Args["name"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LicensedUserConnection) graphql.Marshaler {
+			return ec.marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_licensedUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicensedUserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_licensedUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_server(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Server(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Server) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4328,6 +11910,291 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RepositoryUsage_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.RepositoryUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepositoryUsage_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RepositoryUsage().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RepositoryUsage_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RepositoryUsage",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RepositoryUsage_usedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.RepositoryUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepositoryUsage_usedSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RepositoryUsage_usedSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepositoryUsage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RepositoryUsage_localCacheUsedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.RepositoryUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepositoryUsage_localCacheUsedSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocalCacheUsedSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RepositoryUsage_localCacheUsedSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepositoryUsage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RepositoryUsage_objectStorageUsedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.RepositoryUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepositoryUsage_objectStorageUsedSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectStorageUsedSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RepositoryUsage_objectStorageUsedSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepositoryUsage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RepositoryUsage_isAvailable(ctx context.Context, field graphql.CollectedField, obj *upstream.RepositoryUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepositoryUsage_isAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsAvailable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RepositoryUsage_isAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepositoryUsage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RepositoryUsage_details(ctx context.Context, field graphql.CollectedField, obj *upstream.RepositoryUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepositoryUsage_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Details, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RepositoryUsage_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepositoryUsage", field, false, false, "String")
+}
+
+func (ec *executionContext) _RepositoryUsage_protectedObjects(ctx context.Context, field graphql.CollectedField, obj *upstream.RepositoryUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepositoryUsage_protectedObjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProtectedObjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RepositoryUsage_protectedObjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepositoryUsage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _Retention_type(ctx context.Context, field graphql.CollectedField, obj *upstream.Retention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Retention_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Retention_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Retention", field, false, false, "String")
+}
+
+func (ec *executionContext) _Retention_periodType(ctx context.Context, field graphql.CollectedField, obj *upstream.Retention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Retention_periodType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Retention_periodType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Retention", field, false, false, "String")
+}
+
+func (ec *executionContext) _Retention_dailyPeriod(ctx context.Context, field graphql.CollectedField, obj *upstream.Retention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Retention_dailyPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyPeriod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Retention_dailyPeriod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Retention", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Retention_monthlyPeriod(ctx context.Context, field graphql.CollectedField, obj *upstream.Retention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Retention_monthlyPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyPeriod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Retention_monthlyPeriod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Retention", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Retention_yearlyPeriod(ctx context.Context, field graphql.CollectedField, obj *upstream.Retention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Retention_yearlyPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.YearlyPeriod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Retention_yearlyPeriod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Retention", field, false, false, "String")
 }
 
 func (ec *executionContext) _SchedulePolicy_type(ctx context.Context, field graphql.CollectedField, obj *upstream.SchedulePolicy) (ret graphql.Marshaler) {
@@ -4558,6 +12425,162 @@ func (ec *executionContext) _SchedulePolicy_retryWaitInterval(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_SchedulePolicy_retryWaitInterval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchedulePolicy", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Server_version(ctx context.Context, field graphql.CollectedField, obj *model.Server) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Server_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Server_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Server", field, false, false, "String")
+}
+
+func (ec *executionContext) _Server_productVersion(ctx context.Context, field graphql.CollectedField, obj *model.Server) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Server_productVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Server().ProductVersion(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Server_productVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Server", field, true, true, "String")
+}
+
+func (ec *executionContext) _Server_installationId(ctx context.Context, field graphql.CollectedField, obj *model.Server) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Server_installationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Server().InstallationID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Server_installationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Server", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Server_health(ctx context.Context, field graphql.CollectedField, obj *model.Server) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Server_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Server().Health(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Health) graphql.Marshaler {
+			return ec.marshalOServerHealth2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealth(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Server_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Server",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServerHealth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServerHealth_status(ctx context.Context, field graphql.CollectedField, obj *upstream.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerHealth_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.HealthStatus) graphql.Marshaler {
+			return ec.marshalNHealthStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerHealth_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServerHealth", field, false, false, "HealthStatus")
+}
+
+func (ec *executionContext) _ServerHealth_entries(ctx context.Context, field graphql.CollectedField, obj *upstream.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerHealth_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []upstream.HealthEntry) graphql.Marshaler {
+			return ec.marshalNHealthEntry2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerHealth_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServerHealth",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthEntry(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Subscription_jobSessionUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -5708,6 +13731,20 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case upstream.Proxy:
+		return ec._Proxy(ctx, sel, &obj)
+	case *upstream.Proxy:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Proxy(ctx, sel, obj)
+	case upstream.Organization:
+		return ec._Organization(ctx, sel, &obj)
+	case *upstream.Organization:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Organization(ctx, sel, obj)
 	case upstream.JobSession:
 		return ec._JobSession(ctx, sel, &obj)
 	case *upstream.JobSession:
@@ -5722,6 +13759,13 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 			return graphql.Null
 		}
 		return ec._Job(ctx, sel, obj)
+	case upstream.BackupRepository:
+		return ec._BackupRepository(ctx, sel, &obj)
+	case *upstream.BackupRepository:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._BackupRepository(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -5734,6 +13778,437 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var backupRepositoryImplementors = []string{"BackupRepository", "_Entity"}
+
+func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackupRepository) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupRepository")
+		case "id":
+			out.Values[i] = ec._BackupRepository_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._BackupRepository_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._BackupRepository_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "path":
+			out.Values[i] = ec._BackupRepository_path(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "capacityBytes":
+			out.Values[i] = ec._BackupRepository_capacityBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "freeSpaceBytes":
+			out.Values[i] = ec._BackupRepository_freeSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "usedSpaceBytes":
+			out.Values[i] = ec._BackupRepository_usedSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "retention":
+			out.Values[i] = ec._BackupRepository_retention(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isLongTerm":
+			out.Values[i] = ec._BackupRepository_isLongTerm(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isOutOfSync":
+			out.Values[i] = ec._BackupRepository_isOutOfSync(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isOutdated":
+			out.Values[i] = ec._BackupRepository_isOutdated(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isIndexed":
+			out.Values[i] = ec._BackupRepository_isIndexed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isOutOfOrder":
+			out.Values[i] = ec._BackupRepository_isOutOfOrder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outOfOrderReason":
+			out.Values[i] = ec._BackupRepository_outOfOrderReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "encryptionEnabled":
+			out.Values[i] = ec._BackupRepository_encryptionEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "encryptionKeyId":
+			out.Values[i] = ec._BackupRepository_encryptionKeyId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "objectStorage":
+			out.Values[i] = ec._BackupRepository_objectStorage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "proxy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_proxy(ctx, field, obj)
+				})
+		case "proxyPool":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_proxyPool(ctx, field, obj)
+				})
+		case "jobs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_jobs(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupRepositoryConnectionImplementors = []string{"BackupRepositoryConnection"}
+
+func (ec *executionContext) _BackupRepositoryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.BackupRepositoryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupRepositoryConnection")
+		case "edges":
+			out.Values[i] = ec._BackupRepositoryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._BackupRepositoryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BackupRepositoryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BackupRepositoryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupRepositoryEdgeImplementors = []string{"BackupRepositoryEdge"}
+
+func (ec *executionContext) _BackupRepositoryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.BackupRepositoryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupRepositoryEdge")
+		case "cursor":
+			out.Values[i] = ec._BackupRepositoryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BackupRepositoryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var copyJobImplementors = []string{"CopyJob"}
+
+func (ec *executionContext) _CopyJob(ctx context.Context, sel ast.SelectionSet, obj *upstream.CopyJob) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, copyJobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CopyJob")
+		case "id":
+			out.Values[i] = ec._CopyJob_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._CopyJob_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "schedule":
+			out.Values[i] = ec._CopyJob_schedule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastRun":
+			out.Values[i] = ec._CopyJob_lastRun(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextRun":
+			out.Values[i] = ec._CopyJob_nextRun(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastBackup":
+			out.Values[i] = ec._CopyJob_lastBackup(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isEnabled":
+			out.Values[i] = ec._CopyJob_isEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastStatus":
+			out.Values[i] = ec._CopyJob_lastStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "backupJob":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CopyJob_backupJob(ctx, field, obj)
+				})
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CopyJob_repository(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var copyJobConnectionImplementors = []string{"CopyJobConnection"}
+
+func (ec *executionContext) _CopyJobConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CopyJobConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, copyJobConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CopyJobConnection")
+		case "edges":
+			out.Values[i] = ec._CopyJobConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._CopyJobConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CopyJobConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CopyJobConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var copyJobEdgeImplementors = []string{"CopyJobEdge"}
+
+func (ec *executionContext) _CopyJobEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CopyJobEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, copyJobEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CopyJobEdge")
+		case "cursor":
+			out.Values[i] = ec._CopyJobEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CopyJobEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var copyJobScheduleImplementors = []string{"CopyJobSchedule"}
+
+func (ec *executionContext) _CopyJobSchedule(ctx context.Context, sel ast.SelectionSet, obj *upstream.CopyJobSchedule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, copyJobScheduleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CopyJobSchedule")
+		case "type":
+			out.Values[i] = ec._CopyJobSchedule_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "periodicallyEvery":
+			out.Values[i] = ec._CopyJobSchedule_periodicallyEvery(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dailyType":
+			out.Values[i] = ec._CopyJobSchedule_dailyType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dailyTime":
+			out.Values[i] = ec._CopyJobSchedule_dailyTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var entityImplementors = []string{"Entity"}
 
@@ -5754,6 +14229,12 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Entity")
+		case "findBackupRepositoryByID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findBackupRepositoryByID(ctx, field)
+				})
 		case "findJobByID":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -5766,6 +14247,61 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_findJobSessionByID(ctx, field)
 				})
+		case "findOrganizationByID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findOrganizationByID(ctx, field)
+				})
+		case "findProxyByID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findProxyByID(ctx, field)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var healthEntryImplementors = []string{"HealthEntry"}
+
+func (ec *executionContext) _HealthEntry(ctx context.Context, sel ast.SelectionSet, obj *upstream.HealthEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthEntry")
+		case "name":
+			out.Values[i] = ec._HealthEntry_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._HealthEntry_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._HealthEntry_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5859,6 +14395,24 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_organization(ctx, field, obj)
+				})
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_repository(ctx, field, obj)
+				})
+		case "copyJob":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_copyJob(ctx, field, obj)
+				})
 		case "sessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -6070,6 +14624,24 @@ func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._JobSession_job(ctx, field, obj)
 				})
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobSession_repository(ctx, field, obj)
+				})
+		case "proxy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobSession_proxy(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobSession_organization(ctx, field, obj)
+				})
 		case "log":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -6242,6 +14814,254 @@ func (ec *executionContext) _JobSessionStatistics(ctx context.Context, sel ast.S
 	return out
 }
 
+var licenseImplementors = []string{"License"}
+
+func (ec *executionContext) _License(ctx context.Context, sel ast.SelectionSet, obj *upstream.License) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licenseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("License")
+		case "id":
+			out.Values[i] = ec._License_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._License_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._License_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._License_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "package":
+			out.Values[i] = ec._License_package(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "licensedTo":
+			out.Values[i] = ec._License_licensedTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contactPerson":
+			out.Values[i] = ec._License_contactPerson(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expires":
+			out.Values[i] = ec._License_expires(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gracePeriodExpires":
+			out.Values[i] = ec._License_gracePeriodExpires(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "supportId":
+			out.Values[i] = ec._License_supportId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "supportExpires":
+			out.Values[i] = ec._License_supportExpires(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._License_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "used":
+			out.Values[i] = ec._License_used(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "new":
+			out.Values[i] = ec._License_new(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var licensedUserImplementors = []string{"LicensedUser"}
+
+func (ec *executionContext) _LicensedUser(ctx context.Context, sel ast.SelectionSet, obj *upstream.LicensedUser) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licensedUserImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicensedUser")
+		case "id":
+			out.Values[i] = ec._LicensedUser_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._LicensedUser_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isBackedUp":
+			out.Values[i] = ec._LicensedUser_isBackedUp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastBackup":
+			out.Values[i] = ec._LicensedUser_lastBackup(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "licenseState":
+			out.Values[i] = ec._LicensedUser_licenseState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LicensedUser_organization(ctx, field, obj)
+				})
+		case "organizationName":
+			out.Values[i] = ec._LicensedUser_organizationName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var licensedUserConnectionImplementors = []string{"LicensedUserConnection"}
+
+func (ec *executionContext) _LicensedUserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LicensedUserConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licensedUserConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicensedUserConnection")
+		case "edges":
+			out.Values[i] = ec._LicensedUserConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._LicensedUserConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LicensedUserConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._LicensedUserConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var licensedUserEdgeImplementors = []string{"LicensedUserEdge"}
+
+func (ec *executionContext) _LicensedUserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LicensedUserEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licensedUserEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicensedUserEdge")
+		case "cursor":
+			out.Values[i] = ec._LicensedUserEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LicensedUserEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var logItemImplementors = []string{"LogItem"}
 
 func (ec *executionContext) _LogItem(ctx context.Context, sel ast.SelectionSet, obj *upstream.LogItem) graphql.Marshaler {
@@ -6391,6 +15211,310 @@ func (ec *executionContext) _LogItemEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var objectStorageImplementors = []string{"ObjectStorage"}
+
+func (ec *executionContext) _ObjectStorage(ctx context.Context, sel ast.SelectionSet, obj *upstream.ObjectStorage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, objectStorageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObjectStorage")
+		case "id":
+			out.Values[i] = ec._ObjectStorage_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ObjectStorage_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._ObjectStorage_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "folder":
+			out.Values[i] = ec._ObjectStorage_folder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "usedSpaceBytes":
+			out.Values[i] = ec._ObjectStorage_usedSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "freeSpaceBytes":
+			out.Values[i] = ec._ObjectStorage_freeSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sizeLimitBytes":
+			out.Values[i] = ec._ObjectStorage_sizeLimitBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationImplementors = []string{"Organization", "_Entity"}
+
+func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *upstream.Organization) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Organization")
+		case "id":
+			out.Values[i] = ec._Organization_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Organization_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "officeName":
+			out.Values[i] = ec._Organization_officeName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Organization_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._Organization_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			out.Values[i] = ec._Organization_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isExchangeOnline":
+			out.Values[i] = ec._Organization_isExchangeOnline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isSharePointOnline":
+			out.Values[i] = ec._Organization_isSharePointOnline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isTeamsOnline":
+			out.Values[i] = ec._Organization_isTeamsOnline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isTeamsChatsOnline":
+			out.Values[i] = ec._Organization_isTeamsChatsOnline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isBackedUp":
+			out.Values[i] = ec._Organization_isBackedUp(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstBackupTime":
+			out.Values[i] = ec._Organization_firstBackupTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastBackupTime":
+			out.Values[i] = ec._Organization_lastBackupTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "licensing":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_licensing(ctx, field, obj)
+				})
+		case "jobs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_jobs(ctx, field, obj)
+				})
+		case "usedRepositories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_usedRepositories(ctx, field, obj)
+				})
+		case "licensedUsers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_licensedUsers(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationConnectionImplementors = []string{"OrganizationConnection"}
+
+func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationConnection")
+		case "edges":
+			out.Values[i] = ec._OrganizationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OrganizationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OrganizationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OrganizationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationEdgeImplementors = []string{"OrganizationEdge"}
+
+func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationEdge")
+		case "cursor":
+			out.Values[i] = ec._OrganizationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OrganizationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationLicensingImplementors = []string{"OrganizationLicensing"}
+
+func (ec *executionContext) _OrganizationLicensing(ctx context.Context, sel ast.SelectionSet, obj *upstream.OrganizationLicensing) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationLicensingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationLicensing")
+		case "licensedUsers":
+			out.Values[i] = ec._OrganizationLicensing_licensedUsers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newUsers":
+			out.Values[i] = ec._OrganizationLicensing_newUsers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -6420,6 +15544,337 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var proxyImplementors = []string{"Proxy", "_Entity"}
+
+func (ec *executionContext) _Proxy(ctx context.Context, sel ast.SelectionSet, obj *upstream.Proxy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proxyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Proxy")
+		case "id":
+			out.Values[i] = ec._Proxy_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hostName":
+			out.Values[i] = ec._Proxy_hostName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fqdn":
+			out.Values[i] = ec._Proxy_fqdn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Proxy_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "port":
+			out.Values[i] = ec._Proxy_port(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._Proxy_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Proxy_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maintenanceMode":
+			out.Values[i] = ec._Proxy_maintenanceMode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cpuUsagePercent":
+			out.Values[i] = ec._Proxy_cpuUsagePercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memoryUsagePercent":
+			out.Values[i] = ec._Proxy_memoryUsagePercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "threads":
+			out.Values[i] = ec._Proxy_threads(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Proxy_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operatingSystem":
+			out.Values[i] = ec._Proxy_operatingSystem(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "roles":
+			out.Values[i] = ec._Proxy_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pool":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Proxy_pool(ctx, field, obj)
+				})
+		case "repositories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Proxy_repositories(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var proxyConnectionImplementors = []string{"ProxyConnection"}
+
+func (ec *executionContext) _ProxyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proxyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProxyConnection")
+		case "edges":
+			out.Values[i] = ec._ProxyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ProxyConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProxyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProxyConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var proxyEdgeImplementors = []string{"ProxyEdge"}
+
+func (ec *executionContext) _ProxyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proxyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProxyEdge")
+		case "cursor":
+			out.Values[i] = ec._ProxyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProxyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var proxyPoolImplementors = []string{"ProxyPool"}
+
+func (ec *executionContext) _ProxyPool(ctx context.Context, sel ast.SelectionSet, obj *upstream.ProxyPool) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proxyPoolImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProxyPool")
+		case "id":
+			out.Values[i] = ec._ProxyPool_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ProxyPool_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._ProxyPool_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "proxies":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProxyPool_proxies(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var proxyPoolConnectionImplementors = []string{"ProxyPoolConnection"}
+
+func (ec *executionContext) _ProxyPoolConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyPoolConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proxyPoolConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProxyPoolConnection")
+		case "edges":
+			out.Values[i] = ec._ProxyPoolConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ProxyPoolConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProxyPoolConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProxyPoolConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var proxyPoolEdgeImplementors = []string{"ProxyPoolEdge"}
+
+func (ec *executionContext) _ProxyPoolEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyPoolEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proxyPoolEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProxyPoolEdge")
+		case "cursor":
+			out.Values[i] = ec._ProxyPoolEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProxyPoolEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -6482,6 +15937,78 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_jobs(ctx, field)
 				})
+		case "organizations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_organizations(ctx, field)
+				})
+		case "organization":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_organization(ctx, field)
+				})
+		case "backupRepositories":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_backupRepositories(ctx, field)
+				})
+		case "backupRepository":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_backupRepository(ctx, field)
+				})
+		case "proxies":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_proxies(ctx, field)
+				})
+		case "proxy":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_proxy(ctx, field)
+				})
+		case "proxyPools":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_proxyPools(ctx, field)
+				})
+		case "copyJobs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_copyJobs(ctx, field)
+				})
+		case "copyJob":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_copyJob(ctx, field)
+				})
+		case "license":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_license(ctx, field)
+				})
+		case "licensedUsers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_licensedUsers(ctx, field)
+				})
+		case "server":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_server(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -6507,6 +16034,123 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var repositoryUsageImplementors = []string{"RepositoryUsage"}
+
+func (ec *executionContext) _RepositoryUsage(ctx context.Context, sel ast.SelectionSet, obj *upstream.RepositoryUsage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, repositoryUsageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RepositoryUsage")
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RepositoryUsage_repository(ctx, field, obj)
+				})
+		case "usedSpaceBytes":
+			out.Values[i] = ec._RepositoryUsage_usedSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "localCacheUsedSpaceBytes":
+			out.Values[i] = ec._RepositoryUsage_localCacheUsedSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "objectStorageUsedSpaceBytes":
+			out.Values[i] = ec._RepositoryUsage_objectStorageUsedSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isAvailable":
+			out.Values[i] = ec._RepositoryUsage_isAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "details":
+			out.Values[i] = ec._RepositoryUsage_details(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "protectedObjects":
+			out.Values[i] = ec._RepositoryUsage_protectedObjects(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var retentionImplementors = []string{"Retention"}
+
+func (ec *executionContext) _Retention(ctx context.Context, sel ast.SelectionSet, obj *upstream.Retention) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, retentionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Retention")
+		case "type":
+			out.Values[i] = ec._Retention_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "periodType":
+			out.Values[i] = ec._Retention_periodType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dailyPeriod":
+			out.Values[i] = ec._Retention_dailyPeriod(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "monthlyPeriod":
+			out.Values[i] = ec._Retention_monthlyPeriod(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "yearlyPeriod":
+			out.Values[i] = ec._Retention_yearlyPeriod(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -6584,6 +16228,95 @@ func (ec *executionContext) _SchedulePolicy(ctx context.Context, sel ast.Selecti
 		case "retryWaitInterval":
 			out.Values[i] = ec._SchedulePolicy_retryWaitInterval(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serverImplementors = []string{"Server"}
+
+func (ec *executionContext) _Server(ctx context.Context, sel ast.SelectionSet, obj *model.Server) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serverImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Server")
+		case "version":
+			out.Values[i] = ec._Server_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "productVersion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Server_productVersion(ctx, field, obj)
+				})
+		case "installationId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Server_installationId(ctx, field, obj)
+				})
+		case "health":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Server_health(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serverHealthImplementors = []string{"ServerHealth"}
+
+func (ec *executionContext) _ServerHealth(ctx context.Context, sel ast.SelectionSet, obj *upstream.Health) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serverHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServerHealth")
+		case "status":
+			out.Values[i] = ec._ServerHealth_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entries":
+			out.Values[i] = ec._ServerHealth_entries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -7018,6 +16751,54 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupRepository) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupRepository!")
+		return graphql.Null
+	}
+	return ec._BackupRepository(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BackupRepositoryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryEdge(ctx context.Context, sel ast.SelectionSet, v *model.BackupRepositoryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupRepositoryEdge!")
+		return graphql.Null
+	}
+	return ec._BackupRepositoryEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7064,6 +16845,54 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNCopyJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.CopyJob) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJob(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJob(ctx context.Context, sel ast.SelectionSet, v *upstream.CopyJob) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CopyJob!")
+		return graphql.Null
+	}
+	return ec._CopyJob(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCopyJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CopyJobEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCopyJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCopyJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobEdge(ctx context.Context, sel ast.SelectionSet, v *model.CopyJobEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CopyJobEdge!")
+		return graphql.Null
+	}
+	return ec._CopyJobEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7091,6 +16920,54 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 	}
 	return res
 }
+
+func (ec *executionContext) marshalNHealthEntry2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthEntry(ctx context.Context, sel ast.SelectionSet, v upstream.HealthEntry) graphql.Marshaler {
+	return ec._HealthEntry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNHealthEntry2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []upstream.HealthEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthEntry2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNHealthStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthStatus(ctx context.Context, v any) (upstream.HealthStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNHealthStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthStatus(ctx context.Context, sel ast.SelectionSet, v upstream.HealthStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNHealthStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "HealthStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNHealthStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthStatus = map[string]upstream.HealthStatus{
+		"HEALTHY":   upstream.Healthy,
+		"UNHEALTHY": upstream.Unhealthy,
+		"UNKNOWN":   upstream.HealthUnknown,
+	}
+	marshalNHealthStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthStatus = map[upstream.HealthStatus]string{
+		upstream.Healthy:       "HEALTHY",
+		upstream.Unhealthy:     "UNHEALTHY",
+		upstream.HealthUnknown: "UNKNOWN",
+	}
+)
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
@@ -7272,6 +17149,114 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNLicenseState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseState(ctx context.Context, v any) (upstream.LicenseState, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNLicenseState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseState[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLicenseState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseState(ctx context.Context, sel ast.SelectionSet, v upstream.LicenseState) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNLicenseState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseState[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LicenseState!")
+	}
+	return res
+}
+
+var (
+	unmarshalNLicenseState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseState = map[string]upstream.LicenseState{
+		"LICENSED":             upstream.StateLicensed,
+		"NEW":                  upstream.StateNew,
+		"TEMPORARILY_ASSIGNED": upstream.StateTemporarilyAssigned,
+		"EXCEEDED":             upstream.StateExceeded,
+		"UNKNOWN":              upstream.StateUnknown,
+	}
+	marshalNLicenseState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseState = map[upstream.LicenseState]string{
+		upstream.StateLicensed:            "LICENSED",
+		upstream.StateNew:                 "NEW",
+		upstream.StateTemporarilyAssigned: "TEMPORARILY_ASSIGNED",
+		upstream.StateExceeded:            "EXCEEDED",
+		upstream.StateUnknown:             "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) unmarshalNLicenseStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseStatus(ctx context.Context, v any) (upstream.LicenseStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNLicenseStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLicenseStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseStatus(ctx context.Context, sel ast.SelectionSet, v upstream.LicenseStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNLicenseStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LicenseStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNLicenseStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseStatus = map[string]upstream.LicenseStatus{
+		"VALID":   upstream.LicenseValid,
+		"EXPIRED": upstream.LicenseExpired,
+		"UNKNOWN": upstream.LicenseUnknown,
+	}
+	marshalNLicenseStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseStatus = map[upstream.LicenseStatus]string{
+		upstream.LicenseValid:   "VALID",
+		upstream.LicenseExpired: "EXPIRED",
+		upstream.LicenseUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalNLicensedUser2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicensedUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.LicensedUser) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLicensedUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicensedUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLicensedUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicensedUser(ctx context.Context, sel ast.SelectionSet, v *upstream.LicensedUser) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LicensedUser!")
+		return graphql.Null
+	}
+	return ec._LicensedUser(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLicensedUserEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LicensedUserEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLicensedUserEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLicensedUserEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserEdge(ctx context.Context, sel ast.SelectionSet, v *model.LicensedUserEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LicensedUserEdge!")
+		return graphql.Null
+	}
+	return ec._LicensedUserEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNLogItem2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLogItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.LogItem) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -7376,12 +17361,200 @@ func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Organization) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Organization!")
+		return graphql.Null
+	}
+	return ec._Organization(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationEdge(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationEdge!")
+		return graphql.Null
+	}
+	return ec._OrganizationEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx context.Context, sel ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Proxy!")
+		return graphql.Null
+	}
+	return ec._Proxy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProxyEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProxyEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProxyEdge!")
+		return graphql.Null
+	}
+	return ec._ProxyEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProxyPool2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPoolᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.ProxyPool) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPool(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPool(ctx context.Context, sel ast.SelectionSet, v *upstream.ProxyPool) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProxyPool!")
+		return graphql.Null
+	}
+	return ec._ProxyPool(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProxyPoolEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProxyPoolEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProxyPoolEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProxyPoolEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProxyPoolEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProxyPoolEdge!")
+		return graphql.Null
+	}
+	return ec._ProxyPoolEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProxyStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyStatus(ctx context.Context, v any) (upstream.ProxyStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNProxyStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProxyStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyStatus(ctx context.Context, sel ast.SelectionSet, v upstream.ProxyStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNProxyStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProxyStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNProxyStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyStatus = map[string]upstream.ProxyStatus{
+		"ONLINE":  upstream.ProxyOnline,
+		"OFFLINE": upstream.ProxyOffline,
+		"UNKNOWN": upstream.ProxyUnknown,
+	}
+	marshalNProxyStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyStatus = map[upstream.ProxyStatus]string{
+		upstream.ProxyOnline:  "ONLINE",
+		upstream.ProxyOffline: "OFFLINE",
+		upstream.ProxyUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalNRepositoryUsage2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRepositoryUsage(ctx context.Context, sel ast.SelectionSet, v *upstream.RepositoryUsage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RepositoryUsage!")
+		return graphql.Null
+	}
+	return ec._RepositoryUsage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServer(ctx context.Context, sel ast.SelectionSet, v *model.Server) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Server!")
+		return graphql.Null
+	}
+	return ec._Server(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -7396,6 +17569,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
@@ -7745,6 +17947,39 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	return ret
 }
 
+func (ec *executionContext) marshalOBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupRepository) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BackupRepository(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryConnection(ctx context.Context, sel ast.SelectionSet, v *model.BackupRepositoryConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BackupRepositoryConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBackupType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupType(ctx context.Context, v any) (*upstream.BackupType, error) {
 	if v == nil {
 		return nil, nil
@@ -7807,6 +18042,27 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJob(ctx context.Context, sel ast.SelectionSet, v *upstream.CopyJob) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CopyJob(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCopyJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobConnection(ctx context.Context, sel ast.SelectionSet, v *model.CopyJobConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CopyJobConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCopyJobSchedule2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJobSchedule(ctx context.Context, sel ast.SelectionSet, v *upstream.CopyJobSchedule) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CopyJobSchedule(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -7823,6 +18079,23 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = ctx
 	res := MarshalDateTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -7866,6 +18139,13 @@ func (ec *executionContext) marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb36
 		return graphql.Null
 	}
 	return ec._Job(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobConnection(ctx context.Context, sel ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._JobConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx context.Context, sel ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
@@ -7990,6 +18270,20 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOLicense2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicense(ctx context.Context, sel ast.SelectionSet, v *upstream.License) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._License(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserConnection(ctx context.Context, sel ast.SelectionSet, v *model.LicensedUserConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LicensedUserConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOLong2ᚖint64(ctx context.Context, v any) (*int64, error) {
 	if v == nil {
 		return nil, nil
@@ -8006,6 +18300,179 @@ func (ec *executionContext) marshalOLong2ᚖint64(ctx context.Context, sel ast.S
 	_ = ctx
 	res := graphql.MarshalInt64(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOObjectStorage2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStorage(ctx context.Context, sel ast.SelectionSet, v *upstream.ObjectStorage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ObjectStorage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Organization(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationConnection(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganizationLicensing2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationLicensing(ctx context.Context, sel ast.SelectionSet, v *upstream.OrganizationLicensing) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationLicensing(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrganizationRegion2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationRegion(ctx context.Context, v any) (*upstream.OrganizationRegion, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOOrganizationRegion2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationRegion[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrganizationRegion2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationRegion(ctx context.Context, sel ast.SelectionSet, v *upstream.OrganizationRegion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOOrganizationRegion2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationRegion[*v])
+	return res
+}
+
+var (
+	unmarshalOOrganizationRegion2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationRegion = map[string]upstream.OrganizationRegion{
+		"WORLDWIDE":     upstream.RegionWorldwide,
+		"GERMANY":       upstream.RegionGermany,
+		"CHINA":         upstream.RegionChina,
+		"US_DEFENCE":    upstream.RegionUSDefence,
+		"US_GOVERNMENT": upstream.RegionUSGovernment,
+		"UNKNOWN":       upstream.RegionUnknown,
+	}
+	marshalOOrganizationRegion2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationRegion = map[upstream.OrganizationRegion]string{
+		upstream.RegionWorldwide:    "WORLDWIDE",
+		upstream.RegionGermany:      "GERMANY",
+		upstream.RegionChina:        "CHINA",
+		upstream.RegionUSDefence:    "US_DEFENCE",
+		upstream.RegionUSGovernment: "US_GOVERNMENT",
+		upstream.RegionUnknown:      "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) unmarshalOOrganizationType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationType(ctx context.Context, v any) (*upstream.OrganizationType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOOrganizationType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationType[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrganizationType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationType(ctx context.Context, sel ast.SelectionSet, v *upstream.OrganizationType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOOrganizationType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationType[*v])
+	return res
+}
+
+var (
+	unmarshalOOrganizationType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationType = map[string]upstream.OrganizationType{
+		"OFFICE365":   upstream.OrgOffice365,
+		"ON_PREMISES": upstream.OrgOnPremises,
+		"HYBRID":      upstream.OrgHybrid,
+		"UNKNOWN":     upstream.OrgUnknown,
+	}
+	marshalOOrganizationType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationType = map[upstream.OrganizationType]string{
+		upstream.OrgOffice365:  "OFFICE365",
+		upstream.OrgOnPremises: "ON_PREMISES",
+		upstream.OrgHybrid:     "HYBRID",
+		upstream.OrgUnknown:    "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalOProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx context.Context, sel ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Proxy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProxyConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProxyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPool(ctx context.Context, sel ast.SelectionSet, v *upstream.ProxyPool) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProxyPool(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProxyPoolConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProxyPoolConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProxyPoolConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORepositoryUsage2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRepositoryUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.RepositoryUsage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRepositoryUsage2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRepositoryUsage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalORetention2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRetention(ctx context.Context, sel ast.SelectionSet, v *upstream.Retention) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Retention(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSchedulePolicy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSchedulePolicy(ctx context.Context, sel ast.SelectionSet, v *upstream.SchedulePolicy) graphql.Marshaler {
@@ -8048,6 +18515,13 @@ var (
 		upstream.ScheduleUnknown:      "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) marshalOServerHealth2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealth(ctx context.Context, sel ast.SelectionSet, v *upstream.Health) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ServerHealth(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)

@@ -54,9 +54,12 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 // upstream that failed, or a bug. A caller who gave up is nobody's fault.
 func codeOf(ctx context.Context, err error, path string) (code, message string) {
 	var ue *upstream.Error
+	var ve *upstream.VersionError
 	switch {
 	case errors.Is(err, upstream.ErrInvalidID):
 		return graph.CodeBadUserInput, upstream.ErrInvalidID.Error()
+	case errors.As(err, &ve):
+		return graph.CodeNotSupported, ve.Error()
 	case errors.Is(err, context.Canceled):
 		return graph.CodeUpstreamTimeout, "the request was cancelled"
 	case errors.As(err, &ue):

@@ -23,11 +23,17 @@ func Complexity() graph.ComplexityRoot {
 	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time) int {
 		return page(child, first, last)
 	}
-	c.Query.Jobs = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
 	c.Job.Sessions = func(child int, first *int, _ *string, last *int, _ *string, _ *upstream.SessionStatus, _, _ *time.Time) int {
 		return page(child, first, last)
 	}
 	c.JobSession.Log = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
+	plain := func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
+	c.Query.Jobs, c.Query.Organizations, c.Query.Proxies, c.Query.ProxyPools = plain, plain, plain, plain
+	c.Organization.Jobs, c.BackupRepository.Jobs = plain, plain
+	c.Query.BackupRepositories = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *bool) int { return page(child, first, last) }
+	c.Query.CopyJobs = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int { return page(child, first, last) }
+	c.Query.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _, _ *string) int { return page(child, first, last) }
+	c.Organization.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int { return page(child, first, last) }
 	// Each representation costs what is selected of it, as a page's item does.
 	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) })
 	return c

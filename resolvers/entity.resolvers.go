@@ -12,6 +12,11 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
+// FindBackupRepositoryByID is the resolver for the findBackupRepositoryByID field.
+func (r *entityResolver) FindBackupRepositoryByID(ctx context.Context, id string) (*upstream.BackupRepository, error) {
+	return r.Query().BackupRepository(ctx, id)
+}
+
 // FindJobByID is the resolver for the findJobByID field.
 func (r *entityResolver) FindJobByID(ctx context.Context, id string) (*upstream.Job, error) {
 	return r.Query().Job(ctx, id)
@@ -20,6 +25,16 @@ func (r *entityResolver) FindJobByID(ctx context.Context, id string) (*upstream.
 // FindJobSessionByID is the resolver for the findJobSessionByID field.
 func (r *entityResolver) FindJobSessionByID(ctx context.Context, id string) (*upstream.JobSession, error) {
 	return r.Query().JobSession(ctx, id)
+}
+
+// FindOrganizationByID is the resolver for the findOrganizationByID field.
+func (r *entityResolver) FindOrganizationByID(ctx context.Context, id string) (*upstream.Organization, error) {
+	return r.Query().Organization(ctx, id)
+}
+
+// FindProxyByID is the resolver for the findProxyByID field.
+func (r *entityResolver) FindProxyByID(ctx context.Context, id string) (*upstream.Proxy, error) {
+	return r.Query().Proxy(ctx, id)
 }
 
 // Entity returns graph.EntityResolver implementation.

@@ -14,12 +14,35 @@ import (
 // is one. Every call carries the operation's scope.
 type Upstream interface {
 	JobSessions(ctx context.Context, s *upstream.Scope, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error)
-	Jobs(ctx context.Context, s *upstream.Scope, p upstream.PageRequest) (upstream.Page[upstream.Job], error)
 	JobSessionsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.JobSession, []error)
-	JobsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.Job, []error)
 	LogPages(ctx context.Context, s *upstream.Scope, reqs []upstream.LogRequest) ([]upstream.Page[upstream.LogItem], []error)
 	CachedSession(s *upstream.Scope, id string) (*upstream.JobSession, bool)
 	CachedJob(s *upstream.Scope, id string) (*upstream.Job, bool)
+
+	// The collections, read whole, and their items by id.
+	Jobs(ctx context.Context, s *upstream.Scope) ([]upstream.Job, error)
+	JobsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.Job, []error)
+	Organizations(ctx context.Context, s *upstream.Scope) ([]upstream.Organization, error)
+	OrganizationsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.Organization, []error)
+	BackupRepositories(ctx context.Context, s *upstream.Scope) ([]upstream.BackupRepository, error)
+	BackupRepositoriesByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.BackupRepository, []error)
+	Proxies(ctx context.Context, s *upstream.Scope) ([]upstream.Proxy, error)
+	ProxiesByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.Proxy, []error)
+	ProxyPools(ctx context.Context, s *upstream.Scope) ([]upstream.ProxyPool, error)
+	ProxyPoolsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.ProxyPool, []error)
+	CopyJobs(ctx context.Context, s *upstream.Scope) ([]upstream.CopyJob, error)
+	CopyJobsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.CopyJob, []error)
+
+	// What an organization takes.
+	OrganizationLicensing(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.OrganizationLicensing, []error)
+	RepositoryUsage(ctx context.Context, s *upstream.Scope, ids []string) ([][]upstream.RepositoryUsage, []error)
+	License(ctx context.Context, s *upstream.Scope) (*upstream.License, error)
+	LicensedUsers(ctx context.Context, s *upstream.Scope, f upstream.LicensedUserFilter, p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error)
+
+	// The server itself.
+	Version() int
+	ServiceInstance(ctx context.Context, s *upstream.Scope) (*upstream.ServiceInstance, error)
+	Health(ctx context.Context, s *upstream.Scope) (*upstream.Health, error)
 }
 
 // BatchObserver is told of every loader batch (metrics).
@@ -38,6 +61,14 @@ type Operation struct {
 	sessions *dataloader.Loader[string, *upstream.JobSession]
 	jobs     *dataloader.Loader[string, *upstream.Job]
 	logs     *dataloader.Loader[upstream.LogRequest, upstream.Page[upstream.LogItem]]
+
+	organizations *dataloader.Loader[string, *upstream.Organization]
+	repositories  *dataloader.Loader[string, *upstream.BackupRepository]
+	proxies       *dataloader.Loader[string, *upstream.Proxy]
+	pools         *dataloader.Loader[string, *upstream.ProxyPool]
+	copyJobs      *dataloader.Loader[string, *upstream.CopyJob]
+	licensing     *dataloader.Loader[string, *upstream.OrganizationLicensing]
+	usage         *dataloader.Loader[string, []upstream.RepositoryUsage]
 }
 
 // NewOperation builds the loaders of one operation over scope. wait is how
@@ -48,10 +79,34 @@ func NewOperation(api Upstream, scope *upstream.Scope, wait time.Duration, obs B
 	return &Operation{
 		api:      api,
 		scope:    scope,
-		sessions: dataloader.NewBatchedLoader(batch("sessions", scope, obs, api.JobSessionsByID), dataloader.WithWait[string, *upstream.JobSession](wait)),
-		jobs:     dataloader.NewBatchedLoader(batch("jobs", scope, obs, api.JobsByID), dataloader.WithWait[string, *upstream.Job](wait)),
-		logs:     dataloader.NewBatchedLoader(batch("logs", scope, obs, api.LogPages), dataloader.WithWait[upstream.LogRequest, upstream.Page[upstream.LogItem]](wait)),
+		sessions: loader("sessions", scope, obs, wait, api.JobSessionsByID),
+		jobs:     loader("jobs", scope, obs, wait, api.JobsByID),
+		logs:     loader("logs", scope, obs, wait, api.LogPages),
+
+		organizations: loader("organizations", scope, obs, wait, api.OrganizationsByID),
+		repositories:  loader("repositories", scope, obs, wait, api.BackupRepositoriesByID),
+		proxies:       loader("proxies", scope, obs, wait, api.ProxiesByID),
+		pools:         loader("proxyPools", scope, obs, wait, api.ProxyPoolsByID),
+		copyJobs:      loader("copyJobs", scope, obs, wait, api.CopyJobsByID),
+		licensing:     loader("licensing", scope, obs, wait, api.OrganizationLicensing),
+		usage:         loader("usedRepositories", scope, obs, wait, api.RepositoryUsage),
 	}
+}
+
+// loader batches the keys one level of a query asks for into one call of fetch.
+func loader[K comparable, V any](name string, s *upstream.Scope, obs BatchObserver, wait time.Duration,
+	fetch func(context.Context, *upstream.Scope, []K) ([]V, []error)) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(batch(name, s, obs, fetch), dataloader.WithWait[K, V](wait))
+}
+
+// byID loads the item an optional id names (nil id: no item), ids being
+// case-insensitive upstream.
+func byID[V any](ctx context.Context, l *dataloader.Loader[string, V], id *string) (V, error) {
+	if id == nil || *id == "" {
+		var none V
+		return none, nil
+	}
+	return l.Load(ctx, strings.ToLower(*id))()
 }
 
 // Scope is the upstream scope of the operation.

@@ -82,6 +82,26 @@ func fetchWindow[T any](w window, fetch func(upstream.PageRequest) (upstream.Pag
 	return page, err
 }
 
+// pageOfAll pages a collection the client read whole, keeping what keep
+// keeps (nil: every item): the same window on every version, no call.
+func pageOfAll[T any](w window, all []T, keep func(*T) bool) (upstream.Page[T], error) {
+	kept := all
+	if keep != nil {
+		kept = nil
+		for i := range all {
+			if keep(&all[i]) {
+				kept = append(kept, all[i])
+			}
+		}
+	}
+	total := len(kept)
+	return fetchWindow(w, func(p upstream.PageRequest) (upstream.Page[T], error) {
+		lo := min(p.Offset, total)
+		hi := min(lo+p.Limit, total)
+		return upstream.Page[T]{Items: kept[lo:hi], Offset: lo, Total: &total, HasMore: hi < total}, nil
+	})
+}
+
 // count returns how many items a listing has.
 func count[T any](fetch func(upstream.PageRequest) (upstream.Page[T], error)) (int, error) {
 	p, err := fetch(upstream.PageRequest{Limit: 1}) // enough when the upstream tells its total
@@ -171,4 +191,46 @@ func logConnection(p upstream.Page[upstream.LogItem]) *model.LogItemConnection {
 		return &model.LogItemEdge{Cursor: c, Node: n}
 	})
 	return &model.LogItemConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
+}
+
+func organizationConnection(p upstream.Page[upstream.Organization]) *model.OrganizationConnection {
+	edges, nodes := connection(p, func(c string, n *upstream.Organization) *model.OrganizationEdge {
+		return &model.OrganizationEdge{Cursor: c, Node: n}
+	})
+	return &model.OrganizationConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
+}
+
+func repositoryConnection(p upstream.Page[upstream.BackupRepository]) *model.BackupRepositoryConnection {
+	edges, nodes := connection(p, func(c string, n *upstream.BackupRepository) *model.BackupRepositoryEdge {
+		return &model.BackupRepositoryEdge{Cursor: c, Node: n}
+	})
+	return &model.BackupRepositoryConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
+}
+
+func proxyConnection(p upstream.Page[upstream.Proxy]) *model.ProxyConnection {
+	edges, nodes := connection(p, func(c string, n *upstream.Proxy) *model.ProxyEdge {
+		return &model.ProxyEdge{Cursor: c, Node: n}
+	})
+	return &model.ProxyConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
+}
+
+func poolConnection(p upstream.Page[upstream.ProxyPool]) *model.ProxyPoolConnection {
+	edges, nodes := connection(p, func(c string, n *upstream.ProxyPool) *model.ProxyPoolEdge {
+		return &model.ProxyPoolEdge{Cursor: c, Node: n}
+	})
+	return &model.ProxyPoolConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
+}
+
+func copyJobConnection(p upstream.Page[upstream.CopyJob]) *model.CopyJobConnection {
+	edges, nodes := connection(p, func(c string, n *upstream.CopyJob) *model.CopyJobEdge {
+		return &model.CopyJobEdge{Cursor: c, Node: n}
+	})
+	return &model.CopyJobConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
+}
+
+func licensedUserConnection(p upstream.Page[upstream.LicensedUser]) *model.LicensedUserConnection {
+	edges, nodes := connection(p, func(c string, n *upstream.LicensedUser) *model.LicensedUserEdge {
+		return &model.LicensedUserEdge{Cursor: c, Node: n}
+	})
+	return &model.LicensedUserConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
 }

@@ -7,12 +7,53 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
+
+// Proxy is the resolver for the proxy field.
+func (r *backupRepositoryResolver) Proxy(ctx context.Context, obj *upstream.BackupRepository) (*upstream.Proxy, error) {
+	return byID(ctx, operation(ctx).proxies, obj.ProxyID)
+}
+
+// ProxyPool is the resolver for the proxyPool field.
+func (r *backupRepositoryResolver) ProxyPool(ctx context.Context, obj *upstream.BackupRepository) (*upstream.ProxyPool, error) {
+	return byID(ctx, operation(ctx).pools, obj.ProxyPoolID)
+}
+
+// Jobs is the resolver for the jobs field.
+func (r *backupRepositoryResolver) Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.JobConnection, error) {
+	return r.jobsWhere(ctx, window{first, last, after, before}, func(j *upstream.Job) bool { return sameID(j.RepositoryID, obj.ID) })
+}
+
+// BackupJob is the resolver for the backupJob field.
+func (r *copyJobResolver) BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error) {
+	return byID(ctx, operation(ctx).jobs, obj.BackupJobID)
+}
+
+// Repository is the resolver for the repository field.
+func (r *copyJobResolver) Repository(ctx context.Context, obj *upstream.CopyJob) (*upstream.BackupRepository, error) {
+	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+}
+
+// Organization is the resolver for the organization field.
+func (r *jobResolver) Organization(ctx context.Context, obj *upstream.Job) (*upstream.Organization, error) {
+	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+}
+
+// Repository is the resolver for the repository field.
+func (r *jobResolver) Repository(ctx context.Context, obj *upstream.Job) (*upstream.BackupRepository, error) {
+	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+}
+
+// CopyJob is the resolver for the copyJob field.
+func (r *jobResolver) CopyJob(ctx context.Context, obj *upstream.Job) (*upstream.CopyJob, error) {
+	return r.copyJobOf(ctx, obj)
+}
 
 // Sessions is the resolver for the sessions field.
 func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error) {
@@ -28,6 +69,32 @@ func (r *jobSessionResolver) Job(ctx context.Context, obj *upstream.JobSession) 
 	return operation(ctx).Job(ctx, *obj.JobID)
 }
 
+// Repository is the resolver for the repository field.
+func (r *jobSessionResolver) Repository(ctx context.Context, obj *upstream.JobSession) (*upstream.BackupRepository, error) {
+	return r.repositoryOf(ctx, obj)
+}
+
+// Proxy is the resolver for the proxy field.
+func (r *jobSessionResolver) Proxy(ctx context.Context, obj *upstream.JobSession) (*upstream.Proxy, error) {
+	if obj.ProxyID != nil {
+		return byID(ctx, operation(ctx).proxies, obj.ProxyID)
+	}
+	repo, err := r.repositoryOf(ctx, obj)
+	if repo == nil || err != nil {
+		return nil, err
+	}
+	return byID(ctx, operation(ctx).proxies, repo.ProxyID)
+}
+
+// Organization is the resolver for the organization field.
+func (r *jobSessionResolver) Organization(ctx context.Context, obj *upstream.JobSession) (*upstream.Organization, error) {
+	job, err := byID(ctx, operation(ctx).jobs, obj.JobID)
+	if job == nil || err != nil {
+		return nil, err
+	}
+	return byID(ctx, operation(ctx).organizations, job.OrganizationID)
+}
+
 // Log is the resolver for the log field.
 func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.LogItemConnection, error) {
 	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
@@ -37,6 +104,49 @@ func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, 
 		return nil, err
 	}
 	return logConnection(page), nil
+}
+
+// Organization is the resolver for the organization field.
+func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error) {
+	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+}
+
+// Licensing is the resolver for the licensing field.
+func (r *organizationResolver) Licensing(ctx context.Context, obj *upstream.Organization) (*upstream.OrganizationLicensing, error) {
+	return byID(ctx, operation(ctx).licensing, &obj.ID)
+}
+
+// Jobs is the resolver for the jobs field.
+func (r *organizationResolver) Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.JobConnection, error) {
+	return r.jobsWhere(ctx, window{first, last, after, before}, func(j *upstream.Job) bool { return sameID(j.OrganizationID, obj.ID) })
+}
+
+// UsedRepositories is the resolver for the usedRepositories field.
+func (r *organizationResolver) UsedRepositories(ctx context.Context, obj *upstream.Organization) ([]*upstream.RepositoryUsage, error) {
+	usage, err := byID(ctx, operation(ctx).usage, &obj.ID)
+	return pointers(usage), err
+}
+
+// LicensedUsers is the resolver for the licensedUsers field.
+func (r *organizationResolver) LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.LicensedUserConnection, error) {
+	return r.licensedUsers(ctx, window{first, last, after, before}, upstream.LicensedUserFilter{OrganizationID: obj.ID, Name: deref(name)})
+}
+
+// Pool is the resolver for the pool field.
+func (r *proxyResolver) Pool(ctx context.Context, obj *upstream.Proxy) (*upstream.ProxyPool, error) {
+	return byID(ctx, operation(ctx).pools, obj.PoolID)
+}
+
+// Repositories is the resolver for the repositories field.
+func (r *proxyResolver) Repositories(ctx context.Context, obj *upstream.Proxy) ([]*upstream.BackupRepository, error) {
+	all, err := r.API.BackupRepositories(ctx, operation(ctx).scope)
+	return filter(all, func(repo *upstream.BackupRepository) bool { return sameID(repo.ProxyID, obj.ID) }), err
+}
+
+// Proxies is the resolver for the proxies field.
+func (r *proxyPoolResolver) Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*upstream.Proxy, error) {
+	all, err := r.API.Proxies(ctx, operation(ctx).scope)
+	return filter(all, func(p *upstream.Proxy) bool { return sameID(p.PoolID, obj.ID) }), err
 }
 
 // JobSession is the resolver for the jobSession field.
@@ -66,17 +176,137 @@ func (r *queryResolver) Job(ctx context.Context, id string) (*upstream.Job, erro
 
 // Jobs is the resolver for the jobs field.
 func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.JobConnection, error) {
-	op := operation(ctx)
-	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.Job], error) {
-		return r.API.Jobs(ctx, op.scope, p)
+	return r.jobsWhere(ctx, window{first, last, after, before}, nil)
+}
+
+// Organizations is the resolver for the organizations field.
+func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string) (*model.OrganizationConnection, error) {
+	all, err := r.API.Organizations(ctx, operation(ctx).scope)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOfAll(window{first, last, after, before}, all, nil)
+	if err != nil {
+		return nil, err
+	}
+	return organizationConnection(page), nil
+}
+
+// Organization is the resolver for the organization field.
+func (r *queryResolver) Organization(ctx context.Context, id string) (*upstream.Organization, error) {
+	return lookUp(ctx, operation(ctx).organizations, id)
+}
+
+// BackupRepositories is the resolver for the backupRepositories field.
+func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) (*model.BackupRepositoryConnection, error) {
+	all, err := r.API.BackupRepositories(ctx, operation(ctx).scope)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOfAll(window{first, last, after, before}, all, func(repo *upstream.BackupRepository) bool {
+		return (proxyID == nil || sameID(repo.ProxyID, *proxyID)) && (longTerm == nil || deref(repo.IsLongTerm) == *longTerm)
 	})
 	if err != nil {
 		return nil, err
 	}
-	for i := range page.Items {
-		op.primeJob(ctx, &page.Items[i])
+	return repositoryConnection(page), nil
+}
+
+// BackupRepository is the resolver for the backupRepository field.
+func (r *queryResolver) BackupRepository(ctx context.Context, id string) (*upstream.BackupRepository, error) {
+	return lookUp(ctx, operation(ctx).repositories, id)
+}
+
+// Proxies is the resolver for the proxies field.
+func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ProxyConnection, error) {
+	all, err := r.API.Proxies(ctx, operation(ctx).scope)
+	if err != nil {
+		return nil, err
 	}
-	return jobConnection(page), nil
+	page, err := pageOfAll(window{first, last, after, before}, all, nil)
+	if err != nil {
+		return nil, err
+	}
+	return proxyConnection(page), nil
+}
+
+// Proxy is the resolver for the proxy field.
+func (r *queryResolver) Proxy(ctx context.Context, id string) (*upstream.Proxy, error) {
+	return lookUp(ctx, operation(ctx).proxies, id)
+}
+
+// ProxyPools is the resolver for the proxyPools field.
+func (r *queryResolver) ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ProxyPoolConnection, error) {
+	all, err := r.API.ProxyPools(ctx, operation(ctx).scope)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOfAll(window{first, last, after, before}, all, nil)
+	if err != nil {
+		return nil, err
+	}
+	return poolConnection(page), nil
+}
+
+// CopyJobs is the resolver for the copyJobs field.
+func (r *queryResolver) CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string) (*model.CopyJobConnection, error) {
+	all, err := r.API.CopyJobs(ctx, operation(ctx).scope)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOfAll(window{first, last, after, before}, all, func(j *upstream.CopyJob) bool { return repositoryID == nil || sameID(j.RepositoryID, *repositoryID) })
+	if err != nil {
+		return nil, err
+	}
+	return copyJobConnection(page), nil
+}
+
+// CopyJob is the resolver for the copyJob field.
+func (r *queryResolver) CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error) {
+	return lookUp(ctx, operation(ctx).copyJobs, id)
+}
+
+// License is the resolver for the license field.
+func (r *queryResolver) License(ctx context.Context) (*upstream.License, error) {
+	return r.API.License(ctx, operation(ctx).scope)
+}
+
+// LicensedUsers is the resolver for the licensedUsers field.
+func (r *queryResolver) LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.LicensedUserConnection, error) {
+	return r.licensedUsers(ctx, window{first, last, after, before}, upstream.LicensedUserFilter{OrganizationID: deref(organizationID), Name: deref(name)})
+}
+
+// Server is the resolver for the server field.
+func (r *queryResolver) Server(ctx context.Context) (*model.Server, error) {
+	return &model.Server{Version: fmt.Sprintf("v%d", r.API.Version())}, nil
+}
+
+// Repository is the resolver for the repository field.
+func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error) {
+	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+}
+
+// ProductVersion is the resolver for the productVersion field.
+func (r *serverResolver) ProductVersion(ctx context.Context, obj *model.Server) (*string, error) {
+	si, err := r.serviceInstance(ctx)
+	if si == nil {
+		return nil, err
+	}
+	return si.Version, err
+}
+
+// InstallationID is the resolver for the installationId field.
+func (r *serverResolver) InstallationID(ctx context.Context, obj *model.Server) (*string, error) {
+	si, err := r.serviceInstance(ctx)
+	if si == nil {
+		return nil, err
+	}
+	return si.InstallationID, err
+}
+
+// Health is the resolver for the health field.
+func (r *serverResolver) Health(ctx context.Context, obj *model.Server) (*upstream.Health, error) {
+	return orNilBeforeVersion(r.API.Health(ctx, operation(ctx).scope))
 }
 
 // JobSessionUpdated is the resolver for the jobSessionUpdated field.
@@ -87,21 +317,57 @@ func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string)
 	return r.Live.Watch(ctx, operation(ctx).scope.Credential(), id)
 }
 
+// BackupRepository returns graph.BackupRepositoryResolver implementation.
+func (r *Resolver) BackupRepository() graph.BackupRepositoryResolver {
+	return &backupRepositoryResolver{r}
+}
+
+// CopyJob returns graph.CopyJobResolver implementation.
+func (r *Resolver) CopyJob() graph.CopyJobResolver { return &copyJobResolver{r} }
+
 // Job returns graph.JobResolver implementation.
 func (r *Resolver) Job() graph.JobResolver { return &jobResolver{r} }
 
 // JobSession returns graph.JobSessionResolver implementation.
 func (r *Resolver) JobSession() graph.JobSessionResolver { return &jobSessionResolver{r} }
 
+// LicensedUser returns graph.LicensedUserResolver implementation.
+func (r *Resolver) LicensedUser() graph.LicensedUserResolver { return &licensedUserResolver{r} }
+
+// Organization returns graph.OrganizationResolver implementation.
+func (r *Resolver) Organization() graph.OrganizationResolver { return &organizationResolver{r} }
+
+// Proxy returns graph.ProxyResolver implementation.
+func (r *Resolver) Proxy() graph.ProxyResolver { return &proxyResolver{r} }
+
+// ProxyPool returns graph.ProxyPoolResolver implementation.
+func (r *Resolver) ProxyPool() graph.ProxyPoolResolver { return &proxyPoolResolver{r} }
+
 // Query returns graph.QueryResolver implementation.
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
+
+// RepositoryUsage returns graph.RepositoryUsageResolver implementation.
+func (r *Resolver) RepositoryUsage() graph.RepositoryUsageResolver {
+	return &repositoryUsageResolver{r}
+}
+
+// Server returns graph.ServerResolver implementation.
+func (r *Resolver) Server() graph.ServerResolver { return &serverResolver{r} }
 
 // Subscription returns graph.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	jobResolver          struct{ *Resolver }
-	jobSessionResolver   struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
+	backupRepositoryResolver struct{ *Resolver }
+	copyJobResolver          struct{ *Resolver }
+	jobResolver              struct{ *Resolver }
+	jobSessionResolver       struct{ *Resolver }
+	licensedUserResolver     struct{ *Resolver }
+	organizationResolver     struct{ *Resolver }
+	proxyResolver            struct{ *Resolver }
+	proxyPoolResolver        struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	repositoryUsageResolver  struct{ *Resolver }
+	serverResolver           struct{ *Resolver }
+	subscriptionResolver     struct{ *Resolver }
 )

@@ -54,17 +54,7 @@ func (c *Client) sessionTTL(s *JobSession) time.Duration {
 
 // Job fetches one job: GET /Jobs/{id}.
 func (c *Client) Job(ctx context.Context, s *Scope, id string) (*Job, error) {
-	if err := ValidateID(id); err != nil {
-		return nil, err
-	}
-	return fetch(ctx, c, s, request{route: "GET /Jobs/{id}", target: c.jobURL(id)}, func(body []byte) (*Job, time.Duration, error) {
-		var w wireJob
-		if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
-			return nil, 0, orMissing(err, "id")
-		}
-		j := w.model()
-		return &j, c.opts.Sharing.JobTTL, nil
-	})
+	return getOne(ctx, c, s, jobs, id)
 }
 
 func orMissing(err error, field string) error {
@@ -74,20 +64,12 @@ func orMissing(err error, field string) error {
 	return errors.New("the answer has no " + field)
 }
 
-func (c *Client) jobURL(id string) string {
-	return c.url("/Jobs/"+url.PathEscape(strings.ToLower(id)), nil)
-}
+func (c *Client) jobURL(id string) string { return itemURL(c, jobs, id) }
 
-// Jobs lists jobs: a bare array up to v7 (paged here), a page from v8. Each
-// job is also filed under its own URL.
-func (c *Client) Jobs(ctx context.Context, s *Scope, p PageRequest) (Page[Job], error) {
-	return listPage(ctx, c, s, "GET /Jobs", "/Jobs", nil, p, c.version >= 8, (*wireJob).model,
-		func(jobs []Job) time.Duration {
-			for i := range jobs {
-				c.fileItem(s, c.jobURL(jobs[i].ID), &jobs[i], c.opts.Sharing.JobTTL)
-			}
-			return c.opts.Sharing.JobTTL
-		})
+// Jobs lists every job: one call up to v7 (a bare array), pages of 10,000
+// on v8. Each job is also filed under its own URL.
+func (c *Client) Jobs(ctx context.Context, s *Scope) ([]Job, error) {
+	return listAll(ctx, c, s, jobs)
 }
 
 // LogItems lists a session's log. The v3 server's `log` link ends in /log and
@@ -130,45 +112,7 @@ func (c *Client) LogPages(ctx context.Context, s *Scope, reqs []LogRequest) ([]P
 // listing (GET /Jobs answers every job up to v7); ids the listing lacks, and
 // smaller batches, are fetched one by one, concurrently.
 func (c *Client) JobsByID(ctx context.Context, s *Scope, ids []string) ([]*Job, []error) {
-	out, errs := make([]*Job, len(ids)), make([]error, len(ids))
-	missing := make([]int, 0, len(ids))
-	for i := range ids {
-		missing = append(missing, i)
-	}
-	if t := c.opts.JobListThreshold; t > 0 && len(ids) >= t {
-		if all, err := c.allJobs(ctx, s); err == nil {
-			missing = missing[:0]
-			for i, id := range ids {
-				if j, ok := all[strings.ToLower(id)]; ok {
-					out[i] = j
-				} else {
-					missing = append(missing, i)
-				}
-			}
-		}
-	}
-	jobs, jobErrs := fanOut(ctx, s, len(missing), func(k int) (*Job, error) { return c.Job(ctx, s, ids[missing[k]]) })
-	for k, i := range missing {
-		out[i], errs[i] = jobs[k], jobErrs[k]
-	}
-	return out, errs
-}
-
-// allJobs indexes every job by id: one call up to v7, pages of 10,000 on v8.
-func (c *Client) allJobs(ctx context.Context, s *Scope) (map[string]*Job, error) {
-	all := map[string]*Job{}
-	for offset := 0; ; offset += MaxPageLimit {
-		p, err := c.Jobs(ctx, s, PageRequest{Offset: offset, Limit: MaxPageLimit})
-		if err != nil {
-			return nil, err
-		}
-		for i := range p.Items {
-			all[strings.ToLower(p.Items[i].ID)] = &p.Items[i]
-		}
-		if !p.HasMore || len(p.Items) == 0 {
-			return all, nil
-		}
-	}
+	return byID(ctx, c, s, jobs, ids, c.opts.JobListThreshold)
 }
 
 // listing is one decoded answer of a collection endpoint.

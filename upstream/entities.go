@@ -7,3 +7,12 @@ func (JobSession) IsEntity() {}
 
 // IsEntity marks Job as an Apollo Federation entity (see JobSession.IsEntity).
 func (Job) IsEntity() {}
+
+// IsEntity marks Organization as an Apollo Federation entity.
+func (Organization) IsEntity() {}
+
+// IsEntity marks BackupRepository as an Apollo Federation entity.
+func (BackupRepository) IsEntity() {}
+
+// IsEntity marks Proxy as an Apollo Federation entity.
+func (Proxy) IsEntity() {}

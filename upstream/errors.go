@@ -44,6 +44,17 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// VersionError is asking a server for what its API version does not serve.
+type VersionError struct {
+	What    string // "copy jobs"
+	Since   int    // the first version that serves it
+	Version int    // the version this server speaks
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("%s: needs API v%d or later; this server speaks v%d", e.What, e.Since, e.Version)
+}
+
 // statusOf is the upstream's HTTP status in err (0 if none).
 func statusOf(err error) int {
 	var e *Error

@@ -24,7 +24,14 @@ type Sharing struct {
 	FinalTTL time.Duration // a session in a final status, and its log
 	LiveTTL  time.Duration // a running or queued session, a list or log holding one
 	ListTTL  time.Duration // lists of finished sessions
-	JobTTL   time.Duration // jobs and job lists
+	JobTTL   time.Duration // jobs and copy jobs, and their lists
+	// The estate: organizations and the server's own description change
+	// rarely, repositories' free space and proxies' status within minutes,
+	// the license and its use rarely.
+	OrganizationTTL time.Duration
+	RepositoryTTL   time.Duration
+	ProxyTTL        time.Duration
+	LicenseTTL      time.Duration
 	// CredentialCheck: in pass-through mode a caller's credential reads
 	// cached answers only while the upstream accepted it within this long;
 	// a 401 for it ends that at once.
@@ -34,11 +41,13 @@ type Sharing struct {
 // DefaultSharing is what the gateway shares unless told otherwise.
 func DefaultSharing() Sharing {
 	return Sharing{MaxBytes: 64 << 20, FinalTTL: time.Hour, LiveTTL: time.Second, ListTTL: 5 * time.Second,
-		JobTTL: 30 * time.Second, CredentialCheck: 30 * time.Second}
+		JobTTL: 30 * time.Second, OrganizationTTL: 10 * time.Minute, RepositoryTTL: time.Minute, ProxyTTL: 30 * time.Second,
+		LicenseTTL: 10 * time.Minute, CredentialCheck: 30 * time.Second}
 }
 
 func (s Sharing) check() error {
-	if s.MaxBytes <= 0 || s.FinalTTL <= 0 || s.LiveTTL <= 0 || s.ListTTL <= 0 || s.JobTTL <= 0 || s.CredentialCheck <= 0 {
+	if s.MaxBytes <= 0 || s.FinalTTL <= 0 || s.LiveTTL <= 0 || s.ListTTL <= 0 || s.JobTTL <= 0 || s.CredentialCheck <= 0 ||
+		s.OrganizationTTL <= 0 || s.RepositoryTTL <= 0 || s.ProxyTTL <= 0 || s.LicenseTTL <= 0 {
 		return errors.New("sharing: the cache size and every lifetime must be positive")
 	}
 	return nil

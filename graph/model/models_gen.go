@@ -6,6 +6,46 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
+// A page of backup repositories (Relay).
+type BackupRepositoryConnection struct {
+	// The repositories with their cursors.
+	Edges []*BackupRepositoryEdge `json:"edges"`
+	// The repositories alone.
+	Nodes []*upstream.BackupRepository `json:"nodes"`
+	// Where this page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many repositories there are in all (with the filters given); null when the server does not tell.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A backup repository and its cursor.
+type BackupRepositoryEdge struct {
+	// The cursor of this item: pass it as `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *upstream.BackupRepository `json:"node"`
+}
+
+// A page of backup copy jobs (Relay).
+type CopyJobConnection struct {
+	// The copy jobs with their cursors.
+	Edges []*CopyJobEdge `json:"edges"`
+	// The copy jobs alone.
+	Nodes []*upstream.CopyJob `json:"nodes"`
+	// Where this page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many copy jobs there are in all (with the filters given); null when the server does not tell.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A backup copy job and its cursor.
+type CopyJobEdge struct {
+	// The cursor of this item: pass it as `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *upstream.CopyJob `json:"node"`
+}
+
 // A page of jobs.
 type JobConnection struct {
 	// The jobs with their cursors.
@@ -46,6 +86,26 @@ type JobSessionEdge struct {
 	Node *upstream.JobSession `json:"node"`
 }
 
+// A page of licensed users (Relay).
+type LicensedUserConnection struct {
+	// The licensed users with their cursors.
+	Edges []*LicensedUserEdge `json:"edges"`
+	// The licensed users alone.
+	Nodes []*upstream.LicensedUser `json:"nodes"`
+	// Where this page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many licensed users there are in all (with the filters given); null when the server does not tell.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A licensed user and its cursor.
+type LicensedUserEdge struct {
+	// The cursor of this item: pass it as `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *upstream.LicensedUser `json:"node"`
+}
+
 // A page of log lines.
 type LogItemConnection struct {
 	// The log lines with their cursors.
@@ -66,6 +126,26 @@ type LogItemEdge struct {
 	Node *upstream.LogItem `json:"node"`
 }
 
+// A page of organizations (Relay).
+type OrganizationConnection struct {
+	// The organizations with their cursors.
+	Edges []*OrganizationEdge `json:"edges"`
+	// The organizations alone.
+	Nodes []*upstream.Organization `json:"nodes"`
+	// Where this page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many organizations there are in all (with the filters given); null when the server does not tell.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// An organization and its cursor.
+type OrganizationEdge struct {
+	// The cursor of this item: pass it as `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *upstream.Organization `json:"node"`
+}
+
 // Information about a page of a Relay connection.
 type PageInfo struct {
 	// Whether more items follow this page.
@@ -78,10 +158,62 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A page of backup proxies (Relay).
+type ProxyConnection struct {
+	// The proxies with their cursors.
+	Edges []*ProxyEdge `json:"edges"`
+	// The proxies alone.
+	Nodes []*upstream.Proxy `json:"nodes"`
+	// Where this page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many proxies there are in all (with the filters given); null when the server does not tell.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A backup proxy and its cursor.
+type ProxyEdge struct {
+	// The cursor of this item: pass it as `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *upstream.Proxy `json:"node"`
+}
+
+// A page of proxy pools (Relay).
+type ProxyPoolConnection struct {
+	// The proxy pools with their cursors.
+	Edges []*ProxyPoolEdge `json:"edges"`
+	// The proxy pools alone.
+	Nodes []*upstream.ProxyPool `json:"nodes"`
+	// Where this page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many proxy pools there are in all (with the filters given); null when the server does not tell.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A proxy pool and its cursor.
+type ProxyPoolEdge struct {
+	// The cursor of this item: pass it as `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *upstream.ProxyPool `json:"node"`
+}
+
 // The entry points of the Veeam Backup for Microsoft 365 gateway. Every field
 // fetches only what the query selects: a session's job and log cost an upstream
 // call each, and only when asked for.
 type Query struct {
+}
+
+// The VB365 server behind this gateway.
+type Server struct {
+	// The API version the gateway speaks to it, e.g. `v8`.
+	Version string `json:"version"`
+	// The server's product version, e.g. `8.0.2.159` (`/ServiceInstance`, v6+; null before).
+	ProductVersion *string `json:"productVersion,omitempty"`
+	// The installation's ID (v6+).
+	InstallationID *string `json:"installationId,omitempty"`
+	// The server's health report (`/Health`, v8; null before).
+	Health *upstream.Health `json:"health,omitempty"`
 }
 
 // Live updates, over WebSocket (the `graphql-transport-ws` protocol) or

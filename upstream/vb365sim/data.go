@@ -8,16 +8,10 @@ import (
 	"time"
 )
 
-// The simulated estate: one organisation, two repositories, a dozen jobs with
-// their schedules, and a few hundred sessions going back from the anchor time.
-// Everything derives from fixed seeds, so the same anchor gives the same data.
-
-const (
-	organizationID = "63e92db4-1b5a-4b3e-9b2a-9f0c6d0e2a11"
-	proxyID        = "5d0f7b8e-2c4a-4e7e-8d3b-1a2b3c4d5e6f"
-)
-
-var repositoryIDs = []string{"ce19de31-5d4a-4f1e-a0b3-7c2d9e8f1a20", "ce19de31-5d4a-4f1e-a0b3-7c2d9e8f1a21"}
+// The simulated jobs and sessions: a dozen jobs with their schedules, and a
+// few hundred sessions going back from the anchor time, in the estate of
+// estate_data.go. Everything derives from fixed seeds, so the same anchor
+// gives the same data.
 
 type job struct {
 	id          string
@@ -31,6 +25,7 @@ type job struct {
 	every       string        // periodicallyEvery
 	dailyTime   string
 	repository  string
+	org         *organization
 }
 
 type session struct {
@@ -50,6 +45,7 @@ type session struct {
 }
 
 type dataset struct {
+	*estate
 	jobs     []*job
 	jobByID  map[string]*job
 	sessions []*session // newest first
@@ -91,7 +87,7 @@ var periods = []time.Duration{24 * time.Hour, 24 * time.Hour, 8 * time.Hour, 4 *
 // each job end before anchor, except the newest of the first two jobs, which
 // started shortly before anchor and are still running then.
 func newDataset(anchor time.Time, sessionsPerJob, version int) *dataset {
-	d := &dataset{jobByID: map[string]*job{}, byID: map[string]*session{}}
+	d := &dataset{estate: newEstate(anchor), jobByID: map[string]*job{}, byID: map[string]*session{}}
 	for i, jn := range jobNames {
 		j := &job{
 			id:          uuidFor(fmt.Sprintf("job-%d", i)),
@@ -101,7 +97,6 @@ func newDataset(anchor time.Time, sessionsPerJob, version int) *dataset {
 			copy:        i == len(jobNames)-1 && version >= 6, // backup copy jobs came with v6
 			enabled:     i != 7,
 			period:      periods[i],
-			repository:  repositoryIDs[i%2],
 		}
 		if j.period == 24*time.Hour {
 			j.schedule, j.dailyTime = "Daily", fmt.Sprintf("%02d:00:00", 18+i%6)
@@ -111,6 +106,7 @@ func newDataset(anchor time.Time, sessionsPerJob, version int) *dataset {
 		d.jobs = append(d.jobs, j)
 		d.jobByID[j.id] = j
 	}
+	d.linkJobs(d.jobs, version)
 	for ji, j := range d.jobs {
 		offset := time.Duration(hashOf(j.id)%180) * time.Minute
 		var older *session

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,13 +130,54 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					return err
 				},
 				func() error { _, err := c.Job(ctx, s, job); return err },
-				func() error { _, err := c.Jobs(ctx, s, upstream.PageRequest{Limit: 100}); return err },
+				func() error { _, err := c.Jobs(ctx, s); return err },
 				func() error { _, err := c.LogItems(ctx, s, ids[3], upstream.PageRequest{Limit: 30}); return err },
 				func() error { _, err := c.LogItems(ctx, s, live, upstream.PageRequest{Limit: 30}); return err },
+				func() error { _, err := c.License(ctx, s); return err },
+				func() error {
+					_, err := c.LicensedUsers(ctx, s, upstream.LicensedUserFilter{OrganizationID: sim.OrganizationIDs()[1]}, upstream.PageRequest{Limit: 5})
+					return err
+				},
+				func() error { _, err := c.ServiceInstance(ctx, s); return err },
+				func() error { _, err := c.Proxies(ctx, s); return err },
+				func() error { _, err := c.CopyJobs(ctx, s); return err },
+				func() error {
+					orgs, err := c.Organizations(ctx, s)
+					if err != nil {
+						return err
+					}
+					var ids []string
+					for _, o := range orgs {
+						ids = append(ids, o.ID)
+					}
+					if _, errs := c.OrganizationLicensing(ctx, s, ids); errors.Join(errs...) != nil {
+						return errors.Join(errs...)
+					}
+					_, errs := c.RepositoryUsage(ctx, s, ids)
+					return errors.Join(errs...)
+				},
+				func() error { _, err := c.BackupRepositories(ctx, s); return err },
+			}
+			if version >= 8 {
+				calls = append(calls,
+					func() error { _, err := c.ProxyPools(ctx, s); return err },
+					func() error { _, err := c.Health(ctx, s); return err })
 			}
 			for i, call := range calls {
 				if err := call(); err != nil {
 					t.Errorf("call %d: %v", i, err)
+				}
+			}
+			// The items of the estate's collections one by one, as a client
+			// asks for one the listing lacked.
+			token := login(t, ts.URL, version, sim)
+			for _, path := range sim.EstateItemPaths() {
+				req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v%d%s", ts.URL, version, path), nil)
+				req.Header.Set("Authorization", token)
+				if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+					t.Errorf("GET %s: %v %v", path, resp.StatusCode, err)
+				} else {
+					resp.Body.Close()
 				}
 			}
 			// Failures are answered in the version's RESTExceptionInfo shape.
@@ -141,9 +185,16 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				t.Errorf("unknown session: %v", err)
 			}
 			want := []string{"POST /v%d/token", "GET /v%d/JobSessions/{jobSessionsId}", "GET /v%d/JobSessions",
-				"GET /v%d/Jobs/{jobId}", "GET /v%d/Jobs", "GET /v%d/JobSessions/{sessionId}/LogItems"}
+				"GET /v%d/Jobs/{jobId}", "GET /v%d/Jobs", "GET /v%d/JobSessions/{sessionId}/LogItems",
+				"GET /v%d/Organizations", "GET /v%d/Organizations/{organizationId}", "GET /v%d/Organizations/{organizationId}/LicensingInformation",
+				"GET /v%d/Organizations/{organizationId}/usedRepositories", "GET /v%d/BackupRepositories", "GET /v%d/BackupRepositories/{repositoryId}",
+				"GET /v%d/Proxies", "GET /v%d/Proxies/{proxyId}", "GET /v%d/CopyJobs", "GET /v%d/CopyJobs/{id}",
+				"GET /v%d/License", "GET /v%d/LicensedUsers", "GET /v%d/ServiceInstance"}
 			if version <= 6 {
 				want = append(want, "GET /v%d/Jobs/{jobId}/JobSessions")
+			}
+			if version >= 8 {
+				want = append(want, "GET /v%d/ProxyPools", "GET /v%d/ProxyPools/{poolId}", "GET /v%d/Health")
 			}
 			for _, w := range want {
 				route := fmt.Sprintf(w, version)
@@ -192,4 +243,22 @@ func TestValidatorCatchesBadAnswers(t *testing.T) {
 			t.Errorf("%s passed validation", bad)
 		}
 	}
+}
+
+// login gets a token from the simulator as a caller would.
+func login(t *testing.T, base string, version int, sim *vb365sim.Server) string {
+	t.Helper()
+	user, pass := sim.Credentials()
+	resp, err := http.PostForm(fmt.Sprintf("%s/v%d/token", base, version), url.Values{"grant_type": {"password"}, "username": {user}, "password": {pass}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil {
+		t.Fatal(err)
+	}
+	return "Bearer " + tok.AccessToken
 }

@@ -136,7 +136,12 @@ func (s *Server) sessionJSON(ss *session) obj {
 		{"bottleneck", bottleneck},
 	}})
 	if v >= 8 {
-		o = append(o, kv{"eTag", ss.created.Unix()%100000 + int64(progress)}, kv{"proxyId", proxyID}, kv{"proxyPoolId", nil})
+		px := s.data.repoByID[ss.job.repository].proxy
+		var pool any
+		if px.pool != nil {
+			pool = px.pool.id
+		}
+		o = append(o, kv{"eTag", ss.created.Unix()%100000 + int64(progress)}, kv{"proxyId", px.id}, kv{"proxyPoolId", pool})
 	}
 	logPath := "/JobSessions/" + ss.id + "/LogItems"
 	if v <= 4 {
@@ -175,7 +180,7 @@ func (s *Server) jobJSON(j *job) obj {
 	}
 	o := obj{{"id", j.id}, {"name", j.name}, {"description", j.description}}
 	if v >= 8 {
-		o = append(o, kv{"organizationId", organizationID})
+		o = append(o, kv{"organizationId", j.org.id})
 	}
 	if v >= 6 {
 		o = append(o, kv{"repositoryId", j.repository})
@@ -227,7 +232,7 @@ func (s *Server) jobJSON(j *job) obj {
 	}
 	o = append(o, kv{"_links", obj{
 		{"self", link(s.href("/Jobs/" + j.id))},
-		{"organization", link(s.href("/Organizations/" + organizationID))},
+		{"organization", link(s.href("/Organizations/" + j.org.id))},
 		{"backupRepository", link(s.href("/BackupRepositories/" + j.repository))},
 		{"jobsessions", link(s.href(sessions))},
 	}})

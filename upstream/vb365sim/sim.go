@@ -161,6 +161,47 @@ func (s *Server) LiveSessionIDs() []string {
 	return ids
 }
 
+// OrganizationIDs lists the organizations' ids.
+func (s *Server) OrganizationIDs() []string {
+	ids := make([]string, len(s.data.orgs))
+	for i, o := range s.data.orgs {
+		ids[i] = o.id
+	}
+	return ids
+}
+
+// RepositoryIDs lists the backup repositories' ids.
+func (s *Server) RepositoryIDs() []string {
+	ids := make([]string, len(s.data.repos))
+	for i, r := range s.data.repos {
+		ids[i] = r.id
+	}
+	return ids
+}
+
+// ProxyIDs lists the proxies' ids.
+func (s *Server) ProxyIDs() []string {
+	ids := make([]string, len(s.data.proxies))
+	for i, p := range s.data.proxies {
+		ids[i] = p.id
+	}
+	return ids
+}
+
+// EstateItemPaths are the paths of one item of each estate collection the
+// version serves, e.g. /Organizations/{id}.
+func (s *Server) EstateItemPaths() []string {
+	d := s.data
+	paths := []string{"/Organizations/" + d.orgs[0].id + "?extendedView=true", "/BackupRepositories/" + d.repos[2].id, "/Proxies/" + d.proxies[2].id}
+	if s.opts.Version >= 6 {
+		paths = append(paths, "/CopyJobs/"+d.copyJobs[0].id)
+	}
+	if s.opts.Version >= 8 {
+		paths = append(paths, "/ProxyPools/"+d.pools[0].id)
+	}
+	return paths
+}
+
 // JobOf returns the job id of a session.
 func (s *Server) JobOf(sessionID string) string {
 	if ss, ok := s.data.byID[sessionID]; ok {
@@ -191,7 +232,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Paths are case-insensitive on the real server.
 	parts := strings.Split(strings.Trim(strings.ToLower(r.URL.Path), "/"), "/")
 	prefix := "v" + strconv.Itoa(s.opts.Version)
-	if len(parts) < 2 || parts[0] != prefix {
+	if len(parts) < 2 || parts[0] != prefix || parts[1] == "" {
 		s.count(r.Method + " (unrouted)")
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
 		return
@@ -242,14 +283,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.listSessions(w, q, parts[1])
-	default: // includes the v3 /log link target
-		s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
+	default: // the estate, or the v3 /log link target and unknown routes
+		id := ""
+		if len(parts) > 1 {
+			id = parts[1]
+		}
+		if !s.serveEstate(w, route, id, q) {
+			s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
+		}
 	}
 }
 
 // routeOf names a request by its template: GET /JobSessions/{id}/LogItems.
 func routeOf(method string, parts []string) string {
-	names := map[string]string{"jobsessions": "JobSessions", "jobs": "Jobs", "logitems": "LogItems", "log": "log"}
+	names := map[string]string{"jobsessions": "JobSessions", "jobs": "Jobs", "logitems": "LogItems", "log": "log",
+		"organizations": "Organizations", "licensinginformation": "LicensingInformation", "usedrepositories": "usedRepositories",
+		"backuprepositories": "BackupRepositories", "proxies": "Proxies", "proxypools": "ProxyPools", "copyjobs": "CopyJobs",
+		"license": "License", "licensedusers": "LicensedUsers", "serviceinstance": "ServiceInstance", "health": "Health"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
