@@ -30,10 +30,18 @@ func Complexity() graph.ComplexityRoot {
 	plain := func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
 	c.Query.Jobs, c.Query.Organizations, c.Query.Proxies, c.Query.ProxyPools = plain, plain, plain, plain
 	c.Organization.Jobs, c.BackupRepository.Jobs = plain, plain
-	c.Query.BackupRepositories = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *bool) int { return page(child, first, last) }
-	c.Query.CopyJobs = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int { return page(child, first, last) }
-	c.Query.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _, _ *string) int { return page(child, first, last) }
-	c.Organization.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int { return page(child, first, last) }
+	c.Query.BackupRepositories = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *bool) int {
+		return page(child, first, last)
+	}
+	c.Query.CopyJobs = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int {
+		return page(child, first, last)
+	}
+	c.Query.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _, _ *string) int {
+		return page(child, first, last)
+	}
+	c.Organization.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int {
+		return page(child, first, last)
+	}
 	// Each representation costs what is selected of it, as a page's item does.
 	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) })
 	return c

@@ -84,8 +84,10 @@ func TestDashboardCostsOneCallPerCollection(t *testing.T) {
 					t.Fatalf("%s", r.Raw)
 				}
 				var data struct {
-					Organizations struct{ Nodes []struct{ Licensing struct{ LicensedUsers int } } }
-					JobSessions   struct {
+					Organizations struct {
+						Nodes []struct{ Licensing struct{ LicensedUsers int } }
+					}
+					JobSessions struct {
 						Nodes []struct {
 							Repository   *struct{ Name string }
 							Organization *struct{ Name string }

@@ -215,8 +215,8 @@ type wireCopyJob struct {
 func (w *wireCopyJob) model() CopyJob {
 	j := CopyJob{
 		ID: w.ID, Name: w.Name,
-		BackupJobID:  linkedID(w.BackupJobID, w.Links, "backupJob", "jobs"),
-		RepositoryID: linkedID(w.RepositoryID, w.Links, "repository", "backuprepositories"),
+		BackupJobID:    linkedID(w.BackupJobID, w.Links, "backupJob", "jobs"),
+		RepositoryID:   linkedID(w.RepositoryID, w.Links, "repository", "backuprepositories"),
 		OrganizationID: w.OrganizationID, LastRun: w.LastRun.ptr(), NextRun: w.NextRun.ptr(), LastBackup: w.LastBackup.ptr(),
 		IsEnabled: w.IsEnabled,
 	}

@@ -301,7 +301,9 @@ func (s *Server) servePaged(w http.ResponseWriter, q url.Values, path string, it
 func (s *Server) serveEstate(w http.ResponseWriter, route string, id string, q url.Values) bool {
 	v := s.opts.Version
 	d := s.data
-	notServed := func() { s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.") }
+	notServed := func() {
+		s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
+	}
 	switch route {
 	case "GET /Organizations":
 		var out []obj
