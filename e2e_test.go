@@ -84,9 +84,9 @@ func TestFederationWithApolloGateway(t *testing.T) {
 	e2eReady(t)
 	gw, sim := demoGateway(t, 6, nil, nil)
 	sessions := sim.SessionIDs()[:10]
-	job := sim.JobIDs()[2]
+	job, repository := sim.JobIDs()[2], sim.RepositoryIDs()[1]
 	sim.ResetCalls()
-	out := node(t, time.Minute, "federation.mjs", gw.URL+"/graphql", strings.Join(sessions, ","), job)
+	out := node(t, time.Minute, "federation.mjs", gw.URL+"/graphql", strings.Join(sessions, ","), job, repository)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	var res struct {
 		Data struct {
@@ -96,7 +96,12 @@ func TestFederationWithApolloGateway(t *testing.T) {
 					ID, Status string
 					Job        struct{ Name string }
 				}
-				Job struct{ ID, Name, LastStatus string }
+				Job        struct{ ID, Name, LastStatus string }
+				Repository struct {
+					ID, Name      string
+					CapacityBytes int64
+					Proxy         struct{ HostName, Status string }
+				}
 			}
 		}
 		Errors []any
@@ -111,10 +116,13 @@ func TestFederationWithApolloGateway(t *testing.T) {
 		if inc.Session.ID != sessions[i] || inc.Session.Status == "" || inc.Session.Job.Name == "" || inc.Job.ID != job || inc.Job.Name == "" {
 			t.Errorf("incident %d: %+v", i, inc)
 		}
+		if r := inc.Repository; r.ID != repository || r.Name == "" || r.CapacityBytes <= 0 || r.Proxy.HostName == "" || r.Proxy.Status != "ONLINE" {
+			t.Errorf("incident %d's repository, resolved by this subgraph: %+v", i, r)
+		}
 	}
 	calls := sim.Calls()
-	if calls["GET /JobSessions/{id}"] != len(sessions) || calls["GET /Jobs"] > 2 {
-		t.Errorf("the federated query cost %v; want one GET per session and the jobs batched", calls)
+	if calls["GET /JobSessions/{id}"] != len(sessions) || calls["GET /Jobs"] > 2 || calls["GET /BackupRepositories"] != 1 || calls["GET /Proxies"] != 1 {
+		t.Errorf("the federated query cost %v; want one GET per session, the jobs batched, one listing of repositories and of proxies", calls)
 	}
 	t.Logf("federated query over %d sessions: upstream calls %v", len(sessions), calls)
 }

@@ -124,16 +124,20 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// TestDashboardInChromium opens the example dashboard: it lists the newest
-// sessions with their jobs, and the bar of a running session moves until the
-// session finishes, over a real WebSocket subscription.
+// TestDashboardInChromium opens the example dashboard: every section of the
+// estate shows its data (organizations with their licensing, repositories
+// with capacity bars and the nearly full one marked, proxies with the
+// offline one, jobs with their last status), and the bars of a running
+// session, in its job's row and among the newest sessions, move until it
+// finishes, over a real WebSocket subscription.
 func TestDashboardInChromium(t *testing.T) {
 	ctx := browser(t)
 	start := time.Now()
 	slow := func() time.Time { return faultAnchor.Add(time.Since(start) * 120) } // 13 minutes in 6.5 seconds
 	gw, sim := demoGateway(t, 8, slow, func(s *config.Settings) { s.PollInterval = 200 * time.Millisecond })
 	id := sim.LiveSessionIDs()[0]
-	row := `document.querySelector('tr[data-session="` + id + `"]')`
+	row := `document.querySelector('#sessions tr[data-session="` + id + `"]')`
+	jobBar := `document.querySelector('#jobs tr[data-session="` + id + `"] progress')`
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(gw.URL+"/examples/dashboard/"),
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#sessions tr').length === 20`, chromedp.WithPollingTimeout(15*time.Second)),
@@ -141,25 +145,54 @@ func TestDashboardInChromium(t *testing.T) {
 		shot(t, ctx, "dashboard-failed.png")
 		t.Fatalf("the dashboard did not list 20 sessions: %v", err)
 	}
+	sections, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({
+		state: document.getElementById('state').textContent,
+		server: document.querySelector('#server .version').textContent + ' ' + document.querySelector('#server .health').textContent,
+		license: document.querySelector('#license .use').textContent,
+		organizations: [...document.querySelectorAll('#organizations tr')].map(r => r.cells[0].textContent + ':' + r.cells[2].textContent),
+		repositories: document.querySelectorAll('#repositories tr').length,
+		nearlyFull: [...document.querySelectorAll('#repositories tr.nearly-full')].map(r => r.cells[0].textContent),
+		capacityBars: [...document.querySelectorAll('#repositories progress')].filter(p => p.value > 0).length,
+		proxies: [...document.querySelectorAll('#proxies tr')].map(r => r.dataset.status),
+		jobs: [...document.querySelectorAll('#jobs tr')].filter(r => r.cells[2].textContent !== '').length,
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "dashboard-estate.png")
+	want := map[string]string{
+		"state": "", "server": "8.0.2.159 (API v8) health: HEALTHY", "license": "54 of 100",
+		"organizations": "[contoso.onmicrosoft.com:38 fabrikam.onmicrosoft.com:13 tailspin.local:3]",
+		"repositories":  "4", "nearlyFull": "[Archive Repository]", "capacityBars": "4",
+		"proxies": "[ONLINE ONLINE OFFLINE]", "jobs": "12",
+	}
+	for k, v := range want {
+		if got := fmt.Sprint(sections[k]); got != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
+		}
+	}
 	first, err := chromedp.Run(ctx, chromedp.Evaluate[float64](row+`.querySelector('progress').value`))
 	if err != nil {
 		t.Fatal(err)
 	}
+	firstInJob, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](jobBar+`.value`))
 	status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](row+`.dataset.status`))
-	job, _ := chromedp.Run(ctx, chromedp.Evaluate[string](row+`.querySelector('.job').textContent`))
+	job, _ := chromedp.Run(ctx, chromedp.Evaluate[string](row+`.cells[0].textContent`))
 	if status != "RUNNING" || job == "" {
 		t.Fatalf("the live session's row: status %q, job %q", status, job)
 	}
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](row+`.querySelector('progress').value > `+fmt.Sprint(first), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-		t.Fatalf("the progress bar did not move from %v: %v", first, err)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](row+`.querySelector('progress').value > `+fmt.Sprint(first)+` && `+jobBar+`.value > `+fmt.Sprint(firstInJob),
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the progress bars did not move from %v and %v: %v", first, firstInJob, err)
 	}
 	shot(t, ctx, "dashboard-running.png")
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](row+`.dataset.status === 'SUCCESS'`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the finished session was not shown: %v", err)
 	}
 	final, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](row+`.querySelector('progress').value`))
-	if final != 100 {
-		t.Errorf("a finished session's bar shows %v", final)
+	finalInJob, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](jobBar+`.value`))
+	if final != 100 || finalInJob != 100 {
+		t.Errorf("a finished session's bars show %v and %v", final, finalInJob)
 	}
 }
 
