@@ -5,7 +5,7 @@
 # Debian trixie's glibc unpacked into bench/.cache, since Tailcall needs glibc
 # 2.39 and this system has 2.36), builds the gateway and writes
 # bench/results/<date>.md. Not part of the test run: it takes about 6 minutes.
-# Usage: bench/run.sh [-duration 5s] [-runs 3] [-connections 64]
+# Usage: bench/run.sh [-duration 5s] [-runs 3] [-connections 64] [-queries single,nested,list50,estate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=bench/.cache
@@ -30,7 +30,7 @@ if [ ! -e "$glibc/ld-linux-x86-64.so.2" ]; then
   # (deb822 .sources files or a one-line sources.list), not the security one.
   mirror=$( { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
               grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-                | sed -E 's/\[[^]]*\] //' | awk '{print $2}'; } | grep -v security | head -n 1)
+                | sed -E 's/\[[^]]*\] //' | awk '{print $2}'; } | grep -v security | head -n 1 || true)
   if [ -z "$mirror" ]; then echo "no Debian mirror in this machine's apt configuration" >&2; exit 1; fi
   echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$apt/sources.list"
   opts=(-o Dir::Etc::SourceList="$PWD/$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null

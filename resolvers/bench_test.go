@@ -64,6 +64,7 @@ func BenchmarkHandler(b *testing.B) {
 			{"single", qSessionStats, vars},
 			{"nested", qSessionDeep, vars},
 			{"list50", qList50, nil},
+			{"estate", qDashboard, nil},
 		}
 		mode := map[bool]string{true: "shared", false: "unshared"}[share]
 		for _, c := range cases {

@@ -3,25 +3,25 @@ package resolvers_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
-// qDashboard is what the most used community dashboard for VB365 asks the
-// REST API for, one call per object: the server's version, every
-// organization and its licensing, every repository with its capacity and
-// proxy, every proxy, every job, the last 50 sessions with their repository
-// and organization.
-const qDashboard = `{
-  server { version productVersion }
-  organizations(first: 100) { nodes { id name licensing { licensedUsers newUsers } } }
-  backupRepositories(first: 100) { nodes { id name capacityBytes freeSpaceBytes usedSpaceBytes objectStorage { id } proxy { hostName status } } }
-  proxies(first: 100) { nodes { id hostName status } }
-  jobs(first: 100) { nodes { id name lastStatus } }
-  jobSessions(first: 50) { nodes { id status repository { name } organization { name } } }
-}`
+// qDashboard is the community dashboard's query (see the file), shared
+// with the load run in bench/cmd/bench so both measure the same thing.
+var qDashboard = func() string {
+	b, err := os.ReadFile("../bench/dashboard.graphql")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // restDashboard gathers the same data as a REST script does, one call per
 // object, and returns the calls it made.
@@ -132,6 +132,33 @@ func TestNothingUnselectedIsFetched(t *testing.T) {
 	}
 }
 
+// TestLookupsJoinTheWholeListing: when an operation lists a whole
+// collection, its lookups by id wait for that listing rather than GET each
+// item, however slow the listing and however few the ids in a batch.
+func TestLookupsJoinTheWholeListing(t *testing.T) {
+	slowList := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v8/Jobs" || r.URL.Path == "/v8/BackupRepositories" {
+				time.Sleep(300 * time.Millisecond)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	for _, unshared := range []bool{true, false} {
+		env := testenv.New(t, testenv.Options{Unshared: unshared, Wrap: slowList})
+		g := env.Gateway(t, nil)
+		id := env.Sim.SessionIDs()[0]
+		r, calls := g.Calls(t, `query($id: ID!) { jobs { totalCount } backupRepositories { totalCount }
+			jobSession(id: $id) { job { name } repository { name } } }`, map[string]any{"id": id})
+		if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"name":"`) {
+			t.Fatalf("%s", r.Raw)
+		}
+		if want := "map[GET /BackupRepositories:1 GET /JobSessions/{id}:1 GET /Jobs:1]"; fmt.Sprint(calls) != want {
+			t.Errorf("unshared=%v: %v, want %s", unshared, calls, want)
+		}
+	}
+}
+
 // TestWhatAVersionLacks: a list the version does not serve is a
 // NOT_SUPPORTED_BY_VERSION error; a field it does not serve is null; the
 // rest of the answer arrives.
@@ -155,20 +182,10 @@ func TestWhatAVersionLacks(t *testing.T) {
 			}
 			got = append(got, strings.Join(path, ".")+"="+fmt.Sprint(e.Extensions["code"]))
 		}
-		if strings.Join(sorted(got), " ") != c.codes || !strings.Contains(string(r.Data), `"version":"v`) {
+		slices.Sort(got)
+		if strings.Join(got, " ") != c.codes || !strings.Contains(string(r.Data), `"version":"v`) {
 			t.Errorf("v%d: %s", c.version, r.Raw)
 		}
 	}
 }
 
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
-}

@@ -52,12 +52,24 @@ var (
 		(*wireJob).model, func(j *Job) string { return j.ID }, func(s Sharing) time.Duration { return s.JobTTL }, false}
 )
 
-// listAll reads a whole collection. Each item is also filed under its own
-// URL, so that a lookup by id next costs nothing.
+// listAll reads a whole collection, once per scope (callers must not change
+// the slice). Each item is also filed under its own URL, so that a lookup by
+// id next costs nothing.
 func listAll[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
 	if c.version < col.since {
 		return nil, &VersionError{What: col.name, Since: col.since, Version: c.version}
 	}
+	all, err := s.once(wholeKey(col), func() (any, error) { return readAll(ctx, c, s, col) })
+	if err != nil {
+		return nil, err
+	}
+	return all.([]M), nil
+}
+
+// wholeKey names the reading of a whole collection within a scope.
+func wholeKey[W, M any](col collection[W, M]) string { return "whole " + col.path }
+
+func readAll[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
 	ttl := col.ttl(c.opts.Sharing)
 	var all []M
 	for offset := 0; ; offset += MaxPageLimit {
@@ -106,17 +118,17 @@ func getOne[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W
 	})
 }
 
-// byID looks ids up in the whole collection (threshold 1) or, for a batch
-// smaller than threshold, one GET each; an id the listing lacks is asked for
-// on its own, since the listing may be older than the item. Results align
-// with ids.
+// byID looks ids up in the whole collection (threshold 1, or when the
+// operation reads the whole collection anyway) or, for a batch smaller than
+// threshold, one GET each; an id the listing lacks is asked for on its own,
+// since the listing may be older than the item. Results align with ids.
 func byID[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M], ids []string, threshold int) ([]*M, []error) {
 	out, errs := make([]*M, len(ids)), make([]error, len(ids))
 	missing := make([]int, 0, len(ids))
 	for i := range ids {
 		missing = append(missing, i)
 	}
-	if threshold > 0 && len(ids) >= threshold {
+	if threshold > 0 && len(ids) >= threshold || s.started(wholeKey(col)) {
 		all, err := listAll(ctx, c, s, col)
 		var ve *VersionError
 		if errors.As(err, &ve) {

@@ -23,7 +23,7 @@ type Scope struct {
 	refused atomic.Pointer[Error] // the upstream's 401/403 to this caller
 
 	mu        sync.Mutex
-	calls     map[string]*scopedCall // identical GETs, with sharing off
+	calls     map[string]*scopedCall // identical GETs with sharing off, and whole collections
 	sharedFor time.Duration          // the shortest time left of the cached answers used
 	used      bool                   // an answer was used
 	unkept    bool                   // an answer was used that is not kept at all
@@ -89,6 +89,14 @@ func (s *Scope) once(key string, fetch func() (any, error)) (any, error) {
 	call.val, call.err = fetch()
 	close(call.done)
 	return call.val, call.err
+}
+
+// started says whether a call with key has begun within the scope.
+func (s *Scope) started(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.calls[key]
+	return ok
 }
 
 // noteRefusal remembers a 401 or 403 for the rest of the operation: its
