@@ -188,4 +188,3 @@ func TestWhatAVersionLacks(t *testing.T) {
 		}
 	}
 }
-
