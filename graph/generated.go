@@ -455,7 +455,7 @@ type ComplexityRoot struct {
 type BackupRepositoryResolver interface {
 	Proxy(ctx context.Context, obj *upstream.BackupRepository) (*upstream.Proxy, error)
 	ProxyPool(ctx context.Context, obj *upstream.BackupRepository) (*upstream.ProxyPool, error)
-	Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.JobConnection, error)
+	Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error)
 }
 type CopyJobResolver interface {
 	BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error)
@@ -472,23 +472,23 @@ type JobResolver interface {
 	Organization(ctx context.Context, obj *upstream.Job) (*upstream.Organization, error)
 	Repository(ctx context.Context, obj *upstream.Job) (*upstream.BackupRepository, error)
 	CopyJob(ctx context.Context, obj *upstream.Job) (*upstream.CopyJob, error)
-	Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
+	Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error)
 }
 type JobSessionResolver interface {
 	Job(ctx context.Context, obj *upstream.JobSession) (*upstream.Job, error)
 	Repository(ctx context.Context, obj *upstream.JobSession) (*upstream.BackupRepository, error)
 	Proxy(ctx context.Context, obj *upstream.JobSession) (*upstream.Proxy, error)
 	Organization(ctx context.Context, obj *upstream.JobSession) (*upstream.Organization, error)
-	Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.LogItemConnection, error)
+	Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error)
 }
 type LicensedUserResolver interface {
 	Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error)
 }
 type OrganizationResolver interface {
 	Licensing(ctx context.Context, obj *upstream.Organization) (*upstream.OrganizationLicensing, error)
-	Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.JobConnection, error)
+	Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error)
 	UsedRepositories(ctx context.Context, obj *upstream.Organization) ([]*upstream.RepositoryUsage, error)
-	LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.LicensedUserConnection, error)
+	LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error)
 }
 type ProxyResolver interface {
 	Pool(ctx context.Context, obj *upstream.Proxy) (*upstream.ProxyPool, error)
@@ -499,20 +499,20 @@ type ProxyPoolResolver interface {
 }
 type QueryResolver interface {
 	JobSession(ctx context.Context, id string) (*upstream.JobSession, error)
-	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
+	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error)
 	Job(ctx context.Context, id string) (*upstream.Job, error)
-	Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.JobConnection, error)
-	Organizations(ctx context.Context, first *int, after *string, last *int, before *string) (*model.OrganizationConnection, error)
+	Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error)
+	Organizations(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Organization], error)
 	Organization(ctx context.Context, id string) (*upstream.Organization, error)
-	BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) (*model.BackupRepositoryConnection, error)
+	BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) (*model.Connection[upstream.BackupRepository], error)
 	BackupRepository(ctx context.Context, id string) (*upstream.BackupRepository, error)
-	Proxies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ProxyConnection, error)
+	Proxies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Proxy], error)
 	Proxy(ctx context.Context, id string) (*upstream.Proxy, error)
-	ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ProxyPoolConnection, error)
-	CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string) (*model.CopyJobConnection, error)
+	ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.ProxyPool], error)
+	CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string) (*model.Connection[upstream.CopyJob], error)
 	CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error)
 	License(ctx context.Context) (*upstream.License, error)
-	LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.LicensedUserConnection, error)
+	LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.Connection[upstream.LicensedUser], error)
 	Server(ctx context.Context) (*model.Server, error)
 }
 type RepositoryUsageResolver interface {
@@ -5774,8 +5774,8 @@ func (ec *executionContext) _BackupRepository_jobs(ctx context.Context, field gr
 			return ec.Resolvers.BackupRepository().Jobs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
-			return ec.marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
+			return ec.marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5805,7 +5805,7 @@ func (ec *executionContext) fieldContext_BackupRepository_jobs(ctx context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepositoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5817,8 +5817,8 @@ func (ec *executionContext) _BackupRepositoryConnection_edges(ctx context.Contex
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.BackupRepositoryEdge) graphql.Marshaler {
-			return ec.marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.BackupRepository]) graphql.Marshaler {
+			return ec.marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5837,7 +5837,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryConnection_edges(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepositoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5869,7 +5869,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryConnection_nodes(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepositoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5901,7 +5901,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryConnection_pageInfo(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepositoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5924,7 +5924,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryConnection_totalCount(_
 	return graphql.NewScalarFieldContext("BackupRepositoryConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _BackupRepositoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5947,7 +5947,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryEdge_cursor(_ context.C
 	return graphql.NewScalarFieldContext("BackupRepositoryEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _BackupRepositoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepositoryEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6236,7 +6236,7 @@ func (ec *executionContext) fieldContext_CopyJob_repository(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _CopyJobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _CopyJobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.CopyJob]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6248,8 +6248,8 @@ func (ec *executionContext) _CopyJobConnection_edges(ctx context.Context, field 
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.CopyJobEdge) graphql.Marshaler {
-			return ec.marshalNCopyJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.CopyJob]) graphql.Marshaler {
+			return ec.marshalNCopyJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6268,7 +6268,7 @@ func (ec *executionContext) fieldContext_CopyJobConnection_edges(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _CopyJobConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _CopyJobConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.CopyJob]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6300,7 +6300,7 @@ func (ec *executionContext) fieldContext_CopyJobConnection_nodes(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _CopyJobConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _CopyJobConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.CopyJob]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6332,7 +6332,7 @@ func (ec *executionContext) fieldContext_CopyJobConnection_pageInfo(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _CopyJobConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _CopyJobConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.CopyJob]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6355,7 +6355,7 @@ func (ec *executionContext) fieldContext_CopyJobConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("CopyJobConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CopyJobEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _CopyJobEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.CopyJob]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6378,7 +6378,7 @@ func (ec *executionContext) fieldContext_CopyJobEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("CopyJobEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _CopyJobEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _CopyJobEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.CopyJob]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7208,8 +7208,8 @@ func (ec *executionContext) _Job_sessions(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Job().Sessions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSessionConnection) graphql.Marshaler {
-			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.JobSession]) graphql.Marshaler {
+			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7239,7 +7239,7 @@ func (ec *executionContext) fieldContext_Job_sessions(ctx context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _JobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.JobConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7251,8 +7251,8 @@ func (ec *executionContext) _JobConnection_edges(ctx context.Context, field grap
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.JobEdge) graphql.Marshaler {
-			return ec.marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.Job]) graphql.Marshaler {
+			return ec.marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7271,7 +7271,7 @@ func (ec *executionContext) fieldContext_JobConnection_edges(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _JobConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.JobConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7303,7 +7303,7 @@ func (ec *executionContext) fieldContext_JobConnection_nodes(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _JobConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.JobConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7335,7 +7335,7 @@ func (ec *executionContext) fieldContext_JobConnection_pageInfo(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _JobConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.JobConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7358,7 +7358,7 @@ func (ec *executionContext) fieldContext_JobConnection_totalCount(_ context.Cont
 	return graphql.NewScalarFieldContext("JobConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _JobEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.JobEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7381,7 +7381,7 @@ func (ec *executionContext) fieldContext_JobEdge_cursor(_ context.Context, field
 	return graphql.NewScalarFieldContext("JobEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _JobEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.JobEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7954,8 +7954,8 @@ func (ec *executionContext) _JobSession_log(ctx context.Context, field graphql.C
 			return ec.Resolvers.JobSession().Log(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.LogItemConnection) graphql.Marshaler {
-			return ec.marshalNLogItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLogItemConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.LogItem]) graphql.Marshaler {
+			return ec.marshalNLogItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7985,7 +7985,7 @@ func (ec *executionContext) fieldContext_JobSession_log(ctx context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7997,8 +7997,8 @@ func (ec *executionContext) _JobSessionConnection_edges(ctx context.Context, fie
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.JobSessionEdge) graphql.Marshaler {
-			return ec.marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.JobSession]) graphql.Marshaler {
+			return ec.marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8017,7 +8017,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_edges(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8049,7 +8049,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_nodes(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8081,7 +8081,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_pageInfo(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8104,7 +8104,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_totalCount(_ conte
 	return graphql.NewScalarFieldContext("JobSessionConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _JobSessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8127,7 +8127,7 @@ func (ec *executionContext) fieldContext_JobSessionEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("JobSessionEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _JobSessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8812,7 +8812,7 @@ func (ec *executionContext) fieldContext_LicensedUser_organizationName(_ context
 	return graphql.NewScalarFieldContext("LicensedUser", field, false, false, "String")
 }
 
-func (ec *executionContext) _LicensedUserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _LicensedUserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.LicensedUser]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8824,8 +8824,8 @@ func (ec *executionContext) _LicensedUserConnection_edges(ctx context.Context, f
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.LicensedUserEdge) graphql.Marshaler {
-			return ec.marshalNLicensedUserEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.LicensedUser]) graphql.Marshaler {
+			return ec.marshalNLicensedUserEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8844,7 +8844,7 @@ func (ec *executionContext) fieldContext_LicensedUserConnection_edges(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _LicensedUserConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _LicensedUserConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.LicensedUser]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8876,7 +8876,7 @@ func (ec *executionContext) fieldContext_LicensedUserConnection_nodes(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _LicensedUserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _LicensedUserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.LicensedUser]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8908,7 +8908,7 @@ func (ec *executionContext) fieldContext_LicensedUserConnection_pageInfo(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _LicensedUserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _LicensedUserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.LicensedUser]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8931,7 +8931,7 @@ func (ec *executionContext) fieldContext_LicensedUserConnection_totalCount(_ con
 	return graphql.NewScalarFieldContext("LicensedUserConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _LicensedUserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _LicensedUserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.LicensedUser]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8954,7 +8954,7 @@ func (ec *executionContext) fieldContext_LicensedUserEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("LicensedUserEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _LicensedUserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LicensedUserEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _LicensedUserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.LicensedUser]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9147,7 +9147,7 @@ func (ec *executionContext) fieldContext_LogItem_endTime(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("LogItem", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _LogItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LogItemConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _LogItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.LogItem]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9159,8 +9159,8 @@ func (ec *executionContext) _LogItemConnection_edges(ctx context.Context, field 
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.LogItemEdge) graphql.Marshaler {
-			return ec.marshalNLogItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLogItemEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.LogItem]) graphql.Marshaler {
+			return ec.marshalNLogItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9179,7 +9179,7 @@ func (ec *executionContext) fieldContext_LogItemConnection_edges(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _LogItemConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.LogItemConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _LogItemConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.LogItem]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9211,7 +9211,7 @@ func (ec *executionContext) fieldContext_LogItemConnection_nodes(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _LogItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LogItemConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _LogItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.LogItem]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9243,7 +9243,7 @@ func (ec *executionContext) fieldContext_LogItemConnection_pageInfo(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _LogItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.LogItemConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _LogItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.LogItem]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9266,7 +9266,7 @@ func (ec *executionContext) fieldContext_LogItemConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("LogItemConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _LogItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LogItemEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _LogItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.LogItem]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9289,7 +9289,7 @@ func (ec *executionContext) fieldContext_LogItemEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("LogItemEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _LogItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LogItemEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _LogItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.LogItem]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9826,8 +9826,8 @@ func (ec *executionContext) _Organization_jobs(ctx context.Context, field graphq
 			return ec.Resolvers.Organization().Jobs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
-			return ec.marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
+			return ec.marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9902,8 +9902,8 @@ func (ec *executionContext) _Organization_licensedUsers(ctx context.Context, fie
 			return ec.Resolvers.Organization().LicensedUsers(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["name"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.LicensedUserConnection) graphql.Marshaler {
-			return ec.marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.LicensedUser]) graphql.Marshaler {
+			return ec.marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9933,7 +9933,7 @@ func (ec *executionContext) fieldContext_Organization_licensedUsers(ctx context.
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9945,8 +9945,8 @@ func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, f
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
-			return ec.marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.Organization]) graphql.Marshaler {
+			return ec.marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9965,7 +9965,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_edges(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9997,7 +9997,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_nodes(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10029,7 +10029,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10052,7 +10052,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 	return graphql.NewScalarFieldContext("OrganizationConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10075,7 +10075,7 @@ func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10631,7 +10631,7 @@ func (ec *executionContext) fieldContext_Proxy_repositories(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProxyConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10643,8 +10643,8 @@ func (ec *executionContext) _ProxyConnection_edges(ctx context.Context, field gr
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProxyEdge) graphql.Marshaler {
-			return ec.marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.Proxy]) graphql.Marshaler {
+			return ec.marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10663,7 +10663,7 @@ func (ec *executionContext) fieldContext_ProxyConnection_edges(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ProxyConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10695,7 +10695,7 @@ func (ec *executionContext) fieldContext_ProxyConnection_nodes(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProxyConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10727,7 +10727,7 @@ func (ec *executionContext) fieldContext_ProxyConnection_pageInfo(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProxyConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10750,7 +10750,7 @@ func (ec *executionContext) fieldContext_ProxyConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("ProxyConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ProxyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProxyEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10773,7 +10773,7 @@ func (ec *executionContext) fieldContext_ProxyEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ProxyEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _ProxyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProxyEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10906,7 +10906,7 @@ func (ec *executionContext) fieldContext_ProxyPool_proxies(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyPoolConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyPoolConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.ProxyPool]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10918,8 +10918,8 @@ func (ec *executionContext) _ProxyPoolConnection_edges(ctx context.Context, fiel
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProxyPoolEdge) graphql.Marshaler {
-			return ec.marshalNProxyPoolEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.ProxyPool]) graphql.Marshaler {
+			return ec.marshalNProxyPoolEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10938,7 +10938,7 @@ func (ec *executionContext) fieldContext_ProxyPoolConnection_edges(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyPoolConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyPoolConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.ProxyPool]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10970,7 +10970,7 @@ func (ec *executionContext) fieldContext_ProxyPoolConnection_nodes(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyPoolConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyPoolConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.ProxyPool]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11002,7 +11002,7 @@ func (ec *executionContext) fieldContext_ProxyPoolConnection_pageInfo(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyPoolConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyPoolConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.ProxyPool]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11025,7 +11025,7 @@ func (ec *executionContext) fieldContext_ProxyPoolConnection_totalCount(_ contex
 	return graphql.NewScalarFieldContext("ProxyPoolConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ProxyPoolEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyPoolEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.ProxyPool]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11048,7 +11048,7 @@ func (ec *executionContext) fieldContext_ProxyPoolEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("ProxyPoolEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _ProxyPoolEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProxyPoolEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyPoolEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.ProxyPool]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11137,8 +11137,8 @@ func (ec *executionContext) _Query_jobSessions(ctx context.Context, field graphq
 			return ec.Resolvers.Query().JobSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["jobType"].(*upstream.JobType), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSessionConnection) graphql.Marshaler {
-			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.JobSession]) graphql.Marshaler {
+			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11225,8 +11225,8 @@ func (ec *executionContext) _Query_jobs(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Query().Jobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
-			return ec.marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
+			return ec.marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11269,8 +11269,8 @@ func (ec *executionContext) _Query_organizations(ctx context.Context, field grap
 			return ec.Resolvers.Query().Organizations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationConnection) graphql.Marshaler {
-			return ec.marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Organization]) graphql.Marshaler {
+			return ec.marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11357,8 +11357,8 @@ func (ec *executionContext) _Query_backupRepositories(ctx context.Context, field
 			return ec.Resolvers.Query().BackupRepositories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["proxyId"].(*string), fc.Args["longTerm"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepositoryConnection) graphql.Marshaler {
-			return ec.marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackupRepository]) graphql.Marshaler {
+			return ec.marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11445,8 +11445,8 @@ func (ec *executionContext) _Query_proxies(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Query().Proxies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ProxyConnection) graphql.Marshaler {
-			return ec.marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Proxy]) graphql.Marshaler {
+			return ec.marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11533,8 +11533,8 @@ func (ec *executionContext) _Query_proxyPools(ctx context.Context, field graphql
 			return ec.Resolvers.Query().ProxyPools(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ProxyPoolConnection) graphql.Marshaler {
-			return ec.marshalOProxyPoolConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.ProxyPool]) graphql.Marshaler {
+			return ec.marshalOProxyPoolConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11577,8 +11577,8 @@ func (ec *executionContext) _Query_copyJobs(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().CopyJobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["repositoryId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CopyJobConnection) graphql.Marshaler {
-			return ec.marshalOCopyJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.CopyJob]) graphql.Marshaler {
+			return ec.marshalOCopyJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11697,8 +11697,8 @@ func (ec *executionContext) _Query_licensedUsers(ctx context.Context, field grap
 			return ec.Resolvers.Query().LicensedUsers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["organizationId"].(*string), fc.Args["name"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.LicensedUserConnection) graphql.Marshaler {
-			return ec.marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.LicensedUser]) graphql.Marshaler {
+			return ec.marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13912,7 +13912,7 @@ func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.Selec
 
 var backupRepositoryConnectionImplementors = []string{"BackupRepositoryConnection"}
 
-func (ec *executionContext) _BackupRepositoryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.BackupRepositoryConnection) graphql.Marshaler {
+func (ec *executionContext) _BackupRepositoryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.BackupRepository]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13960,7 +13960,7 @@ func (ec *executionContext) _BackupRepositoryConnection(ctx context.Context, sel
 
 var backupRepositoryEdgeImplementors = []string{"BackupRepositoryEdge"}
 
-func (ec *executionContext) _BackupRepositoryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.BackupRepositoryEdge) graphql.Marshaler {
+func (ec *executionContext) _BackupRepositoryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.BackupRepository]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14078,7 +14078,7 @@ func (ec *executionContext) _CopyJob(ctx context.Context, sel ast.SelectionSet, 
 
 var copyJobConnectionImplementors = []string{"CopyJobConnection"}
 
-func (ec *executionContext) _CopyJobConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CopyJobConnection) graphql.Marshaler {
+func (ec *executionContext) _CopyJobConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.CopyJob]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, copyJobConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14126,7 +14126,7 @@ func (ec *executionContext) _CopyJobConnection(ctx context.Context, sel ast.Sele
 
 var copyJobEdgeImplementors = []string{"CopyJobEdge"}
 
-func (ec *executionContext) _CopyJobEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CopyJobEdge) graphql.Marshaler {
+func (ec *executionContext) _CopyJobEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.CopyJob]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, copyJobEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14438,7 +14438,7 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 
 var jobConnectionImplementors = []string{"JobConnection"}
 
-func (ec *executionContext) _JobConnection(ctx context.Context, sel ast.SelectionSet, obj *model.JobConnection) graphql.Marshaler {
+func (ec *executionContext) _JobConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.Job]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14486,7 +14486,7 @@ func (ec *executionContext) _JobConnection(ctx context.Context, sel ast.Selectio
 
 var jobEdgeImplementors = []string{"JobEdge"}
 
-func (ec *executionContext) _JobEdge(ctx context.Context, sel ast.SelectionSet, obj *model.JobEdge) graphql.Marshaler {
+func (ec *executionContext) _JobEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.Job]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14667,7 +14667,7 @@ func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSe
 
 var jobSessionConnectionImplementors = []string{"JobSessionConnection"}
 
-func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.JobSessionConnection) graphql.Marshaler {
+func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.JobSession]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobSessionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14715,7 +14715,7 @@ func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.S
 
 var jobSessionEdgeImplementors = []string{"JobSessionEdge"}
 
-func (ec *executionContext) _JobSessionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.JobSessionEdge) graphql.Marshaler {
+func (ec *executionContext) _JobSessionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.JobSession]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobSessionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14978,7 +14978,7 @@ func (ec *executionContext) _LicensedUser(ctx context.Context, sel ast.Selection
 
 var licensedUserConnectionImplementors = []string{"LicensedUserConnection"}
 
-func (ec *executionContext) _LicensedUserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LicensedUserConnection) graphql.Marshaler {
+func (ec *executionContext) _LicensedUserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.LicensedUser]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, licensedUserConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15026,7 +15026,7 @@ func (ec *executionContext) _LicensedUserConnection(ctx context.Context, sel ast
 
 var licensedUserEdgeImplementors = []string{"LicensedUserEdge"}
 
-func (ec *executionContext) _LicensedUserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LicensedUserEdge) graphql.Marshaler {
+func (ec *executionContext) _LicensedUserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.LicensedUser]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, licensedUserEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15127,7 +15127,7 @@ func (ec *executionContext) _LogItem(ctx context.Context, sel ast.SelectionSet, 
 
 var logItemConnectionImplementors = []string{"LogItemConnection"}
 
-func (ec *executionContext) _LogItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LogItemConnection) graphql.Marshaler {
+func (ec *executionContext) _LogItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.LogItem]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, logItemConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15175,7 +15175,7 @@ func (ec *executionContext) _LogItemConnection(ctx context.Context, sel ast.Sele
 
 var logItemEdgeImplementors = []string{"LogItemEdge"}
 
-func (ec *executionContext) _LogItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LogItemEdge) graphql.Marshaler {
+func (ec *executionContext) _LogItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.LogItem]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, logItemEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15393,7 +15393,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 
 var organizationConnectionImplementors = []string{"OrganizationConnection"}
 
-func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationConnection) graphql.Marshaler {
+func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.Organization]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15441,7 +15441,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
 
-func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationEdge) graphql.Marshaler {
+func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.Organization]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15675,7 +15675,7 @@ func (ec *executionContext) _Proxy(ctx context.Context, sel ast.SelectionSet, ob
 
 var proxyConnectionImplementors = []string{"ProxyConnection"}
 
-func (ec *executionContext) _ProxyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyConnection) graphql.Marshaler {
+func (ec *executionContext) _ProxyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.Proxy]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15723,7 +15723,7 @@ func (ec *executionContext) _ProxyConnection(ctx context.Context, sel ast.Select
 
 var proxyEdgeImplementors = []string{"ProxyEdge"}
 
-func (ec *executionContext) _ProxyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyEdge) graphql.Marshaler {
+func (ec *executionContext) _ProxyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.Proxy]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15810,7 +15810,7 @@ func (ec *executionContext) _ProxyPool(ctx context.Context, sel ast.SelectionSet
 
 var proxyPoolConnectionImplementors = []string{"ProxyPoolConnection"}
 
-func (ec *executionContext) _ProxyPoolConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyPoolConnection) graphql.Marshaler {
+func (ec *executionContext) _ProxyPoolConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.ProxyPool]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyPoolConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15858,7 +15858,7 @@ func (ec *executionContext) _ProxyPoolConnection(ctx context.Context, sel ast.Se
 
 var proxyPoolEdgeImplementors = []string{"ProxyPoolEdge"}
 
-func (ec *executionContext) _ProxyPoolEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyPoolEdge) graphql.Marshaler {
+func (ec *executionContext) _ProxyPoolEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.ProxyPool]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyPoolEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -16775,11 +16775,11 @@ func (ec *executionContext) marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑg
 	return ec._BackupRepository(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BackupRepositoryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.BackupRepository]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryEdge(ctx, sel, v[i])
+		return ec.marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -16791,7 +16791,7 @@ func (ec *executionContext) marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb
 	return ret
 }
 
-func (ec *executionContext) marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryEdge(ctx context.Context, sel ast.SelectionSet, v *model.BackupRepositoryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.BackupRepository]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BackupRepositoryEdge!")
 		return graphql.Null
@@ -16869,11 +16869,11 @@ func (ec *executionContext) marshalNCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋ
 	return ec._CopyJob(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCopyJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CopyJobEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNCopyJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.CopyJob]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCopyJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobEdge(ctx, sel, v[i])
+		return ec.marshalNCopyJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -16885,7 +16885,7 @@ func (ec *executionContext) marshalNCopyJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgra
 	return ret
 }
 
-func (ec *executionContext) marshalNCopyJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobEdge(ctx context.Context, sel ast.SelectionSet, v *model.CopyJobEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNCopyJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.CopyJob]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CopyJobEdge!")
 		return graphql.Null
@@ -17021,7 +17021,7 @@ func (ec *executionContext) marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb36
 	return ec._Job(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobConnection(ctx context.Context, sel ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobConnection!")
 		return graphql.Null
@@ -17029,11 +17029,11 @@ func (ec *executionContext) marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgrap
 	return ec._JobConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JobEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.Job]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobEdge(ctx, sel, v[i])
+		return ec.marshalNJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17045,7 +17045,7 @@ func (ec *executionContext) marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphql
 	return ret
 }
 
-func (ec *executionContext) marshalNJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobEdge(ctx context.Context, sel ast.SelectionSet, v *model.JobEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.Job]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobEdge!")
 		return graphql.Null
@@ -17077,7 +17077,7 @@ func (ec *executionContext) marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphql
 	return ec._JobSession(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionConnection(ctx context.Context, sel ast.SelectionSet, v *model.JobSessionConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.JobSession]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobSessionConnection!")
 		return graphql.Null
@@ -17085,11 +17085,11 @@ func (ec *executionContext) marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365
 	return ec._JobSessionConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JobSessionEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.JobSession]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNJobSessionEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionEdge(ctx, sel, v[i])
+		return ec.marshalNJobSessionEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17101,7 +17101,7 @@ func (ec *executionContext) marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑ
 	return ret
 }
 
-func (ec *executionContext) marshalNJobSessionEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionEdge(ctx context.Context, sel ast.SelectionSet, v *model.JobSessionEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSessionEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.JobSession]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobSessionEdge!")
 		return graphql.Null
@@ -17233,11 +17233,11 @@ func (ec *executionContext) marshalNLicensedUser2ᚖgithubᚗcomᚋvb365ᚑgraph
 	return ec._LicensedUser(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNLicensedUserEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LicensedUserEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNLicensedUserEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.LicensedUser]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLicensedUserEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserEdge(ctx, sel, v[i])
+		return ec.marshalNLicensedUserEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17249,7 +17249,7 @@ func (ec *executionContext) marshalNLicensedUserEdge2ᚕᚖgithubᚗcomᚋvb365�
 	return ret
 }
 
-func (ec *executionContext) marshalNLicensedUserEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserEdge(ctx context.Context, sel ast.SelectionSet, v *model.LicensedUserEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNLicensedUserEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.LicensedUser]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LicensedUserEdge!")
 		return graphql.Null
@@ -17281,7 +17281,7 @@ func (ec *executionContext) marshalNLogItem2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋ
 	return ec._LogItem(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNLogItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLogItemConnection(ctx context.Context, sel ast.SelectionSet, v *model.LogItemConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNLogItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.LogItem]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LogItemConnection!")
 		return graphql.Null
@@ -17289,11 +17289,11 @@ func (ec *executionContext) marshalNLogItemConnection2ᚖgithubᚗcomᚋvb365ᚑ
 	return ec._LogItemConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNLogItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLogItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogItemEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNLogItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.LogItem]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLogItemEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLogItemEdge(ctx, sel, v[i])
+		return ec.marshalNLogItemEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17305,7 +17305,7 @@ func (ec *executionContext) marshalNLogItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgra
 	return ret
 }
 
-func (ec *executionContext) marshalNLogItemEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLogItemEdge(ctx context.Context, sel ast.SelectionSet, v *model.LogItemEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNLogItemEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.LogItem]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LogItemEdge!")
 		return graphql.Null
@@ -17385,11 +17385,11 @@ func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraph
 	return ec._Organization(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.Organization]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationEdge(ctx, sel, v[i])
+		return ec.marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17401,7 +17401,7 @@ func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365�
 	return ret
 }
 
-func (ec *executionContext) marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationEdge(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.Organization]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrganizationEdge!")
 		return graphql.Null
@@ -17441,11 +17441,11 @@ func (ec *executionContext) marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb
 	return ec._Proxy(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProxyEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.Proxy]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyEdge(ctx, sel, v[i])
+		return ec.marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17457,7 +17457,7 @@ func (ec *executionContext) marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProxyEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.Proxy]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProxyEdge!")
 		return graphql.Null
@@ -17489,11 +17489,11 @@ func (ec *executionContext) marshalNProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphql�
 	return ec._ProxyPool(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNProxyPoolEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProxyPoolEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNProxyPoolEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.ProxyPool]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNProxyPoolEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolEdge(ctx, sel, v[i])
+		return ec.marshalNProxyPoolEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17505,7 +17505,7 @@ func (ec *executionContext) marshalNProxyPoolEdge2ᚕᚖgithubᚗcomᚋvb365ᚑg
 	return ret
 }
 
-func (ec *executionContext) marshalNProxyPoolEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProxyPoolEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNProxyPoolEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.ProxyPool]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProxyPoolEdge!")
 		return graphql.Null
@@ -17973,7 +17973,7 @@ func (ec *executionContext) marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑg
 	return ec._BackupRepository(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryConnection(ctx context.Context, sel ast.SelectionSet, v *model.BackupRepositoryConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.BackupRepository]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -18049,7 +18049,7 @@ func (ec *executionContext) marshalOCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋ
 	return ec._CopyJob(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOCopyJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobConnection(ctx context.Context, sel ast.SelectionSet, v *model.CopyJobConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOCopyJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.CopyJob]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -18141,7 +18141,7 @@ func (ec *executionContext) marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb36
 	return ec._Job(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobConnection(ctx context.Context, sel ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -18277,7 +18277,7 @@ func (ec *executionContext) marshalOLicense2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋ
 	return ec._License(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐLicensedUserConnection(ctx context.Context, sel ast.SelectionSet, v *model.LicensedUserConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.LicensedUser]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -18316,7 +18316,7 @@ func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraph
 	return ec._Organization(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationConnection(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Organization]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -18428,7 +18428,7 @@ func (ec *executionContext) marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb
 	return ec._Proxy(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProxyConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Proxy]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -18442,7 +18442,7 @@ func (ec *executionContext) marshalOProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphql�
 	return ec._ProxyPool(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOProxyPoolConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyPoolConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProxyPoolConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOProxyPoolConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.ProxyPool]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -26,7 +26,21 @@ func (r *Resolver) jobsWhere(ctx context.Context, w window, keep func(*upstream.
 	for i := range page.Items {
 		op.primeJob(ctx, &page.Items[i])
 	}
-	return jobConnection(page), nil
+	return connection(page), nil
+}
+
+// wholeConnection pages a collection the client reads whole, keeping what
+// keep keeps (nil: every item).
+func wholeConnection[T any](ctx context.Context, w window, list func(context.Context, *upstream.Scope) ([]T, error), keep func(*T) bool) (*model.Connection[T], error) {
+	all, err := list(ctx, operation(ctx).scope)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageOfAll(w, all, keep)
+	if err != nil {
+		return nil, err
+	}
+	return connection(page), nil
 }
 
 func (r *Resolver) licensedUsers(ctx context.Context, w window, f upstream.LicensedUserFilter) (*model.LicensedUserConnection, error) {
@@ -36,7 +50,7 @@ func (r *Resolver) licensedUsers(ctx context.Context, w window, f upstream.Licen
 	if err != nil {
 		return nil, err
 	}
-	return licensedUserConnection(page), nil
+	return connection(page), nil
 }
 
 // copyJobOf is the copy job that copies job's backups: null where there is

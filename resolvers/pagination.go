@@ -162,75 +162,13 @@ func pageInfo[T any](p upstream.Page[T]) *model.PageInfo {
 	return info
 }
 
-// connection lays a page out as Relay edges and nodes.
-func connection[T, E any](p upstream.Page[T], edge func(cursor string, node *T) E) ([]E, []*T) {
-	edges, nodes := make([]E, len(p.Items)), make([]*T, len(p.Items))
+// connection lays a page out as a Relay connection.
+func connection[T any](p upstream.Page[T]) *model.Connection[T] {
+	c := &model.Connection[T]{Edges: make([]*model.Edge[T], len(p.Items)), Nodes: make([]*T, len(p.Items)),
+		PageInfo: pageInfo(p), TotalCount: p.Total}
 	for i := range p.Items {
-		nodes[i] = &p.Items[i]
-		edges[i] = edge(encodeCursor(p.Offset+i), nodes[i])
+		c.Nodes[i] = &p.Items[i]
+		c.Edges[i] = &model.Edge[T]{Cursor: encodeCursor(p.Offset + i), Node: c.Nodes[i]}
 	}
-	return edges, nodes
-}
-
-func sessionConnection(p upstream.Page[upstream.JobSession]) *model.JobSessionConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.JobSession) *model.JobSessionEdge {
-		return &model.JobSessionEdge{Cursor: c, Node: n}
-	})
-	return &model.JobSessionConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
-}
-
-func jobConnection(p upstream.Page[upstream.Job]) *model.JobConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.Job) *model.JobEdge {
-		return &model.JobEdge{Cursor: c, Node: n}
-	})
-	return &model.JobConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
-}
-
-func logConnection(p upstream.Page[upstream.LogItem]) *model.LogItemConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.LogItem) *model.LogItemEdge {
-		return &model.LogItemEdge{Cursor: c, Node: n}
-	})
-	return &model.LogItemConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
-}
-
-func organizationConnection(p upstream.Page[upstream.Organization]) *model.OrganizationConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.Organization) *model.OrganizationEdge {
-		return &model.OrganizationEdge{Cursor: c, Node: n}
-	})
-	return &model.OrganizationConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
-}
-
-func repositoryConnection(p upstream.Page[upstream.BackupRepository]) *model.BackupRepositoryConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.BackupRepository) *model.BackupRepositoryEdge {
-		return &model.BackupRepositoryEdge{Cursor: c, Node: n}
-	})
-	return &model.BackupRepositoryConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
-}
-
-func proxyConnection(p upstream.Page[upstream.Proxy]) *model.ProxyConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.Proxy) *model.ProxyEdge {
-		return &model.ProxyEdge{Cursor: c, Node: n}
-	})
-	return &model.ProxyConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
-}
-
-func poolConnection(p upstream.Page[upstream.ProxyPool]) *model.ProxyPoolConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.ProxyPool) *model.ProxyPoolEdge {
-		return &model.ProxyPoolEdge{Cursor: c, Node: n}
-	})
-	return &model.ProxyPoolConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
-}
-
-func copyJobConnection(p upstream.Page[upstream.CopyJob]) *model.CopyJobConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.CopyJob) *model.CopyJobEdge {
-		return &model.CopyJobEdge{Cursor: c, Node: n}
-	})
-	return &model.CopyJobConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
-}
-
-func licensedUserConnection(p upstream.Page[upstream.LicensedUser]) *model.LicensedUserConnection {
-	edges, nodes := connection(p, func(c string, n *upstream.LicensedUser) *model.LicensedUserEdge {
-		return &model.LicensedUserEdge{Cursor: c, Node: n}
-	})
-	return &model.LicensedUserConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(p), TotalCount: p.Total}
+	return c
 }

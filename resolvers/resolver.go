@@ -30,5 +30,5 @@ func (r *Resolver) sessions(ctx context.Context, w window, f upstream.SessionFil
 	for i := range page.Items {
 		op.primeSession(ctx, &page.Items[i])
 	}
-	return sessionConnection(page), nil
+	return connection(page), nil
 }

@@ -26,7 +26,7 @@ func (r *backupRepositoryResolver) ProxyPool(ctx context.Context, obj *upstream.
 }
 
 // Jobs is the resolver for the jobs field.
-func (r *backupRepositoryResolver) Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.JobConnection, error) {
+func (r *backupRepositoryResolver) Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
 	return r.jobsWhere(ctx, window{first, last, after, before}, func(j *upstream.Job) bool { return sameID(j.RepositoryID, obj.ID) })
 }
 
@@ -56,7 +56,7 @@ func (r *jobResolver) CopyJob(ctx context.Context, obj *upstream.Job) (*upstream
 }
 
 // Sessions is the resolver for the sessions field.
-func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error) {
+func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error) {
 	f := upstream.SessionFilter{JobID: obj.ID, Status: status, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	return r.sessions(ctx, window{first, last, after, before}, f)
 }
@@ -96,14 +96,14 @@ func (r *jobSessionResolver) Organization(ctx context.Context, obj *upstream.Job
 }
 
 // Log is the resolver for the log field.
-func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.LogItemConnection, error) {
+func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error) {
 	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
 		return operation(ctx).Log(ctx, obj.ID, p)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return logConnection(page), nil
+	return connection(page), nil
 }
 
 // Organization is the resolver for the organization field.
@@ -117,7 +117,7 @@ func (r *organizationResolver) Licensing(ctx context.Context, obj *upstream.Orga
 }
 
 // Jobs is the resolver for the jobs field.
-func (r *organizationResolver) Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.JobConnection, error) {
+func (r *organizationResolver) Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
 	return r.jobsWhere(ctx, window{first, last, after, before}, func(j *upstream.Job) bool { return sameID(j.OrganizationID, obj.ID) })
 }
 
@@ -128,7 +128,7 @@ func (r *organizationResolver) UsedRepositories(ctx context.Context, obj *upstre
 }
 
 // LicensedUsers is the resolver for the licensedUsers field.
-func (r *organizationResolver) LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.LicensedUserConnection, error) {
+func (r *organizationResolver) LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error) {
 	return r.licensedUsers(ctx, window{first, last, after, before}, upstream.LicensedUserFilter{OrganizationID: obj.ID, Name: deref(name)})
 }
 
@@ -158,7 +158,7 @@ func (r *queryResolver) JobSession(ctx context.Context, id string) (*upstream.Jo
 }
 
 // JobSessions is the resolver for the jobSessions field.
-func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error) {
+func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error) {
 	f := upstream.SessionFilter{Status: status, JobType: jobType, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	if jobID != nil {
 		f.JobID = *jobID
@@ -175,21 +175,13 @@ func (r *queryResolver) Job(ctx context.Context, id string) (*upstream.Job, erro
 }
 
 // Jobs is the resolver for the jobs field.
-func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.JobConnection, error) {
+func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
 	return r.jobsWhere(ctx, window{first, last, after, before}, nil)
 }
 
 // Organizations is the resolver for the organizations field.
-func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string) (*model.OrganizationConnection, error) {
-	all, err := r.API.Organizations(ctx, operation(ctx).scope)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOfAll(window{first, last, after, before}, all, nil)
-	if err != nil {
-		return nil, err
-	}
-	return organizationConnection(page), nil
+func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Organization], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, r.API.Organizations, nil)
 }
 
 // Organization is the resolver for the organization field.
@@ -198,18 +190,10 @@ func (r *queryResolver) Organization(ctx context.Context, id string) (*upstream.
 }
 
 // BackupRepositories is the resolver for the backupRepositories field.
-func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) (*model.BackupRepositoryConnection, error) {
-	all, err := r.API.BackupRepositories(ctx, operation(ctx).scope)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOfAll(window{first, last, after, before}, all, func(repo *upstream.BackupRepository) bool {
+func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) (*model.Connection[upstream.BackupRepository], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, r.API.BackupRepositories, func(repo *upstream.BackupRepository) bool {
 		return (proxyID == nil || sameID(repo.ProxyID, *proxyID)) && (longTerm == nil || deref(repo.IsLongTerm) == *longTerm)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return repositoryConnection(page), nil
 }
 
 // BackupRepository is the resolver for the backupRepository field.
@@ -218,16 +202,8 @@ func (r *queryResolver) BackupRepository(ctx context.Context, id string) (*upstr
 }
 
 // Proxies is the resolver for the proxies field.
-func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ProxyConnection, error) {
-	all, err := r.API.Proxies(ctx, operation(ctx).scope)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOfAll(window{first, last, after, before}, all, nil)
-	if err != nil {
-		return nil, err
-	}
-	return proxyConnection(page), nil
+func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Proxy], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, r.API.Proxies, nil)
 }
 
 // Proxy is the resolver for the proxy field.
@@ -236,29 +212,13 @@ func (r *queryResolver) Proxy(ctx context.Context, id string) (*upstream.Proxy, 
 }
 
 // ProxyPools is the resolver for the proxyPools field.
-func (r *queryResolver) ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ProxyPoolConnection, error) {
-	all, err := r.API.ProxyPools(ctx, operation(ctx).scope)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOfAll(window{first, last, after, before}, all, nil)
-	if err != nil {
-		return nil, err
-	}
-	return poolConnection(page), nil
+func (r *queryResolver) ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.ProxyPool], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, r.API.ProxyPools, nil)
 }
 
 // CopyJobs is the resolver for the copyJobs field.
-func (r *queryResolver) CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string) (*model.CopyJobConnection, error) {
-	all, err := r.API.CopyJobs(ctx, operation(ctx).scope)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOfAll(window{first, last, after, before}, all, func(j *upstream.CopyJob) bool { return repositoryID == nil || sameID(j.RepositoryID, *repositoryID) })
-	if err != nil {
-		return nil, err
-	}
-	return copyJobConnection(page), nil
+func (r *queryResolver) CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string) (*model.Connection[upstream.CopyJob], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, r.API.CopyJobs, func(j *upstream.CopyJob) bool { return repositoryID == nil || sameID(j.RepositoryID, *repositoryID) })
 }
 
 // CopyJob is the resolver for the copyJob field.
@@ -272,7 +232,7 @@ func (r *queryResolver) License(ctx context.Context) (*upstream.License, error) 
 }
 
 // LicensedUsers is the resolver for the licensedUsers field.
-func (r *queryResolver) LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.LicensedUserConnection, error) {
+func (r *queryResolver) LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.Connection[upstream.LicensedUser], error) {
 	return r.licensedUsers(ctx, window{first, last, after, before}, upstream.LicensedUserFilter{OrganizationID: deref(organizationID), Name: deref(name)})
 }
 

@@ -1,0 +1,39 @@
+package model
+
+import "github.com/vb365-graphql/vb365-graphql/upstream"
+
+// Connection is every Relay connection of the schema: one page of T. The
+// schema's XxxConnection and XxxEdge types bind to the aliases below.
+type Connection[T any] struct {
+	Edges      []*Edge[T] `json:"edges"`
+	Nodes      []*T       `json:"nodes"`
+	PageInfo   *PageInfo  `json:"pageInfo"`
+	TotalCount *int       `json:"totalCount,omitempty"`
+}
+
+// Edge is one node of a connection with its cursor.
+type Edge[T any] struct {
+	Cursor string `json:"cursor"`
+	Node   *T     `json:"node"`
+}
+
+type (
+	JobSessionConnection       = Connection[upstream.JobSession]
+	JobSessionEdge             = Edge[upstream.JobSession]
+	JobConnection              = Connection[upstream.Job]
+	JobEdge                    = Edge[upstream.Job]
+	LogItemConnection          = Connection[upstream.LogItem]
+	LogItemEdge                = Edge[upstream.LogItem]
+	OrganizationConnection     = Connection[upstream.Organization]
+	OrganizationEdge           = Edge[upstream.Organization]
+	BackupRepositoryConnection = Connection[upstream.BackupRepository]
+	BackupRepositoryEdge       = Edge[upstream.BackupRepository]
+	ProxyConnection            = Connection[upstream.Proxy]
+	ProxyEdge                  = Edge[upstream.Proxy]
+	ProxyPoolConnection        = Connection[upstream.ProxyPool]
+	ProxyPoolEdge              = Edge[upstream.ProxyPool]
+	CopyJobConnection          = Connection[upstream.CopyJob]
+	CopyJobEdge                = Edge[upstream.CopyJob]
+	LicensedUserConnection     = Connection[upstream.LicensedUser]
+	LicensedUserEdge           = Edge[upstream.LicensedUser]
+)
