@@ -80,13 +80,8 @@ func (c *Client) LogItems(ctx context.Context, s *Scope, sessionID string, p Pag
 	}
 	path := "/JobSessions/" + url.PathEscape(sessionID) + "/LogItems"
 	model := func(w *wireLogItem) LogItem { return w.model(sessionID) }
-	return listPage(ctx, c, s, "GET /JobSessions/{id}/LogItems", path, nil, p, true, model, func([]LogItem) time.Duration {
-		// A finished session's log is final too; a running one's grows.
-		if e := c.cache.Get(cacheKey(s, c.sessionURL(sessionID))); e != nil && e.Value.(*JobSession).Status.Final() {
-			return c.opts.Sharing.FinalTTL
-		}
-		return c.opts.Sharing.LiveTTL
-	})
+	return listPage(ctx, c, s, "GET /JobSessions/{id}/LogItems", path, nil, p, true, model,
+		func([]LogItem) time.Duration { return c.sessionPartTTL(s, sessionID) })
 }
 
 // JobSessionsByID fetches sessions concurrently (no endpoint takes several

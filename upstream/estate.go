@@ -59,7 +59,7 @@ func listAll[W, M any](ctx context.Context, c *Client, s *Scope, col collection[
 	if c.version < col.since {
 		return nil, &VersionError{What: col.name, Since: col.since, Version: c.version}
 	}
-	all, err := s.once(wholeKey(col), func() (any, error) { return readAll(ctx, c, s, col) })
+	all, err := s.once(wholeKey(col), func() (any, error) { return readCollection(ctx, c, s, col) })
 	if err != nil {
 		return nil, err
 	}
@@ -69,25 +69,17 @@ func listAll[W, M any](ctx context.Context, c *Client, s *Scope, col collection[
 // wholeKey names the reading of a whole collection within a scope.
 func wholeKey[W, M any](col collection[W, M]) string { return "whole " + col.path }
 
-func readAll[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
+func readCollection[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
 	ttl := col.ttl(c.opts.Sharing)
-	var all []M
-	for offset := 0; ; offset += MaxPageLimit {
-		p, err := listPage(ctx, c, s, "GET "+col.path, col.path, col.query(c.version), PageRequest{Offset: offset, Limit: MaxPageLimit}, c.version >= 8, col.model,
+	return readAll(nil, func(p PageRequest) (Page[M], error) {
+		return listPage(ctx, c, s, "GET "+col.path, col.path, col.query(c.version), p, c.version >= 8, col.model,
 			func(items []M) time.Duration {
 				for i := range items {
 					c.fileItem(s, itemURL(c, col, col.id(&items[i])), &items[i], ttl)
 				}
 				return ttl
 			})
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, p.Items...)
-		if !p.HasMore || len(p.Items) == 0 {
-			return all, nil
-		}
-	}
+	})
 }
 
 // itemURL is where an item of a collection lives, with what the

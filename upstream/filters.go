@@ -107,31 +107,49 @@ func (c *Client) JobSessions(ctx context.Context, s *Scope, f SessionFilter, p P
 	plan := c.planSessions(f)
 	paged := c.version >= 5
 	ttl := func(items []JobSession) time.Duration { return c.sessionsTTL(s, items) }
-	if plan.local == nil {
+	fetch := func(p PageRequest) (Page[JobSession], error) {
 		return listPage(ctx, c, s, plan.route, plan.path, plan.query, p, paged, (*wireSession).model, ttl)
 	}
-	var matched []JobSession
+	if plan.local == nil {
+		return fetch(p)
+	}
+	all, err := readAll(plan.local, fetch)
+	return windowOf(all, p), err
+}
+
+// readAll reads a whole listing in pages of MaxPageLimit and keeps what
+// keep keeps (nil: everything). Filters the upstream cannot apply go
+// through here, so that offsets and totals mean the same on every version.
+func readAll[M any](keep func(*M) bool, fetch func(PageRequest) (Page[M], error)) ([]M, error) {
+	var kept []M
 	for offset := 0; ; offset += MaxPageLimit {
-		page, err := listPage(ctx, c, s, plan.route, plan.path, plan.query, PageRequest{Offset: offset, Limit: MaxPageLimit}, paged, (*wireSession).model, ttl)
+		page, err := fetch(PageRequest{Offset: offset, Limit: MaxPageLimit})
 		if err != nil {
-			return Page[JobSession]{}, err
+			return nil, err
+		}
+		if keep == nil {
+			kept = append(kept, page.Items...)
 		}
 		for i := range page.Items {
-			if plan.local(&page.Items[i]) {
-				matched = append(matched, page.Items[i])
+			if keep != nil && keep(&page.Items[i]) {
+				kept = append(kept, page.Items[i])
 			}
 		}
 		if !page.HasMore || len(page.Items) == 0 {
-			break
+			return kept, nil
 		}
 	}
-	total := len(matched)
+}
+
+// windowOf cuts p's window from a whole listing (Limit 0: all of it).
+func windowOf[M any](all []M, p PageRequest) Page[M] {
+	total := len(all)
 	lo := min(max(p.Offset, 0), total)
 	hi := min(lo+p.Limit, total)
 	if p.Limit <= 0 {
 		hi = total
 	}
-	return Page[JobSession]{Items: matched[lo:hi], Offset: p.Offset, Total: &total, HasMore: hi < total}, nil
+	return Page[M]{Items: all[lo:hi], Offset: p.Offset, Total: &total, HasMore: hi < total}
 }
 
 // sessionsTTL keeps a listing briefly, and for a second at most when it

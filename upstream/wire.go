@@ -395,3 +395,12 @@ func splitTitle(title string) (LogItemType, string) {
 	}
 	return oneOf(tag, LogUnknown, logTypes...), msg
 }
+
+// deref is *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

@@ -46,6 +46,7 @@ type session struct {
 
 type dataset struct {
 	*estate
+	restoreData
 	jobs     []*job
 	jobByID  map[string]*job
 	sessions []*session // newest first
@@ -155,6 +156,7 @@ func newDataset(anchor time.Time, sessionsPerJob, version int) *dataset {
 		}
 		return d.sessions[a].id < d.sessions[b].id
 	})
+	d.restoreData = newRestoreData(d, anchor, version)
 	return d
 }
 

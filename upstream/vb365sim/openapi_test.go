@@ -117,6 +117,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 			ctx, s := context.Background(), c.NewScope("")
 			ids := sim.SessionIDs()
 			live := sim.LiveSessionIDs()[0]
+			monthAgo, yes := anchor.Add(-30*24*time.Hour), true
 			job := sim.JobOf(ids[3])
 			calls := []func() error{
 				func() error { _, err := c.JobSession(ctx, s, ids[3]); return err },
@@ -158,10 +159,51 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				},
 				func() error { _, err := c.BackupRepositories(ctx, s); return err },
 			}
+			restores := sim.RestoreSessionIDs()
+			calls = append(calls,
+				func() error {
+					_, err := c.RestoreSessions(ctx, s, upstream.RestoreSessionFilter{StartedAfter: &monthAgo}, upstream.PageRequest{Limit: 10})
+					return err
+				},
+				func() error { _, err := c.RestoreSession(ctx, s, restores[3]); return err },
+				func() error { _, err := c.RestoreSession(ctx, s, restores[0]); return err },
+				func() error { _, err := c.RestoreEvents(ctx, s, restores[0], upstream.PageRequest{Limit: 30}); return err },
+				func() error { _, err := c.RestoreEvents(ctx, s, restores[3], upstream.PageRequest{Limit: 30}); return err },
+				func() error {
+					_, err := c.RestorePoints(ctx, s, upstream.RestorePointFilter{JobID: job, After: &monthAgo}, upstream.PageRequest{Limit: 10})
+					return err
+				},
+				func() error {
+					_, err := c.RestorePoints(ctx, s, upstream.RestorePointFilter{OrganizationID: sim.OrganizationIDs()[0], Copy: &yes}, upstream.PageRequest{Limit: 10})
+					return err
+				})
+			if version >= 7 {
+				calls = append(calls, func() error {
+					failed := upstream.ObjectFailed
+					for _, id := range ids[:40] {
+						page, err := c.ProcessedObjects(ctx, s, id, upstream.ProcessedObjectFilter{}, upstream.PageRequest{Limit: 5})
+						if err != nil {
+							return err
+						}
+						if _, err := c.ProcessedObjects(ctx, s, id, upstream.ProcessedObjectFilter{Status: &failed}, upstream.PageRequest{Limit: 5}); err != nil {
+							return err
+						}
+						var refs []upstream.ObjectRef
+						for _, o := range page.Items {
+							refs = append(refs, upstream.ObjectRef{OrganizationID: *o.OrganizationID, Type: o.Type, ID: o.ID})
+						}
+						if _, errs := c.OrganizationObjects(ctx, s, refs); errors.Join(errs...) != nil {
+							return errors.Join(errs...)
+						}
+					}
+					return nil
+				})
+			}
 			if version >= 8 {
 				calls = append(calls,
 					func() error { _, err := c.ProxyPools(ctx, s); return err },
-					func() error { _, err := c.Health(ctx, s); return err })
+					func() error { _, err := c.Health(ctx, s); return err },
+					func() error { _, err := c.RestoreStatistics(ctx, s, restores[0]); return err })
 			}
 			for i, call := range calls {
 				if err := call(); err != nil {
@@ -171,7 +213,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 			// The items of the estate's collections one by one, as a client
 			// asks for one the listing lacked.
 			token := login(t, ts.URL, version, sim)
-			for _, path := range sim.EstateItemPaths() {
+			for _, path := range append(sim.EstateItemPaths(), append(sim.OrganizationObjectPaths(), "/RestoreSessions/"+restores[1])...) {
 				req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v%d%s", ts.URL, version, path), nil)
 				req.Header.Set("Authorization", token)
 				if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
@@ -193,8 +235,16 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 			if version <= 6 {
 				want = append(want, "GET /v%d/Jobs/{jobId}/JobSessions")
 			}
+			want = append(want, "GET /v%d/RestoreSessions", "GET /v%d/RestoreSessions/{restoreSessionId}",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Events", "GET /v%d/RestorePoints",
+				"GET /v%d/Organizations/{organizationId}/Users/{userId}", "GET /v%d/Organizations/{organizationId}/Groups/{groupId}",
+				"GET /v%d/Organizations/{organizationId}/Sites/{siteId}", "GET /v%d/Organizations/{organizationId}/Teams/{teamId}")
+			if version >= 7 {
+				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects")
+			}
 			if version >= 8 {
-				want = append(want, "GET /v%d/ProxyPools", "GET /v%d/ProxyPools/{poolId}", "GET /v%d/Health")
+				want = append(want, "GET /v%d/ProxyPools", "GET /v%d/ProxyPools/{poolId}", "GET /v%d/Health",
+					"GET /v%d/RestoreSessions/{restoreSessionId}/Statistics")
 			}
 			for _, w := range want {
 				route := fmt.Sprintf(w, version)

@@ -369,6 +369,16 @@ func (s *Server) logLines(ss *session) []obj {
 		}
 		lines = append(lines, line{"Success", fmt.Sprintf("Processing mailbox user%02d@contoso.onmicrosoft.com", i)})
 	}
+	if v >= 7 && st.status != "Running" { // what went wrong with each object, by its name
+		for _, p := range s.processedObjects(ss) {
+			switch p.status {
+			case "Warning":
+				lines = append(lines, line{"Warning", fmt.Sprintf("Processing %s %s finished with warning: 3 items were skipped (too large)", strings.ToLower(p.member.kind), p.member.name)})
+			case "Failed":
+				lines = append(lines, line{"Failed", fmt.Sprintf("Processing %s %s failed: the object is not accessible (access denied)", strings.ToLower(p.member.kind), p.member.name)})
+			}
+		}
+	}
 	if st.status != "Running" {
 		final := map[string]line{
 			"Success": {"Success", "Job finished successfully"},
@@ -425,9 +435,7 @@ func (s *Server) listLog(w http.ResponseWriter, q url.Values, sessionID string) 
 			lines = kept
 		}
 		if q.Get("orderAsc") == "false" {
-			for i, j := 0, len(lines)-1; i < j; i, j = i+1, j-1 {
-				lines[i], lines[j] = lines[j], lines[i]
-			}
+			reverse(lines)
 		}
 	}
 	offset, limit := paging(q)

@@ -288,7 +288,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if len(parts) > 1 {
 			id = parts[1]
 		}
-		if !s.serveEstate(w, route, id, q) {
+		if !s.serveEstate(w, route, id, q) && !s.serveRestores(w, route, parts, q) {
 			s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
 		}
 	}
@@ -299,7 +299,9 @@ func routeOf(method string, parts []string) string {
 	names := map[string]string{"jobsessions": "JobSessions", "jobs": "Jobs", "logitems": "LogItems", "log": "log",
 		"organizations": "Organizations", "licensinginformation": "LicensingInformation", "usedrepositories": "usedRepositories",
 		"backuprepositories": "BackupRepositories", "proxies": "Proxies", "proxypools": "ProxyPools", "copyjobs": "CopyJobs",
-		"license": "License", "licensedusers": "LicensedUsers", "serviceinstance": "ServiceInstance", "health": "Health"}
+		"license": "License", "licensedusers": "LicensedUsers", "serviceinstance": "ServiceInstance", "health": "Health",
+		"processedobjects": "ProcessedObjects", "users": "Users", "groups": "Groups", "sites": "Sites", "teams": "Teams",
+		"restorepoints": "RestorePoints", "restoresessions": "RestoreSessions", "events": "Events", "statistics": "Statistics"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
@@ -466,4 +468,38 @@ func paging(q url.Values) (offset, limit int) {
 		limit = l
 	}
 	return max(offset, 0), min(limit, 10000)
+}
+
+// RestoreSessionIDs lists the restore sessions' ids, newest first.
+func (s *Server) RestoreSessionIDs() []string {
+	ids := make([]string, len(s.data.restores))
+	for i, r := range s.data.restores {
+		ids[i] = r.id
+	}
+	return ids
+}
+
+// LiveRestoreSessionIDs lists the restore sessions that advance with the clock.
+func (s *Server) LiveRestoreSessionIDs() []string {
+	var ids []string
+	for _, r := range s.data.restores {
+		if r.live {
+			ids = append(ids, r.id)
+		}
+	}
+	return ids
+}
+
+// OrganizationObjectPaths are the paths of one user, group, site and team
+// of the first organization, e.g. /Organizations/{id}/Users/{id}.
+func (s *Server) OrganizationObjectPaths() []string {
+	var paths []string
+	seen := map[string]bool{}
+	for _, m := range s.data.members {
+		if m.org == s.data.orgs[0] && !seen[m.kind] {
+			seen[m.kind] = true
+			paths = append(paths, "/Organizations/"+m.org.id+"/"+collectionOf[m.kind]+"/"+m.id)
+		}
+	}
+	return paths
 }
