@@ -167,8 +167,14 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				},
 				func() error { _, err := c.RestoreSession(ctx, s, restores[3]); return err },
 				func() error { _, err := c.RestoreSession(ctx, s, restores[0]); return err },
-				func() error { _, err := c.RestoreEvents(ctx, s, restores[0], upstream.PageRequest{Limit: 30}); return err },
-				func() error { _, err := c.RestoreEvents(ctx, s, restores[3], upstream.PageRequest{Limit: 30}); return err },
+				func() error {
+					_, err := c.RestoreEvents(ctx, s, restores[0], upstream.PageRequest{Limit: 30})
+					return err
+				},
+				func() error {
+					_, err := c.RestoreEvents(ctx, s, restores[3], upstream.PageRequest{Limit: 30})
+					return err
+				},
 				func() error {
 					_, err := c.RestorePoints(ctx, s, upstream.RestorePointFilter{JobID: job, After: &monthAgo}, upstream.PageRequest{Limit: 10})
 					return err
