@@ -38,10 +38,13 @@ type ResolverRoot interface {
 	JobSession() JobSessionResolver
 	LicensedUser() LicensedUserResolver
 	Organization() OrganizationResolver
+	ProcessedObject() ProcessedObjectResolver
 	Proxy() ProxyResolver
 	ProxyPool() ProxyPoolResolver
 	Query() QueryResolver
 	RepositoryUsage() RepositoryUsageResolver
+	RestorePoint() RestorePointResolver
+	RestoreSession() RestoreSessionResolver
 	Server() ServerResolver
 	Subscription() SubscriptionResolver
 }
@@ -69,6 +72,7 @@ type ComplexityRoot struct {
 		Path              func(childComplexity int) int
 		Proxy             func(childComplexity int) int
 		ProxyPool         func(childComplexity int) int
+		RestorePoints     func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		Retention         func(childComplexity int) int
 		UsedSpaceBytes    func(childComplexity int) int
 	}
@@ -147,6 +151,7 @@ type ComplexityRoot struct {
 		OrganizationID func(childComplexity int) int
 		Repository     func(childComplexity int) int
 		RepositoryID   func(childComplexity int) int
+		RestorePoints  func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		SchedulePolicy func(childComplexity int) int
 		Sessions       func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
 	}
@@ -177,6 +182,7 @@ type ComplexityRoot struct {
 		Log              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		MainSessionID    func(childComplexity int) int
 		Organization     func(childComplexity int) int
+		ProcessedObjects func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) int
 		Progress         func(childComplexity int) int
 		Proxy            func(childComplexity int) int
 		ProxyID          func(childComplexity int) int
@@ -297,6 +303,7 @@ type ComplexityRoot struct {
 		Name               func(childComplexity int) int
 		OfficeName         func(childComplexity int) int
 		Region             func(childComplexity int) int
+		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		Type               func(childComplexity int) int
 		UsedRepositories   func(childComplexity int) int
 	}
@@ -323,6 +330,29 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	ProcessedObject struct {
+		Address      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Messages     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Session      func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Type         func(childComplexity int) int
+	}
+
+	ProcessedObjectConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProcessedObjectEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Proxy struct {
@@ -391,6 +421,9 @@ type ComplexityRoot struct {
 		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Proxy              func(childComplexity int, id string) int
 		ProxyPools         func(childComplexity int, first *int, after *string, last *int, before *string) int
+		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool) int
+		RestoreSession     func(childComplexity int, id string) int
+		RestoreSessions    func(childComplexity int, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time) int
 		Server             func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
@@ -404,6 +437,105 @@ type ComplexityRoot struct {
 		ProtectedObjects            func(childComplexity int) int
 		Repository                  func(childComplexity int) int
 		UsedSpaceBytes              func(childComplexity int) int
+	}
+
+	RestoreEvent struct {
+		Duration      func(childComplexity int) int
+		EndTime       func(childComplexity int) int
+		ID            func(childComplexity int) int
+		ItemName      func(childComplexity int) int
+		ItemSizeBytes func(childComplexity int) int
+		ItemType      func(childComplexity int) int
+		Message       func(childComplexity int) int
+		Order         func(childComplexity int) int
+		Source        func(childComplexity int) int
+		StartTime     func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Target        func(childComplexity int) int
+		Title         func(childComplexity int) int
+		Type          func(childComplexity int) int
+	}
+
+	RestoreEventConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RestoreEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RestorePoint struct {
+		BackupTime            func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		ImmutabilityExpiresOn func(childComplexity int) int
+		IsCopy                func(childComplexity int) int
+		IsDeleted             func(childComplexity int) int
+		IsExchange            func(childComplexity int) int
+		IsLongTermCopy        func(childComplexity int) int
+		IsOneDrive            func(childComplexity int) int
+		IsRetrieved           func(childComplexity int) int
+		IsSharePoint          func(childComplexity int) int
+		IsTeams               func(childComplexity int) int
+		Job                   func(childComplexity int) int
+		Organization          func(childComplexity int) int
+		Repository            func(childComplexity int) int
+	}
+
+	RestorePointConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RestorePointEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RestoreSession struct {
+		ClientHost       func(childComplexity int) int
+		CreationTime     func(childComplexity int) int
+		Details          func(childComplexity int) int
+		ETag             func(childComplexity int) int
+		EndTime          func(childComplexity int) int
+		Events           func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ID               func(childComplexity int) int
+		InitiatedBy      func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Organization     func(childComplexity int) int
+		OrganizationName func(childComplexity int) int
+		Reason           func(childComplexity int) int
+		Result           func(childComplexity int) int
+		ScopeName        func(childComplexity int) int
+		State            func(childComplexity int) int
+		Statistics       func(childComplexity int) int
+		Type             func(childComplexity int) int
+	}
+
+	RestoreSessionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RestoreSessionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RestoreStatistics struct {
+		Errors        func(childComplexity int) int
+		FailedItems   func(childComplexity int) int
+		RestoredItems func(childComplexity int) int
+		SkippedItems  func(childComplexity int) int
+		TotalItems    func(childComplexity int) int
+		Warnings      func(childComplexity int) int
 	}
 
 	Retention struct {
@@ -440,7 +572,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		JobSessionUpdated func(childComplexity int, id string) int
+		JobSessionUpdated     func(childComplexity int, id string) int
+		RestoreSessionUpdated func(childComplexity int, id string) int
 	}
 
 	_Service struct {
@@ -456,6 +589,7 @@ type BackupRepositoryResolver interface {
 	Proxy(ctx context.Context, obj *upstream.BackupRepository) (*upstream.Proxy, error)
 	ProxyPool(ctx context.Context, obj *upstream.BackupRepository) (*upstream.ProxyPool, error)
 	Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error)
+	RestorePoints(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type CopyJobResolver interface {
 	BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error)
@@ -473,6 +607,7 @@ type JobResolver interface {
 	Repository(ctx context.Context, obj *upstream.Job) (*upstream.BackupRepository, error)
 	CopyJob(ctx context.Context, obj *upstream.Job) (*upstream.CopyJob, error)
 	Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error)
+	RestorePoints(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type JobSessionResolver interface {
 	Job(ctx context.Context, obj *upstream.JobSession) (*upstream.Job, error)
@@ -480,6 +615,7 @@ type JobSessionResolver interface {
 	Proxy(ctx context.Context, obj *upstream.JobSession) (*upstream.Proxy, error)
 	Organization(ctx context.Context, obj *upstream.JobSession) (*upstream.Organization, error)
 	Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error)
+	ProcessedObjects(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error)
 }
 type LicensedUserResolver interface {
 	Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error)
@@ -489,6 +625,14 @@ type OrganizationResolver interface {
 	Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error)
 	UsedRepositories(ctx context.Context, obj *upstream.Organization) ([]*upstream.RepositoryUsage, error)
 	LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error)
+	RestorePoints(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
+}
+type ProcessedObjectResolver interface {
+	Name(ctx context.Context, obj *upstream.ProcessedObject) (*string, error)
+	Address(ctx context.Context, obj *upstream.ProcessedObject) (*string, error)
+	Organization(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.Organization, error)
+	Session(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.JobSession, error)
+	Messages(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream.LogItem, error)
 }
 type ProxyResolver interface {
 	Pool(ctx context.Context, obj *upstream.Proxy) (*upstream.ProxyPool, error)
@@ -514,9 +658,23 @@ type QueryResolver interface {
 	License(ctx context.Context) (*upstream.License, error)
 	LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.Connection[upstream.LicensedUser], error)
 	Server(ctx context.Context) (*model.Server, error)
+	RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool) (*model.Connection[upstream.RestorePoint], error)
+	RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time) (*model.Connection[upstream.RestoreSession], error)
+	RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error)
 }
 type RepositoryUsageResolver interface {
 	Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error)
+}
+type RestorePointResolver interface {
+	Job(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Job, error)
+	Organization(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Organization, error)
+	Repository(ctx context.Context, obj *upstream.RestorePoint) (*upstream.BackupRepository, error)
+}
+type RestoreSessionResolver interface {
+	Organization(ctx context.Context, obj *upstream.RestoreSession) (*upstream.Organization, error)
+
+	Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error)
+	Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error)
 }
 type ServerResolver interface {
 	ProductVersion(ctx context.Context, obj *model.Server) (*string, error)
@@ -525,6 +683,7 @@ type ServerResolver interface {
 }
 type SubscriptionResolver interface {
 	JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error)
+	RestoreSessionUpdated(ctx context.Context, id string) (<-chan *upstream.RestoreSession, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -658,6 +817,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepository.ProxyPool(childComplexity), true
+	case "BackupRepository.restorePoints":
+		if e.ComplexityRoot.BackupRepository.RestorePoints == nil {
+			break
+		}
+
+		args, err := ec.field_BackupRepository_restorePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BackupRepository.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
 	case "BackupRepository.retention":
 		if e.ComplexityRoot.BackupRepository.Retention == nil {
 			break
@@ -998,6 +1168,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.RepositoryID(childComplexity), true
+	case "Job.restorePoints":
+		if e.ComplexityRoot.Job.RestorePoints == nil {
+			break
+		}
+
+		args, err := ec.field_Job_restorePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Job.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
 	case "Job.schedulePolicy":
 		if e.ComplexityRoot.Job.SchedulePolicy == nil {
 			break
@@ -1137,6 +1318,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSession.Organization(childComplexity), true
+	case "JobSession.processedObjects":
+		if e.ComplexityRoot.JobSession.ProcessedObjects == nil {
+			break
+		}
+
+		args, err := ec.field_JobSession_processedObjects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.JobSession.ProcessedObjects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["status"].(*upstream.ObjectStatus)), true
 	case "JobSession.progress":
 		if e.ComplexityRoot.JobSession.Progress == nil {
 			break
@@ -1663,6 +1855,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Region(childComplexity), true
+	case "Organization.restorePoints":
+		if e.ComplexityRoot.Organization.RestorePoints == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_restorePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
 	case "Organization.type":
 		if e.ComplexityRoot.Organization.Type == nil {
 			break
@@ -1751,6 +1954,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "ProcessedObject.address":
+		if e.ComplexityRoot.ProcessedObject.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.Address(childComplexity), true
+	case "ProcessedObject.id":
+		if e.ComplexityRoot.ProcessedObject.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.ID(childComplexity), true
+	case "ProcessedObject.messages":
+		if e.ComplexityRoot.ProcessedObject.Messages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.Messages(childComplexity), true
+	case "ProcessedObject.name":
+		if e.ComplexityRoot.ProcessedObject.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.Name(childComplexity), true
+	case "ProcessedObject.organization":
+		if e.ComplexityRoot.ProcessedObject.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.Organization(childComplexity), true
+	case "ProcessedObject.session":
+		if e.ComplexityRoot.ProcessedObject.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.Session(childComplexity), true
+	case "ProcessedObject.status":
+		if e.ComplexityRoot.ProcessedObject.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.Status(childComplexity), true
+	case "ProcessedObject.type":
+		if e.ComplexityRoot.ProcessedObject.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.Type(childComplexity), true
+
+	case "ProcessedObjectConnection.edges":
+		if e.ComplexityRoot.ProcessedObjectConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObjectConnection.Edges(childComplexity), true
+	case "ProcessedObjectConnection.nodes":
+		if e.ComplexityRoot.ProcessedObjectConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObjectConnection.Nodes(childComplexity), true
+	case "ProcessedObjectConnection.pageInfo":
+		if e.ComplexityRoot.ProcessedObjectConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObjectConnection.PageInfo(childComplexity), true
+	case "ProcessedObjectConnection.totalCount":
+		if e.ComplexityRoot.ProcessedObjectConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObjectConnection.TotalCount(childComplexity), true
+
+	case "ProcessedObjectEdge.cursor":
+		if e.ComplexityRoot.ProcessedObjectEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObjectEdge.Cursor(childComplexity), true
+	case "ProcessedObjectEdge.node":
+		if e.ComplexityRoot.ProcessedObjectEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObjectEdge.Node(childComplexity), true
 
 	case "Proxy.cpuUsagePercent":
 		if e.ComplexityRoot.Proxy.CPUUsagePercent == nil {
@@ -2111,6 +2401,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ProxyPools(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.restorePoints":
+		if e.ComplexityRoot.Query.RestorePoints == nil {
+			break
+		}
+
+		args, err := ec.field_Query_restorePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["jobId"].(*string), args["organizationId"].(*string), args["repositoryId"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time), args["copy"].(*bool), args["longTermCopy"].(*bool)), true
+	case "Query.restoreSession":
+		if e.ComplexityRoot.Query.RestoreSession == nil {
+			break
+		}
+
+		args, err := ec.field_Query_restoreSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RestoreSession(childComplexity, args["id"].(string)), true
+	case "Query.restoreSessions":
+		if e.ComplexityRoot.Query.RestoreSessions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_restoreSessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RestoreSessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["startedAfter"].(*time.Time), args["startedBefore"].(*time.Time)), true
 	case "Query.server":
 		if e.ComplexityRoot.Query.Server == nil {
 			break
@@ -2177,6 +2500,435 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RepositoryUsage.UsedSpaceBytes(childComplexity), true
+
+	case "RestoreEvent.duration":
+		if e.ComplexityRoot.RestoreEvent.Duration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.Duration(childComplexity), true
+	case "RestoreEvent.endTime":
+		if e.ComplexityRoot.RestoreEvent.EndTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.EndTime(childComplexity), true
+	case "RestoreEvent.id":
+		if e.ComplexityRoot.RestoreEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.ID(childComplexity), true
+	case "RestoreEvent.itemName":
+		if e.ComplexityRoot.RestoreEvent.ItemName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.ItemName(childComplexity), true
+	case "RestoreEvent.itemSizeBytes":
+		if e.ComplexityRoot.RestoreEvent.ItemSizeBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.ItemSizeBytes(childComplexity), true
+	case "RestoreEvent.itemType":
+		if e.ComplexityRoot.RestoreEvent.ItemType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.ItemType(childComplexity), true
+	case "RestoreEvent.message":
+		if e.ComplexityRoot.RestoreEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.Message(childComplexity), true
+	case "RestoreEvent.order":
+		if e.ComplexityRoot.RestoreEvent.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.Order(childComplexity), true
+	case "RestoreEvent.source":
+		if e.ComplexityRoot.RestoreEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.Source(childComplexity), true
+	case "RestoreEvent.startTime":
+		if e.ComplexityRoot.RestoreEvent.StartTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.StartTime(childComplexity), true
+	case "RestoreEvent.status":
+		if e.ComplexityRoot.RestoreEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.Status(childComplexity), true
+	case "RestoreEvent.target":
+		if e.ComplexityRoot.RestoreEvent.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.Target(childComplexity), true
+	case "RestoreEvent.title":
+		if e.ComplexityRoot.RestoreEvent.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.Title(childComplexity), true
+	case "RestoreEvent.type":
+		if e.ComplexityRoot.RestoreEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEvent.Type(childComplexity), true
+
+	case "RestoreEventConnection.edges":
+		if e.ComplexityRoot.RestoreEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEventConnection.Edges(childComplexity), true
+	case "RestoreEventConnection.nodes":
+		if e.ComplexityRoot.RestoreEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEventConnection.Nodes(childComplexity), true
+	case "RestoreEventConnection.pageInfo":
+		if e.ComplexityRoot.RestoreEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEventConnection.PageInfo(childComplexity), true
+	case "RestoreEventConnection.totalCount":
+		if e.ComplexityRoot.RestoreEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEventConnection.TotalCount(childComplexity), true
+
+	case "RestoreEventEdge.cursor":
+		if e.ComplexityRoot.RestoreEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEventEdge.Cursor(childComplexity), true
+	case "RestoreEventEdge.node":
+		if e.ComplexityRoot.RestoreEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreEventEdge.Node(childComplexity), true
+
+	case "RestorePoint.backupTime":
+		if e.ComplexityRoot.RestorePoint.BackupTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.BackupTime(childComplexity), true
+	case "RestorePoint.id":
+		if e.ComplexityRoot.RestorePoint.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.ID(childComplexity), true
+	case "RestorePoint.immutabilityExpiresOn":
+		if e.ComplexityRoot.RestorePoint.ImmutabilityExpiresOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.ImmutabilityExpiresOn(childComplexity), true
+	case "RestorePoint.isCopy":
+		if e.ComplexityRoot.RestorePoint.IsCopy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.IsCopy(childComplexity), true
+	case "RestorePoint.isDeleted":
+		if e.ComplexityRoot.RestorePoint.IsDeleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.IsDeleted(childComplexity), true
+	case "RestorePoint.isExchange":
+		if e.ComplexityRoot.RestorePoint.IsExchange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.IsExchange(childComplexity), true
+	case "RestorePoint.isLongTermCopy":
+		if e.ComplexityRoot.RestorePoint.IsLongTermCopy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.IsLongTermCopy(childComplexity), true
+	case "RestorePoint.isOneDrive":
+		if e.ComplexityRoot.RestorePoint.IsOneDrive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.IsOneDrive(childComplexity), true
+	case "RestorePoint.isRetrieved":
+		if e.ComplexityRoot.RestorePoint.IsRetrieved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.IsRetrieved(childComplexity), true
+	case "RestorePoint.isSharePoint":
+		if e.ComplexityRoot.RestorePoint.IsSharePoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.IsSharePoint(childComplexity), true
+	case "RestorePoint.isTeams":
+		if e.ComplexityRoot.RestorePoint.IsTeams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.IsTeams(childComplexity), true
+	case "RestorePoint.job":
+		if e.ComplexityRoot.RestorePoint.Job == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.Job(childComplexity), true
+	case "RestorePoint.organization":
+		if e.ComplexityRoot.RestorePoint.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.Organization(childComplexity), true
+	case "RestorePoint.repository":
+		if e.ComplexityRoot.RestorePoint.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.Repository(childComplexity), true
+
+	case "RestorePointConnection.edges":
+		if e.ComplexityRoot.RestorePointConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePointConnection.Edges(childComplexity), true
+	case "RestorePointConnection.nodes":
+		if e.ComplexityRoot.RestorePointConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePointConnection.Nodes(childComplexity), true
+	case "RestorePointConnection.pageInfo":
+		if e.ComplexityRoot.RestorePointConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePointConnection.PageInfo(childComplexity), true
+	case "RestorePointConnection.totalCount":
+		if e.ComplexityRoot.RestorePointConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePointConnection.TotalCount(childComplexity), true
+
+	case "RestorePointEdge.cursor":
+		if e.ComplexityRoot.RestorePointEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePointEdge.Cursor(childComplexity), true
+	case "RestorePointEdge.node":
+		if e.ComplexityRoot.RestorePointEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePointEdge.Node(childComplexity), true
+
+	case "RestoreSession.clientHost":
+		if e.ComplexityRoot.RestoreSession.ClientHost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.ClientHost(childComplexity), true
+	case "RestoreSession.creationTime":
+		if e.ComplexityRoot.RestoreSession.CreationTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.CreationTime(childComplexity), true
+	case "RestoreSession.details":
+		if e.ComplexityRoot.RestoreSession.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Details(childComplexity), true
+	case "RestoreSession.eTag":
+		if e.ComplexityRoot.RestoreSession.ETag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.ETag(childComplexity), true
+	case "RestoreSession.endTime":
+		if e.ComplexityRoot.RestoreSession.EndTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.EndTime(childComplexity), true
+	case "RestoreSession.events":
+		if e.ComplexityRoot.RestoreSession.Events == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSession_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSession.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreSession.id":
+		if e.ComplexityRoot.RestoreSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.ID(childComplexity), true
+	case "RestoreSession.initiatedBy":
+		if e.ComplexityRoot.RestoreSession.InitiatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.InitiatedBy(childComplexity), true
+	case "RestoreSession.name":
+		if e.ComplexityRoot.RestoreSession.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Name(childComplexity), true
+	case "RestoreSession.organization":
+		if e.ComplexityRoot.RestoreSession.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Organization(childComplexity), true
+	case "RestoreSession.organizationName":
+		if e.ComplexityRoot.RestoreSession.OrganizationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.OrganizationName(childComplexity), true
+	case "RestoreSession.reason":
+		if e.ComplexityRoot.RestoreSession.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Reason(childComplexity), true
+	case "RestoreSession.result":
+		if e.ComplexityRoot.RestoreSession.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Result(childComplexity), true
+	case "RestoreSession.scopeName":
+		if e.ComplexityRoot.RestoreSession.ScopeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.ScopeName(childComplexity), true
+	case "RestoreSession.state":
+		if e.ComplexityRoot.RestoreSession.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.State(childComplexity), true
+	case "RestoreSession.statistics":
+		if e.ComplexityRoot.RestoreSession.Statistics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Statistics(childComplexity), true
+	case "RestoreSession.type":
+		if e.ComplexityRoot.RestoreSession.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Type(childComplexity), true
+
+	case "RestoreSessionConnection.edges":
+		if e.ComplexityRoot.RestoreSessionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSessionConnection.Edges(childComplexity), true
+	case "RestoreSessionConnection.nodes":
+		if e.ComplexityRoot.RestoreSessionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSessionConnection.Nodes(childComplexity), true
+	case "RestoreSessionConnection.pageInfo":
+		if e.ComplexityRoot.RestoreSessionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSessionConnection.PageInfo(childComplexity), true
+	case "RestoreSessionConnection.totalCount":
+		if e.ComplexityRoot.RestoreSessionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSessionConnection.TotalCount(childComplexity), true
+
+	case "RestoreSessionEdge.cursor":
+		if e.ComplexityRoot.RestoreSessionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSessionEdge.Cursor(childComplexity), true
+	case "RestoreSessionEdge.node":
+		if e.ComplexityRoot.RestoreSessionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSessionEdge.Node(childComplexity), true
+
+	case "RestoreStatistics.errors":
+		if e.ComplexityRoot.RestoreStatistics.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreStatistics.Errors(childComplexity), true
+	case "RestoreStatistics.failedItems":
+		if e.ComplexityRoot.RestoreStatistics.FailedItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreStatistics.FailedItems(childComplexity), true
+	case "RestoreStatistics.restoredItems":
+		if e.ComplexityRoot.RestoreStatistics.RestoredItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreStatistics.RestoredItems(childComplexity), true
+	case "RestoreStatistics.skippedItems":
+		if e.ComplexityRoot.RestoreStatistics.SkippedItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreStatistics.SkippedItems(childComplexity), true
+	case "RestoreStatistics.totalItems":
+		if e.ComplexityRoot.RestoreStatistics.TotalItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreStatistics.TotalItems(childComplexity), true
+	case "RestoreStatistics.warnings":
+		if e.ComplexityRoot.RestoreStatistics.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreStatistics.Warnings(childComplexity), true
 
 	case "Retention.dailyPeriod":
 		if e.ComplexityRoot.Retention.DailyPeriod == nil {
@@ -2319,6 +3071,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.JobSessionUpdated(childComplexity, args["id"].(string)), true
+	case "Subscription.restoreSessionUpdated":
+		if e.ComplexityRoot.Subscription.RestoreSessionUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_restoreSessionUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RestoreSessionUpdated(childComplexity, args["id"].(string)), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -2588,6 +3351,59 @@ type Query {
 
   "The VB365 server behind this gateway: its version and, on v8, its health."
   server: Server!
+
+  """
+  The restore points (` + "`" + `/RestorePoints` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + `
+  before), newest backup first, as a Relay connection. v7+ filter on the
+  server; v6 answers every point at once and the gateway filters and pages.
+  """
+  restorePoints(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only the points of this backup job."
+    jobId: ID
+    "Only the points of this organization."
+    organizationId: ID
+    "Only the points kept in this repository."
+    repositoryId: ID
+    "Only points backed up at or after this time."
+    backedUpAfter: DateTime
+    "Only points backed up at or before this time."
+    backedUpBefore: DateTime
+    "Only the points of backup copy jobs (true), or none of them (false). v6 has no such flag: there, its long-term flag tells."
+    copy: Boolean
+    "Only the points copied to archive object storage (true), or none of them (false)."
+    longTermCopy: Boolean
+  ): RestorePointConnection
+
+  """
+  The restore sessions (` + "`" + `/RestoreSessions` + "`" + `), newest first, as a Relay
+  connection. The start-time filters go to the server from v6, and are the
+  gateway's before.
+  """
+  restoreSessions(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only sessions started at or after this time."
+    startedAfter: DateTime
+    "Only sessions started at or before this time."
+    startedBefore: DateTime
+  ): RestoreSessionConnection
+
+  "One restore session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
+  restoreSession("The restore session's ID (a UUID)." id: ID!): RestoreSession
 }
 
 """
@@ -2602,6 +3418,13 @@ type Subscription {
   (every ` + "`" + `--poll-interval` + "`" + `), once however many clients follow it.
   """
   jobSessionUpdated("The session's ID (a UUID)." id: ID!): JobSession!
+
+  """
+  Follows a restore session as ` + "`" + `jobSessionUpdated` + "`" + ` follows a job session:
+  its state at once, then each change of its state, result, details or
+  end, until it has stopped.
+  """
+  restoreSessionUpdated("The restore session's ID (a UUID)." id: ID!): RestoreSession!
 }
 
 """
@@ -2665,6 +3488,25 @@ type JobSession @key(fields: "id") {
     "The cursor before which the page ends."
     before: String
   ): LogItemConnection!
+  """
+  The objects (users, groups, sites, teams) the session processed, with how
+  each went (` + "`" + `/JobSessions/{id}/ProcessedObjects` + "`" + `, v7+;
+  ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before). One call per page; a status filter is
+  applied by the gateway, which then reads the whole list (the API has no
+  such filter). A finished session's objects are cached as long as it is.
+  """
+  processedObjects(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only the objects with this outcome."
+    status: ProcessedObjectStatus
+  ): ProcessedObjectConnection
 }
 
 "Throughput counters of a job session. All are averages over the session except the totals."
@@ -2837,6 +3679,21 @@ type Job @key(fields: "id") {
     "Only sessions created at or before this time."
     createdBefore: DateTime
   ): JobSessionConnection!
+  "The restore points of this job, newest first (` + "`" + `/RestorePoints` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
+  restorePoints(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only points backed up at or after this time."
+    backedUpAfter: DateTime
+    "Only points backed up at or before this time."
+    backedUpBefore: DateTime
+  ): RestorePointConnection
 }
 
 "A job's schedule."
@@ -3018,6 +3875,21 @@ type Organization @key(fields: "id") {
     "Only the user of this name."
     name: String
   ): LicensedUserConnection
+  "The restore points of this organization, newest first (` + "`" + `/RestorePoints` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
+  restorePoints(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only points backed up at or after this time."
+    backedUpAfter: DateTime
+    "Only points backed up at or before this time."
+    backedUpBefore: DateTime
+  ): RestorePointConnection
 }
 
 "Where an organization lives."
@@ -3125,6 +3997,21 @@ type BackupRepository @key(fields: "id") {
     "The cursor before which the page ends."
     before: String
   ): JobConnection
+  "The restore points of this repository, newest first (` + "`" + `/RestorePoints` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
+  restorePoints(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only points backed up at or after this time."
+    backedUpAfter: DateTime
+    "Only points backed up at or before this time."
+    backedUpBefore: DateTime
+  ): RestorePointConnection
 }
 
 "How long a repository keeps backups; values as the server names them."
@@ -3486,6 +4373,347 @@ type LicensedUserEdge {
   "The item."
   node: LicensedUser!
 }
+
+"An object (user, group, site, team) a job session processed, and how it went (v7+)."
+type ProcessedObject {
+  "The object's ID in its organization."
+  id: ID!
+  "What kind of object it is."
+  type: ProcessedObjectType!
+  "How processing it went."
+  status: ProcessedObjectStatus!
+  """
+  Its display name (a user's or group's name, a site's title, a team's name),
+  from its organization (` + "`" + `/Organizations/{id}/Users/{id}` + "`" + ` and alike, from the
+  server's copy): one call per object, batched, cached as long as
+  organizations; null where the server does not know the object.
+  """
+  name: String
+  "A user's sign-in name, a group's or team's mail address, a site's URL; from its organization like ` + "`" + `name` + "`" + `."
+  address: String
+  "The organization the object belongs to."
+  organization: Organization
+  "The session that processed it."
+  session: JobSession!
+  """
+  The warning and error lines of the session's log that name this object (by
+  its address or name). The API reports no error per object: the reasons are
+  in the session's log, which this reads (one call per page of it, shared by
+  every object of the session).
+  """
+  messages: [LogItem!]!
+}
+
+"What kind of object a job processed."
+enum ProcessedObjectType {
+  "A user: mailbox, archive, OneDrive."
+  USER
+  "A group and its mailbox and site."
+  GROUP
+  "A SharePoint site."
+  SITE
+  "A Microsoft Teams team."
+  TEAM
+  "A kind this gateway does not know yet."
+  UNKNOWN
+}
+
+"How processing an object went."
+enum ProcessedObjectStatus {
+  "Processed."
+  SUCCESS
+  "Processed, with warnings."
+  WARNING
+  "Not processed."
+  FAILED
+  "A status this gateway does not know yet."
+  UNKNOWN
+}
+
+"A page of processed objects (Relay)."
+type ProcessedObjectConnection {
+  "The objects with their cursors."
+  edges: [ProcessedObjectEdge!]!
+  "The objects alone."
+  nodes: [ProcessedObject!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many objects there are in all (with the filter given); null when the server does not tell."
+  totalCount: Int
+}
+
+"A processed object and its cursor."
+type ProcessedObjectEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: ProcessedObject!
+}
+
+"""
+A point in time the backed-up data of a job can be restored from
+(` + "`" + `/RestorePoints/{id}` + "`" + `, v6+).
+"""
+type RestorePoint {
+  "The restore point's ID."
+  id: ID!
+  "When the backup was made."
+  backupTime: DateTime!
+  "The backup job that made it."
+  job: Job
+  "The organization whose data it holds."
+  organization: Organization
+  "The repository that keeps it."
+  repository: BackupRepository
+  "Whether it holds Exchange data."
+  isExchange: Boolean!
+  "Whether it holds SharePoint data."
+  isSharePoint: Boolean!
+  "Whether it holds OneDrive data."
+  isOneDrive: Boolean!
+  "Whether it holds Teams data."
+  isTeams: Boolean!
+  "Whether a backup copy job made it in archive object storage (Azure Archive, Amazon S3 Glacier)."
+  isLongTermCopy: Boolean!
+  "Whether a backup copy job made it, in any object storage (v7+)."
+  isCopy: Boolean
+  "Whether a data retrieval job retrieved it from object storage."
+  isRetrieved: Boolean!
+  "Whether it holds data marked as deleted (v7+)."
+  isDeleted: Boolean
+  "Until when its data is immutable (v8; null: not immutable)."
+  immutabilityExpiresOn: DateTime
+}
+
+"A page of restore points (Relay)."
+type RestorePointConnection {
+  "The points with their cursors."
+  edges: [RestorePointEdge!]!
+  "The points alone."
+  nodes: [RestorePoint!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many points there are in all (with the filters given); null when the server does not tell (v8)."
+  totalCount: Int
+}
+
+"A restore point and its cursor."
+type RestorePointEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: RestorePoint!
+}
+
+"""
+A session of exploring and restoring backed-up data (` + "`" + `/RestoreSessions/{id}` + "`" + `):
+who restored what, when, and how it went.
+"""
+type RestoreSession {
+  "The restore session's ID."
+  id: ID!
+  "The session's name."
+  name: String
+  "What kind of data it restores."
+  type: RestoreSessionType!
+  "Whether it is still working."
+  state: RestoreSessionState!
+  "How it went (so far, while working)."
+  result: RestoreSessionResult!
+  "When it started."
+  creationTime: DateTime!
+  "When it ended; null while it works."
+  endTime: DateTime
+  "Who started it, e.g. ` + "`" + `CONTOSO\\helpdesk` + "`" + `."
+  initiatedBy: String
+  "A summary of what it did, as the server writes it."
+  details: String
+  "For a session of the Restore Portal: its scope."
+  scopeName: String
+  "The host the session runs on."
+  clientHost: String
+  "Why the data was restored, as given when the session started."
+  reason: String
+  "The organization's name, as the server gives it."
+  organizationName: String
+  "The organization whose data it restores: matched by name in the organization collection (one call, shared by the whole query)."
+  organization: Organization
+  "Version number the server assigns on every change (v8)."
+  eTag: Long
+  "What the session did, item by item (` + "`" + `/RestoreSessions/{id}/Events` + "`" + `): one call per page, made only when selected."
+  events(
+    "How many events to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many events to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): RestoreEventConnection!
+  "Totals of what the session restored (` + "`" + `/RestoreSessions/{id}/Statistics` + "`" + `, v8; null before)."
+  statistics: RestoreStatistics
+}
+
+"What kind of data a restore session restores (the upstream's explorer)."
+enum RestoreSessionType {
+  "Exchange (Vex)."
+  EXCHANGE
+  "OneDrive (Veod)."
+  ONEDRIVE
+  "SharePoint (Vesp)."
+  SHAREPOINT
+  "Teams (Vet)."
+  TEAMS
+  "A kind this gateway does not know yet."
+  UNKNOWN
+}
+
+"Whether a restore session still works."
+enum RestoreSessionState {
+  "Working."
+  WORKING
+  "Stopped: it will not change again."
+  STOPPED
+  "A state this gateway does not know yet."
+  UNKNOWN
+}
+
+"How a restore session went."
+enum RestoreSessionResult {
+  "Everything was restored."
+  SUCCESS
+  "Restored, with warnings."
+  WARNING
+  "Something failed."
+  FAILED
+  "A result this gateway does not know yet."
+  UNKNOWN
+}
+
+"One item a restore session handled."
+type RestoreEvent {
+  "The event's ID."
+  id: ID!
+  "Its place in the session, from 1."
+  order: Int!
+  "What was done."
+  type: RestoreEventType
+  "How it went."
+  status: RestoreEventStatus!
+  "The item's name."
+  itemName: String
+  "The item's type, e.g. ` + "`" + `Mailbox folder` + "`" + `."
+  itemType: String
+  "The item's size in bytes."
+  itemSizeBytes: Long
+  "Where the item came from."
+  source: String
+  "Where it went."
+  target: String
+  "When it started."
+  startTime: DateTime
+  "When it ended; null while it runs."
+  endTime: DateTime
+  "How long it took, as the server writes it (e.g. ` + "`" + `00:01:05` + "`" + `)."
+  duration: String
+  "The event's title."
+  title: String
+  "What the server said of it."
+  message: String
+}
+
+"What a restore session event did."
+enum RestoreEventType {
+  "Nothing recorded."
+  NONE
+  "Saved to a file."
+  SAVE
+  "Exported (e.g. to PST)."
+  EXPORT
+  "Sent by mail."
+  SEND
+  "Restored to Microsoft 365."
+  RESTORE
+  "Viewed."
+  VIEW
+  "A type this gateway does not know yet."
+  UNKNOWN
+}
+
+"How a restore session event went."
+enum RestoreEventStatus {
+  "Still running."
+  RUNNING
+  "Done."
+  SUCCESS
+  "Done, with warnings."
+  WARNING
+  "Failed."
+  FAILED
+  "Cancelled."
+  CANCELLED
+  "Skipped."
+  SKIPPED
+  "A status this gateway does not know yet."
+  UNKNOWN
+}
+
+"Totals of a restore session (v8)."
+type RestoreStatistics {
+  "Items the session was asked to restore."
+  totalItems: Long!
+  "Items restored."
+  restoredItems: Long!
+  "Items that failed."
+  failedItems: Long!
+  "Items skipped."
+  skippedItems: Long!
+  "The warnings the server reported."
+  warnings: [String!]!
+  "The errors the server reported."
+  errors: [String!]!
+}
+
+"A page of restore sessions (Relay)."
+type RestoreSessionConnection {
+  "The sessions with their cursors."
+  edges: [RestoreSessionEdge!]!
+  "The sessions alone."
+  nodes: [RestoreSession!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many sessions there are in all (with the filters given); null when the server does not tell (v3, v4 are counted by the gateway; v8 does not tell)."
+  totalCount: Int
+}
+
+"A restore session and its cursor."
+type RestoreSessionEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: RestoreSession!
+}
+
+"A page of restore session events (Relay)."
+type RestoreEventConnection {
+  "The events with their cursors."
+  edges: [RestoreEventEdge!]!
+  "The events alone."
+  nodes: [RestoreEvent!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many events there are in all; null when the server does not tell."
+  totalCount: Int
+}
+
+"A restore session event and its cursor."
+type RestoreEventEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: RestoreEvent!
+}
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -3610,6 +4838,8 @@ func (ec *executionContext) childFields_BackupRepository(ctx context.Context, fi
 		return ec.fieldContext_BackupRepository_proxyPool(ctx, field)
 	case "jobs":
 		return ec.fieldContext_BackupRepository_jobs(ctx, field)
+	case "restorePoints":
+		return ec.fieldContext_BackupRepository_restorePoints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BackupRepository", field.Name)
 }
@@ -3750,6 +4980,8 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 		return ec.fieldContext_Job_copyJob(ctx, field)
 	case "sessions":
 		return ec.fieldContext_Job_sessions(ctx, field)
+	case "restorePoints":
+		return ec.fieldContext_Job_restorePoints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Job", field.Name)
 }
@@ -3824,6 +5056,8 @@ func (ec *executionContext) childFields_JobSession(ctx context.Context, field gr
 		return ec.fieldContext_JobSession_organization(ctx, field)
 	case "log":
 		return ec.fieldContext_JobSession_log(ctx, field)
+	case "processedObjects":
+		return ec.fieldContext_JobSession_processedObjects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type JobSession", field.Name)
 }
@@ -4050,6 +5284,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_usedRepositories(ctx, field)
 	case "licensedUsers":
 		return ec.fieldContext_Organization_licensedUsers(ctx, field)
+	case "restorePoints":
+		return ec.fieldContext_Organization_restorePoints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -4100,6 +5336,52 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessedObject(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProcessedObject_id(ctx, field)
+	case "type":
+		return ec.fieldContext_ProcessedObject_type(ctx, field)
+	case "status":
+		return ec.fieldContext_ProcessedObject_status(ctx, field)
+	case "name":
+		return ec.fieldContext_ProcessedObject_name(ctx, field)
+	case "address":
+		return ec.fieldContext_ProcessedObject_address(ctx, field)
+	case "organization":
+		return ec.fieldContext_ProcessedObject_organization(ctx, field)
+	case "session":
+		return ec.fieldContext_ProcessedObject_session(ctx, field)
+	case "messages":
+		return ec.fieldContext_ProcessedObject_messages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessedObject", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessedObjectConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProcessedObjectConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProcessedObjectConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProcessedObjectConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProcessedObjectConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessedObjectConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessedObjectEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProcessedObjectEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProcessedObjectEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessedObjectEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Proxy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4220,6 +5502,204 @@ func (ec *executionContext) childFields_RepositoryUsage(ctx context.Context, fie
 		return ec.fieldContext_RepositoryUsage_protectedObjects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RepositoryUsage", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RestoreEvent_id(ctx, field)
+	case "order":
+		return ec.fieldContext_RestoreEvent_order(ctx, field)
+	case "type":
+		return ec.fieldContext_RestoreEvent_type(ctx, field)
+	case "status":
+		return ec.fieldContext_RestoreEvent_status(ctx, field)
+	case "itemName":
+		return ec.fieldContext_RestoreEvent_itemName(ctx, field)
+	case "itemType":
+		return ec.fieldContext_RestoreEvent_itemType(ctx, field)
+	case "itemSizeBytes":
+		return ec.fieldContext_RestoreEvent_itemSizeBytes(ctx, field)
+	case "source":
+		return ec.fieldContext_RestoreEvent_source(ctx, field)
+	case "target":
+		return ec.fieldContext_RestoreEvent_target(ctx, field)
+	case "startTime":
+		return ec.fieldContext_RestoreEvent_startTime(ctx, field)
+	case "endTime":
+		return ec.fieldContext_RestoreEvent_endTime(ctx, field)
+	case "duration":
+		return ec.fieldContext_RestoreEvent_duration(ctx, field)
+	case "title":
+		return ec.fieldContext_RestoreEvent_title(ctx, field)
+	case "message":
+		return ec.fieldContext_RestoreEvent_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RestoreEventConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RestoreEventConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RestoreEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RestoreEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RestoreEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RestoreEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RestorePoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RestorePoint_id(ctx, field)
+	case "backupTime":
+		return ec.fieldContext_RestorePoint_backupTime(ctx, field)
+	case "job":
+		return ec.fieldContext_RestorePoint_job(ctx, field)
+	case "organization":
+		return ec.fieldContext_RestorePoint_organization(ctx, field)
+	case "repository":
+		return ec.fieldContext_RestorePoint_repository(ctx, field)
+	case "isExchange":
+		return ec.fieldContext_RestorePoint_isExchange(ctx, field)
+	case "isSharePoint":
+		return ec.fieldContext_RestorePoint_isSharePoint(ctx, field)
+	case "isOneDrive":
+		return ec.fieldContext_RestorePoint_isOneDrive(ctx, field)
+	case "isTeams":
+		return ec.fieldContext_RestorePoint_isTeams(ctx, field)
+	case "isLongTermCopy":
+		return ec.fieldContext_RestorePoint_isLongTermCopy(ctx, field)
+	case "isCopy":
+		return ec.fieldContext_RestorePoint_isCopy(ctx, field)
+	case "isRetrieved":
+		return ec.fieldContext_RestorePoint_isRetrieved(ctx, field)
+	case "isDeleted":
+		return ec.fieldContext_RestorePoint_isDeleted(ctx, field)
+	case "immutabilityExpiresOn":
+		return ec.fieldContext_RestorePoint_immutabilityExpiresOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestorePoint", field.Name)
+}
+
+func (ec *executionContext) childFields_RestorePointConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RestorePointConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RestorePointConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RestorePointConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RestorePointConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestorePointConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RestorePointEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RestorePointEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RestorePointEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestorePointEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RestoreSession_id(ctx, field)
+	case "name":
+		return ec.fieldContext_RestoreSession_name(ctx, field)
+	case "type":
+		return ec.fieldContext_RestoreSession_type(ctx, field)
+	case "state":
+		return ec.fieldContext_RestoreSession_state(ctx, field)
+	case "result":
+		return ec.fieldContext_RestoreSession_result(ctx, field)
+	case "creationTime":
+		return ec.fieldContext_RestoreSession_creationTime(ctx, field)
+	case "endTime":
+		return ec.fieldContext_RestoreSession_endTime(ctx, field)
+	case "initiatedBy":
+		return ec.fieldContext_RestoreSession_initiatedBy(ctx, field)
+	case "details":
+		return ec.fieldContext_RestoreSession_details(ctx, field)
+	case "scopeName":
+		return ec.fieldContext_RestoreSession_scopeName(ctx, field)
+	case "clientHost":
+		return ec.fieldContext_RestoreSession_clientHost(ctx, field)
+	case "reason":
+		return ec.fieldContext_RestoreSession_reason(ctx, field)
+	case "organizationName":
+		return ec.fieldContext_RestoreSession_organizationName(ctx, field)
+	case "organization":
+		return ec.fieldContext_RestoreSession_organization(ctx, field)
+	case "eTag":
+		return ec.fieldContext_RestoreSession_eTag(ctx, field)
+	case "events":
+		return ec.fieldContext_RestoreSession_events(ctx, field)
+	case "statistics":
+		return ec.fieldContext_RestoreSession_statistics(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreSession", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreSessionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RestoreSessionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RestoreSessionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RestoreSessionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RestoreSessionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreSessionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreSessionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RestoreSessionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RestoreSessionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreSessionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreStatistics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalItems":
+		return ec.fieldContext_RestoreStatistics_totalItems(ctx, field)
+	case "restoredItems":
+		return ec.fieldContext_RestoreStatistics_restoredItems(ctx, field)
+	case "failedItems":
+		return ec.fieldContext_RestoreStatistics_failedItems(ctx, field)
+	case "skippedItems":
+		return ec.fieldContext_RestoreStatistics_skippedItems(ctx, field)
+	case "warnings":
+		return ec.fieldContext_RestoreStatistics_warnings(ctx, field)
+	case "errors":
+		return ec.fieldContext_RestoreStatistics_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreStatistics", field.Name)
 }
 
 func (ec *executionContext) childFields_Retention(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4450,6 +5930,60 @@ func (ec *executionContext) field_BackupRepository_jobs_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_BackupRepository_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpAfter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpBefore"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Entity_findBackupRepositoryByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4555,6 +6089,106 @@ func (ec *executionContext) field_JobSession_log_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_JobSession_processedObjects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*upstream.ObjectStatus, error) {
+			return ec.unmarshalOProcessedObjectStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Job_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpAfter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpBefore"] = arg5
 	return args, nil
 }
 
@@ -4701,6 +6335,60 @@ func (ec *executionContext) field_Organization_licensedUsers_args(ctx context.Co
 		return nil, err
 	}
 	args["name"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpAfter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpBefore"] = arg5
 	return args, nil
 }
 
@@ -5200,7 +6888,221 @@ func (ec *executionContext) field_Query_proxy_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "jobId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["jobId"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "repositoryId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["repositoryId"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpAfter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpBefore"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "copy",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["copy"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "longTermCopy",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["longTermCopy"] = arg10
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_restoreSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_restoreSessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "startedAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["startedAfter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "startedBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["startedBefore"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSession_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_jobSessionUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_restoreSessionUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -5799,6 +7701,50 @@ func (ec *executionContext) fieldContext_BackupRepository_jobs(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_BackupRepository_jobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_restorePoints(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_restorePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BackupRepository().RestorePoints(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_restorePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BackupRepository_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7239,6 +9185,50 @@ func (ec *executionContext) fieldContext_Job_sessions(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Job_restorePoints(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_restorePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Job().RestorePoints(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_restorePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Job_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _JobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7979,6 +9969,50 @@ func (ec *executionContext) fieldContext_JobSession_log(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_JobSession_log_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobSession_processedObjects(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSession_processedObjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.JobSession().ProcessedObjects(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["status"].(*upstream.ObjectStatus))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.ProcessedObject]) graphql.Marshaler {
+			return ec.marshalOProcessedObjectConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobSession_processedObjects(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessedObjectConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_JobSession_processedObjects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9933,6 +11967,50 @@ func (ec *executionContext) fieldContext_Organization_licensedUsers(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Organization_restorePoints(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_restorePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().RestorePoints(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_restorePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10243,6 +12321,391 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessedObject_id(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessedObject", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProcessedObject_type(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.ObjectType) graphql.Marshaler {
+			return ec.marshalNProcessedObjectType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessedObject", field, false, false, "ProcessedObjectType")
+}
+
+func (ec *executionContext) _ProcessedObject_status(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.ObjectStatus) graphql.Marshaler {
+			return ec.marshalNProcessedObjectStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessedObject", field, false, false, "ProcessedObjectStatus")
+}
+
+func (ec *executionContext) _ProcessedObject_name(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProcessedObject().Name(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessedObject", field, true, true, "String")
+}
+
+func (ec *executionContext) _ProcessedObject_address(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProcessedObject().Address(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessedObject", field, true, true, "String")
+}
+
+func (ec *executionContext) _ProcessedObject_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProcessedObject().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessedObject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessedObject_session(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProcessedObject().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessedObject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessedObject_messages(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_messages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProcessedObject().Messages(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.LogItem) graphql.Marshaler {
+			return ec.marshalNLogItem2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLogItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_messages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessedObject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessedObjectConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.ProcessedObject]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObjectConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.ProcessedObject]) graphql.Marshaler {
+			return ec.marshalNProcessedObjectEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObjectConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessedObjectConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessedObjectEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessedObjectConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.ProcessedObject]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObjectConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.ProcessedObject) graphql.Marshaler {
+			return ec.marshalNProcessedObject2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProcessedObjectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObjectConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessedObjectConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessedObject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessedObjectConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.ProcessedObject]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObjectConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObjectConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessedObjectConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessedObjectConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.ProcessedObject]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObjectConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObjectConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessedObjectConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProcessedObjectEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.ProcessedObject]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObjectEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObjectEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessedObjectEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessedObjectEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.ProcessedObject]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObjectEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.ProcessedObject) graphql.Marshaler {
+			return ec.marshalNProcessedObject2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProcessedObject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObjectEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessedObjectEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessedObject(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Proxy_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
@@ -11760,6 +14223,138 @@ func (ec *executionContext) fieldContext_Query_server(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_restorePoints(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_restorePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RestorePoints(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["organizationId"].(*string), fc.Args["repositoryId"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time), fc.Args["copy"].(*bool), fc.Args["longTermCopy"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_restorePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_restoreSessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_restoreSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RestoreSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["startedAfter"].(*time.Time), fc.Args["startedBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestoreSession]) graphql.Marshaler {
+			return ec.marshalORestoreSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_restoreSessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSessionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_restoreSessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_restoreSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_restoreSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RestoreSession(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalORestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_restoreSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_restoreSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12080,6 +14675,1767 @@ func (ec *executionContext) _RepositoryUsage_protectedObjects(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_RepositoryUsage_protectedObjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RepositoryUsage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreEvent_id(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestoreEvent_order(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestoreEvent_type(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreEventType) graphql.Marshaler {
+			return ec.marshalORestoreEventType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "RestoreEventType")
+}
+
+func (ec *executionContext) _RestoreEvent_status(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.RestoreEventStatus) graphql.Marshaler {
+			return ec.marshalNRestoreEventStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "RestoreEventStatus")
+}
+
+func (ec *executionContext) _RestoreEvent_itemName(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_itemName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_itemName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreEvent_itemType(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_itemType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_itemType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreEvent_itemSizeBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_itemSizeBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemSizeBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_itemSizeBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreEvent_source(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreEvent_target(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreEvent_startTime(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_startTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_startTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RestoreEvent_endTime(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_endTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_endTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RestoreEvent_duration(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_duration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_duration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreEvent_title(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreEvent_message(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.RestoreEvent]) graphql.Marshaler {
+			return ec.marshalNRestoreEventEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreEventConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEventConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.RestoreEvent) graphql.Marshaler {
+			return ec.marshalNRestoreEvent2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEventConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestoreEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestoreEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreEventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestoreEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreEvent) graphql.Marshaler {
+			return ec.marshalNRestoreEvent2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestorePoint_id(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestorePoint_backupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_backupTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BackupTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_backupTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RestorePoint_job(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_job(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestorePoint().Job(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_job(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestorePoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestorePoint_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestorePoint().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestorePoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestorePoint_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestorePoint().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestorePoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestorePoint_isExchange(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_isExchange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsExchange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_isExchange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePoint_isSharePoint(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_isSharePoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsSharePoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_isSharePoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePoint_isOneDrive(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_isOneDrive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsOneDrive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_isOneDrive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePoint_isTeams(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_isTeams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsTeams, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_isTeams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePoint_isLongTermCopy(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_isLongTermCopy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsLongTermCopy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_isLongTermCopy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePoint_isCopy(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_isCopy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsCopy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_isCopy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePoint_isRetrieved(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_isRetrieved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsRetrieved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_isRetrieved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePoint_isDeleted(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_isDeleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDeleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_isDeleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePoint_immutabilityExpiresOn(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_immutabilityExpiresOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImmutabilityExpiresOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_immutabilityExpiresOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RestorePointConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestorePoint]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePointConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalNRestorePointEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePointConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestorePointConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestorePointConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestorePoint]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePointConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.RestorePoint) graphql.Marshaler {
+			return ec.marshalNRestorePoint2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePointConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestorePointConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestorePointConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestorePoint]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePointConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePointConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestorePointConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestorePointConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestorePoint]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePointConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePointConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePointConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestorePointEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestorePoint]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePointEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePointEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePointEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestorePointEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestorePoint]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePointEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestorePoint) graphql.Marshaler {
+			return ec.marshalNRestorePoint2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePointEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestorePointEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSession_id(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestoreSession_name(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSession_type(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.RestoreSessionType) graphql.Marshaler {
+			return ec.marshalNRestoreSessionType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "RestoreSessionType")
+}
+
+func (ec *executionContext) _RestoreSession_state(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.RestoreState) graphql.Marshaler {
+			return ec.marshalNRestoreSessionState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "RestoreSessionState")
+}
+
+func (ec *executionContext) _RestoreSession_result(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.RestoreResult) graphql.Marshaler {
+			return ec.marshalNRestoreSessionResult2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "RestoreSessionResult")
+}
+
+func (ec *executionContext) _RestoreSession_creationTime(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_creationTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreationTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_creationTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RestoreSession_endTime(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_endTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_endTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RestoreSession_initiatedBy(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_initiatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InitiatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_initiatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSession_details(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Details, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSession_scopeName(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_scopeName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_scopeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSession_clientHost(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_clientHost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientHost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_clientHost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSession_reason(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSession_organizationName(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_organizationName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_organizationName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSession_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestoreSession().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSession_eTag(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_eTag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ETag, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_eTag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreSession_events(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSession().Events(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestoreEvent]) graphql.Marshaler {
+			return ec.marshalNRestoreEventConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSession_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSession_statistics(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_statistics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestoreSession().Statistics(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreStatistics) graphql.Marshaler {
+			return ec.marshalORestoreStatistics2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreStatistics(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_statistics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreStatistics(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSession]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSessionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.RestoreSession]) graphql.Marshaler {
+			return ec.marshalNRestoreSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSessionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSessionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSessionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSessionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSession]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSessionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalNRestoreSession2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSessionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSessionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSession]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSessionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSessionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSessionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSession]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSessionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSessionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSessionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestoreSessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestoreSession]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSessionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSessionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSessionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestoreSession]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSessionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalNRestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSessionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSessionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreStatistics_totalItems(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreStatistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreStatistics_totalItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNLong2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreStatistics_totalItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreStatistics", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreStatistics_restoredItems(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreStatistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreStatistics_restoredItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestoredItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNLong2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreStatistics_restoredItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreStatistics", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreStatistics_failedItems(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreStatistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreStatistics_failedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNLong2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreStatistics_failedItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreStatistics", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreStatistics_skippedItems(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreStatistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreStatistics_skippedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SkippedItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNLong2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreStatistics_skippedItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreStatistics", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreStatistics_warnings(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreStatistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreStatistics_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreStatistics_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreStatistics", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreStatistics_errors(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreStatistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreStatistics_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreStatistics_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreStatistics", field, false, false, "String")
 }
 
 func (ec *executionContext) _Retention_type(ctx context.Context, field graphql.CollectedField, obj *upstream.Retention) (ret graphql.Marshaler) {
@@ -12621,6 +16977,50 @@ func (ec *executionContext) fieldContext_Subscription_jobSessionUpdated(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_jobSessionUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_restoreSessionUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_restoreSessionUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RestoreSessionUpdated(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalNRestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_restoreSessionUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_restoreSessionUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13893,6 +18293,12 @@ func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.Selec
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._BackupRepository_jobs(ctx, field, obj)
 				})
+		case "restorePoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_restorePoints(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14419,6 +18825,12 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Job_sessions(ctx, field, obj)
 				})
+		case "restorePoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_restorePoints(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14647,6 +19059,12 @@ func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._JobSession_log(ctx, field, obj)
+				})
+		case "processedObjects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobSession_processedObjects(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15374,6 +19792,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_licensedUsers(ctx, field, obj)
 				})
+		case "restorePoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_restorePoints(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15544,6 +19968,165 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processedObjectImplementors = []string{"ProcessedObject"}
+
+func (ec *executionContext) _ProcessedObject(ctx context.Context, sel ast.SelectionSet, obj *upstream.ProcessedObject) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processedObjectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessedObject")
+		case "id":
+			out.Values[i] = ec._ProcessedObject_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._ProcessedObject_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ProcessedObject_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessedObject_name(ctx, field, obj)
+				})
+		case "address":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessedObject_address(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessedObject_organization(ctx, field, obj)
+				})
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessedObject_session(ctx, field, obj)
+				})
+		case "messages":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessedObject_messages(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processedObjectConnectionImplementors = []string{"ProcessedObjectConnection"}
+
+func (ec *executionContext) _ProcessedObjectConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.ProcessedObject]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processedObjectConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessedObjectConnection")
+		case "edges":
+			out.Values[i] = ec._ProcessedObjectConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ProcessedObjectConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProcessedObjectConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProcessedObjectConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processedObjectEdgeImplementors = []string{"ProcessedObjectEdge"}
+
+func (ec *executionContext) _ProcessedObjectEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.ProcessedObject]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processedObjectEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessedObjectEdge")
+		case "cursor":
+			out.Values[i] = ec._ProcessedObjectEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProcessedObjectEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -16009,6 +20592,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_server(ctx, field)
 				})
+		case "restorePoints":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_restorePoints(ctx, field)
+				})
+		case "restoreSessions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_restoreSessions(ctx, field)
+				})
+		case "restoreSession":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_restoreSession(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -16098,6 +20699,637 @@ func (ec *executionContext) _RepositoryUsage(ctx context.Context, sel ast.Select
 			out.Values[i] = ec._RepositoryUsage_protectedObjects(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreEventImplementors = []string{"RestoreEvent"}
+
+func (ec *executionContext) _RestoreEvent(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreEvent")
+		case "id":
+			out.Values[i] = ec._RestoreEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._RestoreEvent_order(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._RestoreEvent_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._RestoreEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "itemName":
+			out.Values[i] = ec._RestoreEvent_itemName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "itemType":
+			out.Values[i] = ec._RestoreEvent_itemType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "itemSizeBytes":
+			out.Values[i] = ec._RestoreEvent_itemSizeBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._RestoreEvent_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._RestoreEvent_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "startTime":
+			out.Values[i] = ec._RestoreEvent_startTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endTime":
+			out.Values[i] = ec._RestoreEvent_endTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "duration":
+			out.Values[i] = ec._RestoreEvent_duration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._RestoreEvent_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._RestoreEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreEventConnectionImplementors = []string{"RestoreEventConnection"}
+
+func (ec *executionContext) _RestoreEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.RestoreEvent]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreEventConnection")
+		case "edges":
+			out.Values[i] = ec._RestoreEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RestoreEventConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RestoreEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RestoreEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreEventEdgeImplementors = []string{"RestoreEventEdge"}
+
+func (ec *executionContext) _RestoreEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.RestoreEvent]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreEventEdge")
+		case "cursor":
+			out.Values[i] = ec._RestoreEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RestoreEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restorePointImplementors = []string{"RestorePoint"}
+
+func (ec *executionContext) _RestorePoint(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestorePoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restorePointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestorePoint")
+		case "id":
+			out.Values[i] = ec._RestorePoint_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "backupTime":
+			out.Values[i] = ec._RestorePoint_backupTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "job":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestorePoint_job(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestorePoint_organization(ctx, field, obj)
+				})
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestorePoint_repository(ctx, field, obj)
+				})
+		case "isExchange":
+			out.Values[i] = ec._RestorePoint_isExchange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isSharePoint":
+			out.Values[i] = ec._RestorePoint_isSharePoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isOneDrive":
+			out.Values[i] = ec._RestorePoint_isOneDrive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isTeams":
+			out.Values[i] = ec._RestorePoint_isTeams(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isLongTermCopy":
+			out.Values[i] = ec._RestorePoint_isLongTermCopy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isCopy":
+			out.Values[i] = ec._RestorePoint_isCopy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isRetrieved":
+			out.Values[i] = ec._RestorePoint_isRetrieved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isDeleted":
+			out.Values[i] = ec._RestorePoint_isDeleted(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "immutabilityExpiresOn":
+			out.Values[i] = ec._RestorePoint_immutabilityExpiresOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restorePointConnectionImplementors = []string{"RestorePointConnection"}
+
+func (ec *executionContext) _RestorePointConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restorePointConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestorePointConnection")
+		case "edges":
+			out.Values[i] = ec._RestorePointConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RestorePointConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RestorePointConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RestorePointConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restorePointEdgeImplementors = []string{"RestorePointEdge"}
+
+func (ec *executionContext) _RestorePointEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.RestorePoint]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restorePointEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestorePointEdge")
+		case "cursor":
+			out.Values[i] = ec._RestorePointEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RestorePointEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreSessionImplementors = []string{"RestoreSession"}
+
+func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreSession) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreSession")
+		case "id":
+			out.Values[i] = ec._RestoreSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._RestoreSession_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._RestoreSession_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._RestoreSession_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "result":
+			out.Values[i] = ec._RestoreSession_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creationTime":
+			out.Values[i] = ec._RestoreSession_creationTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endTime":
+			out.Values[i] = ec._RestoreSession_endTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "initiatedBy":
+			out.Values[i] = ec._RestoreSession_initiatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "details":
+			out.Values[i] = ec._RestoreSession_details(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeName":
+			out.Values[i] = ec._RestoreSession_scopeName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientHost":
+			out.Values[i] = ec._RestoreSession_clientHost(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._RestoreSession_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organizationName":
+			out.Values[i] = ec._RestoreSession_organizationName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_organization(ctx, field, obj)
+				})
+		case "eTag":
+			out.Values[i] = ec._RestoreSession_eTag(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "events":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_events(ctx, field, obj)
+				})
+		case "statistics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_statistics(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreSessionConnectionImplementors = []string{"RestoreSessionConnection"}
+
+func (ec *executionContext) _RestoreSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.RestoreSession]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSessionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreSessionConnection")
+		case "edges":
+			out.Values[i] = ec._RestoreSessionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RestoreSessionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RestoreSessionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RestoreSessionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreSessionEdgeImplementors = []string{"RestoreSessionEdge"}
+
+func (ec *executionContext) _RestoreSessionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.RestoreSession]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSessionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreSessionEdge")
+		case "cursor":
+			out.Values[i] = ec._RestoreSessionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RestoreSessionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreStatisticsImplementors = []string{"RestoreStatistics"}
+
+func (ec *executionContext) _RestoreStatistics(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreStatistics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreStatisticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreStatistics")
+		case "totalItems":
+			out.Values[i] = ec._RestoreStatistics_totalItems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoredItems":
+			out.Values[i] = ec._RestoreStatistics_restoredItems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failedItems":
+			out.Values[i] = ec._RestoreStatistics_failedItems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skippedItems":
+			out.Values[i] = ec._RestoreStatistics_skippedItems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._RestoreStatistics_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._RestoreStatistics_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16351,6 +21583,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "jobSessionUpdated":
 		return ec._Subscription_jobSessionUpdated(ctx, fields[0])
+	case "restoreSessionUpdated":
+		return ec._Subscription_restoreSessionUpdated(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -17417,6 +22651,116 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphql�
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProcessedObject2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProcessedObjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.ProcessedObject) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProcessedObject2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProcessedObject(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProcessedObject2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProcessedObject(ctx context.Context, sel ast.SelectionSet, v *upstream.ProcessedObject) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProcessedObject!")
+		return graphql.Null
+	}
+	return ec._ProcessedObject(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProcessedObjectEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.ProcessedObject]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProcessedObjectEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProcessedObjectEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.ProcessedObject]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProcessedObjectEdge!")
+		return graphql.Null
+	}
+	return ec._ProcessedObjectEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProcessedObjectStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus(ctx context.Context, v any) (upstream.ObjectStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNProcessedObjectStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProcessedObjectStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus(ctx context.Context, sel ast.SelectionSet, v upstream.ObjectStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNProcessedObjectStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProcessedObjectStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNProcessedObjectStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus = map[string]upstream.ObjectStatus{
+		"SUCCESS": upstream.ObjectSuccess,
+		"WARNING": upstream.ObjectWarning,
+		"FAILED":  upstream.ObjectFailed,
+		"UNKNOWN": upstream.ObjectStatusUnknown,
+	}
+	marshalNProcessedObjectStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus = map[upstream.ObjectStatus]string{
+		upstream.ObjectSuccess:       "SUCCESS",
+		upstream.ObjectWarning:       "WARNING",
+		upstream.ObjectFailed:        "FAILED",
+		upstream.ObjectStatusUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) unmarshalNProcessedObjectType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectType(ctx context.Context, v any) (upstream.ObjectType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNProcessedObjectType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProcessedObjectType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectType(ctx context.Context, sel ast.SelectionSet, v upstream.ObjectType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNProcessedObjectType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProcessedObjectType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNProcessedObjectType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectType = map[string]upstream.ObjectType{
+		"USER":    upstream.ObjectUser,
+		"GROUP":   upstream.ObjectGroup,
+		"SITE":    upstream.ObjectSite,
+		"TEAM":    upstream.ObjectTeam,
+		"UNKNOWN": upstream.ObjectUnknown,
+	}
+	marshalNProcessedObjectType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectType = map[upstream.ObjectType]string{
+		upstream.ObjectUser:    "USER",
+		upstream.ObjectGroup:   "GROUP",
+		upstream.ObjectSite:    "SITE",
+		upstream.ObjectTeam:    "TEAM",
+		upstream.ObjectUnknown: "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17548,6 +22892,284 @@ func (ec *executionContext) marshalNRepositoryUsage2ᚖgithubᚗcomᚋvb365ᚑgr
 	}
 	return ec._RepositoryUsage(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNRestoreEvent2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.RestoreEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreEvent2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreEvent2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEvent(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreEvent!")
+		return graphql.Null
+	}
+	return ec._RestoreEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreEventConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.RestoreEvent]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreEventConnection!")
+		return graphql.Null
+	}
+	return ec._RestoreEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreEventEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.RestoreEvent]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreEventEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreEventEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.RestoreEvent]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreEventEdge!")
+		return graphql.Null
+	}
+	return ec._RestoreEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRestoreEventStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventStatus(ctx context.Context, v any) (upstream.RestoreEventStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRestoreEventStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRestoreEventStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventStatus(ctx context.Context, sel ast.SelectionSet, v upstream.RestoreEventStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRestoreEventStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RestoreEventStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRestoreEventStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventStatus = map[string]upstream.RestoreEventStatus{
+		"RUNNING":   upstream.EventRunning,
+		"SUCCESS":   upstream.EventSuccess,
+		"WARNING":   upstream.EventWarning,
+		"FAILED":    upstream.EventFailed,
+		"CANCELLED": upstream.EventCancelled,
+		"SKIPPED":   upstream.EventSkipped,
+		"UNKNOWN":   upstream.EventStatusUnknown,
+	}
+	marshalNRestoreEventStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventStatus = map[upstream.RestoreEventStatus]string{
+		upstream.EventRunning:       "RUNNING",
+		upstream.EventSuccess:       "SUCCESS",
+		upstream.EventWarning:       "WARNING",
+		upstream.EventFailed:        "FAILED",
+		upstream.EventCancelled:     "CANCELLED",
+		upstream.EventSkipped:       "SKIPPED",
+		upstream.EventStatusUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalNRestorePoint2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePointᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.RestorePoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestorePoint2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestorePoint2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePoint(ctx context.Context, sel ast.SelectionSet, v *upstream.RestorePoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestorePoint!")
+		return graphql.Null
+	}
+	return ec._RestorePoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestorePointEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.RestorePoint]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestorePointEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestorePointEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.RestorePoint]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestorePointEdge!")
+		return graphql.Null
+	}
+	return ec._RestorePointEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreSession2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.RestoreSession) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreSession!")
+		return graphql.Null
+	}
+	return ec._RestoreSession(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.RestoreSession]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreSessionEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreSessionEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.RestoreSession]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreSessionEdge!")
+		return graphql.Null
+	}
+	return ec._RestoreSessionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRestoreSessionResult2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreResult(ctx context.Context, v any) (upstream.RestoreResult, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRestoreSessionResult2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreResult[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRestoreSessionResult2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreResult(ctx context.Context, sel ast.SelectionSet, v upstream.RestoreResult) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRestoreSessionResult2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreResult[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RestoreSessionResult!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRestoreSessionResult2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreResult = map[string]upstream.RestoreResult{
+		"SUCCESS": upstream.RestoreSuccess,
+		"WARNING": upstream.RestoreWarning,
+		"FAILED":  upstream.RestoreFailed,
+		"UNKNOWN": upstream.RestoreResultUnknown,
+	}
+	marshalNRestoreSessionResult2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreResult = map[upstream.RestoreResult]string{
+		upstream.RestoreSuccess:       "SUCCESS",
+		upstream.RestoreWarning:       "WARNING",
+		upstream.RestoreFailed:        "FAILED",
+		upstream.RestoreResultUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) unmarshalNRestoreSessionState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreState(ctx context.Context, v any) (upstream.RestoreState, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRestoreSessionState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreState[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRestoreSessionState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreState(ctx context.Context, sel ast.SelectionSet, v upstream.RestoreState) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRestoreSessionState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreState[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RestoreSessionState!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRestoreSessionState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreState = map[string]upstream.RestoreState{
+		"WORKING": upstream.RestoreWorking,
+		"STOPPED": upstream.RestoreStopped,
+		"UNKNOWN": upstream.RestoreStateUnknown,
+	}
+	marshalNRestoreSessionState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreState = map[upstream.RestoreState]string{
+		upstream.RestoreWorking:      "WORKING",
+		upstream.RestoreStopped:      "STOPPED",
+		upstream.RestoreStateUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) unmarshalNRestoreSessionType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionType(ctx context.Context, v any) (upstream.RestoreSessionType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRestoreSessionType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRestoreSessionType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionType(ctx context.Context, sel ast.SelectionSet, v upstream.RestoreSessionType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRestoreSessionType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RestoreSessionType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRestoreSessionType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionType = map[string]upstream.RestoreSessionType{
+		"EXCHANGE":   upstream.RestoreExchange,
+		"ONEDRIVE":   upstream.RestoreOneDrive,
+		"SHAREPOINT": upstream.RestoreSharePoint,
+		"TEAMS":      upstream.RestoreTeams,
+		"UNKNOWN":    upstream.RestoreUnknown,
+	}
+	marshalNRestoreSessionType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSessionType = map[upstream.RestoreSessionType]string{
+		upstream.RestoreExchange:   "EXCHANGE",
+		upstream.RestoreOneDrive:   "ONEDRIVE",
+		upstream.RestoreSharePoint: "SHAREPOINT",
+		upstream.RestoreTeams:      "TEAMS",
+		upstream.RestoreUnknown:    "UNKNOWN",
+	}
+)
 
 func (ec *executionContext) marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServer(ctx context.Context, sel ast.SelectionSet, v *model.Server) graphql.Marshaler {
 	if v == nil {
@@ -18402,6 +24024,47 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOProcessedObjectConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.ProcessedObject]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProcessedObjectConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProcessedObjectStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus(ctx context.Context, v any) (*upstream.ObjectStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOProcessedObjectStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProcessedObjectStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus(ctx context.Context, sel ast.SelectionSet, v *upstream.ObjectStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOProcessedObjectStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOProcessedObjectStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus = map[string]upstream.ObjectStatus{
+		"SUCCESS": upstream.ObjectSuccess,
+		"WARNING": upstream.ObjectWarning,
+		"FAILED":  upstream.ObjectFailed,
+		"UNKNOWN": upstream.ObjectStatusUnknown,
+	}
+	marshalOProcessedObjectStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStatus = map[upstream.ObjectStatus]string{
+		upstream.ObjectSuccess:       "SUCCESS",
+		upstream.ObjectWarning:       "WARNING",
+		upstream.ObjectFailed:        "FAILED",
+		upstream.ObjectStatusUnknown: "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalOProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18466,6 +24129,74 @@ func (ec *executionContext) marshalORepositoryUsage2ᚕᚖgithubᚗcomᚋvb365�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalORestoreEventType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventType(ctx context.Context, v any) (*upstream.RestoreEventType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalORestoreEventType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventType[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORestoreEventType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventType(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreEventType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalORestoreEventType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventType[*v])
+	return res
+}
+
+var (
+	unmarshalORestoreEventType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventType = map[string]upstream.RestoreEventType{
+		"NONE":    upstream.EventNone,
+		"SAVE":    upstream.EventSave,
+		"EXPORT":  upstream.EventExport,
+		"SEND":    upstream.EventSend,
+		"RESTORE": upstream.EventRestore,
+		"VIEW":    upstream.EventView,
+		"UNKNOWN": upstream.EventTypeUnknown,
+	}
+	marshalORestoreEventType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventType = map[upstream.RestoreEventType]string{
+		upstream.EventNone:        "NONE",
+		upstream.EventSave:        "SAVE",
+		upstream.EventExport:      "EXPORT",
+		upstream.EventSend:        "SEND",
+		upstream.EventRestore:     "RESTORE",
+		upstream.EventView:        "VIEW",
+		upstream.EventTypeUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestorePointConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestoreSession(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORestoreSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.RestoreSession]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestoreSessionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORestoreStatistics2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreStatistics(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreStatistics) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestoreStatistics(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORetention2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRetention(ctx context.Context, sel ast.SelectionSet, v *upstream.Retention) graphql.Marshaler {

@@ -116,7 +116,7 @@ func New(api API, o Options) (http.Handler, error) {
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
-	resolver := &resolvers.Resolver{API: api, Live: live.New(api, o.PollInterval)}
+	resolver := &resolvers.Resolver{API: api, Live: live.JobSessions(api, o.PollInterval), RestoreLive: live.RestoreSessions(api, o.PollInterval)}
 	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity()}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)
 	h.exec.SetQueryCache(parsed)

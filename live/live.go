@@ -1,6 +1,7 @@
-// Package live follows running sessions for subscriptions: however many
-// clients watch a session, one poller asks the upstream for it, under a
-// context and a scope of its own, never a watcher's.
+// Package live follows running sessions (job sessions, restore sessions)
+// for subscriptions: however many clients watch a session, one poller asks
+// the upstream for it, under a context and a scope of its own, never a
+// watcher's.
 package live
 
 import (
@@ -14,23 +15,47 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
-// Source is what the hub asks; *upstream.Client is one.
+// Source is what the hubs ask; *upstream.Client is one.
 type Source interface {
 	NewScope(credential string) *upstream.Scope
 	PollJobSession(ctx context.Context, s *upstream.Scope, id string) (*upstream.JobSession, error)
+	PollRestoreSession(ctx context.Context, s *upstream.Scope, id string) (*upstream.RestoreSession, error)
 }
 
-// Hub follows running sessions. However many clients watch a session, one
-// poller asks the upstream for it; the poller stops when the session has
-// finished or its last watcher has gone. Pollers are keyed by the
-// credentials they poll with, so in pass-through mode no caller ever
+// Followed says how to follow one kind of session: how to ask the upstream
+// for it, when it can no longer change, and when two states of it look the
+// same to a client.
+type Followed[T any] struct {
+	What  string // for logs: "job session"
+	Poll  func(ctx context.Context, s *upstream.Scope, id string) (T, error)
+	Final func(T) bool
+	Same  func(a, b T) bool
+}
+
+// JobSessions follows job sessions: their progress, statistics and status.
+func JobSessions(src Source, interval time.Duration) *Hub[*upstream.JobSession] {
+	return New(src.NewScope, Followed[*upstream.JobSession]{What: "job session", Poll: src.PollJobSession,
+		Final: func(s *upstream.JobSession) bool { return s.Status.Final() }, Same: sameState}, interval)
+}
+
+// RestoreSessions follows restore sessions: their state, result and details.
+func RestoreSessions(src Source, interval time.Duration) *Hub[*upstream.RestoreSession] {
+	return New(src.NewScope, Followed[*upstream.RestoreSession]{What: "restore session", Poll: src.PollRestoreSession,
+		Final: (*upstream.RestoreSession).Final, Same: sameRestore}, interval)
+}
+
+// Hub follows running sessions of one kind. However many clients watch a
+// session, one poller asks the upstream for it; the poller stops when the
+// session has finished or its last watcher has gone. Pollers are keyed by
+// the credentials they poll with, so in pass-through mode no caller ever
 // receives what was fetched with another's token.
-type Hub struct {
-	src      Source
+type Hub[T any] struct {
+	newScope func(credential string) *upstream.Scope
+	followed Followed[T]
 	interval time.Duration
 
 	mu      sync.Mutex
-	pollers map[pollKey]*poller
+	pollers map[pollKey]*poller[T]
 }
 
 type pollKey struct {
@@ -39,19 +64,20 @@ type pollKey struct {
 	sessionID   string
 }
 
-type poller struct {
-	watchers map[chan *upstream.JobSession]struct{}
-	last     *upstream.JobSession
+type poller[T any] struct {
+	watchers map[chan T]struct{}
+	last     T
 	stop     context.CancelFunc
 }
 
-// New polls the sessions watched every interval.
-func New(src Source, interval time.Duration) *Hub {
-	return &Hub{src: src, interval: interval, pollers: map[pollKey]*poller{}}
+// New polls the sessions watched every interval, with a new scope (of the
+// watcher's credential) for each poll.
+func New[T any](newScope func(credential string) *upstream.Scope, f Followed[T], interval time.Duration) *Hub[T] {
+	return &Hub[T]{newScope: newScope, followed: f, interval: interval, pollers: map[pollKey]*poller[T]{}}
 }
 
 // Pollers is how many sessions are being polled now.
-func (l *Hub) Pollers() int {
+func (l *Hub[T]) Pollers() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.pollers)
@@ -62,16 +88,16 @@ func (l *Hub) Pollers() int {
 // when the session has finished or ctx ends. credential is the watcher's
 // (pass-through mode; "" with the service account). An unknown session, or
 // credentials the upstream refuses, are an error at once.
-func (l *Hub) Watch(ctx context.Context, credential, id string) (<-chan *upstream.JobSession, error) {
+func (l *Hub[T]) Watch(ctx context.Context, credential, id string) (<-chan T, error) {
 	key := pollKey{credentials: sha256.Sum256([]byte(credential)), credential: credential, sessionID: strings.ToLower(id)}
-	ch := make(chan *upstream.JobSession, 1)
+	ch := make(chan T, 1)
 
 	l.mu.Lock()
 	p := l.pollers[key]
 	if p == nil {
 		// First watcher: fetch now (an unknown id fails here), then poll.
 		l.mu.Unlock()
-		first, err := l.src.PollJobSession(ctx, l.src.NewScope(credential), id)
+		first, err := l.followed.Poll(ctx, l.newScope(credential), id)
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +106,7 @@ func (l *Hub) Watch(ctx context.Context, credential, id string) (<-chan *upstrea
 			// The poller serves every watcher, so it runs under a context of
 			// its own, not the first watcher's.
 			pctx, stop := context.WithCancel(context.Background())
-			p = &poller{watchers: map[chan *upstream.JobSession]struct{}{}, last: first, stop: stop}
+			p = &poller[T]{watchers: map[chan T]struct{}{}, last: first, stop: stop}
 			l.pollers[key] = p
 			go l.poll(pctx, key, p)
 		}
@@ -90,7 +116,7 @@ func (l *Hub) Watch(ctx context.Context, credential, id string) (<-chan *upstrea
 	ch <- current // under the lock, so the poller cannot fill the channel first
 	l.mu.Unlock()
 
-	if current.Status.Final() {
+	if l.followed.Final(current) {
 		l.remove(key, p, ch)
 		return ch, nil
 	}
@@ -103,7 +129,7 @@ func (l *Hub) Watch(ctx context.Context, credential, id string) (<-chan *upstrea
 
 // remove takes a watcher away (closing its channel) and stops the poller
 // when none is left.
-func (l *Hub) remove(key pollKey, p *poller, ch chan *upstream.JobSession) {
+func (l *Hub[T]) remove(key pollKey, p *poller[T], ch chan T) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := p.watchers[ch]; !ok {
@@ -119,7 +145,7 @@ func (l *Hub) remove(key pollKey, p *poller, ch chan *upstream.JobSession) {
 	}
 }
 
-func (l *Hub) poll(ctx context.Context, key pollKey, p *poller) {
+func (l *Hub[T]) poll(ctx context.Context, key pollKey, p *poller[T]) {
 	t := time.NewTicker(l.interval)
 	defer t.Stop()
 	for {
@@ -129,15 +155,15 @@ func (l *Hub) poll(ctx context.Context, key pollKey, p *poller) {
 		case <-t.C:
 		}
 		// A scope per poll: each asks the upstream afresh.
-		s, err := l.src.PollJobSession(ctx, l.src.NewScope(key.credential), key.sessionID)
+		s, err := l.followed.Poll(ctx, l.newScope(key.credential), key.sessionID)
 		if err != nil {
 			if ctx.Err() == nil {
-				slog.WarnContext(ctx, "polling a live session failed; trying again", "session", key.sessionID, "err", err)
+				slog.WarnContext(ctx, "polling a live "+l.followed.What+" failed; trying again", "session", key.sessionID, "err", err)
 			}
 			continue
 		}
 		l.mu.Lock()
-		changed := !sameState(p.last, s)
+		changed := !l.followed.Same(p.last, s)
 		if changed {
 			p.last = s
 			for ch := range p.watchers {
@@ -148,7 +174,7 @@ func (l *Hub) poll(ctx context.Context, key pollKey, p *poller) {
 				ch <- s
 			}
 		}
-		final := s.Status.Final()
+		final := l.followed.Final(s)
 		if final {
 			for ch := range p.watchers {
 				delete(p.watchers, ch)
@@ -176,4 +202,18 @@ func sameState(a, b *upstream.JobSession) bool {
 		return false
 	}
 	return a.Statistics == nil || *a.Statistics == *b.Statistics
+}
+
+// sameRestore reports whether a client would see no difference.
+func sameRestore(a, b *upstream.RestoreSession) bool {
+	return a.State == b.State && a.Result == b.Result && (a.EndTime == nil) == (b.EndTime == nil) &&
+		deref(a.Details) == deref(b.Details) && deref(a.ETag) == deref(b.ETag)
+}
+
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }

@@ -42,6 +42,20 @@ func Complexity() graph.ComplexityRoot {
 	c.Organization.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int {
 		return page(child, first, last)
 	}
+	c.JobSession.ProcessedObjects = func(child int, first *int, _ *string, last *int, _ *string, _ *upstream.ObjectStatus) int {
+		return page(child, first, last)
+	}
+	c.RestoreSession.Events = plain
+	points := func(child int, first *int, _ *string, last *int, _ *string, _, _ *time.Time) int {
+		return page(child, first, last)
+	}
+	c.Job.RestorePoints, c.Organization.RestorePoints, c.BackupRepository.RestorePoints = points, points, points
+	c.Query.RestorePoints = func(child int, first *int, _ *string, last *int, _ *string, _, _, _ *string, _, _ *time.Time, _, _ *bool) int {
+		return page(child, first, last)
+	}
+	c.Query.RestoreSessions = func(child int, first *int, _ *string, last *int, _ *string, _, _ *time.Time) int {
+		return page(child, first, last)
+	}
 	// Each representation costs what is selected of it, as a page's item does.
 	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) })
 	return c

@@ -53,6 +53,28 @@ var goldenQueries = []struct {
 	{"session-links", `query($id: ID!) { jobSession(id: $id) { id repository { name } proxy { hostName status } organization { name }
 		job { name organization { name } repository { name capacityBytes } copyJob { name repository { name } } } } }`,
 		func(g *testenv.Gateway) map[string]any { return map[string]any{"id": g.Sim.SessionIDs()[9]} }},
+	{"processed-objects", `query($id: ID!) { jobSession(id: $id) { id status
+		processedObjects(first: 3) { totalCount edges { cursor node { id type status name address organization { name } session { id } messages { type message } } } pageInfo { hasNextPage endCursor } }
+		failed: processedObjects(status: FAILED) { totalCount nodes { id status name messages { message } } } } }`,
+		func(g *testenv.Gateway) map[string]any {
+			return map[string]any{"id": g.Sim.SessionIDsWithStatus("Failed")[0]}
+		}},
+	{"restore-points", `{ restorePoints(first: 3, copy: false) { totalCount nodes { id backupTime job { name } organization { name } repository { name }
+			isExchange isSharePoint isOneDrive isTeams isLongTermCopy isCopy isRetrieved isDeleted immutabilityExpiresOn } pageInfo { hasNextPage endCursor } }
+		copies: restorePoints(first: 2, copy: true) { nodes { backupTime job { name } isCopy isLongTermCopy } }
+		jobs(first: 2) { nodes { name restorePoints(first: 2) { nodes { backupTime } } } }
+		organizations(first: 1) { nodes { name restorePoints(first: 1, backedUpBefore: "2026-10-20T00:00:00Z") { nodes { backupTime job { name } } } } }
+		backupRepositories(last: 1) { nodes { name restorePoints(first: 1) { totalCount nodes { backupTime } } } } }`,
+		func(*testenv.Gateway) map[string]any { return nil }},
+	{"restore-sessions", `query($live: ID!) { restoreSessions(first: 3) { totalCount edges { cursor node { id name type state result creationTime endTime
+			initiatedBy details scopeName clientHost reason organizationName organization { name } eTag
+			events(first: 3) { totalCount nodes { id order type status itemName itemType itemSizeBytes source target startTime endTime duration title message } }
+			statistics { totalItems restoredItems failedItems skippedItems warnings errors } } } pageInfo { hasNextPage endCursor } }
+		oldest: restoreSessions(last: 2) { nodes { id name creationTime result } pageInfo { hasPreviousPage } }
+		live: restoreSession(id: $live) { id state result endTime details events(last: 1) { nodes { order status endTime message } } } }`,
+		func(g *testenv.Gateway) map[string]any {
+			return map[string]any{"live": g.Sim.LiveRestoreSessionIDs()[0]}
+		}},
 	{"errors", `query($bad: ID!, $none: ID!) { bad: jobSession(id: $bad) { id } none: jobSession(id: $none) { id } }`,
 		func(*testenv.Gateway) map[string]any {
 			return map[string]any{"bad": "1; DROP TABLE", "none": "00000000-0000-0000-0000-000000000000"}
@@ -60,7 +82,7 @@ var goldenQueries = []struct {
 }
 
 func TestGoldenResponses(t *testing.T) {
-	for _, v := range []int{3, 6, 8} {
+	for _, v := range []int{3, 6, 7, 8} {
 		g := testenv.New(t, testenv.Options{Version: v, Unshared: true}).Gateway(t, nil)
 		for _, q := range goldenQueries {
 			t.Run(fmt.Sprintf("v%d/%s", v, q.name), func(t *testing.T) {

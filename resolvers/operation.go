@@ -39,6 +39,16 @@ type Upstream interface {
 	License(ctx context.Context, s *upstream.Scope) (*upstream.License, error)
 	LicensedUsers(ctx context.Context, s *upstream.Scope, f upstream.LicensedUserFilter, p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error)
 
+	// What was backed up and restored.
+	ProcessedObjectPages(ctx context.Context, s *upstream.Scope, reqs []upstream.ProcessedRequest) ([]upstream.Page[upstream.ProcessedObject], []error)
+	OrganizationObjects(ctx context.Context, s *upstream.Scope, refs []upstream.ObjectRef) ([]*upstream.OrganizationObject, []error)
+	RestorePoints(ctx context.Context, s *upstream.Scope, f upstream.RestorePointFilter, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error)
+	RestorePointPages(ctx context.Context, s *upstream.Scope, reqs []upstream.RestorePointsRequest) ([]upstream.Page[upstream.RestorePoint], []error)
+	RestoreSessions(ctx context.Context, s *upstream.Scope, f upstream.RestoreSessionFilter, p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error)
+	RestoreSessionsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.RestoreSession, []error)
+	RestoreEventPages(ctx context.Context, s *upstream.Scope, reqs []upstream.EventsRequest) ([]upstream.Page[upstream.RestoreEvent], []error)
+	RestoreStatisticsOf(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.RestoreStatistics, []error)
+
 	// The server itself.
 	Version() int
 	ServiceInstance(ctx context.Context, s *upstream.Scope) (*upstream.ServiceInstance, error)
@@ -69,6 +79,13 @@ type Operation struct {
 	copyJobs      *dataloader.Loader[string, *upstream.CopyJob]
 	licensing     *dataloader.Loader[string, *upstream.OrganizationLicensing]
 	usage         *dataloader.Loader[string, []upstream.RepositoryUsage]
+
+	processed     *dataloader.Loader[upstream.ProcessedRequest, upstream.Page[upstream.ProcessedObject]]
+	objects       *dataloader.Loader[upstream.ObjectRef, *upstream.OrganizationObject]
+	restorePoints *dataloader.Loader[upstream.RestorePointsRequest, upstream.Page[upstream.RestorePoint]]
+	restores      *dataloader.Loader[string, *upstream.RestoreSession]
+	events        *dataloader.Loader[upstream.EventsRequest, upstream.Page[upstream.RestoreEvent]]
+	restoreStats  *dataloader.Loader[string, *upstream.RestoreStatistics]
 }
 
 // NewOperation builds the loaders of one operation over scope. wait is how
@@ -90,6 +107,13 @@ func NewOperation(api Upstream, scope *upstream.Scope, wait time.Duration, obs B
 		copyJobs:      loader("copyJobs", scope, obs, wait, api.CopyJobsByID),
 		licensing:     loader("licensing", scope, obs, wait, api.OrganizationLicensing),
 		usage:         loader("usedRepositories", scope, obs, wait, api.RepositoryUsage),
+
+		processed:     loader("processedObjects", scope, obs, wait, api.ProcessedObjectPages),
+		objects:       loader("organizationObjects", scope, obs, wait, api.OrganizationObjects),
+		restorePoints: loader("restorePoints", scope, obs, wait, api.RestorePointPages),
+		restores:      loader("restoreSessions", scope, obs, wait, api.RestoreSessionsByID),
+		events:        loader("restoreEvents", scope, obs, wait, api.RestoreEventPages),
+		restoreStats:  loader("restoreStatistics", scope, obs, wait, api.RestoreStatisticsOf),
 	}
 }
 
@@ -168,6 +192,22 @@ func (o *Operation) Job(ctx context.Context, id string) (*upstream.Job, error) {
 // Log loads one page of a session's log.
 func (o *Operation) Log(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
 	return o.logs.Load(ctx, upstream.LogRequest{SessionID: strings.ToLower(sessionID), Page: p})()
+}
+
+// WholeLog reads a session's whole log, through the log loader: every
+// object of the session that asks shares the same calls.
+func (o *Operation) WholeLog(ctx context.Context, sessionID string) ([]upstream.LogItem, error) {
+	var all []upstream.LogItem
+	for offset := 0; ; offset += upstream.MaxPageLimit {
+		p, err := o.Log(ctx, sessionID, upstream.PageRequest{Offset: offset, Limit: upstream.MaxPageLimit})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if !p.HasMore || len(p.Items) == 0 {
+			return all, nil
+		}
+	}
 }
 
 // primeSession records a session that a listing already returned, so that a

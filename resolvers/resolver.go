@@ -14,8 +14,9 @@ import (
 
 // Resolver is the root resolver: the dependencies every resolver shares.
 type Resolver struct {
-	API  Upstream
-	Live *live.Hub
+	API         Upstream
+	Live        *live.Hub[*upstream.JobSession]
+	RestoreLive *live.Hub[*upstream.RestoreSession]
 }
 
 // sessions lists sessions and primes the session loader with them.

@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
@@ -28,6 +29,11 @@ func (r *backupRepositoryResolver) ProxyPool(ctx context.Context, obj *upstream.
 // Jobs is the resolver for the jobs field.
 func (r *backupRepositoryResolver) Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
 	return r.jobsWhere(ctx, window{first, last, after, before}, func(j *upstream.Job) bool { return sameID(j.RepositoryID, obj.ID) })
+}
+
+// RestorePoints is the resolver for the restorePoints field.
+func (r *backupRepositoryResolver) RestorePoints(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+	return restorePointsWhere(ctx, window{first, last, after, before}, upstream.RestorePointFilter{RepositoryID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
 // BackupJob is the resolver for the backupJob field.
@@ -59,6 +65,11 @@ func (r *jobResolver) CopyJob(ctx context.Context, obj *upstream.Job) (*upstream
 func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error) {
 	f := upstream.SessionFilter{JobID: obj.ID, Status: status, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	return r.sessions(ctx, window{first, last, after, before}, f)
+}
+
+// RestorePoints is the resolver for the restorePoints field.
+func (r *jobResolver) RestorePoints(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+	return restorePointsWhere(ctx, window{first, last, after, before}, upstream.RestorePointFilter{JobID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
 // Job is the resolver for the job field.
@@ -106,6 +117,14 @@ func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, 
 	return connection(page), nil
 }
 
+// ProcessedObjects is the resolver for the processedObjects field.
+func (r *jobSessionResolver) ProcessedObjects(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error) {
+	f := upstream.ProcessedObjectFilter{Status: status}
+	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.ProcessedObject], error) {
+		return operation(ctx).processed.Load(ctx, upstream.ProcessedRequest{SessionID: strings.ToLower(obj.ID), Filter: f, Page: p})()
+	})
+}
+
 // Organization is the resolver for the organization field.
 func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error) {
 	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
@@ -130,6 +149,44 @@ func (r *organizationResolver) UsedRepositories(ctx context.Context, obj *upstre
 // LicensedUsers is the resolver for the licensedUsers field.
 func (r *organizationResolver) LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error) {
 	return r.licensedUsers(ctx, window{first, last, after, before}, upstream.LicensedUserFilter{OrganizationID: obj.ID, Name: deref(name)})
+}
+
+// RestorePoints is the resolver for the restorePoints field.
+func (r *organizationResolver) RestorePoints(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+	return restorePointsWhere(ctx, window{first, last, after, before}, upstream.RestorePointFilter{OrganizationID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
+}
+
+// Name is the resolver for the name field.
+func (r *processedObjectResolver) Name(ctx context.Context, obj *upstream.ProcessedObject) (*string, error) {
+	o, err := objectOf(ctx, obj)
+	if o == nil || o.DisplayName == "" {
+		return nil, err
+	}
+	return &o.DisplayName, err
+}
+
+// Address is the resolver for the address field.
+func (r *processedObjectResolver) Address(ctx context.Context, obj *upstream.ProcessedObject) (*string, error) {
+	o, err := objectOf(ctx, obj)
+	if o == nil {
+		return nil, err
+	}
+	return o.Address, err
+}
+
+// Organization is the resolver for the organization field.
+func (r *processedObjectResolver) Organization(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.Organization, error) {
+	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+}
+
+// Session is the resolver for the session field.
+func (r *processedObjectResolver) Session(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.JobSession, error) {
+	return operation(ctx).Session(ctx, obj.SessionID)
+}
+
+// Messages is the resolver for the messages field.
+func (r *processedObjectResolver) Messages(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream.LogItem, error) {
+	return messagesOf(ctx, obj)
 }
 
 // Pool is the resolver for the pool field.
@@ -241,9 +298,64 @@ func (r *queryResolver) Server(ctx context.Context) (*model.Server, error) {
 	return &model.Server{Version: fmt.Sprintf("v%d", r.API.Version())}, nil
 }
 
+// RestorePoints is the resolver for the restorePoints field.
+func (r *queryResolver) RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool) (*model.Connection[upstream.RestorePoint], error) {
+	f := upstream.RestorePointFilter{JobID: deref(jobID), OrganizationID: deref(organizationID), RepositoryID: deref(repositoryID),
+		After: backedUpAfter, Before: backedUpBefore, Copy: copy, LongTermCopy: longTermCopy}
+	return restorePointsWhere(ctx, window{first, last, after, before}, f)
+}
+
+// RestoreSessions is the resolver for the restoreSessions field.
+func (r *queryResolver) RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time) (*model.Connection[upstream.RestoreSession], error) {
+	f := upstream.RestoreSessionFilter{StartedAfter: startedAfter, StartedBefore: startedBefore}
+	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error) {
+		return r.API.RestoreSessions(ctx, operation(ctx).scope, f, p)
+	})
+}
+
+// RestoreSession is the resolver for the restoreSession field.
+func (r *queryResolver) RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error) {
+	return lookUp(ctx, operation(ctx).restores, id)
+}
+
 // Repository is the resolver for the repository field.
 func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error) {
 	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+}
+
+// Job is the resolver for the job field.
+func (r *restorePointResolver) Job(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Job, error) {
+	if obj.JobID == nil {
+		return nil, nil
+	}
+	return operation(ctx).Job(ctx, *obj.JobID)
+}
+
+// Organization is the resolver for the organization field.
+func (r *restorePointResolver) Organization(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Organization, error) {
+	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+}
+
+// Repository is the resolver for the repository field.
+func (r *restorePointResolver) Repository(ctx context.Context, obj *upstream.RestorePoint) (*upstream.BackupRepository, error) {
+	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+}
+
+// Organization is the resolver for the organization field.
+func (r *restoreSessionResolver) Organization(ctx context.Context, obj *upstream.RestoreSession) (*upstream.Organization, error) {
+	return r.organizationNamed(ctx, obj.OrganizationName)
+}
+
+// Events is the resolver for the events field.
+func (r *restoreSessionResolver) Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error) {
+	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.RestoreEvent], error) {
+		return operation(ctx).events.Load(ctx, upstream.EventsRequest{SessionID: strings.ToLower(obj.ID), Page: p})()
+	})
+}
+
+// Statistics is the resolver for the statistics field.
+func (r *restoreSessionResolver) Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error) {
+	return orNilBeforeVersion(operation(ctx).restoreStats.Load(ctx, strings.ToLower(obj.ID))())
 }
 
 // ProductVersion is the resolver for the productVersion field.
@@ -277,6 +389,14 @@ func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string)
 	return r.Live.Watch(ctx, operation(ctx).scope.Credential(), id)
 }
 
+// RestoreSessionUpdated is the resolver for the restoreSessionUpdated field.
+func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id string) (<-chan *upstream.RestoreSession, error) {
+	if err := upstream.ValidateID(id); err != nil {
+		return nil, err
+	}
+	return r.RestoreLive.Watch(ctx, operation(ctx).scope.Credential(), id)
+}
+
 // BackupRepository returns graph.BackupRepositoryResolver implementation.
 func (r *Resolver) BackupRepository() graph.BackupRepositoryResolver {
 	return &backupRepositoryResolver{r}
@@ -297,6 +417,11 @@ func (r *Resolver) LicensedUser() graph.LicensedUserResolver { return &licensedU
 // Organization returns graph.OrganizationResolver implementation.
 func (r *Resolver) Organization() graph.OrganizationResolver { return &organizationResolver{r} }
 
+// ProcessedObject returns graph.ProcessedObjectResolver implementation.
+func (r *Resolver) ProcessedObject() graph.ProcessedObjectResolver {
+	return &processedObjectResolver{r}
+}
+
 // Proxy returns graph.ProxyResolver implementation.
 func (r *Resolver) Proxy() graph.ProxyResolver { return &proxyResolver{r} }
 
@@ -311,6 +436,12 @@ func (r *Resolver) RepositoryUsage() graph.RepositoryUsageResolver {
 	return &repositoryUsageResolver{r}
 }
 
+// RestorePoint returns graph.RestorePointResolver implementation.
+func (r *Resolver) RestorePoint() graph.RestorePointResolver { return &restorePointResolver{r} }
+
+// RestoreSession returns graph.RestoreSessionResolver implementation.
+func (r *Resolver) RestoreSession() graph.RestoreSessionResolver { return &restoreSessionResolver{r} }
+
 // Server returns graph.ServerResolver implementation.
 func (r *Resolver) Server() graph.ServerResolver { return &serverResolver{r} }
 
@@ -324,10 +455,13 @@ type (
 	jobSessionResolver       struct{ *Resolver }
 	licensedUserResolver     struct{ *Resolver }
 	organizationResolver     struct{ *Resolver }
+	processedObjectResolver  struct{ *Resolver }
 	proxyResolver            struct{ *Resolver }
 	proxyPoolResolver        struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 	repositoryUsageResolver  struct{ *Resolver }
+	restorePointResolver     struct{ *Resolver }
+	restoreSessionResolver   struct{ *Resolver }
 	serverResolver           struct{ *Resolver }
 	subscriptionResolver     struct{ *Resolver }
 )

@@ -286,3 +286,38 @@ func (c *Client) RestoreStatistics(ctx context.Context, s *Scope, sessionID stri
 		return w.model(), c.restorePartTTL(s, sessionID), nil
 	})
 }
+
+// ProcessedRequest names one page of one session's processed objects.
+type ProcessedRequest struct {
+	SessionID string
+	Filter    ProcessedObjectFilter
+	Page      PageRequest
+}
+
+// ProcessedObjectPages fetches several pages of processed objects
+// concurrently. Results align with reqs.
+func (c *Client) ProcessedObjectPages(ctx context.Context, s *Scope, reqs []ProcessedRequest) ([]Page[ProcessedObject], []error) {
+	return fanOut(ctx, s, len(reqs), func(i int) (Page[ProcessedObject], error) {
+		return c.ProcessedObjects(ctx, s, reqs[i].SessionID, reqs[i].Filter, reqs[i].Page)
+	})
+}
+
+// RestorePointsRequest names one page of filtered restore points.
+type RestorePointsRequest struct {
+	Filter RestorePointFilter
+	Page   PageRequest
+}
+
+// RestorePointPages fetches several pages of restore points concurrently
+// (the points of several jobs, say). Results align with reqs.
+func (c *Client) RestorePointPages(ctx context.Context, s *Scope, reqs []RestorePointsRequest) ([]Page[RestorePoint], []error) {
+	return fanOut(ctx, s, len(reqs), func(i int) (Page[RestorePoint], error) {
+		return c.RestorePoints(ctx, s, reqs[i].Filter, reqs[i].Page)
+	})
+}
+
+// RestoreStatisticsOf fetches several restore sessions' statistics
+// concurrently (v8). Results align with ids.
+func (c *Client) RestoreStatisticsOf(ctx context.Context, s *Scope, ids []string) ([]*RestoreStatistics, []error) {
+	return fanOut(ctx, s, len(ids), func(i int) (*RestoreStatistics, error) { return c.RestoreStatistics(ctx, s, ids[i]) })
+}

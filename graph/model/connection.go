@@ -36,4 +36,12 @@ type (
 	CopyJobEdge                = Edge[upstream.CopyJob]
 	LicensedUserConnection     = Connection[upstream.LicensedUser]
 	LicensedUserEdge           = Edge[upstream.LicensedUser]
+	ProcessedObjectConnection  = Connection[upstream.ProcessedObject]
+	ProcessedObjectEdge        = Edge[upstream.ProcessedObject]
+	RestorePointConnection     = Connection[upstream.RestorePoint]
+	RestorePointEdge           = Edge[upstream.RestorePoint]
+	RestoreSessionConnection   = Connection[upstream.RestoreSession]
+	RestoreSessionEdge         = Edge[upstream.RestoreSession]
+	RestoreEventConnection     = Connection[upstream.RestoreEvent]
+	RestoreEventEdge           = Edge[upstream.RestoreEvent]
 )

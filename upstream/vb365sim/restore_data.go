@@ -154,7 +154,7 @@ func newRestoreData(d *dataset, anchor time.Time, version int) restoreData {
 		{"Vesp", "SharePoint", "Document library", "Shared Documents"},
 		{"Vet", "Teams", "Channel", "General"},
 	}
-	people := []string{`CONTOSO\helpdesk`, `CONTOSO\j.smith`, `FABRIKAM\admin`}
+	people := map[string][]string{d.orgs[0].id: {`CONTOSO\helpdesk`, `CONTOSO\j.smith`}, d.orgs[1].id: {`FABRIKAM\admin`}, d.orgs[2].id: {`TAILSPIN\it`}}
 	for i := range 24 {
 		name := fmt.Sprintf("restore-%d", i)
 		h := hashOf(name)
@@ -168,7 +168,7 @@ func newRestoreData(d *dataset, anchor time.Time, version int) restoreData {
 			created:  anchor.Add(-time.Duration(1+i) * 29 * time.Hour).Add(-time.Duration(h%600) * time.Second),
 			duration: time.Duration(2+h%12) * time.Minute,
 			result:   []string{"Success", "Success", "Success", "Warning", "Failed"}[h%5],
-			by:       people[h%3], host: "vbo-server01.contoso.local",
+			by:       people[org.id][h%uint64(len(people[org.id]))], host: "vbo-server01.contoso.local",
 			reason: []string{"User request", "Accidental deletion", "Litigation hold review", ""}[h%4],
 		}
 		if i == 0 { // running at the anchor

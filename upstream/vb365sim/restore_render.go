@@ -47,7 +47,7 @@ func (s *Server) restorePointJSON(p *restorePoint) obj {
 		kv{"organizationId", ss.job.org.id},
 		kv{"isExchange", kind == "Group" || kind == "User" && !strings.Contains(ss.job.name, "OneDrive")},
 		kv{"isSharePoint", kind == "Site"}, kv{"isOneDrive", strings.Contains(ss.job.name, "OneDrive") || kind == "Group"},
-		kv{"isTeams", kind == "Team"}, kv{"isLongTermCopy", s.data.repoByID[ss.job.repository].longTerm})
+		kv{"isTeams", kind == "Team"}, kv{"isLongTermCopy", s.longTermCopy(p)})
 	if v >= 7 {
 		out = append(out, kv{"isCopy", ss.job.copy})
 	}
@@ -61,6 +61,15 @@ func (s *Server) restorePointJSON(p *restorePoint) obj {
 		{"organization", link(s.href("/Organizations/" + ss.job.org.id))},
 		{"backupRepository", link(s.href("/BackupRepositories/" + ss.job.repository))},
 	}})
+}
+
+// longTermCopy is the point's isLongTermCopy: on v6 any copy in object
+// storage, from v7 (which added isCopy) a copy in an archive tier.
+func (s *Server) longTermCopy(p *restorePoint) bool {
+	if s.opts.Version == 6 {
+		return p.session.job.copy
+	}
+	return s.data.repoByID[p.session.job.repository].longTerm
 }
 
 // timeOrNone is how each version writes a time that has not come: v3..v5 a
@@ -225,13 +234,12 @@ func (s *Server) listRestorePoints(w http.ResponseWriter, q url.Values) {
 	for _, p := range s.data.points {
 		ss := p.session
 		end := ss.created.Add(ss.duration)
-		repo := s.data.repoByID[ss.job.repository]
 		switch {
 		case end.After(now),
 			q.Get("jobId") != "" && !strings.EqualFold(q.Get("jobId"), ss.job.id),
 			q.Get("organizationId") != "" && !strings.EqualFold(q.Get("organizationId"), ss.job.org.id),
 			q.Get("repositoryId") != "" && !strings.EqualFold(q.Get("repositoryId"), ss.job.repository),
-			q.Get("isLongTermCopy") != "" && (q.Get("isLongTermCopy") == "true") != repo.longTerm,
+			q.Get("isLongTermCopy") != "" && (q.Get("isLongTermCopy") == "true") != s.longTermCopy(p),
 			v >= 7 && q.Get("isCopy") != "" && (q.Get("isCopy") == "true") != ss.job.copy,
 			!from.IsZero() && end.Before(from),
 			!to.IsZero() && end.After(to):

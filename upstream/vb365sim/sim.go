@@ -503,3 +503,15 @@ func (s *Server) OrganizationObjectPaths() []string {
 	}
 	return paths
 }
+
+// SessionIDsWithStatus lists, newest first, the finished sessions that
+// ended in status (Success, Warning, Failed, Stopped).
+func (s *Server) SessionIDsWithStatus(status string) []string {
+	var ids []string
+	for _, ss := range s.data.sessions {
+		if !ss.live && ss.status == status {
+			ids = append(ids, ss.id)
+		}
+	}
+	return ids
+}

@@ -1,0 +1,96 @@
+package resolvers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/vb365-graphql/vb365-graphql/graph/model"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// pagedConnection pages a listing the upstream pages, as a Relay connection.
+func pagedConnection[T any](w window, fetch func(upstream.PageRequest) (upstream.Page[T], error)) (*model.Connection[T], error) {
+	page, err := fetchWindow(w, fetch)
+	if err != nil {
+		return nil, err
+	}
+	return connection(page), nil
+}
+
+// restorePointsWhere pages the restore points f selects, through the
+// operation's loader (the points of a list of jobs go out together, within
+// the concurrency bound).
+func restorePointsWhere(ctx context.Context, w window, f upstream.RestorePointFilter) (*model.RestorePointConnection, error) {
+	for _, id := range []string{f.JobID, f.OrganizationID, f.RepositoryID} {
+		if id != "" {
+			if err := upstream.ValidateID(id); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return pagedConnection(w, func(p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
+		return operation(ctx).restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()
+	})
+}
+
+// objectOf reads what its organization says of a processed object (nil:
+// the link to it is missing).
+func objectOf(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.OrganizationObject, error) {
+	if obj.OrganizationID == nil {
+		return nil, nil
+	}
+	ref := upstream.ObjectRef{OrganizationID: strings.ToLower(*obj.OrganizationID), Type: obj.Type, ID: strings.ToLower(obj.ID)}
+	return operation(ctx).objects.Load(ctx, ref)()
+}
+
+// messagesOf finds the warning and error lines of the session's log that
+// name the object, by its address or its name.
+func messagesOf(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream.LogItem, error) {
+	o, err := objectOf(ctx, obj)
+	if err != nil || o == nil {
+		return []*upstream.LogItem{}, err
+	}
+	var names []string
+	for _, n := range []string{deref(o.Address), o.DisplayName} {
+		if n != "" {
+			names = append(names, strings.ToLower(n))
+		}
+	}
+	log, err := operation(ctx).WholeLog(ctx, obj.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*upstream.LogItem{}
+	for i := range log {
+		item := &log[i]
+		if item.Type != upstream.LogWarning && item.Type != upstream.LogError {
+			continue
+		}
+		text := strings.ToLower(item.Message + " " + item.Title)
+		for _, n := range names {
+			if strings.Contains(text, n) {
+				out = append(out, item)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// organizationNamed finds the organization a restore session names, in the
+// organization collection (one call, shared by the whole operation).
+func (r *Resolver) organizationNamed(ctx context.Context, name *string) (*upstream.Organization, error) {
+	if name == nil {
+		return nil, nil
+	}
+	all, err := r.API.Organizations(ctx, operation(ctx).scope)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if strings.EqualFold(all[i].Name, *name) {
+			return &all[i], nil
+		}
+	}
+	return nil, nil
+}
