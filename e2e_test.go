@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -153,6 +154,48 @@ func TestSubscriptionWithGraphQLWS(t *testing.T) {
 		t.Errorf("5 clients over %v made %d session GETs; one shared poller makes at most %d", elapsed, polls, maxPolls)
 	}
 	t.Logf("5 graphql-ws clients, %d updates each, %d upstream GETs in %v", len(res.Clients[0]), polls, elapsed.Round(time.Millisecond))
+}
+
+// TestRestoreSubscriptionWithGraphQLWS: two real graphql-ws clients follow
+// a working restore session until it stops; one poller serves both.
+func TestRestoreSubscriptionWithGraphQLWS(t *testing.T) {
+	e2eReady(t)
+	start := time.Now()
+	clock := func() time.Time { return faultAnchor.Add(time.Since(start) * 150) } // its last 5 minutes in 2 seconds
+	gw, sim := demoGateway(t, 8, clock, func(s *config.Settings) { s.PollInterval = 100 * time.Millisecond })
+	id := sim.LiveRestoreSessionIDs()[0]
+	out := node(t, time.Minute, "subscribe.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", id, "2", "", "restore")
+	var res struct {
+		Clients [][]struct {
+			State, Result, Details string
+			EndTime                *string
+			Errors                 []any
+		}
+		Error string
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Error != "" || len(res.Clients) != 2 {
+		t.Fatalf("%v %s: %s", err, res.Error, out)
+	}
+	for _, events := range res.Clients {
+		if len(events) < 3 {
+			t.Fatalf("only %d updates: %s", len(events), out)
+		}
+		restored := 0 // "3 of 5 items restored" never goes back
+		for i, e := range events {
+			last := i == len(events)-1
+			var n, of int
+			_, _ = fmt.Sscanf(e.Details, "%d of %d", &n, &of)
+			if len(e.Errors) > 0 || last != (e.State == "STOPPED") || last != (e.EndTime != nil) || n < restored || of == 0 {
+				t.Errorf("update %d of %d: %+v", i, len(events), e)
+			}
+			restored = n
+		}
+	}
+	polls := sim.Calls()["GET /RestoreSessions/{id}"]
+	if maxPolls := int(time.Since(start)/(100*time.Millisecond)) + 3; polls > maxPolls {
+		t.Errorf("2 clients made %d restore session GETs; one shared poller makes at most %d", polls, maxPolls)
+	}
+	t.Logf("2 graphql-ws clients followed a restore session to its end: %d updates each, %d upstream GETs", len(res.Clients[0]), polls)
 }
 
 // TestSubscriptionNeedsAnAPIKey: with a service account and API keys, a
