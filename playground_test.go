@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,15 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("the progress bars did not move from %v and %v: %v", first, firstInJob, err)
 	}
 	shot(t, ctx, "dashboard-running.png")
+	// The restore activity: ten sessions, the working one followed until it stops.
+	restore := `document.querySelector('#restores tr[data-restore="` + sim.LiveRestoreSessionIDs()[0] + `"]')`
+	restores, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#restores tr')].map(r => r.dataset.state + ':' + r.cells[2].textContent)`))
+	if err != nil || len(restores) != 10 || !slices.Contains(restores, "WORKING:contoso.onmicrosoft.com") {
+		t.Errorf("the restore activity: %v %v", restores, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](restore+`.dataset.state === 'STOPPED'`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Errorf("the working restore session was not followed to its end: %v", err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](row+`.dataset.status === 'SUCCESS'`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the finished session was not shown: %v", err)
 	}
@@ -193,6 +203,50 @@ func TestDashboardInChromium(t *testing.T) {
 	finalInJob, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](jobBar+`.value`))
 	if final != 100 || finalInJob != 100 {
 		t.Errorf("a finished session's bars show %v and %v", final, finalInJob)
+	}
+}
+
+// TestSessionDetailInChromium: a session's detail (opened by its address,
+// as its link in the sessions table does) lists the objects that failed
+// and why on v8; on v6, which has no processed objects, it says so.
+func TestSessionDetailInChromium(t *testing.T) {
+	for _, v := range []int{8, 6} {
+		ctx := browser(t)
+		gw, sim := demoGateway(t, v, nil, nil)
+		id := sim.SessionIDsWithStatus("Failed")[0]
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(gw.URL+"/examples/dashboard/#"+id),
+			chromedp.Poll[chromedp.Void](`document.getElementById('detail').dataset.session === `+quoteJS(id), chromedp.WithPollingTimeout(15*time.Second)),
+		); err != nil {
+			shot(t, ctx, fmt.Sprintf("detail-v%d-failed.png", v))
+			t.Fatalf("v%d: the detail did not open: %v", v, err)
+		}
+		detail, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({
+			title: document.querySelector('#detail .title').textContent,
+			note: document.querySelector('#detail .note').textContent,
+			rows: [...document.querySelectorAll('#problems tr')].map(r => r.dataset.status + ' ' + r.cells[0].textContent + ': ' + r.cells[4].textContent),
+		})`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shot(t, ctx, fmt.Sprintf("detail-v%d.png", v))
+		rows, _ := detail["rows"].([]any)
+		switch v {
+		case 8:
+			if len(rows) == 0 || !strings.HasSuffix(fmt.Sprint(detail["title"]), "FAILED") {
+				t.Fatalf("v8: %v", detail)
+			}
+			for _, r := range rows {
+				if !strings.HasPrefix(fmt.Sprint(r), "FAILED ") || !strings.Contains(fmt.Sprint(r), "failed: ") {
+					t.Errorf("v8: a failed object without its reason: %q", r)
+				}
+			}
+		case 6:
+			if len(rows) != 0 || !strings.Contains(fmt.Sprint(detail["note"]), "needs API v7") {
+				t.Errorf("v6: %v", detail)
+			}
+		}
+		t.Logf("v%d: %v", v, detail)
 	}
 }
 

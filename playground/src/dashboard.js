@@ -1,7 +1,9 @@
 // The example dashboard: the estate (server, license, organizations,
-// repositories, proxies, jobs) and the newest sessions from one GraphQL
-// query, with a live progress bar for each running session. It uses urql, a
-// mainstream GraphQL client, with graphql-ws for the subscriptions.
+// repositories, proxies, jobs), the newest sessions and the restore activity
+// from one GraphQL query, with a live progress bar for each running session
+// and live state for each working restore; a session's detail view shows the
+// objects that failed and why. It uses urql, a mainstream GraphQL client,
+// with graphql-ws for the subscriptions.
 import { Client, fetchExchange, subscriptionExchange, gql } from '@urql/core';
 import { createClient as createWSClient } from 'graphql-ws';
 
@@ -40,6 +42,25 @@ const ESTATE = gql`
     recent: jobSessions(first: 20) {
       nodes { id status progress creationTime endTime statistics { transferredDataBytes } job { id name } }
     }
+    restores: restoreSessions(first: 10) {
+      nodes { id name type state result creationTime initiatedBy details organization { name } }
+    }
+  }
+`;
+// A session's detail: the objects that failed or warned, with the lines of
+// the session's log that say why (v7+ servers report processed objects).
+const DETAIL = gql`
+  query Detail($id: ID!) {
+    jobSession(id: $id) {
+      id status creationTime job { name }
+      problems: processedObjects(status: FAILED, first: 100) { totalCount nodes { id type status name address messages { message } } }
+      warnings: processedObjects(status: WARNING, first: 100) { totalCount nodes { id type status name address messages { message } } }
+    }
+  }
+`;
+const FOLLOW_RESTORE = gql`
+  subscription FollowRestore($id: ID!) {
+    restoreSessionUpdated(id: $id) { id state result details endTime }
   }
 `;
 const FOLLOW = gql`
@@ -97,6 +118,46 @@ function follow(session, expected, rows) {
   client.subscription(FOLLOW, { id: session.id }).subscribe((update) => {
     if (update.data) for (const tr of rows) renderSession(tr, update.data.jobSessionUpdated, expected);
   });
+}
+
+// showDetail fills the detail panel with a session's failed and warning
+// objects and their messages.
+async function showDetail(id) {
+  const panel = document.getElementById('detail');
+  const body = document.getElementById('problems');
+  panel.hidden = false;
+  body.replaceChildren();
+  panel.querySelector('.title').textContent = 'Loading…';
+  const result = await client.query(DETAIL, { id }).toPromise();
+  const s = result.data?.jobSession;
+  if (!s) {
+    panel.querySelector('.title').textContent = `Error: ${result.error?.message}`;
+    return;
+  }
+  panel.dataset.session = s.id;
+  panel.querySelector('.title').textContent = `${s.job?.name ?? ''}, started ${date(s.creationTime)}: ${s.status}`;
+  const note = panel.querySelector('.note');
+  if (!s.problems) {
+    // NOT_SUPPORTED_BY_VERSION before v7: say so, not "nothing failed".
+    note.textContent = result.error?.graphQLErrors?.[0]?.message ?? 'Processed objects are not available.';
+    return;
+  }
+  const objects = [...s.problems.nodes, ...(s.warnings?.nodes ?? [])];
+  note.textContent = objects.length ? '' : 'Every object was processed.';
+  for (const o of objects) {
+    const tr = row('problems', [o.name ?? o.id, o.type, o.status, o.address, o.messages.map((m) => m.message).join('\n')], { object: o.id, status: o.status });
+    tr.cells[2].className = o.status.toLowerCase();
+  }
+  panel.scrollIntoView();
+}
+
+function renderRestore(tr, r) {
+  tr.cells[4].textContent = r.state;
+  tr.cells[4].className = r.state === 'WORKING' ? 'running' : '';
+  tr.cells[5].textContent = r.result;
+  tr.cells[5].className = r.result.toLowerCase();
+  tr.cells[6].textContent = r.details ?? '';
+  tr.dataset.state = r.state;
 }
 
 async function load() {
@@ -157,7 +218,10 @@ async function load() {
   }
 
   for (const s of d.recent.nodes) {
-    const tr = row('sessions', [s.job?.name ?? '(unknown job)', date(s.creationTime), '', '', '', ''], { session: s.id });
+    const open = document.createElement('a');
+    open.href = `#${s.id}`; // the detail follows the address: it can be bookmarked
+    open.textContent = s.job?.name ?? '(unknown job)';
+    const tr = row('sessions', [open, date(s.creationTime), '', '', '', ''], { session: s.id });
     tr.cells[2].className = 'status';
     tr.cells[3].appendChild(document.createElement('progress'));
     tr.cells[4].className = 'objects';
@@ -170,6 +234,18 @@ async function load() {
     for (const el of shown) renderSession(el, { ...s, status: 'RUNNING', statistics: null }, expected.get(s.job?.id));
     follow(s, expected.get(s.job?.id), shown);
   }
+
+  for (const r of d.restores?.nodes ?? []) {
+    const tr = row('restores', [date(r.creationTime), r.name, r.organization?.name, r.initiatedBy, '', '', ''], { restore: r.id });
+    renderRestore(tr, r);
+    if (r.state === 'WORKING') {
+      client.subscription(FOLLOW_RESTORE, { id: r.id }).subscribe((update) => {
+        if (update.data) renderRestore(tr, update.data.restoreSessionUpdated);
+      });
+    }
+  }
 }
 
-load();
+const detailFromAddress = () => { if (location.hash.length > 1) showDetail(decodeURIComponent(location.hash.slice(1))); };
+window.addEventListener('hashchange', detailFromAddress);
+load().then(detailFromAddress); // after the page has its height, so the detail can be scrolled to
