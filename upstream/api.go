@@ -31,13 +31,22 @@ func (c *Client) jobSession(ctx context.Context, s *Scope, id string, fresh bool
 		return nil, err
 	}
 	req := request{route: "GET /JobSessions/{id}", target: c.sessionURL(id), fresh: fresh}
-	return fetch(ctx, c, s, req, func(body []byte) (*JobSession, time.Duration, error) {
-		var w wireSession
-		if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
-			return nil, 0, orMissing(err, "id")
+	return getItem(ctx, c, s, req, (*wireSession).model, func(m *JobSession) string { return m.ID }, c.sessionTTL)
+}
+
+// getItem reads one resource: it must have an id; ttl says how long it may
+// be kept.
+func getItem[W, M any](ctx context.Context, c *Client, s *Scope, req request, model func(*W) M, id func(*M) string, ttl func(*M) time.Duration) (*M, error) {
+	return fetch(ctx, c, s, req, func(body []byte) (*M, time.Duration, error) {
+		var w W
+		if err := json.Unmarshal(body, &w); err != nil {
+			return nil, 0, err
 		}
-		m := w.model()
-		return &m, c.sessionTTL(&m), nil
+		m := model(&w)
+		if id(&m) == "" {
+			return nil, 0, orMissing(nil, "id")
+		}
+		return &m, ttl(&m), nil
 	})
 }
 

@@ -97,17 +97,7 @@ func getOne[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W
 		return nil, err
 	}
 	req := request{route: "GET " + col.path + "/{id}", target: itemURL(c, col, id)}
-	return fetch(ctx, c, s, req, func(body []byte) (*M, time.Duration, error) {
-		var w W
-		if err := json.Unmarshal(body, &w); err != nil {
-			return nil, 0, err
-		}
-		m := col.model(&w)
-		if col.id(&m) == "" {
-			return nil, 0, orMissing(nil, "id")
-		}
-		return &m, col.ttl(c.opts.Sharing), nil
-	})
+	return getItem(ctx, c, s, req, col.model, col.id, func(*M) time.Duration { return col.ttl(c.opts.Sharing) })
 }
 
 // byID looks ids up in the whole collection (threshold 1, or when the

@@ -220,14 +220,7 @@ func (c *Client) restoreSession(ctx context.Context, s *Scope, id string, fresh 
 		return nil, err
 	}
 	req := request{route: "GET /RestoreSessions/{id}", target: c.restoreSessionURL(id), fresh: fresh}
-	return fetch(ctx, c, s, req, func(body []byte) (*RestoreSession, time.Duration, error) {
-		var w wireRestoreSession
-		if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
-			return nil, 0, orMissing(err, "id")
-		}
-		m := w.model()
-		return &m, c.restoreSessionTTL(&m), nil
-	})
+	return getItem(ctx, c, s, req, (*wireRestoreSession).model, func(r *RestoreSession) string { return r.ID }, c.restoreSessionTTL)
 }
 
 // RestoreSessionsByID fetches restore sessions concurrently. Results align
