@@ -21,6 +21,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/config"
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/logging"
@@ -59,7 +60,7 @@ func upstreamOptions(s config.Settings) (opts upstream.Options, stop func(), err
 		transport.TLSClientConfig = tlsConf
 		opts.HTTPClient = &http.Client{Transport: transport}
 	}
-	opts.Timeout, opts.Retries, opts.MaxConcurrency = s.UpstreamTimeout, s.UpstreamRetries, s.MaxConcurrency
+	opts.Timeout, opts.Retries, opts.MaxConcurrency, opts.StartWait = s.UpstreamTimeout, s.UpstreamRetries, s.MaxConcurrency, s.StartWait
 	opts.Sharing = upstream.Sharing{Off: !s.Share, MaxBytes: s.CacheMaxBytes, FinalTTL: s.CacheTTLFinal, LiveTTL: s.CacheTTLLive,
 		ListTTL: s.CacheTTLList, JobTTL: s.CacheTTLJob, OrganizationTTL: s.CacheTTLOrg, RepositoryTTL: s.CacheTTLRepository,
 		ProxyTTL: s.CacheTTLProxy, LicenseTTL: s.CacheTTLLicense, CredentialCheck: s.CredentialCheck}
@@ -69,9 +70,29 @@ func upstreamOptions(s config.Settings) (opts upstream.Options, stop func(), err
 // parts are what routes serves over; only api is required.
 type parts struct {
 	api     graphqlhttp.API
-	redis   *store.Redis                // nil: no shared persisted queries
+	redis   *store.Redis                // nil: nothing shared between replicas
 	metrics *telemetry.Metrics          // nil: no /metrics
 	ready   func(context.Context) error // nil: /readyz always ready
+}
+
+// gateOf says who may call: API keys (with roles) and OpenID Connect
+// tokens in service-account mode; in pass-through mode the upstream
+// decides. Anonymous callers (no keys, no issuer) are viewers, except in
+// demo mode, where the simulator is theirs to act on.
+func gateOf(s config.Settings, passThrough bool) (*access.Gate, error) {
+	keys, err := access.ParseKeys(s.APIKeys)
+	if err != nil {
+		return nil, fmt.Errorf("api-keys: %w", err)
+	}
+	g := &access.Gate{Keys: keys, PassThrough: passThrough, Anonymous: access.Viewer}
+	if s.UpstreamURL == "" {
+		g.Anonymous = access.Operator
+	}
+	if s.OIDCIssuer != "" {
+		g.OIDC = access.NewVerifier(access.OIDCOptions{Issuer: s.OIDCIssuer, Audience: s.OIDCAudience, RolesClaim: s.OIDCRolesClaim,
+			OperatorRoles: s.OIDCOperatorRoles, Leeway: time.Minute, RefreshFloor: 30 * time.Second})
+	}
+	return g, nil
 }
 
 // routes lays out the HTTP paths of the gateway.
@@ -84,9 +105,12 @@ func routes(p parts, s config.Settings) (http.Handler, error) {
 	o.MaxBodyBytes, o.BodyTimeout = s.MaxBodyBytes, s.BodyTimeout
 	o.WebsocketInitTimeout, o.MaxPendingSockets = s.WSInitTimeout, s.MaxPendingSockets
 	o.CORSOrigins, o.Tracing = s.CORSOrigins, s.OTLPEndpoint != ""
-	if len(s.APIKeys) > 0 {
-		o.APIKeys = graphqlhttp.NewAPIKeys(s.APIKeys)
+	gate, err := gateOf(s, !p.api.ServiceAccount())
+	if err != nil {
+		return nil, err
 	}
+	o.Gate = gate
+	o.Idempotency = store.NewOnce(p.redis, graphqlhttp.IdempotencyWindow)
 	if s.Share {
 		o.OperationCacheBytes = s.CacheMaxBytes / 4
 	}
@@ -123,7 +147,11 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	slog.SetDefault(logging.New(os.Stderr, s.LogFormat, s.LogLevel, append([]string{s.Password}, s.APIKeys...)))
+	keys, err := access.ParseKeys(s.APIKeys)
+	if err != nil {
+		return fmt.Errorf("api-keys: %w", err)
+	}
+	slog.SetDefault(logging.New(os.Stderr, s.LogFormat, s.LogLevel, append([]string{s.Password}, keys.Secrets()...)))
 
 	opts, stopDemo, err := upstreamOptions(s)
 	if err != nil {
@@ -150,13 +178,14 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	metrics.WatchClient(client)
+	client.FollowShared(ctx) // job actions on other replicas make this one's cached jobs stale
 	loginCtx, cancel := context.WithTimeout(ctx, 2*s.UpstreamTimeout)
 	err = client.Login(loginCtx)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("cannot log in to the upstream as the service account: %w", err)
 	}
-	if s.UpstreamURL != "" && s.Username != "" && len(s.APIKeys) == 0 {
+	if s.UpstreamURL != "" && s.Username != "" && len(s.APIKeys) == 0 && s.OIDCIssuer == "" {
 		slog.Warn("allow-anonymous is set: anyone who reaches this gateway reads backup data through the service account")
 	}
 	handler, err := routes(parts{api: client, redis: redis, metrics: metrics, ready: client.Ping}, s)

@@ -36,8 +36,13 @@ type Settings struct {
 	UpstreamRetries    int
 	RequestTimeout     time.Duration
 	AllowAnonymous     bool
-	APIKeys            []string // from --api-keys and --api-keys-file
+	APIKeys            []string // from --api-keys and --api-keys-file: KEY [ROLE [NAME]] each
 	apiKeysFile        string
+	OIDCIssuer         string
+	OIDCAudience       string
+	OIDCRolesClaim     string
+	OIDCOperatorRoles  []string
+	StartWait          time.Duration
 	BatchWait          time.Duration
 	MaxConcurrency     int
 	MaxDepth           int
@@ -97,8 +102,13 @@ func (s *Settings) table() []Setting {
 		whole(&s.UpstreamRetries, 0, "upstream-retries", "VB365_RETRIES", "2", "retries of a GET after a connection error, 502/503/504 or 429; 0: none"),
 		span(&s.RequestTimeout, time.Nanosecond, "request-timeout", "VB365_REQUEST_TIMEOUT", "30s", "deadline of one GraphQL request"),
 		boolean(&s.AllowAnonymous, "allow-anonymous", "VB365_ALLOW_ANONYMOUS", "false", "serve real backup data through the service account to clients that present no API key"),
-		list(&s.APIKeys, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients must send (X-API-Key or Authorization: Bearer) in service-account mode"),
-		text(&s.apiKeysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one per line (# starts a comment)"),
+		list(&s.APIKeys, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients may send (X-API-Key or Authorization: Bearer) in service-account mode, each KEY [ROLE [NAME]] (role viewer, the default, or operator)"),
+		text(&s.apiKeysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one KEY [ROLE [NAME]] per line (# starts a comment)"),
+		text(&s.OIDCIssuer, "oidc-issuer", "VB365_OIDC_ISSUER", "", "OpenID Connect issuer whose access tokens (JWT, RS256/ES256) clients may send as Authorization: Bearer, e.g. https://login.microsoftonline.com/TENANT/v2.0"),
+		text(&s.OIDCAudience, "oidc-audience", "VB365_OIDC_AUDIENCE", "", "the audience (aud) those tokens must be for: this API's identifier"),
+		text(&s.OIDCRolesClaim, "oidc-roles-claim", "VB365_OIDC_ROLES_CLAIM", "roles", "the token claim that lists the caller's roles or groups"),
+		list(&s.OIDCOperatorRoles, "oidc-operator-roles", "VB365_OIDC_OPERATOR_ROLES", "operator", "comma-separated values of that claim that make the caller an operator (everyone else with a valid token is a viewer)"),
+		span(&s.StartWait, 0, "start-wait", "VB365_START_WAIT", "5s", "how long startJob looks for the new session on servers that do not return it (before v8)"),
 		span(&s.BatchWait, 0, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round"),
 		whole(&s.MaxConcurrency, 1, "max-concurrency", "VB365_MAX_CONCURRENCY", "8", "upstream calls one GraphQL operation makes at once"),
 		whole(&s.MaxDepth, 1, "max-depth", "VB365_MAX_DEPTH", "12", "deepest field nesting an operation may have"),
@@ -218,8 +228,10 @@ func (s Settings) check() error {
 	}
 	bad((s.Username == "") != (s.Password == ""), "username and password: set both (service account) or neither (pass-through)")
 	bad(s.PassThrough() && len(s.APIKeys) > 0, "api-keys: in pass-through mode each caller proves itself to the VB365 server; API keys apply to service-account mode")
-	bad(s.UpstreamURL != "" && s.Username != "" && len(s.APIKeys) == 0 && !s.AllowAnonymous,
-		"a service account serves backup data to whoever can reach the gateway: set api-keys (VB365_API_KEYS) or api-keys-file, or accept anonymous access with allow-anonymous (VB365_ALLOW_ANONYMOUS=true)")
+	bad(s.UpstreamURL != "" && s.Username != "" && len(s.APIKeys) == 0 && s.OIDCIssuer == "" && !s.AllowAnonymous,
+		"a service account serves backup data to whoever can reach the gateway: set api-keys (VB365_API_KEYS), api-keys-file or oidc-issuer, or accept anonymous access with allow-anonymous (VB365_ALLOW_ANONYMOUS=true)")
+	bad((s.OIDCIssuer == "") != (s.OIDCAudience == ""), "oidc-issuer and oidc-audience: set both, or neither")
+	bad(s.PassThrough() && s.OIDCIssuer != "", "oidc-issuer: in pass-through mode the Authorization header carries the caller's VB365 token; access tokens apply to service-account mode")
 	return errors.Join(errs...)
 }
 

@@ -19,10 +19,19 @@ const (
 	CodeBadRequest          = "BAD_REQUEST"
 	CodeNotSupported        = "NOT_SUPPORTED_BY_VERSION" // the server's API version does not serve it
 	CodeRequestTooLarge     = "REQUEST_TOO_LARGE"
+	CodeJobRunning          = "JOB_ALREADY_RUNNING" // a start refused: the job runs already
+	CodeJobDisabled         = "JOB_DISABLED"        // a start refused: the job is disabled
+	CodeJobNotRunning       = "JOB_NOT_RUNNING"     // a stop refused: the job does not run
+	CodeActionRefused       = "ACTION_REFUSED"      // the upstream refused an action for another reason
 )
 
 // BadInput is the client's mistake in what it asked: a message that says
 // what is wrong, and BAD_USER_INPUT.
 func BadInput(message string) error {
 	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": CodeBadUserInput}}
+}
+
+// Forbidden is a request the caller may not make: FORBIDDEN.
+func Forbidden(message string) error {
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": CodeForbidden}}
 }

@@ -33,10 +33,13 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	BackupRepository() BackupRepositoryResolver
 	CopyJob() CopyJobResolver
+	CopyJobActionPayload() CopyJobActionPayloadResolver
 	Entity() EntityResolver
 	Job() JobResolver
+	JobActionPayload() JobActionPayloadResolver
 	JobSession() JobSessionResolver
 	LicensedUser() LicensedUserResolver
+	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	ProcessedObject() ProcessedObjectResolver
 	Proxy() ProxyResolver
@@ -46,6 +49,8 @@ type ResolverRoot interface {
 	RestorePoint() RestorePointResolver
 	RestoreSession() RestoreSessionResolver
 	Server() ServerResolver
+	StartCopyJobPayload() StartCopyJobPayloadResolver
+	StartJobPayload() StartJobPayloadResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -102,6 +107,11 @@ type ComplexityRoot struct {
 		Schedule   func(childComplexity int) int
 	}
 
+	CopyJobActionPayload struct {
+		ClientMutationID func(childComplexity int) int
+		CopyJob          func(childComplexity int) int
+	}
+
 	CopyJobConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -154,6 +164,11 @@ type ComplexityRoot struct {
 		RestorePoints  func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		SchedulePolicy func(childComplexity int) int
 		Sessions       func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
+	}
+
+	JobActionPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Job              func(childComplexity int) int
 	}
 
 	JobConnection struct {
@@ -275,6 +290,17 @@ type ComplexityRoot struct {
 	LogItemEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Mutation struct {
+		DisableCopyJob func(childComplexity int, input model.JobActionInput) int
+		DisableJob     func(childComplexity int, input model.JobActionInput) int
+		EnableCopyJob  func(childComplexity int, input model.JobActionInput) int
+		EnableJob      func(childComplexity int, input model.JobActionInput) int
+		StartCopyJob   func(childComplexity int, input model.StartJobInput) int
+		StartJob       func(childComplexity int, input model.StartJobInput) int
+		StopCopyJob    func(childComplexity int, input model.JobActionInput) int
+		StopJob        func(childComplexity int, input model.JobActionInput) int
 	}
 
 	ObjectStorage struct {
@@ -571,6 +597,18 @@ type ComplexityRoot struct {
 		Status  func(childComplexity int) int
 	}
 
+	StartCopyJobPayload struct {
+		ClientMutationID func(childComplexity int) int
+		CopyJob          func(childComplexity int) int
+		Session          func(childComplexity int) int
+	}
+
+	StartJobPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Job              func(childComplexity int) int
+		Session          func(childComplexity int) int
+	}
+
 	Subscription struct {
 		JobSessionUpdated     func(childComplexity int, id string) int
 		RestoreSessionUpdated func(childComplexity int, id string) int
@@ -595,6 +633,9 @@ type CopyJobResolver interface {
 	BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error)
 	Repository(ctx context.Context, obj *upstream.CopyJob) (*upstream.BackupRepository, error)
 }
+type CopyJobActionPayloadResolver interface {
+	CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error)
+}
 type EntityResolver interface {
 	FindBackupRepositoryByID(ctx context.Context, id string) (*upstream.BackupRepository, error)
 	FindJobByID(ctx context.Context, id string) (*upstream.Job, error)
@@ -609,6 +650,9 @@ type JobResolver interface {
 	Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error)
 	RestorePoints(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
+type JobActionPayloadResolver interface {
+	Job(ctx context.Context, obj *model.JobActionPayload) (*upstream.Job, error)
+}
 type JobSessionResolver interface {
 	Job(ctx context.Context, obj *upstream.JobSession) (*upstream.Job, error)
 	Repository(ctx context.Context, obj *upstream.JobSession) (*upstream.BackupRepository, error)
@@ -619,6 +663,16 @@ type JobSessionResolver interface {
 }
 type LicensedUserResolver interface {
 	Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error)
+}
+type MutationResolver interface {
+	StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error)
+	StopJob(ctx context.Context, input model.JobActionInput) (*model.JobActionPayload, error)
+	EnableJob(ctx context.Context, input model.JobActionInput) (*model.JobActionPayload, error)
+	DisableJob(ctx context.Context, input model.JobActionInput) (*model.JobActionPayload, error)
+	StartCopyJob(ctx context.Context, input model.StartJobInput) (*model.StartCopyJobPayload, error)
+	StopCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
+	EnableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
+	DisableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
 }
 type OrganizationResolver interface {
 	Licensing(ctx context.Context, obj *upstream.Organization) (*upstream.OrganizationLicensing, error)
@@ -680,6 +734,12 @@ type ServerResolver interface {
 	ProductVersion(ctx context.Context, obj *model.Server) (*string, error)
 	InstallationID(ctx context.Context, obj *model.Server) (*string, error)
 	Health(ctx context.Context, obj *model.Server) (*upstream.Health, error)
+}
+type StartCopyJobPayloadResolver interface {
+	CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error)
+}
+type StartJobPayloadResolver interface {
+	Job(ctx context.Context, obj *model.StartJobPayload) (*upstream.Job, error)
 }
 type SubscriptionResolver interface {
 	JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error)
@@ -940,6 +1000,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CopyJob.Schedule(childComplexity), true
 
+	case "CopyJobActionPayload.clientMutationId":
+		if e.ComplexityRoot.CopyJobActionPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobActionPayload.ClientMutationID(childComplexity), true
+	case "CopyJobActionPayload.copyJob":
+		if e.ComplexityRoot.CopyJobActionPayload.CopyJob == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJobActionPayload.CopyJob(childComplexity), true
+
 	case "CopyJobConnection.edges":
 		if e.ComplexityRoot.CopyJobConnection.Edges == nil {
 			break
@@ -1196,6 +1269,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.Sessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["status"].(*upstream.SessionStatus), args["createdAfter"].(*time.Time), args["createdBefore"].(*time.Time)), true
+
+	case "JobActionPayload.clientMutationId":
+		if e.ComplexityRoot.JobActionPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobActionPayload.ClientMutationID(childComplexity), true
+	case "JobActionPayload.job":
+		if e.ComplexityRoot.JobActionPayload.Job == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobActionPayload.Job(childComplexity), true
 
 	case "JobConnection.edges":
 		if e.ComplexityRoot.JobConnection.Edges == nil {
@@ -1711,6 +1797,95 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LogItemEdge.Node(childComplexity), true
+
+	case "Mutation.disableCopyJob":
+		if e.ComplexityRoot.Mutation.DisableCopyJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disableCopyJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisableCopyJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.disableJob":
+		if e.ComplexityRoot.Mutation.DisableJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disableJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisableJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.enableCopyJob":
+		if e.ComplexityRoot.Mutation.EnableCopyJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enableCopyJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnableCopyJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.enableJob":
+		if e.ComplexityRoot.Mutation.EnableJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enableJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnableJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.startCopyJob":
+		if e.ComplexityRoot.Mutation.StartCopyJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startCopyJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartCopyJob(childComplexity, args["input"].(model.StartJobInput)), true
+	case "Mutation.startJob":
+		if e.ComplexityRoot.Mutation.StartJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartJob(childComplexity, args["input"].(model.StartJobInput)), true
+	case "Mutation.stopCopyJob":
+		if e.ComplexityRoot.Mutation.StopCopyJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_stopCopyJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StopCopyJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.stopJob":
+		if e.ComplexityRoot.Mutation.StopJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_stopJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StopJob(childComplexity, args["input"].(model.JobActionInput)), true
 
 	case "ObjectStorage.folder":
 		if e.ComplexityRoot.ObjectStorage.Folder == nil {
@@ -3060,6 +3235,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerHealth.Status(childComplexity), true
 
+	case "StartCopyJobPayload.clientMutationId":
+		if e.ComplexityRoot.StartCopyJobPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartCopyJobPayload.ClientMutationID(childComplexity), true
+	case "StartCopyJobPayload.copyJob":
+		if e.ComplexityRoot.StartCopyJobPayload.CopyJob == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartCopyJobPayload.CopyJob(childComplexity), true
+	case "StartCopyJobPayload.session":
+		if e.ComplexityRoot.StartCopyJobPayload.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartCopyJobPayload.Session(childComplexity), true
+
+	case "StartJobPayload.clientMutationId":
+		if e.ComplexityRoot.StartJobPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartJobPayload.ClientMutationID(childComplexity), true
+	case "StartJobPayload.job":
+		if e.ComplexityRoot.StartJobPayload.Job == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartJobPayload.Job(childComplexity), true
+	case "StartJobPayload.session":
+		if e.ComplexityRoot.StartJobPayload.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartJobPayload.Session(childComplexity), true
+
 	case "Subscription.jobSessionUpdated":
 		if e.ComplexityRoot.Subscription.JobSessionUpdated == nil {
 			break
@@ -3098,7 +3311,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("JobActionInput", ec.unmarshalInputJobActionInput),
+			graphql.NewInputUnmarshaler("StartJobInput", ec.unmarshalInputStartJobInput),
+		)
 	}
 	first := true
 
@@ -3132,6 +3348,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 	case ast.Subscription:
 		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
@@ -3404,6 +3635,96 @@ type Query {
 
   "One restore session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
   restoreSession("The restore session's ID (a UUID)." id: ID!): RestoreSession
+}
+
+"""
+Actions on jobs, for callers with the ` + "`" + `operator` + "`" + ` role (a ` + "`" + `viewer` + "`" + `'s is
+refused with ` + "`" + `FORBIDDEN` + "`" + ` before any upstream call). Each sends exactly one
+request to the upstream: it is never retried once it may have arrived, and
+a repeat with the same ` + "`" + `Idempotency-Key` + "`" + ` header or ` + "`" + `clientMutationId` + "`" + `
+within ten minutes gives the first result without a second request. After
+an action, nothing cached of jobs and session lists is served again, on
+any replica.
+"""
+type Mutation {
+  """
+  Starts a backup job (v3..v5: ` + "`" + `POST /Jobs/{id}/Action` + "`" + `; v6+: ` + "`" + `POST
+  /Jobs/{id}/start` + "`" + `). The payload holds the new session, to follow with
+  ` + "`" + `jobSessionUpdated` + "`" + `. Refused with ` + "`" + `JOB_ALREADY_RUNNING` + "`" + ` or ` + "`" + `JOB_DISABLED` + "`" + `.
+  """
+  startJob(input: StartJobInput!): StartJobPayload
+  "Stops a running backup job. Refused with ` + "`" + `JOB_NOT_RUNNING` + "`" + `."
+  stopJob(input: JobActionInput!): JobActionPayload
+  "Enables a backup job: its schedule runs it again."
+  enableJob(input: JobActionInput!): JobActionPayload
+  "Disables a backup job: its schedule no longer runs it, and it cannot be started."
+  disableJob(input: JobActionInput!): JobActionPayload
+  "Starts a backup copy job (` + "`" + `POST /CopyJobs/{id}/start` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
+  startCopyJob(input: StartJobInput!): StartCopyJobPayload
+  "Stops a running backup copy job (v6+)."
+  stopCopyJob(input: JobActionInput!): CopyJobActionPayload
+  "Enables a backup copy job (v6+)."
+  enableCopyJob(input: JobActionInput!): CopyJobActionPayload
+  "Disables a backup copy job (v6+)."
+  disableCopyJob(input: JobActionInput!): CopyJobActionPayload
+}
+
+"What to start."
+input StartJobInput {
+  "The job's ID."
+  id: ID!
+  "Run an active full backup rather than an incremental one (v6+)."
+  full: Boolean = false
+  "Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result."
+  clientMutationId: String
+}
+
+"Which job to act on."
+input JobActionInput {
+  "The job's ID."
+  id: ID!
+  "Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result."
+  clientMutationId: String
+}
+
+"What a start did."
+type StartJobPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The job, as it is after the start."
+  job: Job
+  """
+  The session the start began: v8 answers it; on earlier versions the
+  gateway looks for it for up to ` + "`" + `--start-wait` + "`" + `, and it is null when the
+  server had not shown it by then.
+  """
+  session: JobSession
+}
+
+"What an action on a job did."
+type JobActionPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The job, as it is after the action."
+  job: Job
+}
+
+"What a copy job's start did."
+type StartCopyJobPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The copy job, as it is after the start."
+  copyJob: CopyJob
+  "The session the start began (see ` + "`" + `StartJobPayload.session` + "`" + `)."
+  session: JobSession
+}
+
+"What an action on a copy job did."
+type CopyJobActionPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The copy job, as it is after the action."
+  copyJob: CopyJob
 }
 
 """
@@ -4894,6 +5215,16 @@ func (ec *executionContext) childFields_CopyJob(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type CopyJob", field.Name)
 }
 
+func (ec *executionContext) childFields_CopyJobActionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_CopyJobActionPayload_clientMutationId(ctx, field)
+	case "copyJob":
+		return ec.fieldContext_CopyJobActionPayload_copyJob(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CopyJobActionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CopyJobConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -4984,6 +5315,16 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 		return ec.fieldContext_Job_restorePoints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Job", field.Name)
+}
+
+func (ec *executionContext) childFields_JobActionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_JobActionPayload_clientMutationId(ctx, field)
+	case "job":
+		return ec.fieldContext_JobActionPayload_job(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobActionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_JobConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5768,6 +6109,30 @@ func (ec *executionContext) childFields_ServerHealth(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ServerHealth", field.Name)
 }
 
+func (ec *executionContext) childFields_StartCopyJobPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_StartCopyJobPayload_clientMutationId(ctx, field)
+	case "copyJob":
+		return ec.fieldContext_StartCopyJobPayload_copyJob(ctx, field)
+	case "session":
+		return ec.fieldContext_StartCopyJobPayload_session(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StartCopyJobPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StartJobPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_StartJobPayload_clientMutationId(ctx, field)
+	case "job":
+		return ec.fieldContext_StartJobPayload_job(ctx, field)
+	case "session":
+		return ec.fieldContext_StartJobPayload_session(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StartJobPayload", field.Name)
+}
+
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sdl":
@@ -6251,6 +6616,118 @@ func (ec *executionContext) field_Job_sessions_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["createdBefore"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disableCopyJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.JobActionInput, error) {
+			return ec.unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disableJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.JobActionInput, error) {
+			return ec.unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_enableCopyJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.JobActionInput, error) {
+			return ec.unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_enableJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.JobActionInput, error) {
+			return ec.unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startCopyJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StartJobInput, error) {
+			return ec.unmarshalNStartJobInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartJobInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StartJobInput, error) {
+			return ec.unmarshalNStartJobInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartJobInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_stopCopyJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.JobActionInput, error) {
+			return ec.unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_stopJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.JobActionInput, error) {
+			return ec.unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -8182,6 +8659,61 @@ func (ec *executionContext) fieldContext_CopyJob_repository(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _CopyJobActionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobActionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobActionPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobActionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJobActionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CopyJobActionPayload_copyJob(ctx context.Context, field graphql.CollectedField, obj *model.CopyJobActionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJobActionPayload_copyJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CopyJobActionPayload().CopyJob(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.CopyJob) graphql.Marshaler {
+			return ec.marshalOCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJobActionPayload_copyJob(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJobActionPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJob(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CopyJobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.CopyJob]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9225,6 +9757,61 @@ func (ec *executionContext) fieldContext_Job_restorePoints(ctx context.Context, 
 	if fc.Args, err = ec.field_Job_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobActionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.JobActionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobActionPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobActionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobActionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _JobActionPayload_job(ctx context.Context, field graphql.CollectedField, obj *model.JobActionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobActionPayload_job(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobActionPayload().Job(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobActionPayload_job(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobActionPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -11351,6 +11938,358 @@ func (ec *executionContext) fieldContext_LogItemEdge_node(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_LogItem(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartJob(ctx, fc.Args["input"].(model.StartJobInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StartJobPayload) graphql.Marshaler {
+			return ec.marshalOStartJobPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartJobPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StartJobPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_stopJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_stopJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StopJob(ctx, fc.Args["input"].(model.JobActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobActionPayload) graphql.Marshaler {
+			return ec.marshalOJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_stopJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_stopJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enableJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enableJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnableJob(ctx, fc.Args["input"].(model.JobActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobActionPayload) graphql.Marshaler {
+			return ec.marshalOJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enableJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enableJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disableJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disableJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisableJob(ctx, fc.Args["input"].(model.JobActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobActionPayload) graphql.Marshaler {
+			return ec.marshalOJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disableJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disableJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startCopyJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startCopyJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartCopyJob(ctx, fc.Args["input"].(model.StartJobInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StartCopyJobPayload) graphql.Marshaler {
+			return ec.marshalOStartCopyJobPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartCopyJobPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startCopyJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StartCopyJobPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startCopyJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_stopCopyJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_stopCopyJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StopCopyJob(ctx, fc.Args["input"].(model.JobActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CopyJobActionPayload) graphql.Marshaler {
+			return ec.marshalOCopyJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobActionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_stopCopyJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJobActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_stopCopyJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enableCopyJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enableCopyJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnableCopyJob(ctx, fc.Args["input"].(model.JobActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CopyJobActionPayload) graphql.Marshaler {
+			return ec.marshalOCopyJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobActionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enableCopyJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJobActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enableCopyJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disableCopyJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disableCopyJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisableCopyJob(ctx, fc.Args["input"].(model.JobActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CopyJobActionPayload) graphql.Marshaler {
+			return ec.marshalOCopyJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobActionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disableCopyJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJobActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disableCopyJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -16939,6 +17878,180 @@ func (ec *executionContext) fieldContext_ServerHealth_entries(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _StartCopyJobPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.StartCopyJobPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartCopyJobPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartCopyJobPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StartCopyJobPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _StartCopyJobPayload_copyJob(ctx context.Context, field graphql.CollectedField, obj *model.StartCopyJobPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartCopyJobPayload_copyJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StartCopyJobPayload().CopyJob(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.CopyJob) graphql.Marshaler {
+			return ec.marshalOCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartCopyJobPayload_copyJob(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartCopyJobPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CopyJob(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StartCopyJobPayload_session(ctx context.Context, field graphql.CollectedField, obj *model.StartCopyJobPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartCopyJobPayload_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Session, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
+			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartCopyJobPayload_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartCopyJobPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StartJobPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.StartJobPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartJobPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartJobPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StartJobPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _StartJobPayload_job(ctx context.Context, field graphql.CollectedField, obj *model.StartJobPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartJobPayload_job(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StartJobPayload().Job(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartJobPayload_job(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartJobPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StartJobPayload_session(ctx context.Context, field graphql.CollectedField, obj *model.StartJobPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartJobPayload_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Session, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
+			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartJobPayload_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartJobPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_jobSessionUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -18123,6 +19236,115 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputJobActionInput(ctx context.Context, obj any) (model.JobActionInput, error) {
+	var it model.JobActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJobActionInput unmarshals raw into the JobActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJobActionInput(ctx context.Context, raw any) (model.JobActionInput, error) {
+	var out model.JobActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JobActionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStartJobInput(ctx context.Context, obj any) (model.StartJobInput, error) {
+	var it model.StartJobInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["full"]; !present {
+		asMap["full"] = false
+	}
+
+	fieldsInOrder := [...]string{"id", "full", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "full":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("full"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Full = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStartJobInput unmarshals raw into the StartJobInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStartJobInput(ctx context.Context, raw any) (model.StartJobInput, error) {
+	var out model.StartJobInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StartJobInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -18464,6 +19686,45 @@ func (ec *executionContext) _CopyJob(ctx context.Context, sel ast.SelectionSet, 
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CopyJob_repository(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var copyJobActionPayloadImplementors = []string{"CopyJobActionPayload"}
+
+func (ec *executionContext) _CopyJobActionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CopyJobActionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, copyJobActionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CopyJobActionPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._CopyJobActionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "copyJob":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CopyJobActionPayload_copyJob(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18830,6 +20091,45 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Job_restorePoints(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobActionPayloadImplementors = []string{"JobActionPayload"}
+
+func (ec *executionContext) _JobActionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.JobActionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobActionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobActionPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._JobActionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "job":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobActionPayload_job(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19610,6 +20910,98 @@ func (ec *executionContext) _LogItemEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._LogItemEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "startJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startJob(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stopJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_stopJob(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enableJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enableJob(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "disableJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disableJob(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "startCopyJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startCopyJob(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stopCopyJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_stopCopyJob(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enableCopyJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enableCopyJob(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "disableCopyJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disableCopyJob(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -21568,6 +22960,94 @@ func (ec *executionContext) _ServerHealth(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var startCopyJobPayloadImplementors = []string{"StartCopyJobPayload"}
+
+func (ec *executionContext) _StartCopyJobPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StartCopyJobPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, startCopyJobPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StartCopyJobPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._StartCopyJobPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "copyJob":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StartCopyJobPayload_copyJob(ctx, field, obj)
+				})
+		case "session":
+			out.Values[i] = ec._StartCopyJobPayload_session(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var startJobPayloadImplementors = []string{"StartJobPayload"}
+
+func (ec *executionContext) _StartJobPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StartJobPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, startJobPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StartJobPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._StartJobPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "job":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StartJobPayload_job(ctx, field, obj)
+				})
+		case "session":
+			out.Values[i] = ec._StartJobPayload_session(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -22253,6 +23733,11 @@ func (ec *executionContext) marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb36
 		return graphql.Null
 	}
 	return ec._Job(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx context.Context, v any) (model.JobActionInput, error) {
+	res, err := ec.unmarshalInputJobActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
@@ -23179,6 +24664,11 @@ func (ec *executionContext) marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋv
 	return ec._Server(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNStartJobInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartJobInput(ctx context.Context, v any) (model.StartJobInput, error) {
+	res, err := ec.unmarshalInputStartJobInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23671,6 +25161,13 @@ func (ec *executionContext) marshalOCopyJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋ
 	return ec._CopyJob(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCopyJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCopyJobActionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CopyJobActionPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CopyJobActionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCopyJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.CopyJob]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -23761,6 +25258,13 @@ func (ec *executionContext) marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb36
 		return graphql.Null
 	}
 	return ec._Job(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionPayload(ctx context.Context, sel ast.SelectionSet, v *model.JobActionPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._JobActionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
@@ -24252,6 +25756,20 @@ func (ec *executionContext) marshalOServerHealth2ᚖgithubᚗcomᚋvb365ᚑgraph
 		return graphql.Null
 	}
 	return ec._ServerHealth(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOStartCopyJobPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartCopyJobPayload(ctx context.Context, sel ast.SelectionSet, v *model.StartCopyJobPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StartCopyJobPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOStartJobPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartJobPayload(ctx context.Context, sel ast.SelectionSet, v *model.StartJobPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StartJobPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

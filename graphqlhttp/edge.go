@@ -1,17 +1,18 @@
 package graphqlhttp
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 )
 
@@ -25,46 +26,18 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	})
 }
 
-// APIKeys checks a client's key, sent as "X-API-Key: KEY" or
-// "Authorization: Bearer KEY" (or so in a WebSocket's connection_init).
-// Keys are kept as SHA-256 digests and compared in constant time.
-type APIKeys struct{ digests [][32]byte }
-
-// NewAPIKeys takes the accepted keys; empty entries are ignored.
-func NewAPIKeys(keys []string) *APIKeys {
-	k := &APIKeys{}
-	for _, key := range keys {
-		if key = strings.TrimSpace(key); key != "" {
-			k.digests = append(k.digests, sha256.Sum256([]byte(key)))
-		}
+// refuseUnauthenticated answers a request that brought no valid key or
+// token, from its headers alone: its body, if any, is never read. Why a
+// token was refused goes to the log, not to the client.
+func refuseUnauthenticated(ctx context.Context, w http.ResponseWriter, err error) {
+	message := access.ErrNoCredentials.Error()
+	if !errors.Is(err, access.ErrNoCredentials) {
+		message = access.ErrInvalidToken.Error()
+		slog.InfoContext(ctx, "refused a caller", "err", err)
 	}
-	return k
-}
-
-// allow reports whether the key named by xAPIKey or authorization is valid.
-func (k *APIKeys) allow(xAPIKey, authorization string) bool {
-	key := xAPIKey
-	if key == "" {
-		key, _ = strings.CutPrefix(authorization, "Bearer ")
-	}
-	d := sha256.Sum256([]byte(key))
-	ok := 0
-	for _, want := range k.digests {
-		ok |= subtle.ConstantTimeCompare(d[:], want[:])
-	}
-	return key != "" && ok == 1
-}
-
-func (k *APIKeys) allowHeaders(h http.Header) bool {
-	return k.allow(h.Get("X-API-Key"), h.Get("Authorization"))
-}
-
-// refuseUnauthenticated answers a request that brought no valid key, from
-// its headers alone: its body, if any, is never read.
-func refuseUnauthenticated(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="vb365-graphql"`)
 	w.Header().Set("Connection", "close")
-	writeError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, "an API key is required: send it as X-API-Key or Authorization: Bearer")
+	writeError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, message)
 }
 
 // IsWebSocketHandshake reports whether r is a complete WebSocket opening

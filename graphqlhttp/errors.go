@@ -23,6 +23,13 @@ var codeOfKind = map[upstream.Kind]string{
 	upstream.KindBadResponse:     graph.CodeUpstreamBadResponse,
 }
 
+var codeOfRefusal = map[upstream.Refusal]string{
+	upstream.RefusedOther:      graph.CodeActionRefused,
+	upstream.RefusedRunning:    graph.CodeJobRunning,
+	upstream.RefusedDisabled:   graph.CodeJobDisabled,
+	upstream.RefusedNotRunning: graph.CodeJobNotRunning,
+}
+
 // presentError turns any resolver error into a GraphQL error with a stable
 // extensions.code. Upstream errors carry a message safe to show; anything
 // else is logged and reaches the client only as "internal error".
@@ -55,7 +62,10 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 func codeOf(ctx context.Context, err error, path string) (code, message string) {
 	var ue *upstream.Error
 	var ve *upstream.VersionError
+	var ae *upstream.ActionError
 	switch {
+	case errors.As(err, &ae):
+		return codeOfRefusal[ae.Refusal], ae.Error()
 	case errors.Is(err, upstream.ErrInvalidID):
 		return graph.CodeBadUserInput, upstream.ErrInvalidID.Error()
 	case errors.As(err, &ve):

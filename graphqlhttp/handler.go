@@ -22,15 +22,23 @@ import (
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
+	"github.com/vb365-graphql/vb365-graphql/store"
 )
 
 // API is what serving needs of the VB365 client; *upstream.Client is one.
 type API interface {
 	resolvers.Upstream
 	live.Source
+	// JobsGeneration advances with every job action (on any replica): an
+	// answer computed before is not shared after.
+	JobsGeneration() int64
+	// ServiceAccount reports whether the gateway calls the upstream as
+	// itself (else each caller's Authorization goes through).
+	ServiceAccount() bool
 	// Vouched reports whether answers cached for the caller who sends
 	// authorization may be served to it (pass-through mode).
 	Vouched(authorization string) bool
@@ -39,6 +47,7 @@ type API interface {
 // Observer is told what the GraphQL layer does; telemetry implements it.
 type Observer interface {
 	resolvers.BatchObserver
+	resolvers.ActionObserver
 	Operation(kind, name string, ok bool, d time.Duration)
 }
 
@@ -53,8 +62,13 @@ type Options struct {
 	// OperationCacheBytes bounds the answers shared whole between identical
 	// operations (see operationCache); 0: none are.
 	OperationCacheBytes int64
-	// APIKeys, if set, are what every client must present (service-account mode).
-	APIKeys *APIKeys
+	// Gate says who a request is from: API keys, access tokens, pass-through
+	// or anonymous (nil: anyone, as an anonymous viewer, or as themselves to
+	// the upstream in pass-through mode).
+	Gate *access.Gate
+	// Idempotency gives a repeated mutation its first result (nil: within
+	// this process only).
+	Idempotency resolvers.Idempotency
 	// MaxBodyBytes and BodyTimeout bound a request body's size and arrival.
 	MaxBodyBytes int64
 	BodyTimeout  time.Duration
@@ -92,6 +106,9 @@ func (o Options) check() error {
 	return o.Limits.check()
 }
 
+// IdempotencyWindow is how long a repeated mutation gets the first's result.
+const IdempotencyWindow = 10 * time.Minute
+
 // Handler serves /graphql.
 type Handler struct {
 	api     API
@@ -109,14 +126,21 @@ func New(api API, o Options) (http.Handler, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	h := &Handler{api: api, opts: o, sockets: newSockets(o.APIKeys, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer}
+	if o.Gate == nil {
+		o.Gate = &access.Gate{PassThrough: !api.ServiceAccount(), Anonymous: access.Viewer}
+	}
+	if o.Idempotency == nil {
+		o.Idempotency = store.NewOnce(nil, IdempotencyWindow)
+	}
+	h := &Handler{api: api, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer}
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
-	resolver := &resolvers.Resolver{API: api, Live: live.JobSessions(api, o.PollInterval), RestoreLive: live.RestoreSessions(api, o.PollInterval)}
+	resolver := &resolvers.Resolver{API: api, Live: live.JobSessions(api, o.PollInterval), RestoreLive: live.RestoreSessions(api, o.PollInterval),
+		Idempotency: o.Idempotency, Actions: h.obs}
 	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity()}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)
 	h.exec.SetQueryCache(parsed)
@@ -176,22 +200,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.sockets.Do(w, r.WithContext(graphql.StartOperationTrace(r.Context())), h.exec)
 		return
 	}
-	if h.opts.APIKeys != nil {
-		if !h.opts.APIKeys.allowHeaders(r.Header) {
-			refuseUnauthenticated(w)
-			return
-		}
-		// The key is ours, not the upstream's: it must not travel further.
+	if r.Method == http.MethodOptions || r.Method == http.MethodHead {
+		transport.Options{}.Do(w, r, h.exec)
+		return
+	}
+	caller, err := h.opts.Gate.Identify(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("Authorization"))
+	if err != nil {
+		refuseUnauthenticated(r.Context(), w, err)
+		return
+	}
+	if !h.opts.Gate.PassThrough {
+		// The key or token is ours, not the upstream's: it must not travel further.
 		r.Header.Del("Authorization")
 		r.Header.Del("X-API-Key")
 	}
+	req := resolvers.Request{Caller: caller, IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	switch {
-	case r.Method == http.MethodOptions || r.Method == http.MethodHead:
-		transport.Options{}.Do(w, r, h.exec)
 	case isEventStream(r):
-		h.serveEvents(w, r)
+		h.serveEvents(w, r, req)
 	case isOneShot(r):
-		h.serveOneShot(w, r)
+		h.serveOneShot(w, r, req)
 	default:
 		writeError(w, http.StatusBadRequest, graph.CodeBadRequest,
 			"not a GraphQL request this server takes: POST application/json, GET with ?query=, Server-Sent Events (Accept: text/event-stream) or a WebSocket")
@@ -200,23 +228,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveOneShot answers a query or mutation whole, sharing the answer with
 // identical operations while it may be.
-func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request, req resolvers.Request) {
 	body, ok := readBody(w, r, h.opts.MaxBodyBytes, h.opts.BodyTimeout)
 	if !ok {
 		return
 	}
-	if h.cache == nil {
-		h.execute(r.Context(), r, body).writeTo(w)
+	// A mutation is never shared with another request, nor kept (the word
+	// may also be in a query, which then just goes uncached).
+	if h.cache == nil || bytes.Contains(body, []byte("mutation")) {
+		h.execute(r.Context(), r, body, req).writeTo(w)
 		return
 	}
 	start := time.Now()
-	key := operationKey(r, body)
+	key := operationKey(r, body, h.api.JobsGeneration())
 	if ans, ok := h.cache.kept(key); ok && h.api.Vouched(r.Header.Get("Authorization")) {
 		ans.writeTo(w)
 		h.obs.Operation(ans.kind, ans.name, true, time.Since(start))
 		return
 	}
-	ans := h.cache.share(r.Context(), key, func(ctx context.Context) *answer { return h.execute(ctx, r, body) })
+	ans := h.cache.share(r.Context(), key, func(ctx context.Context) *answer { return h.execute(ctx, r, body, req) })
 	if ans != nil {
 		ans.writeTo(w)
 	}
@@ -224,7 +254,7 @@ func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request) {
 
 // serveEvents answers over Server-Sent Events (a subscription, usually),
 // once the body has arrived whole.
-func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, req resolvers.Request) {
 	body, ok := readBody(w, r, h.opts.MaxBodyBytes, h.opts.BodyTimeout)
 	if !ok {
 		return
@@ -234,12 +264,13 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	h.sse.Do(w, r.WithContext(graphql.StartOperationTrace(r.Context())), h.exec)
+	ctx := resolvers.WithOperation(graphql.StartOperationTrace(r.Context()), h.newOperation(r.Header.Get("Authorization"), req))
+	h.sse.Do(w, r.WithContext(ctx), h.exec)
 }
 
 // newOperation starts an operation's upstream scope and loaders.
-func (h *Handler) newOperation(credential string) *resolvers.Operation {
-	return resolvers.NewOperation(h.api, h.api.NewScope(credential), h.opts.BatchWait, h.obs)
+func (h *Handler) newOperation(credential string, req resolvers.Request) *resolvers.Operation {
+	return resolvers.NewOperation(h.api, h.api.NewScope(credential), req, h.opts.BatchWait, h.obs)
 }
 
 // operationOnStream gives an operation that arrived on a stream (a
@@ -248,7 +279,7 @@ func (h *Handler) newOperation(credential string) *resolvers.Operation {
 // shared.
 func (h *Handler) operationOnStream(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if _, ok := resolvers.OperationOf(ctx); !ok {
-		ctx = resolvers.WithOperation(ctx, h.newOperation(streamCredential(ctx)))
+		ctx = resolvers.WithOperation(ctx, h.newOperation(streamCredential(ctx), resolvers.Request{Caller: socketCaller(ctx)}))
 	}
 	return next(ctx)
 }
@@ -260,7 +291,7 @@ func (h *Handler) renewPerEvent(ctx context.Context, next graphql.ResponseHandle
 	if graphql.HasOperationContext(ctx) {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 			if op, ok := resolvers.OperationOf(ctx); ok {
-				ctx = resolvers.WithOperation(ctx, h.newOperation(op.Scope().Credential()))
+				ctx = resolvers.WithOperation(ctx, h.newOperation(op.Scope().Credential(), op.Request()))
 			}
 		}
 	}
@@ -305,3 +336,4 @@ type noObserver struct{}
 
 func (noObserver) Operation(string, string, bool, time.Duration) {}
 func (noObserver) LoaderBatch(string, int)                       {}
+func (noObserver) Action(string, string)                         {}

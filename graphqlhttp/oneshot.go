@@ -61,7 +61,7 @@ func (a *answer) writeTo(w http.ResponseWriter) {
 // operation's upstream scope and loaders, and gives back the answer with how
 // long it may be shared (the shortest time left of the upstream answers it
 // used).
-func (h *Handler) execute(ctx context.Context, r *http.Request, body []byte) *answer {
+func (h *Handler) execute(ctx context.Context, r *http.Request, body []byte, req resolvers.Request) *answer {
 	ctx, cancel := context.WithTimeout(ctx, h.opts.RequestTimeout)
 	defer cancel()
 	ans := &answer{status: http.StatusOK, contentType: responseType(r)}
@@ -71,7 +71,7 @@ func (h *Handler) execute(ctx context.Context, r *http.Request, body []byte) *an
 		ans.body = marshalErrors(gqlerror.List{err})
 		return ans
 	}
-	op := h.newOperation(r.Header.Get("Authorization"))
+	op := h.newOperation(r.Header.Get("Authorization"), req)
 	ctx = resolvers.WithOperation(graphql.StartOperationTrace(ctx), op)
 	opCtx, errs := h.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
@@ -93,7 +93,7 @@ func (h *Handler) execute(ctx context.Context, r *http.Request, body []byte) *an
 	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	ans.body = marshalResponse(resp)
-	if ttl, ok := op.Scope().SharedFor(); ok && len(resp.Errors) == 0 {
+	if ttl, ok := op.Scope().SharedFor(); ok && len(resp.Errors) == 0 && opCtx.Operation.Operation == ast.Query {
 		ans.sharedFor = ttl
 	}
 	return ans

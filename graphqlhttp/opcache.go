@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"net/http"
+	"strconv"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -60,8 +61,9 @@ func (oc *operationCache) share(ctx context.Context, key string, execute func(co
 // operationKey names an operation with everything that can change its
 // answer: method, query string or body and its type, Accept, and the
 // caller's credentials.
-func operationKey(r *http.Request, body []byte) string {
+func operationKey(r *http.Request, body []byte, generation int64) string {
 	h := sha256.New()
+	h.Write(strconv.AppendInt(nil, generation, 10))
 	for _, part := range []string{r.Method, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("Authorization")} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})

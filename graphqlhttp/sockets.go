@@ -3,6 +3,7 @@ package graphqlhttp
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
+	"github.com/vb365-graphql/vb365-graphql/access"
 )
 
 // WebSocket close codes of graphql-transport-ws and RFC 6455 that the
@@ -22,10 +24,11 @@ const (
 	closeTryLater    = 1013 // Try Again Later: too many sockets wait for their init
 )
 
-// sockets is gqlgen's WebSocket transport with the guards it lacks. With
-// API keys, a socket whose handshake carried none must send one in its
-// connection_init (browsers cannot set headers on a WebSocket), or it is
-// closed with 4403. A socket must send an acceptable connection_init within
+// sockets is gqlgen's WebSocket transport with the guards it lacks. When
+// callers must prove who they are, a socket whose handshake carried no
+// valid key or token must send one in its connection_init (browsers cannot
+// set headers on a WebSocket), or it is closed with 4403; a token's socket
+// is closed with 4403 when the token expires. A socket must send an acceptable connection_init within
 // initTimeout, or it is closed with 4408; a socket whose init fails is closed
 // (gqlgen leaves one whose payload is not an object open); and at most
 // maxPending sockets may wait for their init at once, so that clients that
@@ -33,22 +36,34 @@ const (
 // socket is closed at once with 1013.
 type sockets struct {
 	ws          transport.Websocket
-	keys        *APIKeys // nil: no API keys
+	gate        *access.Gate
 	initTimeout time.Duration
 	pending     chan struct{}
 }
 
-func newSockets(keys *APIKeys, initTimeout time.Duration, maxPending int) *sockets {
-	return &sockets{ws: transport.Websocket{KeepAlivePingInterval: 15 * time.Second}, keys: keys,
+func newSockets(gate *access.Gate, initTimeout time.Duration, maxPending int) *sockets {
+	return &sockets{ws: transport.Websocket{KeepAlivePingInterval: 15 * time.Second}, gate: gate,
 		initTimeout: initTimeout, pending: make(chan struct{}, maxPending)}
 }
 
-// errNoKey refuses a socket's connection_init without a valid API key.
-var errNoKey = errors.New("an API key is required: send it in connection_init as X-API-Key")
+// errNoKey refuses a socket's connection_init without a valid API key or token.
+var errNoKey = errors.New("an API key or access token is required: send it in connection_init as X-API-Key or Authorization")
+
+// callerKey holds, in the context gqlgen's WebSocket transport gives every
+// operation of a socket, who the socket is from (the transport's InitFunc
+// hands on nothing else).
+type callerKey struct{}
+
+// socketCaller is who a socket's operation comes from.
+func socketCaller(ctx context.Context) access.Caller {
+	c, _ := ctx.Value(callerKey{}).(access.Caller)
+	return c
+}
 
 // Do serves one socket until it closes.
 func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	keyed := s.keys == nil || s.keys.allowHeaders(r.Header)
+	// The handshake's own headers, when they prove who the socket is from.
+	byHeaders, headersErr := s.gate.Identify(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("Authorization"))
 	select {
 	case s.pending <- struct{}{}:
 	default:
@@ -63,6 +78,7 @@ func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		mu       sync.Mutex
 		conn     transport.WebsocketConn
 		deadline *time.Timer
+		expiry   *time.Timer // a token's end
 		accepted atomic.Bool // connection_init passed
 	)
 	t := s.ws
@@ -78,16 +94,27 @@ func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return c, nil
 	})
 	t.InitFunc = func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		if !keyed && !s.keys.allow(p.GetString("X-API-Key"), p.Authorization()) {
+		caller, err := byHeaders, headersErr
+		if err != nil || p.GetString("X-API-Key") != "" || p.Authorization() != "" {
+			caller, err = s.gate.Identify(ctx, p.GetString("X-API-Key"), p.Authorization())
+		}
+		if err != nil {
+			if !errors.Is(err, access.ErrNoCredentials) {
+				slog.InfoContext(ctx, "refused a socket", "err", err)
+			}
 			// graphql-transport-ws clients report 4403 and do not retry.
 			return transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, errNoKey.Error()), closeForbidden), nil, errNoKey
 		}
 		mu.Lock()
 		deadline.Stop()
+		if !caller.Expires.IsZero() {
+			c := conn
+			expiry = time.AfterFunc(time.Until(caller.Expires), func() { _ = c.WriteClose(closeForbidden, "the access token has expired") })
+		}
 		mu.Unlock()
 		accepted.Store(true)
 		leavePending()
-		return ctx, nil, nil
+		return context.WithValue(ctx, callerKey{}, caller), nil, nil
 	}
 	t.Do(w, r, exec)
 
@@ -97,6 +124,9 @@ func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	deadline.Stop()
+	if expiry != nil {
+		expiry.Stop()
+	}
 	if !accepted.Load() {
 		_ = conn.WriteClose(closeBadInit, "connection_init was not acceptable")
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
@@ -49,6 +50,9 @@ type Upstream interface {
 	RestoreEventPages(ctx context.Context, s *upstream.Scope, reqs []upstream.EventsRequest) ([]upstream.Page[upstream.RestoreEvent], []error)
 	RestoreStatisticsOf(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.RestoreStatistics, []error)
 
+	// Actions.
+	Act(ctx context.Context, s *upstream.Scope, job upstream.JobRef, a upstream.Action, full bool) (upstream.Acted, error)
+
 	// The server itself.
 	Version() int
 	ServiceInstance(ctx context.Context, s *upstream.Scope) (*upstream.ServiceInstance, error)
@@ -68,6 +72,7 @@ type BatchObserver interface {
 type Operation struct {
 	api      Upstream
 	scope    *upstream.Scope
+	request  Request
 	sessions *dataloader.Loader[string, *upstream.JobSession]
 	jobs     *dataloader.Loader[string, *upstream.Job]
 	logs     *dataloader.Loader[upstream.LogRequest, upstream.Page[upstream.LogItem]]
@@ -88,14 +93,22 @@ type Operation struct {
 	restoreStats  *dataloader.Loader[string, *upstream.RestoreStatistics]
 }
 
+// Request is what the serving layer knows of the request an operation
+// came in: who sent it, and the Idempotency-Key header it carried.
+type Request struct {
+	Caller         access.Caller
+	IdempotencyKey string
+}
+
 // NewOperation builds the loaders of one operation over scope. wait is how
 // long a loader collects keys before it calls the upstream: the fields of
 // one level of a query resolve within microseconds of each other, so a short
 // wait suffices.
-func NewOperation(api Upstream, scope *upstream.Scope, wait time.Duration, obs BatchObserver) *Operation {
+func NewOperation(api Upstream, scope *upstream.Scope, req Request, wait time.Duration, obs BatchObserver) *Operation {
 	return &Operation{
 		api:      api,
 		scope:    scope,
+		request:  req,
 		sessions: loader("sessions", scope, obs, wait, api.JobSessionsByID),
 		jobs:     loader("jobs", scope, obs, wait, api.JobsByID),
 		logs:     loader("logs", scope, obs, wait, api.LogPages),
@@ -135,6 +148,9 @@ func byID[V any](ctx context.Context, l *dataloader.Loader[string, V], id *strin
 
 // Scope is the upstream scope of the operation.
 func (o *Operation) Scope() *upstream.Scope { return o.scope }
+
+// Request is what the serving layer said of the operation's request.
+func (o *Operation) Request() Request { return o.request }
 
 type operationKey struct{}
 

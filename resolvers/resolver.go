@@ -17,6 +17,8 @@ type Resolver struct {
 	API         Upstream
 	Live        *live.Hub[*upstream.JobSession]
 	RestoreLive *live.Hub[*upstream.RestoreSession]
+	Idempotency Idempotency
+	Actions     ActionObserver
 }
 
 // sessions lists sessions and primes the session loader with them.

@@ -46,6 +46,11 @@ func (r *copyJobResolver) Repository(ctx context.Context, obj *upstream.CopyJob)
 	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
 }
 
+// CopyJob is the resolver for the copyJob field.
+func (r *copyJobActionPayloadResolver) CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error) {
+	return lookUp(ctx, operation(ctx).copyJobs, obj.CopyJobID)
+}
+
 // Organization is the resolver for the organization field.
 func (r *jobResolver) Organization(ctx context.Context, obj *upstream.Job) (*upstream.Organization, error) {
 	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
@@ -70,6 +75,11 @@ func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *in
 // RestorePoints is the resolver for the restorePoints field.
 func (r *jobResolver) RestorePoints(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
 	return restorePointsWhere(ctx, window{first, last, after, before}, upstream.RestorePointFilter{JobID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
+}
+
+// Job is the resolver for the job field.
+func (r *jobActionPayloadResolver) Job(ctx context.Context, obj *model.JobActionPayload) (*upstream.Job, error) {
+	return operation(ctx).Job(ctx, obj.JobID)
 }
 
 // Job is the resolver for the job field.
@@ -128,6 +138,54 @@ func (r *jobSessionResolver) ProcessedObjects(ctx context.Context, obj *upstream
 // Organization is the resolver for the organization field.
 func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error) {
 	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+}
+
+// StartJob is the resolver for the startJob field.
+func (r *mutationResolver) StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error) {
+	s, err := r.act(ctx, "startJob", upstream.JobRef{ID: input.ID}, upstream.ActionStart, deref(input.Full), input.ClientMutationID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.StartJobPayload{ClientMutationID: input.ClientMutationID, JobID: input.ID, Session: s}, nil
+}
+
+// StopJob is the resolver for the stopJob field.
+func (r *mutationResolver) StopJob(ctx context.Context, input model.JobActionInput) (*model.JobActionPayload, error) {
+	return r.jobAction(ctx, "stopJob", upstream.ActionStop, input)
+}
+
+// EnableJob is the resolver for the enableJob field.
+func (r *mutationResolver) EnableJob(ctx context.Context, input model.JobActionInput) (*model.JobActionPayload, error) {
+	return r.jobAction(ctx, "enableJob", upstream.ActionEnable, input)
+}
+
+// DisableJob is the resolver for the disableJob field.
+func (r *mutationResolver) DisableJob(ctx context.Context, input model.JobActionInput) (*model.JobActionPayload, error) {
+	return r.jobAction(ctx, "disableJob", upstream.ActionDisable, input)
+}
+
+// StartCopyJob is the resolver for the startCopyJob field.
+func (r *mutationResolver) StartCopyJob(ctx context.Context, input model.StartJobInput) (*model.StartCopyJobPayload, error) {
+	s, err := r.act(ctx, "startCopyJob", upstream.JobRef{ID: input.ID, Copy: true}, upstream.ActionStart, deref(input.Full), input.ClientMutationID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.StartCopyJobPayload{ClientMutationID: input.ClientMutationID, CopyJobID: input.ID, Session: s}, nil
+}
+
+// StopCopyJob is the resolver for the stopCopyJob field.
+func (r *mutationResolver) StopCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error) {
+	return r.copyJobAction(ctx, "stopCopyJob", upstream.ActionStop, input)
+}
+
+// EnableCopyJob is the resolver for the enableCopyJob field.
+func (r *mutationResolver) EnableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error) {
+	return r.copyJobAction(ctx, "enableCopyJob", upstream.ActionEnable, input)
+}
+
+// DisableCopyJob is the resolver for the disableCopyJob field.
+func (r *mutationResolver) DisableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error) {
+	return r.copyJobAction(ctx, "disableCopyJob", upstream.ActionDisable, input)
 }
 
 // Licensing is the resolver for the licensing field.
@@ -381,6 +439,16 @@ func (r *serverResolver) Health(ctx context.Context, obj *model.Server) (*upstre
 	return orNilBeforeVersion(r.API.Health(ctx, operation(ctx).scope))
 }
 
+// CopyJob is the resolver for the copyJob field.
+func (r *startCopyJobPayloadResolver) CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error) {
+	return lookUp(ctx, operation(ctx).copyJobs, obj.CopyJobID)
+}
+
+// Job is the resolver for the job field.
+func (r *startJobPayloadResolver) Job(ctx context.Context, obj *model.StartJobPayload) (*upstream.Job, error) {
+	return operation(ctx).Job(ctx, obj.JobID)
+}
+
 // JobSessionUpdated is the resolver for the jobSessionUpdated field.
 func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error) {
 	if err := upstream.ValidateID(id); err != nil {
@@ -405,14 +473,27 @@ func (r *Resolver) BackupRepository() graph.BackupRepositoryResolver {
 // CopyJob returns graph.CopyJobResolver implementation.
 func (r *Resolver) CopyJob() graph.CopyJobResolver { return &copyJobResolver{r} }
 
+// CopyJobActionPayload returns graph.CopyJobActionPayloadResolver implementation.
+func (r *Resolver) CopyJobActionPayload() graph.CopyJobActionPayloadResolver {
+	return &copyJobActionPayloadResolver{r}
+}
+
 // Job returns graph.JobResolver implementation.
 func (r *Resolver) Job() graph.JobResolver { return &jobResolver{r} }
+
+// JobActionPayload returns graph.JobActionPayloadResolver implementation.
+func (r *Resolver) JobActionPayload() graph.JobActionPayloadResolver {
+	return &jobActionPayloadResolver{r}
+}
 
 // JobSession returns graph.JobSessionResolver implementation.
 func (r *Resolver) JobSession() graph.JobSessionResolver { return &jobSessionResolver{r} }
 
 // LicensedUser returns graph.LicensedUserResolver implementation.
 func (r *Resolver) LicensedUser() graph.LicensedUserResolver { return &licensedUserResolver{r} }
+
+// Mutation returns graph.MutationResolver implementation.
+func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
 // Organization returns graph.OrganizationResolver implementation.
 func (r *Resolver) Organization() graph.OrganizationResolver { return &organizationResolver{r} }
@@ -445,23 +526,38 @@ func (r *Resolver) RestoreSession() graph.RestoreSessionResolver { return &resto
 // Server returns graph.ServerResolver implementation.
 func (r *Resolver) Server() graph.ServerResolver { return &serverResolver{r} }
 
+// StartCopyJobPayload returns graph.StartCopyJobPayloadResolver implementation.
+func (r *Resolver) StartCopyJobPayload() graph.StartCopyJobPayloadResolver {
+	return &startCopyJobPayloadResolver{r}
+}
+
+// StartJobPayload returns graph.StartJobPayloadResolver implementation.
+func (r *Resolver) StartJobPayload() graph.StartJobPayloadResolver {
+	return &startJobPayloadResolver{r}
+}
+
 // Subscription returns graph.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	backupRepositoryResolver struct{ *Resolver }
-	copyJobResolver          struct{ *Resolver }
-	jobResolver              struct{ *Resolver }
-	jobSessionResolver       struct{ *Resolver }
-	licensedUserResolver     struct{ *Resolver }
-	organizationResolver     struct{ *Resolver }
-	processedObjectResolver  struct{ *Resolver }
-	proxyResolver            struct{ *Resolver }
-	proxyPoolResolver        struct{ *Resolver }
-	queryResolver            struct{ *Resolver }
-	repositoryUsageResolver  struct{ *Resolver }
-	restorePointResolver     struct{ *Resolver }
-	restoreSessionResolver   struct{ *Resolver }
-	serverResolver           struct{ *Resolver }
-	subscriptionResolver     struct{ *Resolver }
+	backupRepositoryResolver     struct{ *Resolver }
+	copyJobResolver              struct{ *Resolver }
+	copyJobActionPayloadResolver struct{ *Resolver }
+	jobResolver                  struct{ *Resolver }
+	jobActionPayloadResolver     struct{ *Resolver }
+	jobSessionResolver           struct{ *Resolver }
+	licensedUserResolver         struct{ *Resolver }
+	mutationResolver             struct{ *Resolver }
+	organizationResolver         struct{ *Resolver }
+	processedObjectResolver      struct{ *Resolver }
+	proxyResolver                struct{ *Resolver }
+	proxyPoolResolver            struct{ *Resolver }
+	queryResolver                struct{ *Resolver }
+	repositoryUsageResolver      struct{ *Resolver }
+	restorePointResolver         struct{ *Resolver }
+	restoreSessionResolver       struct{ *Resolver }
+	serverResolver               struct{ *Resolver }
+	startCopyJobPayloadResolver  struct{ *Resolver }
+	startJobPayloadResolver      struct{ *Resolver }
+	subscriptionResolver         struct{ *Resolver }
 )

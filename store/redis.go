@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -120,4 +121,78 @@ func (s Strings) Get(ctx context.Context, key string) (string, bool) {
 func (s Strings) Add(ctx context.Context, key, value string) {
 	s.Local.Add(ctx, key, value)
 	s.Redis.Set(ctx, "apq:"+key, []byte(value), s.TTL)
+}
+
+// Advance increments the counter name and tells every replica that watches
+// it; it returns the new value once they have all acknowledged it (or a
+// second has passed), so that what the change made stale is stale
+// everywhere when the caller answers. false: Redis could not be reached.
+func (r *Redis) Advance(ctx context.Context, name string) (int64, bool) {
+	if !r.usable() {
+		return 0, false
+	}
+	key := r.prefix + "gen:" + name
+	v, err := r.client.Incr(ctx, key).Result()
+	if err != nil {
+		r.failed(ctx, err)
+		return 0, false
+	}
+	watchers, err := r.client.Publish(ctx, key, v).Result()
+	r.failed(ctx, err)
+	acks := r.ackKey(name, v)
+	deadline := time.Now().Add(time.Second)
+	for range watchers {
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			slog.WarnContext(ctx, "not every replica acknowledged a change in time", "counter", name)
+			break
+		}
+		if _, err := r.client.BLPop(ctx, wait, acks).Result(); err != nil {
+			break
+		}
+	}
+	r.client.Del(context.WithoutCancel(ctx), acks)
+	return v, true
+}
+
+// Watch calls seen with the counter's value now and with every new value
+// another replica sets (Advance), acknowledging each, until ctx ends.
+func (r *Redis) Watch(ctx context.Context, name string, seen func(int64)) {
+	if r == nil {
+		return
+	}
+	key := r.prefix + "gen:" + name
+	sub := r.client.Subscribe(ctx, key)
+	if _, err := sub.Receive(ctx); err != nil { // subscribed before reading: no change is missed
+		r.failed(ctx, err)
+	}
+	if v, err := r.client.Get(ctx, key).Int64(); err == nil {
+		seen(v)
+	}
+	go func() {
+		defer sub.Close()
+		messages := sub.Channel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case m, ok := <-messages:
+				if !ok {
+					return
+				}
+				v, err := strconv.ParseInt(m.Payload, 10, 64)
+				if err != nil {
+					continue
+				}
+				seen(v)
+				acks := r.ackKey(name, v)
+				r.client.RPush(ctx, acks, 1)
+				r.client.Expire(ctx, acks, 10*time.Second)
+			}
+		}
+	}()
+}
+
+func (r *Redis) ackKey(name string, v int64) string {
+	return r.prefix + "ack:" + name + ":" + strconv.FormatInt(v, 10)
 }

@@ -28,6 +28,7 @@ type Metrics struct {
 	upstreamSeconds  *prometheus.HistogramVec
 	loaderBatch      *prometheus.HistogramVec
 	tokenRequests    *prometheus.CounterVec
+	actions          *prometheus.CounterVec
 
 	mu    sync.Mutex
 	names map[string]bool // operation names admitted as label values
@@ -62,7 +63,10 @@ func New() *Metrics {
 	m.tokenRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vb365_upstream_token_requests_total", Help: "Logins and token refreshes against /token, by grant and outcome.",
 	}, []string{"grant", "outcome"})
-	r.MustRegister(m.operations, m.operationSeconds, m.upstreamCalls, m.upstreamSeconds, m.loaderBatch, m.tokenRequests)
+	m.actions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vb365_graphql_job_actions_total", Help: "Job actions (mutations) by mutation and outcome (done, repeated, forbidden, refused, failed).",
+	}, []string{"mutation", "outcome"})
+	r.MustRegister(m.operations, m.operationSeconds, m.upstreamCalls, m.upstreamSeconds, m.loaderBatch, m.tokenRequests, m.actions)
 	return m
 }
 
@@ -119,6 +123,12 @@ func (m *Metrics) Operation(kind, name string, ok bool, d time.Duration) {
 	}
 	m.operations.WithLabelValues(kind, name, outcome).Inc()
 	m.operationSeconds.WithLabelValues(kind, name).Observe(d.Seconds())
+}
+
+// Action counts one job action (graphqlhttp.Observer). Both labels come
+// from fixed sets.
+func (m *Metrics) Action(mutation, outcome string) {
+	m.actions.WithLabelValues(mutation, outcome).Inc()
 }
 
 // LoaderBatch records the size of one dataloader batch (graphqlhttp.Observer).

@@ -145,7 +145,7 @@ func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path st
 		q.Set("offset", strconv.Itoa(p.Offset))
 		q.Set("limit", strconv.Itoa(p.Limit))
 	}
-	l, err := fetch(ctx, c, s, request{route: route, target: c.url(path, q)}, func(body []byte) (*listing[M], time.Duration, error) {
+	l, err := fetch(ctx, c, s, request{route: route, target: c.url(path, q), fresh: p.Fresh}, func(body []byte) (*listing[M], time.Duration, error) {
 		wp, err := decodeCollection[W](body)
 		if err != nil {
 			return nil, 0, err

@@ -172,7 +172,7 @@ func (c *Client) shareToken(ctx context.Context, tok *token) {
 	c.opts.Shared.Set(ctx, c.tokenKey(), b, tok.refreshAt.Sub(c.opts.Now()))
 }
 
-func throttled(err error) bool { return statusOf(err) == http.StatusTooManyRequests }
+func throttled(err error) bool { return StatusOf(err) == http.StatusTooManyRequests }
 
 // passwordLogin logs in with the password; a throttled attempt is retried
 // after the Retry-After the server gives (1s if none), up to three times, as
@@ -298,7 +298,7 @@ func (c *Client) Ping(ctx context.Context) error {
 		q.Set("limit", "1") // v8 pages /Jobs; earlier versions answer the (small) whole list
 	}
 	_, err := c.send(ctx, "GET /Jobs", c.url("/Jobs", q), auth, "")
-	if statusOf(err) == http.StatusUnauthorized && !c.ServiceAccount() {
+	if StatusOf(err) == http.StatusUnauthorized && !c.ServiceAccount() {
 		return nil
 	}
 	return err

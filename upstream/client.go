@@ -4,6 +4,7 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,10 +13,12 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -59,6 +62,9 @@ type Options struct {
 	// BreakerCooldown (a threshold of 0: no breaker).
 	BreakerThreshold int
 	BreakerCooldown  time.Duration
+	// StartWait bounds how long a start looks for the new session on
+	// versions that do not answer it (before v8).
+	StartWait time.Duration
 	// Sharing configures coalescing and the cache (see Sharing).
 	Sharing Sharing
 	// Observer, if set, is told of every call and token request (metrics).
@@ -79,7 +85,8 @@ func DefaultOptions(baseURL string, version int) Options {
 		JobListThreshold: 3,
 		Retries:          2, RetryBaseDelay: 100 * time.Millisecond, RetryMaxDelay: 2 * time.Second,
 		BreakerThreshold: 5, BreakerCooldown: 5 * time.Second,
-		Sharing: DefaultSharing(), Now: time.Now,
+		StartWait: 5 * time.Second,
+		Sharing:   DefaultSharing(), Now: time.Now,
 	}
 }
 
@@ -95,7 +102,10 @@ type Client struct {
 	flight  singleflight.Group // identical GETs in flight
 	cache   *lru.Cache
 	vouched *lru.Cache // pass-through credentials the upstream accepted lately (see Vouched)
-	stats   sharingCounters
+	// jobsGeneration is in the cache keys of what job actions change; an
+	// action advances it (on every replica, through the shared store).
+	jobsGeneration atomic.Int64
+	stats          sharingCounters
 
 	login      singleflight.Group
 	mu         sync.Mutex
@@ -184,6 +194,7 @@ func (o Options) check() error {
 	bad(o.RetryBaseDelay <= 0 || o.RetryMaxDelay < o.RetryBaseDelay, "retry delays must be positive, the most at least the base")
 	bad(o.BreakerThreshold > 0 && o.BreakerCooldown <= 0, "the breaker's cooldown must be positive")
 	bad(o.Now == nil, "a clock (Now) is required")
+	bad(o.StartWait < 0, "the start wait must not be negative")
 	errs = append(errs, o.Sharing.check())
 	return errors.Join(errs...)
 }
@@ -221,6 +232,7 @@ func (c *Client) url(path string, query url.Values) string {
 // response is a 2xx answer (or a 304 to a conditional GET) and what it says
 // about caching.
 type response struct {
+	status      int
 	body        []byte
 	etag        string
 	maxAge      time.Duration // from Cache-Control; -1 when it says nothing
@@ -259,7 +271,7 @@ func (c *Client) getOnce(ctx context.Context, s *Scope, route, target, etag stri
 		return response{}, err
 	}
 	r, err := c.send(ctx, route, target, auth, etag)
-	if statusOf(err) == http.StatusUnauthorized && c.ServiceAccount() {
+	if StatusOf(err) == http.StatusUnauthorized && c.ServiceAccount() {
 		// The token expired or was revoked: log in again once and retry.
 		if auth, err = c.authorization(ctx, "", auth); err != nil {
 			return response{}, err
@@ -269,15 +281,65 @@ func (c *Client) getOnce(ctx context.Context, s *Scope, route, target, etag stri
 	return r, err
 }
 
+// post makes one POST (an action), behind the circuit breaker. It is sent
+// again only when it cannot have reached the upstream: its connection never
+// carried it, or the service account's token was refused (401) and renewed.
+func (c *Client) post(ctx context.Context, s *Scope, route, target string, payload []byte) (response, error) {
+	if err := s.refusal(); err != nil {
+		return response{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		if !c.breaker.allow() {
+			return response{}, &Error{Kind: KindUnavailable, Route: route, Message: "the upstream is failing; calls to it are paused for a few seconds"}
+		}
+		auth, err := c.authorization(ctx, s.credential, "")
+		if err != nil {
+			return response{}, err
+		}
+		r, wrote, err := c.exchange(ctx, http.MethodPost, route, target, auth, "", payload)
+		if StatusOf(err) == http.StatusUnauthorized && c.ServiceAccount() {
+			if auth, err = c.authorization(ctx, "", auth); err != nil {
+				return response{}, err
+			}
+			r, wrote, err = c.exchange(ctx, http.MethodPost, route, target, auth, "", payload)
+		}
+		c.breaker.record(outcomeOf(err))
+		s.noteRefusal(err)
+		if err == nil || wrote || !retryable(err) || attempt >= c.opts.Retries {
+			return r, err
+		}
+		if !sleepWithin(ctx, c.backoff(err, attempt)) {
+			return response{}, err
+		}
+	}
+}
+
 // send makes one GET and returns a 2xx JSON answer.
 func (c *Client) send(ctx context.Context, route, target, auth, etag string) (response, error) {
+	r, _, err := c.exchange(ctx, http.MethodGet, route, target, auth, etag, nil)
+	return r, err
+}
+
+// exchange makes one request and returns a 2xx answer: JSON, or empty (204).
+// wrote says whether the request may have reached the upstream (its headers
+// were written): a POST that may have is never sent again.
+func (c *Client) exchange(ctx context.Context, method, route, target, auth, etag string, payload []byte) (r response, wrote bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	var sent atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }})
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
-		return response{}, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
+		return response{}, false, &Error{Kind: KindInternal, Route: route, Message: "cannot build request", Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
@@ -292,7 +354,7 @@ func (c *Client) send(ctx context.Context, route, target, auth, etag string) (re
 	if err != nil {
 		c.opts.Observer.UpstreamCall(route, 0, time.Since(start))
 		span.SetStatus(codes.Error, "no answer")
-		return response{}, transportError(route, err)
+		return response{}, sent.Load(), transportError(route, err)
 	}
 	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if resp.StatusCode >= 400 {
@@ -300,30 +362,34 @@ func (c *Client) send(ctx context.Context, route, target, auth, etag string) (re
 	}
 	defer resp.Body.Close()
 	c.heard(auth, resp.StatusCode)
-	body, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
+	data, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
 	c.opts.Observer.UpstreamCall(route, resp.StatusCode, time.Since(start))
 	if errors.Is(err, errTooLarge) {
-		return response{}, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "the upstream's answer is larger than allowed", Err: err}
+		return response{}, true, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "the upstream's answer is larger than allowed", Err: err}
 	}
 	if err != nil {
-		return response{}, transportError(route, err)
+		return response{}, true, transportError(route, err)
 	}
-	r := cachingOf(resp.Header)
+	r = cachingOf(resp.Header)
+	r.status = resp.StatusCode
 	if resp.StatusCode == http.StatusNotModified && etag != "" {
 		r.notModified = true
-		return r, nil
+		return r, true, nil
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := statusError(route, resp.StatusCode, body)
+		e := statusError(route, resp.StatusCode, data)
 		e.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Now())
-		return response{}, e
+		return response{}, true, e
+	}
+	if resp.StatusCode == http.StatusNoContent {
+		return r, true, nil
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return response{}, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode,
+		return response{}, true, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode,
 			Message: "the upstream answered with something other than JSON (a proxy's page?)"}
 	}
-	r.body = body
-	return r, nil
+	r.body = data
+	return r, true, nil
 }
 
 // cachingOf reads ETag and Cache-Control (no-store, no-cache, max-age).

@@ -55,8 +55,8 @@ func (e *VersionError) Error() string {
 	return fmt.Sprintf("%s: needs API v%d or later; this server speaks v%d", e.What, e.Since, e.Version)
 }
 
-// statusOf is the upstream's HTTP status in err (0 if none).
-func statusOf(err error) int {
+// StatusOf is the upstream's HTTP status in err (0 if none).
+func StatusOf(err error) int {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Status

@@ -184,8 +184,10 @@ type Page[T any] struct {
 	HasMore bool
 }
 
-// PageRequest asks for Limit items starting at Offset.
+// PageRequest asks for Limit items starting at Offset; Fresh: as the
+// upstream has them now, not from the cache.
 type PageRequest struct {
 	Offset int
 	Limit  int
+	Fresh  bool
 }

@@ -52,7 +52,7 @@ func (c *Client) ProcessedObjects(ctx context.Context, s *Scope, sessionID strin
 // objects) may be kept: as long as the session when the cache knows it has
 // finished, else briefly.
 func (c *Client) sessionPartTTL(s *Scope, sessionID string) time.Duration {
-	if e := c.cache.Get(cacheKey(s, c.sessionURL(sessionID))); e != nil && e.Value.(*JobSession).Status.Final() {
+	if e := c.cache.Get(c.cacheKey(s, c.sessionURL(sessionID))); e != nil && e.Value.(*JobSession).Status.Final() {
 		return c.opts.Sharing.FinalTTL
 	}
 	return c.opts.Sharing.LiveTTL
@@ -231,7 +231,7 @@ func (c *Client) RestoreSessionsByID(ctx context.Context, s *Scope, ids []string
 
 // restorePartTTL is restore sessions' sessionPartTTL.
 func (c *Client) restorePartTTL(s *Scope, id string) time.Duration {
-	if e := c.cache.Get(cacheKey(s, c.restoreSessionURL(id))); e != nil && e.Value.(*RestoreSession).Final() {
+	if e := c.cache.Get(c.cacheKey(s, c.restoreSessionURL(id))); e != nil && e.Value.(*RestoreSession).Final() {
 		return c.opts.Sharing.FinalTTL
 	}
 	return c.opts.Sharing.LiveTTL

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -67,12 +69,30 @@ type request struct {
 	fresh  bool   // not from the cache: the upstream as it is now
 }
 
-// cacheKey is the credentials that fetch plus the URL.
-func cacheKey(s *Scope, target string) string {
-	if s.credID == "" {
-		return target
+// cacheKey is the credentials that fetch plus the URL; for what a job
+// action changes (jobs, copy jobs, session listings), also the jobs'
+// generation, which every action advances on every replica.
+func (c *Client) cacheKey(s *Scope, target string) string {
+	key := target
+	if c.changedByActions(target) {
+		key = "g" + strconv.FormatInt(c.jobsGeneration.Load(), 10) + " " + target
 	}
-	return s.credID + " " + target
+	if s.credID == "" {
+		return key
+	}
+	return s.credID + " " + key
+}
+
+// changedByActions: /Jobs..., /CopyJobs..., and session listings (not a
+// session by id, nor its log). Targets are built by c.url.
+func (c *Client) changedByActions(target string) bool {
+	i := strings.Index(target, c.prefix+"/")
+	if i < 0 {
+		return false
+	}
+	first, rest, _ := strings.Cut(target[i+len(c.prefix)+1:], "/")
+	first, _, _ = strings.Cut(first, "?")
+	return strings.EqualFold(first, "jobs") || strings.EqualFold(first, "copyjobs") || strings.EqualFold(first, "jobsessions") && rest == ""
 }
 
 // credentialID names a credential in cache keys without holding it.
@@ -127,7 +147,7 @@ func (c *Client) heard(authorization string, status int) {
 // time. decode gives the value and how long it may be kept.
 func fetch[T any](ctx context.Context, c *Client, s *Scope, req request, decode func([]byte) (T, time.Duration, error)) (T, error) {
 	var zero T
-	key := cacheKey(s, req.target)
+	key := c.cacheKey(s, req.target)
 	if c.opts.Sharing.Off {
 		s.use(0)
 		v, err := s.once(key, func() (any, error) {
@@ -246,7 +266,7 @@ func shareAnswer(ctx context.Context, c *Client, key string, body []byte, ttl ti
 // for it next costs nothing. It counts as 1 KiB, about a session's answer.
 func (c *Client) fileItem(s *Scope, target string, item any, ttl time.Duration) {
 	if !c.opts.Sharing.Off {
-		c.cache.Put(cacheKey(s, target), item, 1024, ttl, "")
+		c.cache.Put(c.cacheKey(s, target), item, 1024, ttl, "")
 	}
 }
 
@@ -277,7 +297,7 @@ func cachedFor[T any](c *Client, s *Scope, target string) (T, bool) {
 		var zero T
 		return zero, false
 	}
-	return cached[T](c, s, cacheKey(s, target))
+	return cached[T](c, s, c.cacheKey(s, target))
 }
 
 // cached returns the value under key if it is fresh, noting its remaining

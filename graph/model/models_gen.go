@@ -6,6 +6,24 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
+// Which job to act on.
+type JobActionInput struct {
+	// The job's ID.
+	ID string `json:"id"`
+	// Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Actions on jobs, for callers with the `operator` role (a `viewer`'s is
+// refused with `FORBIDDEN` before any upstream call). Each sends exactly one
+// request to the upstream: it is never retried once it may have arrived, and
+// a repeat with the same `Idempotency-Key` header or `clientMutationId`
+// within ten minutes gives the first result without a second request. After
+// an action, nothing cached of jobs and session lists is served again, on
+// any replica.
+type Mutation struct {
+}
+
 // Information about a page of a Relay connection.
 type PageInfo struct {
 	// Whether more items follow this page.
@@ -34,6 +52,16 @@ type Server struct {
 	InstallationID *string `json:"installationId,omitempty"`
 	// The server's health report (`/Health`, v8; null before).
 	Health *upstream.Health `json:"health,omitempty"`
+}
+
+// What to start.
+type StartJobInput struct {
+	// The job's ID.
+	ID string `json:"id"`
+	// Run an active full backup rather than an incremental one (v6+).
+	Full *bool `json:"full,omitempty"`
+	// Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // Live updates, over WebSocket (the `graphql-transport-ws` protocol) or

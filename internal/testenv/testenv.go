@@ -59,6 +59,7 @@ type Options struct {
 	Unshared    bool                            // nothing shared between operations: each pays its own calls
 	Wrap        func(http.Handler) http.Handler // stands between the client and the simulator
 	Client      func(*upstream.Options)         // adjusts the client's options
+	Sim         func(*vb365sim.Options)         // adjusts the simulator's options
 }
 
 // Env is a simulator on loopback and a client of it.
@@ -78,8 +79,12 @@ func New(t testing.TB, o Options) *Env {
 	if o.Clock == nil {
 		o.Clock = func() time.Time { return Anchor }
 	}
-	sim := vb365sim.New(vb365sim.Options{Version: o.Version, Anchor: Anchor, Now: o.Clock, Latency: o.Latency,
-		Username: `demo\admin`, Password: Secret})
+	simOpts := vb365sim.Options{Version: o.Version, Anchor: Anchor, Now: o.Clock, Latency: o.Latency,
+		Username: `demo\admin`, Password: Secret}
+	if o.Sim != nil {
+		o.Sim(&simOpts)
+	}
+	sim := vb365sim.New(simOpts)
 	var h http.Handler = sim
 	if o.Wrap != nil {
 		h = o.Wrap(sim)
@@ -138,6 +143,12 @@ func (e *Env) Get(t testing.TB, path, authorization string) (int, string) {
 func (e *Env) Token(t testing.TB) string {
 	t.Helper()
 	user, pass := e.Sim.Credentials()
+	return e.TokenFor(t, user, pass)
+}
+
+// TokenFor is Token for another account of the simulator.
+func (e *Env) TokenFor(t testing.TB, user, pass string) string {
+	t.Helper()
 	resp, err := http.PostForm(fmt.Sprintf("%s/v%d/token", e.Upstream.URL, e.Sim.Version()),
 		url.Values{"grant_type": {"password"}, "username": {user}, "password": {pass}})
 	if err != nil {

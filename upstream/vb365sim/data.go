@@ -26,6 +26,7 @@ type job struct {
 	dailyTime   string
 	repository  string
 	org         *organization
+	changes     int64 // actions taken on it, for its eTag
 }
 
 type session struct {
@@ -41,7 +42,8 @@ type session struct {
 	retryCount  int
 	bottleneck  string
 	logLines    int
-	warningItem int // index of a warning log line, -1 for none
+	warningItem int  // index of a warning log line, -1 for none
+	full        bool // started as an active full backup
 }
 
 type dataset struct {

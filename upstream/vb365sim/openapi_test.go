@@ -211,6 +211,18 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					func() error { _, err := c.Health(ctx, s); return err },
 					func() error { _, err := c.RestoreStatistics(ctx, s, restores[0]); return err })
 			}
+			// Actions: start (and find the session), stop, disable, enable; on a copy job too.
+			for _, ref := range []upstream.JobRef{{ID: sim.JobIDs()[5]}, {ID: sim.JobIDs()[11], Copy: true}} {
+				for _, a := range []upstream.Action{upstream.ActionStart, upstream.ActionStop, upstream.ActionDisable, upstream.ActionEnable} {
+					calls = append(calls, func() error {
+						acted, err := c.Act(ctx, c.NewScope(""), ref, a, false)
+						if err == nil && a == upstream.ActionStart && acted.Session == nil {
+							return fmt.Errorf("started %+v, but no session", ref)
+						}
+						return err
+					})
+				}
+			}
 			for i, call := range calls {
 				if err := call(); err != nil {
 					t.Errorf("call %d: %v", i, err)
@@ -240,6 +252,9 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/License", "GET /v%d/LicensedUsers", "GET /v%d/ServiceInstance"}
 			if version <= 6 {
 				want = append(want, "GET /v%d/Jobs/{jobId}/JobSessions")
+			}
+			for _, action := range []string{"start", "stop", "enable", "disable"} {
+				want = append(want, "POST /v%d/Jobs/{jobId}/"+action, "POST /v%d/CopyJobs/{id}/"+action)
 			}
 			want = append(want, "GET /v%d/RestoreSessions", "GET /v%d/RestoreSessions/{restoreSessionId}",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Events", "GET /v%d/RestorePoints",

@@ -123,7 +123,7 @@ func (s *Server) sessionJSON(ss *session) obj {
 		o = append(o, kv{"jobType", map[bool]string{false: "Backup", true: "Copy"}[ss.job.copy]})
 	}
 	if v >= 8 {
-		o = append(o, kv{"jobSessionConfigType", map[bool]string{false: "Incremental", true: "Full"}[ss.retryCount > 0]})
+		o = append(o, kv{"jobSessionConfigType", map[bool]string{false: "Incremental", true: "Full"}[ss.retryCount > 0 || ss.full]})
 	}
 	o = append(o, kv{"status", st.status})
 	o = append(o, kv{"statistics", obj{
@@ -224,7 +224,7 @@ func (s *Server) jobJSON(j *job) obj {
 	policy = append(policy, kv{"retryEnabled", true}, kv{"retryNumber", 3}, kv{"retryWaitInterval", 10})
 	o = append(o, kv{"schedulePolicy", policy})
 	if v >= 8 {
-		o = append(o, kv{"eTag", int64(hashOf(j.id) % 100000)})
+		o = append(o, kv{"eTag", int64(hashOf(j.id)%100000) + j.changes})
 	}
 	sessions := "/Jobs/" + j.id + "/JobSessions" // v7 still links here though it no longer serves it
 	if v >= 8 {

@@ -38,18 +38,25 @@ type Options struct {
 	Latency time.Duration
 	// TokenLifetime is the access token's lifetime (default one hour).
 	TokenLifetime time.Duration
+	// ViewerUsername and ViewerPassword, when set, are a second account that
+	// may read but not act: its actions are refused with 403, as the
+	// server's role-based access control does.
+	ViewerUsername, ViewerPassword string
 }
 
 // Server is the simulator; it is an http.Handler.
 type Server struct {
-	opts Options
-	data *dataset
+	opts   Options
+	dataMu sync.RWMutex // actions change the data; requests read it
+	data   *dataset
 
-	mu     sync.Mutex
-	calls  map[string]int
-	grants []string             // "password", "refresh_token", with " (antiforgery off)" when asked
-	tokens map[string]time.Time // access token -> expiry
-	refrs  map[string]bool
+	mu           sync.Mutex
+	calls        map[string]int
+	actions      []Action
+	viewerTokens map[string]bool
+	grants       []string             // "password", "refresh_token", with " (antiforgery off)" when asked
+	tokens       map[string]time.Time // access token -> expiry
+	refrs        map[string]string    // refresh token -> user
 
 	inFlight, maxInFlight atomic.Int64
 }
@@ -78,11 +85,12 @@ func New(opts Options) *Server {
 		opts.TokenLifetime = time.Hour
 	}
 	return &Server{
-		opts:   opts,
-		data:   newDataset(opts.Anchor.UTC(), opts.SessionsPerJob, opts.Version),
-		calls:  map[string]int{},
-		tokens: map[string]time.Time{},
-		refrs:  map[string]bool{},
+		opts:         opts,
+		data:         newDataset(opts.Anchor.UTC(), opts.SessionsPerJob, opts.Version),
+		calls:        map[string]int{},
+		tokens:       map[string]time.Time{},
+		refrs:        map[string]string{},
+		viewerTokens: map[string]bool{},
 	}
 }
 
@@ -134,6 +142,8 @@ func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
 
 // SessionIDs lists the session ids, newest first.
 func (s *Server) SessionIDs() []string {
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
 	ids := make([]string, len(s.data.sessions))
 	for i, ss := range s.data.sessions {
 		ids[i] = ss.id
@@ -143,6 +153,8 @@ func (s *Server) SessionIDs() []string {
 
 // JobIDs lists the job ids.
 func (s *Server) JobIDs() []string {
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
 	ids := make([]string, len(s.data.jobs))
 	for i, j := range s.data.jobs {
 		ids[i] = j.id
@@ -152,6 +164,8 @@ func (s *Server) JobIDs() []string {
 
 // LiveSessionIDs lists the sessions that advance with the clock.
 func (s *Server) LiveSessionIDs() []string {
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
 	var ids []string
 	for _, ss := range s.data.sessions {
 		if ss.live {
@@ -204,6 +218,8 @@ func (s *Server) EstateItemPaths() []string {
 
 // JobOf returns the job id of a session.
 func (s *Server) JobOf(sessionID string) string {
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
 	if ss, ok := s.data.byID[sessionID]; ok {
 		return ss.job.id
 	}
@@ -249,16 +265,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if r.Method != http.MethodGet {
-		s.fail(w, http.StatusMethodNotAllowed, "", "The requested resource does not support this HTTP method.")
-		return
-	}
 	for i := 1; i < len(parts); i += 2 {
 		if !uuidRE.MatchString(parts[i]) {
 			s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+parts[i]+"' is not valid.")
 			return
 		}
 	}
+	if r.Method == http.MethodPost && s.serveAction(w, r, parts) {
+		return
+	}
+	if r.Method != http.MethodGet {
+		s.fail(w, http.StatusMethodNotAllowed, "", "The requested resource does not support this HTTP method.")
+		return
+	}
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
 	q := r.URL.Query()
 	switch route {
 	case "GET /JobSessions":
@@ -301,7 +322,8 @@ func routeOf(method string, parts []string) string {
 		"backuprepositories": "BackupRepositories", "proxies": "Proxies", "proxypools": "ProxyPools", "copyjobs": "CopyJobs",
 		"license": "License", "licensedusers": "LicensedUsers", "serviceinstance": "ServiceInstance", "health": "Health",
 		"processedobjects": "ProcessedObjects", "users": "Users", "groups": "Groups", "sites": "Sites", "teams": "Teams",
-		"restorepoints": "RestorePoints", "restoresessions": "RestoreSessions", "events": "Events", "statistics": "Statistics"}
+		"restorepoints": "RestorePoints", "restoresessions": "RestoreSessions", "events": "Events", "statistics": "Statistics",
+		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
@@ -379,22 +401,26 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, rest []strin
 	s.mu.Lock()
 	s.grants = append(s.grants, grant)
 	s.mu.Unlock()
+	user := s.opts.Username
 	switch r.PostForm.Get("grant_type") {
 	case "password":
-		if r.PostForm.Get("username") != s.opts.Username || r.PostForm.Get("password") != s.opts.Password {
+		user = r.PostForm.Get("username")
+		viewer := s.opts.ViewerUsername != "" && user == s.opts.ViewerUsername && r.PostForm.Get("password") == s.opts.ViewerPassword
+		if !viewer && (user != s.opts.Username || r.PostForm.Get("password") != s.opts.Password) {
 			s.oauthFail(w, "invalid_grant", "The user name or password is incorrect.")
 			return
 		}
 	case "refresh_token":
 		rt := r.PostForm.Get("refresh_token")
 		s.mu.Lock()
-		ok := s.refrs[rt]
+		u, ok := s.refrs[rt]
 		delete(s.refrs, rt) // a refresh token is good once
 		s.mu.Unlock()
 		if !ok {
 			s.oauthFail(w, "invalid_grant", "The refresh token is invalid.")
 			return
 		}
+		user = u
 	default:
 		s.oauthFail(w, "unsupported_grant_type", "The grant type is not supported.")
 		return
@@ -403,14 +429,17 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, rest []strin
 	access, refresh := randomToken(), randomToken()
 	s.mu.Lock()
 	s.tokens[access] = now.Add(s.opts.TokenLifetime)
-	s.refrs[refresh] = true
+	s.refrs[refresh] = user
+	if s.opts.ViewerUsername != "" && user == s.opts.ViewerUsername {
+		s.viewerTokens[access] = true
+	}
 	s.mu.Unlock()
 	s.writeJSON(w, obj{
 		{"access_token", access},
 		{"token_type", "bearer"},
 		{"expires_in", int64(s.opts.TokenLifetime / time.Second)},
 		{"refresh_token", refresh},
-		{"userName", s.opts.Username},
+		{"userName", user},
 		{".issued", now.Format(time.RFC3339)},
 		{".expires", now.Add(s.opts.TokenLifetime).Format(time.RFC3339)},
 	})
@@ -507,6 +536,8 @@ func (s *Server) OrganizationObjectPaths() []string {
 // SessionIDsWithStatus lists, newest first, the finished sessions that
 // ended in status (Success, Warning, Failed, Stopped).
 func (s *Server) SessionIDsWithStatus(status string) []string {
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
 	var ids []string
 	for _, ss := range s.data.sessions {
 		if !ss.live && ss.status == status {

@@ -1,0 +1,32 @@
+package model
+
+import "github.com/vb365-graphql/vb365-graphql/upstream"
+
+// The mutations' payloads name the job they acted on; the job itself is
+// read only when selected (its resolver), after the action.
+
+// StartJobPayload is what startJob answers.
+type StartJobPayload struct {
+	ClientMutationID *string
+	JobID            string
+	Session          *upstream.JobSession
+}
+
+// JobActionPayload is what stopJob, enableJob and disableJob answer.
+type JobActionPayload struct {
+	ClientMutationID *string
+	JobID            string
+}
+
+// StartCopyJobPayload is what startCopyJob answers.
+type StartCopyJobPayload struct {
+	ClientMutationID *string
+	CopyJobID        string
+	Session          *upstream.JobSession
+}
+
+// CopyJobActionPayload is what the other copy job actions answer.
+type CopyJobActionPayload struct {
+	ClientMutationID *string
+	CopyJobID        string
+}
