@@ -90,7 +90,7 @@ func gateOf(s config.Settings, passThrough bool) (*access.Gate, error) {
 	}
 	if s.OIDCIssuer != "" {
 		g.OIDC = access.NewVerifier(access.OIDCOptions{Issuer: s.OIDCIssuer, Audience: s.OIDCAudience, RolesClaim: s.OIDCRolesClaim,
-			OperatorRoles: s.OIDCOperatorRoles, Leeway: time.Minute, RefreshFloor: 30 * time.Second})
+			OperatorRoles: s.OIDCOperatorRoles, Leeway: s.OIDCClockSkew, RefreshFloor: 30 * time.Second})
 	}
 	return g, nil
 }

@@ -1,7 +1,7 @@
 // Follows one job session (or, with "restore", one restore session) with N
 // real graphql-ws clients (one WebSocket each) until the server completes the
 // subscription, and prints what each received.
-// Usage: node subscribe.mjs ws://127.0.0.1:PORT/graphql SESSION_ID N [API_KEY|""] [restore]
+// Usage: node subscribe.mjs ws://127.0.0.1:PORT/graphql SESSION_ID N [API_KEY|"Bearer TOKEN"|""] [restore]
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -15,7 +15,8 @@ function follow() {
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
-    connectionParams: apiKey ? { 'X-API-Key': apiKey } : undefined,
+    // A credential starting "Bearer " is an access token; anything else an API key.
+    connectionParams: !apiKey ? undefined : apiKey.startsWith('Bearer ') ? { Authorization: apiKey } : { 'X-API-Key': apiKey },
     retryAttempts: 0,
   });
   const events = [];
