@@ -11,7 +11,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -73,26 +72,16 @@ func startProvider(t *testing.T) provider {
 	return p
 }
 
-// postAs sends a GraphQL request with an Authorization header.
+// postAs sends a GraphQL request with an Authorization header and decodes
+// the answer.
 func postAs(t *testing.T, url, authorization, query string, vars map[string]any) (int, map[string]any) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/json")
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, body := post(t, url+"/graphql", query, vars, map[string]string{"Authorization": authorization})
 	var out map[string]any
-	raw, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("%v: %s", err, raw)
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatalf("%v: %s", err, body)
 	}
-	return resp.StatusCode, out
+	return status, out
 }
 
 func errorCode(answer map[string]any) string {

@@ -4,12 +4,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,60 +29,13 @@ import (
 // call, a query persisted on one runs on the other; then Redis stops and
 // both keep answering.
 func TestTwoReplicasShareThroughRedis(t *testing.T) {
-	redisBin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed; the test command installs it (see README)")
-		}
-		t.Skip("redis-server is not installed; ./test.sh installs it")
-	}
-	redisAddr := freeTCPAddr(t)
-	_, redisPort, _ := net.SplitHostPort(redisAddr)
-	redis := exec.Command(redisBin, "--port", redisPort, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := redis.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = redis.Process.Kill(); _ = redis.Wait() }()
-	waitTCP(t, redisAddr)
-
-	bin := filepath.Join(t.TempDir(), "vb365-graphql")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	redisBin, redisAddr, stopRedis := startRedis(t)
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(sim)
 	defer up.Close()
-	user, _ := sim.Credentials()
-
 	var logs bytes.Buffer
 	var mu sync.Mutex
-	start := func() string {
-		addr := freeTCPAddr(t)
-		cmd := exec.Command(bin, "--listen", addr, "--upstream-url", up.URL, "--api-version", "v8",
-			"--username", user, "--allow-anonymous", "--redis-url", "redis://"+redisAddr+"/0", "--log-format", "json")
-		_, pass := sim.Credentials()
-		cmd.Env = append(os.Environ(), "VB365_PASSWORD="+pass)
-		cmd.Stdout, cmd.Stderr = lockedWriter{&logs, &mu}, lockedWriter{&logs, &mu}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			if r, err := http.Get("http://" + addr + "/readyz"); err == nil {
-				r.Body.Close()
-				if r.StatusCode == 200 {
-					return "http://" + addr
-				}
-			}
-			if time.Now().After(deadline) {
-				mu.Lock()
-				defer mu.Unlock()
-				t.Fatalf("replica at %s never became ready:\n%s", addr, logs.String())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	start := replicas(t, sim, up.URL, redisAddr, lockedWriter{&logs, &mu})
 	a := start()
 	b := start() // a rolling restart: the second replica must not log in again
 	if n := sim.Calls()["POST /Token"]; n != 1 {
@@ -113,8 +70,7 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 	}
 
 	// Redis goes away: both replicas keep answering, on their own state.
-	_ = redis.Process.Kill()
-	_ = redis.Wait()
+	stopRedis()
 	for i, url := range []string{a, b} {
 		id := sim.SessionIDs()[20+i]
 		begin := time.Now()
@@ -127,11 +83,7 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 		}
 	}
 	// Redis comes back: the replicas find it again by themselves.
-	redis = exec.Command(redisBin, "--port", redisPort, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := redis.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitTCP(t, redisAddr)
+	restartRedis(t, redisBin, redisAddr)
 	time.Sleep(1200 * time.Millisecond) // past the second a replica leaves a failed Redis alone
 	again := sim.SessionIDs()[30]
 	post(t, a+"/graphql", q, map[string]any{"id": again}, nil)
@@ -148,5 +100,127 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 	_, pass := sim.Credentials()
 	if strings.Contains(logs.String(), pass) {
 		t.Error("a replica logged the password")
+	}
+}
+
+// startRedis runs a real redis-server on loopback; stop kills it.
+func startRedis(t *testing.T) (bin, addr string, stop func()) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not installed; the test command installs it (see README)")
+		}
+		t.Skip("redis-server is not installed; ./test.sh installs it")
+	}
+	addr = freeTCPAddr(t)
+	return bin, addr, restartRedis(t, bin, addr)
+}
+
+func restartRedis(t *testing.T, bin, addr string) (stop func()) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	redis := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := redis.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { _ = redis.Process.Kill(); _ = redis.Wait() }) }
+	t.Cleanup(stop)
+	waitTCP(t, addr)
+	return stop
+}
+
+// replicas builds the gateway and returns a function that starts one more
+// replica process over upstream and Redis (with extra flags), ready.
+func replicas(t *testing.T, sim *vb365sim.Server, upstreamURL, redisAddr string, logs io.Writer, extra ...string) func() string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "vb365-graphql")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	user, pass := sim.Credentials()
+	return func() string {
+		addr := freeTCPAddr(t)
+		args := append([]string{"--listen", addr, "--upstream-url", upstreamURL, "--api-version", fmt.Sprintf("v%d", sim.Version()),
+			"--username", user, "--redis-url", "redis://" + redisAddr + "/0", "--log-format", "json"}, extra...)
+		if !slices.Contains(extra, "--api-keys") {
+			args = append(args, "--allow-anonymous")
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "VB365_PASSWORD="+pass)
+		cmd.Stdout, cmd.Stderr = logs, logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if r, err := http.Get("http://" + addr + "/readyz"); err == nil {
+				r.Body.Close()
+				if r.StatusCode == 200 {
+					return "http://" + addr
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("replica at %s never became ready", addr)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// TestReplicasActOnce: the same startJob, with one Idempotency-Key, sent to
+// two replicas that share Redis at the same time makes one upstream POST
+// and gives both the same session; after disableJob through one replica,
+// the other says the job is disabled at once, though it had it cached.
+func TestReplicasActOnce(t *testing.T) {
+	_, redisAddr, _ := startRedis(t)
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
+	up := httptest.NewServer(sim)
+	defer up.Close()
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	start := replicas(t, sim, up.URL, redisAddr, lockedWriter{&logs, &mu}, "--api-keys", "ops-key-1 operator ops")
+	a, b := start(), start()
+	operator := map[string]string{"X-API-Key": "ops-key-1", "Idempotency-Key": "start-once-1"}
+	job := sim.JobIDs()[5]
+	vars := map[string]any{"id": job}
+
+	// Both replicas have the job cached.
+	read := `query($id: ID!) { job(id: $id) { isEnabled } }`
+	for _, url := range []string{a, b} {
+		if _, body := post(t, url+"/graphql", read, vars, operator); !strings.Contains(body, `"isEnabled":true`) {
+			t.Fatalf("%s: %s", url, body)
+		}
+	}
+
+	var wg sync.WaitGroup
+	answers := make([]string, 2)
+	for i, url := range []string{a, b} {
+		wg.Go(func() { _, answers[i] = post(t, url+"/graphql", startMutation, vars, operator) })
+	}
+	wg.Wait()
+	session := func(body string) string {
+		var d struct {
+			Data struct {
+				StartJob struct{ Session struct{ ID string } }
+			}
+		}
+		_ = json.Unmarshal([]byte(body), &d)
+		return d.Data.StartJob.Session.ID
+	}
+	if posts := len(sim.Actions()); posts != 1 || session(answers[0]) == "" || session(answers[0]) != session(answers[1]) {
+		t.Errorf("one key, two replicas: %d upstream POSTs; answers %s / %s", posts, answers[0], answers[1])
+	}
+
+	disable := `mutation($id: ID!) { disableJob(input: {id: $id}) { job { isEnabled } } }`
+	if _, body := post(t, a+"/graphql", disable, vars, map[string]string{"X-API-Key": "ops-key-1"}); !strings.Contains(body, `"isEnabled":false`) {
+		t.Fatalf("disable through A: %s", body)
+	}
+	for name, url := range map[string]string{"B": b, "A": a} {
+		if _, body := post(t, url+"/graphql", read, vars, operator); !strings.Contains(body, `"isEnabled":false`) {
+			t.Errorf("right after the disable, %s says %s", name, body)
+		}
 	}
 }
