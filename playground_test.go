@@ -250,6 +250,63 @@ func TestSessionDetailInChromium(t *testing.T) {
 	}
 }
 
+// TestDashboardActionsInChromium: an operator sees Start, Stop and Disable
+// on each job; Start makes one upstream POST and the new session's bar
+// moves to its end over the subscription; a viewer sees no buttons.
+func TestDashboardActionsInChromium(t *testing.T) {
+	start := time.Now()
+	slow := func() time.Time { return faultAnchor.Add(time.Since(start) * 120) } // a started job's 3 minutes in 1.5 s
+	gw, sim := demoGateway(t, 8, slow, func(s *config.Settings) {
+		s.PollInterval = 200 * time.Millisecond
+		s.APIKeys = []string{"op-key-1 operator ops", "view-key-1 viewer wall"}
+	})
+	job := sim.JobIDs()[5]
+	jobRow := `document.querySelector('#jobs tr[data-job="` + job + `"]')`
+
+	viewer := browser(t)
+	if err := chromedp.Do(viewer,
+		chromedp.Navigate(gw.URL+"/examples/dashboard/?apiKey=view-key-1"),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.role === 'VIEWER' && document.querySelectorAll('#jobs tr').length > 0`, chromedp.WithPollingTimeout(15*time.Second)),
+	); err != nil {
+		t.Fatalf("the viewer's dashboard: %v", err)
+	}
+	if n, _ := chromedp.Run(viewer, chromedp.Evaluate[int](`document.querySelectorAll('#jobs button').length`)); n != 0 {
+		t.Errorf("a viewer sees %d action buttons", n)
+	}
+
+	ctx := browser(t)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(gw.URL+"/examples/dashboard/?apiKey=op-key-1"),
+		chromedp.Poll[chromedp.Void](jobRow+` && `+jobRow+`.querySelector('button.start')`, chromedp.WithPollingTimeout(15*time.Second)),
+	); err != nil {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.role + ' | ' + document.getElementById('state').textContent + ' | ' + (`+jobRow+` ? `+jobRow+`.outerHTML : 'no row')`))
+		t.Fatalf("the operator's dashboard has no Start button: %v\n%s", err, v)
+	}
+	sim.ResetActions()
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](jobRow+`.querySelector('button.start').click()`),
+		chromedp.Poll[chromedp.Void](jobRow+`.dataset.session && `+jobRow+`.querySelector('progress')`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		shot(t, ctx, "actions-failed.png")
+		t.Fatalf("Start showed no session: %v", err)
+	}
+	if a := sim.Actions(); len(a) != 1 || !strings.HasSuffix(a[0].Path, "/Jobs/"+job+"/start") {
+		t.Errorf("Start made %+v upstream", a)
+	}
+	shot(t, ctx, "actions-started.png")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](jobRow+`.querySelector('progress').value === 100 && `+jobRow+`.dataset.status === 'SUCCESS'`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](jobRow+`.outerHTML`))
+		t.Fatalf("the started session was not followed to its end: %v\n%s", err, v)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](jobRow+`.querySelector('button.disable').click()`),
+		chromedp.Poll[chromedp.Void](jobRow+`.dataset.enabled === 'false' && `+jobRow+`.querySelector('button.start').disabled`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Errorf("Disable: %v", err)
+	}
+}
+
 // shot saves a screenshot into $SCREENSHOT_DIR, when set, for a person to look at.
 func shot(t *testing.T, ctx context.Context, name string) {
 	dir := os.Getenv("SCREENSHOT_DIR")

@@ -3,7 +3,13 @@
 // keys, and the roles that follow from them.
 package access
 
-import "time"
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Role is what a caller may do.
 type Role int
@@ -52,3 +58,19 @@ type Caller struct {
 
 // MayAct reports whether the caller may run mutations.
 func (c Caller) MayAct() bool { return c.Role == Operator }
+
+// MarshalGQL writes the role as the schema's enum value.
+func (r Role) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(strings.ToUpper(r.String())))
+}
+
+// UnmarshalGQL reads the schema's enum value.
+func (r *Role) UnmarshalGQL(v any) error {
+	s, _ := v.(string)
+	role, ok := ParseRole(strings.ToLower(s))
+	if !ok {
+		return fmt.Errorf("%q is not a role", s)
+	}
+	*r = role
+	return nil
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -92,6 +93,12 @@ type ComplexityRoot struct {
 	BackupRepositoryEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Caller struct {
+		Name func(childComplexity int) int
+		Role func(childComplexity int) int
+		Via  func(childComplexity int) int
 	}
 
 	CopyJob struct {
@@ -442,6 +449,7 @@ type ComplexityRoot struct {
 		Jobs               func(childComplexity int, first *int, after *string, last *int, before *string) int
 		License            func(childComplexity int) int
 		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, organizationID *string, name *string) int
+		Me                 func(childComplexity int) int
 		Organization       func(childComplexity int, id string) int
 		Organizations      func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string) int
@@ -715,6 +723,7 @@ type QueryResolver interface {
 	RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool) (*model.Connection[upstream.RestorePoint], error)
 	RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time) (*model.Connection[upstream.RestoreSession], error)
 	RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error)
+	Me(ctx context.Context) (*access.Caller, error)
 }
 type RepositoryUsageResolver interface {
 	Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error)
@@ -938,6 +947,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepositoryEdge.Node(childComplexity), true
+
+	case "Caller.name":
+		if e.ComplexityRoot.Caller.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.Name(childComplexity), true
+	case "Caller.role":
+		if e.ComplexityRoot.Caller.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.Role(childComplexity), true
+	case "Caller.via":
+		if e.ComplexityRoot.Caller.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.Via(childComplexity), true
 
 	case "CopyJob.backupJob":
 		if e.ComplexityRoot.CopyJob.BackupJob == nil {
@@ -2521,6 +2549,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LicensedUsers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["organizationId"].(*string), args["name"].(*string)), true
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.organization":
 		if e.ComplexityRoot.Query.Organization == nil {
 			break
@@ -3635,6 +3669,27 @@ type Query {
 
   "One restore session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
   restoreSession("The restore session's ID (a UUID)." id: ID!): RestoreSession
+
+  "Who the gateway takes the caller to be, and what they may do: a dashboard shows its actions to operators only."
+  me: Caller!
+}
+
+"The caller of a request, as the gateway recognised them."
+type Caller {
+  "An API key's name, an access token's subject, ` + "`" + `anonymous` + "`" + `, or (pass-through) a digest of the caller's VB365 token."
+  name: String!
+  "What the caller may do."
+  role: Role!
+  "How the caller was recognised: ` + "`" + `api-key` + "`" + `, ` + "`" + `oidc` + "`" + `, ` + "`" + `pass-through` + "`" + ` or ` + "`" + `anonymous` + "`" + `."
+  via: String!
+}
+
+"What a caller may do."
+enum Role {
+  "Queries and subscriptions."
+  VIEWER
+  "Also the mutations (job actions). In pass-through mode every caller is one, and the VB365 server decides."
+  OPERATOR
 }
 
 """
@@ -5187,6 +5242,18 @@ func (ec *executionContext) childFields_BackupRepositoryEdge(ctx context.Context
 		return ec.fieldContext_BackupRepositoryEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BackupRepositoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Caller(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Caller_name(ctx, field)
+	case "role":
+		return ec.fieldContext_Caller_role(ctx, field)
+	case "via":
+		return ec.fieldContext_Caller_via(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Caller", field.Name)
 }
 
 func (ec *executionContext) childFields_CopyJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8400,6 +8467,75 @@ func (ec *executionContext) fieldContext_BackupRepositoryEdge_node(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Caller_name(ctx context.Context, field graphql.CollectedField, obj *access.Caller) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Caller", field, false, false, "String")
+}
+
+func (ec *executionContext) _Caller_role(ctx context.Context, field graphql.CollectedField, obj *access.Caller) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v access.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Caller", field, false, false, "Role")
+}
+
+func (ec *executionContext) _Caller_via(ctx context.Context, field graphql.CollectedField, obj *access.Caller) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Caller", field, false, false, "String")
 }
 
 func (ec *executionContext) _CopyJob_id(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
@@ -15294,6 +15430,38 @@ func (ec *executionContext) fieldContext_Query_restoreSession(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *access.Caller) graphql.Marshaler {
+			return ec.marshalNCaller2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐCaller(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Caller(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19624,6 +19792,49 @@ func (ec *executionContext) _BackupRepositoryEdge(ctx context.Context, sel ast.S
 	return out
 }
 
+var callerImplementors = []string{"Caller"}
+
+func (ec *executionContext) _Caller(ctx context.Context, sel ast.SelectionSet, obj *access.Caller) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, callerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Caller")
+		case "name":
+			out.Values[i] = ec._Caller_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._Caller_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "via":
+			out.Values[i] = ec._Caller_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var copyJobImplementors = []string{"CopyJob"}
 
 func (ec *executionContext) _CopyJob(ctx context.Context, sel ast.SelectionSet, obj *upstream.CopyJob) graphql.Marshaler {
@@ -22002,6 +22213,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_restoreSession(ctx, field)
 				})
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -23559,6 +23776,14 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNCaller2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐCaller(ctx context.Context, sel ast.SelectionSet, v *access.Caller) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Caller!")
+		return graphql.Null
+	}
+	return ec._Caller(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCopyJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.CopyJob) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -24655,6 +24880,16 @@ var (
 		upstream.RestoreUnknown:    "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRole(ctx context.Context, v any) (access.Role, error) {
+	var res access.Role
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRole(ctx context.Context, sel ast.SelectionSet, v access.Role) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServer(ctx context.Context, sel ast.SelectionSet, v *model.Server) graphql.Marshaler {
 	if v == nil {

@@ -240,7 +240,7 @@ func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request, req resol
 		return
 	}
 	start := time.Now()
-	key := operationKey(r, body, h.api.JobsGeneration())
+	key := operationKey(r, body, h.api.JobsGeneration(), req.Caller)
 	if ans, ok := h.cache.kept(key); ok && h.api.Vouched(r.Header.Get("Authorization")) {
 		ans.writeTo(w)
 		h.obs.Operation(ans.kind, ans.name, true, time.Since(start))

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/internal/lru"
 )
 
@@ -59,11 +60,17 @@ func (oc *operationCache) share(ctx context.Context, key string, execute func(co
 }
 
 // operationKey names an operation with everything that can change its
-// answer: method, query string or body and its type, Accept, and the
-// caller's credentials.
-func operationKey(r *http.Request, body []byte, generation int64) string {
+// answer: the jobs' generation, the caller, method, query string or body
+// and its type, Accept, and the caller's credentials.
+func operationKey(r *http.Request, body []byte, generation int64, caller access.Caller) string {
 	h := sha256.New()
 	h.Write(strconv.AppendInt(nil, generation, 10))
+	// Who asks: an answer may say so (me), and what one caller may see need
+	// not be what another may.
+	for _, part := range []string{caller.Via, caller.Name, caller.Role.String()} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
 	for _, part := range []string{r.Method, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("Authorization")} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})

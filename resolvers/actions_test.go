@@ -241,3 +241,13 @@ func TestPassThroughRefusalIsForbidden(t *testing.T) {
 		t.Errorf("a read-only account's start: %s; upstream %+v", rec.Body, env.Sim.Actions())
 	}
 }
+
+// TestMe: the caller as the gateway sees them.
+func TestMe(t *testing.T) {
+	g := actionGateway(t, testenv.Options{})
+	for key, want := range map[string]string{operatorKey: `{"me":{"name":"ops-console","role":"OPERATOR","via":"api-key"}}`, viewerKey: `{"me":{"name":"dashboard","role":"VIEWER","via":"api-key"}}`} {
+		if r := as(t, g, key, "", `{ me { name role via } }`, nil); string(r.Data) != want {
+			t.Errorf("%s", r.Raw)
+		}
+	}
+}

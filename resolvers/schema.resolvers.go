@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -374,6 +375,12 @@ func (r *queryResolver) RestoreSessions(ctx context.Context, first *int, after *
 // RestoreSession is the resolver for the restoreSession field.
 func (r *queryResolver) RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error) {
 	return lookUp(ctx, operation(ctx).restores, id)
+}
+
+// Me is the resolver for the me field.
+func (r *queryResolver) Me(ctx context.Context) (*access.Caller, error) {
+	c := operation(ctx).request.Caller
+	return &c, nil
 }
 
 // Repository is the resolver for the repository field.

@@ -30,12 +30,13 @@ const client = new Client({
 // session's job for the size of its last successful run.
 const ESTATE = gql`
   query Estate {
+    me { name role }
     server { version productVersion health { status } }
     license { status used total expires }
     organizations { nodes { id name type lastBackupTime licensing { licensedUsers newUsers } } }
     backupRepositories { nodes { id name capacityBytes freeSpaceBytes usedSpaceBytes proxy { hostName } objectStorage { name type } } }
     proxies { nodes { id hostName status type } }
-    jobs(first: 100) { nodes { id name lastStatus organization { name } } }
+    jobs(first: 100) { nodes { id name lastStatus isEnabled organization { name } } }
     running: jobSessions(status: RUNNING, first: 20) {
       nodes { id progress job { id sessions(status: SUCCESS, first: 1) { nodes { progress } } } }
     }
@@ -58,6 +59,15 @@ const DETAIL = gql`
     }
   }
 `;
+// Job actions (operators only). A start answers its session, which the
+// dashboard follows at once.
+const JOB = 'job { id lastStatus isEnabled }';
+const START = gql`mutation Start($id: ID!) { startJob(input: {id: $id}) { ${JOB} session { id status progress endTime statistics { transferredDataBytes } } } }`;
+const STOP = gql`mutation Stop($id: ID!) { stopJob(input: {id: $id}) { ${JOB} } }`;
+const ENABLE = gql`mutation Enable($id: ID!) { enableJob(input: {id: $id}) { ${JOB} } }`;
+const DISABLE = gql`mutation Disable($id: ID!) { disableJob(input: {id: $id}) { ${JOB} } }`;
+const LAST_RUN = gql`query LastRun($id: ID!) { job(id: $id) { sessions(status: SUCCESS, first: 1) { nodes { progress } } } }`;
+
 const FOLLOW_RESTORE = gql`
   subscription FollowRestore($id: ID!) {
     restoreSessionUpdated(id: $id) { id state result details endTime }
@@ -160,6 +170,66 @@ function renderRestore(tr, r) {
   tr.dataset.state = r.state;
 }
 
+function renderJob(jr, j) {
+  jr.tr.cells[2].textContent = j.lastStatus ?? '';
+  jr.tr.cells[2].className = (j.lastStatus ?? '').toLowerCase();
+  jr.tr.dataset.status = j.lastStatus ?? '';
+  jr.tr.dataset.enabled = j.isEnabled;
+  if (jr.buttons) {
+    jr.buttons.start.disabled = !j.isEnabled || j.lastStatus === 'RUNNING';
+    jr.buttons.stop.disabled = j.lastStatus !== 'RUNNING';
+    jr.buttons.toggle.textContent = j.isEnabled ? 'Disable' : 'Enable';
+  }
+}
+
+// act runs a job action and shows what came of it; a refusal's code
+// (JOB_ALREADY_RUNNING, FORBIDDEN, ...) goes to the state line.
+async function act(jr, mutation, field) {
+  const result = await client.mutation(mutation, { id: jr.tr.dataset.job }).toPromise();
+  const payload = result.data?.[field];
+  if (!payload) {
+    const e = result.error?.graphQLErrors?.[0];
+    state.textContent = `${field} refused: ${e?.extensions?.code ?? ''} ${e?.message ?? result.error?.message}`;
+    return null;
+  }
+  state.textContent = '';
+  if (payload.job) renderJob(jr, payload.job);
+  return payload;
+}
+
+function actionButtons(jr) {
+  const cell = document.createElement('span');
+  const button = (label, onClick) => {
+    const b = document.createElement('button');
+    b.textContent = label;
+    b.className = label.toLowerCase();
+    b.onclick = onClick;
+    cell.appendChild(b);
+    return b;
+  };
+  jr.buttons = {
+    start: button('Start', async () => {
+      const p = await act(jr, START, 'startJob');
+      if (!p?.session) return;
+      const last = await client.query(LAST_RUN, { id: jr.tr.dataset.job }).toPromise();
+      const expected = last.data?.job?.sessions?.nodes?.[0]?.progress ?? p.session.progress * 2;
+      jr.live.innerHTML = '<span class="status"></span> <progress></progress> <span class="objects"></span> <span class="bytes"></span>';
+      jr.tr.dataset.session = p.session.id;
+      renderSession(jr.live, p.session, expected);
+      client.subscription(FOLLOW, { id: p.session.id }).subscribe((update) => {
+        const s = update.data?.jobSessionUpdated;
+        if (!s) return;
+        renderSession(jr.live, s, expected);
+        renderJob(jr, { lastStatus: s.status, isEnabled: jr.tr.dataset.enabled === 'true' });
+      });
+    }),
+    stop: button('Stop', () => act(jr, STOP, 'stopJob')),
+    toggle: button('Disable', () => act(jr, jr.tr.dataset.enabled === 'true' ? DISABLE : ENABLE,
+      jr.tr.dataset.enabled === 'true' ? 'disableJob' : 'enableJob')),
+  };
+  return cell;
+}
+
 async function load() {
   const result = await client.query(ESTATE, {}).toPromise();
   if (!result.data) {
@@ -201,12 +271,16 @@ async function load() {
   for (const s of d.running.nodes) {
     if (s.job) expected.set(s.job.id, s.job.sessions.nodes[0]?.progress ?? s.progress * 2);
   }
+  const operator = d.me?.role === 'OPERATOR';
+  document.body.dataset.role = d.me?.role ?? '';
   const jobRows = new Map();
   for (const j of d.jobs.nodes) {
     const live = document.createElement('span');
-    const tr = row('jobs', [j.name, j.organization?.name, j.lastStatus, live], { job: j.id, status: j.lastStatus ?? '' });
-    tr.cells[2].className = (j.lastStatus ?? '').toLowerCase();
-    jobRows.set(j.id, { tr, live });
+    const tr = row('jobs', [j.name, j.organization?.name, '', live, ''], { job: j.id });
+    const jr = { tr, live };
+    if (operator) tr.cells[4].appendChild(actionButtons(jr));
+    renderJob(jr, j);
+    jobRows.set(j.id, jr);
   }
   const following = new Map(); // session id -> rows that show it
   for (const s of d.running.nodes) {
