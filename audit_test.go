@@ -22,10 +22,10 @@ func TestAuditTrail(t *testing.T) {
 	vars := map[string]any{"id": job}
 	op := map[string]string{"X-API-Key": opKey}
 	start := `mutation($id: ID!) { startJob(input: {id: $id, clientMutationId: "a1"}) { session { id } } }`
-	post(t, gw.URL+"/graphql", start, vars, map[string]string{"X-API-Key": viewKey}) // forbidden
-	post(t, gw.URL+"/graphql", start, vars, op)                                      // done
-	post(t, gw.URL+"/graphql", start, vars, op)                                      // repeated (same clientMutationId)
-	post(t, gw.URL+"/graphql", `mutation($id: ID!) { startJob(input: {id: $id}) { session { id } } }`, vars, op) // refused: running
+	post(t, gw.URL+"/graphql", start, vars, map[string]string{"X-API-Key": viewKey})                               // forbidden
+	post(t, gw.URL+"/graphql", start, vars, op)                                                                    // done
+	post(t, gw.URL+"/graphql", start, vars, op)                                                                    // repeated (same clientMutationId)
+	post(t, gw.URL+"/graphql", `mutation($id: ID!) { startJob(input: {id: $id}) { session { id } } }`, vars, op)   // refused: running
 	post(t, gw.URL+"/graphql", `mutation { stopJob(input: {id: "1; DROP TABLE"}) { clientMutationId } }`, nil, op) // failed: a bad id
 
 	var lines []map[string]any
