@@ -106,6 +106,10 @@ func (o Options) check() error {
 	return o.Limits.check()
 }
 
+// apiKeyHeader is X-API-Key in its canonical form: looked up as is, it
+// costs no allocation on every request.
+const apiKeyHeader = "X-Api-Key"
+
 // IdempotencyWindow is how long a repeated mutation gets the first's result.
 const IdempotencyWindow = 10 * time.Minute
 
@@ -204,7 +208,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		transport.Options{}.Do(w, r, h.exec)
 		return
 	}
-	caller, err := h.opts.Gate.Identify(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("Authorization"))
+	caller, err := h.opts.Gate.Identify(r.Context(), r.Header.Get(apiKeyHeader), r.Header.Get("Authorization"))
 	if err != nil {
 		refuseUnauthenticated(r.Context(), w, err)
 		return
@@ -212,7 +216,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.opts.Gate.PassThrough {
 		// The key or token is ours, not the upstream's: it must not travel further.
 		r.Header.Del("Authorization")
-		r.Header.Del("X-API-Key")
+		r.Header.Del(apiKeyHeader)
 	}
 	req := resolvers.Request{Caller: caller, IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	switch {

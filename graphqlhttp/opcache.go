@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -61,21 +62,23 @@ func (oc *operationCache) share(ctx context.Context, key string, execute func(co
 
 // operationKey names an operation with everything that can change its
 // answer: the jobs' generation, the caller, method, query string or body
-// and its type, Accept, and the caller's credentials.
+// and its type, Accept, and the caller's credentials. It is built in a
+// pooled buffer: this runs on every request.
 func operationKey(r *http.Request, body []byte, generation int64, caller access.Caller) string {
-	h := sha256.New()
-	h.Write(strconv.AppendInt(nil, generation, 10))
+	bp := keyBuffers.Get().(*[]byte)
+	b := strconv.AppendInt((*bp)[:0], generation, 10)
 	// Who asks: an answer may say so (me), and what one caller may see need
 	// not be what another may.
-	for _, part := range []string{caller.Via, caller.Name, caller.Role.String()} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	for _, part := range []string{caller.Via, caller.Name, caller.Role.String(),
+		r.Method, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("Authorization")} {
+		b = append(append(b, part...), 0)
 	}
-	for _, part := range []string{r.Method, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("Authorization")} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	sum := sha256.Sum256(append(b, body...))
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		keyBuffers.Put(bp)
 	}
-	h.Write(body)
-	var sum [sha256.Size]byte
-	return string(h.Sum(sum[:0]))
+	return string(sum[:])
 }
+
+var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}

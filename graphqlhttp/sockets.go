@@ -63,7 +63,7 @@ func socketCaller(ctx context.Context) access.Caller {
 // Do serves one socket until it closes.
 func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	// The handshake's own headers, when they prove who the socket is from.
-	byHeaders, headersErr := s.gate.Identify(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("Authorization"))
+	byHeaders, headersErr := s.gate.Identify(r.Context(), r.Header.Get(apiKeyHeader), r.Header.Get("Authorization"))
 	select {
 	case s.pending <- struct{}{}:
 	default:
