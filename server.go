@@ -38,17 +38,19 @@ import (
 func upstreamOptions(s config.Settings) (opts upstream.Options, stop func(), err error) {
 	stop = func() {}
 	if s.UpstreamURL == "" {
-		sim, err := vb365sim.Listen(vb365sim.Options{Version: s.APIVersion})
+		version := s.APIVersion
+		if version == 0 {
+			version = upstream.MaxVersion
+		}
+		sim, err := vb365sim.Listen(vb365sim.Options{Version: version})
 		if err != nil {
 			return opts, stop, err
 		}
-		opts = upstream.DefaultOptions(sim.URL, s.APIVersion)
+		opts = upstream.DefaultOptions(sim.URL, version)
 		opts.Username, opts.Password = sim.Credentials()
-		slog.Info("demo mode: serving the built-in VB365 simulator", "api_version", fmt.Sprintf("v%d", s.APIVersion), "simulator", sim.URL)
+		slog.Info("demo mode: serving the built-in VB365 simulator", "api_version", fmt.Sprintf("v%d", version), "simulator", sim.URL)
 		stop = func() { _ = sim.Close() }
 	} else {
-		opts = upstream.DefaultOptions(s.UpstreamURL, s.APIVersion)
-		opts.Username, opts.Password = s.Username, s.Password
 		tlsConf, err := upstream.TLSConfig(s.CAFile, s.TLSServerName, s.InsecureSkipVerify)
 		if err != nil {
 			return opts, stop, err
@@ -58,6 +60,13 @@ func upstreamOptions(s config.Settings) (opts upstream.Options, stop func(), err
 		}
 		transport := upstream.NewTransport()
 		transport.TLSClientConfig = tlsConf
+		hc := &http.Client{Transport: transport, Timeout: s.UpstreamTimeout}
+		version := s.APIVersion
+		if version == 0 {
+			version = detectVersion(s.UpstreamURL, hc)
+		}
+		opts = upstream.DefaultOptions(s.UpstreamURL, version)
+		opts.Username, opts.Password = s.Username, s.Password
 		opts.HTTPClient = &http.Client{Transport: transport}
 	}
 	opts.Timeout, opts.Retries, opts.MaxConcurrency, opts.StartWait = s.UpstreamTimeout, s.UpstreamRetries, s.MaxConcurrency, s.StartWait
@@ -65,6 +74,20 @@ func upstreamOptions(s config.Settings) (opts upstream.Options, stop func(), err
 		ListTTL: s.CacheTTLList, JobTTL: s.CacheTTLJob, OrganizationTTL: s.CacheTTLOrg, RepositoryTTL: s.CacheTTLRepository,
 		ProxyTTL: s.CacheTTLProxy, LicenseTTL: s.CacheTTLLicense, CredentialCheck: s.CredentialCheck}
 	return opts, stop, nil
+}
+
+// detectVersion asks the server for the newest API version it serves
+// (--api-version auto); if it cannot be asked, v8, with a warning.
+func detectVersion(url string, hc *http.Client) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*hc.Timeout)
+	defer cancel()
+	v, err := upstream.DetectVersion(ctx, url, hc)
+	if err != nil {
+		slog.Warn("could not ask the upstream for its API version; using the newest known", "api_version", fmt.Sprintf("v%d", upstream.MaxVersion), "err", err)
+		return upstream.MaxVersion
+	}
+	slog.Info("found the upstream's API version", "api_version", fmt.Sprintf("v%d", v))
+	return v
 }
 
 // parts are what routes serves over; only api is required.
@@ -210,7 +233,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	srv.RegisterOnShutdown(endStreams)
 	slog.Info("serving", "playground", "http://"+displayAddr(ln.Addr())+"/", "graphql", "/graphql",
-		"upstream", opts.BaseURL, "api_version", fmt.Sprintf("v%d", s.APIVersion), "service_account", client.ServiceAccount(), "api_keys", len(s.APIKeys) > 0)
+		"upstream", opts.BaseURL, "api_version", fmt.Sprintf("v%d", opts.Version), "service_account", client.ServiceAccount(), "api_keys", len(s.APIKeys) > 0)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

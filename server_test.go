@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
@@ -26,5 +27,22 @@ func TestWrongPasswordStopsTheStart(t *testing.T) {
 	}
 	if n := sim.Calls()["POST /Token"]; n != 1 {
 		t.Errorf("%d login attempts, want 1", n)
+	}
+}
+
+// TestAutoVersion: with --api-version auto (the default) the gateway asks
+// the server for its newest version at start, and speaks it.
+func TestAutoVersion(t *testing.T) {
+	for _, v := range []int{3, 6} {
+		sim := vb365sim.New(vb365sim.Options{Version: v, Password: testenv.Secret})
+		ts := httptest.NewServer(sim)
+		user, _ := sim.Credentials()
+		s := settingsFrom(t, map[string]string{"VB365_URL": ts.URL, "VB365_USERNAME": user, "VB365_PASSWORD": testenv.Secret, "VB365_ALLOW_ANONYMOUS": "true"})
+		opts, stop, err := upstreamOptions(s)
+		if err != nil || opts.Version != v {
+			t.Errorf("a v%d server: options for v%d (%v)", v, opts.Version, err)
+		}
+		stop()
+		ts.Close()
 	}
 }

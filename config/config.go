@@ -27,7 +27,7 @@ type Settings struct {
 	ConfigFile         string
 	Listen             string
 	UpstreamURL        string // empty: demo mode
-	APIVersion         int    // 3..8
+	APIVersion         int    // 3..8, 0: auto
 	Username, Password string // both empty: pass-through mode
 	CAFile             string
 	TLSServerName      string
@@ -93,7 +93,7 @@ func (s *Settings) table() []Setting {
 		text(&s.ConfigFile, "config", "VB365_CONFIG", "", "YAML file of settings keyed by flag name (upstream-url: ...); flags and environment variables override it"),
 		text(&s.Listen, "listen", "LISTEN_ADDR", ":8080", "address to serve on"),
 		text(&s.UpstreamURL, "upstream-url", "VB365_URL", "", "VB365 REST origin, e.g. https://vbo.example:4443, no version; empty: demo mode over the built-in simulator"),
-		apiVersion(&s.APIVersion, "api-version", "VB365_API_VERSION", "v8", "upstream API version, v3..v8"),
+		apiVersion(&s.APIVersion, "api-version", "VB365_API_VERSION", "auto", "upstream API version, v3..v8, or auto: the newest the server serves, asked at start (if it cannot be asked then: v8, with a warning); in demo mode the simulator's (auto: v8)"),
 		text(&s.Username, "username", "VB365_USERNAME", "", "service account user, e.g. DOMAIN\\user; empty: pass each caller's Authorization header through"),
 		text(&s.Password, "password", "VB365_PASSWORD", "", "service account password"),
 		text(&s.CAFile, "ca-file", "VB365_CA_FILE", "", "PEM file of CAs to trust for the upstream's certificate"),
@@ -375,11 +375,16 @@ func oneOf(p *string, name, env, def, usage string, choices ...string) Setting {
 	})
 }
 
+// apiVersion reads v3..v8, or auto (0): ask the server.
 func apiVersion(p *int, name, env, def, usage string) Setting {
 	return row(name, env, def, usage, func(v string) error {
+		if strings.EqualFold(v, "auto") {
+			*p = 0
+			return nil
+		}
 		n, err := strconv.Atoi(strings.TrimPrefix(strings.ToLower(v), "v"))
 		if err != nil || n < upstream.MinVersion || n > upstream.MaxVersion {
-			return fmt.Errorf("is not one of v%d..v%d", upstream.MinVersion, upstream.MaxVersion)
+			return fmt.Errorf("is not auto or one of v%d..v%d", upstream.MinVersion, upstream.MaxVersion)
 		}
 		*p = n
 		return nil

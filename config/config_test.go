@@ -24,7 +24,7 @@ func TestFlagsBeatTheEnvironmentWhichFillsTheRest(t *testing.T) {
 		t.Errorf("%+v", s)
 	}
 	def, err := Load(nil, env(nil))
-	if err != nil || def.Listen != ":8080" || def.APIVersion != 8 || def.UpstreamTimeout != 10*time.Second || def.UpstreamURL != "" ||
+	if err != nil || def.Listen != ":8080" || def.APIVersion != 0 || def.UpstreamTimeout != 10*time.Second || def.UpstreamURL != "" ||
 		def.BatchWait != 500*time.Microsecond || !def.Share || def.LogLevel.String() != "INFO" {
 		t.Errorf("defaults: %+v %v", def, err)
 	}

@@ -144,16 +144,24 @@ type noObserver struct{}
 func (noObserver) UpstreamCall(string, int, time.Duration) {}
 func (noObserver) TokenRequest(string, bool)               {}
 
-// New checks the options and returns a Client. It does not contact the server.
-func New(opts Options) (*Client, error) {
-	// The URL is never echoed whole: a query string or user info in it may
-	// hold a secret.
-	u, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+// parseOrigin reads a server's origin (https://host:4443). The URL is
+// never echoed whole: a query string or user info in it may hold a secret.
+func parseOrigin(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("upstream URL must look like https://host:4443 (scheme http or https, a host, a port)")
 	}
 	if u.Path != "" || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
 		return nil, fmt.Errorf("upstream URL must be an origin only, such as %s://%s: no path, query, fragment or user info", u.Scheme, u.Host)
+	}
+	return u, nil
+}
+
+// New checks the options and returns a Client. It does not contact the server.
+func New(opts Options) (*Client, error) {
+	u, err := parseOrigin(opts.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	if err := opts.check(); err != nil {
 		return nil, err
