@@ -113,6 +113,7 @@ func (c *Client) Act(ctx context.Context, s *Scope, job JobRef, a Action, full b
 			return acted, decodeError(route, orMissing(err, "id"))
 		}
 		m := w.model()
+		m.stamp(c.opts.Name)
 		acted.Session = &m
 	default:
 		acted.Session, err = c.awaitNewSession(ctx, s, job.ID, before)

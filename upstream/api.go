@@ -46,6 +46,9 @@ func getItem[W, M any](ctx context.Context, c *Client, s *Scope, req request, mo
 		if id(&m) == "" {
 			return nil, 0, orMissing(nil, "id")
 		}
+		if s, ok := any(&m).(stamped); ok {
+			s.stamp(c.opts.Name)
+		}
 		return &m, ttl(&m), nil
 	})
 }
@@ -155,6 +158,7 @@ func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path st
 		for i := range wp.Results {
 			l.items[i] = model(&wp.Results[i])
 		}
+		stampAll(c.opts.Name, l.items)
 		if wp.TotalCount.Set {
 			total := int(wp.TotalCount.Value)
 			l.total = &total

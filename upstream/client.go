@@ -34,6 +34,9 @@ import (
 // Options configure a Client. DefaultOptions fills every field but the
 // server's address and credentials; New checks them all.
 type Options struct {
+	// Name is the gateway's name for this server: every item the client
+	// reads carries it (Origin), and errors and metrics say it.
+	Name string
 	// BaseURL is the server's origin, e.g. "https://vbo.example:4443", without a version.
 	BaseURL string
 	// Version is the API version, 3..8.
@@ -80,7 +83,7 @@ type Options struct {
 // in pass-through mode until Username and Password are set.
 func DefaultOptions(baseURL string, version int) Options {
 	return Options{
-		BaseURL: baseURL, Version: version,
+		Name: "default", BaseURL: baseURL, Version: version,
 		Timeout: 10 * time.Second, MaxConcurrency: 8, MaxBodyBytes: 32 << 20,
 		JobListThreshold: 3,
 		Retries:          2, RetryBaseDelay: 100 * time.Millisecond, RetryMaxDelay: 2 * time.Second,
@@ -203,6 +206,7 @@ func (o Options) check() error {
 	bad(o.BreakerThreshold > 0 && o.BreakerCooldown <= 0, "the breaker's cooldown must be positive")
 	bad(o.Now == nil, "a clock (Now) is required")
 	bad(o.StartWait < 0, "the start wait must not be negative")
+	bad(o.Name == "", "the server needs a name")
 	errs = append(errs, o.Sharing.check())
 	return errors.Join(errs...)
 }
@@ -222,6 +226,9 @@ func NewTransport() *http.Transport {
 		ExpectContinueTimeout: time.Second,
 	}
 }
+
+// Name is the gateway's name for the server.
+func (c *Client) Name() string { return c.opts.Name }
 
 // ServiceAccount reports whether the client logs in itself (as opposed to
 // passing each caller's Authorization header through).

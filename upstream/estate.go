@@ -246,6 +246,7 @@ func (c *Client) License(ctx context.Context, s *Scope) (*License, error) {
 			return nil, 0, err
 		}
 		l := w.model()
+		l.stamp(c.opts.Name)
 		return &l, c.opts.Sharing.LicenseTTL, nil
 	})
 }

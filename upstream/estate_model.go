@@ -33,6 +33,7 @@ const (
 // Organization is a Microsoft 365 (or on-premises) organization added to
 // the server.
 type Organization struct {
+	Origin
 	ID                 string
 	Name               string
 	OfficeName         *string
@@ -56,6 +57,7 @@ type OrganizationLicensing struct {
 
 // RepositoryUsage is what one organization's backups take on one repository.
 type RepositoryUsage struct {
+	Origin
 	RepositoryID                *string
 	UsedSpaceBytes              *int64
 	LocalCacheUsedSpaceBytes    *int64
@@ -67,6 +69,7 @@ type RepositoryUsage struct {
 
 // BackupRepository is where backups are kept.
 type BackupRepository struct {
+	Origin
 	ID                string
 	Name              string
 	Description       *string
@@ -130,6 +133,7 @@ const (
 
 // Proxy is a backup proxy server.
 type Proxy struct {
+	Origin
 	ID                 string
 	HostName           string
 	FQDN               *string // v7+
@@ -149,6 +153,7 @@ type Proxy struct {
 
 // ProxyPool is a group of proxies (v8).
 type ProxyPool struct {
+	Origin
 	ID          string
 	Name        string
 	Description *string
@@ -156,6 +161,7 @@ type ProxyPool struct {
 
 // CopyJob is a backup copy job (v6+).
 type CopyJob struct {
+	Origin
 	ID             string
 	Name           string
 	BackupJobID    *string
@@ -189,6 +195,7 @@ const (
 
 // License is the server's license.
 type License struct {
+	Origin
 	ID                 *string
 	Email              *string
 	Status             LicenseStatus
@@ -217,6 +224,7 @@ const (
 
 // LicensedUser is a user who takes a license.
 type LicensedUser struct {
+	Origin
 	ID               string
 	Name             string
 	IsBackedUp       bool

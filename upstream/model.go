@@ -100,6 +100,7 @@ const (
 
 // JobSession is one run of a job.
 type JobSession struct {
+	Origin
 	ID               string
 	JobID            *string
 	RepositoryID     *string
@@ -133,6 +134,7 @@ type Statistics struct {
 
 // Job is a backup or backup copy job.
 type Job struct {
+	Origin
 	ID             string
 	Name           string
 	Description    *string
@@ -165,6 +167,7 @@ type SchedulePolicy struct {
 // LogItem is one line of a session's log, in both the v8 form (Type and
 // Message) and the older form (Title, "[Status] message").
 type LogItem struct {
+	Origin
 	ID           string
 	SessionID    string
 	Usn          int64
@@ -173,6 +176,27 @@ type LogItem struct {
 	Message      string
 	CreationTime time.Time
 	EndTime      *time.Time
+}
+
+// Origin names the server an item came from: the gateway's name for it
+// (Options.Name), not anything the server says.
+type Origin struct {
+	ServerName string
+}
+
+// stamp notes the server an item came from.
+func (o *Origin) stamp(server string) { o.ServerName = server }
+
+// stamped is an item that can say where it came from.
+type stamped interface{ stamp(server string) }
+
+// stampAll notes the server on every item that can say it.
+func stampAll[T any](server string, items []T) {
+	for i := range items {
+		if s, ok := any(&items[i]).(stamped); ok {
+			s.stamp(server)
+		}
+	}
 }
 
 // Page is a window of a collection. Total is nil when the server does not

@@ -48,6 +48,7 @@ const (
 // processed, with its outcome (v7+). The REST API says no more of it: its
 // name is the organization's, its errors are in the session's log.
 type ProcessedObject struct {
+	Origin
 	ID             string
 	SessionID      string
 	Type           ObjectType
@@ -74,6 +75,7 @@ type OrganizationObject struct {
 // RestorePoint is a point in time the backups of a job can be restored
 // from (v6+).
 type RestorePoint struct {
+	Origin
 	ID                    string
 	BackupTime            time.Time
 	JobID                 *string
@@ -125,6 +127,7 @@ const (
 
 // RestoreSession is a session of restoring (or exploring) backed-up data.
 type RestoreSession struct {
+	Origin
 	ID               string
 	Name             *string
 	OrganizationName *string // the upstream names the organization, without its id
@@ -174,6 +177,7 @@ const (
 
 // RestoreEvent is one item a restore session handled.
 type RestoreEvent struct {
+	Origin
 	ID            string
 	Order         int
 	Type          *RestoreEventType
