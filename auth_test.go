@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
@@ -25,7 +26,7 @@ import (
 // caller never sees data.
 func TestPassThroughNeverMixesCallers(t *testing.T) {
 	ru := newRecordingUpstream(t, true)
-	gw := serve(t, parts{api: ru.Client}, settingsFrom(t, nil))
+	gw := serve(t, parts{servers: []graphqlhttp.API{ru.Client}}, settingsFrom(t, nil))
 
 	good := ru.Token(t)
 	bad := "Bearer forged-token"
@@ -82,7 +83,7 @@ func TestServiceAccountNeedsAnAPIKey(t *testing.T) {
 	const key = "k-3d1f0c9e8b7a"
 	s := settingsFrom(t, nil)
 	s.APIKeys = []string{"other-key", key}
-	gw := serve(t, parts{api: ru.Client}, s)
+	gw := serve(t, parts{servers: []graphqlhttp.API{ru.Client}}, s)
 	q := `query($id: ID!) { jobSession(id: $id) { id status } }`
 	vars := map[string]any{"id": ru.Sim.SessionIDs()[0]}
 
@@ -132,11 +133,12 @@ func TestTLSToASelfSignedUpstream(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		opts, stop, err := upstreamOptions(s)
+		all, _, stop, err := serverOptions(s)
+		defer stop()
 		if err != nil {
 			return err
 		}
-		defer stop()
+		opts := all[0]
 		opts.Retries = 0
 		client, err := upstream.New(opts)
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/telemetry"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -12,9 +13,9 @@ import (
 // front of the resolvers too: body limit, deadline, compression, CORS.
 func BenchmarkRoutes(b *testing.B) {
 	metrics := telemetry.New()
-	env := testenv.New(b, testenv.Options{Client: func(o *upstream.Options) { o.Observer = metrics }})
+	env := testenv.New(b, testenv.Options{Client: func(o *upstream.Options) { o.Observer = metrics.ForServer("default") }})
 	metrics.WatchClient(env.Client)
-	h, err := routes(parts{api: env.Client, metrics: metrics, ready: env.Client.Ping}, settingsFrom(b, nil))
+	h, err := routes(parts{servers: []graphqlhttp.API{env.Client}, metrics: metrics, ready: env.Client.Ping}, settingsFrom(b, nil))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
@@ -207,7 +208,7 @@ func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
 	s := settingsFrom(t, nil)
 	s.PollInterval = 100 * time.Millisecond
 	s.APIKeys = []string{"live-key-123"}
-	gw := serve(t, parts{api: env.Client}, s)
+	gw := serve(t, parts{servers: []graphqlhttp.API{env.Client}}, s)
 	ws := "ws" + strings.TrimPrefix(gw.URL, "http") + "/graphql"
 	id := sim.LiveSessionIDs()[0]
 

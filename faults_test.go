@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -113,7 +114,7 @@ func newFaultEnv(t *testing.T, o faultOptions) *faultEnv {
 	if o.requestTimout > 0 {
 		s.RequestTimeout = o.requestTimout
 	}
-	e.gw = serve(t, parts{api: env.Client}, s)
+	e.gw = serve(t, parts{servers: []graphqlhttp.API{env.Client}}, s)
 	return e
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -39,7 +40,7 @@ func keyedGateway(t *testing.T, env map[string]string) (string, *recordingUpstre
 	ru := newRecordingUpstream(t, false)
 	s := settingsFrom(t, env)
 	s.APIKeys = []string{hardKey}
-	return serve(t, parts{api: ru.Client}, s).URL, ru
+	return serve(t, parts{servers: []graphqlhttp.API{ru.Client}}, s).URL, ru
 }
 
 // Item 1: every transport sees a verified key; only a real WebSocket
@@ -196,7 +197,7 @@ func TestEntitiesAreBoundedAndCounted(t *testing.T) {
 	testenv.LeakCheck(t)
 	ru := newRecordingUpstream(t, true)
 	ids := ru.Sim.SessionIDs()
-	gw := serve(t, parts{api: ru.Client}, settingsFrom(t, map[string]string{"VB365_MAX_COMPLEXITY": "1000"}))
+	gw := serve(t, parts{servers: []graphqlhttp.API{ru.Client}}, settingsFrom(t, map[string]string{"VB365_MAX_COMPLEXITY": "1000"}))
 	good := ru.Token(t)
 	send := func(body, auth string) (int, string) {
 		return postBody(t, gw.URL+"/graphql", body, map[string]string{"Authorization": auth})
@@ -337,16 +338,16 @@ func TestRevokedTokenStopsReadingTheCache(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			ru := newRecordingUpstream(t, true)
 			s := settingsFrom(t, map[string]string{"VB365_URL": ru.Upstream.URL, "VB365_CREDENTIAL_CHECK_INTERVAL": "300ms"})
-			opts, stop, err := upstreamOptions(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			opts, _, stop, err := serverOptions(s)
 			defer stop()
-			client, err := upstream.New(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			gw := serve(t, parts{api: client}, s)
+			client, err := upstream.New(opts[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			gw := serve(t, parts{servers: []graphqlhttp.API{client}}, s)
 			tok := map[string]string{"Authorization": ru.Token(t)}
 			q := `query($id: ID!) { jobSession(id: $id) { id status } }`
 			cachedID := ru.Sim.SessionIDs()[30]
@@ -461,7 +462,7 @@ func TestReadinessProbeThatGivesUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := serve(t, parts{api: client, ready: client.Ping}, settingsFrom(t, nil))
+	gw := serve(t, parts{servers: []graphqlhttp.API{client}, ready: client.Ping}, settingsFrom(t, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw.URL+"/readyz", nil)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
@@ -56,7 +57,7 @@ func demoGateway(t *testing.T, version int, clock func() time.Time, tweak func(*
 		tweak(&s)
 	}
 	env := testenv.New(t, testenv.Options{Version: version, Clock: clock, Client: func(o *upstream.Options) { o.Sharing.Off = !s.Share }})
-	return serve(t, parts{api: env.Client}, s), env.Sim
+	return serve(t, parts{servers: []graphqlhttp.API{env.Client}}, s), env.Sim
 }
 
 // recordingUpstream is a simulator whose proxy remembers the Authorization

@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
@@ -65,7 +66,7 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 	}
 	s := settingsFrom(t, nil)
 	s.RequestTimeout = 2 * time.Second
-	gw := serve(t, parts{api: client}, s)
+	gw := serve(t, parts{servers: []graphqlhttp.API{client}}, s)
 
 	ids := sim.SessionIDs()
 	queries := []struct {

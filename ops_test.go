@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/telemetry"
@@ -25,9 +26,9 @@ import (
 func opsGateway(t *testing.T) (*httptest.Server, *vb365sim.Server, *httptest.Server) {
 	t.Helper()
 	metrics := telemetry.New()
-	env := testenv.New(t, testenv.Options{Client: func(o *upstream.Options) { o.Observer = metrics }})
+	env := testenv.New(t, testenv.Options{Client: func(o *upstream.Options) { o.Observer = metrics.ForServer("default") }})
 	metrics.WatchClient(env.Client)
-	gw := serve(t, parts{api: env.Client, metrics: metrics, ready: env.Client.Ping}, settingsFrom(t, nil))
+	gw := serve(t, parts{servers: []graphqlhttp.API{env.Client}, metrics: metrics, ready: env.Client.Ping}, settingsFrom(t, nil))
 	return gw, env.Sim, env.Upstream
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
@@ -44,7 +45,7 @@ func chromium(t *testing.T) string {
 // opens the schema docs.
 func TestPlaygroundInChromium(t *testing.T) {
 	env := testenv.New(t, testenv.Options{})
-	gw, sim := serve(t, parts{api: env.Client}, settingsFrom(t, nil)), env.Sim
+	gw, sim := serve(t, parts{servers: []graphqlhttp.API{env.Client}}, settingsFrom(t, nil)), env.Sim
 
 	ctx := browser(t)
 

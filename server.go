@@ -7,6 +7,7 @@ package main
 //go:generate go tool gqlgen generate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -32,67 +34,133 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
-// upstreamOptions are the client's options from the settings. In demo mode
-// it starts the simulator on a loopback port, so that even demo calls cross
-// real HTTP; stop ends it.
-func upstreamOptions(s config.Settings) (opts upstream.Options, stop func(), err error) {
+// serverOptions are the clients' options from the settings, one per
+// server, in order. In demo mode it starts the simulators on loopback ports,
+// so that even demo calls cross real HTTP; stop ends them. guessed says,
+// per server, that its API version could not be asked at start.
+func serverOptions(s config.Settings) (opts []upstream.Options, guessed []bool, stop func(), err error) {
 	stop = func() {}
-	if s.UpstreamURL == "" {
-		version := s.APIVersion
-		if version == 0 {
-			version = upstream.MaxVersion
-		}
-		sim, err := vb365sim.Listen(vb365sim.Options{Version: version})
-		if err != nil {
-			return opts, stop, err
-		}
-		opts = upstream.DefaultOptions(sim.URL, version)
-		opts.Username, opts.Password = sim.Credentials()
-		slog.Info("demo mode: serving the built-in VB365 simulator", "api_version", fmt.Sprintf("v%d", version), "simulator", sim.URL)
-		stop = func() { _ = sim.Close() }
+	if s.Demo() {
+		opts, stop, err = demoOptions(s)
+		guessed = make([]bool, len(opts))
 	} else {
-		tlsConf, err := upstream.TLSConfig(s.CAFile, s.TLSServerName, s.InsecureSkipVerify)
-		if err != nil {
-			return opts, stop, err
-		}
-		if s.InsecureSkipVerify {
-			slog.Warn("insecure-skip-verify is set: the upstream's certificate is not checked, so anyone on the path can read the credentials")
-		}
-		transport := upstream.NewTransport()
-		transport.TLSClientConfig = tlsConf
-		hc := &http.Client{Transport: transport, Timeout: s.UpstreamTimeout}
-		version := s.APIVersion
-		if version == 0 {
-			version = detectVersion(s.UpstreamURL, hc)
-		}
-		opts = upstream.DefaultOptions(s.UpstreamURL, version)
-		opts.Username, opts.Password = s.Username, s.Password
-		opts.HTTPClient = &http.Client{Transport: transport}
+		opts, guessed, err = realOptions(s)
 	}
-	opts.Timeout, opts.Retries, opts.MaxConcurrency, opts.StartWait = s.UpstreamTimeout, s.UpstreamRetries, s.MaxConcurrency, s.StartWait
-	opts.Sharing = upstream.Sharing{Off: !s.Share, MaxBytes: s.CacheMaxBytes, FinalTTL: s.CacheTTLFinal, LiveTTL: s.CacheTTLLive,
-		ListTTL: s.CacheTTLList, JobTTL: s.CacheTTLJob, OrganizationTTL: s.CacheTTLOrg, RepositoryTTL: s.CacheTTLRepository,
-		ProxyTTL: s.CacheTTLProxy, LicenseTTL: s.CacheTTLLicense, CredentialCheck: s.CredentialCheck}
+	for i := range opts {
+		o := &opts[i]
+		o.Retries, o.MaxConcurrency, o.StartWait = s.UpstreamRetries, s.MaxConcurrency, s.StartWait
+		o.Sharing = upstream.Sharing{Off: !s.Share, MaxBytes: s.CacheMaxBytes, FinalTTL: s.CacheTTLFinal, LiveTTL: s.CacheTTLLive,
+			ListTTL: s.CacheTTLList, JobTTL: s.CacheTTLJob, OrganizationTTL: s.CacheTTLOrg, RepositoryTTL: s.CacheTTLRepository,
+			ProxyTTL: s.CacheTTLProxy, LicenseTTL: s.CacheTTLLicense, CredentialCheck: s.CredentialCheck}
+	}
+	return opts, guessed, stop, err
+}
+
+// demoOptions starts a simulator per --demo-servers version (else one, of
+// --api-version): one is the server "default"; several are named after
+// their versions, each with an estate of its own.
+func demoOptions(s config.Settings) (opts []upstream.Options, stop func(), err error) {
+	versions := s.DemoServers
+	if len(versions) == 0 {
+		versions = []int{cmp.Or(s.APIVersion, upstream.MaxVersion)}
+	}
+	var sims []*vb365sim.Listening
+	stop = func() {
+		for _, sim := range sims {
+			_ = sim.Close()
+		}
+	}
+	for i, v := range versions {
+		name, seed := config.DefaultServerName, ""
+		if len(versions) > 1 {
+			name = fmt.Sprintf("v%d", v)
+			if n := countOf(versions[:i], v); n > 0 { // v8, v8-2, ...
+				name = fmt.Sprintf("v%d-%d", v, n+1)
+			}
+			seed = name
+		}
+		sim, err := vb365sim.Listen(vb365sim.Options{Version: v, Seed: seed})
+		if err != nil {
+			stop()
+			return nil, func() {}, err
+		}
+		sims = append(sims, sim)
+		o := upstream.DefaultOptions(sim.URL, v)
+		o.Name = name
+		o.Username, o.Password = sim.Credentials()
+		o.Timeout = s.UpstreamTimeout
+		slog.Info("demo mode: serving the built-in VB365 simulator", "server", name, "api_version", fmt.Sprintf("v%d", v), "simulator", sim.URL)
+		opts = append(opts, o)
+	}
 	return opts, stop, nil
 }
 
-// detectVersion asks the server for the newest API version it serves
-// (--api-version auto); if it cannot be asked, v8, with a warning.
-func detectVersion(url string, hc *http.Client) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*hc.Timeout)
-	defer cancel()
-	v, err := upstream.DetectVersion(ctx, url, hc)
-	if err != nil {
-		slog.Warn("could not ask the upstream for its API version; using the newest known", "api_version", fmt.Sprintf("v%d", upstream.MaxVersion), "err", err)
-		return upstream.MaxVersion
+func countOf(list []int, v int) int {
+	n := 0
+	for _, x := range list {
+		if x == v {
+			n++
+		}
 	}
-	slog.Info("found the upstream's API version", "api_version", fmt.Sprintf("v%d", v))
-	return v
+	return n
 }
 
-// parts are what routes serves over; only api is required.
+// realOptions are the options of the configured servers; those whose
+// version is auto are asked for it, all at once.
+func realOptions(s config.Settings) (opts []upstream.Options, guessed []bool, err error) {
+	opts, guessed = make([]upstream.Options, len(s.Servers)), make([]bool, len(s.Servers))
+	errs := make([]error, len(s.Servers))
+	var wg sync.WaitGroup
+	for i, srv := range s.Servers {
+		wg.Go(func() { opts[i], guessed[i], errs[i] = clientOptions(srv) })
+	}
+	wg.Wait()
+	return opts, guessed, errors.Join(errs...)
+}
+
+// clientOptions are one real server's options. An auto version is asked
+// of the server; if it cannot be asked, v8 is guessed, with a warning.
+func clientOptions(srv config.Server) (opts upstream.Options, guessed bool, err error) {
+	tlsConf, err := upstream.TLSConfig(srv.CAFile, srv.TLSServerName, srv.InsecureSkipVerify)
+	if err != nil {
+		return opts, false, fmt.Errorf("server %s: %w", srv.Name, err)
+	}
+	if srv.InsecureSkipVerify {
+		slog.Warn("insecure-skip-verify is set: the upstream's certificate is not checked, so anyone on the path can read the credentials", "server", srv.Name)
+	}
+	transport := upstream.NewTransport()
+	transport.TLSClientConfig = tlsConf
+	version := srv.APIVersion
+	if version == 0 {
+		version, guessed = detectVersion(srv, &http.Client{Transport: transport, Timeout: srv.UpstreamTimeout})
+	}
+	opts = upstream.DefaultOptions(srv.UpstreamURL, version)
+	opts.Name = srv.Name
+	opts.Username, opts.Password = srv.Username, srv.Password
+	opts.HTTPClient = &http.Client{Transport: transport}
+	opts.Timeout = srv.UpstreamTimeout
+	return opts, guessed, nil
+}
+
+// detectVersion asks the server for the newest API version it serves
+// (--api-version auto); if it cannot be asked, v8, with a warning, and
+// guessed: the client asks again in the background.
+func detectVersion(srv config.Server, hc *http.Client) (version int, guessed bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*hc.Timeout)
+	defer cancel()
+	v, err := upstream.DetectVersion(ctx, srv.UpstreamURL, hc)
+	if err != nil {
+		slog.Warn("could not ask the upstream for its API version; using the newest known until it answers", "server", srv.Name, "api_version", fmt.Sprintf("v%d", upstream.MaxVersion), "err", err)
+		return upstream.MaxVersion, true
+	}
+	slog.Info("found the upstream's API version", "server", srv.Name, "api_version", fmt.Sprintf("v%d", v))
+	return v, false
+}
+
+// parts are what routes serves over; only servers is required.
 type parts struct {
-	api     graphqlhttp.API
+	servers []graphqlhttp.API // the first is the default
+
 	redis   *store.Redis                // nil: nothing shared between replicas
 	metrics *telemetry.Metrics          // nil: no /metrics
 	ready   func(context.Context) error // nil: /readyz always ready
@@ -108,7 +176,7 @@ func gateOf(s config.Settings, passThrough bool) (*access.Gate, error) {
 		return nil, fmt.Errorf("api-keys: %w", err)
 	}
 	g := &access.Gate{Keys: keys, PassThrough: passThrough, Anonymous: access.Viewer}
-	if s.UpstreamURL == "" {
+	if s.Demo() {
 		g.Anonymous = access.Operator
 	}
 	if s.OIDCIssuer != "" {
@@ -128,12 +196,13 @@ func routes(p parts, s config.Settings) (http.Handler, error) {
 	o.MaxBodyBytes, o.BodyTimeout = s.MaxBodyBytes, s.BodyTimeout
 	o.WebsocketInitTimeout, o.MaxPendingSockets = s.WSInitTimeout, s.MaxPendingSockets
 	o.CORSOrigins, o.Tracing = s.CORSOrigins, s.OTLPEndpoint != ""
-	gate, err := gateOf(s, !p.api.ServiceAccount())
+	gate, err := gateOf(s, !p.servers[0].ServiceAccount())
 	if err != nil {
 		return nil, err
 	}
 	o.Gate = gate
 	o.Idempotency = store.NewOnce(p.redis, graphqlhttp.IdempotencyWindow)
+	o.IDs = store.NewServerIDs(p.redis, 0)
 	if s.Share {
 		o.OperationCacheBytes = s.CacheMaxBytes / 4
 	}
@@ -143,7 +212,7 @@ func routes(p parts, s config.Settings) (http.Handler, error) {
 	if p.redis != nil {
 		o.PersistedQueries = store.Strings{Local: lru.New[string](1000), Redis: p.redis, TTL: 24 * time.Hour}
 	}
-	graphql, err := graphqlhttp.New(p.api, o)
+	graphql, err := graphqlhttp.New(p.servers, o)
 	if err != nil {
 		return nil, err
 	}
@@ -174,15 +243,14 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("api-keys: %w", err)
 	}
-	slog.SetDefault(logging.New(os.Stderr, s.LogFormat, s.LogLevel, append([]string{s.Password}, keys.Secrets()...)))
+	slog.SetDefault(logging.New(os.Stderr, s.LogFormat, s.LogLevel, append(s.Secrets(), keys.Secrets()...)))
 
-	opts, stopDemo, err := upstreamOptions(s)
+	opts, guessed, stopDemo, err := serverOptions(s)
+	defer stopDemo()
 	if err != nil {
 		return err
 	}
-	defer stopDemo()
 	metrics := telemetry.New()
-	opts.Observer = metrics
 	stopTracing, err := telemetry.StartTracing(ctx, s.OTLPEndpoint)
 	if err != nil {
 		return fmt.Errorf("otlp-endpoint: %w", err)
@@ -194,24 +262,31 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("redis-url: %w", err)
 		}
 		defer redis.Close()
-		opts.Shared = redis
 	}
-	client, err := upstream.New(opts)
-	if err != nil {
+	clients := make([]*upstream.Client, len(opts))
+	servers := make([]graphqlhttp.API, len(opts))
+	for i, o := range opts {
+		o.Observer = metrics.ForServer(o.Name)
+		if redis != nil {
+			o.Shared = redis
+		}
+		if clients[i], err = upstream.New(o); err != nil {
+			return fmt.Errorf("server %s: %w", o.Name, err)
+		}
+		servers[i] = clients[i]
+		metrics.WatchClient(clients[i])
+		clients[i].FollowShared(ctx) // job actions on other replicas make this one's cached jobs stale
+		if guessed[i] {
+			go clients[i].Redetect(ctx, 5*time.Second)
+		}
+	}
+	if err := logIn(ctx, clients, s.UpstreamTimeout); err != nil {
 		return err
 	}
-	metrics.WatchClient(client)
-	client.FollowShared(ctx) // job actions on other replicas make this one's cached jobs stale
-	loginCtx, cancel := context.WithTimeout(ctx, 2*s.UpstreamTimeout)
-	err = client.Login(loginCtx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("cannot log in to the upstream as the service account: %w", err)
-	}
-	if s.UpstreamURL != "" && s.Username != "" && len(s.APIKeys) == 0 && s.OIDCIssuer == "" {
+	if !s.Demo() && !s.PassThrough() && len(s.APIKeys) == 0 && s.OIDCIssuer == "" {
 		slog.Warn("allow-anonymous is set: anyone who reaches this gateway reads backup data through the service account")
 	}
-	handler, err := routes(parts{api: client, redis: redis, metrics: metrics, ready: client.Ping}, s)
+	handler, err := routes(parts{servers: servers, redis: redis, metrics: metrics, ready: readiness(clients, s.ReadyWhen == "all")}, s)
 	if err != nil {
 		return err
 	}
@@ -232,8 +307,10 @@ func run(ctx context.Context, args []string) error {
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
 	srv.RegisterOnShutdown(endStreams)
-	slog.Info("serving", "playground", "http://"+displayAddr(ln.Addr())+"/", "graphql", "/graphql",
-		"upstream", opts.BaseURL, "api_version", fmt.Sprintf("v%d", opts.Version), "service_account", client.ServiceAccount(), "api_keys", len(s.APIKeys) > 0)
+	for _, c := range clients {
+		slog.Info("upstream", "server", c.Name(), "url", c.BaseURL(), "api_version", fmt.Sprintf("v%d", c.Version()), "service_account", c.ServiceAccount())
+	}
+	slog.Info("serving", "playground", "http://"+displayAddr(ln.Addr())+"/", "graphql", "/graphql", "servers", len(clients), "api_keys", len(s.APIKeys) > 0)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -248,10 +325,63 @@ func run(ctx context.Context, args []string) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = srv.Close() // the grace is over: whatever is left is cut
 	}
-	if lerr := client.Logout(shutCtx); lerr != nil {
-		slog.Warn("logout from the upstream failed", "err", lerr)
+	for _, c := range clients {
+		if lerr := c.Logout(shutCtx); lerr != nil {
+			slog.Warn("logout from the upstream failed", "server", c.Name(), "err", lerr)
+		}
 	}
 	return err
+}
+
+// logIn logs in to every server as its service account, all at once. With
+// one server a failure stops the gateway: nothing could be served. With
+// several, a server that fails is logged and tried again on first use: the
+// others serve meanwhile.
+func logIn(ctx context.Context, clients []*upstream.Client, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*timeout)
+	defer cancel()
+	errs := make([]error, len(clients))
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() { errs[i] = c.Login(ctx) })
+	}
+	wg.Wait()
+	if len(clients) == 1 && errs[0] != nil {
+		return fmt.Errorf("cannot log in to the upstream as the service account: %w", errs[0])
+	}
+	for i, err := range errs {
+		if err != nil {
+			slog.Warn("cannot log in to the upstream as the service account; trying again on first use", "server", clients[i].Name(), "err", err)
+		}
+	}
+	return nil
+}
+
+// readiness is ready when any server answers (all: when every one does);
+// its reason names the servers that do not.
+func readiness(clients []*upstream.Client, all bool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		errs := make([]error, len(clients))
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			wg.Go(func() {
+				if err := c.Ping(ctx); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", c.Name(), err)
+				}
+			})
+		}
+		wg.Wait()
+		failed := 0
+		for _, err := range errs {
+			if err != nil {
+				failed++
+			}
+		}
+		if failed == len(clients) || all && failed > 0 {
+			return errors.Join(errs...)
+		}
+		return nil
+	}
 }
 
 func displayAddr(a net.Addr) string {

@@ -38,9 +38,9 @@ func TestAutoVersion(t *testing.T) {
 		ts := httptest.NewServer(sim)
 		user, _ := sim.Credentials()
 		s := settingsFrom(t, map[string]string{"VB365_URL": ts.URL, "VB365_USERNAME": user, "VB365_PASSWORD": testenv.Secret, "VB365_ALLOW_ANONYMOUS": "true"})
-		opts, stop, err := upstreamOptions(s)
-		if err != nil || opts.Version != v {
-			t.Errorf("a v%d server: options for v%d (%v)", v, opts.Version, err)
+		opts, guessed, stop, err := serverOptions(s)
+		if err != nil || opts[0].Version != v || guessed[0] {
+			t.Errorf("a v%d server: options for v%d, guessed %v (%v)", v, opts[0].Version, guessed, err)
 		}
 		stop()
 		ts.Close()

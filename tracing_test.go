@@ -13,6 +13,7 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/telemetry"
 )
@@ -70,7 +71,7 @@ func TestTracesReachAnOTLPReceiver(t *testing.T) {
 	sim := env.Sim
 	s := settingsFrom(t, nil)
 	s.OTLPEndpoint = collector.URL
-	gw := serve(t, parts{api: env.Client}, s)
+	gw := serve(t, parts{servers: []graphqlhttp.API{env.Client}}, s)
 
 	const callerTrace, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
 	_, body := post(t, gw.URL+"/graphql", `query Deep($id: ID!) { jobSession(id: $id) { id job { name } log(first: 2) { nodes { usn } } } }`,

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,12 @@ type Settings struct {
 	OTLPEndpoint       string
 	PollInterval       time.Duration
 	ShutdownGrace      time.Duration
+	// Servers are the VB365 servers the gateway covers: the one the flags
+	// describe, named "default", or the config file's servers list. None:
+	// demo mode, over simulators of DemoServers' versions.
+	Servers     []Server
+	DemoServers []int
+	ReadyWhen   string // "any" or "all" servers answering makes the gateway ready
 }
 
 // Setting is one row of the table.
@@ -142,6 +149,8 @@ func (s *Settings) table() []Setting {
 		text(&s.OTLPEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing"),
 		span(&s.PollInterval, time.Nanosecond, "poll-interval", "VB365_POLL_INTERVAL", "2s", "how often a session followed by a subscription is asked for"),
 		span(&s.ShutdownGrace, time.Nanosecond, "shutdown-grace", "VB365_SHUTDOWN_GRACE", "15s", "how long shutdown waits for requests in flight"),
+		row("demo-servers", "VB365_DEMO_SERVERS", "", "demo mode over several simulators, one per listed version (v3,v6,v8), each a server named after its version; empty: one, of --api-version", demoServers(&s.DemoServers)),
+		oneOf(&s.ReadyWhen, "ready-when", "VB365_READY_WHEN", "any", "with several servers, /readyz answers 200 when any of them answers, or only when all do", "any", "all"),
 	}
 }
 
@@ -176,13 +185,16 @@ func Load(args []string, getenv func(string) string) (Settings, error) {
 	if !ok {
 		path = getenv("VB365_CONFIG")
 	}
-	file, err := readFile(path, table)
+	file, servers, err := readFile(path, table)
 	if err != nil {
 		return s, err
 	}
 	var errs []error
 	for _, st := range table {
 		raw, source := st.Default, "default of --"+st.Name
+		if servers != nil && slices.Contains(singleServerSettings, st.Name) && source != sourceOf(st, file, getenv, given) {
+			errs = append(errs, fmt.Errorf("%s: with a servers list in the config file, each server says its own %s", sourceOf(st, file, getenv, given), st.Name))
+		}
 		if v, ok := file[st.Name]; ok {
 			raw, source = v, "config file: "+st.Name
 		}
@@ -202,7 +214,29 @@ func Load(args []string, getenv func(string) string) (Settings, error) {
 	if err := s.readKeysFile(); err != nil {
 		return s, err
 	}
+	switch {
+	case servers != nil:
+		if s.Servers, err = parseServers(servers, getenv, Server{APIVersion: s.APIVersion, UpstreamTimeout: s.UpstreamTimeout}); err != nil {
+			return s, err
+		}
+	case s.UpstreamURL != "":
+		s.Servers = []Server{{Name: DefaultServerName, UpstreamURL: s.UpstreamURL, APIVersion: s.APIVersion, Username: s.Username, Password: s.Password,
+			CAFile: s.CAFile, TLSServerName: s.TLSServerName, InsecureSkipVerify: s.InsecureSkipVerify, UpstreamTimeout: s.UpstreamTimeout}}
+	}
 	return s, s.check()
+}
+
+// sourceOf says where a setting's value comes from.
+func sourceOf(st Setting, file map[string]string, getenv func(string) string, given map[string]string) string {
+	switch _, inFile := file[st.Name]; {
+	case given[st.Name] != "":
+		return "--" + st.Name
+	case getenv(st.Env) != "":
+		return st.Env
+	case inFile:
+		return "config file: " + st.Name
+	}
+	return "default of --" + st.Name
 }
 
 // PrintUsage writes --help: every setting with its variable and default.
@@ -217,8 +251,21 @@ func PrintUsage(w io.Writer) {
 	}
 }
 
-// PassThrough reports whether each caller's credentials go to the upstream.
-func (s Settings) PassThrough() bool { return s.UpstreamURL != "" && s.Username == "" }
+// PassThrough reports whether each caller's credentials go to the upstream
+// (one server, without a service account).
+func (s Settings) PassThrough() bool { return len(s.Servers) == 1 && s.Servers[0].Username == "" }
+
+// Demo reports whether the gateway serves simulators, no real server.
+func (s Settings) Demo() bool { return len(s.Servers) == 0 }
+
+// Secrets are the settings' secrets, which logs must never show.
+func (s Settings) Secrets() []string {
+	out := []string{s.Password}
+	for _, srv := range s.Servers {
+		out = append(out, srv.Password)
+	}
+	return out
+}
 
 // check holds the rules that tie settings together.
 func (s Settings) check() error {
@@ -230,10 +277,11 @@ func (s Settings) check() error {
 	}
 	bad((s.Username == "") != (s.Password == ""), "username and password: set both (service account) or neither (pass-through)")
 	bad(s.PassThrough() && len(s.APIKeys) > 0, "api-keys: in pass-through mode each caller proves itself to the VB365 server; API keys apply to service-account mode")
-	bad(s.UpstreamURL != "" && s.Username != "" && len(s.APIKeys) == 0 && s.OIDCIssuer == "" && !s.AllowAnonymous,
+	bad(!s.Demo() && !s.PassThrough() && len(s.APIKeys) == 0 && s.OIDCIssuer == "" && !s.AllowAnonymous,
 		"a service account serves backup data to whoever can reach the gateway: set api-keys (VB365_API_KEYS), api-keys-file or oidc-issuer, or accept anonymous access with allow-anonymous (VB365_ALLOW_ANONYMOUS=true)")
 	bad((s.OIDCIssuer == "") != (s.OIDCAudience == ""), "oidc-issuer and oidc-audience: set both, or neither")
 	bad(s.PassThrough() && s.OIDCIssuer != "", "oidc-issuer: in pass-through mode the Authorization header carries the caller's VB365 token; access tokens apply to service-account mode")
+	bad(!s.Demo() && len(s.DemoServers) > 0, "demo-servers: applies to demo mode only (no upstream-url, no servers list)")
 	return errors.Join(errs...)
 }
 
@@ -254,19 +302,24 @@ func (s *Settings) readKeysFile() error {
 	return nil
 }
 
-// readFile reads a YAML map of setting names to values; a key that names no
-// setting is an error.
-func readFile(path string, table []Setting) (map[string]string, error) {
+// readFile reads a YAML map of setting names to values, and the servers
+// list, when there is one; a key that names no setting is an error.
+func readFile(path string, table []Setting) (settings map[string]string, servers any, err error) {
 	if path == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, nil, fmt.Errorf("config: %w", err)
 	}
 	var m map[string]any
 	if err := yaml.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	servers, hasServers := m["servers"]
+	delete(m, "servers")
+	if hasServers && servers == nil {
+		return nil, nil, errors.New("config file: servers: the list is empty")
 	}
 	known := map[string]bool{}
 	for _, st := range table {
@@ -275,11 +328,11 @@ func readFile(path string, table []Setting) (map[string]string, error) {
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		if !known[k] {
-			return nil, fmt.Errorf("config file: %q is not a setting (use the flag names, e.g. upstream-url)", k)
+			return nil, nil, fmt.Errorf("config file: %q is not a setting (use the flag names, e.g. upstream-url, or servers)", k)
 		}
 		out[k] = fmt.Sprint(v)
 	}
-	return out, nil
+	return out, servers, nil
 }
 
 // rawFlag records a flag as written; Load parses it with the others.

@@ -80,6 +80,7 @@ type ComplexityRoot struct {
 		ProxyPool         func(childComplexity int) int
 		RestorePoints     func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		Retention         func(childComplexity int) int
+		Server            func(childComplexity int) int
 		UsedSpaceBytes    func(childComplexity int) int
 	}
 
@@ -112,6 +113,7 @@ type ComplexityRoot struct {
 		NextRun    func(childComplexity int) int
 		Repository func(childComplexity int) int
 		Schedule   func(childComplexity int) int
+		Server     func(childComplexity int) int
 	}
 
 	CopyJobActionPayload struct {
@@ -170,6 +172,7 @@ type ComplexityRoot struct {
 		RepositoryID   func(childComplexity int) int
 		RestorePoints  func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		SchedulePolicy func(childComplexity int) int
+		Server         func(childComplexity int) int
 		Sessions       func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
 	}
 
@@ -212,6 +215,7 @@ type ComplexityRoot struct {
 		Repository       func(childComplexity int) int
 		RepositoryID     func(childComplexity int) int
 		RetryCount       func(childComplexity int) int
+		Server           func(childComplexity int) int
 		Statistics       func(childComplexity int) int
 		Status           func(childComplexity int) int
 	}
@@ -247,6 +251,7 @@ type ComplexityRoot struct {
 		LicensedTo         func(childComplexity int) int
 		New                func(childComplexity int) int
 		Package            func(childComplexity int) int
+		Server             func(childComplexity int) int
 		Status             func(childComplexity int) int
 		SupportExpires     func(childComplexity int) int
 		SupportID          func(childComplexity int) int
@@ -263,6 +268,7 @@ type ComplexityRoot struct {
 		Name             func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		OrganizationName func(childComplexity int) int
+		Server           func(childComplexity int) int
 	}
 
 	LicensedUserConnection struct {
@@ -337,6 +343,7 @@ type ComplexityRoot struct {
 		OfficeName         func(childComplexity int) int
 		Region             func(childComplexity int) int
 		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
+		Server             func(childComplexity int) int
 		Type               func(childComplexity int) int
 		UsedRepositories   func(childComplexity int) int
 	}
@@ -371,6 +378,7 @@ type ComplexityRoot struct {
 		Messages     func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Organization func(childComplexity int) int
+		Server       func(childComplexity int) int
 		Session      func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Type         func(childComplexity int) int
@@ -401,6 +409,7 @@ type ComplexityRoot struct {
 		Port               func(childComplexity int) int
 		Repositories       func(childComplexity int) int
 		Roles              func(childComplexity int) int
+		Server             func(childComplexity int) int
 		Status             func(childComplexity int) int
 		Threads            func(childComplexity int) int
 		Type               func(childComplexity int) int
@@ -424,6 +433,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Proxies     func(childComplexity int) int
+		Server      func(childComplexity int) int
 	}
 
 	ProxyPoolConnection struct {
@@ -439,26 +449,27 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		BackupRepositories func(childComplexity int, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) int
+		BackupRepositories func(childComplexity int, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) int
 		BackupRepository   func(childComplexity int, id string) int
 		CopyJob            func(childComplexity int, id string) int
-		CopyJobs           func(childComplexity int, first *int, after *string, last *int, before *string, repositoryID *string) int
+		CopyJobs           func(childComplexity int, first *int, after *string, last *int, before *string, repositoryID *string, servers []string) int
 		Job                func(childComplexity int, id string) int
 		JobSession         func(childComplexity int, id string) int
-		JobSessions        func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) int
-		Jobs               func(childComplexity int, first *int, after *string, last *int, before *string) int
-		License            func(childComplexity int) int
-		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, organizationID *string, name *string) int
+		JobSessions        func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) int
+		Jobs               func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
+		License            func(childComplexity int, server *string) int
+		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, organizationID *string, name *string, servers []string) int
 		Me                 func(childComplexity int) int
 		Organization       func(childComplexity int, id string) int
-		Organizations      func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Organizations      func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
+		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
 		Proxy              func(childComplexity int, id string) int
-		ProxyPools         func(childComplexity int, first *int, after *string, last *int, before *string) int
-		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool) int
+		ProxyPools         func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
+		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, servers []string) int
 		RestoreSession     func(childComplexity int, id string) int
-		RestoreSessions    func(childComplexity int, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time) int
-		Server             func(childComplexity int) int
+		RestoreSessions    func(childComplexity int, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) int
+		Server             func(childComplexity int, name *string) int
+		Servers            func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
@@ -517,6 +528,7 @@ type ComplexityRoot struct {
 		Job                   func(childComplexity int) int
 		Organization          func(childComplexity int) int
 		Repository            func(childComplexity int) int
+		Server                func(childComplexity int) int
 	}
 
 	RestorePointConnection struct {
@@ -546,6 +558,7 @@ type ComplexityRoot struct {
 		Reason           func(childComplexity int) int
 		Result           func(childComplexity int) int
 		ScopeName        func(childComplexity int) int
+		Server           func(childComplexity int) int
 		State            func(childComplexity int) int
 		Statistics       func(childComplexity int) int
 		Type             func(childComplexity int) int
@@ -596,7 +609,10 @@ type ComplexityRoot struct {
 	Server struct {
 		Health         func(childComplexity int) int
 		InstallationID func(childComplexity int) int
+		LastError      func(childComplexity int) int
+		Name           func(childComplexity int) int
 		ProductVersion func(childComplexity int) int
+		Status         func(childComplexity int) int
 		Version        func(childComplexity int) int
 	}
 
@@ -705,23 +721,24 @@ type ProxyPoolResolver interface {
 }
 type QueryResolver interface {
 	JobSession(ctx context.Context, id string) (*upstream.JobSession, error)
-	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error)
+	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[upstream.JobSession], error)
 	Job(ctx context.Context, id string) (*upstream.Job, error)
-	Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error)
-	Organizations(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Organization], error)
+	Jobs(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Job], error)
+	Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Organization], error)
 	Organization(ctx context.Context, id string) (*upstream.Organization, error)
-	BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) (*model.Connection[upstream.BackupRepository], error)
+	BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) (*model.Connection[upstream.BackupRepository], error)
 	BackupRepository(ctx context.Context, id string) (*upstream.BackupRepository, error)
-	Proxies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Proxy], error)
+	Proxies(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Proxy], error)
 	Proxy(ctx context.Context, id string) (*upstream.Proxy, error)
-	ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.ProxyPool], error)
-	CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string) (*model.Connection[upstream.CopyJob], error)
+	ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.ProxyPool], error)
+	CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string, servers []string) (*model.Connection[upstream.CopyJob], error)
 	CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error)
-	License(ctx context.Context) (*upstream.License, error)
-	LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.Connection[upstream.LicensedUser], error)
-	Server(ctx context.Context) (*model.Server, error)
-	RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool) (*model.Connection[upstream.RestorePoint], error)
-	RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time) (*model.Connection[upstream.RestoreSession], error)
+	License(ctx context.Context, server *string) (*upstream.License, error)
+	LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string, servers []string) (*model.Connection[upstream.LicensedUser], error)
+	Server(ctx context.Context, name *string) (*upstream.Origin, error)
+	Servers(ctx context.Context) ([]*upstream.Origin, error)
+	RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, servers []string) (*model.Connection[upstream.RestorePoint], error)
+	RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) (*model.Connection[upstream.RestoreSession], error)
 	RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error)
 	Me(ctx context.Context) (*access.Caller, error)
 }
@@ -740,9 +757,12 @@ type RestoreSessionResolver interface {
 	Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error)
 }
 type ServerResolver interface {
-	ProductVersion(ctx context.Context, obj *model.Server) (*string, error)
-	InstallationID(ctx context.Context, obj *model.Server) (*string, error)
-	Health(ctx context.Context, obj *model.Server) (*upstream.Health, error)
+	Status(ctx context.Context, obj *upstream.Origin) (model.ServerStatus, error)
+	LastError(ctx context.Context, obj *upstream.Origin) (*string, error)
+	Version(ctx context.Context, obj *upstream.Origin) (string, error)
+	ProductVersion(ctx context.Context, obj *upstream.Origin) (*string, error)
+	InstallationID(ctx context.Context, obj *upstream.Origin) (*string, error)
+	Health(ctx context.Context, obj *upstream.Origin) (*upstream.Health, error)
 }
 type StartCopyJobPayloadResolver interface {
 	CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error)
@@ -903,6 +923,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepository.Retention(childComplexity), true
+	case "BackupRepository.server":
+		if e.ComplexityRoot.BackupRepository.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.Server(childComplexity), true
 	case "BackupRepository.usedSpaceBytes":
 		if e.ComplexityRoot.BackupRepository.UsedSpaceBytes == nil {
 			break
@@ -1027,6 +1053,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CopyJob.Schedule(childComplexity), true
+	case "CopyJob.server":
+		if e.ComplexityRoot.CopyJob.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.Server(childComplexity), true
 
 	case "CopyJobActionPayload.clientMutationId":
 		if e.ComplexityRoot.CopyJobActionPayload.ClientMutationID == nil {
@@ -1286,6 +1318,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.SchedulePolicy(childComplexity), true
+	case "Job.server":
+		if e.ComplexityRoot.Job.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Server(childComplexity), true
 	case "Job.sessions":
 		if e.ComplexityRoot.Job.Sessions == nil {
 			break
@@ -1485,6 +1523,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSession.RetryCount(childComplexity), true
+	case "JobSession.server":
+		if e.ComplexityRoot.JobSession.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSession.Server(childComplexity), true
 	case "JobSession.statistics":
 		if e.ComplexityRoot.JobSession.Statistics == nil {
 			break
@@ -1627,6 +1671,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.License.Package(childComplexity), true
+	case "License.server":
+		if e.ComplexityRoot.License.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Server(childComplexity), true
 	case "License.status":
 		if e.ComplexityRoot.License.Status == nil {
 			break
@@ -1706,6 +1756,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LicensedUser.OrganizationName(childComplexity), true
+	case "LicensedUser.server":
+		if e.ComplexityRoot.LicensedUser.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicensedUser.Server(childComplexity), true
 
 	case "LicensedUserConnection.edges":
 		if e.ComplexityRoot.LicensedUserConnection.Edges == nil {
@@ -2069,6 +2125,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
+	case "Organization.server":
+		if e.ComplexityRoot.Organization.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Server(childComplexity), true
 	case "Organization.type":
 		if e.ComplexityRoot.Organization.Type == nil {
 			break
@@ -2188,6 +2250,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProcessedObject.Organization(childComplexity), true
+	case "ProcessedObject.server":
+		if e.ComplexityRoot.ProcessedObject.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessedObject.Server(childComplexity), true
 	case "ProcessedObject.session":
 		if e.ComplexityRoot.ProcessedObject.Session == nil {
 			break
@@ -2317,6 +2385,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Proxy.Roles(childComplexity), true
+	case "Proxy.server":
+		if e.ComplexityRoot.Proxy.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Server(childComplexity), true
 	case "Proxy.status":
 		if e.ComplexityRoot.Proxy.Status == nil {
 			break
@@ -2404,6 +2478,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProxyPool.Proxies(childComplexity), true
+	case "ProxyPool.server":
+		if e.ComplexityRoot.ProxyPool.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPool.Server(childComplexity), true
 
 	case "ProxyPoolConnection.edges":
 		if e.ComplexityRoot.ProxyPoolConnection.Edges == nil {
@@ -2453,7 +2533,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.BackupRepositories(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["proxyId"].(*string), args["longTerm"].(*bool)), true
+		return e.ComplexityRoot.Query.BackupRepositories(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["proxyId"].(*string), args["longTerm"].(*bool), args["servers"].([]string)), true
 	case "Query.backupRepository":
 		if e.ComplexityRoot.Query.BackupRepository == nil {
 			break
@@ -2486,7 +2566,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CopyJobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["repositoryId"].(*string)), true
+		return e.ComplexityRoot.Query.CopyJobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["repositoryId"].(*string), args["servers"].([]string)), true
 
 	case "Query.job":
 		if e.ComplexityRoot.Query.Job == nil {
@@ -2520,7 +2600,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.JobSessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["jobId"].(*string), args["status"].(*upstream.SessionStatus), args["jobType"].(*upstream.JobType), args["createdAfter"].(*time.Time), args["createdBefore"].(*time.Time)), true
+		return e.ComplexityRoot.Query.JobSessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["jobId"].(*string), args["status"].(*upstream.SessionStatus), args["jobType"].(*upstream.JobType), args["createdAfter"].(*time.Time), args["createdBefore"].(*time.Time), args["servers"].([]string)), true
 	case "Query.jobs":
 		if e.ComplexityRoot.Query.Jobs == nil {
 			break
@@ -2531,13 +2611,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Jobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Jobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["servers"].([]string)), true
 	case "Query.license":
 		if e.ComplexityRoot.Query.License == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Query.License(childComplexity), true
+		args, err := ec.field_Query_license_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.License(childComplexity, args["server"].(*string)), true
 	case "Query.licensedUsers":
 		if e.ComplexityRoot.Query.LicensedUsers == nil {
 			break
@@ -2548,7 +2633,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.LicensedUsers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["organizationId"].(*string), args["name"].(*string)), true
+		return e.ComplexityRoot.Query.LicensedUsers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["organizationId"].(*string), args["name"].(*string), args["servers"].([]string)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -2576,7 +2661,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organizations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Organizations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["servers"].([]string)), true
 	case "Query.proxies":
 		if e.ComplexityRoot.Query.Proxies == nil {
 			break
@@ -2587,7 +2672,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Proxies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Proxies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["servers"].([]string)), true
 	case "Query.proxy":
 		if e.ComplexityRoot.Query.Proxy == nil {
 			break
@@ -2609,7 +2694,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ProxyPools(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.ProxyPools(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["servers"].([]string)), true
 	case "Query.restorePoints":
 		if e.ComplexityRoot.Query.RestorePoints == nil {
 			break
@@ -2620,7 +2705,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["jobId"].(*string), args["organizationId"].(*string), args["repositoryId"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time), args["copy"].(*bool), args["longTermCopy"].(*bool)), true
+		return e.ComplexityRoot.Query.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["jobId"].(*string), args["organizationId"].(*string), args["repositoryId"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time), args["copy"].(*bool), args["longTermCopy"].(*bool), args["servers"].([]string)), true
 	case "Query.restoreSession":
 		if e.ComplexityRoot.Query.RestoreSession == nil {
 			break
@@ -2642,13 +2727,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RestoreSessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["startedAfter"].(*time.Time), args["startedBefore"].(*time.Time)), true
+		return e.ComplexityRoot.Query.RestoreSessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["startedAfter"].(*time.Time), args["startedBefore"].(*time.Time), args["servers"].([]string)), true
 	case "Query.server":
 		if e.ComplexityRoot.Query.Server == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Query.Server(childComplexity), true
+		args, err := ec.field_Query_server_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Server(childComplexity, args["name"].(*string)), true
+	case "Query.servers":
+		if e.ComplexityRoot.Query.Servers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Servers(childComplexity), true
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -2917,6 +3013,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestorePoint.Repository(childComplexity), true
+	case "RestorePoint.server":
+		if e.ComplexityRoot.RestorePoint.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.Server(childComplexity), true
 
 	case "RestorePointConnection.edges":
 		if e.ComplexityRoot.RestorePointConnection.Edges == nil {
@@ -3045,6 +3147,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.ScopeName(childComplexity), true
+	case "RestoreSession.server":
+		if e.ComplexityRoot.RestoreSession.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Server(childComplexity), true
 	case "RestoreSession.state":
 		if e.ComplexityRoot.RestoreSession.State == nil {
 			break
@@ -3243,12 +3351,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Server.InstallationID(childComplexity), true
+	case "Server.lastError":
+		if e.ComplexityRoot.Server.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.LastError(childComplexity), true
+	case "Server.name":
+		if e.ComplexityRoot.Server.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.Name(childComplexity), true
 	case "Server.productVersion":
 		if e.ComplexityRoot.Server.ProductVersion == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Server.ProductVersion(childComplexity), true
+	case "Server.status":
+		if e.ComplexityRoot.Server.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.Status(childComplexity), true
 	case "Server.version":
 		if e.ComplexityRoot.Server.Version == nil {
 			break
@@ -3490,6 +3616,8 @@ type Query {
     createdAfter: DateTime
     "Only sessions created at or before this time."
     createdBefore: DateTime
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): JobSessionConnection!
 
   "One backup or backup copy job by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is no such job."
@@ -3505,6 +3633,8 @@ type Query {
     last: Int
     "The cursor before which the page ends."
     before: String
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): JobConnection!
 
   """
@@ -3521,6 +3651,8 @@ type Query {
     last: Int
     "The cursor before which the page ends."
     before: String
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): OrganizationConnection
 
   "One organization by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
@@ -3543,6 +3675,8 @@ type Query {
     proxyId: ID
     "Only long-term repositories (true), or only the others (false)."
     longTerm: Boolean
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): BackupRepositoryConnection
 
   "One backup repository by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
@@ -3558,6 +3692,8 @@ type Query {
     last: Int
     "The cursor before which the page ends."
     before: String
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): ProxyConnection
 
   "One backup proxy by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
@@ -3573,6 +3709,8 @@ type Query {
     last: Int
     "The cursor before which the page ends."
     before: String
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): ProxyPoolConnection
 
   "The backup copy jobs (` + "`" + `/CopyJobs` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
@@ -3587,13 +3725,15 @@ type Query {
     before: String
     "Only the copy jobs that write to this repository."
     repositoryId: ID
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): CopyJobConnection
 
   "One backup copy job by its ID (v6+)."
   copyJob("The copy job's ID (a UUID)." id: ID!): CopyJob
 
   "The server's license (` + "`" + `/License` + "`" + `)."
-  license: License
+  license("The server, by name; the first configured when not given." server: String): License
 
   """
   The users who take a license (` + "`" + `/LicensedUsers` + "`" + `), as a Relay connection;
@@ -3612,10 +3752,15 @@ type Query {
     organizationId: ID
     "Only the user of this name (e.g. ` + "`" + `user@contoso.onmicrosoft.com` + "`" + `)."
     name: String
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): LicensedUserConnection
 
-  "The VB365 server behind this gateway: its version and, on v8, its health."
-  server: Server!
+  "A VB365 server behind this gateway (by name; the first configured when not given): its version and, on v8, its health."
+  server(name: String): Server!
+
+  "Every VB365 server behind this gateway, in the configured order."
+  servers: [Server!]!
 
   """
   The restore points (` + "`" + `/RestorePoints` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + `
@@ -3645,6 +3790,8 @@ type Query {
     copy: Boolean
     "Only the points copied to archive object storage (true), or none of them (false)."
     longTermCopy: Boolean
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): RestorePointConnection
 
   """
@@ -3665,6 +3812,8 @@ type Query {
     startedAfter: DateTime
     "Only sessions started at or before this time."
     startedBefore: DateTime
+    "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
+    servers: [String!]
   ): RestoreSessionConnection
 
   "One restore session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
@@ -3810,6 +3959,8 @@ some API versions serve are null on the others; the version is noted on each.
 type JobSession @key(fields: "id") {
   "The session's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The ID of the session's job (v8 sends it; earlier versions only link to the job, and the gateway reads the ID from that link)."
   jobId: ID
   "When the session started."
@@ -4005,6 +4156,8 @@ enum LogItemType {
 type Job @key(fields: "id") {
   "The job's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The job's name."
   name: String!
   "The job's description."
@@ -4196,6 +4349,8 @@ to the server (` + "`" + `/Organizations/{id}` + "`" + `).
 type Organization @key(fields: "id") {
   "The organization's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The organization's name, e.g. ` + "`" + `contoso.onmicrosoft.com` + "`" + `."
   name: String!
   "The organization's name in Microsoft 365, e.g. ` + "`" + `contoso` + "`" + `."
@@ -4326,6 +4481,8 @@ type RepositoryUsage {
 type BackupRepository @key(fields: "id") {
   "The repository's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The repository's name."
   name: String!
   "The repository's description."
@@ -4426,6 +4583,8 @@ type ObjectStorage {
 type Proxy @key(fields: "id") {
   "The proxy's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The proxy's host name."
   hostName: String!
   "The proxy's fully qualified domain name (v7+)."
@@ -4472,6 +4631,8 @@ enum ProxyStatus {
 type ProxyPool {
   "The pool's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The pool's name."
   name: String!
   "The pool's description."
@@ -4484,6 +4645,8 @@ type ProxyPool {
 type CopyJob {
   "The copy job's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The copy job's name."
   name: String!
   "When the copy job runs."
@@ -4520,6 +4683,8 @@ type CopyJobSchedule {
 type License {
   "The license's ID."
   id: ID
+  "The VB365 server it comes from."
+  server: Server!
   "The e-mail the license notifications go to."
   email: String
   "Whether the license is valid."
@@ -4562,6 +4727,8 @@ enum LicenseStatus {
 type LicensedUser {
   "The user's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The user's name, e.g. ` + "`" + `user@contoso.onmicrosoft.com` + "`" + `."
   name: String!
   "Whether a backup job has processed the user."
@@ -4590,8 +4757,14 @@ enum LicenseState {
   UNKNOWN
 }
 
-"The VB365 server behind this gateway."
+"A VB365 server behind this gateway."
 type Server {
+  "The server's name in this gateway's configuration (` + "`" + `default` + "`" + ` for the single server of the flags)."
+  name: String!
+  "Whether its last calls went through: ` + "`" + `UP` + "`" + `, ` + "`" + `DOWN` + "`" + ` (failing: calls to it paused or failing), or ` + "`" + `UNKNOWN` + "`" + ` (not asked yet)."
+  status: ServerStatus!
+  "What went wrong with its last failed call, when its status is ` + "`" + `DOWN` + "`" + `."
+  lastError: String
   "The API version the gateway speaks to it, e.g. ` + "`" + `v8` + "`" + `."
   version: String!
   "The server's product version, e.g. ` + "`" + `8.0.2.159` + "`" + ` (` + "`" + `/ServiceInstance` + "`" + `, v6+; null before)."
@@ -4600,6 +4773,16 @@ type Server {
   installationId: ID
   "The server's health report (` + "`" + `/Health` + "`" + `, v8; null before)."
   health: ServerHealth
+}
+
+"Whether a server answers, as the gateway last saw it."
+enum ServerStatus {
+  "Its last calls went through."
+  UP
+  "Its last call failed, or calls to it are paused (the circuit breaker is open)."
+  DOWN
+  "It has not been asked yet."
+  UNKNOWN
 }
 
 "A server's health report."
@@ -4754,6 +4937,8 @@ type LicensedUserEdge {
 type ProcessedObject {
   "The object's ID in its organization."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "What kind of object it is."
   type: ProcessedObjectType!
   "How processing it went."
@@ -4833,6 +5018,8 @@ A point in time the backed-up data of a job can be restored from
 type RestorePoint {
   "The restore point's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "When the backup was made."
   backupTime: DateTime!
   "The backup job that made it."
@@ -4888,6 +5075,8 @@ who restored what, when, and how it went.
 type RestoreSession {
   "The restore session's ID."
   id: ID!
+  "The VB365 server it comes from."
+  server: Server!
   "The session's name."
   name: String
   "What kind of data it restores."
@@ -5176,6 +5365,8 @@ func (ec *executionContext) childFields_BackupRepository(ctx context.Context, fi
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_BackupRepository_id(ctx, field)
+	case "server":
+		return ec.fieldContext_BackupRepository_server(ctx, field)
 	case "name":
 		return ec.fieldContext_BackupRepository_name(ctx, field)
 	case "description":
@@ -5260,6 +5451,8 @@ func (ec *executionContext) childFields_CopyJob(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_CopyJob_id(ctx, field)
+	case "server":
+		return ec.fieldContext_CopyJob_server(ctx, field)
 	case "name":
 		return ec.fieldContext_CopyJob_name(ctx, field)
 	case "schedule":
@@ -5346,6 +5539,8 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Job_id(ctx, field)
+	case "server":
+		return ec.fieldContext_Job_server(ctx, field)
 	case "name":
 		return ec.fieldContext_Job_name(ctx, field)
 	case "description":
@@ -5422,6 +5617,8 @@ func (ec *executionContext) childFields_JobSession(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_JobSession_id(ctx, field)
+	case "server":
+		return ec.fieldContext_JobSession_server(ctx, field)
 	case "jobId":
 		return ec.fieldContext_JobSession_jobId(ctx, field)
 	case "creationTime":
@@ -5518,6 +5715,8 @@ func (ec *executionContext) childFields_License(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_License_id(ctx, field)
+	case "server":
+		return ec.fieldContext_License_server(ctx, field)
 	case "email":
 		return ec.fieldContext_License_email(ctx, field)
 	case "status":
@@ -5552,6 +5751,8 @@ func (ec *executionContext) childFields_LicensedUser(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_LicensedUser_id(ctx, field)
+	case "server":
+		return ec.fieldContext_LicensedUser_server(ctx, field)
 	case "name":
 		return ec.fieldContext_LicensedUser_name(ctx, field)
 	case "isBackedUp":
@@ -5660,6 +5861,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Organization_id(ctx, field)
+	case "server":
+		return ec.fieldContext_Organization_server(ctx, field)
 	case "name":
 		return ec.fieldContext_Organization_name(ctx, field)
 	case "officeName":
@@ -5750,6 +5953,8 @@ func (ec *executionContext) childFields_ProcessedObject(ctx context.Context, fie
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_ProcessedObject_id(ctx, field)
+	case "server":
+		return ec.fieldContext_ProcessedObject_server(ctx, field)
 	case "type":
 		return ec.fieldContext_ProcessedObject_type(ctx, field)
 	case "status":
@@ -5796,6 +6001,8 @@ func (ec *executionContext) childFields_Proxy(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Proxy_id(ctx, field)
+	case "server":
+		return ec.fieldContext_Proxy_server(ctx, field)
 	case "hostName":
 		return ec.fieldContext_Proxy_hostName(ctx, field)
 	case "fqdn":
@@ -5858,6 +6065,8 @@ func (ec *executionContext) childFields_ProxyPool(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_ProxyPool_id(ctx, field)
+	case "server":
+		return ec.fieldContext_ProxyPool_server(ctx, field)
 	case "name":
 		return ec.fieldContext_ProxyPool_name(ctx, field)
 	case "description":
@@ -5974,6 +6183,8 @@ func (ec *executionContext) childFields_RestorePoint(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RestorePoint_id(ctx, field)
+	case "server":
+		return ec.fieldContext_RestorePoint_server(ctx, field)
 	case "backupTime":
 		return ec.fieldContext_RestorePoint_backupTime(ctx, field)
 	case "job":
@@ -6032,6 +6243,8 @@ func (ec *executionContext) childFields_RestoreSession(ctx context.Context, fiel
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RestoreSession_id(ctx, field)
+	case "server":
+		return ec.fieldContext_RestoreSession_server(ctx, field)
 	case "name":
 		return ec.fieldContext_RestoreSession_name(ctx, field)
 	case "type":
@@ -6154,6 +6367,12 @@ func (ec *executionContext) childFields_SchedulePolicy(ctx context.Context, fiel
 
 func (ec *executionContext) childFields_Server(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "name":
+		return ec.fieldContext_Server_name(ctx, field)
+	case "status":
+		return ec.fieldContext_Server_status(ctx, field)
+	case "lastError":
+		return ec.fieldContext_Server_lastError(ctx, field)
 	case "version":
 		return ec.fieldContext_Server_version(ctx, field)
 	case "productVersion":
@@ -7015,6 +7234,14 @@ func (ec *executionContext) field_Query_backupRepositories_args(ctx context.Cont
 		return nil, err
 	}
 	args["longTerm"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg6
 	return args, nil
 }
 
@@ -7089,6 +7316,14 @@ func (ec *executionContext) field_Query_copyJobs_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["repositoryId"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg5
 	return args, nil
 }
 
@@ -7181,6 +7416,14 @@ func (ec *executionContext) field_Query_jobSessions_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["createdBefore"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg9
 	return args, nil
 }
 
@@ -7233,6 +7476,28 @@ func (ec *executionContext) field_Query_jobs_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_license_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg0
 	return args, nil
 }
 
@@ -7287,6 +7552,14 @@ func (ec *executionContext) field_Query_licensedUsers_args(ctx context.Context, 
 		return nil, err
 	}
 	args["name"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg6
 	return args, nil
 }
 
@@ -7339,6 +7612,14 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg4
 	return args, nil
 }
 
@@ -7377,6 +7658,14 @@ func (ec *executionContext) field_Query_proxies_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg4
 	return args, nil
 }
 
@@ -7415,6 +7704,14 @@ func (ec *executionContext) field_Query_proxyPools_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg4
 	return args, nil
 }
 
@@ -7523,6 +7820,14 @@ func (ec *executionContext) field_Query_restorePoints_args(ctx context.Context, 
 		return nil, err
 	}
 	args["longTermCopy"] = arg10
+	arg11, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg11
 	return args, nil
 }
 
@@ -7591,6 +7896,28 @@ func (ec *executionContext) field_Query_restoreSessions_args(ctx context.Context
 		return nil, err
 	}
 	args["startedBefore"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_server_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
 	return args, nil
 }
 
@@ -7755,6 +8082,38 @@ func (ec *executionContext) _BackupRepository_id(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_BackupRepository_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupRepository_server(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _BackupRepository_name(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
@@ -8559,6 +8918,38 @@ func (ec *executionContext) _CopyJob_id(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_CopyJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CopyJob_server(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CopyJob",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CopyJob_name(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
@@ -9428,6 +9819,38 @@ func (ec *executionContext) fieldContext_Job_id(_ context.Context, field graphql
 	return graphql.NewScalarFieldContext("Job", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Job_server(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Job_name(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10147,6 +10570,38 @@ func (ec *executionContext) _JobSession_id(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_JobSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _JobSession_server(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSession_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSession_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _JobSession_jobId(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
@@ -11100,6 +11555,38 @@ func (ec *executionContext) fieldContext_License_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("License", field, false, false, "ID")
 }
 
+func (ec *executionContext) _License_server(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_License_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "License",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _License_email(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11420,6 +11907,38 @@ func (ec *executionContext) _LicensedUser_id(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_LicensedUser_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LicensedUser", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LicensedUser_server(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicensedUser_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicensedUser_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LicensedUser",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _LicensedUser_name(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
@@ -12614,6 +13133,38 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Organization_server(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13421,6 +13972,38 @@ func (ec *executionContext) fieldContext_ProcessedObject_id(_ context.Context, f
 	return graphql.NewScalarFieldContext("ProcessedObject", field, false, false, "ID")
 }
 
+func (ec *executionContext) _ProcessedObject_server(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessedObject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProcessedObject_type(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13804,6 +14387,38 @@ func (ec *executionContext) _Proxy_id(ctx context.Context, field graphql.Collect
 }
 func (ec *executionContext) fieldContext_Proxy_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Proxy_server(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Proxy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Proxy_hostName(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
@@ -14366,6 +14981,38 @@ func (ec *executionContext) fieldContext_ProxyPool_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("ProxyPool", field, false, false, "ID")
 }
 
+func (ec *executionContext) _ProxyPool_server(ctx context.Context, field graphql.CollectedField, obj *upstream.ProxyPool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPool_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPool_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyPool",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProxyPool_name(ctx context.Context, field graphql.CollectedField, obj *upstream.ProxyPool) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14672,7 +15319,7 @@ func (ec *executionContext) _Query_jobSessions(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().JobSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["jobType"].(*upstream.JobType), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time))
+			return ec.Resolvers.Query().JobSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["jobType"].(*upstream.JobType), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.JobSession]) graphql.Marshaler {
@@ -14760,7 +15407,7 @@ func (ec *executionContext) _Query_jobs(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Jobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Jobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
@@ -14804,7 +15451,7 @@ func (ec *executionContext) _Query_organizations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Organizations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Organizations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Organization]) graphql.Marshaler {
@@ -14892,7 +15539,7 @@ func (ec *executionContext) _Query_backupRepositories(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().BackupRepositories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["proxyId"].(*string), fc.Args["longTerm"].(*bool))
+			return ec.Resolvers.Query().BackupRepositories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["proxyId"].(*string), fc.Args["longTerm"].(*bool), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackupRepository]) graphql.Marshaler {
@@ -14980,7 +15627,7 @@ func (ec *executionContext) _Query_proxies(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Proxies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Proxies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Proxy]) graphql.Marshaler {
@@ -15068,7 +15715,7 @@ func (ec *executionContext) _Query_proxyPools(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ProxyPools(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().ProxyPools(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.ProxyPool]) graphql.Marshaler {
@@ -15112,7 +15759,7 @@ func (ec *executionContext) _Query_copyJobs(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CopyJobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["repositoryId"].(*string))
+			return ec.Resolvers.Query().CopyJobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["repositoryId"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.CopyJob]) graphql.Marshaler {
@@ -15199,7 +15846,8 @@ func (ec *executionContext) _Query_license(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Query_license(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().License(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().License(ctx, fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.License) graphql.Marshaler {
@@ -15209,7 +15857,7 @@ func (ec *executionContext) _Query_license(ctx context.Context, field graphql.Co
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_license(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_license(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -15218,6 +15866,17 @@ func (ec *executionContext) fieldContext_Query_license(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_License(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_license_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -15232,7 +15891,7 @@ func (ec *executionContext) _Query_licensedUsers(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().LicensedUsers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["organizationId"].(*string), fc.Args["name"].(*string))
+			return ec.Resolvers.Query().LicensedUsers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["organizationId"].(*string), fc.Args["name"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.LicensedUser]) graphql.Marshaler {
@@ -15275,17 +15934,61 @@ func (ec *executionContext) _Query_server(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Query_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Server(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Server(ctx, fc.Args["name"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Server) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_server(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_server_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_servers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_servers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Servers(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOriginᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_servers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -15308,7 +16011,7 @@ func (ec *executionContext) _Query_restorePoints(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().RestorePoints(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["organizationId"].(*string), fc.Args["repositoryId"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time), fc.Args["copy"].(*bool), fc.Args["longTermCopy"].(*bool))
+			return ec.Resolvers.Query().RestorePoints(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["organizationId"].(*string), fc.Args["repositoryId"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time), fc.Args["copy"].(*bool), fc.Args["longTermCopy"].(*bool), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
@@ -15352,7 +16055,7 @@ func (ec *executionContext) _Query_restoreSessions(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().RestoreSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["startedAfter"].(*time.Time), fc.Args["startedBefore"].(*time.Time))
+			return ec.Resolvers.Query().RestoreSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["startedAfter"].(*time.Time), fc.Args["startedBefore"].(*time.Time), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestoreSession]) graphql.Marshaler {
@@ -16303,6 +17006,38 @@ func (ec *executionContext) fieldContext_RestorePoint_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "ID")
 }
 
+func (ec *executionContext) _RestorePoint_server(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestorePoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RestorePoint_backupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16824,6 +17559,38 @@ func (ec *executionContext) _RestoreSession_id(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_RestoreSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestoreSession_server(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RestoreSession_name(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
@@ -17890,7 +18657,76 @@ func (ec *executionContext) fieldContext_SchedulePolicy_retryWaitInterval(_ cont
 	return graphql.NewScalarFieldContext("SchedulePolicy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Server_version(ctx context.Context, field graphql.CollectedField, obj *model.Server) (ret graphql.Marshaler) {
+func (ec *executionContext) _Server_name(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Server_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Server_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Server", field, true, false, "String")
+}
+
+func (ec *executionContext) _Server_status(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Server_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Server().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ServerStatus) graphql.Marshaler {
+			return ec.marshalNServerStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServerStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Server_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Server", field, true, true, "ServerStatus")
+}
+
+func (ec *executionContext) _Server_lastError(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Server_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Server().LastError(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Server_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Server", field, true, true, "String")
+}
+
+func (ec *executionContext) _Server_version(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17899,7 +18735,7 @@ func (ec *executionContext) _Server_version(ctx context.Context, field graphql.C
 			return ec.fieldContext_Server_version(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
+			return ec.Resolvers.Server().Version(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -17910,10 +18746,10 @@ func (ec *executionContext) _Server_version(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Server_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Server", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Server", field, true, true, "String")
 }
 
-func (ec *executionContext) _Server_productVersion(ctx context.Context, field graphql.CollectedField, obj *model.Server) (ret graphql.Marshaler) {
+func (ec *executionContext) _Server_productVersion(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17936,7 +18772,7 @@ func (ec *executionContext) fieldContext_Server_productVersion(_ context.Context
 	return graphql.NewScalarFieldContext("Server", field, true, true, "String")
 }
 
-func (ec *executionContext) _Server_installationId(ctx context.Context, field graphql.CollectedField, obj *model.Server) (ret graphql.Marshaler) {
+func (ec *executionContext) _Server_installationId(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17959,7 +18795,7 @@ func (ec *executionContext) fieldContext_Server_installationId(_ context.Context
 	return graphql.NewScalarFieldContext("Server", field, true, true, "ID")
 }
 
-func (ec *executionContext) _Server_health(ctx context.Context, field graphql.CollectedField, obj *model.Server) (ret graphql.Marshaler) {
+func (ec *executionContext) _Server_health(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19585,6 +20421,11 @@ func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "server":
+			out.Values[i] = ec._BackupRepository_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._BackupRepository_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19848,6 +20689,11 @@ func (ec *executionContext) _CopyJob(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = graphql.MarshalString("CopyJob")
 		case "id":
 			out.Values[i] = ec._CopyJob_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._CopyJob_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20213,6 +21059,11 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "server":
+			out.Values[i] = ec._Job_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Job_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20458,6 +21309,11 @@ func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = graphql.MarshalString("JobSession")
 		case "id":
 			out.Values[i] = ec._JobSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._JobSession_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20759,6 +21615,11 @@ func (ec *executionContext) _License(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "server":
+			out.Values[i] = ec._License_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "email":
 			out.Values[i] = ec._License_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -20854,6 +21715,11 @@ func (ec *executionContext) _LicensedUser(ctx context.Context, sel ast.Selection
 			out.Values[i] = graphql.MarshalString("LicensedUser")
 		case "id":
 			out.Values[i] = ec._LicensedUser_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._LicensedUser_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -21311,6 +22177,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "server":
+			out.Values[i] = ec._Organization_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Organization_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -21606,6 +22477,11 @@ func (ec *executionContext) _ProcessedObject(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "server":
+			out.Values[i] = ec._ProcessedObject_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "type":
 			out.Values[i] = ec._ProcessedObject_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -21762,6 +22638,11 @@ func (ec *executionContext) _Proxy(ctx context.Context, sel ast.SelectionSet, ob
 			out.Values[i] = graphql.MarshalString("Proxy")
 		case "id":
 			out.Values[i] = ec._Proxy_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._Proxy_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -21958,6 +22839,11 @@ func (ec *executionContext) _ProxyPool(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("ProxyPool")
 		case "id":
 			out.Values[i] = ec._ProxyPool_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._ProxyPool_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -22194,6 +23080,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_server(ctx, field)
+				})
+		case "servers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_servers(ctx, field)
 				})
 		case "restorePoints":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -22526,6 +23418,11 @@ func (ec *executionContext) _RestorePoint(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "server":
+			out.Values[i] = ec._RestorePoint_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "backupTime":
 			out.Values[i] = ec._RestorePoint_backupTime(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22710,6 +23607,11 @@ func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.Selecti
 			out.Values[i] = graphql.MarshalString("RestoreSession")
 		case "id":
 			out.Values[i] = ec._RestoreSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._RestoreSession_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -23090,7 +23992,7 @@ func (ec *executionContext) _SchedulePolicy(ctx context.Context, sel ast.Selecti
 
 var serverImplementors = []string{"Server"}
 
-func (ec *executionContext) _Server(ctx context.Context, sel ast.SelectionSet, obj *model.Server) graphql.Marshaler {
+func (ec *executionContext) _Server(ctx context.Context, sel ast.SelectionSet, obj *upstream.Origin) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serverImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -23099,11 +24001,29 @@ func (ec *executionContext) _Server(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Server")
-		case "version":
-			out.Values[i] = ec._Server_version(ctx, field, obj)
+		case "name":
+			out.Values[i] = ec._Server_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Server_status(ctx, field, obj)
+				})
+		case "lastError":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Server_lastError(ctx, field, obj)
+				})
+		case "version":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Server_version(ctx, field, obj)
+				})
 		case "productVersion":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -24891,12 +25811,38 @@ func (ec *executionContext) marshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365�
 	return v
 }
 
-func (ec *executionContext) marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServer(ctx context.Context, sel ast.SelectionSet, v *model.Server) graphql.Marshaler {
+func (ec *executionContext) marshalNServer2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOriginᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Origin) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx context.Context, sel ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Server!")
 		return graphql.Null
 	}
 	return ec._Server(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNServerStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServerStatus(ctx context.Context, v any) (model.ServerStatus, error) {
+	var res model.ServerStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServerStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐServerStatus(ctx context.Context, sel ast.SelectionSet, v model.ServerStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNStartJobInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartJobInput(ctx context.Context, v any) (model.StartJobInput, error) {

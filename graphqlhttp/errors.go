@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/resolvers"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
@@ -54,6 +55,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		presented.Extensions = map[string]any{}
 	}
 	presented.Extensions["code"] = code
+	var se *resolvers.ServerError
+	if errors.As(err, &se) { // one of several servers failed: say which
+		presented.Message = se.Server + ": " + message
+		presented.Extensions["server"] = se.Server
+	}
 	return presented
 }
 

@@ -81,6 +81,9 @@ type Options struct {
 	// PersistedQueries keeps the queries of automatic persisted queries
 	// (nil: a local LRU); store.Strings shares them between replicas.
 	PersistedQueries graphql.Cache[string]
+	// IDs remembers which server served an id (nil: within this process);
+	// store.ServerIDs shares it between replicas. Unused with one server.
+	IDs resolvers.IDs
 	// Observer is told of every operation and loader batch (nil: nobody).
 	Observer Observer
 	// Tracing adds OpenTelemetry spans for operations and for the resolvers
@@ -115,36 +118,48 @@ const IdempotencyWindow = 10 * time.Minute
 
 // Handler serves /graphql.
 type Handler struct {
-	api     API
-	opts    Options
-	exec    *executor.Executor
-	sockets *sockets
-	sse     transport.SSE
-	cache   *operationCache // nil: answers are not shared
-	obs     Observer
+	servers   []API
+	upstreams []resolvers.Upstream // the same, as the resolvers see them
+	opts      Options
+	exec      *executor.Executor
+	sockets   *sockets
+	sse       transport.SSE
+	cache     *operationCache // nil: answers are not shared
+	obs       Observer
 }
 
-// New builds the handler over api, behind its edge: CORS, gzip and, when
-// tracing, the caller's trace context.
-func New(api API, o Options) (http.Handler, error) {
+// New builds the handler over servers (the first is the default one; each
+// has its own name), behind its edge: CORS, gzip and, when tracing, the
+// caller's trace context.
+func New(servers []API, o Options) (http.Handler, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
+	if len(servers) == 0 {
+		return nil, errors.New("graphqlhttp: no server to serve")
+	}
 	if o.Gate == nil {
-		o.Gate = &access.Gate{PassThrough: !api.ServiceAccount(), Anonymous: access.Viewer}
+		o.Gate = &access.Gate{PassThrough: !servers[0].ServiceAccount(), Anonymous: access.Viewer}
 	}
 	if o.Idempotency == nil {
 		o.Idempotency = store.NewOnce(nil, IdempotencyWindow)
 	}
-	h := &Handler{api: api, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer}
+	if o.IDs == nil {
+		o.IDs = store.NewServerIDs(nil, 0)
+	}
+	h := &Handler{servers: servers, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer}
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
-	resolver := &resolvers.Resolver{API: api, Live: live.JobSessions(api, o.PollInterval), RestoreLive: live.RestoreSessions(api, o.PollInterval),
-		Idempotency: o.Idempotency, Actions: h.obs}
+	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs}
+	for _, api := range servers {
+		h.upstreams = append(h.upstreams, api)
+		resolver.Servers = append(resolver.Servers, resolvers.Server{API: api,
+			Live: live.JobSessions(api, o.PollInterval), RestoreLive: live.RestoreSessions(api, o.PollInterval)})
+	}
 	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity()}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)
 	h.exec.SetQueryCache(parsed)
@@ -244,8 +259,8 @@ func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request, req resol
 		return
 	}
 	start := time.Now()
-	key := operationKey(r, body, h.api.JobsGeneration(), req.Caller)
-	if ans, ok := h.cache.kept(key); ok && h.api.Vouched(r.Header.Get("Authorization")) {
+	key := operationKey(r, body, h.jobsGeneration(), req.Caller)
+	if ans, ok := h.cache.kept(key); ok && h.vouched(r.Header.Get("Authorization")) {
 		ans.writeTo(w)
 		h.obs.Operation(ans.kind, ans.name, true, time.Since(start))
 		return
@@ -272,9 +287,28 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, req resolv
 	h.sse.Do(w, r.WithContext(ctx), h.exec)
 }
 
-// newOperation starts an operation's upstream scope and loaders.
+// jobsGeneration changes whenever a job action is taken on any server.
+func (h *Handler) jobsGeneration() int64 {
+	var sum int64
+	for _, api := range h.servers {
+		sum += api.JobsGeneration()
+	}
+	return sum
+}
+
+// vouched reports whether every server vouches for the caller.
+func (h *Handler) vouched(authorization string) bool {
+	for _, api := range h.servers {
+		if !api.Vouched(authorization) {
+			return false
+		}
+	}
+	return true
+}
+
+// newOperation starts an operation's upstream scopes and loaders.
 func (h *Handler) newOperation(credential string, req resolvers.Request) *resolvers.Operation {
-	return resolvers.NewOperation(h.api, h.api.NewScope(credential), req, h.opts.BatchWait, h.obs)
+	return resolvers.NewOperation(h.upstreams, h.opts.IDs, credential, req, h.opts.BatchWait, h.obs)
 }
 
 // operationOnStream gives an operation that arrived on a stream (a
@@ -295,7 +329,7 @@ func (h *Handler) renewPerEvent(ctx context.Context, next graphql.ResponseHandle
 	if graphql.HasOperationContext(ctx) {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 			if op, ok := resolvers.OperationOf(ctx); ok {
-				ctx = resolvers.WithOperation(ctx, h.newOperation(op.Scope().Credential(), op.Request()))
+				ctx = resolvers.WithOperation(ctx, h.newOperation(op.Credential(), op.Request()))
 			}
 		}
 	}

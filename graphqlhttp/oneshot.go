@@ -93,7 +93,7 @@ func (h *Handler) execute(ctx context.Context, r *http.Request, body []byte, req
 	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	ans.body = marshalResponse(resp)
-	if ttl, ok := op.Scope().SharedFor(); ok && len(resp.Errors) == 0 && opCtx.Operation.Operation == ast.Query {
+	if ttl, ok := op.SharedFor(); ok && len(resp.Errors) == 0 && opCtx.Operation.Operation == ast.Query {
 		ans.sharedFor = ttl
 	}
 	return ans

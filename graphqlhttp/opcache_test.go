@@ -31,7 +31,7 @@ func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
 	api := &countingAPI{Client: g.Client}
 	o := graphqlhttp.DefaultOptions()
 	o.BatchWait, o.OperationCacheBytes = time.Millisecond, 1<<20
-	h, err := graphqlhttp.New(api, o)
+	h, err := graphqlhttp.New([]graphqlhttp.API{api}, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/graph-gophers/dataloader/v7"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -38,12 +39,13 @@ const (
 
 // act runs one action for the operation's caller: refused before any call
 // for a viewer, sent once per idempotency key, written to the audit log and
-// counted. It returns the session a start began (nil: none, or not known).
-func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef, a upstream.Action, full bool, clientMutationID *string) (*upstream.JobSession, error) {
+// counted. It returns the session a start began (nil: none, or not known)
+// and the name of the server that holds the job.
+func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef, a upstream.Action, full bool, clientMutationID *string) (*upstream.JobSession, string, error) {
 	op := operation(ctx)
 	caller := op.request.Caller
 	start := time.Now()
-	outcome, sessionID, status := outcomeDone, "", 0
+	outcome, sessionID, status, server := outcomeDone, "", 0, ""
 	var err error
 	defer func() {
 		r.Actions.Action(mutation, outcome)
@@ -55,6 +57,9 @@ func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef
 		if sessionID != "" {
 			attrs = append(attrs, "session", sessionID)
 		}
+		if server != "" && len(op.servers) > 1 {
+			attrs = append(attrs, "server", server)
+		}
 		if err != nil {
 			attrs = append(attrs, "err", err.Error())
 		}
@@ -63,19 +68,21 @@ func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef
 	if !caller.MayAct() {
 		outcome = outcomeForbidden
 		err = graph.Forbidden(fmt.Sprintf("%s needs the operator role; %s is a %s", mutation, caller.Name, caller.Role))
-		return nil, err
+		return nil, "", err
 	}
-	if err = upstream.ValidateID(job.ID); err != nil {
+	so, err := locateJob(ctx, job)
+	if err != nil {
 		outcome = outcomeFailed
-		return nil, err
+		return nil, "", err
 	}
+	server = so.name
 	run := func() ([]byte, error) {
-		acted, err := r.API.Act(ctx, op.scope, job, a, full)
+		acted, err := so.api.Act(ctx, so.scope, job, a, full)
 		status = acted.Status
 		if err != nil || acted.Session == nil {
 			return nil, err
 		}
-		op.primeSession(ctx, acted.Session)
+		so.primeSession(ctx, acted.Session)
 		return []byte(acted.Session.ID), nil
 	}
 	var result []byte
@@ -84,7 +91,7 @@ func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef
 		if key == "" {
 			key = *clientMutationID
 		}
-		result, repeated, err = r.Idempotency.Do(ctx, onceKey(caller.Via, caller.Name, mutation, job.ID, fmt.Sprint(full), key), run)
+		result, repeated, err = r.Idempotency.Do(ctx, onceKey(caller.Via, caller.Name, so.name, mutation, job.ID, fmt.Sprint(full), key), run)
 	} else {
 		result, err = run()
 	}
@@ -98,25 +105,49 @@ func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef
 		outcome = outcomeRepeated
 	}
 	if err != nil || len(result) == 0 {
-		return nil, err
+		return nil, so.name, err
 	}
 	sessionID = string(result)
-	s, err := op.Session(ctx, sessionID)
-	return s, err
+	s, err := so.Session(ctx, sessionID)
+	return s, so.name, err
+}
+
+// locateJob finds the server of the job (or copy job) an action names.
+func locateJob(ctx context.Context, job upstream.JobRef) (*serverOp, error) {
+	if err := upstream.ValidateID(job.ID); err != nil {
+		return nil, err
+	}
+	if len(operation(ctx).servers) == 1 {
+		return part(ctx, ""), nil // no need to look
+	}
+	if job.Copy {
+		c, err := lookUpAnywhere(ctx, job.ID, func(so *serverOp) *dataloader.Loader[string, *upstream.CopyJob] { return so.copyJobs })
+		if err != nil {
+			return nil, err
+		}
+		return part(ctx, c.ServerName), nil
+	}
+	j, err := lookUpAnywhere(ctx, job.ID, func(so *serverOp) *dataloader.Loader[string, *upstream.Job] { return so.jobs })
+	if err != nil {
+		return nil, err
+	}
+	return part(ctx, j.ServerName), nil
 }
 
 func (r *Resolver) jobAction(ctx context.Context, mutation string, a upstream.Action, input model.JobActionInput) (*model.JobActionPayload, error) {
-	if _, err := r.act(ctx, mutation, upstream.JobRef{ID: input.ID}, a, false, input.ClientMutationID); err != nil {
+	_, server, err := r.act(ctx, mutation, upstream.JobRef{ID: input.ID}, a, false, input.ClientMutationID)
+	if err != nil {
 		return nil, err
 	}
-	return &model.JobActionPayload{ClientMutationID: input.ClientMutationID, JobID: input.ID}, nil
+	return &model.JobActionPayload{ClientMutationID: input.ClientMutationID, ServerName: server, JobID: input.ID}, nil
 }
 
 func (r *Resolver) copyJobAction(ctx context.Context, mutation string, a upstream.Action, input model.JobActionInput) (*model.CopyJobActionPayload, error) {
-	if _, err := r.act(ctx, mutation, upstream.JobRef{ID: input.ID, Copy: true}, a, false, input.ClientMutationID); err != nil {
+	_, server, err := r.act(ctx, mutation, upstream.JobRef{ID: input.ID, Copy: true}, a, false, input.ClientMutationID)
+	if err != nil {
 		return nil, err
 	}
-	return &model.CopyJobActionPayload{ClientMutationID: input.ClientMutationID, CopyJobID: input.ID}, nil
+	return &model.CopyJobActionPayload{ClientMutationID: input.ClientMutationID, ServerName: server, CopyJobID: input.ID}, nil
 }
 
 // onceKey names one action by one caller with one idempotency key.

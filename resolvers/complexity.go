@@ -20,7 +20,7 @@ func Complexity() graph.ComplexityRoot {
 		return 1 + child*n
 	}
 	var c graph.ComplexityRoot
-	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time) int {
+	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time, _ []string) int {
 		return page(child, first, last)
 	}
 	c.Job.Sessions = func(child int, first *int, _ *string, last *int, _ *string, _ *upstream.SessionStatus, _, _ *time.Time) int {
@@ -28,15 +28,19 @@ func Complexity() graph.ComplexityRoot {
 	}
 	c.JobSession.Log = func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
 	plain := func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
-	c.Query.Jobs, c.Query.Organizations, c.Query.Proxies, c.Query.ProxyPools = plain, plain, plain, plain
+	// Root lists also take the servers to ask; a page costs the same whoever answers it.
+	root := func(child int, first *int, _ *string, last *int, _ *string, _ []string) int {
+		return page(child, first, last)
+	}
+	c.Query.Jobs, c.Query.Organizations, c.Query.Proxies, c.Query.ProxyPools = root, root, root, root
 	c.Organization.Jobs, c.BackupRepository.Jobs = plain, plain
-	c.Query.BackupRepositories = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *bool) int {
+	c.Query.BackupRepositories = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *bool, _ []string) int {
 		return page(child, first, last)
 	}
-	c.Query.CopyJobs = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int {
+	c.Query.CopyJobs = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ []string) int {
 		return page(child, first, last)
 	}
-	c.Query.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _, _ *string) int {
+	c.Query.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _, _ *string, _ []string) int {
 		return page(child, first, last)
 	}
 	c.Organization.LicensedUsers = func(child int, first *int, _ *string, last *int, _ *string, _ *string) int {
@@ -50,10 +54,10 @@ func Complexity() graph.ComplexityRoot {
 		return page(child, first, last)
 	}
 	c.Job.RestorePoints, c.Organization.RestorePoints, c.BackupRepository.RestorePoints = points, points, points
-	c.Query.RestorePoints = func(child int, first *int, _ *string, last *int, _ *string, _, _, _ *string, _, _ *time.Time, _, _ *bool) int {
+	c.Query.RestorePoints = func(child int, first *int, _ *string, last *int, _ *string, _, _, _ *string, _, _ *time.Time, _, _ *bool, _ []string) int {
 		return page(child, first, last)
 	}
-	c.Query.RestoreSessions = func(child int, first *int, _ *string, last *int, _ *string, _, _ *time.Time) int {
+	c.Query.RestoreSessions = func(child int, first *int, _ *string, last *int, _ *string, _, _ *time.Time, _ []string) int {
 		return page(child, first, last)
 	}
 	// Each representation costs what is selected of it, as a page's item does.

@@ -11,52 +11,47 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
-// jobsWhere pages the jobs keep keeps, from the job collection (one call,
-// shared by every field of the operation that asks for jobs).
-func (r *Resolver) jobsWhere(ctx context.Context, w window, keep func(*upstream.Job) bool) (*model.JobConnection, error) {
-	op := operation(ctx)
-	all, err := r.API.Jobs(ctx, op.scope)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOfAll(w, all, keep)
-	if err != nil {
-		return nil, err
-	}
-	for i := range page.Items {
-		op.primeJob(ctx, &page.Items[i])
-	}
-	return connection(page), nil
+// jobsWhere pages the jobs keep keeps, from the servers' job collections
+// (one call each, shared by every field of the operation that asks for
+// jobs), and primes the job loaders with them.
+func jobsWhere(ctx context.Context, w window, servers []string, keep func(*upstream.Job) bool) (*model.JobConnection, error) {
+	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.Job], error) {
+		all, err := so.api.Jobs(ctx, so.scope)
+		if err != nil {
+			return upstream.Page[upstream.Job]{}, err
+		}
+		page := wholePage(all, keep, p)
+		for i := range page.Items {
+			so.primeJob(ctx, &page.Items[i])
+		}
+		remember(ctx, so, page.Items, func(j *upstream.Job) string { return j.ID })
+		return page, nil
+	}, nil)
 }
 
-// wholeConnection pages a collection the client reads whole, keeping what
-// keep keeps (nil: every item).
-func wholeConnection[T any](ctx context.Context, w window, list func(context.Context, *upstream.Scope) ([]T, error), keep func(*T) bool) (*model.Connection[T], error) {
-	all, err := list(ctx, operation(ctx).scope)
-	if err != nil {
-		return nil, err
-	}
-	page, err := pageOfAll(w, all, keep)
-	if err != nil {
-		return nil, err
-	}
-	return connection(page), nil
+// wholeConnection pages a collection each server answers whole, keeping
+// what keep keeps (nil: every item).
+func wholeConnection[T any](ctx context.Context, w window, servers []string, list func(Upstream, context.Context, *upstream.Scope) ([]T, error), keep func(*T) bool) (*model.Connection[T], error) {
+	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[T], error) {
+		all, err := list(so.api, ctx, so.scope)
+		if err != nil {
+			return upstream.Page[T]{}, err
+		}
+		return wholePage(all, keep, p), nil
+	}, nil)
 }
 
-func (r *Resolver) licensedUsers(ctx context.Context, w window, f upstream.LicensedUserFilter) (*model.LicensedUserConnection, error) {
-	page, err := fetchWindow(w, func(p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error) {
-		return r.API.LicensedUsers(ctx, operation(ctx).scope, f, p)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return connection(page), nil
+func licensedUsers(ctx context.Context, w window, servers []string, f upstream.LicensedUserFilter) (*model.LicensedUserConnection, error) {
+	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error) {
+		return so.api.LicensedUsers(ctx, so.scope, f, p)
+	}, nil)
 }
 
 // copyJobOf is the copy job that copies job's backups: null where there is
 // none, or where the version has no copy jobs (before v6).
-func (r *Resolver) copyJobOf(ctx context.Context, job *upstream.Job) (*upstream.CopyJob, error) {
-	all, err := orNilBeforeVersion(r.API.CopyJobs(ctx, operation(ctx).scope))
+func copyJobOf(ctx context.Context, job *upstream.Job) (*upstream.CopyJob, error) {
+	so := part(ctx, job.ServerName)
+	all, err := orNilBeforeVersion(so.api.CopyJobs(ctx, so.scope))
 	for i := range all {
 		if sameID(all[i].BackupJobID, job.ID) {
 			return &all[i], nil
@@ -67,8 +62,8 @@ func (r *Resolver) copyJobOf(ctx context.Context, job *upstream.Job) (*upstream.
 
 // repositoryOf is the repository a session writes to: its own (v7+), else
 // its job's.
-func (r *Resolver) repositoryOf(ctx context.Context, s *upstream.JobSession) (*upstream.BackupRepository, error) {
-	op := operation(ctx)
+func repositoryOf(ctx context.Context, s *upstream.JobSession) (*upstream.BackupRepository, error) {
+	op := part(ctx, s.ServerName)
 	if s.RepositoryID != nil {
 		return byID(ctx, op.repositories, s.RepositoryID)
 	}
@@ -79,8 +74,9 @@ func (r *Resolver) repositoryOf(ctx context.Context, s *upstream.JobSession) (*u
 	return byID(ctx, op.repositories, job.RepositoryID)
 }
 
-func (r *Resolver) serviceInstance(ctx context.Context) (*upstream.ServiceInstance, error) {
-	return orNilBeforeVersion(r.API.ServiceInstance(ctx, operation(ctx).scope))
+func serviceInstance(ctx context.Context, server string) (*upstream.ServiceInstance, error) {
+	so := part(ctx, server)
+	return orNilBeforeVersion(so.api.ServiceInstance(ctx, so.scope))
 }
 
 // lookUp loads one item by an id the client gave.

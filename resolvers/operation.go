@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -11,9 +12,11 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
-// Upstream is what the resolvers need of the VB365 client; *upstream.Client
-// is one. Every call carries the operation's scope.
+// Upstream is what the resolvers need of one VB365 server's client;
+// *upstream.Client is one. Every call carries the operation's scope.
 type Upstream interface {
+	Name() string
+	NewScope(credential string) *upstream.Scope
 	JobSessions(ctx context.Context, s *upstream.Scope, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error)
 	JobSessionsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.JobSession, []error)
 	LogPages(ctx context.Context, s *upstream.Scope, reqs []upstream.LogRequest) ([]upstream.Page[upstream.LogItem], []error)
@@ -55,6 +58,7 @@ type Upstream interface {
 
 	// The server itself.
 	Version() int
+	Reach() upstream.Reach
 	ServiceInstance(ctx context.Context, s *upstream.Scope) (*upstream.ServiceInstance, error)
 	Health(ctx context.Context, s *upstream.Scope) (*upstream.Health, error)
 }
@@ -65,14 +69,30 @@ type BatchObserver interface {
 }
 
 // Operation is what the resolvers of one GraphQL operation (or of one event
-// of a subscription) share: the upstream scope its calls carry, and loaders
-// that batch and de-duplicate them. It is made per operation, so nothing
+// of a subscription) share: for each server it asks, the upstream scope its
+// calls carry and loaders that batch and de-duplicate them (made when the
+// operation first asks that server). It is made per operation, so nothing
 // fetched with one caller's credentials is served to another, and nothing
 // one answer fetched is served as current in a later one.
 type Operation struct {
+	ids        IDs
+	request    Request
+	credential string
+	wait       time.Duration
+	obs        BatchObserver
+	servers    []Upstream // in the configured order
+	mu         sync.Mutex
+	// serverSlots bounds the servers one operation asks at once (each
+	// server's calls are bounded by its own scope); made when first needed.
+	serverSlots chan struct{}
+	parts       map[string]*serverOp
+}
+
+// serverOp is one server's part of an operation.
+type serverOp struct {
+	name     string
 	api      Upstream
 	scope    *upstream.Scope
-	request  Request
 	sessions *dataloader.Loader[string, *upstream.JobSession]
 	jobs     *dataloader.Loader[string, *upstream.Job]
 	logs     *dataloader.Loader[upstream.LogRequest, upstream.Page[upstream.LogItem]]
@@ -100,15 +120,97 @@ type Request struct {
 	IdempotencyKey string
 }
 
-// NewOperation builds the loaders of one operation over scope. wait is how
-// long a loader collects keys before it calls the upstream: the fields of
-// one level of a query resolve within microseconds of each other, so a short
-// wait suffices.
-func NewOperation(api Upstream, scope *upstream.Scope, req Request, wait time.Duration, obs BatchObserver) *Operation {
-	return &Operation{
+// NewOperation starts an operation over servers, with the caller's
+// credential (pass-through mode) for each. wait is how long a loader
+// collects keys before it calls the upstream: the fields of one level of a
+// query resolve within microseconds of each other, so a short wait suffices.
+func NewOperation(servers []Upstream, ids IDs, credential string, req Request, wait time.Duration, obs BatchObserver) *Operation {
+	if ids == nil {
+		ids = noIDs{}
+	}
+	return &Operation{ids: ids, request: req, credential: credential, wait: wait, obs: obs, servers: servers}
+}
+
+// maxServersAtOnce bounds the servers one operation asks at once.
+const maxServersAtOnce = 16
+
+// on is the operation's part on the server named (which must be one of its
+// servers), made on first use.
+func (o *Operation) on(server string) *serverOp {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p := o.parts[server]; p != nil {
+		return p
+	}
+	for _, api := range o.servers {
+		if api.Name() == server {
+			if o.parts == nil {
+				o.parts = map[string]*serverOp{}
+			}
+			p := newServerOp(api, api.NewScope(o.credential), o.wait, o.obs)
+			o.parts[server] = p
+			return p
+		}
+	}
+	panic("resolvers: no server named " + server)
+}
+
+func (o *Operation) slots() chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.serverSlots == nil {
+		o.serverSlots = make(chan struct{}, maxServersAtOnce)
+	}
+	return o.serverSlots
+}
+
+// has reports whether the operation covers the server named.
+func (o *Operation) has(server string) bool {
+	for _, api := range o.servers {
+		if api.Name() == server {
+			return true
+		}
+	}
+	return false
+}
+
+// noIDs remembers nothing: every lookup asks every server.
+type noIDs struct{}
+
+func (noIDs) Where(context.Context, string) (string, bool) { return "", false }
+func (noIDs) Remember(context.Context, string, ...string)  {}
+
+// Credential is the caller's credential the operation's calls carry.
+func (o *Operation) Credential() string { return o.credential }
+
+// SharedFor is how long the operation's answer may be served to identical
+// operations: as long as every upstream answer it used, on every server it
+// asked, stays fresh. false: it used none, or one that is not kept.
+func (o *Operation) SharedFor() (time.Duration, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var least time.Duration
+	used := false
+	for _, p := range o.parts {
+		ttl, ok := p.scope.SharedFor()
+		if !ok {
+			if p.scope.Used() {
+				return 0, false // an answer that is not kept
+			}
+			continue
+		}
+		if !used || ttl < least {
+			least, used = ttl, true
+		}
+	}
+	return least, used
+}
+
+func newServerOp(api Upstream, scope *upstream.Scope, wait time.Duration, obs BatchObserver) *serverOp {
+	return &serverOp{
+		name:     api.Name(),
 		api:      api,
 		scope:    scope,
-		request:  req,
 		sessions: loader("sessions", scope, obs, wait, api.JobSessionsByID),
 		jobs:     loader("jobs", scope, obs, wait, api.JobsByID),
 		logs:     loader("logs", scope, obs, wait, api.LogPages),
@@ -145,9 +247,6 @@ func byID[V any](ctx context.Context, l *dataloader.Loader[string, V], id *strin
 	}
 	return l.Load(ctx, strings.ToLower(*id))()
 }
-
-// Scope is the upstream scope of the operation.
-func (o *Operation) Scope() *upstream.Scope { return o.scope }
 
 // Request is what the serving layer said of the operation's request.
 func (o *Operation) Request() Request { return o.request }
@@ -190,7 +289,7 @@ func batch[K comparable, V any](name string, s *upstream.Scope, obs BatchObserve
 
 // Session loads one session by id (ids are case-insensitive upstream). A
 // session the cache holds costs neither a call nor the batch wait.
-func (o *Operation) Session(ctx context.Context, id string) (*upstream.JobSession, error) {
+func (o *serverOp) Session(ctx context.Context, id string) (*upstream.JobSession, error) {
 	if s, ok := o.api.CachedSession(o.scope, id); ok {
 		return s, nil
 	}
@@ -198,7 +297,7 @@ func (o *Operation) Session(ctx context.Context, id string) (*upstream.JobSessio
 }
 
 // Job loads one job by id, from the cache when it can.
-func (o *Operation) Job(ctx context.Context, id string) (*upstream.Job, error) {
+func (o *serverOp) Job(ctx context.Context, id string) (*upstream.Job, error) {
 	if j, ok := o.api.CachedJob(o.scope, id); ok {
 		return j, nil
 	}
@@ -206,13 +305,13 @@ func (o *Operation) Job(ctx context.Context, id string) (*upstream.Job, error) {
 }
 
 // Log loads one page of a session's log.
-func (o *Operation) Log(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
+func (o *serverOp) Log(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
 	return o.logs.Load(ctx, upstream.LogRequest{SessionID: strings.ToLower(sessionID), Page: p})()
 }
 
 // WholeLog reads a session's whole log, through the log loader: every
 // object of the session that asks shares the same calls.
-func (o *Operation) WholeLog(ctx context.Context, sessionID string) ([]upstream.LogItem, error) {
+func (o *serverOp) WholeLog(ctx context.Context, sessionID string) ([]upstream.LogItem, error) {
 	var all []upstream.LogItem
 	for offset := 0; ; offset += upstream.MaxPageLimit {
 		p, err := o.Log(ctx, sessionID, upstream.PageRequest{Offset: offset, Limit: upstream.MaxPageLimit})
@@ -228,10 +327,10 @@ func (o *Operation) WholeLog(ctx context.Context, sessionID string) ([]upstream.
 
 // primeSession records a session that a listing already returned, so that a
 // later lookup by id in the same operation costs nothing.
-func (o *Operation) primeSession(ctx context.Context, s *upstream.JobSession) {
+func (o *serverOp) primeSession(ctx context.Context, s *upstream.JobSession) {
 	o.sessions.Prime(ctx, strings.ToLower(s.ID), s)
 }
 
-func (o *Operation) primeJob(ctx context.Context, j *upstream.Job) {
+func (o *serverOp) primeJob(ctx context.Context, j *upstream.Job) {
 	o.jobs.Prime(ctx, strings.ToLower(j.ID), j)
 }

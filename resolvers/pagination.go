@@ -82,9 +82,9 @@ func fetchWindow[T any](w window, fetch func(upstream.PageRequest) (upstream.Pag
 	return page, err
 }
 
-// pageOfAll pages a collection the client read whole, keeping what keep
-// keeps (nil: every item): the same window on every version, no call.
-func pageOfAll[T any](w window, all []T, keep func(*T) bool) (upstream.Page[T], error) {
+// wholePage is page p of a collection the client read whole, keeping what
+// keep keeps (nil: every item): the same window on every version, no call.
+func wholePage[T any](all []T, keep func(*T) bool, p upstream.PageRequest) upstream.Page[T] {
 	kept := all
 	if keep != nil {
 		kept = nil
@@ -95,11 +95,9 @@ func pageOfAll[T any](w window, all []T, keep func(*T) bool) (upstream.Page[T], 
 		}
 	}
 	total := len(kept)
-	return fetchWindow(w, func(p upstream.PageRequest) (upstream.Page[T], error) {
-		lo := min(p.Offset, total)
-		hi := min(lo+p.Limit, total)
-		return upstream.Page[T]{Items: kept[lo:hi], Offset: lo, Total: &total, HasMore: hi < total}, nil
-	})
+	lo := min(p.Offset, total)
+	hi := min(lo+p.Limit, total)
+	return upstream.Page[T]{Items: kept[lo:hi], Offset: lo, Total: &total, HasMore: hi < total}
 }
 
 // count returns how many items a listing has.

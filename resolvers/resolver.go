@@ -7,6 +7,8 @@ package resolvers
 import (
 	"context"
 
+	"github.com/graph-gophers/dataloader/v7"
+
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -14,24 +16,52 @@ import (
 
 // Resolver is the root resolver: the dependencies every resolver shares.
 type Resolver struct {
+	Servers     []Server // in the configured order; the first is the default
+	Idempotency Idempotency
+	Actions     ActionObserver
+	IDs         IDs // nil: ids are looked for on every server
+}
+
+// Server is one VB365 server the graph covers.
+type Server struct {
 	API         Upstream
 	Live        *live.Hub[*upstream.JobSession]
 	RestoreLive *live.Hub[*upstream.RestoreSession]
-	Idempotency Idempotency
-	Actions     ActionObserver
 }
 
-// sessions lists sessions and primes the session loader with them.
-func (r *Resolver) sessions(ctx context.Context, w window, f upstream.SessionFilter) (*model.JobSessionConnection, error) {
-	op := operation(ctx)
-	page, err := fetchWindow(w, func(p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
-		return r.API.JobSessions(ctx, op.scope, f, p)
-	})
+func (r *Resolver) server(name string) *Server {
+	for i := range r.Servers {
+		if r.Servers[i].API.Name() == name {
+			return &r.Servers[i]
+		}
+	}
+	return nil
+}
+
+// liveServer is the server a subscription follows id on: the only one
+// (the watch itself finds whether it has id), else the one that has it.
+func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r *Resolver, id string, loaderOf func(so *serverOp) *dataloader.Loader[string, V]) (*Server, error) {
+	if len(r.Servers) == 1 {
+		return &r.Servers[0], upstream.ValidateID(id)
+	}
+	v, err := lookUpAnywhere(ctx, id, loaderOf)
 	if err != nil {
 		return nil, err
 	}
-	for i := range page.Items {
-		op.primeSession(ctx, &page.Items[i])
-	}
-	return connection(page), nil
+	return r.server(v.Server().ServerName), nil
 }
+
+// sessions lists sessions, newest first over several servers, and primes
+// each server's session loader with them.
+func sessions(ctx context.Context, w window, servers []string, f upstream.SessionFilter) (*model.JobSessionConnection, error) {
+	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
+		page, err := so.api.JobSessions(ctx, so.scope, f, p)
+		for i := range page.Items {
+			so.primeSession(ctx, &page.Items[i])
+		}
+		remember(ctx, so, page.Items, func(s *upstream.JobSession) string { return s.ID })
+		return page, err
+	}, newestFirst)
+}
+
+func newestFirst(a, b *upstream.JobSession) int { return b.CreationTime.Compare(a.CreationTime) }

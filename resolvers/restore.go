@@ -17,10 +17,10 @@ func pagedConnection[T any](w window, fetch func(upstream.PageRequest) (upstream
 	return connection(page), nil
 }
 
-// restorePointsWhere pages the restore points f selects, through the
-// operation's loader (the points of a list of jobs go out together, within
-// the concurrency bound).
-func restorePointsWhere(ctx context.Context, w window, f upstream.RestorePointFilter) (*model.RestorePointConnection, error) {
+// restorePointsWhere pages the restore points f selects, newest first over
+// the servers, through each server's loader (the points of a list of jobs
+// go out together, within the concurrency bound).
+func restorePointsWhere(ctx context.Context, w window, servers []string, f upstream.RestorePointFilter) (*model.RestorePointConnection, error) {
 	for _, id := range []string{f.JobID, f.OrganizationID, f.RepositoryID} {
 		if id != "" {
 			if err := upstream.ValidateID(id); err != nil {
@@ -28,9 +28,9 @@ func restorePointsWhere(ctx context.Context, w window, f upstream.RestorePointFi
 			}
 		}
 	}
-	return pagedConnection(w, func(p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
-		return operation(ctx).restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()
-	})
+	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
+		return so.restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()
+	}, func(a, b *upstream.RestorePoint) int { return b.BackupTime.Compare(a.BackupTime) })
 }
 
 // objectOf reads what its organization says of a processed object (nil:
@@ -40,7 +40,7 @@ func objectOf(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.Org
 		return nil, nil
 	}
 	ref := upstream.ObjectRef{OrganizationID: strings.ToLower(*obj.OrganizationID), Type: obj.Type, ID: strings.ToLower(obj.ID)}
-	return operation(ctx).objects.Load(ctx, ref)()
+	return part(ctx, obj.ServerName).objects.Load(ctx, ref)()
 }
 
 // messagesOf finds the warning and error lines of the session's log that
@@ -56,7 +56,7 @@ func messagesOf(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream
 			names = append(names, strings.ToLower(n))
 		}
 	}
-	log, err := operation(ctx).WholeLog(ctx, obj.SessionID)
+	log, err := part(ctx, obj.ServerName).WholeLog(ctx, obj.SessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -77,13 +77,15 @@ func messagesOf(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream
 	return out, nil
 }
 
-// organizationNamed finds the organization a restore session names, in the
-// organization collection (one call, shared by the whole operation).
-func (r *Resolver) organizationNamed(ctx context.Context, name *string) (*upstream.Organization, error) {
+// organizationNamed finds the organization a restore session names, in its
+// server's organization collection (one call, shared by the operation).
+func organizationNamed(ctx context.Context, rs *upstream.RestoreSession) (*upstream.Organization, error) {
+	name := rs.OrganizationName
 	if name == nil {
 		return nil, nil
 	}
-	all, err := r.API.Organizations(ctx, operation(ctx).scope)
+	so := part(ctx, rs.ServerName)
+	all, err := so.api.Organizations(ctx, so.scope)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/graph-gophers/dataloader/v7"
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
@@ -19,68 +20,68 @@ import (
 
 // Proxy is the resolver for the proxy field.
 func (r *backupRepositoryResolver) Proxy(ctx context.Context, obj *upstream.BackupRepository) (*upstream.Proxy, error) {
-	return byID(ctx, operation(ctx).proxies, obj.ProxyID)
+	return byID(ctx, part(ctx, obj.ServerName).proxies, obj.ProxyID)
 }
 
 // ProxyPool is the resolver for the proxyPool field.
 func (r *backupRepositoryResolver) ProxyPool(ctx context.Context, obj *upstream.BackupRepository) (*upstream.ProxyPool, error) {
-	return byID(ctx, operation(ctx).pools, obj.ProxyPoolID)
+	return byID(ctx, part(ctx, obj.ServerName).pools, obj.ProxyPoolID)
 }
 
 // Jobs is the resolver for the jobs field.
 func (r *backupRepositoryResolver) Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
-	return r.jobsWhere(ctx, window{first, last, after, before}, func(j *upstream.Job) bool { return sameID(j.RepositoryID, obj.ID) })
+	return jobsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, func(j *upstream.Job) bool { return sameID(j.RepositoryID, obj.ID) })
 }
 
 // RestorePoints is the resolver for the restorePoints field.
 func (r *backupRepositoryResolver) RestorePoints(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
-	return restorePointsWhere(ctx, window{first, last, after, before}, upstream.RestorePointFilter{RepositoryID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
+	return restorePointsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.RestorePointFilter{RepositoryID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
 // BackupJob is the resolver for the backupJob field.
 func (r *copyJobResolver) BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error) {
-	return byID(ctx, operation(ctx).jobs, obj.BackupJobID)
+	return byID(ctx, part(ctx, obj.ServerName).jobs, obj.BackupJobID)
 }
 
 // Repository is the resolver for the repository field.
 func (r *copyJobResolver) Repository(ctx context.Context, obj *upstream.CopyJob) (*upstream.BackupRepository, error) {
-	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+	return byID(ctx, part(ctx, obj.ServerName).repositories, obj.RepositoryID)
 }
 
 // CopyJob is the resolver for the copyJob field.
 func (r *copyJobActionPayloadResolver) CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error) {
-	return lookUp(ctx, operation(ctx).copyJobs, obj.CopyJobID)
+	return lookUp(ctx, part(ctx, obj.ServerName).copyJobs, obj.CopyJobID)
 }
 
 // Organization is the resolver for the organization field.
 func (r *jobResolver) Organization(ctx context.Context, obj *upstream.Job) (*upstream.Organization, error) {
-	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+	return byID(ctx, part(ctx, obj.ServerName).organizations, obj.OrganizationID)
 }
 
 // Repository is the resolver for the repository field.
 func (r *jobResolver) Repository(ctx context.Context, obj *upstream.Job) (*upstream.BackupRepository, error) {
-	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+	return byID(ctx, part(ctx, obj.ServerName).repositories, obj.RepositoryID)
 }
 
 // CopyJob is the resolver for the copyJob field.
 func (r *jobResolver) CopyJob(ctx context.Context, obj *upstream.Job) (*upstream.CopyJob, error) {
-	return r.copyJobOf(ctx, obj)
+	return copyJobOf(ctx, obj)
 }
 
 // Sessions is the resolver for the sessions field.
 func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error) {
 	f := upstream.SessionFilter{JobID: obj.ID, Status: status, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
-	return r.sessions(ctx, window{first, last, after, before}, f)
+	return sessions(ctx, window{first, last, after, before}, []string{obj.ServerName}, f)
 }
 
 // RestorePoints is the resolver for the restorePoints field.
 func (r *jobResolver) RestorePoints(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
-	return restorePointsWhere(ctx, window{first, last, after, before}, upstream.RestorePointFilter{JobID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
+	return restorePointsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.RestorePointFilter{JobID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
 // Job is the resolver for the job field.
 func (r *jobActionPayloadResolver) Job(ctx context.Context, obj *model.JobActionPayload) (*upstream.Job, error) {
-	return operation(ctx).Job(ctx, obj.JobID)
+	return part(ctx, obj.ServerName).Job(ctx, obj.JobID)
 }
 
 // Job is the resolver for the job field.
@@ -88,39 +89,39 @@ func (r *jobSessionResolver) Job(ctx context.Context, obj *upstream.JobSession) 
 	if obj.JobID == nil {
 		return nil, nil
 	}
-	return operation(ctx).Job(ctx, *obj.JobID)
+	return part(ctx, obj.ServerName).Job(ctx, *obj.JobID)
 }
 
 // Repository is the resolver for the repository field.
 func (r *jobSessionResolver) Repository(ctx context.Context, obj *upstream.JobSession) (*upstream.BackupRepository, error) {
-	return r.repositoryOf(ctx, obj)
+	return repositoryOf(ctx, obj)
 }
 
 // Proxy is the resolver for the proxy field.
 func (r *jobSessionResolver) Proxy(ctx context.Context, obj *upstream.JobSession) (*upstream.Proxy, error) {
 	if obj.ProxyID != nil {
-		return byID(ctx, operation(ctx).proxies, obj.ProxyID)
+		return byID(ctx, part(ctx, obj.ServerName).proxies, obj.ProxyID)
 	}
-	repo, err := r.repositoryOf(ctx, obj)
+	repo, err := repositoryOf(ctx, obj)
 	if repo == nil || err != nil {
 		return nil, err
 	}
-	return byID(ctx, operation(ctx).proxies, repo.ProxyID)
+	return byID(ctx, part(ctx, obj.ServerName).proxies, repo.ProxyID)
 }
 
 // Organization is the resolver for the organization field.
 func (r *jobSessionResolver) Organization(ctx context.Context, obj *upstream.JobSession) (*upstream.Organization, error) {
-	job, err := byID(ctx, operation(ctx).jobs, obj.JobID)
+	job, err := byID(ctx, part(ctx, obj.ServerName).jobs, obj.JobID)
 	if job == nil || err != nil {
 		return nil, err
 	}
-	return byID(ctx, operation(ctx).organizations, job.OrganizationID)
+	return byID(ctx, part(ctx, obj.ServerName).organizations, job.OrganizationID)
 }
 
 // Log is the resolver for the log field.
 func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error) {
 	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
-		return operation(ctx).Log(ctx, obj.ID, p)
+		return part(ctx, obj.ServerName).Log(ctx, obj.ID, p)
 	})
 	if err != nil {
 		return nil, err
@@ -132,22 +133,22 @@ func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, 
 func (r *jobSessionResolver) ProcessedObjects(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error) {
 	f := upstream.ProcessedObjectFilter{Status: status}
 	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.ProcessedObject], error) {
-		return operation(ctx).processed.Load(ctx, upstream.ProcessedRequest{SessionID: strings.ToLower(obj.ID), Filter: f, Page: p})()
+		return part(ctx, obj.ServerName).processed.Load(ctx, upstream.ProcessedRequest{SessionID: strings.ToLower(obj.ID), Filter: f, Page: p})()
 	})
 }
 
 // Organization is the resolver for the organization field.
 func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error) {
-	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+	return byID(ctx, part(ctx, obj.ServerName).organizations, obj.OrganizationID)
 }
 
 // StartJob is the resolver for the startJob field.
 func (r *mutationResolver) StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error) {
-	s, err := r.act(ctx, "startJob", upstream.JobRef{ID: input.ID}, upstream.ActionStart, deref(input.Full), input.ClientMutationID)
+	s, server, err := r.act(ctx, "startJob", upstream.JobRef{ID: input.ID}, upstream.ActionStart, deref(input.Full), input.ClientMutationID)
 	if err != nil {
 		return nil, err
 	}
-	return &model.StartJobPayload{ClientMutationID: input.ClientMutationID, JobID: input.ID, Session: s}, nil
+	return &model.StartJobPayload{ClientMutationID: input.ClientMutationID, ServerName: server, JobID: input.ID, Session: s}, nil
 }
 
 // StopJob is the resolver for the stopJob field.
@@ -167,11 +168,11 @@ func (r *mutationResolver) DisableJob(ctx context.Context, input model.JobAction
 
 // StartCopyJob is the resolver for the startCopyJob field.
 func (r *mutationResolver) StartCopyJob(ctx context.Context, input model.StartJobInput) (*model.StartCopyJobPayload, error) {
-	s, err := r.act(ctx, "startCopyJob", upstream.JobRef{ID: input.ID, Copy: true}, upstream.ActionStart, deref(input.Full), input.ClientMutationID)
+	s, server, err := r.act(ctx, "startCopyJob", upstream.JobRef{ID: input.ID, Copy: true}, upstream.ActionStart, deref(input.Full), input.ClientMutationID)
 	if err != nil {
 		return nil, err
 	}
-	return &model.StartCopyJobPayload{ClientMutationID: input.ClientMutationID, CopyJobID: input.ID, Session: s}, nil
+	return &model.StartCopyJobPayload{ClientMutationID: input.ClientMutationID, ServerName: server, CopyJobID: input.ID, Session: s}, nil
 }
 
 // StopCopyJob is the resolver for the stopCopyJob field.
@@ -191,28 +192,28 @@ func (r *mutationResolver) DisableCopyJob(ctx context.Context, input model.JobAc
 
 // Licensing is the resolver for the licensing field.
 func (r *organizationResolver) Licensing(ctx context.Context, obj *upstream.Organization) (*upstream.OrganizationLicensing, error) {
-	return byID(ctx, operation(ctx).licensing, &obj.ID)
+	return byID(ctx, part(ctx, obj.ServerName).licensing, &obj.ID)
 }
 
 // Jobs is the resolver for the jobs field.
 func (r *organizationResolver) Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
-	return r.jobsWhere(ctx, window{first, last, after, before}, func(j *upstream.Job) bool { return sameID(j.OrganizationID, obj.ID) })
+	return jobsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, func(j *upstream.Job) bool { return sameID(j.OrganizationID, obj.ID) })
 }
 
 // UsedRepositories is the resolver for the usedRepositories field.
 func (r *organizationResolver) UsedRepositories(ctx context.Context, obj *upstream.Organization) ([]*upstream.RepositoryUsage, error) {
-	usage, err := byID(ctx, operation(ctx).usage, &obj.ID)
+	usage, err := byID(ctx, part(ctx, obj.ServerName).usage, &obj.ID)
 	return pointers(usage), err
 }
 
 // LicensedUsers is the resolver for the licensedUsers field.
 func (r *organizationResolver) LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error) {
-	return r.licensedUsers(ctx, window{first, last, after, before}, upstream.LicensedUserFilter{OrganizationID: obj.ID, Name: deref(name)})
+	return licensedUsers(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.LicensedUserFilter{OrganizationID: obj.ID, Name: deref(name)})
 }
 
 // RestorePoints is the resolver for the restorePoints field.
 func (r *organizationResolver) RestorePoints(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
-	return restorePointsWhere(ctx, window{first, last, after, before}, upstream.RestorePointFilter{OrganizationID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
+	return restorePointsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.RestorePointFilter{OrganizationID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
 // Name is the resolver for the name field.
@@ -235,12 +236,12 @@ func (r *processedObjectResolver) Address(ctx context.Context, obj *upstream.Pro
 
 // Organization is the resolver for the organization field.
 func (r *processedObjectResolver) Organization(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.Organization, error) {
-	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+	return byID(ctx, part(ctx, obj.ServerName).organizations, obj.OrganizationID)
 }
 
 // Session is the resolver for the session field.
 func (r *processedObjectResolver) Session(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.JobSession, error) {
-	return operation(ctx).Session(ctx, obj.SessionID)
+	return part(ctx, obj.ServerName).Session(ctx, obj.SessionID)
 }
 
 // Messages is the resolver for the messages field.
@@ -250,131 +251,145 @@ func (r *processedObjectResolver) Messages(ctx context.Context, obj *upstream.Pr
 
 // Pool is the resolver for the pool field.
 func (r *proxyResolver) Pool(ctx context.Context, obj *upstream.Proxy) (*upstream.ProxyPool, error) {
-	return byID(ctx, operation(ctx).pools, obj.PoolID)
+	return byID(ctx, part(ctx, obj.ServerName).pools, obj.PoolID)
 }
 
 // Repositories is the resolver for the repositories field.
 func (r *proxyResolver) Repositories(ctx context.Context, obj *upstream.Proxy) ([]*upstream.BackupRepository, error) {
-	all, err := r.API.BackupRepositories(ctx, operation(ctx).scope)
+	so := part(ctx, obj.ServerName)
+	all, err := so.api.BackupRepositories(ctx, so.scope)
 	return filter(all, func(repo *upstream.BackupRepository) bool { return sameID(repo.ProxyID, obj.ID) }), err
 }
 
 // Proxies is the resolver for the proxies field.
 func (r *proxyPoolResolver) Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*upstream.Proxy, error) {
-	all, err := r.API.Proxies(ctx, operation(ctx).scope)
+	so := part(ctx, obj.ServerName)
+	all, err := so.api.Proxies(ctx, so.scope)
 	return filter(all, func(p *upstream.Proxy) bool { return sameID(p.PoolID, obj.ID) }), err
 }
 
 // JobSession is the resolver for the jobSession field.
 func (r *queryResolver) JobSession(ctx context.Context, id string) (*upstream.JobSession, error) {
-	if err := upstream.ValidateID(id); err != nil {
-		return nil, err
-	}
-	return operation(ctx).Session(ctx, id)
+	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.JobSession] { return so.sessions })
 }
 
 // JobSessions is the resolver for the jobSessions field.
-func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error) {
+func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[upstream.JobSession], error) {
 	f := upstream.SessionFilter{Status: status, JobType: jobType, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	if jobID != nil {
 		f.JobID = *jobID
 	}
-	return r.sessions(ctx, window{first, last, after, before}, f)
+	return sessions(ctx, window{first, last, after, before}, servers, f)
 }
 
 // Job is the resolver for the job field.
 func (r *queryResolver) Job(ctx context.Context, id string) (*upstream.Job, error) {
-	if err := upstream.ValidateID(id); err != nil {
-		return nil, err
-	}
-	return operation(ctx).Job(ctx, id)
+	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.Job] { return so.jobs })
 }
 
 // Jobs is the resolver for the jobs field.
-func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
-	return r.jobsWhere(ctx, window{first, last, after, before}, nil)
+func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Job], error) {
+	return jobsWhere(ctx, window{first, last, after, before}, servers, nil)
 }
 
 // Organizations is the resolver for the organizations field.
-func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Organization], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, r.API.Organizations, nil)
+func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Organization], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.Organizations, nil)
 }
 
 // Organization is the resolver for the organization field.
 func (r *queryResolver) Organization(ctx context.Context, id string) (*upstream.Organization, error) {
-	return lookUp(ctx, operation(ctx).organizations, id)
+	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.Organization] { return so.organizations })
 }
 
 // BackupRepositories is the resolver for the backupRepositories field.
-func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool) (*model.Connection[upstream.BackupRepository], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, r.API.BackupRepositories, func(repo *upstream.BackupRepository) bool {
+func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) (*model.Connection[upstream.BackupRepository], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.BackupRepositories, func(repo *upstream.BackupRepository) bool {
 		return (proxyID == nil || sameID(repo.ProxyID, *proxyID)) && (longTerm == nil || deref(repo.IsLongTerm) == *longTerm)
 	})
 }
 
 // BackupRepository is the resolver for the backupRepository field.
 func (r *queryResolver) BackupRepository(ctx context.Context, id string) (*upstream.BackupRepository, error) {
-	return lookUp(ctx, operation(ctx).repositories, id)
+	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.BackupRepository] { return so.repositories })
 }
 
 // Proxies is the resolver for the proxies field.
-func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Proxy], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, r.API.Proxies, nil)
+func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Proxy], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.Proxies, nil)
 }
 
 // Proxy is the resolver for the proxy field.
 func (r *queryResolver) Proxy(ctx context.Context, id string) (*upstream.Proxy, error) {
-	return lookUp(ctx, operation(ctx).proxies, id)
+	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.Proxy] { return so.proxies })
 }
 
 // ProxyPools is the resolver for the proxyPools field.
-func (r *queryResolver) ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string) (*model.Connection[upstream.ProxyPool], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, r.API.ProxyPools, nil)
+func (r *queryResolver) ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.ProxyPool], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.ProxyPools, nil)
 }
 
 // CopyJobs is the resolver for the copyJobs field.
-func (r *queryResolver) CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string) (*model.Connection[upstream.CopyJob], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, r.API.CopyJobs, func(j *upstream.CopyJob) bool { return repositoryID == nil || sameID(j.RepositoryID, *repositoryID) })
+func (r *queryResolver) CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string, servers []string) (*model.Connection[upstream.CopyJob], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.CopyJobs, func(j *upstream.CopyJob) bool { return repositoryID == nil || sameID(j.RepositoryID, *repositoryID) })
 }
 
 // CopyJob is the resolver for the copyJob field.
 func (r *queryResolver) CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error) {
-	return lookUp(ctx, operation(ctx).copyJobs, id)
+	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.CopyJob] { return so.copyJobs })
 }
 
 // License is the resolver for the license field.
-func (r *queryResolver) License(ctx context.Context) (*upstream.License, error) {
-	return r.API.License(ctx, operation(ctx).scope)
+func (r *queryResolver) License(ctx context.Context, server *string) (*upstream.License, error) {
+	so, err := named(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	return so.api.License(ctx, so.scope)
 }
 
 // LicensedUsers is the resolver for the licensedUsers field.
-func (r *queryResolver) LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string) (*model.Connection[upstream.LicensedUser], error) {
-	return r.licensedUsers(ctx, window{first, last, after, before}, upstream.LicensedUserFilter{OrganizationID: deref(organizationID), Name: deref(name)})
+func (r *queryResolver) LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string, servers []string) (*model.Connection[upstream.LicensedUser], error) {
+	return licensedUsers(ctx, window{first, last, after, before}, servers, upstream.LicensedUserFilter{OrganizationID: deref(organizationID), Name: deref(name)})
 }
 
 // Server is the resolver for the server field.
-func (r *queryResolver) Server(ctx context.Context) (*model.Server, error) {
-	return &model.Server{Version: fmt.Sprintf("v%d", r.API.Version())}, nil
+func (r *queryResolver) Server(ctx context.Context, name *string) (*upstream.Origin, error) {
+	so, err := named(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return &upstream.Origin{ServerName: so.name}, nil
+}
+
+// Servers is the resolver for the servers field.
+func (r *queryResolver) Servers(ctx context.Context) ([]*upstream.Origin, error) {
+	servers := operation(ctx).servers
+	out := make([]*upstream.Origin, len(servers))
+	for i, api := range servers {
+		out[i] = &upstream.Origin{ServerName: api.Name()}
+	}
+	return out, nil
 }
 
 // RestorePoints is the resolver for the restorePoints field.
-func (r *queryResolver) RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool) (*model.Connection[upstream.RestorePoint], error) {
+func (r *queryResolver) RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, servers []string) (*model.Connection[upstream.RestorePoint], error) {
 	f := upstream.RestorePointFilter{JobID: deref(jobID), OrganizationID: deref(organizationID), RepositoryID: deref(repositoryID),
 		After: backedUpAfter, Before: backedUpBefore, Copy: copy, LongTermCopy: longTermCopy}
-	return restorePointsWhere(ctx, window{first, last, after, before}, f)
+	return restorePointsWhere(ctx, window{first, last, after, before}, servers, f)
 }
 
 // RestoreSessions is the resolver for the restoreSessions field.
-func (r *queryResolver) RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time) (*model.Connection[upstream.RestoreSession], error) {
+func (r *queryResolver) RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) (*model.Connection[upstream.RestoreSession], error) {
 	f := upstream.RestoreSessionFilter{StartedAfter: startedAfter, StartedBefore: startedBefore}
-	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error) {
-		return r.API.RestoreSessions(ctx, operation(ctx).scope, f, p)
-	})
+	return across(ctx, window{first, last, after, before}, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error) {
+		return so.api.RestoreSessions(ctx, so.scope, f, p)
+	}, func(a, b *upstream.RestoreSession) int { return b.CreationTime.Compare(a.CreationTime) })
 }
 
 // RestoreSession is the resolver for the restoreSession field.
 func (r *queryResolver) RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error) {
-	return lookUp(ctx, operation(ctx).restores, id)
+	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.RestoreSession] { return so.restores })
 }
 
 // Me is the resolver for the me field.
@@ -385,7 +400,7 @@ func (r *queryResolver) Me(ctx context.Context) (*access.Caller, error) {
 
 // Repository is the resolver for the repository field.
 func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error) {
-	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+	return byID(ctx, part(ctx, obj.ServerName).repositories, obj.RepositoryID)
 }
 
 // Job is the resolver for the job field.
@@ -393,39 +408,63 @@ func (r *restorePointResolver) Job(ctx context.Context, obj *upstream.RestorePoi
 	if obj.JobID == nil {
 		return nil, nil
 	}
-	return operation(ctx).Job(ctx, *obj.JobID)
+	return part(ctx, obj.ServerName).Job(ctx, *obj.JobID)
 }
 
 // Organization is the resolver for the organization field.
 func (r *restorePointResolver) Organization(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Organization, error) {
-	return byID(ctx, operation(ctx).organizations, obj.OrganizationID)
+	return byID(ctx, part(ctx, obj.ServerName).organizations, obj.OrganizationID)
 }
 
 // Repository is the resolver for the repository field.
 func (r *restorePointResolver) Repository(ctx context.Context, obj *upstream.RestorePoint) (*upstream.BackupRepository, error) {
-	return byID(ctx, operation(ctx).repositories, obj.RepositoryID)
+	return byID(ctx, part(ctx, obj.ServerName).repositories, obj.RepositoryID)
 }
 
 // Organization is the resolver for the organization field.
 func (r *restoreSessionResolver) Organization(ctx context.Context, obj *upstream.RestoreSession) (*upstream.Organization, error) {
-	return r.organizationNamed(ctx, obj.OrganizationName)
+	return organizationNamed(ctx, obj)
 }
 
 // Events is the resolver for the events field.
 func (r *restoreSessionResolver) Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error) {
 	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.RestoreEvent], error) {
-		return operation(ctx).events.Load(ctx, upstream.EventsRequest{SessionID: strings.ToLower(obj.ID), Page: p})()
+		return part(ctx, obj.ServerName).events.Load(ctx, upstream.EventsRequest{SessionID: strings.ToLower(obj.ID), Page: p})()
 	})
 }
 
 // Statistics is the resolver for the statistics field.
 func (r *restoreSessionResolver) Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error) {
-	return orNilBeforeVersion(operation(ctx).restoreStats.Load(ctx, strings.ToLower(obj.ID))())
+	return orNilBeforeVersion(part(ctx, obj.ServerName).restoreStats.Load(ctx, strings.ToLower(obj.ID))())
+}
+
+// Status is the resolver for the status field.
+func (r *serverResolver) Status(ctx context.Context, obj *upstream.Origin) (model.ServerStatus, error) {
+	switch reach := part(ctx, obj.ServerName).api.Reach(); {
+	case !reach.Known:
+		return model.ServerStatusUnknown, nil
+	case reach.Up:
+		return model.ServerStatusUp, nil
+	}
+	return model.ServerStatusDown, nil
+}
+
+// LastError is the resolver for the lastError field.
+func (r *serverResolver) LastError(ctx context.Context, obj *upstream.Origin) (*string, error) {
+	if reach := part(ctx, obj.ServerName).api.Reach(); reach.Known && !reach.Up {
+		return &reach.LastError, nil
+	}
+	return nil, nil
+}
+
+// Version is the resolver for the version field.
+func (r *serverResolver) Version(ctx context.Context, obj *upstream.Origin) (string, error) {
+	return fmt.Sprintf("v%d", part(ctx, obj.ServerName).api.Version()), nil
 }
 
 // ProductVersion is the resolver for the productVersion field.
-func (r *serverResolver) ProductVersion(ctx context.Context, obj *model.Server) (*string, error) {
-	si, err := r.serviceInstance(ctx)
+func (r *serverResolver) ProductVersion(ctx context.Context, obj *upstream.Origin) (*string, error) {
+	si, err := serviceInstance(ctx, obj.ServerName)
 	if si == nil {
 		return nil, err
 	}
@@ -433,8 +472,8 @@ func (r *serverResolver) ProductVersion(ctx context.Context, obj *model.Server) 
 }
 
 // InstallationID is the resolver for the installationId field.
-func (r *serverResolver) InstallationID(ctx context.Context, obj *model.Server) (*string, error) {
-	si, err := r.serviceInstance(ctx)
+func (r *serverResolver) InstallationID(ctx context.Context, obj *upstream.Origin) (*string, error) {
+	si, err := serviceInstance(ctx, obj.ServerName)
 	if si == nil {
 		return nil, err
 	}
@@ -442,34 +481,37 @@ func (r *serverResolver) InstallationID(ctx context.Context, obj *model.Server) 
 }
 
 // Health is the resolver for the health field.
-func (r *serverResolver) Health(ctx context.Context, obj *model.Server) (*upstream.Health, error) {
-	return orNilBeforeVersion(r.API.Health(ctx, operation(ctx).scope))
+func (r *serverResolver) Health(ctx context.Context, obj *upstream.Origin) (*upstream.Health, error) {
+	so := part(ctx, obj.ServerName)
+	return orNilBeforeVersion(so.api.Health(ctx, so.scope))
 }
 
 // CopyJob is the resolver for the copyJob field.
 func (r *startCopyJobPayloadResolver) CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error) {
-	return lookUp(ctx, operation(ctx).copyJobs, obj.CopyJobID)
+	return lookUp(ctx, part(ctx, obj.ServerName).copyJobs, obj.CopyJobID)
 }
 
 // Job is the resolver for the job field.
 func (r *startJobPayloadResolver) Job(ctx context.Context, obj *model.StartJobPayload) (*upstream.Job, error) {
-	return operation(ctx).Job(ctx, obj.JobID)
+	return part(ctx, obj.ServerName).Job(ctx, obj.JobID)
 }
 
 // JobSessionUpdated is the resolver for the jobSessionUpdated field.
 func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error) {
-	if err := upstream.ValidateID(id); err != nil {
+	srv, err := liveServer(ctx, r.Resolver, id, func(so *serverOp) *dataloader.Loader[string, *upstream.JobSession] { return so.sessions })
+	if err != nil {
 		return nil, err
 	}
-	return r.Live.Watch(ctx, operation(ctx).scope.Credential(), id)
+	return srv.Live.Watch(ctx, operation(ctx).Credential(), id)
 }
 
 // RestoreSessionUpdated is the resolver for the restoreSessionUpdated field.
 func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id string) (<-chan *upstream.RestoreSession, error) {
-	if err := upstream.ValidateID(id); err != nil {
+	srv, err := liveServer(ctx, r.Resolver, id, func(so *serverOp) *dataloader.Loader[string, *upstream.RestoreSession] { return so.restores })
+	if err != nil {
 		return nil, err
 	}
-	return r.RestoreLive.Watch(ctx, operation(ctx).scope.Credential(), id)
+	return srv.RestoreLive.Watch(ctx, operation(ctx).Credential(), id)
 }
 
 // BackupRepository returns graph.BackupRepositoryResolver implementation.

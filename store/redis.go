@@ -79,6 +79,20 @@ func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	r.failed(ctx, r.client.Set(ctx, r.prefix+key, value, ttl).Err())
 }
 
+// SetMany stores each value under its key for ttl, in one round trip
+// (best effort).
+func (r *Redis) SetMany(ctx context.Context, values map[string][]byte, ttl time.Duration) {
+	if !r.usable() || ttl <= 0 || len(values) == 0 {
+		return
+	}
+	pipe := r.client.Pipeline()
+	for k, v := range values {
+		pipe.Set(ctx, r.prefix+k, v, ttl)
+	}
+	_, err := pipe.Exec(ctx)
+	r.failed(ctx, err)
+}
+
 // Lock takes key for ttl if nobody holds it; unlock gives it back. When
 // Redis cannot be reached the lock is granted: each replica then works alone.
 func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), ok bool) {

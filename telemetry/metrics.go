@@ -50,19 +50,19 @@ func New() *Metrics {
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"type", "operation"})
 	m.upstreamCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "vb365_upstream_requests_total", Help: "Calls to the VB365 REST API by route and HTTP status (0: no answer).",
-	}, []string{"route", "status"})
+		Name: "vb365_upstream_requests_total", Help: "Calls to the VB365 REST API by server, route and HTTP status (0: no answer).",
+	}, []string{"server", "route", "status"})
 	m.upstreamSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "vb365_upstream_request_duration_seconds", Help: "Time of one call to the VB365 REST API.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12),
-	}, []string{"route"})
+	}, []string{"server", "route"})
 	m.loaderBatch = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "vb365_loader_batch_size", Help: "Keys per dataloader batch.",
 		Buckets: []float64{1, 2, 3, 5, 10, 20, 50, 100, 200},
 	}, []string{"loader"})
 	m.tokenRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "vb365_upstream_token_requests_total", Help: "Logins and token refreshes against /token, by grant and outcome.",
-	}, []string{"grant", "outcome"})
+		Name: "vb365_upstream_token_requests_total", Help: "Logins and token refreshes against /token, by server, grant and outcome.",
+	}, []string{"server", "grant", "outcome"})
 	m.actions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vb365_graphql_job_actions_total", Help: "Job actions (mutations) by mutation and outcome (done, repeated, forbidden, refused, failed).",
 	}, []string{"mutation", "outcome"})
@@ -70,48 +70,62 @@ func New() *Metrics {
 	return m
 }
 
-// WatchClient exports the client's sharing counters and breaker state.
+// WatchClient exports the client's sharing counters, breaker state and
+// reachability, labelled with its server's name.
 func (m *Metrics) WatchClient(c *upstream.Client) {
 	stat := func(f func(upstream.SharingStats) float64) func() float64 {
 		return func() float64 { return f(c.SharingStats()) }
 	}
+	server := prometheus.Labels{"server": c.Name()}
+	bit := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
 	m.registry.MustRegister(
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_cache_hits_total", Help: "Upstream answers served from the cache."},
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_cache_hits_total", Help: "Upstream answers served from the cache.", ConstLabels: server},
 			stat(func(s upstream.SharingStats) float64 { return float64(s.Hits) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_cache_misses_total", Help: "Upstream answers fetched (not in the cache, or stale)."},
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_cache_misses_total", Help: "Upstream answers fetched (not in the cache, or stale).", ConstLabels: server},
 			stat(func(s upstream.SharingStats) float64 { return float64(s.Misses) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_coalesced_requests_total", Help: "Upstream GETs that joined an identical one in flight."},
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_coalesced_requests_total", Help: "Upstream GETs that joined an identical one in flight.", ConstLabels: server},
 			stat(func(s upstream.SharingStats) float64 { return float64(s.Coalesced) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vb365_cache_bytes", Help: "Bytes of upstream answers the cache holds."},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vb365_cache_bytes", Help: "Bytes of upstream answers the cache holds.", ConstLabels: server},
 			stat(func(s upstream.SharingStats) float64 { return float64(s.Bytes) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vb365_circuit_breaker_open", Help: "1 while the circuit breaker refuses upstream calls."},
-			func() float64 {
-				if c.BreakerOpen() {
-					return 1
-				}
-				return 0
-			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vb365_circuit_breaker_open", Help: "1 while the circuit breaker refuses upstream calls.", ConstLabels: server},
+			func() float64 { return bit(c.BreakerOpen()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vb365_upstream_up", Help: "1 when the server answered the last call made to it; 0 when that call failed, or none was made yet.", ConstLabels: server},
+			func() float64 { r := c.Reach(); return bit(r.Known && r.Up) }),
 	)
+}
+
+// ForServer is the upstream.Observer of one server's client: its calls
+// are counted under its name.
+func (m *Metrics) ForServer(name string) upstream.Observer { return serverMetrics{m, name} }
+
+type serverMetrics struct {
+	m      *Metrics
+	server string
+}
+
+// UpstreamCall records one call to the upstream.
+func (s serverMetrics) UpstreamCall(route string, status int, d time.Duration) {
+	s.m.upstreamCalls.WithLabelValues(s.server, route, strconv.Itoa(status)).Inc()
+	s.m.upstreamSeconds.WithLabelValues(s.server, route).Observe(d.Seconds())
+}
+
+// TokenRequest records a login or refresh.
+func (s serverMetrics) TokenRequest(grant string, ok bool) {
+	outcome := "ok"
+	if !ok {
+		outcome = "error"
+	}
+	s.m.tokenRequests.WithLabelValues(s.server, grant, outcome).Inc()
 }
 
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
-}
-
-// UpstreamCall records one call to the upstream (upstream.Observer).
-func (m *Metrics) UpstreamCall(route string, status int, d time.Duration) {
-	m.upstreamCalls.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.upstreamSeconds.WithLabelValues(route).Observe(d.Seconds())
-}
-
-// TokenRequest records a login or refresh (upstream.Observer).
-func (m *Metrics) TokenRequest(grant string, ok bool) {
-	outcome := "ok"
-	if !ok {
-		outcome = "error"
-	}
-	m.tokenRequests.WithLabelValues(grant, outcome).Inc()
 }
 
 // Operation records one GraphQL operation (graphqlhttp.Observer).

@@ -90,7 +90,7 @@ func (c *Client) Act(ctx context.Context, s *Scope, job JobRef, a Action, full b
 		return Acted{}, err
 	}
 	var before string // the job's newest session, to tell the new one (v3..v7 starts)
-	if a == ActionStart && c.version < 8 {
+	if a == ActionStart && c.Version() < 8 {
 		if before, err = c.newestSession(ctx, s, job.ID); err != nil {
 			return Acted{}, err
 		}
@@ -125,11 +125,11 @@ func (c *Client) Act(ctx context.Context, s *Scope, job JobRef, a Action, full b
 func (c *Client) actionRequest(job JobRef, a Action, full bool) (route, path string, body []byte, err error) {
 	id := url.PathEscape(strings.ToLower(job.ID))
 	switch {
-	case c.version < 6 && job.Copy:
-		return "", "", nil, &VersionError{What: "copy job actions", Since: 6, Version: c.version}
-	case c.version < 6 && full:
-		return "", "", nil, &VersionError{What: "a full start", Since: 6, Version: c.version}
-	case c.version < 6:
+	case c.Version() < 6 && job.Copy:
+		return "", "", nil, &VersionError{What: "copy job actions", Since: 6, Version: c.Version()}
+	case c.Version() < 6 && full:
+		return "", "", nil, &VersionError{What: "a full start", Since: 6, Version: c.Version()}
+	case c.Version() < 6:
 		body, _ = json.Marshal(map[string]any{string(a): nil})
 		return "POST /Jobs/{id}/Action", "/Jobs/" + id + "/Action", body, nil
 	}
@@ -137,7 +137,7 @@ func (c *Client) actionRequest(job JobRef, a Action, full bool) (route, path str
 	if job.Copy {
 		collection = "/CopyJobs"
 	}
-	if a == ActionStart && (!job.Copy || c.version == 6) {
+	if a == ActionStart && (!job.Copy || c.Version() == 6) {
 		body, _ = json.Marshal(map[string]bool{"full": full})
 	}
 	return "POST " + collection + "/{id}/" + string(a), collection + "/" + id + "/" + string(a), body, nil
@@ -214,7 +214,7 @@ func (c *Client) copyJobNow(ctx context.Context, s *Scope, id string) (*CopyJob,
 func (c *Client) InvalidateJobs(ctx context.Context) {
 	next := c.jobsGeneration.Load() + 1
 	if g, ok := c.opts.Shared.(generations); ok {
-		if v, ok := g.Advance(ctx, jobsGenerationName); ok {
+		if v, ok := g.Advance(ctx, c.jobsGenerationName()); ok {
 			next = max(next, v)
 		}
 	}
@@ -225,7 +225,7 @@ func (c *Client) InvalidateJobs(ctx context.Context) {
 // (through the shared store, when it can), until ctx ends.
 func (c *Client) FollowShared(ctx context.Context) {
 	if g, ok := c.opts.Shared.(generations); ok {
-		g.Watch(ctx, jobsGenerationName, c.advanceJobsGeneration)
+		g.Watch(ctx, c.jobsGenerationName(), c.advanceJobsGeneration)
 	}
 }
 
@@ -242,7 +242,8 @@ func (c *Client) advanceJobsGeneration(to int64) {
 // answer cached under an older one is stale.
 func (c *Client) JobsGeneration() int64 { return c.jobsGeneration.Load() }
 
-const jobsGenerationName = "jobs"
+// jobsGenerationName names the server's counter in the shared store.
+func (c *Client) jobsGenerationName() string { return "jobs@" + c.Name() }
 
 // generations is what a shared store offers to keep a counter the same on
 // every replica: Advance increments it and returns once every replica

@@ -210,7 +210,7 @@ func (c *Client) Logout(ctx context.Context) error {
 	tok := c.tok
 	c.tok = nil
 	c.mu.Unlock()
-	if tok == nil || c.version < 7 {
+	if tok == nil || c.Version() < 7 {
 		return nil
 	}
 	resp, err := c.postForm(ctx, "/token/logout", nil, tok.header())
@@ -226,7 +226,7 @@ func (c *Client) Logout(ctx context.Context) error {
 
 func (c *Client) postForm(ctx context.Context, path string, form url.Values, auth string) (*http.Response, error) {
 	u := *c.base
-	u.Path = c.prefix + path
+	u.Path = c.prefix() + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func (c *Client) postForm(ctx context.Context, path string, form url.Values, aut
 func (c *Client) requestToken(ctx context.Context, form url.Values) (tok *token, err error) {
 	grant := form.Get("grant_type")
 	defer func() { c.opts.Observer.TokenRequest(grant, err == nil) }()
-	if c.version >= 7 {
+	if c.Version() >= 7 {
 		form.Set("disable_antiforgery_token", "true")
 	}
 	// Spelled /token as in the OpenAPI files; paths are case-insensitive.
@@ -294,7 +294,7 @@ func (c *Client) Ping(ctx context.Context) error {
 		}
 	}
 	q := url.Values{}
-	if c.version >= 8 {
+	if c.Version() >= 8 {
 		q.Set("limit", "1") // v8 pages /Jobs; earlier versions answer the (small) whole list
 	}
 	_, err := c.send(ctx, "GET /Jobs", c.url("/Jobs", q), auth, "")

@@ -95,9 +95,10 @@ func DefaultOptions(baseURL string, version int) Options {
 
 // Client talks to one VB365 server. It is safe for concurrent use.
 type Client struct {
-	base    *url.URL
-	prefix  string // "/v8"
-	version int
+	base *url.URL
+	// version is the API version spoken, 3..8: fixed, unless it was a
+	// guess (the server could not be asked) that Redetect corrects.
+	version atomic.Int32
 	opts    Options
 	http    *http.Client
 
@@ -109,6 +110,7 @@ type Client struct {
 	// action advances it (on every replica, through the shared store).
 	jobsGeneration atomic.Int64
 	stats          sharingCounters
+	reach          reachability
 
 	login      singleflight.Group
 	mu         sync.Mutex
@@ -179,17 +181,20 @@ func New(opts Options) (*Client, error) {
 	// Never follow a redirect: it could lead off the configured origin.
 	copied := *hc
 	copied.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{
+	c := &Client{
 		base:    u,
-		prefix:  "/v" + strconv.Itoa(opts.Version),
-		version: opts.Version,
 		opts:    opts,
 		http:    &copied,
 		breaker: &breaker{threshold: opts.BreakerThreshold, cooldown: opts.BreakerCooldown, now: opts.Now},
 		cache:   lru.New(opts.Sharing.MaxBytes, opts.Now),
 		vouched: lru.New(1<<20, opts.Now),
-	}, nil
+	}
+	c.version.Store(int32(opts.Version))
+	return c, nil
 }
+
+// prefix is the path of the API version spoken, e.g. "/v8".
+func (c *Client) prefix() string { return "/v" + strconv.Itoa(c.Version()) }
 
 func (o Options) check() error {
 	var errs []error
@@ -230,6 +235,9 @@ func NewTransport() *http.Transport {
 // Name is the gateway's name for the server.
 func (c *Client) Name() string { return c.opts.Name }
 
+// BaseURL is the origin of the server, as configured (no version).
+func (c *Client) BaseURL() string { return c.base.String() }
+
 // ServiceAccount reports whether the client logs in itself (as opposed to
 // passing each caller's Authorization header through).
 func (c *Client) ServiceAccount() bool { return c.opts.Username != "" }
@@ -237,7 +245,7 @@ func (c *Client) ServiceAccount() bool { return c.opts.Username != "" }
 // url is the address of path on the configured origin and version.
 func (c *Client) url(path string, query url.Values) string {
 	u := *c.base
-	u.Path = c.prefix + path
+	u.Path = c.prefix() + path
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
@@ -369,7 +377,14 @@ func (c *Client) exchange(ctx context.Context, method, route, target, auth, etag
 	if err != nil {
 		c.opts.Observer.UpstreamCall(route, 0, time.Since(start))
 		span.SetStatus(codes.Error, "no answer")
-		return response{}, sent.Load(), transportError(route, err)
+		terr := transportError(route, err)
+		c.reach.heardFrom(terr, c.opts.Now())
+		return response{}, sent.Load(), terr
+	}
+	if resp.StatusCode >= http.StatusInternalServerError {
+		c.reach.heardFrom(statusError(route, resp.StatusCode, nil), c.opts.Now())
+	} else {
+		c.reach.heardFrom(nil, c.opts.Now())
 	}
 	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if resp.StatusCode >= 400 {

@@ -3,7 +3,9 @@ package upstream
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"time"
 )
 
 // DetectVersion finds the newest API version a server serves, by asking
@@ -47,4 +49,29 @@ func DetectVersion(ctx context.Context, baseURL string, client *http.Client) (in
 		lastErr = fmt.Errorf("no API version v%d..v%d is served there", MinVersion, MaxVersion)
 	}
 	return 0, lastErr
+}
+
+// Redetect asks the server for its API version again, every interval
+// (doubling up to a minute), until it answers or ctx ends; the client then
+// speaks that version. It is for a client started on a guess because the
+// server could not be asked at start.
+func (c *Client) Redetect(ctx context.Context, interval time.Duration) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+		askCtx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+		v, err := DetectVersion(askCtx, c.base.String(), c.http)
+		cancel()
+		if err == nil {
+			if old := c.Version(); v != old {
+				c.version.Store(int32(v))
+				slog.Info("found the upstream's API version", "server", c.Name(), "api_version", fmt.Sprintf("v%d", v), "was", fmt.Sprintf("v%d", old))
+			}
+			return
+		}
+		interval = min(2*interval, time.Minute)
+	}
 }

@@ -56,8 +56,8 @@ var (
 // the slice). Each item is also filed under its own URL, so that a lookup by
 // id next costs nothing.
 func listAll[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
-	if c.version < col.since {
-		return nil, &VersionError{What: col.name, Since: col.since, Version: c.version}
+	if c.Version() < col.since {
+		return nil, &VersionError{What: col.name, Since: col.since, Version: c.Version()}
 	}
 	all, err := s.once(wholeKey(col), func() (any, error) { return readCollection(ctx, c, s, col) })
 	if err != nil {
@@ -72,7 +72,7 @@ func wholeKey[W, M any](col collection[W, M]) string { return "whole " + col.pat
 func readCollection[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
 	ttl := col.ttl(c.opts.Sharing)
 	return readAll(nil, func(p PageRequest) (Page[M], error) {
-		return listPage(ctx, c, s, "GET "+col.path, col.path, col.query(c.version), p, c.version >= 8, col.model,
+		return listPage(ctx, c, s, "GET "+col.path, col.path, col.query(c.Version()), p, c.Version() >= 8, col.model,
 			func(items []M) time.Duration {
 				for i := range items {
 					c.fileItem(s, itemURL(c, col, col.id(&items[i])), &items[i], ttl)
@@ -85,13 +85,13 @@ func readCollection[W, M any](ctx context.Context, c *Client, s *Scope, col coll
 // itemURL is where an item of a collection lives, with what the
 // collection asks of every request (the URL the cache files it under).
 func itemURL[W, M any](c *Client, col collection[W, M], id string) string {
-	return c.url(col.path+"/"+url.PathEscape(strings.ToLower(id)), col.query(c.version))
+	return c.url(col.path+"/"+url.PathEscape(strings.ToLower(id)), col.query(c.Version()))
 }
 
 // getOne reads one item of a collection: GET path/{id}.
 func getOne[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M], id string) (*M, error) {
-	if c.version < col.since {
-		return nil, &VersionError{What: col.name, Since: col.since, Version: c.version}
+	if c.Version() < col.since {
+		return nil, &VersionError{What: col.name, Since: col.since, Version: c.Version()}
 	}
 	if err := ValidateID(id); err != nil {
 		return nil, err
@@ -216,8 +216,8 @@ func (c *Client) OrganizationLicensing(ctx context.Context, s *Scope, ids []stri
 // Results align with ids.
 func (c *Client) RepositoryUsage(ctx context.Context, s *Scope, ids []string) ([][]RepositoryUsage, []error) {
 	return fanOut(ctx, s, len(ids), func(i int) ([]RepositoryUsage, error) {
-		if c.version < 6 {
-			return nil, &VersionError{What: "used repositories", Since: 6, Version: c.version}
+		if c.Version() < 6 {
+			return nil, &VersionError{What: "used repositories", Since: 6, Version: c.Version()}
 		}
 		if err := ValidateID(ids[i]); err != nil {
 			return nil, err
@@ -261,7 +261,7 @@ func (c *Client) LicensedUsers(ctx context.Context, s *Scope, f LicensedUserFilt
 		}
 	}
 	ttl := func([]LicensedUser) time.Duration { return c.opts.Sharing.LicenseTTL }
-	if c.version >= 5 {
+	if c.Version() >= 5 {
 		q := url.Values{}
 		if f.OrganizationID != "" {
 			q.Set("organizationId", f.OrganizationID)
@@ -300,8 +300,8 @@ func cut[T any](items []T, p PageRequest, keep func(*T) bool) Page[T] {
 
 // ServiceInstance reads what the server says of itself (v6+).
 func (c *Client) ServiceInstance(ctx context.Context, s *Scope) (*ServiceInstance, error) {
-	if c.version < 6 {
-		return nil, &VersionError{What: "the service instance", Since: 6, Version: c.version}
+	if c.Version() < 6 {
+		return nil, &VersionError{What: "the service instance", Since: 6, Version: c.Version()}
 	}
 	return fetch(ctx, c, s, request{route: "GET /ServiceInstance", target: c.url("/ServiceInstance", nil)}, func(body []byte) (*ServiceInstance, time.Duration, error) {
 		var w wireServiceInstance
@@ -314,8 +314,8 @@ func (c *Client) ServiceInstance(ctx context.Context, s *Scope) (*ServiceInstanc
 
 // Health reads the server's health report (v8).
 func (c *Client) Health(ctx context.Context, s *Scope) (*Health, error) {
-	if c.version < 8 {
-		return nil, &VersionError{What: "the health report", Since: 8, Version: c.version}
+	if c.Version() < 8 {
+		return nil, &VersionError{What: "the health report", Since: 8, Version: c.Version()}
 	}
 	return fetch(ctx, c, s, request{route: "GET /Health", target: c.url("/Health", nil)}, func(body []byte) (*Health, time.Duration, error) {
 		var w wireHealth
@@ -333,4 +333,4 @@ func (c *Client) Health(ctx context.Context, s *Scope) (*Health, error) {
 }
 
 // Version is the API version the client speaks.
-func (c *Client) Version() int { return c.version }
+func (c *Client) Version() int { return int(c.version.Load()) }

@@ -42,7 +42,7 @@ var v8StatusParam = map[SessionStatus]string{
 // other filter; when other filters would go to the server, /JobSessions is
 // used instead and the job is matched here, from each session's job link.
 func (c *Client) planSessions(f SessionFilter) sessionPlan {
-	v := c.version
+	v := c.Version()
 	p := sessionPlan{route: "GET /JobSessions", path: "/JobSessions", query: url.Values{}}
 	var checks []func(*JobSession) bool
 	serverSide := func(supported bool, param, value string, check func(*JobSession) bool) {
@@ -105,7 +105,7 @@ func (c *Client) JobSessions(ctx context.Context, s *Scope, f SessionFilter, p P
 		}
 	}
 	plan := c.planSessions(f)
-	paged := c.version >= 5
+	paged := c.Version() >= 5
 	ttl := func(items []JobSession) time.Duration { return c.sessionsTTL(s, items) }
 	fetch := func(p PageRequest) (Page[JobSession], error) {
 		return listPage(ctx, c, s, plan.route, plan.path, plan.query, p, paged, (*wireSession).model, ttl)

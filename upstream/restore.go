@@ -29,8 +29,8 @@ type ProcessedObjectFilter struct {
 // whole list and applies here. Kept as long as the session itself: a
 // finished session's objects never change.
 func (c *Client) ProcessedObjects(ctx context.Context, s *Scope, sessionID string, f ProcessedObjectFilter, p PageRequest) (Page[ProcessedObject], error) {
-	if c.version < 7 {
-		return Page[ProcessedObject]{}, &VersionError{What: "processed objects", Since: 7, Version: c.version}
+	if c.Version() < 7 {
+		return Page[ProcessedObject]{}, &VersionError{What: "processed objects", Since: 7, Version: c.Version()}
 	}
 	if err := ValidateID(sessionID); err != nil {
 		return Page[ProcessedObject]{}, err
@@ -78,7 +78,7 @@ func (c *Client) organizationObject(ctx context.Context, s *Scope, r ObjectRef) 
 	}
 	path := "/Organizations/" + url.PathEscape(strings.ToLower(r.OrganizationID)) + "/" + col + "/" + url.PathEscape(strings.ToLower(r.ID))
 	var q url.Values
-	if c.version >= 7 {
+	if c.Version() >= 7 {
 		// From the server's copy of the organization, not Microsoft 365 itself.
 		q = url.Values{"dataSource": {"PreferLocal"}}
 	}
@@ -111,8 +111,8 @@ func (p *RestorePoint) isCopy() bool {
 // every point in one array, filtered by id and "after" only: the rest is
 // filtered, ordered and paged here.
 func (c *Client) RestorePoints(ctx context.Context, s *Scope, f RestorePointFilter, p PageRequest) (Page[RestorePoint], error) {
-	if c.version < 6 {
-		return Page[RestorePoint]{}, &VersionError{What: "restore points", Since: 6, Version: c.version}
+	if c.Version() < 6 {
+		return Page[RestorePoint]{}, &VersionError{What: "restore points", Since: 6, Version: c.Version()}
 	}
 	q := url.Values{}
 	for param, id := range map[string]string{"jobId": f.JobID, "organizationId": f.OrganizationID, "repositoryId": f.RepositoryID} {
@@ -129,9 +129,9 @@ func (c *Client) RestorePoints(ctx context.Context, s *Scope, f RestorePointFilt
 	}
 	ttl := func([]RestorePoint) time.Duration { return c.opts.Sharing.ListTTL }
 	fetch := func(q url.Values, p PageRequest) (Page[RestorePoint], error) {
-		return listPage(ctx, c, s, "GET /RestorePoints", "/RestorePoints", q, p, c.version >= 7, (*wireRestorePoint).model, ttl)
+		return listPage(ctx, c, s, "GET /RestorePoints", "/RestorePoints", q, p, c.Version() >= 7, (*wireRestorePoint).model, ttl)
 	}
-	if c.version >= 7 {
+	if c.Version() >= 7 {
 		setTime(q, "from", f.After)
 		setTime(q, "to", f.Before)
 		if f.Copy != nil {
@@ -164,10 +164,10 @@ type RestoreSessionFilter struct {
 func (c *Client) RestoreSessions(ctx context.Context, s *Scope, f RestoreSessionFilter, p PageRequest) (Page[RestoreSession], error) {
 	q := url.Values{}
 	fetch := func(p PageRequest) (Page[RestoreSession], error) {
-		return listPage(ctx, c, s, "GET /RestoreSessions", "/RestoreSessions", q, p, c.version >= 5, (*wireRestoreSession).model,
+		return listPage(ctx, c, s, "GET /RestoreSessions", "/RestoreSessions", q, p, c.Version() >= 5, (*wireRestoreSession).model,
 			func(items []RestoreSession) time.Duration { return c.restoreSessionsTTL(s, items) })
 	}
-	if c.version >= 6 || f.StartedAfter == nil && f.StartedBefore == nil {
+	if c.Version() >= 6 || f.StartedAfter == nil && f.StartedBefore == nil {
 		setTime(q, "startTimeFrom", f.StartedAfter)
 		setTime(q, "startTimeTo", f.StartedBefore)
 		return fetch(p)
@@ -263,8 +263,8 @@ func (c *Client) RestoreEventPages(ctx context.Context, s *Scope, reqs []EventsR
 
 // RestoreStatistics sums up a restore session (v8).
 func (c *Client) RestoreStatistics(ctx context.Context, s *Scope, sessionID string) (*RestoreStatistics, error) {
-	if c.version < 8 {
-		return nil, &VersionError{What: "restore statistics", Since: 8, Version: c.version}
+	if c.Version() < 8 {
+		return nil, &VersionError{What: "restore statistics", Since: 8, Version: c.Version()}
 	}
 	if err := ValidateID(sessionID); err != nil {
 		return nil, err

@@ -58,6 +58,13 @@ func (s *Scope) SharedFor() (time.Duration, bool) {
 	return s.sharedFor, s.used && !s.unkept && s.sharedFor > 0
 }
 
+// Used reports whether the scope used any upstream answer.
+func (s *Scope) Used() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.used || s.unkept
+}
+
 // used notes an answer the cache serves for ttl more (0: not kept at all).
 func (s *Scope) use(ttl time.Duration) {
 	s.mu.Lock()

@@ -86,11 +86,11 @@ func (c *Client) cacheKey(s *Scope, target string) string {
 // changedByActions: /Jobs..., /CopyJobs..., and session listings (not a
 // session by id, nor its log). Targets are built by c.url.
 func (c *Client) changedByActions(target string) bool {
-	i := strings.Index(target, c.prefix+"/")
+	i := strings.Index(target, c.prefix()+"/")
 	if i < 0 {
 		return false
 	}
-	first, rest, _ := strings.Cut(target[i+len(c.prefix)+1:], "/")
+	first, rest, _ := strings.Cut(target[i+len(c.prefix())+1:], "/")
 	first, _, _ = strings.Cut(first, "?")
 	return strings.EqualFold(first, "jobs") || strings.EqualFold(first, "copyjobs") || strings.EqualFold(first, "jobsessions") && rest == ""
 }

@@ -3,7 +3,10 @@
 package model
 
 import (
-	"github.com/vb365-graphql/vb365-graphql/upstream"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 )
 
 // Which job to act on.
@@ -42,18 +45,6 @@ type PageInfo struct {
 type Query struct {
 }
 
-// The VB365 server behind this gateway.
-type Server struct {
-	// The API version the gateway speaks to it, e.g. `v8`.
-	Version string `json:"version"`
-	// The server's product version, e.g. `8.0.2.159` (`/ServiceInstance`, v6+; null before).
-	ProductVersion *string `json:"productVersion,omitempty"`
-	// The installation's ID (v6+).
-	InstallationID *string `json:"installationId,omitempty"`
-	// The server's health report (`/Health`, v8; null before).
-	Health *upstream.Health `json:"health,omitempty"`
-}
-
 // What to start.
 type StartJobInput struct {
 	// The job's ID.
@@ -67,4 +58,65 @@ type StartJobInput struct {
 // Live updates, over WebSocket (the `graphql-transport-ws` protocol) or
 // Server-Sent Events (POST with `Accept: text/event-stream`).
 type Subscription struct {
+}
+
+// Whether a server answers, as the gateway last saw it.
+type ServerStatus string
+
+const (
+	// Its last calls went through.
+	ServerStatusUp ServerStatus = "UP"
+	// Its last call failed, or calls to it are paused (the circuit breaker is open).
+	ServerStatusDown ServerStatus = "DOWN"
+	// It has not been asked yet.
+	ServerStatusUnknown ServerStatus = "UNKNOWN"
+)
+
+var AllServerStatus = []ServerStatus{
+	ServerStatusUp,
+	ServerStatusDown,
+	ServerStatusUnknown,
+}
+
+func (e ServerStatus) IsValid() bool {
+	switch e {
+	case ServerStatusUp, ServerStatusDown, ServerStatusUnknown:
+		return true
+	}
+	return false
+}
+
+func (e ServerStatus) String() string {
+	return string(e)
+}
+
+func (e *ServerStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ServerStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ServerStatus", str)
+	}
+	return nil
+}
+
+func (e ServerStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ServerStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ServerStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

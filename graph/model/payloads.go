@@ -2,12 +2,13 @@ package model
 
 import "github.com/vb365-graphql/vb365-graphql/upstream"
 
-// The mutations' payloads name the job they acted on; the job itself is
-// read only when selected (its resolver), after the action.
+// The mutations' payloads name the job they acted on, and its server; the
+// job itself is read only when selected (its resolver), after the action.
 
 // StartJobPayload is what startJob answers.
 type StartJobPayload struct {
 	ClientMutationID *string
+	ServerName       string
 	JobID            string
 	Session          *upstream.JobSession
 }
@@ -15,12 +16,14 @@ type StartJobPayload struct {
 // JobActionPayload is what stopJob, enableJob and disableJob answer.
 type JobActionPayload struct {
 	ClientMutationID *string
+	ServerName       string
 	JobID            string
 }
 
 // StartCopyJobPayload is what startCopyJob answers.
 type StartCopyJobPayload struct {
 	ClientMutationID *string
+	ServerName       string
 	CopyJobID        string
 	Session          *upstream.JobSession
 }
@@ -28,5 +31,6 @@ type StartCopyJobPayload struct {
 // CopyJobActionPayload is what the other copy job actions answer.
 type CopyJobActionPayload struct {
 	ClientMutationID *string
+	ServerName       string
 	CopyJobID        string
 }

@@ -11,10 +11,11 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 )
 
-// Gateway is the GraphQL handler over an environment's client, as the
-// server mounts it at /graphql.
+// Gateway is the GraphQL handler over an environment's client (or over
+// several: Fleet), as the server mounts it at /graphql.
 type Gateway struct {
-	*Env
+	*Env           // the first server's
+	Envs    []*Env // every server's, in order
 	Handler http.Handler
 }
 
@@ -22,19 +23,29 @@ type Gateway struct {
 // operation cache when the client shares answers; tweak adjusts the rest.
 func (e *Env) Gateway(t testing.TB, tweak func(*graphqlhttp.Options)) *Gateway {
 	t.Helper()
+	return Fleet(t, []*Env{e}, tweak)
+}
+
+// Fleet builds the handler over several environments, the first the default.
+func Fleet(t testing.TB, envs []*Env, tweak func(*graphqlhttp.Options)) *Gateway {
+	t.Helper()
 	o := graphqlhttp.DefaultOptions()
 	o.BatchWait = time.Millisecond
-	if !e.Options.Sharing.Off {
+	if !envs[0].Options.Sharing.Off {
 		o.OperationCacheBytes = 16 << 20
 	}
 	if tweak != nil {
 		tweak(&o)
 	}
-	h, err := graphqlhttp.New(e.Client, o)
+	apis := make([]graphqlhttp.API, len(envs))
+	for i, e := range envs {
+		apis[i] = e.Client
+	}
+	h, err := graphqlhttp.New(apis, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Gateway{Env: e, Handler: h}
+	return &Gateway{Env: envs[0], Envs: envs, Handler: h}
 }
 
 // Error is one error of an answer.

@@ -60,6 +60,9 @@ type Options struct {
 	Wrap        func(http.Handler) http.Handler // stands between the client and the simulator
 	Client      func(*upstream.Options)         // adjusts the client's options
 	Sim         func(*vb365sim.Options)         // adjusts the simulator's options
+	// Name is the server's name in a gateway over several (default
+	// "default"); a name also seeds the simulator, whose ids are then its own.
+	Name string
 }
 
 // Env is a simulator on loopback and a client of it.
@@ -81,6 +84,9 @@ func New(t testing.TB, o Options) *Env {
 	}
 	simOpts := vb365sim.Options{Version: o.Version, Anchor: Anchor, Now: o.Clock, Latency: o.Latency,
 		Username: `demo\admin`, Password: Secret}
+	if o.Name != "" {
+		simOpts.Seed = o.Name
+	}
 	if o.Sim != nil {
 		o.Sim(&simOpts)
 	}
@@ -96,6 +102,9 @@ func New(t testing.TB, o Options) *Env {
 		opts.Username, opts.Password = sim.Credentials()
 	}
 	opts.Sharing.Off = o.Unshared
+	if o.Name != "" {
+		opts.Name = o.Name
+	}
 	if o.Client != nil {
 		o.Client(&opts)
 	}

@@ -47,12 +47,27 @@ type session struct {
 }
 
 type dataset struct {
+	uuids
 	*estate
 	restoreData
 	jobs     []*job
 	jobByID  map[string]*job
 	sessions []*session // newest first
 	byID     map[string]*session
+}
+
+// uuids derives the dataset's ids: the seed (empty for the one estate
+// every test knows) makes another server's estate, with ids of its own.
+type uuids string
+
+func (seed uuids) of(name string) string { return uuidFor(string(seed) + name) }
+
+// fixed is a well-known id, unless the seed asks for an estate of its own.
+func (seed uuids) fixed(id, name string) string {
+	if seed == "" {
+		return id
+	}
+	return seed.of(name)
 }
 
 // uuidFor derives a stable UUID from a name.
@@ -89,11 +104,11 @@ var periods = []time.Duration{24 * time.Hour, 24 * time.Hour, 8 * time.Hour, 4 *
 // newDataset builds the estate as seen at anchor. sessionsPerJob sessions of
 // each job end before anchor, except the newest of the first two jobs, which
 // started shortly before anchor and are still running then.
-func newDataset(anchor time.Time, sessionsPerJob, version int) *dataset {
-	d := &dataset{estate: newEstate(anchor), jobByID: map[string]*job{}, byID: map[string]*session{}}
+func newDataset(anchor time.Time, sessionsPerJob, version int, seed uuids) *dataset {
+	d := &dataset{uuids: seed, estate: newEstate(anchor, seed), jobByID: map[string]*job{}, byID: map[string]*session{}}
 	for i, jn := range jobNames {
 		j := &job{
-			id:          uuidFor(fmt.Sprintf("job-%d", i)),
+			id:          seed.of(fmt.Sprintf("job-%d", i)),
 			name:        jn.name,
 			description: jn.desc,
 			backupType:  []string{"EntireOrganization", "SelectedItems"}[i%2],
@@ -117,7 +132,7 @@ func newDataset(anchor time.Time, sessionsPerJob, version int) *dataset {
 			name := fmt.Sprintf("session-%d-%d", ji, k)
 			h := hashOf(name)
 			s := &session{
-				id:          uuidFor(name),
+				id:          seed.of(name),
 				job:         j,
 				created:     anchor.Add(-time.Duration(k+1)*j.period - offset).Add(time.Duration(h%997) * time.Millisecond * 7),
 				duration:    time.Duration(3+h%40)*time.Minute + time.Duration(h%60000)*time.Millisecond,

@@ -57,17 +57,19 @@ type licensedUser struct {
 }
 
 type estate struct {
-	orgs      []*organization
-	orgByID   map[string]*organization
-	repos     []*repository
-	repoByID  map[string]*repository
-	proxies   []*proxy
-	proxyByID map[string]*proxy
-	pools     []*proxyPool
-	poolByID  map[string]*proxyPool
-	copyJobs  []*copyJob
-	copyByID  map[string]*copyJob
-	users     []*licensedUser
+	seed          uuids
+	repositoryIDs []string // the two repositories most jobs write to
+	orgs          []*organization
+	orgByID       map[string]*organization
+	repos         []*repository
+	repoByID      map[string]*repository
+	proxies       []*proxy
+	proxyByID     map[string]*proxy
+	pools         []*proxyPool
+	poolByID      map[string]*proxyPool
+	copyJobs      []*copyJob
+	copyByID      map[string]*copyJob
+	users         []*licensedUser
 }
 
 const (
@@ -79,27 +81,27 @@ const (
 
 var repositoryIDs = []string{"ce19de31-5d4a-4f1e-a0b3-7c2d9e8f1a20", "ce19de31-5d4a-4f1e-a0b3-7c2d9e8f1a21"}
 
-func newEstate(anchor time.Time) *estate {
-	e := &estate{}
+func newEstate(anchor time.Time, seed uuids) *estate {
+	e := &estate{seed: seed, repositoryIDs: []string{seed.fixed(repositoryIDs[0], "repo-0"), seed.fixed(repositoryIDs[1], "repo-1")}}
 	e.orgs = []*organization{
-		{organizationID, "contoso.onmicrosoft.com", "contoso", "Contoso headquarters", "Office365", "Worldwide", true, true, true},
-		{uuidFor("org-1"), "fabrikam.onmicrosoft.com", "fabrikam", "Fabrikam GmbH", "Office365", "Germany", true, true, false},
-		{uuidFor("org-2"), "tailspin.local", "tailspin", "Tailspin Toys on-premises Exchange", "OnPremises", "Worldwide", true, false, false},
+		{seed.fixed(organizationID, "org-0"), "contoso.onmicrosoft.com", "contoso", "Contoso headquarters", "Office365", "Worldwide", true, true, true},
+		{seed.of("org-1"), "fabrikam.onmicrosoft.com", "fabrikam", "Fabrikam GmbH", "Office365", "Germany", true, true, false},
+		{seed.of("org-2"), "tailspin.local", "tailspin", "Tailspin Toys on-premises Exchange", "OnPremises", "Worldwide", true, false, false},
 	}
-	pool := &proxyPool{uuidFor("pool-0"), "Contoso pool", "Proxies of the main site"}
+	pool := &proxyPool{seed.of("pool-0"), "Contoso pool", "Proxies of the main site"}
 	e.pools = []*proxyPool{pool}
 	e.proxies = []*proxy{
-		{proxyID, "vbo-proxy01", "contoso.local", "Local", "Windows", true, pool, 37.5, 61.2, 64, []string{"Orchestrator", "Processor"}},
-		{uuidFor("proxy-1"), "vbo-proxy02", "contoso.local", "Domain", "Linux", true, pool, 12.25, 40.8, 64, []string{"Processor"}},
-		{uuidFor("proxy-2"), "vbo-proxy03", "fabrikam.local", "Workgroup", "Windows", false, nil, 0, 0, 32, []string{"Processor"}},
+		{seed.fixed(proxyID, "proxy-0"), "vbo-proxy01", "contoso.local", "Local", "Windows", true, pool, 37.5, 61.2, 64, []string{"Orchestrator", "Processor"}},
+		{seed.of("proxy-1"), "vbo-proxy02", "contoso.local", "Domain", "Linux", true, pool, 12.25, 40.8, 64, []string{"Processor"}},
+		{seed.of("proxy-2"), "vbo-proxy03", "fabrikam.local", "Workgroup", "Windows", false, nil, 0, 0, 32, []string{"Processor"}},
 	}
 	e.repos = []*repository{
-		{repositoryIDs[0], "Local Repository", "Default repository of the main site", `D:\VeeamRepository`, 4 * tib, 1200 * gib, e.proxies[0], nil, false, "Years3"},
-		{repositoryIDs[1], "Archive Repository", "Mailbox archives; nearly full", `E:\Archive`, 2 * tib, 95 * gib, e.proxies[1], nil, false, "Years7"},
-		{uuidFor("repo-2"), "Object Storage - Wasabi", "Exchange and OneDrive on object storage", `C:\ProgramData\Veeam\Backup365\Cache`, 500 * gib, 380 * gib, e.proxies[0],
-			&objectStorage{uuidFor("storage-0"), "WasabiCloud", "vb365-backups", "contoso", 3*tib + 400*gib}, false, "Years3"},
-		{uuidFor("repo-3"), "Long-term Archive", "Copies kept for ten years", `C:\ProgramData\Veeam\Backup365\LongTerm`, 200 * gib, 150 * gib, e.proxies[2],
-			&objectStorage{uuidFor("storage-1"), "AmazonS3Glacier", "vb365-longterm", "copies", 9 * tib}, true, "Years10"},
+		{e.repositoryIDs[0], "Local Repository", "Default repository of the main site", `D:\VeeamRepository`, 4 * tib, 1200 * gib, e.proxies[0], nil, false, "Years3"},
+		{e.repositoryIDs[1], "Archive Repository", "Mailbox archives; nearly full", `E:\Archive`, 2 * tib, 95 * gib, e.proxies[1], nil, false, "Years7"},
+		{seed.of("repo-2"), "Object Storage - Wasabi", "Exchange and OneDrive on object storage", `C:\ProgramData\Veeam\Backup365\Cache`, 500 * gib, 380 * gib, e.proxies[0],
+			&objectStorage{seed.of("storage-0"), "WasabiCloud", "vb365-backups", "contoso", 3*tib + 400*gib}, false, "Years3"},
+		{seed.of("repo-3"), "Long-term Archive", "Copies kept for ten years", `C:\ProgramData\Veeam\Backup365\LongTerm`, 200 * gib, 150 * gib, e.proxies[2],
+			&objectStorage{seed.of("storage-1"), "AmazonS3Glacier", "vb365-longterm", "copies", 9 * tib}, true, "Years10"},
 	}
 	e.orgByID, e.repoByID, e.proxyByID, e.poolByID = map[string]*organization{}, map[string]*repository{}, map[string]*proxy{}, map[string]*proxyPool{}
 	for _, o := range e.orgs {
@@ -126,7 +128,7 @@ func newEstate(anchor time.Time) *estate {
 				state = "Exceeded"
 			}
 			e.users = append(e.users, &licensedUser{
-				id:    uuidFor(fmt.Sprintf("user-%d-%d", oi, i)),
+				id:    seed.of(fmt.Sprintf("user-%d-%d", oi, i)),
 				name:  fmt.Sprintf("user%02d@%s", i, o.name),
 				org:   o,
 				state: state, lastBackup: anchor.Add(-time.Duration(1+h%40) * time.Hour),
@@ -142,11 +144,11 @@ func (e *estate) linkJobs(jobs []*job, version int) {
 	for i, j := range jobs {
 		switch {
 		case i < 8:
-			j.org, j.repository = e.orgs[0], repositoryIDs[i%2]
+			j.org, j.repository = e.orgs[0], e.repositoryIDs[i%2]
 		case i < 10:
 			j.org, j.repository = e.orgs[1], e.repos[2].id
 		case i == 10:
-			j.org, j.repository = e.orgs[2], repositoryIDs[0]
+			j.org, j.repository = e.orgs[2], e.repositoryIDs[0]
 		default:
 			j.org, j.repository = e.orgs[0], e.repos[2].id
 		}
@@ -156,7 +158,7 @@ func (e *estate) linkJobs(jobs []*job, version int) {
 	}
 	e.copyJobs = []*copyJob{
 		{jobs[len(jobs)-1].id, jobs[len(jobs)-1].name, jobs[0], e.repos[2], true, jobs[len(jobs)-1]},
-		{uuidFor("copy-1"), "Copy SharePoint to long-term", jobs[2], e.repos[3], false, nil},
+		{e.seed.of("copy-1"), "Copy SharePoint to long-term", jobs[2], e.repos[3], false, nil},
 	}
 	e.copyByID = map[string]*copyJob{}
 	for _, c := range e.copyJobs {

@@ -131,17 +131,17 @@ func newRestoreData(d *dataset, anchor time.Time, version int) restoreData {
 	for oi, o := range d.orgs {
 		n := []int{4, 2, 1}[oi]
 		for i := range n {
-			add(&member{id: uuidFor(fmt.Sprintf("group-%d-%d", oi, i)), kind: "Group", org: o, name: groupNames[i], display: groupNames[i]})
-			add(&member{id: uuidFor(fmt.Sprintf("site-%d-%d", oi, i)), kind: "Site", org: o, name: siteNames[i], display: siteNames[i]})
+			add(&member{id: d.of(fmt.Sprintf("group-%d-%d", oi, i)), kind: "Group", org: o, name: groupNames[i], display: groupNames[i]})
+			add(&member{id: d.of(fmt.Sprintf("site-%d-%d", oi, i)), kind: "Site", org: o, name: siteNames[i], display: siteNames[i]})
 			if i < 3 && o.teams {
-				add(&member{id: uuidFor(fmt.Sprintf("team-%d-%d", oi, i)), kind: "Team", org: o, name: teamNames[i], display: teamNames[i]})
+				add(&member{id: d.of(fmt.Sprintf("team-%d-%d", oi, i)), kind: "Team", org: o, name: teamNames[i], display: teamNames[i]})
 			}
 		}
 	}
 	if version >= 6 {
 		for _, ss := range d.sessions {
 			if !ss.live && (ss.status == "Success" || ss.status == "Warning") {
-				r.points = append(r.points, &restorePoint{id: uuidFor("point-" + ss.id), session: ss})
+				r.points = append(r.points, &restorePoint{id: d.of("point-" + ss.id), session: ss})
 			}
 		}
 		sort.SliceStable(r.points, func(a, b int) bool { // newest backup first
@@ -164,7 +164,7 @@ func newRestoreData(d *dataset, anchor time.Time, version int) restoreData {
 			k = kinds[0]
 		}
 		rs := &restoreSession{
-			id: uuidFor(name), kind: k.kind, org: org,
+			id: d.of(name), kind: k.kind, org: org,
 			created:  anchor.Add(-time.Duration(1+i) * 29 * time.Hour).Add(-time.Duration(h%600) * time.Second),
 			duration: time.Duration(2+h%12) * time.Minute,
 			result:   []string{"Success", "Success", "Success", "Warning", "Failed"}[h%5],
@@ -183,7 +183,7 @@ func newRestoreData(d *dataset, anchor time.Time, version int) restoreData {
 		owner := d.users[int(h%uint64(len(d.users)))]
 		for e := range n {
 			ev := restoreEvent{
-				id: uuidFor(fmt.Sprintf("%s-event-%d", name, e)), kind: []string{"Restore", "Restore", "Export", "Save", "Send"}[(h+uint64(e))%5],
+				id: d.of(fmt.Sprintf("%s-event-%d", name, e)), kind: []string{"Restore", "Restore", "Export", "Save", "Send"}[(h+uint64(e))%5],
 				status: "Success", item: fmt.Sprintf("%s %d", k.source, e+1), itemType: k.itemType,
 				size:   int64(1+(h>>uint(e))%900) * 1 << 20,
 				source: owner.name + "/" + k.source, target: owner.name + "/Restored items",

@@ -42,6 +42,9 @@ type Options struct {
 	// may read but not act: its actions are refused with 403, as the
 	// server's role-based access control does.
 	ViewerUsername, ViewerPassword string
+	// Seed, when set, gives the estate ids of its own (the same names):
+	// another server, for a gateway over several.
+	Seed string
 }
 
 // Server is the simulator; it is an http.Handler.
@@ -86,7 +89,7 @@ func New(opts Options) *Server {
 	}
 	return &Server{
 		opts:         opts,
-		data:         newDataset(opts.Anchor.UTC(), opts.SessionsPerJob, opts.Version),
+		data:         newDataset(opts.Anchor.UTC(), opts.SessionsPerJob, opts.Version, uuids(opts.Seed)),
 		calls:        map[string]int{},
 		tokens:       map[string]time.Time{},
 		refrs:        map[string]string{},

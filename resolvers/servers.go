@@ -1,0 +1,390 @@
+package resolvers
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/graph/model"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// Several VB365 servers behind one graph. An item knows its server
+// (Origin); what hangs off it is asked of that server. A root list asks the
+// servers it is given (all by default) and merges their pages in its order;
+// with one server it is that server's list, its cursors as they were. A
+// lookup by id asks the server that served the id before, else all of them.
+
+// ServerError is one server's failure within an answer that others gave:
+// its extensions say which server.
+type ServerError struct {
+	Server string
+	Err    error
+}
+
+func (e *ServerError) Error() string { return e.Server + ": " + e.Err.Error() }
+func (e *ServerError) Unwrap() error { return e.Err }
+
+// IDs remembers which server served an id, so that a later lookup asks
+// that server alone (shared between replicas when it can be).
+type IDs interface {
+	Where(ctx context.Context, id string) (server string, ok bool)
+	Remember(ctx context.Context, server string, ids ...string)
+}
+
+// lookUpAnywhere loads an item by an id the client gave, from the server
+// that has it: the only one; else the one that served the id before; else
+// every server at once, the first that finds it (and it is remembered).
+func lookUpAnywhere[V any](ctx context.Context, id string, loaderOf func(so *serverOp) *dataloader.Loader[string, V]) (V, error) {
+	var none V
+	if err := upstream.ValidateID(id); err != nil {
+		return none, err
+	}
+	op := operation(ctx)
+	if len(op.servers) == 1 {
+		return byID(ctx, loaderOf(part(ctx, "")), &id)
+	}
+	if server, ok := op.ids.Where(ctx, strings.ToLower(id)); ok && op.has(server) {
+		v, err := byID(ctx, loaderOf(op.on(server)), &id)
+		if upstream.KindOf(err) != upstream.KindNotFound {
+			return v, err
+		}
+	}
+	type found struct {
+		server string
+		v      V
+		err    error
+	}
+	results := make(chan found, len(op.servers))
+	slots := op.slots()
+	for _, api := range op.servers {
+		go func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			v, err := byID(ctx, loaderOf(op.on(api.Name())), &id)
+			results <- found{api.Name(), v, err}
+		}()
+	}
+	var failures []error
+	for range op.servers {
+		r := <-results
+		switch {
+		case r.err == nil:
+			op.ids.Remember(ctx, r.server, strings.ToLower(id))
+			return r.v, nil
+		case upstream.KindOf(r.err) != upstream.KindNotFound:
+			failures = append(failures, &ServerError{Server: r.server, Err: r.err})
+		}
+	}
+	if len(failures) > 0 {
+		return none, errors.Join(failures...)
+	}
+	return none, &upstream.Error{Kind: upstream.KindNotFound, Message: "not found on any server"}
+}
+
+// remember notes the items a server listed, so that a later lookup of one
+// asks that server alone (with one server there is nothing to note).
+func remember[T any](ctx context.Context, so *serverOp, items []T, id func(*T) string) {
+	op := operation(ctx)
+	if len(op.servers) < 2 || len(items) == 0 {
+		return
+	}
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = strings.ToLower(id(&items[i]))
+	}
+	op.ids.Remember(ctx, so.name, ids...)
+}
+
+// part is the operation's part on the server an item came from (the first
+// server for an item that does not say: there is only one then).
+func part(ctx context.Context, server string) *serverOp {
+	op := operation(ctx)
+	if server == "" {
+		server = op.servers[0].Name()
+	}
+	return op.on(server)
+}
+
+// selected are the servers a root list asks: those named, in the
+// configured order, else all.
+func selected(ctx context.Context, names []string) ([]string, error) {
+	op := operation(ctx)
+	var out []string
+	for _, api := range op.servers {
+		if len(names) == 0 || slices.Contains(names, api.Name()) {
+			out = append(out, api.Name())
+		}
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(op.servers, func(api Upstream) bool { return api.Name() == n }) {
+			return nil, graph.BadInput(fmt.Sprintf("no server is named %q", n))
+		}
+	}
+	return out, nil
+}
+
+// across pages a root list over the servers named (nil: all). fetch reads
+// one server's page; order (nil: server after server) merges them.
+func across[T any](ctx context.Context, w window, names []string, fetch func(so *serverOp, p upstream.PageRequest) (upstream.Page[T], error),
+	order func(a, b *T) int) (*model.Connection[T], error) {
+	servers, err := selected(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	if len(operation(ctx).servers) == 1 {
+		so := part(ctx, servers[0])
+		page, err := fetchWindow(w, func(p upstream.PageRequest) (upstream.Page[T], error) { return fetch(so, p) })
+		if err != nil {
+			return nil, err
+		}
+		return connection(page), nil
+	}
+	return merged(ctx, w, servers, fetch, order)
+}
+
+// A merged list's cursor holds, for each server, how many of its items
+// come before the next one (its offset), and which server the item came
+// from: "merged:east=3,west=0;east".
+const mergedPrefix = "merged:"
+
+func encodeMerged(positions map[string]int, servers []string, item string) string {
+	var b strings.Builder
+	b.WriteString(mergedPrefix)
+	for i, s := range servers {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s + "=" + strconv.Itoa(positions[s]))
+	}
+	b.WriteString(";" + item)
+	return base64.RawURLEncoding.EncodeToString([]byte(b.String()))
+}
+
+func decodeMerged(cursor string, servers []string) (positions map[string]int, item string, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, "", false
+	}
+	body, ok := strings.CutPrefix(string(raw), mergedPrefix)
+	if !ok {
+		return nil, "", false
+	}
+	list, item, ok := strings.Cut(body, ";")
+	if !ok || !slices.Contains(servers, item) {
+		return nil, "", false
+	}
+	positions = map[string]int{}
+	for _, pair := range strings.Split(list, ",") {
+		name, n, ok := strings.Cut(pair, "=")
+		offset, err := strconv.Atoi(n)
+		if !ok || err != nil || offset < 0 || offset > 1<<30 || !slices.Contains(servers, name) {
+			return nil, "", false
+		}
+		positions[name] = offset
+	}
+	return positions, item, len(positions) == len(servers)
+}
+
+// fetched is one item of a merged page and where it stands.
+type fetched[T any] struct {
+	item   *T
+	server int // in the servers' order
+	index  int // in its server's list
+}
+
+// merged pages several servers' lists as one: each server is asked for at
+// most what the page can take of it, the pages are merged in order, and
+// each item's cursor keeps every server's position, so that paging on,
+// forwards or backwards, neither skips nor repeats. A server that fails
+// leaves its items out, with an error that names it; the others' come.
+func merged[T any](ctx context.Context, w window, servers []string, fetch func(so *serverOp, p upstream.PageRequest) (upstream.Page[T], error),
+	order func(a, b *T) int) (*model.Connection[T], error) {
+	for _, n := range []*int{w.first, w.last} {
+		if n != nil && (*n < 0 || *n > maxPageSize) {
+			return nil, graph.BadInput(fmt.Sprintf("first and last must be between 0 and %d", maxPageSize))
+		}
+	}
+	if w.first != nil && w.last != nil {
+		return nil, graph.BadInput("give first or last, not both")
+	}
+	start, end := map[string]int{}, map[string]int(nil)
+	if w.after != nil && *w.after != "" {
+		pos, _, ok := decodeMerged(*w.after, servers)
+		if !ok {
+			return nil, graph.BadInput("after is not a cursor of this list over these servers")
+		}
+		start = pos
+	}
+	beforeGiven := w.before != nil && *w.before != ""
+	if beforeGiven {
+		pos, item, ok := decodeMerged(*w.before, servers)
+		if !ok {
+			return nil, graph.BadInput("before is not a cursor of this list over these servers")
+		}
+		pos[item]-- // the item itself is not before itself
+		end = pos
+	}
+	n, backward := defaultPageSize, w.last != nil
+	switch {
+	case w.first != nil:
+		n = *w.first
+	case backward:
+		n = *w.last
+	}
+
+	failed := make([]error, len(servers))
+	if backward && end == nil { // the end of every list: each server counts its own
+		totals := make([]int, len(servers))
+		eachServer(ctx, servers, func(i int, so *serverOp) {
+			totals[i], failed[i] = count(func(p upstream.PageRequest) (upstream.Page[T], error) { return fetch(so, p) })
+		})
+		end = map[string]int{}
+		for i, s := range servers {
+			end[s] = totals[i]
+		}
+	}
+	pages := make([]upstream.Page[T], len(servers))
+	lows := make([]int, len(servers))
+	eachServer(ctx, servers, func(i int, so *serverOp) {
+		lo, limit := start[so.name], n
+		lows[i] = lo
+		if failed[i] != nil {
+			return
+		}
+		if hi, bounded := end[so.name]; bounded {
+			if backward {
+				lo = max(lo, hi-n)
+			}
+			limit = min(limit, hi-lo)
+		}
+		lows[i] = lo
+		if limit > 0 {
+			pages[i], failed[i] = fetch(so, upstream.PageRequest{Offset: lo, Limit: limit})
+		}
+	})
+
+	var all []fetched[T]
+	for i := range pages {
+		for j := range pages[i].Items {
+			all = append(all, fetched[T]{&pages[i].Items[j], i, lows[i] + j})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b fetched[T]) int {
+		if order != nil {
+			if c := order(a.item, b.item); c != 0 {
+				return c
+			}
+		}
+		return cmp.Or(cmp.Compare(a.server, b.server), cmp.Compare(a.index, b.index))
+	})
+	from, to := 0, len(all) // the page: the first n, or the last n
+	if len(all) > n {
+		if backward {
+			from = len(all) - n
+		} else {
+			to = n
+		}
+	}
+
+	// Each item's cursor: every server's position just after it. A failed
+	// server keeps the position the page started from.
+	conn := &model.Connection[T]{PageInfo: &model.PageInfo{}}
+	pos := map[string]int{}
+	for i, s := range servers {
+		pos[s] = lows[i]
+		if failed[i] != nil && backward {
+			pos[s] = end[s]
+		}
+	}
+	before := make([]int, len(servers)) // fetched items of each server left out ahead of the page
+	after := make([]int, len(servers))  // and behind it
+	for k, f := range all {
+		name := servers[f.server]
+		pos[name] = f.index + 1
+		switch {
+		case k < from:
+			before[f.server]++
+			continue
+		case k >= to:
+			after[f.server]++
+			continue
+		}
+		cursor := encodeMerged(pos, servers, name)
+		conn.Edges = append(conn.Edges, &model.Edge[T]{Cursor: cursor, Node: f.item})
+		conn.Nodes = append(conn.Nodes, f.item)
+		if k == from {
+			conn.PageInfo.StartCursor = &cursor
+		}
+		conn.PageInfo.EndCursor = &cursor
+	}
+
+	total, known := 0, true
+	for i := range servers {
+		if failed[i] != nil {
+			graphql.AddError(ctx, &ServerError{Server: servers[i], Err: failed[i]})
+			known = false
+			continue
+		}
+		if after[i] > 0 || pages[i].HasMore && !backward {
+			conn.PageInfo.HasNextPage = true
+		}
+		if before[i] > 0 || lows[i] > start[servers[i]] || !backward && lows[i] > 0 {
+			conn.PageInfo.HasPreviousPage = true
+		}
+		if pages[i].Total == nil {
+			known = false
+		} else {
+			total += *pages[i].Total
+		}
+	}
+	if backward && beforeGiven {
+		conn.PageInfo.HasNextPage = true
+	}
+	if known {
+		conn.TotalCount = &total
+	}
+	if len(conn.Nodes) == 0 && !slices.ContainsFunc(failed, func(e error) bool { return e == nil }) {
+		return nil, errors.Join(failed...) // every server failed: nothing to show
+	}
+	return conn, nil
+}
+
+// eachServer runs fn for each server concurrently, at most maxServers at
+// once across the operation.
+func eachServer(ctx context.Context, servers []string, fn func(i int, so *serverOp)) {
+	op := operation(ctx)
+	slots := op.slots()
+	var wg sync.WaitGroup
+	for i, name := range servers {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			fn(i, op.on(name))
+		})
+	}
+	wg.Wait()
+}
+
+// named is the operation's part on the server a field names (nil: the
+// first configured server).
+func named(ctx context.Context, name *string) (*serverOp, error) {
+	op := operation(ctx)
+	if name == nil {
+		return part(ctx, ""), nil
+	}
+	if !op.has(*name) {
+		return nil, graph.BadInput(fmt.Sprintf("no server is named %q", *name))
+	}
+	return op.on(*name), nil
+}

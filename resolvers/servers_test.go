@@ -1,0 +1,301 @@
+package resolvers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+// The fleet of these tests: three servers of three API versions, each with
+// an estate (and ids) of its own.
+var fleetServers = []struct {
+	name    string
+	version int
+}{{"east", 3}, {"west", 6}, {"north", 8}}
+
+func fleet(t *testing.T, unshared bool) *testenv.Gateway {
+	t.Helper()
+	return fleetWith(t, unshared, nil)
+}
+
+func fleetWith(t *testing.T, unshared bool, tweak func(*graphqlhttp.Options)) *testenv.Gateway {
+	t.Helper()
+	var envs []*testenv.Env
+	for _, s := range fleetServers {
+		envs = append(envs, testenv.New(t, testenv.Options{Name: s.name, Version: s.version, Unshared: unshared,
+			Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 }}))
+	}
+	return testenv.Fleet(t, envs, tweak)
+}
+
+type listedSession struct {
+	ID           string
+	CreationTime time.Time
+	Server       struct{ Name string }
+}
+
+type sessionPage struct {
+	JobSessions struct {
+		TotalCount *int
+		Nodes      []listedSession
+		PageInfo   struct {
+			HasNextPage, HasPreviousPage bool
+			StartCursor, EndCursor       *string
+		}
+	}
+}
+
+const qSessionPage = `query($first: Int, $after: String, $last: Int, $before: String, $servers: [String!]) {
+  jobSessions(first: $first, after: $after, last: $last, before: $before, servers: $servers) {
+    totalCount nodes { id creationTime server { name } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`
+
+func sessionPageOf(t *testing.T, g *testenv.Gateway, vars map[string]any) sessionPage {
+	t.Helper()
+	r := g.Do(t, qSessionPage, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("%v: %s", vars, r.Raw)
+	}
+	var p sessionPage
+	if err := json.Unmarshal(r.Data, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func whose(sessions []listedSession) []string {
+	out := make([]string, len(sessions))
+	for i, s := range sessions {
+		out[i] = s.Server.Name + "/" + s.ID
+	}
+	return out
+}
+
+// TestMergedSessionsAreTheUnion: walking jobSessions over three servers,
+// forwards or backwards, page by page, gives every server's sessions once
+// each, newest first: the union of the three lists, merged.
+func TestMergedSessionsAreTheUnion(t *testing.T) {
+	g := fleet(t, false)
+	var want []listedSession
+	for _, e := range g.Envs {
+		own := sessionPageOf(t, e.Gateway(t, nil), map[string]any{"first": 1000}).JobSessions.Nodes
+		for i := range own {
+			own[i].Server.Name = e.Client.Name()
+		}
+		want = append(want, own...)
+	}
+	slices.SortStableFunc(want, func(a, b listedSession) int { return b.CreationTime.Compare(a.CreationTime) })
+	if len(want) != 3*12*6 {
+		t.Fatalf("the servers hold %d sessions, want %d", len(want), 3*12*6)
+	}
+
+	for _, size := range []int{1, 7, 50} {
+		var forward []listedSession
+		vars := map[string]any{"first": size}
+		for pages := 0; ; pages++ {
+			p := sessionPageOf(t, g, vars).JobSessions
+			if p.TotalCount != nil { // v8 does not tell its total
+				t.Fatalf("totalCount %v, want none", *p.TotalCount)
+			}
+			if len(p.Nodes) > size || pages > len(want) {
+				t.Fatalf("page %d: %d sessions, asked for %d", pages, len(p.Nodes), size)
+			}
+			if pages > 0 != p.PageInfo.HasPreviousPage {
+				t.Errorf("forward page %d: hasPreviousPage %v", pages, p.PageInfo.HasPreviousPage)
+			}
+			forward = append(forward, p.Nodes...)
+			if !p.PageInfo.HasNextPage {
+				break
+			}
+			vars = map[string]any{"first": size, "after": *p.PageInfo.EndCursor}
+		}
+		if got, w := whose(forward), whose(want); !slices.Equal(got, w) {
+			t.Errorf("first: %d: walked %d sessions, want the %d of the union in order", size, len(got), len(w))
+		}
+
+		var backward []listedSession
+		vars = map[string]any{"last": size}
+		for pages := 0; ; pages++ {
+			p := sessionPageOf(t, g, vars).JobSessions
+			if len(p.Nodes) > size || pages > len(want) {
+				t.Fatalf("backward page %d: %d sessions, asked for %d", pages, len(p.Nodes), size)
+			}
+			backward = append(slices.Clone(p.Nodes), backward...)
+			if !p.PageInfo.HasPreviousPage {
+				break
+			}
+			vars = map[string]any{"last": size, "before": *p.PageInfo.StartCursor}
+		}
+		if got, w := whose(backward), whose(want); !slices.Equal(got, w) {
+			t.Errorf("last: %d: walked %d sessions back, want the %d of the union in order", size, len(got), len(w))
+		}
+	}
+
+	// A page's end cursor, walked back from, gives the page before it.
+	first := sessionPageOf(t, g, map[string]any{"first": 10}).JobSessions
+	second := sessionPageOf(t, g, map[string]any{"first": 10, "after": *first.PageInfo.EndCursor}).JobSessions
+	back := sessionPageOf(t, g, map[string]any{"last": 10, "before": *second.PageInfo.StartCursor}).JobSessions
+	if !slices.Equal(whose(back.Nodes), whose(first.Nodes)) || !back.PageInfo.HasNextPage || back.PageInfo.HasPreviousPage {
+		t.Errorf("back from page 2 gives %v (next %v, previous %v), want page 1 %v", whose(back.Nodes),
+			back.PageInfo.HasNextPage, back.PageInfo.HasPreviousPage, whose(first.Nodes))
+	}
+}
+
+// TestServersPickTheServersAsked: servers: narrows a root list to the
+// servers named; a name that is none, or a cursor of another list, is the
+// client's mistake.
+func TestServersPickTheServersAsked(t *testing.T) {
+	g := fleet(t, false)
+	p := sessionPageOf(t, g, map[string]any{"first": 20, "servers": []string{"west"}}).JobSessions
+	if len(p.Nodes) != 20 || p.TotalCount == nil || *p.TotalCount != 12*6 {
+		t.Fatalf("west alone: %d nodes of %v", len(p.Nodes), p.TotalCount)
+	}
+	two := sessionPageOf(t, g, map[string]any{"first": 1, "servers": []string{"west", "east"}}).JobSessions
+	if two.TotalCount == nil || *two.TotalCount != 2*12*6 {
+		t.Errorf("east and west, which tell their totals: totalCount %v", two.TotalCount)
+	}
+	for _, n := range p.Nodes {
+		if n.Server.Name != "west" {
+			t.Errorf("west alone gave a session of %s", n.Server.Name)
+		}
+	}
+	all := sessionPageOf(t, g, map[string]any{"first": 5}).JobSessions
+	for _, vars := range []map[string]any{
+		{"first": 5, "servers": []string{"south"}},
+		{"first": 5, "servers": []string{"west"}, "after": *all.PageInfo.EndCursor},
+		{"first": 5, "after": "bm90IGEgY3Vyc29y"},
+	} {
+		r := g.Do(t, qSessionPage, vars)
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+			t.Errorf("%v: %s, want BAD_USER_INPUT", vars, r.Raw)
+		}
+	}
+}
+
+// callsOn counts each server's upstream calls (logins aside) during do.
+func callsOn(g *testenv.Gateway, do func()) map[string]int {
+	for _, e := range g.Envs {
+		e.Sim.ResetCalls()
+	}
+	do()
+	out := map[string]int{}
+	for _, e := range g.Envs {
+		c := e.Sim.Calls()
+		delete(c, "POST /Token")
+		out[e.Client.Name()] = testenv.Total(c)
+	}
+	return out
+}
+
+// TestLookupAsksTheServerThatHasIt: an id never seen is looked for on
+// every server at once; once known (found, or listed), a lookup asks its
+// server alone, and what hangs off the item is asked of that server.
+func TestLookupAsksTheServerThatHasIt(t *testing.T) {
+	g := fleet(t, true)
+	west := g.Envs[1]
+	id := west.Sim.SessionIDs()[3]
+	q := `query($id: ID!) { jobSession(id: $id) { id server { name } job { name server { name version } } } }`
+	var r testenv.Response
+	calls := callsOn(g, func() { r = g.Do(t, q, map[string]any{"id": id}) })
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"server":{"name":"west","version":"v6"}`) {
+		t.Fatalf("%s", r.Raw)
+	}
+	if calls["east"] != 1 || calls["north"] != 1 || calls["west"] != 2 {
+		t.Errorf("an unknown id cost %v, want one lookup on each server and the job on west", calls)
+	}
+	calls = callsOn(g, func() { r = g.Do(t, q, map[string]any{"id": id}) })
+	if len(r.Errors) > 0 || fmt.Sprint(calls) != "map[east:0 north:0 west:2]" {
+		t.Errorf("a known id cost %v, want west alone (session and job): %s", calls, r.Raw)
+	}
+
+	listed := sessionPageOf(t, g, map[string]any{"first": 30}).JobSessions.Nodes[29]
+	calls = callsOn(g, func() { r = g.Do(t, `query($id: ID!) { jobSession(id: $id) { id } }`, map[string]any{"id": listed.ID}) })
+	if len(r.Errors) > 0 || calls[listed.Server.Name] != 1 || testenv.Total(calls) != 1 {
+		t.Errorf("a listed session of %s cost %v, want one call there", listed.Server.Name, calls)
+	}
+
+	r = g.Do(t, `{ jobSession(id: "00000000-0000-4000-8000-000000000000") { id } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_FOUND" {
+		t.Errorf("an id on no server: %s", r.Raw)
+	}
+}
+
+// TestAStoppedServerLeavesTheOthers: a server that stops in the middle of a
+// walk leaves its items out, with an error that names it; the others'
+// items come, the walk goes on, and the server's status says it is down.
+func TestAStoppedServerLeavesTheOthers(t *testing.T) {
+	g := fleet(t, true)
+	page1 := sessionPageOf(t, g, map[string]any{"first": 30}).JobSessions
+	g.Envs[2].Upstream.Close() // north stops
+
+	start := time.Now()
+	r := g.Do(t, qSessionPage, map[string]any{"first": 30, "after": *page1.PageInfo.EndCursor})
+	took := time.Since(start)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["server"] != "north" || r.Errors[0].Extensions["code"] != "UPSTREAM_UNAVAILABLE" ||
+		!strings.HasPrefix(r.Errors[0].Message, "north: ") {
+		t.Fatalf("page 2 without north: %s", r.Raw)
+	}
+	var p sessionPage
+	if err := json.Unmarshal(r.Data, &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.JobSessions.Nodes) != 30 || p.JobSessions.TotalCount != nil {
+		t.Errorf("page 2: %d sessions, totalCount %v; want 30 from east and west, no total", len(p.JobSessions.Nodes), p.JobSessions.TotalCount)
+	}
+	for _, n := range p.JobSessions.Nodes {
+		if n.Server.Name == "north" {
+			t.Errorf("a session of the stopped server: %v", n)
+		}
+	}
+	t.Logf("page 2 with a server stopped: %v", took)
+
+	r = g.Do(t, `{ servers { name status lastError version } }`, nil)
+	want := `{"servers":[{"name":"east","status":"UP","lastError":null,"version":"v3"},{"name":"west","status":"UP","lastError":null,"version":"v6"},` +
+		`{"name":"north","status":"DOWN","lastError":"the upstream is unreachable","version":"v8"}]}`
+	if string(r.Data) != want {
+		t.Errorf("servers:\n got %s\nwant %s", r.Data, want)
+	}
+}
+
+// TestActionsGoToTheJobsServer: a job action reaches the server that has
+// the job, and no other.
+func TestActionsGoToTheJobsServer(t *testing.T) {
+	g := fleetWith(t, true, func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Anonymous: access.Operator} })
+	north := g.Envs[2]
+	var job string
+	r := g.Do(t, `{ jobs(first: 50, servers: ["north"]) { nodes { id isEnabled lastStatus } } }`, nil)
+	var data struct {
+		Jobs struct {
+			Nodes []struct {
+				ID, LastStatus string
+				IsEnabled      bool
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range data.Jobs.Nodes {
+		if j.IsEnabled && j.LastStatus != "RUNNING" {
+			job = j.ID
+			break
+		}
+	}
+	r = g.Do(t, `mutation($id: ID!) { startJob(input: {id: $id}) { job { id server { name } } session { id server { name } } } }`, map[string]any{"id": job})
+	if len(r.Errors) > 0 || strings.Count(string(r.Data), `"server":{"name":"north"}`) != 2 {
+		t.Fatalf("%s", r.Raw)
+	}
+	for _, e := range g.Envs {
+		if n := len(e.Sim.Actions()); (e == north) != (n == 1) || n > 1 {
+			t.Errorf("%s saw %d actions", e.Client.Name(), n)
+		}
+	}
+}
