@@ -1,14 +1,19 @@
 package resolvers_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
 // replay answers each GET from memory after the simulator answered it once,
@@ -16,6 +21,7 @@ import (
 // every GET it serves.
 type replay struct {
 	next  http.Handler
+	delay time.Duration // added to every answer: the network and the server's own time
 	gets  atomic.Int64
 	mu    sync.Mutex
 	cache map[string][]byte
@@ -27,6 +33,7 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.gets.Add(1)
+	time.Sleep(rp.delay)
 	rp.mu.Lock()
 	body, ok := rp.cache[r.URL.String()]
 	rp.mu.Unlock()
@@ -83,6 +90,75 @@ func BenchmarkHandler(b *testing.B) {
 				}
 				b.ReportMetric(float64(rp.gets.Load())/float64(b.N), "upstream-calls/op")
 			})
+		}
+	}
+}
+
+// forgetful remembers no id's server: every lookup asks every server.
+type forgetful struct{}
+
+func (forgetful) Where(context.Context, string) (string, bool) { return "", false }
+func (forgetful) Remember(context.Context, string, ...string)  {}
+
+// BenchmarkServers compares a gateway over one server with one over 50
+// (every call answered after the same delay, every operation paying its own
+// calls): the first page of the merged session list, a lookup by an id the
+// gateway knows the server of, and one it does not (asked of every server).
+func BenchmarkServers(b *testing.B) {
+	for _, delay := range []time.Duration{0, 5 * time.Millisecond} {
+		for _, n := range []int{1, 50} {
+			var replays []*replay
+			var envs []*testenv.Env
+			for i := range n {
+				rp := &replay{cache: map[string][]byte{}, delay: delay}
+				name := ""
+				if n > 1 {
+					name = fmt.Sprintf("s%02d", i)
+				}
+				envs = append(envs, testenv.New(b, testenv.Options{Name: name, Unshared: true, Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 },
+					Wrap: func(h http.Handler) http.Handler { rp.next = h; return rp }}))
+				replays = append(replays, rp)
+			}
+			known := testenv.Fleet(b, envs, nil)
+			unknown := testenv.Fleet(b, envs, func(o *graphqlhttp.Options) { o.IDs = forgetful{} })
+			last := envs[n-1].Sim.SessionIDs()[5]
+			byID := `query($id: ID!) { jobSession(id: $id) { id status server { name } } }`
+			cases := []struct {
+				name  string
+				g     *testenv.Gateway
+				query string
+				vars  map[string]any
+			}{
+				{"firstpage", known, `{ jobSessions(first: 30) { nodes { id status creationTime server { name } } pageInfo { endCursor } } }`, nil},
+				{"byid-known", known, byID, map[string]any{"id": last}},
+				{"byid-unknown", unknown, byID, map[string]any{"id": last}},
+			}
+			for _, c := range cases {
+				if n == 1 && c.name == "byid-unknown" {
+					continue // one server: nothing to look for
+				}
+				body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
+				b.Run(fmt.Sprintf("%s/servers=%d/delay=%v", c.name, n, delay), func(b *testing.B) {
+					if r := c.g.Do(b, c.query, c.vars); len(r.Errors) > 0 {
+						b.Fatalf("%s", r.Raw)
+					}
+					for _, rp := range replays {
+						rp.gets.Store(0)
+					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if rec := testenv.Post(c.g.Handler, body); rec.Code != http.StatusOK {
+							b.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
+						}
+					}
+					gets := int64(0)
+					for _, rp := range replays {
+						gets += rp.gets.Load()
+					}
+					b.ReportMetric(float64(gets)/float64(b.N), "upstream-calls/op")
+				})
+			}
 		}
 	}
 }

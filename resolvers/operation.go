@@ -132,7 +132,7 @@ func NewOperation(servers []Upstream, ids IDs, credential string, req Request, w
 }
 
 // maxServersAtOnce bounds the servers one operation asks at once.
-const maxServersAtOnce = 16
+const maxServersAtOnce = 64
 
 // on is the operation's part on the server named (which must be one of its
 // servers), made on first use.

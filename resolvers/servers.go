@@ -274,6 +274,20 @@ func merged[T any](ctx context.Context, w window, servers []string, fetch func(s
 		}
 	})
 
+	// A server whose version lacks the list has none of its items: with
+	// others that have it that is no error (a v6 server has no proxy pools).
+	lacking := 0
+	for i, err := range failed {
+		var ve *upstream.VersionError
+		if errors.As(err, &ve) {
+			lacking++
+			if lacking == len(servers) {
+				return nil, err
+			}
+			failed[i], pages[i] = nil, upstream.Page[T]{Total: new(int)}
+		}
+	}
+
 	var all []fetched[T]
 	for i := range pages {
 		for j := range pages[i].Items {
@@ -329,6 +343,14 @@ func merged[T any](ctx context.Context, w window, servers []string, fetch func(s
 		conn.PageInfo.EndCursor = &cursor
 	}
 
+	// Every server failed: the field fails, each server named once (the
+	// last as the field's own error).
+	if !slices.ContainsFunc(failed, func(e error) bool { return e == nil }) {
+		for i := range servers[:len(servers)-1] {
+			graphql.AddError(ctx, &ServerError{Server: servers[i], Err: failed[i]})
+		}
+		return nil, &ServerError{Server: servers[len(servers)-1], Err: failed[len(servers)-1]}
+	}
 	total, known := 0, true
 	for i := range servers {
 		if failed[i] != nil {
@@ -353,9 +375,6 @@ func merged[T any](ctx context.Context, w window, servers []string, fetch func(s
 	}
 	if known {
 		conn.TotalCount = &total
-	}
-	if len(conn.Nodes) == 0 && !slices.ContainsFunc(failed, func(e error) bool { return e == nil }) {
-		return nil, errors.Join(failed...) // every server failed: nothing to show
 	}
 	return conn, nil
 }

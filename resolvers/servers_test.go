@@ -167,6 +167,17 @@ func TestServersPickTheServersAsked(t *testing.T) {
 			t.Errorf("west alone gave a session of %s", n.Server.Name)
 		}
 	}
+	// Proxy pools came with v8: the v3 and v6 servers have none, which is
+	// no error while another server has them; asked of a v3 server alone, it is.
+	r := g.Do(t, `{ proxyPools(first: 10) { nodes { name server { name } } } }`, nil)
+	if len(r.Errors) > 0 || string(r.Data) != `{"proxyPools":{"nodes":[{"name":"Contoso pool","server":{"name":"north"}}]}}` {
+		t.Errorf("proxy pools of the fleet: %s", r.Raw)
+	}
+	r = g.Do(t, `{ proxyPools(first: 10, servers: ["east", "west"]) { nodes { name } } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_SUPPORTED_BY_VERSION" {
+		t.Errorf("proxy pools of v3 and v6 servers: %s", r.Raw)
+	}
+
 	all := sessionPageOf(t, g, map[string]any{"first": 5}).JobSessions
 	for _, vars := range []map[string]any{
 		{"first": 5, "servers": []string{"south"}},
@@ -262,6 +273,18 @@ func TestAStoppedServerLeavesTheOthers(t *testing.T) {
 		`{"name":"north","status":"DOWN","lastError":"the upstream is unreachable","version":"v8"}]}`
 	if string(r.Data) != want {
 		t.Errorf("servers:\n got %s\nwant %s", r.Data, want)
+	}
+
+	// All stopped: each is named once, and there is nothing else to say.
+	g.Envs[0].Upstream.Close()
+	g.Envs[1].Upstream.Close()
+	r = g.Do(t, qSessionPage, map[string]any{"first": 30})
+	var named []string
+	for _, e := range r.Errors {
+		named = append(named, fmt.Sprint(e.Extensions["server"]))
+	}
+	if string(r.Data) != "null" || strings.Join(named, ",") != "east,west,north" {
+		t.Errorf("every server stopped: %s", r.Raw)
 	}
 }
 

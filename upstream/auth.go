@@ -236,7 +236,16 @@ func (c *Client) postForm(ctx context.Context, path string, form url.Values, aut
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	return c.http.Do(req)
+	resp, err := c.http.Do(req)
+	switch {
+	case err != nil:
+		c.reach.heardFrom(transportError("POST "+path, err), c.opts.Now())
+	case resp.StatusCode >= http.StatusInternalServerError:
+		c.reach.heardFrom(statusError("POST "+path, resp.StatusCode, nil), c.opts.Now())
+	default:
+		c.reach.heardFrom(nil, c.opts.Now())
+	}
+	return resp, err
 }
 
 func (c *Client) requestToken(ctx context.Context, form url.Values) (tok *token, err error) {

@@ -2,8 +2,11 @@ package upstream_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
@@ -21,5 +24,65 @@ func TestDetectVersion(t *testing.T) {
 	}
 	if _, err := upstream.DetectVersion(context.Background(), "http://127.0.0.1:1", nil); err == nil {
 		t.Error("an unreachable server gave a version")
+	}
+}
+
+// TestRedetect: a client started on a guess (the server could not be
+// asked) asks again until the server answers, then speaks its version;
+// meanwhile its reach says it is down, and why.
+func TestRedetect(t *testing.T) {
+	sim := vb365sim.New(vb365sim.Options{Version: 3})
+	var up atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !up.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	opts := upstream.DefaultOptions(srv.URL, upstream.MaxVersion)
+	opts.Username, opts.Password = sim.Credentials()
+	opts.Retries, opts.BreakerThreshold = 0, 1000 // this test is not about the breaker
+	c, err := upstream.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Reach(); r.Known {
+		t.Errorf("reach before any call: %+v", r)
+	}
+	if err := c.Login(context.Background()); err == nil {
+		t.Fatal("logged in to a server that answers 503")
+	}
+	if r := c.Reach(); !r.Known || r.Up || r.LastError == "" {
+		t.Errorf("reach after a 503: %+v", r)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { c.Redetect(ctx, 5*time.Millisecond); close(done) }()
+	time.Sleep(30 * time.Millisecond)
+	if c.Version() != upstream.MaxVersion {
+		t.Errorf("the version changed while the server did not answer: v%d", c.Version())
+	}
+	up.Store(true)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Redetect did not find the version once the server answered")
+	}
+	if c.Version() != 3 {
+		t.Errorf("after the server answered: v%d, want v3", c.Version())
+	}
+	// The failed login holds further attempts back for a second.
+	deadline := time.Now().Add(5 * time.Second)
+	for _, err := c.Jobs(context.Background(), c.NewScope("")); err != nil; _, err = c.Jobs(context.Background(), c.NewScope("")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("reading as v3: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := c.Reach(); !r.Known || !r.Up || r.LastError != "" {
+		t.Errorf("reach after answers: %+v", r)
 	}
 }
