@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/graph-gophers/dataloader/v7"
+	dataloader "github.com/graph-gophers/dataloader/v7"
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
