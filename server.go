@@ -49,7 +49,8 @@ func serverOptions(s config.Settings) (opts []upstream.Options, guessed []bool, 
 	for i := range opts {
 		o := &opts[i]
 		o.Retries, o.MaxConcurrency, o.StartWait = s.UpstreamRetries, s.MaxConcurrency, s.StartWait
-		o.Sharing = upstream.Sharing{Off: !s.Share, MaxBytes: s.CacheMaxBytes, FinalTTL: s.CacheTTLFinal, LiveTTL: s.CacheTTLLive,
+		// The cache's size is the gateway's, split evenly between the servers.
+		o.Sharing = upstream.Sharing{Off: !s.Share, MaxBytes: s.CacheMaxBytes / int64(len(opts)), FinalTTL: s.CacheTTLFinal, LiveTTL: s.CacheTTLLive,
 			ListTTL: s.CacheTTLList, JobTTL: s.CacheTTLJob, OrganizationTTL: s.CacheTTLOrg, RepositoryTTL: s.CacheTTLRepository,
 			ProxyTTL: s.CacheTTLProxy, LicenseTTL: s.CacheTTLLicense, CredentialCheck: s.CredentialCheck}
 	}
@@ -135,6 +136,7 @@ func clientOptions(srv config.Server) (opts upstream.Options, guessed bool, err 
 		version, guessed = detectVersion(srv, &http.Client{Transport: transport, Timeout: srv.UpstreamTimeout})
 	}
 	opts = upstream.DefaultOptions(srv.UpstreamURL, version)
+	opts.AutoVersion = srv.APIVersion == 0
 	opts.Name = srv.Name
 	opts.Username, opts.Password = srv.Username, srv.Password
 	opts.HTTPClient = &http.Client{Transport: transport}

@@ -135,7 +135,7 @@ func (s *Settings) table() []Setting {
 		oneOf(&s.LogFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json", "text", "json"),
 		logLevel(&s.LogLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
 		boolean(&s.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
-		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers"),
+		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers (split evenly between the servers)"),
 		span(&s.CacheTTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
 		span(&s.CacheTTLLive, time.Nanosecond, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
 		span(&s.CacheTTLList, time.Nanosecond, "cache-ttl-list", "VB365_CACHE_TTL_LIST", "5s", "how long a list of finished sessions is cached"),
@@ -251,9 +251,10 @@ func PrintUsage(w io.Writer) {
 	}
 }
 
-// PassThrough reports whether each caller's credentials go to the upstream
-// (one server, without a service account).
-func (s Settings) PassThrough() bool { return len(s.Servers) == 1 && s.Servers[0].Username == "" }
+// PassThrough reports whether each caller's credentials go to the
+// upstream: servers without a service account (the config file allows no
+// mix).
+func (s Settings) PassThrough() bool { return len(s.Servers) > 0 && s.Servers[0].Username == "" }
 
 // Demo reports whether the gateway serves simulators, no real server.
 func (s Settings) Demo() bool { return len(s.Servers) == 0 }

@@ -53,9 +53,7 @@ var serverName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,62}$`)
 // says its own.
 var singleServerSettings = []string{"upstream-url", "username", "password", "ca-file", "tls-server-name", "insecure-skip-verify"}
 
-// parseServers reads the config file's servers list. Each server must have
-// a service account: a caller's VB365 token is good on one server only, so
-// it cannot be passed through to several.
+// parseServers reads the config file's servers list.
 // defaults gives a server what its entry leaves out: --api-version and
 // --upstream-timeout.
 func parseServers(raw any, getenv func(string) string, defaults Server) ([]Server, error) {
@@ -72,6 +70,7 @@ func parseServers(raw any, getenv func(string) string, defaults Server) ([]Serve
 	}
 	var out []Server
 	var errs []error
+	passThrough := 0
 	seen := map[string]bool{}
 	for i, e := range entries {
 		where := fmt.Sprintf("config file: servers[%d]", i)
@@ -110,8 +109,10 @@ func parseServers(raw any, getenv func(string) string, defaults Server) ([]Serve
 			}
 		}
 		switch {
+		case e.Username == "" && given == 0:
+			// pass-through: each caller's own VB365 token goes to the server
 		case e.Username == "" || given == 0:
-			bad("username and one of password, password-file or password-env are needed: behind several servers the gateway calls each with its own service account")
+			bad("username and one of password, password-file or password-env: set both (a service account) or neither (pass-through)")
 		case given > 1:
 			bad("give one of password, password-file or password-env")
 		case e.PasswordFile != "":
@@ -127,7 +128,15 @@ func parseServers(raw any, getenv func(string) string, defaults Server) ([]Serve
 		default:
 			s.Password = e.Password
 		}
+		if s.Username == "" {
+			passThrough++
+		}
 		out = append(out, s)
+	}
+	if passThrough > 0 && passThrough < len(out) {
+		// The Authorization header is either the caller's VB365 token, or
+		// the gateway's API key or access token: not both.
+		errs = append(errs, errors.New("config file: servers: either every server has a service account, or none has (pass-through)"))
 	}
 	return out, errors.Join(errs...)
 }

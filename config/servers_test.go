@@ -51,6 +51,10 @@ func TestServersList(t *testing.T) {
 	if err != nil || len(one.Servers) != 1 || one.Servers[0].Name != "default" || one.Servers[0].UpstreamURL != "https://vbo:4443" {
 		t.Errorf("the flags make one server, default: %+v %v", one.Servers, err)
 	}
+	pass, err := Load([]string{"--config", writeFile(t, "servers:\n  - {name: a, upstream-url: https://a}\n  - {name: b, upstream-url: https://b}\n")}, env(nil))
+	if err != nil || !pass.PassThrough() || len(pass.Servers) != 2 {
+		t.Errorf("two pass-through servers: %+v %v", pass.Servers, err)
+	}
 	demo, err := Load([]string{"--demo-servers", "v3, v6,8"}, env(nil))
 	if err != nil || !demo.Demo() || len(demo.DemoServers) != 3 || demo.DemoServers[2] != 8 {
 		t.Errorf("demo servers: %v %v", demo.DemoServers, err)
@@ -64,7 +68,8 @@ func TestServersListMistakes(t *testing.T) {
 		{"servers:\n  - name: a\n    upstream-url: https://a\n    username: u\n    password: p\n", "--username", "each server says its own username"},
 		{"servers:\n  - name: a b\n    upstream-url: https://a\n    username: u\n    password: p\n", "", "name must be letters"},
 		{"servers:\n  - name: a\n    upstream-url: https://a\n    username: u\n    password: p\n  - name: A\n    upstream-url: https://b\n    username: u\n    password: p\n", "", "another server has this name"},
-		{"servers:\n  - name: a\n    upstream-url: https://a\n", "", "servers[0] (a): username and one of password"},
+		{"servers:\n  - name: a\n    upstream-url: https://a\n    username: u\n", "", "servers[0] (a): username and one of password"},
+		{"servers:\n  - name: a\n    upstream-url: https://a\n    username: u\n    password: p\n  - name: b\n    upstream-url: https://b\n", "", "either every server has a service account, or none"},
 		{"servers:\n  - name: a\n    upstream-url: https://a\n    username: u\n    password: p\n    password-env: P\n", "", "give one of"},
 		{"servers:\n  - name: a\n    upstream-url: https://a\n    username: u\n    password-env: NOPE\n", "", "NOPE, which is not set"},
 		{"servers:\n  - name: a\n    upstream-url: https://a\n    username: u\n    password: p\n    api-version: v2\n", "", "api-version"},
@@ -90,4 +95,13 @@ func TestServersListMistakes(t *testing.T) {
 			t.Errorf("case %d: the error shows a password: %v", i, err)
 		}
 	}
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

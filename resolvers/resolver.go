@@ -19,7 +19,6 @@ type Resolver struct {
 	Servers     []Server // in the configured order; the first is the default
 	Idempotency Idempotency
 	Actions     ActionObserver
-	IDs         IDs // nil: ids are looked for on every server
 }
 
 // Server is one VB365 server the graph covers.

@@ -1,8 +1,11 @@
 package resolvers_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -321,4 +324,42 @@ func TestActionsGoToTheJobsServer(t *testing.T) {
 			t.Errorf("%s saw %d actions", e.Client.Name(), n)
 		}
 	}
+}
+
+// TestEntitiesAndSubscriptionsFindTheirServer: _entities resolves each
+// representation on the server that has it, batched per server; a
+// subscription follows a session on its own server.
+func TestEntitiesAndSubscriptionsFindTheirServer(t *testing.T) {
+	g := fleet(t, true)
+	east, north := g.Envs[0].Sim.SessionIDs()[2], g.Envs[2].Sim.SessionIDs()[4]
+	r := g.Do(t, `query($r: [_Any!]!) { _entities(representations: $r) { ... on JobSession { id server { name } } } }`,
+		map[string]any{"r": []map[string]any{{"__typename": "JobSession", "id": north}, {"__typename": "JobSession", "id": east}}})
+	want := fmt.Sprintf(`{"_entities":[{"id":"%s","server":{"name":"north"}},{"id":"%s","server":{"name":"east"}}]}`, north, east)
+	if len(r.Errors) > 0 || string(r.Data) != want {
+		t.Errorf("_entities:\n got %s\nwant %s", r.Raw, want)
+	}
+
+	live := sessionPageOf(t, g, map[string]any{"first": 1, "servers": []string{"west"}}) // the newest: running
+	running := live.JobSessions.Nodes[0].ID
+	srv := httptest.NewServer(g.Handler)
+	defer srv.Close()
+	body := fmt.Sprintf(`{"query":"subscription { jobSessionUpdated(id: \"%s\") { id status server { name } } }"}`, running)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewScanner(resp.Body)
+	for events.Scan() {
+		if line := events.Text(); strings.HasPrefix(line, "data: ") {
+			if !strings.Contains(line, `"status":"RUNNING","server":{"name":"west"}`) {
+				t.Errorf("first event: %s", line)
+			}
+			return
+		}
+	}
+	t.Fatal("no event")
 }

@@ -239,11 +239,11 @@ func (c *Client) postForm(ctx context.Context, path string, form url.Values, aut
 	resp, err := c.http.Do(req)
 	switch {
 	case err != nil:
-		c.reach.heardFrom(transportError("POST "+path, err), c.opts.Now())
+		c.heardFrom(transportError("POST "+path, err))
 	case resp.StatusCode >= http.StatusInternalServerError:
-		c.reach.heardFrom(statusError("POST "+path, resp.StatusCode, nil), c.opts.Now())
+		c.heardFrom(statusError("POST "+path, resp.StatusCode, nil))
 	default:
-		c.reach.heardFrom(nil, c.opts.Now())
+		c.heardFrom(nil)
 	}
 	return resp, err
 }

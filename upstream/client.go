@@ -41,6 +41,10 @@ type Options struct {
 	BaseURL string
 	// Version is the API version, 3..8.
 	Version int
+	// AutoVersion says that Version was asked of the server (or guessed,
+	// when it could not be): it is asked again whenever the server answers
+	// after being down, in case it was upgraded meanwhile.
+	AutoVersion bool
 	// Username and Password select service-account mode: one login shared by all
 	// callers. Without them the caller's Authorization header is passed through.
 	Username, Password string
@@ -111,6 +115,7 @@ type Client struct {
 	jobsGeneration atomic.Int64
 	stats          sharingCounters
 	reach          reachability
+	redetecting    atomic.Bool // a Redetect after the server came back is running
 
 	login      singleflight.Group
 	mu         sync.Mutex
@@ -378,13 +383,13 @@ func (c *Client) exchange(ctx context.Context, method, route, target, auth, etag
 		c.opts.Observer.UpstreamCall(route, 0, time.Since(start))
 		span.SetStatus(codes.Error, "no answer")
 		terr := transportError(route, err)
-		c.reach.heardFrom(terr, c.opts.Now())
+		c.heardFrom(terr)
 		return response{}, sent.Load(), terr
 	}
 	if resp.StatusCode >= http.StatusInternalServerError {
-		c.reach.heardFrom(statusError(route, resp.StatusCode, nil), c.opts.Now())
+		c.heardFrom(statusError(route, resp.StatusCode, nil))
 	} else {
-		c.reach.heardFrom(nil, c.opts.Now())
+		c.heardFrom(nil)
 	}
 	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if resp.StatusCode >= 400 {

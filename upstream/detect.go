@@ -51,16 +51,17 @@ func DetectVersion(ctx context.Context, baseURL string, client *http.Client) (in
 	return 0, lastErr
 }
 
-// Redetect asks the server for its API version again, every interval
-// (doubling up to a minute), until it answers or ctx ends; the client then
-// speaks that version. It is for a client started on a guess because the
-// server could not be asked at start.
-func (c *Client) Redetect(ctx context.Context, interval time.Duration) {
+// Redetect asks the server for its API version again after wait, and
+// then ever later (doubling, from a second up to a minute) until it answers
+// or ctx ends; the client then speaks that version. It is for a client
+// started on a guess because the server could not be asked at start, and
+// for a server back after being down.
+func (c *Client) Redetect(ctx context.Context, wait time.Duration) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(interval):
+		case <-time.After(wait):
 		}
 		askCtx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 		v, err := DetectVersion(askCtx, c.base.String(), c.http)
@@ -72,6 +73,6 @@ func (c *Client) Redetect(ctx context.Context, interval time.Duration) {
 			}
 			return
 		}
-		interval = min(2*interval, time.Minute)
+		wait = min(max(2*wait, time.Second), time.Minute)
 	}
 }

@@ -86,3 +86,44 @@ func TestRedetect(t *testing.T) {
 		t.Errorf("reach after answers: %+v", r)
 	}
 }
+
+// TestRedetectAfterReconnect: a server whose version was asked (auto)
+// is asked again when it answers after being down: here it comes back
+// as another version, as after an upgrade.
+func TestRedetectAfterReconnect(t *testing.T) {
+	var current atomic.Pointer[vb365sim.Server]
+	current.Store(vb365sim.New(vb365sim.Options{Version: 8}))
+	var down atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		current.Load().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	opts := upstream.DefaultOptions(srv.URL, 8)
+	opts.Username, opts.Password = current.Load().Credentials()
+	opts.Retries, opts.BreakerThreshold, opts.AutoVersion, opts.Sharing.Off = 0, 1000, true, true
+	c, err := upstream.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	down.Store(true)
+	if err := c.Ping(context.Background()); err == nil {
+		t.Fatal("a 503 was no error")
+	}
+	current.Store(vb365sim.New(vb365sim.Options{Version: 6})) // the server comes back as v6
+	down.Store(false)
+	_ = c.Ping(context.Background()) // it answers: the client asks for the version again
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Version() != 6 {
+		if time.Now().After(deadline) {
+			t.Fatalf("still v%d after the server came back as v6", c.Version())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -21,10 +22,11 @@ type reachability struct {
 }
 
 // heardFrom records an answer (failure nil) or a failure: no answer, or a
-// 5xx. A call the caller cancelled says nothing of the server.
-func (r *reachability) heardFrom(failure *Error, now time.Time) {
+// 5xx. A call the caller cancelled says nothing of the server. back says
+// that the server answered after it had been down.
+func (r *reachability) heardFrom(failure *Error, now time.Time) (back bool) {
 	if failure != nil && failure.cancelled {
-		return
+		return false
 	}
 	up, why := failure == nil, ""
 	if !up {
@@ -32,10 +34,26 @@ func (r *reachability) heardFrom(failure *Error, now time.Time) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	back = up && r.reach.Known && !r.reach.Up
 	if !r.reach.Known || r.reach.Up != up {
 		r.reach.Since = now
 	}
 	r.reach = Reach{Known: true, Up: up, LastError: why, Since: r.reach.Since}
+	return back
+}
+
+// heardFrom records what the server did with a call. When it answers
+// again after being down and its version was asked of it (auto), it is
+// asked again: it may have been upgraded meanwhile.
+func (c *Client) heardFrom(failure *Error) {
+	if c.reach.heardFrom(failure, c.opts.Now()) && c.opts.AutoVersion && c.redetecting.CompareAndSwap(false, true) {
+		go func() {
+			defer c.redetecting.Store(false)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			c.Redetect(ctx, 0)
+		}()
+	}
 }
 
 // Reach is what the client last heard from its server.
