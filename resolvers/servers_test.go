@@ -271,6 +271,31 @@ func TestAStoppedServerLeavesTheOthers(t *testing.T) {
 	}
 	t.Logf("page 2 with a server stopped: %v", took)
 
+	// The walk goes on to the end: every session of east and west once.
+	seen := map[string]int{}
+	for _, n := range append(page1.Nodes, p.JobSessions.Nodes...) {
+		seen[n.Server.Name+"/"+n.ID]++
+	}
+	after := p.JobSessions.PageInfo
+	for after.HasNextPage {
+		r := g.Do(t, qSessionPage, map[string]any{"first": 30, "after": *after.EndCursor})
+		var next sessionPage
+		if err := json.Unmarshal(r.Data, &next); err != nil || len(r.Errors) != 1 {
+			t.Fatalf("walking on without north: %s", r.Raw)
+		}
+		for _, n := range next.JobSessions.Nodes {
+			seen[n.Server.Name+"/"+n.ID]++
+		}
+		after = next.JobSessions.PageInfo
+	}
+	for _, e := range g.Envs[:2] {
+		for _, id := range e.Sim.SessionIDs() {
+			if k := e.Client.Name() + "/" + id; seen[k] != 1 {
+				t.Errorf("%s seen %d times in the walk", k, seen[k])
+			}
+		}
+	}
+
 	r = g.Do(t, `{ servers { name status lastError version } }`, nil)
 	want := `{"servers":[{"name":"east","status":"UP","lastError":null,"version":"v3"},{"name":"west","status":"UP","lastError":null,"version":"v6"},` +
 		`{"name":"north","status":"DOWN","lastError":"the upstream is unreachable","version":"v8"}]}`
