@@ -379,7 +379,7 @@ func merged[T any](ctx context.Context, w window, servers []string, fetch func(s
 	return conn, nil
 }
 
-// eachServer runs fn for each server concurrently, at most maxServers at
+// eachServer runs fn for each server concurrently, at most maxServersAtOnce at
 // once across the operation.
 func eachServer(ctx context.Context, servers []string, fn func(i int, so *serverOp)) {
 	op := operation(ctx)
