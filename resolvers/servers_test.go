@@ -26,15 +26,19 @@ var fleetServers = []struct {
 
 func fleet(t *testing.T, unshared bool) *testenv.Gateway {
 	t.Helper()
-	return fleetWith(t, unshared, nil)
+	return fleetWith(t, unshared, nil, nil)
 }
 
-func fleetWith(t *testing.T, unshared bool, tweak func(*graphqlhttp.Options)) *testenv.Gateway {
+// fleetWith is fleet with the gateway's options tweaked, and each server's.
+func fleetWith(t *testing.T, unshared bool, tweak func(*graphqlhttp.Options), each func(*testenv.Options)) *testenv.Gateway {
 	t.Helper()
 	var envs []*testenv.Env
 	for _, s := range fleetServers {
-		envs = append(envs, testenv.New(t, testenv.Options{Name: s.name, Version: s.version, Unshared: unshared,
-			Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 }}))
+		o := testenv.Options{Name: s.name, Version: s.version, Unshared: unshared, Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 }}
+		if each != nil {
+			each(&o)
+		}
+		envs = append(envs, testenv.New(t, o))
 	}
 	return testenv.Fleet(t, envs, tweak)
 }
@@ -213,7 +217,13 @@ func callsOn(g *testenv.Gateway, do func()) map[string]int {
 // every server at once; once known (found, or listed), a lookup asks its
 // server alone, and what hangs off the item is asked of that server.
 func TestLookupAsksTheServerThatHasIt(t *testing.T) {
-	g := fleet(t, true)
+	// West, which has the session, answers last: every server is asked
+	// before the answer is found (a server not yet asked then never is).
+	g := fleetWith(t, true, nil, func(o *testenv.Options) {
+		if o.Name == "west" {
+			o.Latency = 50 * time.Millisecond
+		}
+	})
 	west := g.Envs[1]
 	id := west.Sim.SessionIDs()[3]
 	q := `query($id: ID!) { jobSession(id: $id) { id server { name } job { name server { name version } } } }`
@@ -319,7 +329,7 @@ func TestAStoppedServerLeavesTheOthers(t *testing.T) {
 // TestActionsGoToTheJobsServer: a job action reaches the server that has
 // the job, and no other.
 func TestActionsGoToTheJobsServer(t *testing.T) {
-	g := fleetWith(t, true, func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Anonymous: access.Operator} })
+	g := fleetWith(t, true, func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Anonymous: access.Operator} }, nil)
 	north := g.Envs[2]
 	var job string
 	r := g.Do(t, `{ jobs(first: 50, servers: ["north"]) { nodes { id isEnabled lastStatus } } }`, nil)
