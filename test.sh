@@ -41,6 +41,6 @@ echo "== tests, those that start browsers, node, Redis and processes (-tags e2e)
 CI="${CI:-}" go test -race -count=1 -tags e2e ./... "$@"
 
 echo "== fuzzing, briefly (seed corpora in upstream/testdata/fuzz)"
-for target in FuzzDecodeSessions FuzzDecodeJobsAndLog FuzzParseLink FuzzValidateID; do
+for target in FuzzDecodeSessions FuzzDecodeJobsAndLog FuzzDecodersAgree FuzzParseLink FuzzValidateID; do
   go test ./upstream -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-5s}"
 done

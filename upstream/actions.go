@@ -109,7 +109,7 @@ func (c *Client) Act(ctx context.Context, s *Scope, job JobRef, a Action, full b
 	case a != ActionStart:
 	case len(r.body) > 0: // v8
 		var w wireSession
-		if err := json.Unmarshal(r.body, &w); err != nil || w.ID == "" {
+		if err := decodeJSON(r.body, &w); err != nil || w.ID == "" {
 			return acted, decodeError(route, orMissing(err, "id"))
 		}
 		m := w.model()

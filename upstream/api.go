@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"maps"
 	"net/url"
@@ -39,7 +38,7 @@ func (c *Client) jobSession(ctx context.Context, s *Scope, id string, fresh bool
 func getItem[W, M any](ctx context.Context, c *Client, s *Scope, req request, model func(*W) M, id func(*M) string, ttl func(*M) time.Duration) (*M, error) {
 	return fetch(ctx, c, s, req, func(body []byte) (*M, time.Duration, error) {
 		var w W
-		if err := json.Unmarshal(body, &w); err != nil {
+		if err := decodeJSON(body, &w); err != nil {
 			return nil, 0, err
 		}
 		m := model(&w)

@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/url"
 	"sort"
@@ -203,7 +202,7 @@ func (c *Client) OrganizationLicensing(ctx context.Context, s *Scope, ids []stri
 		req := request{route: "GET /Organizations/{id}/LicensingInformation", target: c.url(path, nil)}
 		return fetch(ctx, c, s, req, func(body []byte) (*OrganizationLicensing, time.Duration, error) {
 			var w wireLicensing
-			if err := json.Unmarshal(body, &w); err != nil {
+			if err := decodeJSON(body, &w); err != nil {
 				return nil, 0, err
 			}
 			return &OrganizationLicensing{LicensedUsers: int(w.LicensedUsers.Value), NewUsers: int(w.NewUsers.Value)}, c.opts.Sharing.LicenseTTL, nil
@@ -242,7 +241,7 @@ func (c *Client) RepositoryUsage(ctx context.Context, s *Scope, ids []string) ([
 func (c *Client) License(ctx context.Context, s *Scope) (*License, error) {
 	return fetch(ctx, c, s, request{route: "GET /License", target: c.url("/License", nil)}, func(body []byte) (*License, time.Duration, error) {
 		var w wireLicense
-		if err := json.Unmarshal(body, &w); err != nil {
+		if err := decodeJSON(body, &w); err != nil {
 			return nil, 0, err
 		}
 		l := w.model()
@@ -305,7 +304,7 @@ func (c *Client) ServiceInstance(ctx context.Context, s *Scope) (*ServiceInstanc
 	}
 	return fetch(ctx, c, s, request{route: "GET /ServiceInstance", target: c.url("/ServiceInstance", nil)}, func(body []byte) (*ServiceInstance, time.Duration, error) {
 		var w wireServiceInstance
-		if err := json.Unmarshal(body, &w); err != nil {
+		if err := decodeJSON(body, &w); err != nil {
 			return nil, 0, err
 		}
 		return &ServiceInstance{InstallationID: w.InstallationID, Version: w.Version}, c.opts.Sharing.OrganizationTTL, nil
@@ -319,7 +318,7 @@ func (c *Client) Health(ctx context.Context, s *Scope) (*Health, error) {
 	}
 	return fetch(ctx, c, s, request{route: "GET /Health", target: c.url("/Health", nil)}, func(body []byte) (*Health, time.Duration, error) {
 		var w wireHealth
-		if err := json.Unmarshal(body, &w); err != nil {
+		if err := decodeJSON(body, &w); err != nil {
 			return nil, 0, err
 		}
 		statuses := []HealthStatus{Healthy, Unhealthy}

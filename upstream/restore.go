@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
@@ -85,7 +84,7 @@ func (c *Client) organizationObject(ctx context.Context, s *Scope, r ObjectRef) 
 	req := request{route: "GET /Organizations/{id}/" + col + "/{id}", target: c.url(path, q)}
 	return fetch(ctx, c, s, req, func(body []byte) (*OrganizationObject, time.Duration, error) {
 		var w wireOrganizationObject
-		if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
+		if err := decodeJSON(body, &w); err != nil || w.ID == "" {
 			return nil, 0, orMissing(err, "id")
 		}
 		return w.model(r.Type), c.opts.Sharing.OrganizationTTL, nil
@@ -273,7 +272,7 @@ func (c *Client) RestoreStatistics(ctx context.Context, s *Scope, sessionID stri
 	req := request{route: "GET /RestoreSessions/{id}/Statistics", target: c.url(path, nil)}
 	return fetch(ctx, c, s, req, func(body []byte) (*RestoreStatistics, time.Duration, error) {
 		var w wireRestoreStatistics
-		if err := json.Unmarshal(body, &w); err != nil {
+		if err := decodeJSON(body, &w); err != nil {
 			return nil, 0, err
 		}
 		return w.model(), c.restorePartTTL(s, sessionID), nil

@@ -24,6 +24,10 @@ func (n *flexInt64) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(b, []byte("null")) {
 		return nil
 	}
+	if v, ok := plainInt(b); ok {
+		n.Value, n.Set = v, true
+		return nil
+	}
 	s := string(b)
 	if len(s) >= 2 && s[0] == '"' {
 		unq, err := strconv.Unquote(s)
@@ -46,6 +50,35 @@ func (n *flexInt64) UnmarshalJSON(b []byte) error {
 	}
 	n.Value, n.Set = v, true
 	return nil
+}
+
+// plainInt reads the common case, a small integer or a quoted one, without
+// allocating: a 50-session page holds some 900 of them.
+func plainInt(b []byte) (int64, bool) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		b = b[1 : len(b)-1]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 func (n flexInt64) intPtr() *int {
@@ -92,7 +125,9 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		s = string(b[1 : len(b)-1]) // no escapes: the string is its bytes
+	} else if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
 	if s == "" {
@@ -211,12 +246,12 @@ func decodeCollection[T any](body []byte) (wirePage[T], error) {
 	var p wirePage[T]
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
-		if err := json.Unmarshal(trimmed, &p.Results); err != nil {
+		if err := decodeJSON(trimmed, &p.Results); err != nil {
 			return p, err
 		}
 		return p, nil
 	}
-	if err := json.Unmarshal(trimmed, &p); err != nil {
+	if err := decodeJSON(trimmed, &p); err != nil {
 		return p, err
 	}
 	if p.Results == nil {
