@@ -191,7 +191,7 @@ func gateOf(s config.Settings, passThrough bool) (*access.Gate, error) {
 // routes lays out the HTTP paths of the gateway.
 func routes(p parts, s config.Settings) (http.Handler, error) {
 	o := graphqlhttp.DefaultOptions()
-	o.BatchWait, o.RequestTimeout, o.PollInterval = s.BatchWait, s.RequestTimeout, s.PollInterval
+	o.BatchWait, o.BatchWaitMax, o.RequestTimeout, o.PollInterval = s.BatchWait, s.BatchWaitMax, s.RequestTimeout, s.PollInterval
 	o.Limits = graphqlhttp.Limits{MaxDepth: s.MaxDepth, MaxAliases: s.MaxAliases, MaxComplexity: s.MaxComplexity,
 		MaxTokens: s.MaxTokens, MaxFields: s.MaxFields, MaxEntities: s.MaxEntities}
 	o.Introspection = s.Introspection

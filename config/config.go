@@ -46,6 +46,7 @@ type Settings struct {
 	OIDCClockSkew      time.Duration
 	StartWait          time.Duration
 	BatchWait          time.Duration
+	BatchWaitMax       time.Duration
 	MaxConcurrency     int
 	MaxDepth           int
 	MaxAliases         int
@@ -118,7 +119,8 @@ func (s *Settings) table() []Setting {
 		list(&s.OIDCOperatorRoles, "oidc-operator-roles", "VB365_OIDC_OPERATOR_ROLES", "operator", "comma-separated values of that claim that make the caller an operator (everyone else with a valid token is a viewer)"),
 		span(&s.OIDCClockSkew, 0, "oidc-clock-skew", "VB365_OIDC_CLOCK_SKEW", "1m", "clock difference allowed with the issuer when checking a token's exp, nbf and iat"),
 		span(&s.StartWait, 0, "start-wait", "VB365_START_WAIT", "5s", "how long startJob looks for the new session on servers that do not return it (before v8)"),
-		span(&s.BatchWait, 0, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round"),
+		span(&s.BatchWait, 0, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round, when idle"),
+		span(&s.BatchWaitMax, 0, "batch-wait-max", "VB365_BATCH_WAIT_MAX", "10ms", "how far that wait may widen under load, where the fields asking for ids are scheduled late: a loader whose batches split doubles its wait, and narrows it again as they stop"),
 		whole(&s.MaxConcurrency, 1, "max-concurrency", "VB365_MAX_CONCURRENCY", "8", "upstream calls one GraphQL operation makes at once"),
 		whole(&s.MaxDepth, 1, "max-depth", "VB365_MAX_DEPTH", "12", "deepest field nesting an operation may have"),
 		whole(&s.MaxAliases, 1, "max-aliases", "VB365_MAX_ALIASES", "30", "most aliased fields an operation may have"),

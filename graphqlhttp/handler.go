@@ -54,6 +54,7 @@ type Observer interface {
 // Options configure the handler. DefaultOptions fills every one; New checks them.
 type Options struct {
 	BatchWait      time.Duration // how long loaders collect keys before calling the upstream (0: none)
+	BatchWaitMax   time.Duration // how far a loader's wait may widen under load (resolvers.Windows)
 	RequestTimeout time.Duration // deadline of one query or mutation (not of subscriptions)
 	PollInterval   time.Duration // how often a session followed by a subscription is asked for
 	QueryCacheSize int           // parsed and validated queries kept
@@ -94,7 +95,7 @@ type Options struct {
 // DefaultOptions are the options unless told otherwise.
 func DefaultOptions() Options {
 	return Options{
-		BatchWait: 500 * time.Microsecond, RequestTimeout: 30 * time.Second, PollInterval: 2 * time.Second,
+		BatchWait: 500 * time.Microsecond, BatchWaitMax: 10 * time.Millisecond, RequestTimeout: 30 * time.Second, PollInterval: 2 * time.Second,
 		QueryCacheSize: 1000, Limits: DefaultLimits(), Introspection: true,
 		MaxBodyBytes: 1 << 20, BodyTimeout: 10 * time.Second,
 		WebsocketInitTimeout: 10 * time.Second, MaxPendingSockets: 100,
@@ -102,7 +103,7 @@ func DefaultOptions() Options {
 }
 
 func (o Options) check() error {
-	if o.BatchWait < 0 || o.RequestTimeout <= 0 || o.PollInterval <= 0 || o.QueryCacheSize <= 0 || o.OperationCacheBytes < 0 ||
+	if o.BatchWait < 0 || o.BatchWaitMax < 0 || o.RequestTimeout <= 0 || o.PollInterval <= 0 || o.QueryCacheSize <= 0 || o.OperationCacheBytes < 0 ||
 		o.MaxBodyBytes <= 0 || o.BodyTimeout <= 0 || o.WebsocketInitTimeout <= 0 || o.MaxPendingSockets <= 0 {
 		return errors.New("graphqlhttp: every duration, size and count must be positive (the batch wait and the operation cache may be 0)")
 	}
@@ -126,6 +127,7 @@ type Handler struct {
 	sse       transport.SSE
 	cache     *operationCache // nil: answers are not shared
 	obs       Observer
+	windows   *resolvers.Windows
 }
 
 // New builds the handler over servers (the first is the default one; each
@@ -147,7 +149,8 @@ func New(servers []API, o Options) (http.Handler, error) {
 	if o.IDs == nil {
 		o.IDs = store.NewServerIDs(nil, 0)
 	}
-	h := &Handler{servers: servers, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer}
+	h := &Handler{servers: servers, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer,
+		windows: resolvers.NewWindows(o.BatchWait, o.BatchWaitMax)}
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
@@ -308,7 +311,7 @@ func (h *Handler) vouched(authorization string) bool {
 
 // newOperation starts an operation's upstream scopes and loaders.
 func (h *Handler) newOperation(credential string, req resolvers.Request) *resolvers.Operation {
-	return resolvers.NewOperation(h.upstreams, h.opts.IDs, credential, req, h.opts.BatchWait, h.obs)
+	return resolvers.NewOperation(h.upstreams, h.opts.IDs, credential, req, h.windows, h.obs)
 }
 
 // operationOnStream gives an operation that arrived on a stream (a

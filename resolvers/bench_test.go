@@ -188,3 +188,32 @@ func BenchmarkServersShared(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkUnderLoad is the 50-session list with its jobs, every operation
+// paying its own calls (sharing off), 64 at once on the shipped batch wait:
+// what a burst of pass-through callers costs. Idle, the list costs 2
+// upstream calls; under load the loader's window must still gather the 50
+// jobs into one batch.
+func BenchmarkUnderLoad(b *testing.B) {
+	rp := &replay{cache: map[string][]byte{}}
+	g := testenv.New(b, testenv.Options{Unshared: true, Wrap: func(h http.Handler) http.Handler {
+		rp.next = h
+		return rp
+	}}).Gateway(b, func(o *graphqlhttp.Options) { o.BatchWait = graphqlhttp.DefaultOptions().BatchWait })
+	body, _ := json.Marshal(map[string]any{"query": qList50})
+	if r := g.Do(b, qList50, nil); len(r.Errors) > 0 {
+		b.Fatalf("%s", r.Raw)
+	}
+	rp.gets.Store(0)
+	b.ReportAllocs()
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if rec := testenv.Post(g.Handler, body); rec.Code != http.StatusOK {
+				b.Errorf("HTTP %d", rec.Code)
+			}
+		}
+	})
+	b.ReportMetric(float64(rp.gets.Load())/float64(b.N), "upstream-calls/op")
+}

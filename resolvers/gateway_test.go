@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
@@ -231,6 +233,42 @@ func TestEntitiesAreBatched(t *testing.T) {
 	for _, want := range []string{`type JobSession @key(fields: \"id\")`, `type Job @key(fields: \"id\")`, "federation/v2"} {
 		if !strings.Contains(string(sdl.Raw), want) {
 			t.Errorf("_service.sdl lacks %s", want)
+		}
+	}
+}
+
+// TestListsUnderLoadCostWhatTheyCostIdle runs many operations at once, each
+// paying its own calls, on the shipped batch wait: the fields of a page's
+// items then run late and apart, yet the page's jobs stay one batch.
+func TestListsUnderLoadCostWhatTheyCostIdle(t *testing.T) {
+	g := testenv.New(t, testenv.Options{Unshared: true}).Gateway(t, func(o *graphqlhttp.Options) {
+		o.BatchWait = graphqlhttp.DefaultOptions().BatchWait
+	})
+	for _, c := range []struct {
+		query string
+		calls int // each: the sessions page, the job listing, the organizations
+	}{
+		{`{ jobSessions(first: 50) { nodes { id status } } }`, 1},
+		{qList50, 2},
+		{`{ jobSessions(first: 50) { nodes { id organization { name } } } }`, 3},
+	} {
+		const clients, each = 32, 4
+		g.Sim.ResetCalls()
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for range each {
+					if r := g.Do(t, c.query, nil); len(r.Errors) > 0 {
+						t.Errorf("%s", r.Raw)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		calls := g.Sim.Calls()
+		delete(calls, "POST /Token")
+		if got := testenv.Total(calls); got != c.calls*clients*each {
+			t.Errorf("%s: %d calls for %d operations, want %d each: %v", c.query, got, clients*each, c.calls, calls)
 		}
 	}
 }

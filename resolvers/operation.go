@@ -78,7 +78,7 @@ type Operation struct {
 	ids        IDs
 	request    Request
 	credential string
-	wait       time.Duration
+	windows    *Windows
 	obs        BatchObserver
 	servers    []Upstream // in the configured order
 	mu         sync.Mutex
@@ -121,14 +121,13 @@ type Request struct {
 }
 
 // NewOperation starts an operation over servers, with the caller's
-// credential (pass-through mode) for each. wait is how long a loader
-// collects keys before it calls the upstream: the fields of one level of a
-// query resolve within microseconds of each other, so a short wait suffices.
-func NewOperation(servers []Upstream, ids IDs, credential string, req Request, wait time.Duration, obs BatchObserver) *Operation {
+// credential (pass-through mode) for each. windows say how long its loaders
+// collect keys before they call the upstream.
+func NewOperation(servers []Upstream, ids IDs, credential string, req Request, windows *Windows, obs BatchObserver) *Operation {
 	if ids == nil {
 		ids = noIDs{}
 	}
-	return &Operation{ids: ids, request: req, credential: credential, wait: wait, obs: obs, servers: servers}
+	return &Operation{ids: ids, request: req, credential: credential, windows: windows, obs: obs, servers: servers}
 }
 
 // maxServersAtOnce bounds the servers one operation asks at once.
@@ -147,7 +146,7 @@ func (o *Operation) on(server string) *serverOp {
 			if o.parts == nil {
 				o.parts = map[string]*serverOp{}
 			}
-			p := newServerOp(api, api.NewScope(o.credential), o.wait, o.obs)
+			p := newServerOp(api, api.NewScope(o.credential), o.windows, o.obs)
 			o.parts[server] = p
 			return p
 		}
@@ -206,36 +205,45 @@ func (o *Operation) SharedFor() (time.Duration, bool) {
 	return least, used
 }
 
-func newServerOp(api Upstream, scope *upstream.Scope, wait time.Duration, obs BatchObserver) *serverOp {
+func newServerOp(api Upstream, scope *upstream.Scope, windows *Windows, obs BatchObserver) *serverOp {
 	return &serverOp{
 		name:     api.Name(),
 		api:      api,
 		scope:    scope,
-		sessions: loader("sessions", scope, obs, wait, api.JobSessionsByID),
-		jobs:     loader("jobs", scope, obs, wait, api.JobsByID),
-		logs:     loader("logs", scope, obs, wait, api.LogPages),
+		sessions: loader("sessions", scope, obs, windows, api.JobSessionsByID),
+		jobs:     loader("jobs", scope, obs, windows, api.JobsByID),
+		logs:     loader("logs", scope, obs, windows, api.LogPages),
 
-		organizations: loader("organizations", scope, obs, wait, api.OrganizationsByID),
-		repositories:  loader("repositories", scope, obs, wait, api.BackupRepositoriesByID),
-		proxies:       loader("proxies", scope, obs, wait, api.ProxiesByID),
-		pools:         loader("proxyPools", scope, obs, wait, api.ProxyPoolsByID),
-		copyJobs:      loader("copyJobs", scope, obs, wait, api.CopyJobsByID),
-		licensing:     loader("licensing", scope, obs, wait, api.OrganizationLicensing),
-		usage:         loader("usedRepositories", scope, obs, wait, api.RepositoryUsage),
+		organizations: loader("organizations", scope, obs, windows, api.OrganizationsByID),
+		repositories:  loader("repositories", scope, obs, windows, api.BackupRepositoriesByID),
+		proxies:       loader("proxies", scope, obs, windows, api.ProxiesByID),
+		pools:         loader("proxyPools", scope, obs, windows, api.ProxyPoolsByID),
+		copyJobs:      loader("copyJobs", scope, obs, windows, api.CopyJobsByID),
+		licensing:     loader("licensing", scope, obs, windows, api.OrganizationLicensing),
+		usage:         loader("usedRepositories", scope, obs, windows, api.RepositoryUsage),
 
-		processed:     loader("processedObjects", scope, obs, wait, api.ProcessedObjectPages),
-		objects:       loader("organizationObjects", scope, obs, wait, api.OrganizationObjects),
-		restorePoints: loader("restorePoints", scope, obs, wait, api.RestorePointPages),
-		restores:      loader("restoreSessions", scope, obs, wait, api.RestoreSessionsByID),
-		events:        loader("restoreEvents", scope, obs, wait, api.RestoreEventPages),
-		restoreStats:  loader("restoreStatistics", scope, obs, wait, api.RestoreStatisticsOf),
+		processed:     loader("processedObjects", scope, obs, windows, api.ProcessedObjectPages),
+		objects:       loader("organizationObjects", scope, obs, windows, api.OrganizationObjects),
+		restorePoints: loader("restorePoints", scope, obs, windows, api.RestorePointPages),
+		restores:      loader("restoreSessions", scope, obs, windows, api.RestoreSessionsByID),
+		events:        loader("restoreEvents", scope, obs, windows, api.RestoreEventPages),
+		restoreStats:  loader("restoreStatistics", scope, obs, windows, api.RestoreStatisticsOf),
 	}
 }
 
-// loader batches the keys one level of a query asks for into one call of fetch.
-func loader[K comparable, V any](name string, s *upstream.Scope, obs BatchObserver, wait time.Duration,
+// loader batches the keys one level of a query asks for into one call of
+// fetch, within the window its name has now.
+func loader[K comparable, V any](name string, s *upstream.Scope, obs BatchObserver, windows *Windows,
 	fetch func(context.Context, *upstream.Scope, []K) ([]V, []error)) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(batch(name, s, obs, fetch), dataloader.WithWait[K, V](wait))
+	w := windows.of(name)
+	wait := w.wait()
+	var sp splits
+	run := batch(name, s, obs, fetch)
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		w.observe(sp.start(wait))
+		defer sp.end()
+		return run(ctx, keys)
+	}, dataloader.WithWait[K, V](wait))
 }
 
 // byID loads the item an optional id names (nil id: no item), ids being
@@ -333,4 +341,21 @@ func (o *serverOp) primeSession(ctx context.Context, s *upstream.JobSession) {
 
 func (o *serverOp) primeJob(ctx context.Context, j *upstream.Job) {
 	o.jobs.Prime(ctx, strings.ToLower(j.ID), j)
+}
+
+// prefetchJobs puts the jobs of a page of sessions into one batch before
+// the page's fields ask for them one by one: under load those fields run
+// late and apart, and no batch window is sure to gather them. Load enqueues
+// before it returns (LoadMany enqueues from a goroutine per key); the fields
+// wait on the thunks they get themselves. Jobs the cache holds are not asked for.
+func (o *serverOp) prefetchJobs(ctx context.Context, sessions []upstream.JobSession) {
+	for i := range sessions {
+		id := sessions[i].JobID
+		if id == nil || *id == "" {
+			continue
+		}
+		if _, ok := o.api.CachedJob(o.scope, *id); !ok {
+			o.jobs.Load(ctx, strings.ToLower(*id))
+		}
+	}
 }

@@ -53,10 +53,14 @@ func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r
 // sessions lists sessions, newest first over several servers, and primes
 // each server's session loader with them.
 func sessions(ctx context.Context, w window, servers []string, f upstream.SessionFilter) (*model.JobSessionConnection, error) {
+	jobsWanted := nodesSelect(ctx, "job", "organization", "repository", "proxy")
 	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
 		page, err := so.api.JobSessions(ctx, so.scope, f, p)
 		for i := range page.Items {
 			so.primeSession(ctx, &page.Items[i])
+		}
+		if jobsWanted {
+			so.prefetchJobs(ctx, page.Items)
 		}
 		remember(ctx, so, page.Items, func(s *upstream.JobSession) string { return s.ID })
 		return page, err
