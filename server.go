@@ -15,8 +15,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -252,6 +254,14 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	tuneRuntime(s)
+	if s.DebugAddr != "" {
+		stopDebug, err := serveDebug(s.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("debug-addr: %w", err)
+		}
+		defer stopDebug()
+	}
 	metrics := telemetry.New()
 	stopTracing, err := telemetry.StartTracing(ctx, s.OTLPEndpoint)
 	if err != nil {
@@ -384,6 +394,34 @@ func readiness(clients []*upstream.Client, all bool) func(context.Context) error
 		}
 		return nil
 	}
+}
+
+// tuneRuntime applies the GC settings. GOMAXPROCS needs none: since Go 1.25
+// the runtime follows the container's CPU quota by itself.
+func tuneRuntime(s config.Settings) {
+	debug.SetGCPercent(s.GCPercent)
+	if s.MemoryLimit > 0 {
+		debug.SetMemoryLimit(s.MemoryLimit)
+	}
+}
+
+// serveDebug serves Go's profiles and execution traces on their own
+// listener, apart from the API (and its keys): an address to keep private.
+func serveDebug(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	slog.Info("debug listener", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
 
 func displayAddr(a net.Addr) string {

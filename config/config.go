@@ -64,6 +64,9 @@ type Settings struct {
 	LogLevel           slog.Level
 	Share              bool
 	CacheMaxBytes      int64
+	GCPercent          int
+	MemoryLimit        int64
+	DebugAddr          string
 	CacheTTLFinal      time.Duration
 	CacheTTLLive       time.Duration
 	CacheTTLList       time.Duration
@@ -137,6 +140,9 @@ func (s *Settings) table() []Setting {
 		oneOf(&s.LogFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json", "text", "json"),
 		logLevel(&s.LogLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
 		boolean(&s.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
+		whole(&s.GCPercent, -1, "gc-percent", "VB365_GC_PERCENT", "100", "Go's GOGC: heap growth, in percent, that starts a collection; higher trades memory for less GC work (-1: collect only at --memory-limit)"),
+		bytesOrNone(&s.MemoryLimit, "memory-limit", "VB365_MEMORY_LIMIT", "0", "Go's GOMEMLIMIT, in bytes: the heap the runtime collects harder to stay under, e.g. 80% of a container's memory (0: none)"),
+		text(&s.DebugAddr, "debug-addr", "VB365_DEBUG_ADDR", "", "address of a separate listener for Go's profiles and execution traces (/debug/pprof/, /debug/pprof/trace); keep it private (empty: off)"),
 		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers (split evenly between the servers)"),
 		span(&s.CacheTTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
 		span(&s.CacheTTLLive, time.Nanosecond, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
@@ -413,6 +419,18 @@ func size(p *int64, name, env, def, usage string) Setting {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
 			return errors.New("is not a positive number of bytes")
+		}
+		*p = n
+		return nil
+	})
+}
+
+// bytesOrNone is a number of bytes, 0 meaning none.
+func bytesOrNone(p *int64, name, env, def, usage string) Setting {
+	return row(name, env, def, usage, func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return errors.New("is not a number of bytes (0: none)")
 		}
 		*p = n
 		return nil
