@@ -4,8 +4,11 @@
 # Installs what it needs (nginx and wrk from Debian; Tailcall from npm, with
 # Debian trixie's glibc unpacked into bench/.cache, since Tailcall needs glibc
 # 2.39 and this system has 2.36), builds the gateway and writes
-# bench/results/<date>.md. Not part of the test run: it takes about 6 minutes.
-# Usage: bench/run.sh [-duration 5s] [-runs 3] [-connections 64] [-queries single,nested,list50,estate]
+# bench/results/<date>.md. Not part of the test run: the whole of it takes
+# about 35 minutes (the soak alone 10).
+# Usage: bench/run.sh                 everything
+#        bench/run.sh [flags]         one stage: see go run ./bench/cmd/bench -help, e.g.
+#                                     -queries single,list50 -runs 1, or -mode soak -soak-duration 1m
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=bench/.cache
@@ -41,7 +44,15 @@ if [ ! -e "$glibc/ld-linux-x86-64.so.2" ]; then
 fi
 
 go build -o "$cache/vb365-graphql" .
-go run ./bench/cmd/bench \
-  -gateway "$cache/vb365-graphql" \
-  -tailcall "$PWD/$glibc/ld-linux-x86-64.so.2 --library-path $PWD/$glibc:/lib/x86_64-linux-gnu $PWD/$tc" \
-  -out "bench/results/$(date -u +%Y-%m-%d).md" "$@"
+bench=(go run ./bench/cmd/bench -gateway "$cache/vb365-graphql"
+  -tailcall "$PWD/$glibc/ld-linux-x86-64.so.2 --library-path $PWD/$glibc:/lib/x86_64-linux-gnu $PWD/$tc")
+out="bench/results/$(date -u +%Y-%m-%d).md"
+if [ $# -gt 0 ]; then
+  exec "${bench[@]}" -out "$out" "$@"   # one stage, as asked
+fi
+# Everything, into one report: the queries against Tailcall and the ceilings
+# (with two more GC settings), the list sizes, subscribers, and the soak.
+"${bench[@]}" -out "$out" -gc-percents 200,400
+"${bench[@]}" -out "$out" -append -queries lists
+"${bench[@]}" -out "$out" -append -mode subscribers
+"${bench[@]}" -out "$out" -append -mode soak

@@ -120,10 +120,8 @@ func (l *Hub[T]) Watch(ctx context.Context, credential, id string) (<-chan T, er
 		l.remove(key, p, ch)
 		return ch, nil
 	}
-	go func() {
-		<-ctx.Done()
-		l.remove(key, p, ch)
-	}()
+	// A callback, not a goroutine waiting on ctx: one less per subscriber.
+	context.AfterFunc(ctx, func() { l.remove(key, p, ch) })
 	return ch, nil
 }
 

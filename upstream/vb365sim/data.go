@@ -102,9 +102,10 @@ var periods = []time.Duration{24 * time.Hour, 24 * time.Hour, 8 * time.Hour, 4 *
 	8 * time.Hour, 24 * time.Hour, 24 * time.Hour, 2 * time.Hour, 24 * time.Hour, 8 * time.Hour, 24 * time.Hour}
 
 // newDataset builds the estate as seen at anchor. sessionsPerJob sessions of
-// each job end before anchor, except the newest of the first two jobs, which
-// started shortly before anchor and are still running then.
-func newDataset(anchor time.Time, sessionsPerJob, version int, seed uuids) *dataset {
+// each job end before anchor, except live ones (the newest of the first two
+// jobs by default), which started shortly before anchor and are still
+// running then.
+func newDataset(anchor time.Time, sessionsPerJob, live, version int, seed uuids) *dataset {
 	d := &dataset{uuids: seed, estate: newEstate(anchor, seed), jobByID: map[string]*job{}, byID: map[string]*session{}}
 	for i, jn := range jobNames {
 		j := &job{
@@ -156,10 +157,10 @@ func newDataset(anchor time.Time, sessionsPerJob, version int, seed uuids) *data
 			if older != nil && older.status == "Failed" && h%2 == 0 {
 				s.retryOf, s.retryCount = older.id, 1
 			}
-			if k == 0 && ji < 2 {
+			if nth := k*len(jobNames) + ji; k < 2 && nth < live {
 				// Live sessions: started before the anchor, still running at it.
-				s.created = anchor.Add(-time.Duration(2+ji*3) * time.Minute)
-				s.duration = time.Duration(15+ji*15) * time.Minute
+				s.created = anchor.Add(-time.Duration(2+nth*3) * time.Minute)
+				s.duration = time.Duration(15+nth*15) * time.Minute
 				s.status, s.live = "Success", true
 			}
 			d.sessions = append(d.sessions, s)

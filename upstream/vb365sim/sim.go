@@ -30,6 +30,9 @@ type Options struct {
 	Now func() time.Time
 	// SessionsPerJob is how many sessions each of the 12 jobs has (default 35).
 	SessionsPerJob int
+	// LiveSessions is how many sessions are running at Anchor (default 2):
+	// the newest of each job in turn, then the second newest.
+	LiveSessions int
 	// Username and Password are the accepted credentials (default "demo\admin" / "demo").
 	Username, Password string
 	// Host is the host name v3..v5 put in absolute hrefs (default "support.east.local:4443").
@@ -78,6 +81,9 @@ func New(opts Options) *Server {
 	if opts.SessionsPerJob <= 0 {
 		opts.SessionsPerJob = 35
 	}
+	if opts.LiveSessions <= 0 {
+		opts.LiveSessions = 2
+	}
 	if opts.Username == "" {
 		opts.Username, opts.Password = `demo\admin`, "demo"
 	}
@@ -89,7 +95,7 @@ func New(opts Options) *Server {
 	}
 	return &Server{
 		opts:         opts,
-		data:         newDataset(opts.Anchor.UTC(), opts.SessionsPerJob, opts.Version, uuids(opts.Seed)),
+		data:         newDataset(opts.Anchor.UTC(), opts.SessionsPerJob, opts.LiveSessions, opts.Version, uuids(opts.Seed)),
 		calls:        map[string]int{},
 		tokens:       map[string]time.Time{},
 		refrs:        map[string]string{},

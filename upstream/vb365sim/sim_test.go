@@ -111,3 +111,21 @@ func TestDataIsStable(t *testing.T) {
 		t.Errorf("%d live sessions, %d jobs", len(a.LiveSessionIDs()), len(a.JobIDs()))
 	}
 }
+
+func TestAsManyLiveSessionsAsAsked(t *testing.T) {
+	env := testenv.New(t, testenv.Options{Sim: func(o *vb365sim.Options) { o.LiveSessions = 20 }})
+	tok := env.Token(t)
+	live := env.Sim.LiveSessionIDs()
+	if len(live) != 20 {
+		t.Fatalf("%d live sessions, want 20", len(live))
+	}
+	for _, id := range live {
+		code, body := env.Get(t, "/v8/JobSessions/"+id, tok)
+		if code != 200 || !strings.Contains(body, `"status":"Running"`) {
+			t.Fatalf("%s: HTTP %d %.200s", id, code, body)
+		}
+	}
+	if n := len(testenv.New(t, testenv.Options{}).Sim.LiveSessionIDs()); n != 2 {
+		t.Fatalf("default: %d live sessions, want 2", n)
+	}
+}

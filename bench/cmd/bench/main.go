@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
@@ -34,9 +35,12 @@ var (
 	runs     = flag.Int("runs", 3, "wrk runs per target and query (the median is reported)")
 	conns    = flag.Int("connections", 64, "wrk connections")
 	out      = flag.String("out", "", "markdown report to write (default: print only)")
+	appendTo = flag.Bool("append", false, "append the report to -out rather than replace it")
+	mode     = flag.String("mode", "compare", "compare: the queries against Tailcall and the ceilings; soak: a long run against a failing upstream; subscribers: graphql-ws clients following running sessions")
 	gateway  = flag.String("gateway", "", "vb365-graphql binary")
 	tailcall = flag.String("tailcall", "", "tailcall command line, e.g. 'ld-linux.so --library-path L tailcall'")
-	only     = flag.String("queries", "", "comma-separated queries to measure (default: all): single, nested, list50, estate")
+	only     = flag.String("queries", "", "comma-separated queries to measure (default: single, nested, list50, estate); also list10, list200, list1000, or lists for all four list sizes")
+	gcs      = flag.String("gc-percents", "", "comma-separated --gc-percent values: one more vb365-graphql target for each")
 	serve    = flag.String("serve-bytes", "", "internal: serve this file's bytes for every request (the net/http ceiling)")
 	listen   = flag.String("listen", "", "internal: address for -serve-bytes")
 )
@@ -71,6 +75,8 @@ func main() {
 		serveBytes()
 		return
 	}
+	// Thousands of sockets, in this process and in the gateways it starts.
+	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 1 << 20, Max: 1 << 20})
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -105,7 +111,7 @@ func run() error {
 		return err
 	}
 	dashboard := string(b)
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: func() time.Time { return anchor }})
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: anchor, Now: func() time.Time { return anchor }, SessionsPerJob: 90})
 	session := sim.SessionIDs()[7]
 	if err := writeFixtures(sim, filepath.Join(dir, "www"), session); err != nil {
 		return err
@@ -126,20 +132,40 @@ func run() error {
 			fmt.Sprintf(`{ jobSession(id: "%s") { id status job { id name lastStatus } log(first: 5) { nodes { usn type message } } } }`, session),
 			fmt.Sprintf(`{ jobSession(id: "%s") { id status job { id name lastStatus } log(first: 5) { results { usn type message } } } }`, session),
 			"/v8/JobSessions/" + session},
-		{"list50", "the 50 newest sessions with their jobs",
-			`{ jobSessions(first: 50) { edges { node { id status job { id name } } } } }`,
-			`{ jobSessions(first: 50) { results { id status job { id name } } } }`,
-			"/v8/JobSessions?limit=50&offset=0"},
+		listQuery(50),
 		{"estate", "the community dashboard: server, organizations with licensing, repositories with their proxies, proxies, jobs, the 50 newest sessions with repository and organization",
 			dashboard, "", // Tailcall is not configured for the estate
 			"/v8/BackupRepositories?limit=10000&offset=0"},
 	}
 	if *only != "" {
-		queries = slices.DeleteFunc(queries, func(q query) bool { return !slices.Contains(strings.Split(*only, ","), q.name) })
+		names := strings.Split(strings.ReplaceAll(*only, "lists", "list10,list50,list200,list1000"), ",")
+		for _, n := range listSizes {
+			if n != 50 {
+				queries = append(queries, listQuery(n))
+			}
+		}
+		queries = slices.DeleteFunc(queries, func(q query) bool { return !slices.Contains(names, q.name) })
+		slices.SortStableFunc(queries, func(a, b query) int { return slices.Index(names, a.name) - slices.Index(names, b.name) })
 	}
 	graphqlBody := func(q string) string { b, _ := json.Marshal(map[string]string{"query": q}); return string(b) }
 	ours := func(q query) string { return graphqlBody(q.ours) }
 	theirs := func(q query) string { return graphqlBody(q.theirs) }
+
+	switch *mode {
+	case "soak":
+		var bodies []string
+		for _, q := range queries {
+			if q.name == "single" || q.name == "nested" || q.name == "list50" {
+				bodies = append(bodies, ours(q))
+			}
+		}
+		return report(soak(upstreamURL, bodies))
+	case "subscribers":
+		return report(subscribers())
+	case "compare":
+	default:
+		return fmt.Errorf("-mode %q: not compare, soak or subscribers", *mode)
+	}
 
 	self, _ := os.Executable()
 	targets := []target{
@@ -163,16 +189,19 @@ func run() error {
 		{name: "vb365-graphql --share=false", path: "/graphql", body: ours, start: func(query) (string, *exec.Cmd, error) {
 			return startGateway(upstreamURL, false)
 		}},
-		{name: "Tailcall 1.6.14, dedupe", tailcall: true, path: "/graphql", body: theirs, start: func(query) (string, *exec.Cmd, error) {
-			return startTailcall(dir, upstreamURL, true)
-		}},
-		{name: "Tailcall 1.6.14, no dedupe", tailcall: true, path: "/graphql", body: theirs, start: func(query) (string, *exec.Cmd, error) {
-			return startTailcall(dir, upstreamURL, false)
-		}},
+	}
+	for _, gc := range strings.Split(*gcs, ",") {
+		if gc == "" {
+			continue
+		}
+		targets = append(targets, target{name: "vb365-graphql --gc-percent=" + gc, path: "/graphql", body: ours, start: func(query) (string, *exec.Cmd, error) {
+			return startGateway(upstreamURL, true, "--gc-percent", gc)
+		}})
 	}
 	if *tailcall == "" {
-		targets = targets[:4]
 		fmt.Fprintln(os.Stderr, "bench: no -tailcall given; measuring without Tailcall")
+	} else {
+		targets = append(targets, tailcallTargets(dir, upstreamURL, theirs)...)
 	}
 
 	results := map[string]map[string]result{}
@@ -199,12 +228,31 @@ func run() error {
 		return fmt.Errorf("the REST walk: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "REST walk: %d calls, median %.2f ms\n", walk.calls, walk.medianMS)
-	report := markdown(queries, targets, results, walk)
-	fmt.Println(report)
-	if *out != "" {
-		return os.WriteFile(*out, []byte(report), 0o644)
+	return report(markdown(queries, targets, results, walk), nil)
+}
+
+// report prints a report and writes it to -out (or adds it there, -append).
+func report(text string, err error) error {
+	if err != nil {
+		return err
 	}
-	return nil
+	fmt.Println(text)
+	if *out == "" {
+		return nil
+	}
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if *appendTo {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(*out, flags, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func (t target) measures(q query) bool { return !t.tailcall || q.theirs != "" }
@@ -307,6 +355,11 @@ func wrk(url, script string, d time.Duration) (result, error) {
 	if m := non2xxRE.FindStringSubmatch(o); m != nil {
 		return result{}, fmt.Errorf("wrk saw %s non-2xx answers", m[1])
 	}
+	return parseWrk(o)
+}
+
+// parseWrk reads req/s, p50 and p99 from wrk's --latency output.
+func parseWrk(o string) (result, error) {
 	var r result
 	if m := rpsRE.FindStringSubmatch(o); m != nil {
 		r.rps, _ = strconv.ParseFloat(m[1], 64)
@@ -337,18 +390,7 @@ func upstreamCalls(dir string) int {
 	return bytes.Count(b, []byte(`"GET `))
 }
 
-func peakRSS(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(b)
-	if m == nil {
-		return 0
-	}
-	kb, _ := strconv.Atoi(string(m[1]))
-	return float64(kb) / 1024
-}
+func peakRSS(pid int) float64 { return statusKB(pid, "VmHWM") / 1024 }
 
 func post(u, body string) ([]byte, error) {
 	resp, err := http.Post(u, "application/json", strings.NewReader(body))
@@ -374,12 +416,34 @@ func answerOf(q query, upstreamURL, dir string) ([]byte, error) {
 	return post("http://"+addr+"/graphql", string(b))
 }
 
-func startGateway(upstreamURL string, share bool) (string, *exec.Cmd, error) {
+func startGateway(upstreamURL string, share bool, more ...string) (string, *exec.Cmd, error) {
 	addr := freeAddr()
-	cmd := startCmd(*gateway, "--listen", addr, "--upstream-url", upstreamURL, "--api-version", "v8",
+	cmd := startCmd(*gateway, append([]string{"--listen", addr, "--upstream-url", upstreamURL, "--api-version", "v8",
 		"--username", "bench", "--password", "bench", "--allow-anonymous", "--log-level", "error",
-		"--share="+strconv.FormatBool(share))
+		"--share=" + strconv.FormatBool(share)}, more...)...)
 	return addr, cmd, nil
+}
+
+// listSizes are the lengths of the session lists the growth rows measure.
+var listSizes = []int{10, 50, 200, 1000}
+
+func listQuery(n int) query {
+	return query{fmt.Sprintf("list%d", n), fmt.Sprintf("the %d newest sessions with their jobs", n),
+		fmt.Sprintf(`{ jobSessions(first: %d) { edges { node { id status job { id name } } } } }`, n),
+		fmt.Sprintf(`{ jobSessions(first: %d) { results { id status job { id name } } } }`, n),
+		fmt.Sprintf("/v8/JobSessions?limit=%d&offset=0", n)}
+}
+
+// tailcallTargets are Tailcall with and without dedupe.
+func tailcallTargets(dir, upstreamURL string, theirs func(query) string) []target {
+	return []target{
+		{name: "Tailcall 1.6.14, dedupe", tailcall: true, path: "/graphql", body: theirs, start: func(query) (string, *exec.Cmd, error) {
+			return startTailcall(dir, upstreamURL, true)
+		}},
+		{name: "Tailcall 1.6.14, no dedupe", tailcall: true, path: "/graphql", body: theirs, start: func(query) (string, *exec.Cmd, error) {
+			return startTailcall(dir, upstreamURL, false)
+		}},
+	}
 }
 
 func startTailcall(dir, upstreamURL string, dedupe bool) (string, *exec.Cmd, error) {
@@ -518,7 +582,10 @@ func writeFixtures(sim *vb365sim.Server, www, session string) error {
 	}
 	lists := map[string]string{ // what the gateway asks for, and where nginx finds it
 		"/v8/Jobs?offset=0&limit=10000":                            "Jobs_0_10000",
+		"/v8/JobSessions?offset=0&limit=10":                        "JobSessions_0_10",
 		"/v8/JobSessions?offset=0&limit=50":                        "JobSessions_0_50",
+		"/v8/JobSessions?offset=0&limit=200":                       "JobSessions_0_200",
+		"/v8/JobSessions?offset=0&limit=1000":                      "JobSessions_0_1000",
 		"/v8/Organizations?extendedView=true&offset=0&limit=10000": "Organizations_0_10000",
 		"/v8/BackupRepositories?offset=0&limit=10000":              "BackupRepositories_0_10000",
 		"/v8/Proxies?offset=0&limit=10000":                         "Proxies_0_10000",
@@ -557,8 +624,9 @@ func check(q query, answer []byte, sim *vb365sim.Server) error {
 		}
 	}
 	var got []sess
-	switch q.name {
-	case "list50":
+	listed, _ := strconv.Atoi(strings.TrimPrefix(q.name, "list"))
+	switch {
+	case listed > 0:
 		var l struct {
 			Edges   []struct{ Node sess }
 			Results []sess
@@ -577,8 +645,8 @@ func check(q query, answer []byte, sim *vb365sim.Server) error {
 		}
 		got = []sess{s}
 	}
-	want := sim.SessionIDs()[:50]
-	if q.name != "list50" {
+	want := sim.SessionIDs()[:max(listed, 1)]
+	if listed == 0 {
 		want = []string{sim.SessionIDs()[7]}
 	}
 	var ids []string
