@@ -52,7 +52,8 @@ if [ $# -gt 0 ]; then
 fi
 # Everything, into one report: the queries against Tailcall and the ceilings
 # (with two more GC settings), the list sizes, subscribers, and the soak.
-"${bench[@]}" -out "$out" -gc-percents 200,400
+mkdir -p "$cache/trace"   # GC traces and runtime/traces of the plain gateway target: go tool trace
+"${bench[@]}" -out "$out" -gc-percents 200,400 -trace "$cache/trace"
 "${bench[@]}" -out "$out" -append -queries lists
 "${bench[@]}" -out "$out" -append -mode subscribers
 "${bench[@]}" -out "$out" -append -mode soak

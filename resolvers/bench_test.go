@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
@@ -216,4 +219,62 @@ func BenchmarkUnderLoad(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(rp.gets.Load())/float64(b.N), "upstream-calls/op")
+}
+
+// BenchmarkCacheEviction asks for single sessions, picked at random from a
+// working set larger or smaller than the cache's byte budget (room for 200
+// answers), each miss served after 1 ms. The operation cache is off, so
+// every request meets the upstream cache. Under uniform access an LRU keeps
+// budget/working-set of it: the hit ratio this reports should follow
+// min(1, 200/working set), and p99 the cost of a miss once it is below 1.
+func BenchmarkCacheEviction(b *testing.B) {
+	const budgetItems = 200
+	manySessions := func(o *vb365sim.Options) { o.SessionsPerJob = 90 }
+	probe := testenv.New(b, testenv.Options{Sim: manySessions})
+	tok := probe.Token(b)
+	size := 0
+	for _, id := range probe.Sim.SessionIDs()[:100] {
+		_, body := probe.Get(b, "/v8/JobSessions/"+id, tok)
+		size += len(body)
+	}
+	budget := int64(size / 100 * budgetItems)
+	for _, items := range []int{100, 200, 400, 800} {
+		b.Run(fmt.Sprintf("working-set=%d/budget=%d", items, budgetItems), func(b *testing.B) {
+			rp := &replay{cache: map[string][]byte{}, delay: time.Millisecond}
+			g := testenv.New(b, testenv.Options{Sim: manySessions,
+				Wrap:   func(h http.Handler) http.Handler { rp.next = h; return rp },
+				Client: func(o *upstream.Options) { o.Sharing.MaxBytes = budget },
+			}).Gateway(b, func(o *graphqlhttp.Options) { o.OperationCacheBytes = 0 })
+			ids := g.Sim.SessionIDs()[20:][:items] // finished sessions, kept for an hour
+			bodies := make([][]byte, items)
+			for i, id := range ids {
+				bodies[i], _ = json.Marshal(map[string]any{"query": qSessionStats, "variables": map[string]any{"id": id}})
+				testenv.Post(g.Handler, bodies[i]) // warm: the cache holds what fits
+			}
+			rp.gets.Store(0)
+			var mu sync.Mutex
+			var took []time.Duration
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				var mine []time.Duration
+				for pb.Next() {
+					start := time.Now()
+					if rec := testenv.Post(g.Handler, bodies[rand.IntN(items)]); rec.Code != http.StatusOK {
+						b.Errorf("HTTP %d", rec.Code)
+					}
+					mine = append(mine, time.Since(start))
+				}
+				mu.Lock()
+				took = append(took, mine...)
+				mu.Unlock()
+			})
+			b.StopTimer()
+			slices.Sort(took)
+			b.ReportMetric(1-float64(rp.gets.Load())/float64(b.N), "hit-ratio")
+			b.ReportMetric(min(1, float64(budgetItems)/float64(items)), "lru-model")
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +36,7 @@ var (
 	runs     = flag.Int("runs", 3, "wrk runs per target and query (the median is reported)")
 	conns    = flag.Int("connections", 64, "wrk connections")
 	out      = flag.String("out", "", "markdown report to write (default: print only)")
+	traceDir = flag.String("trace", "", "directory: the plain vb365-graphql target runs with GODEBUG=gctrace=1 (its stderr to <query>.gctrace there), and a 2 s runtime/trace is taken during its second run (<query>.trace)")
 	appendTo = flag.Bool("append", false, "append the report to -out rather than replace it")
 	mode     = flag.String("mode", "compare", "compare: the queries against Tailcall and the ceilings; soak: a long run against a failing upstream; subscribers: graphql-ws clients following running sessions")
 	gateway  = flag.String("gateway", "", "vb365-graphql binary")
@@ -183,8 +185,8 @@ func run() error {
 			addr := freeAddr()
 			return addr, startCmd(self, "-serve-bytes", file, "-listen", addr), nil
 		}},
-		{name: "vb365-graphql", path: "/graphql", body: ours, start: func(query) (string, *exec.Cmd, error) {
-			return startGateway(upstreamURL, true)
+		{name: "vb365-graphql", path: "/graphql", body: ours, start: func(q query) (string, *exec.Cmd, error) {
+			return startTracedGateway(upstreamURL, q)
 		}},
 		{name: "vb365-graphql --share=false", path: "/graphql", body: ours, start: func(query) (string, *exec.Cmd, error) {
 			return startGateway(upstreamURL, false)
@@ -207,20 +209,8 @@ func run() error {
 	results := map[string]map[string]result{}
 	for _, q := range queries {
 		results[q.name] = map[string]result{}
-		for _, t := range targets {
-			if !t.measures(q) {
-				continue
-			}
-			r, err := measure(t, q, nginxAddr, dir, sim)
-			if err != nil {
-				return fmt.Errorf("%s, %s: %w", t.name, q.name, err)
-			}
-			results[q.name][t.name] = r
-			fmt.Fprintf(os.Stderr, "%-8s %-52s %9.0f req/s  p50 %6.2fms  p99 %6.2fms  %5.2f calls/req  %6.1f MB\n",
-				q.name, t.name, r.rps, r.p50, r.p99, r.callsPerReq, r.rssMB)
-			if t.body(q) != "" {
-				fmt.Fprintf(os.Stderr, "%-8s %-52s the first request cost %d upstream calls\n", q.name, t.name, r.firstCalls)
-			}
+		if err := measureQuery(q, targets, dir, sim, results[q.name]); err != nil {
+			return err
 		}
 	}
 	walk, err := timeRESTWalk("http://"+nginxAddr, 30)
@@ -257,66 +247,104 @@ func report(text string, err error) error {
 
 func (t target) measures(q query) bool { return !t.tailcall || q.theirs != "" }
 
-// measure starts a target, checks its answer, runs wrk and reads what it cost.
-func measure(t target, q query, nginxAddr, dir string, sim *vb365sim.Server) (result, error) {
+// cell is one target started for one query.
+type cell struct {
+	t          target
+	cmd        *exec.Cmd
+	url        string
+	script     string
+	firstCalls int
+	runs       []result
+}
+
+// measureQuery starts every target for q at once, checks each answer, and
+// runs wrk on them in turn, round after round: the machine's drift over the
+// minutes a query takes then falls on every target alike.
+func measureQuery(q query, targets []target, dir string, sim *vb365sim.Server, results map[string]result) error {
+	var cells []*cell
+	defer func() {
+		for _, c := range cells {
+			stop(c.cmd)
+		}
+	}()
+	for i, t := range targets {
+		if !t.measures(q) {
+			continue
+		}
+		c, err := start(t, q, dir, sim, i)
+		if c != nil {
+			cells = append(cells, c)
+		}
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", t.name, q.name, err)
+		}
+	}
+	for round := 0; round < *runs; round++ {
+		for _, c := range cells {
+			if round == 1 {
+				traceDuring(c.url, q)
+			}
+			before := upstreamCalls(dir)
+			r, err := wrk(c.url, c.script, *duration)
+			if err != nil {
+				return fmt.Errorf("%s, %s: %w", c.t.name, q.name, err)
+			}
+			if c.t.body(q) != "" {
+				r.callsPerReq = float64(upstreamCalls(dir)-before) / (r.rps * duration.Seconds())
+			}
+			c.runs = append(c.runs, r)
+		}
+	}
+	for _, c := range cells {
+		r := median(c.runs)
+		r.firstCalls = c.firstCalls
+		pid := 0
+		if c.cmd != nil {
+			pid = c.cmd.Process.Pid
+		} else if b, err := os.ReadFile(filepath.Join(dir, "nginx.pid")); err == nil {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		r.rssMB = peakRSS(pid)
+		results[c.t.name] = r
+		fmt.Fprintf(os.Stderr, "%-8s %-52s %9.0f req/s  p50 %6.2fms  p99 %6.2fms  %5.2f calls/req  %6.1f MB  (first request: %d calls)\n",
+			q.name, c.t.name, r.rps, r.p50, r.p99, r.callsPerReq, r.rssMB, r.firstCalls)
+	}
+	return nil
+}
+
+// start starts a target, checks its answer and warms it up.
+func start(t target, q query, dir string, sim *vb365sim.Server, i int) (*cell, error) {
 	addr, cmd, err := t.start(q)
 	if err != nil {
-		return result{}, err
+		return nil, err
 	}
-	defer stop(cmd)
+	c := &cell{t: t, cmd: cmd, url: "http://" + addr + t.path, script: filepath.Join(dir, fmt.Sprintf("post-%d.lua", i))}
 	if err := waitListening(addr); err != nil {
-		return result{}, err
+		return c, err
 	}
 	body := t.body(q)
-	reqURL := "http://" + addr + t.path
 	if body == "" {
-		reqURL = "http://" + addr + q.resource
-	}
-	firstCalls := 0
-	if body != "" {
+		c.url = "http://" + addr + q.resource
+	} else {
 		before := upstreamCalls(dir)
-		answer, err := post(reqURL, body)
+		answer, err := post(c.url, body)
 		if err != nil {
-			return result{}, err
+			return c, err
 		}
-		firstCalls = upstreamCalls(dir) - before
+		c.firstCalls = upstreamCalls(dir) - before
 		if err := check(q, answer, sim); err != nil {
-			return result{}, fmt.Errorf("wrong answer: %w\n%.400s", err, answer)
+			return c, fmt.Errorf("wrong answer: %w\n%.400s", err, answer)
 		}
 	}
-	script := filepath.Join(dir, "post.lua")
 	lua := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = %s\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", strconv.Quote(body))
 	if body == "" {
 		lua = ""
 	}
-	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
-		return result{}, err
+	if err := os.WriteFile(c.script, []byte(lua), 0o644); err != nil {
+		return c, err
 	}
-	if _, err := wrk(reqURL, script, time.Second); err != nil { // warm-up
-		return result{}, err
-	}
-	var all []result
-	for i := 0; i < *runs; i++ {
-		before := upstreamCalls(dir)
-		r, err := wrk(reqURL, script, *duration)
-		if err != nil {
-			return result{}, err
-		}
-		if body != "" {
-			r.callsPerReq = float64(upstreamCalls(dir)-before) / (r.rps * duration.Seconds())
-		}
-		all = append(all, r)
-	}
-	med := median(all)
-	med.firstCalls = firstCalls
-	pid := 0
-	if cmd != nil {
-		pid = cmd.Process.Pid
-	} else if b, err := os.ReadFile(filepath.Join(dir, "nginx.pid")); err == nil {
-		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-	}
-	med.rssMB = peakRSS(pid)
-	return med, nil
+	_, err = wrk(c.url, c.script, time.Second) // warm-up
+	return c, err
 }
 
 func median(rs []result) result {
@@ -418,10 +446,58 @@ func answerOf(q query, upstreamURL, dir string) ([]byte, error) {
 
 func startGateway(upstreamURL string, share bool, more ...string) (string, *exec.Cmd, error) {
 	addr := freeAddr()
-	cmd := startCmd(*gateway, append([]string{"--listen", addr, "--upstream-url", upstreamURL, "--api-version", "v8",
+	args := append([]string{"--listen", addr, "--upstream-url", upstreamURL, "--api-version", "v8",
 		"--username", "bench", "--password", "bench", "--allow-anonymous", "--log-level", "error",
-		"--share=" + strconv.FormatBool(share)}, more...)...)
-	return addr, cmd, nil
+		"--share=" + strconv.FormatBool(share)}, more...)
+	cmd := exec.Command(*gateway, args...)
+	cmd.Stderr = os.Stderr
+	return addr, cmd, cmd.Start()
+}
+
+// tracedGateways maps a traced gateway's address to its debug listener's.
+var tracedGateways sync.Map
+
+// startTracedGateway is startGateway with -trace: GC traces to a file and a
+// debug listener to take a runtime/trace from.
+func startTracedGateway(upstreamURL string, q query) (string, *exec.Cmd, error) {
+	if *traceDir == "" {
+		return startGateway(upstreamURL, true)
+	}
+	addr, debugAddr := freeAddr(), freeAddr()
+	gctrace, err := os.Create(filepath.Join(*traceDir, q.name+".gctrace"))
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(*gateway, "--listen", addr, "--upstream-url", upstreamURL, "--api-version", "v8",
+		"--username", "bench", "--password", "bench", "--allow-anonymous", "--log-level", "error", "--debug-addr", debugAddr)
+	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
+	cmd.Stderr = gctrace
+	tracedGateways.Store(addr, debugAddr)
+	return addr, cmd, cmd.Start()
+}
+
+// traceDuring takes a 2 s runtime/trace of a traced gateway, a second into
+// the run that follows.
+func traceDuring(target string, q query) {
+	u, _ := url.Parse(target)
+	debugAddr, ok := tracedGateways.Load(u.Host)
+	if !ok {
+		return
+	}
+	go func() {
+		time.Sleep(time.Second)
+		resp, err := http.Get("http://" + debugAddr.(string) + "/debug/pprof/trace?seconds=2")
+		if err != nil {
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(filepath.Join(*traceDir, q.name+".trace"))
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		_, _ = io.Copy(f, resp.Body)
+	}()
 }
 
 // listSizes are the lengths of the session lists the growth rows measure.
@@ -804,7 +880,7 @@ func timeRESTWalk(base string, walks int) (restWalk, error) {
 func markdown(queries []query, targets []target, results map[string]map[string]result, walk restWalk) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# vb365-graphql vs Tailcall: %s\n\n", time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(&b, "One machine (%s), 2 cores shared by wrk and the server; wrk -t2 -c%d, %d runs of %v per cell, medians. "+
+	fmt.Fprintf(&b, "One machine (%s), 2 cores shared by wrk and the server; wrk -t2 -c%d, %d runs of %v per cell, the targets taking turns run by run, medians. "+
 		"Upstream: nginx serving VB365 v8 answers generated by the simulator. Every target's answer was checked against the data first. "+
 		"Upstream calls: GETs nginx logged; first: for the first request, cold and alone; under load: per request during the runs "+
 		"(requests cut off at a run's end add a little). Peak RSS: VmHWM of the server process.\n\n",
