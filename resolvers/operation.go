@@ -243,8 +243,14 @@ func loader[K comparable, V any](name string, s *upstream.Scope, obs BatchObserv
 		w.observe(sp.start(wait))
 		defer sp.end()
 		return run(ctx, keys)
-	}, dataloader.WithWait[K, V](wait))
+	}, dataloader.WithWait[K, V](wait), dataloader.WithInputCapacity[K, V](loaderQueue))
 }
+
+// loaderQueue is how many keys a batch takes in before an asker waits for
+// the batch's goroutine to read them. dataloader's default, 1000, allocates
+// 8 KB for every batch, most of what a small operation allocates; a level
+// asks for a few dozen keys, and one waiting a moment costs less.
+const loaderQueue = 64
 
 // byID loads the item an optional id names (nil id: no item), ids being
 // case-insensitive upstream.
