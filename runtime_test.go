@@ -4,9 +4,12 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/vb365-graphql/vb365-graphql/config"
 )
 
 // TestRuntimeSettingsAndDebugListener: the GC flags reach Go's runtime (as
@@ -40,5 +43,36 @@ func TestRuntimeSettingsAndDebugListener(t *testing.T) {
 	}
 	if code, _ := get(api + "/debug/pprof/"); code == http.StatusOK {
 		t.Error("the API's port serves profiles")
+	}
+}
+
+func TestMemoryLimitFollowsTheContainer(t *testing.T) {
+	files := func(m map[string]string) func(string) ([]byte, error) {
+		return func(name string) ([]byte, error) {
+			if v, ok := m[name]; ok {
+				return []byte(v), nil
+			}
+			return nil, os.ErrNotExist
+		}
+	}
+	for _, c := range []struct {
+		files map[string]string
+		want  int64
+		ok    bool
+	}{
+		{map[string]string{"/sys/fs/cgroup/memory.max": "1073741824\n"}, 1 << 30, true},
+		{map[string]string{"/sys/fs/cgroup/memory.max": "max\n"}, 0, false},
+		{map[string]string{"/sys/fs/cgroup/memory/memory.limit_in_bytes": "536870912\n"}, 512 << 20, true},
+		{map[string]string{"/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n"}, 0, false},
+		{map[string]string{}, 0, false},
+	} {
+		got, ok := cgroupMemoryLimit(files(c.files))
+		if ok != c.ok || ok && got != c.want {
+			t.Errorf("%v: %d %v, want %d %v", c.files, got, ok, c.want, c.ok)
+		}
+	}
+	s := settingsFrom(t, nil)
+	if s.MemoryLimit != config.MemoryLimitAuto || s.GCPercent != 400 {
+		t.Errorf("defaults: memory limit %d, GC percent %d; want auto and 400", s.MemoryLimit, s.GCPercent)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -397,12 +399,36 @@ func readiness(clients []*upstream.Client, all bool) func(context.Context) error
 }
 
 // tuneRuntime applies the GC settings. GOMAXPROCS needs none: since Go 1.25
-// the runtime follows the container's CPU quota by itself.
+// the runtime follows the container's CPU quota by itself; Go does not
+// follow its memory limit, hence "auto".
 func tuneRuntime(s config.Settings) {
 	debug.SetGCPercent(s.GCPercent)
-	if s.MemoryLimit > 0 {
-		debug.SetMemoryLimit(s.MemoryLimit)
+	limit := s.MemoryLimit
+	if limit == config.MemoryLimitAuto {
+		limit = 0
+		if container, ok := cgroupMemoryLimit(os.ReadFile); ok {
+			limit = container / 10 * 8
+		}
 	}
+	if limit > 0 {
+		debug.SetMemoryLimit(limit)
+		slog.Info("memory limit", "bytes", limit)
+	}
+}
+
+// cgroupMemoryLimit is the memory limit of the cgroup the process runs in
+// (v2, then v1), if it has one.
+func cgroupMemoryLimit(read func(string) ([]byte, error)) (int64, bool) {
+	for _, file := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := read(file)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		// "max" (v2) or a huge number (v1, 2^63 rounded to pages) mean none.
+		return n, err == nil && n > 0 && n < 1<<60
+	}
+	return 0, false
 }
 
 // serveDebug serves Go's profiles and execution traces on their own

@@ -141,7 +141,7 @@ func (s *Settings) table() []Setting {
 		logLevel(&s.LogLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
 		boolean(&s.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
 		whole(&s.GCPercent, -1, "gc-percent", "VB365_GC_PERCENT", "400", "Go's GOGC: heap growth, in percent, that starts a collection. The gateway's live heap is small and its garbage plentiful: 400 (measured against 100 and 200 in bench/results) collects a quarter as often; lower it, or set --memory-limit, where memory is tight (-1: collect only at --memory-limit)"),
-		bytesOrNone(&s.MemoryLimit, "memory-limit", "VB365_MEMORY_LIMIT", "0", "Go's GOMEMLIMIT, in bytes: the heap the runtime collects harder to stay under, e.g. 80% of a container's memory (0: none)"),
+		memoryLimit(&s.MemoryLimit, "memory-limit", "VB365_MEMORY_LIMIT", "auto", "Go's GOMEMLIMIT, in bytes: the heap the runtime collects harder to stay under. auto: 80% of the container's memory limit (cgroup memory.max) when it has one, else none; 0: none"),
 		text(&s.DebugAddr, "debug-addr", "VB365_DEBUG_ADDR", "", "address of a separate listener for Go's profiles and execution traces (/debug/pprof/, /debug/pprof/trace); keep it private (empty: off)"),
 		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers (split evenly between the servers)"),
 		span(&s.CacheTTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
@@ -425,12 +425,19 @@ func size(p *int64, name, env, def, usage string) Setting {
 	})
 }
 
-// bytesOrNone is a number of bytes, 0 meaning none.
-func bytesOrNone(p *int64, name, env, def, usage string) Setting {
+// MemoryLimitAuto is the MemoryLimit that asks for 80% of the container's.
+const MemoryLimitAuto = -1
+
+// memoryLimit is a number of bytes, 0 meaning none and "auto" MemoryLimitAuto.
+func memoryLimit(p *int64, name, env, def, usage string) Setting {
 	return row(name, env, def, usage, func(v string) error {
+		if v == "auto" {
+			*p = MemoryLimitAuto
+			return nil
+		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return errors.New("is not a number of bytes (0: none)")
+			return errors.New("is not auto or a number of bytes (0: none)")
 		}
 		*p = n
 		return nil

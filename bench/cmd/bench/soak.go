@@ -101,7 +101,7 @@ func soak(upstreamURL string, bodies []string) (string, error) {
 			mu.Unlock()
 		}
 	}()
-	out, err := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(*soakConns), "-d"+soakFor.String(), "--timeout", "10s", "--latency",
+	out, err := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(*soakConns), "-d"+strconv.Itoa(int(soakFor.Seconds()))+"s", "--timeout", "10s", "--latency",
 		"-s", script, "http://"+addr+"/graphql").CombinedOutput()
 	close(done)
 	if err != nil {
