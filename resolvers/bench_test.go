@@ -278,3 +278,32 @@ func BenchmarkCacheEviction(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListSizes is the newest n sessions with their jobs, every
+// operation paying its own calls: what one more item costs in time and
+// allocations (linear, it should be) and in upstream calls (flat: 2).
+func BenchmarkListSizes(b *testing.B) {
+	rp := &replay{cache: map[string][]byte{}}
+	g := testenv.New(b, testenv.Options{Unshared: true, Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 90 },
+		Wrap: func(h http.Handler) http.Handler { rp.next = h; return rp }}).Gateway(b, nil)
+	for _, n := range []int{10, 50, 200, 1000} {
+		query := fmt.Sprintf(`{ jobSessions(first: %d) { edges { node { id status job { id name } } } } }`, n)
+		body, _ := json.Marshal(map[string]any{"query": query})
+		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
+			if r := g.Do(b, query, nil); len(r.Errors) > 0 {
+				b.Fatalf("%s", r.Raw)
+			}
+			rp.gets.Store(0)
+			b.ReportAllocs()
+			b.ResetTimer()
+			ops := 0
+			for b.Loop() {
+				if rec := testenv.Post(g.Handler, body); rec.Code != http.StatusOK {
+					b.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
+				}
+				ops++
+			}
+			b.ReportMetric(float64(rp.gets.Load())/float64(ops), "upstream-calls/op")
+		})
+	}
+}

@@ -272,3 +272,39 @@ func TestListsUnderLoadCostWhatTheyCostIdle(t *testing.T) {
 		}
 	}
 }
+
+// batchCount counts loader batches by loader.
+type batchCount struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (b *batchCount) LoaderBatch(loader string, _ int)              { b.mu.Lock(); b.n[loader]++; b.mu.Unlock() }
+func (b *batchCount) Action(string, string)                         {}
+func (b *batchCount) Operation(string, string, bool, time.Duration) {}
+
+// TestLookupsTheCacheHoldsSkipTheBatchWindow: a session or job the cache
+// holds, asked for by id, is served without a loader batch, so without
+// waiting out the batch window first.
+func TestLookupsTheCacheHoldsSkipTheBatchWindow(t *testing.T) {
+	obs := &batchCount{n: map[string]int{}}
+	g := testenv.New(t, testenv.Options{}).Gateway(t, func(o *graphqlhttp.Options) {
+		o.OperationCacheBytes = 0 // every operation runs its resolvers
+		o.Observer = obs
+	})
+	id := g.Sim.SessionIDs()[7] // finished: kept an hour
+	vars := map[string]any{"id": id, "job": g.Sim.JobOf(id)}
+	if r := g.Do(t, `query($id: ID!) { jobSession(id: $id) { id job { id } } }`, vars); len(r.Errors) > 0 {
+		t.Fatalf("%s", r.Raw)
+	}
+	obs.mu.Lock()
+	clear(obs.n)
+	obs.mu.Unlock()
+	r, calls := g.Calls(t, `query($id: ID!, $job: ID!) { jobSession(id: $id) { status } job(id: $job) { name } }`, vars)
+	if len(r.Errors) > 0 || testenv.Total(calls) != 0 {
+		t.Fatalf("calls %v: %s", calls, r.Raw)
+	}
+	if obs.n["sessions"] != 0 || obs.n["jobs"] != 0 {
+		t.Errorf("loader batches %v for what the cache holds", obs.n)
+	}
+}

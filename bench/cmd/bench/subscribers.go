@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,6 +74,7 @@ type subsRow struct {
 	p50, p99, maxMS      float64
 	rssIdleMB, rssMB     float64
 	perSocketKB          float64
+	liveKBPerSocket      float64 // the Go heap after a collection
 	goroutinesPerSocket  float64
 	unmatched, connFails int
 }
@@ -100,12 +103,14 @@ func subscribers() (string, error) {
 	fmt.Fprintf(&b, "The gateway (--poll-interval %v) over the simulator (v8, %d running sessions, its clock at 10x so that every poll sees a change). "+
 		"Clients (Go, graphql-transport-ws, in the benchmark's process on the same two cores) subscribe to jobSessionUpdated, "+
 		"spread evenly over the sessions; once every client has its first event, %v are measured. Latency: from the upstream answering "+
-		"a poll with a new state to a client reading the event for it. Memory: the gateway's RSS with the clients connected minus its RSS before.\n\n",
+		"a poll with a new state to a client reading the event for it. Memory: the gateway's RSS with the clients connected minus its RSS before "+
+		"(at --gc-percent 400 that includes the garbage the heap may grow to), and its live heap (go_memstats_heap_alloc_bytes just after a "+
+		"collection asked for through --debug-addr) with them minus before, per socket.\n\n",
 		subsPoll, *followed, *subsWindow)
-	b.WriteString("| clients | upstream GETs per poll interval | events | p50 ms | p99 ms | max ms | RSS before MB | RSS with clients MB | KB per socket | goroutines per socket |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| clients | upstream GETs per poll interval | events | p50 ms | p99 ms | max ms | RSS before MB | RSS with clients MB | RSS KB per socket | live heap KB per socket | goroutines per socket |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %d | %.1f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.clients, r.getsPerPoll, r.events,
-			r.p50, r.p99, r.maxMS, r.rssIdleMB, r.rssMB, r.perSocketKB, r.goroutinesPerSocket)
+		fmt.Fprintf(&b, "| %d | %.1f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.clients, r.getsPerPoll, r.events,
+			r.p50, r.p99, r.maxMS, r.rssIdleMB, r.rssMB, r.perSocketKB, r.liveKBPerSocket, r.goroutinesPerSocket)
 	}
 	b.WriteString("\n")
 	for _, r := range rows {
@@ -124,7 +129,8 @@ func subscribersRun(n int) (subsRow, error) {
 	up := &served{next: sim}
 	ts := httptest.NewServer(up)
 	defer ts.Close()
-	addr, cmd, err := startGateway(ts.URL, true, "--poll-interval", subsPoll.String(), "--max-pending-sockets", "2000")
+	debugAddr := freeAddr()
+	addr, cmd, err := startGateway(ts.URL, true, "--poll-interval", subsPoll.String(), "--max-pending-sockets", "2000", "--debug-addr", debugAddr)
 	if err != nil {
 		return subsRow{}, err
 	}
@@ -134,6 +140,7 @@ func subscribersRun(n int) (subsRow, error) {
 	}
 	time.Sleep(2 * time.Second)
 	row := subsRow{clients: n, rssIdleMB: statusKB(cmd.Process.Pid, "VmRSS") / 1024}
+	liveIdle := liveHeap(debugAddr, addr)
 	idleGoroutines := goroutines(addr)
 
 	live := sim.LiveSessionIDs()
@@ -196,6 +203,7 @@ func subscribersRun(n int) (subsRow, error) {
 	row.rssMB = statusKB(cmd.Process.Pid, "VmRSS") / 1024
 	row.perSocketKB = (row.rssMB - row.rssIdleMB) * 1024 / float64(n)
 	row.goroutinesPerSocket = float64(goroutines(addr)-idleGoroutines) / float64(n)
+	row.liveKBPerSocket = (liveHeap(debugAddr, addr) - liveIdle) / 1024 / float64(n)
 	cancel()
 	clients.Wait()
 
@@ -265,4 +273,27 @@ func follow(ctx context.Context, url, sessionID string, connected func(), event 
 			return fmt.Errorf("subscription ended: %s", msg.Type)
 		}
 	}
+}
+
+var heapAllocRE = regexp.MustCompile(`(?m)^go_memstats_heap_alloc_bytes (\S+)`)
+
+// liveHeap collects the gateway's garbage (a heap profile with gc=1 on its
+// debug listener) and reads the heap that is left, in bytes.
+func liveHeap(debugAddr, addr string) float64 {
+	if resp, err := http.Get("http://" + debugAddr + "/debug/pprof/heap?gc=1"); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := heapAllocRE.FindSubmatch(b)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
 }
