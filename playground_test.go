@@ -142,10 +142,10 @@ func TestDashboardInChromium(t *testing.T) {
 	jobBar := `document.querySelector('#jobs tr[data-session="` + id + `"] progress')`
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(gw.URL+"/examples/dashboard/"),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#sessions tr').length === 20`, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#sessions tr').length === 20 && document.querySelectorAll('#restores tr').length === 10`, chromedp.WithPollingTimeout(15*time.Second)),
 	); err != nil {
 		shot(t, ctx, "dashboard-failed.png")
-		t.Fatalf("the dashboard did not list 20 sessions: %v", err)
+		t.Fatalf("the dashboard did not list 20 sessions and 10 restore sessions: %v", err)
 	}
 	sections, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({
 		state: document.getElementById('state').textContent,
@@ -157,6 +157,7 @@ func TestDashboardInChromium(t *testing.T) {
 		capacityBars: [...document.querySelectorAll('#repositories progress')].filter(p => p.value > 0).length,
 		proxies: [...document.querySelectorAll('#proxies tr')].map(r => r.dataset.status),
 		jobs: [...document.querySelectorAll('#jobs tr')].filter(r => r.cells[2].textContent !== '').length,
+		restores: [...document.querySelectorAll('#restores tr')].map(r => r.dataset.state + ':' + r.cells[2].textContent),
 	})`))
 	if err != nil {
 		t.Fatal(err)
@@ -190,9 +191,11 @@ func TestDashboardInChromium(t *testing.T) {
 	shot(t, ctx, "dashboard-running.png")
 	// The restore activity: ten sessions, the working one followed until it stops.
 	restore := `document.querySelector('#restores tr[data-restore="` + sim.LiveRestoreSessionIDs()[0] + `"]')`
-	restores, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#restores tr')].map(r => r.dataset.state + ':' + r.cells[2].textContent)`))
-	if err != nil || len(restores) != 10 || !slices.Contains(restores, "WORKING:contoso.onmicrosoft.com") {
-		t.Errorf("the restore activity: %v %v", restores, err)
+	// Read as the page first showed it: the clock runs 120 times fast, and
+	// on a busy machine the working session may have stopped by now.
+	restores, _ := sections["restores"].([]any)
+	if len(restores) != 10 || !slices.Contains(restores, any("WORKING:contoso.onmicrosoft.com")) {
+		t.Errorf("the restore activity: %v", restores)
 	}
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](restore+`.dataset.state === 'STOPPED'`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Errorf("the working restore session was not followed to its end: %v", err)
