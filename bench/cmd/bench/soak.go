@@ -200,22 +200,23 @@ func statusKB(pid int, field string) float64 {
 	return float64(kb)
 }
 
-var goroutinesRE = regexp.MustCompile(`(?m)^go_goroutines (\d+)`)
-
 // goroutines is the gateway's own count, from its metrics.
-func goroutines(addr string) int {
+func goroutines(addr string) int { return int(metric(addr, "go_goroutines")) }
+
+// metric reads one unlabelled value from the gateway's /metrics (0 if absent).
+func metric(addr, name string) float64 {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		return 0
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	m := goroutinesRE.FindSubmatch(b)
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)`).FindSubmatch(b)
 	if m == nil {
 		return 0
 	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
 }
 
 func get(u string) int {

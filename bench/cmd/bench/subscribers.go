@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -275,8 +274,6 @@ func follow(ctx context.Context, url, sessionID string, connected func(), event 
 	}
 }
 
-var heapAllocRE = regexp.MustCompile(`(?m)^go_memstats_heap_alloc_bytes (\S+)`)
-
 // liveHeap collects the gateway's garbage (a heap profile with gc=1 on its
 // debug listener) and reads the heap that is left, in bytes.
 func liveHeap(debugAddr, addr string) float64 {
@@ -284,16 +281,5 @@ func liveHeap(debugAddr, addr string) float64 {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	m := heapAllocRE.FindSubmatch(b)
-	if m == nil {
-		return 0
-	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
+	return metric(addr, "go_memstats_heap_alloc_bytes")
 }
