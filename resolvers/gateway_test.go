@@ -284,8 +284,8 @@ func (b *batchCount) Action(string, string)                         {}
 func (b *batchCount) Operation(string, string, bool, time.Duration) {}
 
 // TestLookupsTheCacheHoldsSkipTheBatchWindow: a session or job the cache
-// holds, asked for by id, is served without a loader batch, so without
-// waiting out the batch window first.
+// holds is served without a loader batch, so without waiting out the batch
+// window first, however it is reached.
 func TestLookupsTheCacheHoldsSkipTheBatchWindow(t *testing.T) {
 	obs := &batchCount{n: map[string]int{}}
 	g := testenv.New(t, testenv.Options{}).Gateway(t, func(o *graphqlhttp.Options) {
@@ -306,5 +306,13 @@ func TestLookupsTheCacheHoldsSkipTheBatchWindow(t *testing.T) {
 	}
 	if obs.n["sessions"] != 0 || obs.n["jobs"] != 0 {
 		t.Errorf("loader batches %v for what the cache holds", obs.n)
+	}
+	// Every path to a session or a job, not only the lookups by id: here
+	// the session's organization, found through its job.
+	if r := g.Do(t, `query($id: ID!) { jobSession(id: $id) { organization { name } } }`, vars); len(r.Errors) > 0 {
+		t.Fatalf("%s", r.Raw)
+	}
+	if obs.n["sessions"] != 0 || obs.n["jobs"] != 0 || obs.n["organizations"] != 1 {
+		t.Errorf("loader batches %v: want one, of organizations", obs.n)
 	}
 }

@@ -210,40 +210,67 @@ func newServerOp(api Upstream, scope *upstream.Scope, windows *Windows, obs Batc
 		name:     api.Name(),
 		api:      api,
 		scope:    scope,
-		sessions: loader("sessions", scope, obs, windows, api.JobSessionsByID),
-		jobs:     loader("jobs", scope, obs, windows, api.JobsByID),
-		logs:     loader("logs", scope, obs, windows, api.LogPages),
+		sessions: loader("sessions", scope, obs, windows, api.JobSessionsByID,
+			func(id string) (*upstream.JobSession, bool) { return api.CachedSession(scope, id) }),
+		jobs:     loader("jobs", scope, obs, windows, api.JobsByID,
+			func(id string) (*upstream.Job, bool) { return api.CachedJob(scope, id) }),
+		logs:     loader("logs", scope, obs, windows, api.LogPages, nil),
 
-		organizations: loader("organizations", scope, obs, windows, api.OrganizationsByID),
-		repositories:  loader("repositories", scope, obs, windows, api.BackupRepositoriesByID),
-		proxies:       loader("proxies", scope, obs, windows, api.ProxiesByID),
-		pools:         loader("proxyPools", scope, obs, windows, api.ProxyPoolsByID),
-		copyJobs:      loader("copyJobs", scope, obs, windows, api.CopyJobsByID),
-		licensing:     loader("licensing", scope, obs, windows, api.OrganizationLicensing),
-		usage:         loader("usedRepositories", scope, obs, windows, api.RepositoryUsage),
+		organizations: loader("organizations", scope, obs, windows, api.OrganizationsByID, nil),
+		repositories:  loader("repositories", scope, obs, windows, api.BackupRepositoriesByID, nil),
+		proxies:       loader("proxies", scope, obs, windows, api.ProxiesByID, nil),
+		pools:         loader("proxyPools", scope, obs, windows, api.ProxyPoolsByID, nil),
+		copyJobs:      loader("copyJobs", scope, obs, windows, api.CopyJobsByID, nil),
+		licensing:     loader("licensing", scope, obs, windows, api.OrganizationLicensing, nil),
+		usage:         loader("usedRepositories", scope, obs, windows, api.RepositoryUsage, nil),
 
-		processed:     loader("processedObjects", scope, obs, windows, api.ProcessedObjectPages),
-		objects:       loader("organizationObjects", scope, obs, windows, api.OrganizationObjects),
-		restorePoints: loader("restorePoints", scope, obs, windows, api.RestorePointPages),
-		restores:      loader("restoreSessions", scope, obs, windows, api.RestoreSessionsByID),
-		events:        loader("restoreEvents", scope, obs, windows, api.RestoreEventPages),
-		restoreStats:  loader("restoreStatistics", scope, obs, windows, api.RestoreStatisticsOf),
+		processed:     loader("processedObjects", scope, obs, windows, api.ProcessedObjectPages, nil),
+		objects:       loader("organizationObjects", scope, obs, windows, api.OrganizationObjects, nil),
+		restorePoints: loader("restorePoints", scope, obs, windows, api.RestorePointPages, nil),
+		restores:      loader("restoreSessions", scope, obs, windows, api.RestoreSessionsByID, nil),
+		events:        loader("restoreEvents", scope, obs, windows, api.RestoreEventPages, nil),
+		restoreStats:  loader("restoreStatistics", scope, obs, windows, api.RestoreStatisticsOf, nil),
 	}
 }
 
 // loader batches the keys one level of a query asks for into one call of
-// fetch, within the window its name has now.
+// fetch, within the window its name has now. peek, when given, answers keys
+// the upstream cache holds without a batch (so without waiting out the
+// window): the loader's own memo asks it first.
 func loader[K comparable, V any](name string, s *upstream.Scope, obs BatchObserver, windows *Windows,
-	fetch func(context.Context, *upstream.Scope, []K) ([]V, []error)) *dataloader.Loader[K, V] {
+	fetch func(context.Context, *upstream.Scope, []K) ([]V, []error), peek func(K) (V, bool)) *dataloader.Loader[K, V] {
 	w := windows.of(name)
 	wait := w.wait()
 	var sp splits
 	run := batch(name, s, obs, fetch)
+	opts := []dataloader.Option[K, V]{dataloader.WithWait[K, V](wait), dataloader.WithInputCapacity[K, V](loaderQueue)}
+	if peek != nil {
+		opts = append(opts, dataloader.WithCache[K, V](peeking[K, V]{dataloader.NewCache[K, V](), peek}))
+	}
 	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		w.observe(sp.start(wait))
 		defer sp.end()
 		return run(ctx, keys)
-	}, dataloader.WithWait[K, V](wait), dataloader.WithInputCapacity[K, V](loaderQueue))
+	}, opts...)
+}
+
+// peeking is a loader's memo that also answers from the upstream cache.
+type peeking[K comparable, V any] struct {
+	dataloader.Cache[K, V]
+	peek func(K) (V, bool)
+}
+
+func (c peeking[K, V]) Get(ctx context.Context, key K) (dataloader.Thunk[V], bool) {
+	if t, ok := c.Cache.Get(ctx, key); ok {
+		return t, true
+	}
+	v, ok := c.peek(key)
+	if !ok {
+		return nil, false
+	}
+	t := func() (V, error) { return v, nil }
+	c.Cache.Set(ctx, key, t)
+	return t, true
 }
 
 // loaderQueue is how many keys a batch takes in before an asker waits for
@@ -304,17 +331,11 @@ func batch[K comparable, V any](name string, s *upstream.Scope, obs BatchObserve
 // Session loads one session by id (ids are case-insensitive upstream). A
 // session the cache holds costs neither a call nor the batch wait.
 func (o *serverOp) Session(ctx context.Context, id string) (*upstream.JobSession, error) {
-	if s, ok := o.api.CachedSession(o.scope, id); ok {
-		return s, nil
-	}
 	return o.sessions.Load(ctx, strings.ToLower(id))()
 }
 
 // Job loads one job by id, from the cache when it can.
 func (o *serverOp) Job(ctx context.Context, id string) (*upstream.Job, error) {
-	if j, ok := o.api.CachedJob(o.scope, id); ok {
-		return j, nil
-	}
 	return o.jobs.Load(ctx, strings.ToLower(id))()
 }
 
@@ -356,11 +377,7 @@ func (o *serverOp) primeJob(ctx context.Context, j *upstream.Job) {
 // wait on the thunks they get themselves. Jobs the cache holds are not asked for.
 func (o *serverOp) prefetchJobs(ctx context.Context, sessions []upstream.JobSession) {
 	for i := range sessions {
-		id := sessions[i].JobID
-		if id == nil || *id == "" {
-			continue
-		}
-		if _, ok := o.api.CachedJob(o.scope, *id); !ok {
+		if id := sessions[i].JobID; id != nil && *id != "" {
 			o.jobs.Load(ctx, strings.ToLower(*id))
 		}
 	}

@@ -52,10 +52,10 @@ func lookUpAnywhere[V any](ctx context.Context, id string, loaderOf func(so *ser
 	}
 	op := operation(ctx)
 	if len(op.servers) == 1 {
-		return cachedOrLoad(ctx, part(ctx, ""), loaderOf, id)
+		return byID(ctx, loaderOf(part(ctx, "")), &id)
 	}
 	if server, ok := op.ids.Where(ctx, strings.ToLower(id)); ok && op.has(server) {
-		v, err := cachedOrLoad(ctx, op.on(server), loaderOf, id)
+		v, err := byID(ctx, loaderOf(op.on(server)), &id)
 		if upstream.KindOf(err) != upstream.KindNotFound {
 			return v, err
 		}
@@ -71,7 +71,7 @@ func lookUpAnywhere[V any](ctx context.Context, id string, loaderOf func(so *ser
 		go func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			v, err := cachedOrLoad(ctx, op.on(api.Name()), loaderOf, id)
+			v, err := byID(ctx, loaderOf(op.on(api.Name())), &id)
 			results <- found{api.Name(), v, err}
 		}()
 	}
@@ -408,20 +408,3 @@ func named(ctx context.Context, name *string) (*serverOp, error) {
 	return op.on(*name), nil
 }
 
-// cachedOrLoad serves an id the upstream cache holds (sessions and jobs, the
-// kinds it answers by id) at once, and loads any other: a loader would make
-// it wait out the batch window first.
-func cachedOrLoad[V any](ctx context.Context, so *serverOp, loaderOf func(so *serverOp) *dataloader.Loader[string, V], id string) (V, error) {
-	var hit any
-	var ok bool
-	switch any((*V)(nil)).(type) {
-	case **upstream.JobSession:
-		hit, ok = so.api.CachedSession(so.scope, id)
-	case **upstream.Job:
-		hit, ok = so.api.CachedJob(so.scope, id)
-	}
-	if ok {
-		return hit.(V), nil
-	}
-	return byID(ctx, loaderOf(so), &id)
-}
