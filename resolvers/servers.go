@@ -407,4 +407,3 @@ func named(ctx context.Context, name *string) (*serverOp, error) {
 	}
 	return op.on(*name), nil
 }
-
