@@ -206,15 +206,15 @@ func (o *Operation) SharedFor() (time.Duration, bool) {
 }
 
 func newServerOp(api Upstream, scope *upstream.Scope, windows *Windows, obs BatchObserver) *serverOp {
+	cachedSession := func(id string) (*upstream.JobSession, bool) { return api.CachedSession(scope, id) }
+	cachedJob := func(id string) (*upstream.Job, bool) { return api.CachedJob(scope, id) }
 	return &serverOp{
-		name:  api.Name(),
-		api:   api,
-		scope: scope,
-		sessions: loader("sessions", scope, obs, windows, api.JobSessionsByID,
-			func(id string) (*upstream.JobSession, bool) { return api.CachedSession(scope, id) }),
-		jobs: loader("jobs", scope, obs, windows, api.JobsByID,
-			func(id string) (*upstream.Job, bool) { return api.CachedJob(scope, id) }),
-		logs: loader("logs", scope, obs, windows, api.LogPages, nil),
+		name:     api.Name(),
+		api:      api,
+		scope:    scope,
+		sessions: loader("sessions", scope, obs, windows, api.JobSessionsByID, cachedSession),
+		jobs:     loader("jobs", scope, obs, windows, api.JobsByID, cachedJob),
+		logs:     loader("logs", scope, obs, windows, api.LogPages, nil),
 
 		organizations: loader("organizations", scope, obs, windows, api.OrganizationsByID, nil),
 		repositories:  loader("repositories", scope, obs, windows, api.BackupRepositoriesByID, nil),
