@@ -444,13 +444,18 @@ func answerOf(q query, upstreamURL, dir string) ([]byte, error) {
 }
 
 func startGateway(upstreamURL string, share bool, more ...string) (string, *exec.Cmd, error) {
+	addr, cmd := gatewayCmd(upstreamURL, share, more...)
+	cmd.Stderr = os.Stderr
+	return addr, cmd, cmd.Start()
+}
+
+// gatewayCmd is the gateway's command over upstreamURL, on a free address.
+func gatewayCmd(upstreamURL string, share bool, more ...string) (string, *exec.Cmd) {
 	addr := freeAddr()
 	args := append([]string{"--listen", addr, "--upstream-url", upstreamURL, "--api-version", "v8",
 		"--username", "bench", "--password", "bench", "--allow-anonymous", "--log-level", "error",
 		"--share=" + strconv.FormatBool(share)}, more...)
-	cmd := exec.Command(*gateway, args...)
-	cmd.Stderr = os.Stderr
-	return addr, cmd, cmd.Start()
+	return addr, exec.Command(*gateway, args...)
 }
 
 // tracedGateways maps a traced gateway's address to its debug listener's.
@@ -462,13 +467,13 @@ func startTracedGateway(upstreamURL string, q query) (string, *exec.Cmd, error) 
 	if *traceDir == "" {
 		return startGateway(upstreamURL, true)
 	}
-	addr, debugAddr := freeAddr(), freeAddr()
 	gctrace, err := os.Create(filepath.Join(*traceDir, q.name+".gctrace"))
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.Command(*gateway, "--listen", addr, "--upstream-url", upstreamURL, "--api-version", "v8",
-		"--username", "bench", "--password", "bench", "--allow-anonymous", "--log-level", "error", "--debug-addr", debugAddr)
+	defer gctrace.Close() // the gateway writes to its own copy
+	debugAddr := freeAddr()
+	addr, cmd := gatewayCmd(upstreamURL, true, "--debug-addr", debugAddr)
 	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
 	cmd.Stderr = gctrace
 	tracedGateways.Store(addr, debugAddr)
