@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -370,15 +371,26 @@ func (o *serverOp) primeJob(ctx context.Context, j *upstream.Job) {
 	o.jobs.Prime(ctx, strings.ToLower(j.ID), j)
 }
 
-// prefetchJobs puts the jobs of a page of sessions into one batch before
-// the page's fields ask for them one by one: under load those fields run
-// late and apart, and no batch window is sure to gather them. Load enqueues
-// before it returns (LoadMany enqueues from a goroutine per key); the fields
-// wait on the thunks they get themselves. Jobs the cache holds are not asked for.
+// prefetchJobs reads the jobs of a page of sessions in one call and primes
+// the loader with them, before the page's fields ask for them one by one:
+// under load those fields run late and apart, and no batch window is sure
+// to gather them (nor to gather a loop of Loads, which a busy scheduler can
+// interrupt past the window). The upstream decides how (a listing, or
+// items, or its cache); an id it fails is left to its field to ask again.
 func (o *serverOp) prefetchJobs(ctx context.Context, sessions []upstream.JobSession) {
+	var ids []string
 	for i := range sessions {
-		if id := sessions[i].JobID; id != nil && *id != "" {
-			o.jobs.Load(ctx, strings.ToLower(*id))
+		if id := sessions[i].JobID; id != nil && *id != "" && !slices.Contains(ids, strings.ToLower(*id)) {
+			ids = append(ids, strings.ToLower(*id))
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	jobs, errs := o.api.JobsByID(ctx, o.scope, ids)
+	for i, id := range ids {
+		if errs[i] == nil && jobs[i] != nil {
+			o.jobs.Prime(ctx, id, jobs[i])
 		}
 	}
 }
