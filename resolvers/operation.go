@@ -94,6 +94,7 @@ type serverOp struct {
 	name     string
 	api      Upstream
 	scope    *upstream.Scope
+	obs      BatchObserver
 	sessions *dataloader.Loader[string, *upstream.JobSession]
 	jobs     *dataloader.Loader[string, *upstream.Job]
 	logs     *dataloader.Loader[upstream.LogRequest, upstream.Page[upstream.LogItem]]
@@ -213,6 +214,7 @@ func newServerOp(api Upstream, scope *upstream.Scope, windows *Windows, obs Batc
 		name:     api.Name(),
 		api:      api,
 		scope:    scope,
+		obs:      obs,
 		sessions: loader("sessions", scope, obs, windows, api.JobSessionsByID, cachedSession),
 		jobs:     loader("jobs", scope, obs, windows, api.JobsByID, cachedJob),
 		logs:     loader("logs", scope, obs, windows, api.LogPages, nil),
@@ -387,6 +389,7 @@ func (o *serverOp) prefetchJobs(ctx context.Context, sessions []upstream.JobSess
 	if len(ids) == 0 {
 		return
 	}
+	o.obs.LoaderBatch("jobs", len(ids)) // a batch of the jobs loader's, made here
 	jobs, errs := o.api.JobsByID(ctx, o.scope, ids)
 	for i, id := range ids {
 		if errs[i] == nil && jobs[i] != nil {
