@@ -41,11 +41,12 @@ func (l Limits) check() error {
 }
 
 // shapeLimit refuses operations nested too deep, with too many aliases, with
-// an _entities field of too many or malformed representations, or asking
-// for introspection while it is off.
+// an _entities field of too many or malformed representations, with an Int
+// beyond 32 bits, or asking for introspection while it is off.
 type shapeLimit struct {
 	maxDepth, maxAliases, maxEntities int
 	introspection                     bool
+	schema                            *ast.Schema
 	entityKeys                        map[string]string // entity type -> its @key field
 }
 
@@ -58,6 +59,7 @@ func (shapeLimit) ExtensionName() string { return "ShapeLimit" }
 
 // Validate reads the federation keys of the schema's entity types.
 func (l *shapeLimit) Validate(es graphql.ExecutableSchema) error {
+	l.schema = es.Schema()
 	l.entityKeys = map[string]string{}
 	for name, def := range es.Schema().Types {
 		if key := def.Directives.ForName("key"); key != nil {
@@ -75,6 +77,9 @@ func (l *shapeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Op
 		return nil
 	}
 	if err := l.checkIntrospection(op.SelectionSet, opCtx); err != nil {
+		return err
+	}
+	if err := checkIntRange(l.schema, opCtx.Doc, op, opCtx.Variables); err != nil {
 		return err
 	}
 	depth, aliases := measure(op.SelectionSet, opCtx.Doc.Fragments, 0)

@@ -59,3 +59,46 @@ const introspectionQuery = `query IntrospectionQuery { __schema { queryType { na
 fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name args { ...InputValue } type { ...TypeRef } } enumValues(includeDeprecated: true) { name } }
 fragment InputValue on __InputValue { name type { ...TypeRef } defaultValue }
 fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`
+
+// A page size beyond 32 bits, or a nesting of large pages, must not wrap an
+// operation's cost around to a small number. Before, costs were products in
+// unchecked int: the first query below, whose size 2^59.8 was chosen to wrap,
+// cost 9 and ran, fetching 1000 sessions' processed objects.
+func TestCostsCannotWrapAround(t *testing.T) {
+	g := testenv.New(t, testenv.Options{Version: 8, Unshared: true}).Gateway(t, nil)
+	const wrapping = `{ jobSessions(first: 1000) { nodes {
+	  processedObjects(first: 1000) { nodes { id } }
+	  c: processedObjects(first: 1033017668127733889) { nodes { id } } } } }`
+	const inRange = `query($n: Int) { jobSessions(first: 1000) { nodes {
+	  processedObjects(first: 1000) { nodes { id } }
+	  c: processedObjects(first: $n) { nodes { id } } } } }`
+	const nested = `{ jobs(first: 2147483647) { nodes { sessions(first: 2147483647) { nodes { log(first: 2147483647) { nodes { title } } } } } } }`
+	cases := []struct {
+		name, query string
+		vars        map[string]any
+		code, says  string
+	}{
+		{"a literal beyond 32 bits", wrapping, nil, "BAD_USER_INPUT", "signed 32-bit"},
+		{"a variable beyond 32 bits", inRange, map[string]any{"n": 1033017668127733889}, "BAD_USER_INPUT", "$n is not an Int"},
+		{"a variable beyond 32 bits, as a float", inRange, map[string]any{"n": 1e12}, "BAD_USER_INPUT", "$n is not an Int"},
+		{"the largest Int", inRange, map[string]any{"n": 2147483647}, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+		{"three nested pages of the largest Int", nested, nil, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+		{"the same inside _entities", `{ _entities(representations: [{__typename: "Job", id: "a"}, {__typename: "Job", id: "b"}]) {
+		  ... on Job { sessions(first: 2147483647) { nodes { log(first: 2147483647) { nodes { title } } c: log(first: 2147483647) { nodes { title } } } } } } }`,
+			nil, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+	}
+	for _, c := range cases {
+		r, calls := g.Calls(t, c.query, c.vars)
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != c.code || !strings.Contains(r.Errors[0].Message, c.says) {
+			t.Errorf("%s: %.400s; want one %s saying %q", c.name, r.Raw, c.code, c.says)
+		}
+		if n := testenv.Total(calls); n != 0 {
+			t.Errorf("%s: %d upstream calls before it was refused", c.name, n)
+		}
+		t.Logf("%s: %s", c.name, r.Errors[0].Message)
+	}
+	// An Int in range, where a Float is expected or in a list, is no error.
+	if r := g.Do(t, `query($n: Int = 5) { jobSessions(first: $n) { nodes { id } } }`, nil); len(r.Errors) > 0 {
+		t.Errorf("a default of 5: %.300s", r.Raw)
+	}
+}

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"math"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
@@ -9,15 +10,18 @@ import (
 
 // Complexity makes every page cost its children times its size, so that
 // jobSessions(first: 1000) { log(first: 1000) } is refused before it runs.
+// A size is priced as the page the resolver would serve (at most
+// maxPageSize; a larger one is refused when it runs), and every product and
+// sum saturates, so no size or nesting wraps a cost around to a small one.
 func Complexity() graph.ComplexityRoot {
 	page := func(child int, first, last *int) int {
 		n := defaultPageSize
 		if first != nil {
-			n = max(*first, 1)
+			n = *first
 		} else if last != nil {
-			n = max(*last, 1)
+			n = *last
 		}
-		return 1 + child*n
+		return costOf(child, min(n, maxPageSize))
 	}
 	var c graph.ComplexityRoot
 	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time, _ []string) int {
@@ -61,6 +65,20 @@ func Complexity() graph.ComplexityRoot {
 		return page(child, first, last)
 	}
 	// Each representation costs what is selected of it, as a page's item does.
-	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return 1 + child*max(len(reps), 1) })
+	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return costOf(child, len(reps)) })
 	return c
+}
+
+// maxCost is where costs saturate: far above any limit, far below overflow
+// (gqlgen's own sums saturate too).
+const maxCost = math.MaxInt32
+
+// costOf is what n items (at least one) of cost child each cost, plus the
+// field itself, saturating at maxCost.
+func costOf(child, n int) int {
+	n, child = max(n, 1), max(child, 0)
+	if child >= maxCost/n {
+		return maxCost
+	}
+	return 1 + child*n
 }
