@@ -196,6 +196,7 @@ func gateOf(s config.Settings, passThrough bool) (*access.Gate, error) {
 func routes(p parts, s config.Settings) (http.Handler, error) {
 	o := graphqlhttp.DefaultOptions()
 	o.BatchWait, o.BatchWaitMax, o.RequestTimeout, o.PollInterval = s.BatchWait, s.BatchWaitMax, s.RequestTimeout, s.PollInterval
+	o.ServerTimeout = s.ServerTimeout
 	o.Limits = graphqlhttp.Limits{MaxDepth: s.MaxDepth, MaxAliases: s.MaxAliases, MaxComplexity: s.MaxComplexity,
 		MaxTokens: s.MaxTokens, MaxFields: s.MaxFields, MaxEntities: s.MaxEntities}
 	o.Introspection = s.Introspection

@@ -36,6 +36,7 @@ type Settings struct {
 	UpstreamTimeout    time.Duration
 	UpstreamRetries    int
 	RequestTimeout     time.Duration
+	ServerTimeout      time.Duration
 	AllowAnonymous     bool
 	APIKeys            []string // from --api-keys and --api-keys-file: KEY [ROLE [NAME]] each
 	apiKeysFile        string
@@ -113,6 +114,7 @@ func (s *Settings) table() []Setting {
 		span(&s.UpstreamTimeout, time.Nanosecond, "upstream-timeout", "VB365_TIMEOUT", "10s", "timeout of one upstream call"),
 		whole(&s.UpstreamRetries, 0, "upstream-retries", "VB365_RETRIES", "2", "retries of a GET after a connection error, 502/503/504 or 429; 0: none"),
 		span(&s.RequestTimeout, time.Nanosecond, "request-timeout", "VB365_REQUEST_TIMEOUT", "30s", "deadline of one GraphQL request"),
+		span(&s.ServerTimeout, time.Nanosecond, "server-timeout", "VB365_SERVER_TIMEOUT", "5s", "with several servers, how long each server's part of a merged list, or of a lookup asked of every server, may take: past it the others' items arrive, with an UPSTREAM_TIMEOUT error naming the late one"),
 		boolean(&s.AllowAnonymous, "allow-anonymous", "VB365_ALLOW_ANONYMOUS", "false", "serve real backup data through the service account to clients that present no API key"),
 		list(&s.APIKeys, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients may send (X-API-Key or Authorization: Bearer) in service-account mode, each KEY [ROLE [NAME]] (role viewer, the default, or operator)"),
 		text(&s.apiKeysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one KEY [ROLE [NAME]] per line (# starts a comment)"),
@@ -130,7 +132,7 @@ func (s *Settings) table() []Setting {
 		whole(&s.MaxComplexity, 1, "max-complexity", "VB365_MAX_COMPLEXITY", "20000", "highest complexity an operation may have (each page counts its items)"),
 		whole(&s.MaxTokens, 1, "max-tokens", "VB365_MAX_TOKENS", "5000", "most lexical tokens a query text may have"),
 		whole(&s.MaxFields, 1, "max-fields", "VB365_MAX_FIELDS", "200", "most fields one selection set may hold, fragments expanded (checked before validation)"),
-		whole(&s.MaxEntities, 1, "max-entities", "VB365_MAX_ENTITIES", "100", "most representations one operation's _entities may resolve (each costs an upstream call)"),
+		whole(&s.MaxEntities, 1, "max-entities", "VB365_MAX_ENTITIES", "100", "most upstream calls one operation's _entities may make: a representation costs one where its id's server is known, one per server where it is not"),
 		size(&s.MaxBodyBytes, "max-body-bytes", "VB365_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"),
 		span(&s.BodyTimeout, time.Nanosecond, "body-timeout", "VB365_BODY_TIMEOUT", "10s", "how long a client may take to send a request body"),
 		span(&s.WSInitTimeout, time.Nanosecond, "ws-init-timeout", "VB365_WS_INIT_TIMEOUT", "10s", "how long a WebSocket may take to send an acceptable connection_init"),

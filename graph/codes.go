@@ -23,6 +23,7 @@ const (
 	CodeJobDisabled         = "JOB_DISABLED"        // a start refused: the job is disabled
 	CodeJobNotRunning       = "JOB_NOT_RUNNING"     // a stop refused: the job does not run
 	CodeActionRefused       = "ACTION_REFUSED"      // the upstream refused an action for another reason
+	CodeAmbiguousID         = "AMBIGUOUS_ID"        // more than one server has the id: the client must name one
 )
 
 // BadInput is the client's mistake in what it asked: a message that says
@@ -34,4 +35,10 @@ func BadInput(message string) error {
 // Forbidden is a request the caller may not make: FORBIDDEN.
 func Forbidden(message string) error {
 	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": CodeForbidden}}
+}
+
+// Ambiguous is an id that more than one server has: AMBIGUOUS_ID, with the
+// servers in extensions.servers, so that the client can name one.
+func Ambiguous(message string, servers []string) error {
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": CodeAmbiguousID, "servers": servers}}
 }

@@ -450,23 +450,23 @@ type ComplexityRoot struct {
 
 	Query struct {
 		BackupRepositories func(childComplexity int, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) int
-		BackupRepository   func(childComplexity int, id string) int
-		CopyJob            func(childComplexity int, id string) int
+		BackupRepository   func(childComplexity int, id string, server *string) int
+		CopyJob            func(childComplexity int, id string, server *string) int
 		CopyJobs           func(childComplexity int, first *int, after *string, last *int, before *string, repositoryID *string, servers []string) int
-		Job                func(childComplexity int, id string) int
-		JobSession         func(childComplexity int, id string) int
+		Job                func(childComplexity int, id string, server *string) int
+		JobSession         func(childComplexity int, id string, server *string) int
 		JobSessions        func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) int
 		Jobs               func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
 		License            func(childComplexity int, server *string) int
 		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, organizationID *string, name *string, servers []string) int
 		Me                 func(childComplexity int) int
-		Organization       func(childComplexity int, id string) int
+		Organization       func(childComplexity int, id string, server *string) int
 		Organizations      func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
 		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
-		Proxy              func(childComplexity int, id string) int
+		Proxy              func(childComplexity int, id string, server *string) int
 		ProxyPools         func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
 		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, servers []string) int
-		RestoreSession     func(childComplexity int, id string) int
+		RestoreSession     func(childComplexity int, id string, server *string) int
 		RestoreSessions    func(childComplexity int, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) int
 		Server             func(childComplexity int, name *string) int
 		Servers            func(childComplexity int) int
@@ -634,8 +634,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		JobSessionUpdated     func(childComplexity int, id string) int
-		RestoreSessionUpdated func(childComplexity int, id string) int
+		JobSessionUpdated     func(childComplexity int, id string, server *string) int
+		RestoreSessionUpdated func(childComplexity int, id string, server *string) int
 	}
 
 	_Service struct {
@@ -720,26 +720,26 @@ type ProxyPoolResolver interface {
 	Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*upstream.Proxy, error)
 }
 type QueryResolver interface {
-	JobSession(ctx context.Context, id string) (*upstream.JobSession, error)
+	JobSession(ctx context.Context, id string, server *string) (*upstream.JobSession, error)
 	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[upstream.JobSession], error)
-	Job(ctx context.Context, id string) (*upstream.Job, error)
+	Job(ctx context.Context, id string, server *string) (*upstream.Job, error)
 	Jobs(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Job], error)
 	Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Organization], error)
-	Organization(ctx context.Context, id string) (*upstream.Organization, error)
+	Organization(ctx context.Context, id string, server *string) (*upstream.Organization, error)
 	BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) (*model.Connection[upstream.BackupRepository], error)
-	BackupRepository(ctx context.Context, id string) (*upstream.BackupRepository, error)
+	BackupRepository(ctx context.Context, id string, server *string) (*upstream.BackupRepository, error)
 	Proxies(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Proxy], error)
-	Proxy(ctx context.Context, id string) (*upstream.Proxy, error)
+	Proxy(ctx context.Context, id string, server *string) (*upstream.Proxy, error)
 	ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.ProxyPool], error)
 	CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string, servers []string) (*model.Connection[upstream.CopyJob], error)
-	CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error)
+	CopyJob(ctx context.Context, id string, server *string) (*upstream.CopyJob, error)
 	License(ctx context.Context, server *string) (*upstream.License, error)
 	LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string, servers []string) (*model.Connection[upstream.LicensedUser], error)
 	Server(ctx context.Context, name *string) (*upstream.Origin, error)
 	Servers(ctx context.Context) ([]*upstream.Origin, error)
 	RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, servers []string) (*model.Connection[upstream.RestorePoint], error)
 	RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) (*model.Connection[upstream.RestoreSession], error)
-	RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error)
+	RestoreSession(ctx context.Context, id string, server *string) (*upstream.RestoreSession, error)
 	Me(ctx context.Context) (*access.Caller, error)
 }
 type RepositoryUsageResolver interface {
@@ -771,8 +771,8 @@ type StartJobPayloadResolver interface {
 	Job(ctx context.Context, obj *model.StartJobPayload) (*upstream.Job, error)
 }
 type SubscriptionResolver interface {
-	JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error)
-	RestoreSessionUpdated(ctx context.Context, id string) (<-chan *upstream.RestoreSession, error)
+	JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.JobSession, error)
+	RestoreSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.RestoreSession, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2544,7 +2544,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.BackupRepository(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.BackupRepository(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Query.copyJob":
 		if e.ComplexityRoot.Query.CopyJob == nil {
 			break
@@ -2555,7 +2555,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CopyJob(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.CopyJob(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Query.copyJobs":
 		if e.ComplexityRoot.Query.CopyJobs == nil {
 			break
@@ -2578,7 +2578,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Job(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Job(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Query.jobSession":
 		if e.ComplexityRoot.Query.JobSession == nil {
 			break
@@ -2589,7 +2589,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.JobSession(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.JobSession(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Query.jobSessions":
 		if e.ComplexityRoot.Query.JobSessions == nil {
 			break
@@ -2650,7 +2650,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organization(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Organization(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Query.organizations":
 		if e.ComplexityRoot.Query.Organizations == nil {
 			break
@@ -2683,7 +2683,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Proxy(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Proxy(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Query.proxyPools":
 		if e.ComplexityRoot.Query.ProxyPools == nil {
 			break
@@ -2716,7 +2716,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RestoreSession(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.RestoreSession(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Query.restoreSessions":
 		if e.ComplexityRoot.Query.RestoreSessions == nil {
 			break
@@ -3443,7 +3443,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.JobSessionUpdated(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Subscription.JobSessionUpdated(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Subscription.restoreSessionUpdated":
 		if e.ComplexityRoot.Subscription.RestoreSessionUpdated == nil {
 			break
@@ -3454,7 +3454,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.RestoreSessionUpdated(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Subscription.RestoreSessionUpdated(childComplexity, args["id"].(string), args["server"].(*string)), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -3589,7 +3589,12 @@ call each, and only when asked for.
 """
 type Query {
   "One job session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when the server has no such session."
-  jobSession("The session's ID (a UUID)." id: ID!): JobSession
+  jobSession(
+    "The session's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): JobSession
 
   """
   Job sessions, newest first, as a Relay connection: page forwards with
@@ -3621,7 +3626,12 @@ type Query {
   ): JobSessionConnection!
 
   "One backup or backup copy job by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is no such job."
-  job("The job's ID (a UUID)." id: ID!): Job
+  job(
+    "The job's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): Job
 
   "Backup and backup copy jobs, as a Relay connection (forwards or backwards)."
   jobs(
@@ -3656,7 +3666,12 @@ type Query {
   ): OrganizationConnection
 
   "One organization by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
-  organization("The organization's ID (a UUID)." id: ID!): Organization
+  organization(
+    "The organization's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): Organization
 
   """
   The backup repositories (` + "`" + `/BackupRepositories` + "`" + `), as a Relay connection; read
@@ -3680,7 +3695,12 @@ type Query {
   ): BackupRepositoryConnection
 
   "One backup repository by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
-  backupRepository("The repository's ID (a UUID)." id: ID!): BackupRepository
+  backupRepository(
+    "The repository's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): BackupRepository
 
   "The backup proxies (` + "`" + `/Proxies` + "`" + `), as a Relay connection; read whole once."
   proxies(
@@ -3697,7 +3717,12 @@ type Query {
   ): ProxyConnection
 
   "One backup proxy by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
-  proxy("The proxy's ID (a UUID)." id: ID!): Proxy
+  proxy(
+    "The proxy's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): Proxy
 
   "The proxy pools (` + "`" + `/ProxyPools` + "`" + `, v8; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
   proxyPools(
@@ -3730,7 +3755,12 @@ type Query {
   ): CopyJobConnection
 
   "One backup copy job by its ID (v6+)."
-  copyJob("The copy job's ID (a UUID)." id: ID!): CopyJob
+  copyJob(
+    "The copy job's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): CopyJob
 
   "The server's license (` + "`" + `/License` + "`" + `)."
   license("The server, by name; the first configured when not given." server: String): License
@@ -3817,7 +3847,12 @@ type Query {
   ): RestoreSessionConnection
 
   "One restore session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
-  restoreSession("The restore session's ID (a UUID)." id: ID!): RestoreSession
+  restoreSession(
+    "The restore session's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): RestoreSession
 
   "Who the gateway takes the caller to be, and what they may do: a dashboard shows its actions to operators only."
   me: Caller!
@@ -3881,6 +3916,8 @@ input StartJobInput {
   full: Boolean = false
   "Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result."
   clientMutationId: String
+  "The server that has the job, by name: needed only where two servers have its id (` + "`" + `AMBIGUOUS_ID` + "`" + `)."
+  server: String
 }
 
 "Which job to act on."
@@ -3889,6 +3926,8 @@ input JobActionInput {
   id: ID!
   "Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result."
   clientMutationId: String
+  "The server that has the job, by name: needed only where two servers have its id (` + "`" + `AMBIGUOUS_ID` + "`" + `)."
+  server: String
 }
 
 "What a start did."
@@ -3942,14 +3981,24 @@ type Subscription {
   (at once for a finished session). The gateway polls the upstream for it
   (every ` + "`" + `--poll-interval` + "`" + `), once however many clients follow it.
   """
-  jobSessionUpdated("The session's ID (a UUID)." id: ID!): JobSession!
+  jobSessionUpdated(
+    "The session's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): JobSession!
 
   """
   Follows a restore session as ` + "`" + `jobSessionUpdated` + "`" + ` follows a job session:
   its state at once, then each change of its state, result, details or
   end, until it has stopped.
   """
-  restoreSessionUpdated("The restore session's ID (a UUID)." id: ID!): RestoreSession!
+  restoreSessionUpdated(
+    "The restore session's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
+    server: String
+  ): RestoreSession!
 }
 
 """
@@ -7256,6 +7305,14 @@ func (ec *executionContext) field_Query_backupRepository_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -7270,6 +7327,14 @@ func (ec *executionContext) field_Query_copyJob_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -7338,6 +7403,14 @@ func (ec *executionContext) field_Query_jobSession_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -7438,6 +7511,14 @@ func (ec *executionContext) field_Query_job_args(ctx context.Context, rawArgs ma
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -7574,6 +7655,14 @@ func (ec *executionContext) field_Query_organization_args(ctx context.Context, r
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -7726,6 +7815,14 @@ func (ec *executionContext) field_Query_proxy_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -7842,6 +7939,14 @@ func (ec *executionContext) field_Query_restoreSession_args(ctx context.Context,
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -7970,6 +8075,14 @@ func (ec *executionContext) field_Subscription_jobSessionUpdated_args(ctx contex
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -7984,6 +8097,14 @@ func (ec *executionContext) field_Subscription_restoreSessionUpdated_args(ctx co
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
 	return args, nil
 }
 
@@ -15275,7 +15396,7 @@ func (ec *executionContext) _Query_jobSession(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().JobSession(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().JobSession(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
@@ -15363,7 +15484,7 @@ func (ec *executionContext) _Query_job(ctx context.Context, field graphql.Collec
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Job(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Job(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
@@ -15495,7 +15616,7 @@ func (ec *executionContext) _Query_organization(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Organization(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Organization(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
@@ -15583,7 +15704,7 @@ func (ec *executionContext) _Query_backupRepository(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().BackupRepository(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().BackupRepository(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
@@ -15671,7 +15792,7 @@ func (ec *executionContext) _Query_proxy(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Proxy(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Proxy(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
@@ -15803,7 +15924,7 @@ func (ec *executionContext) _Query_copyJob(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CopyJob(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().CopyJob(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.CopyJob) graphql.Marshaler {
@@ -16099,7 +16220,7 @@ func (ec *executionContext) _Query_restoreSession(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().RestoreSession(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().RestoreSession(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
@@ -19066,7 +19187,7 @@ func (ec *executionContext) _Subscription_jobSessionUpdated(ctx context.Context,
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().JobSessionUpdated(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Subscription().JobSessionUpdated(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
@@ -19110,7 +19231,7 @@ func (ec *executionContext) _Subscription_restoreSessionUpdated(ctx context.Cont
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().RestoreSessionUpdated(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Subscription().RestoreSessionUpdated(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
@@ -20251,7 +20372,7 @@ func (ec *executionContext) unmarshalInputJobActionInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "clientMutationId"}
+	fieldsInOrder := [...]string{"id", "clientMutationId", "server"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20272,6 +20393,13 @@ func (ec *executionContext) unmarshalInputJobActionInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
 		}
 	}
 	return it, nil
@@ -20304,7 +20432,7 @@ func (ec *executionContext) unmarshalInputStartJobInput(ctx context.Context, obj
 		asMap["full"] = false
 	}
 
-	fieldsInOrder := [...]string{"id", "full", "clientMutationId"}
+	fieldsInOrder := [...]string{"id", "full", "clientMutationId", "server"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20332,6 +20460,13 @@ func (ec *executionContext) unmarshalInputStartJobInput(ctx context.Context, obj
 				return it, err
 			}
 			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
 		}
 	}
 	return it, nil

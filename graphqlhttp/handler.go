@@ -85,6 +85,9 @@ type Options struct {
 	// IDs remembers which server served an id (nil: within this process);
 	// store.ServerIDs shares it between replicas. Unused with one server.
 	IDs resolvers.IDs
+	// ServerTimeout bounds each server's part of a list merged from several,
+	// or of a lookup asked of several (0: only RequestTimeout does).
+	ServerTimeout time.Duration
 	// Observer is told of every operation and loader batch (nil: nobody).
 	Observer Observer
 	// Tracing adds OpenTelemetry spans for operations and for the resolvers
@@ -103,9 +106,9 @@ func DefaultOptions() Options {
 }
 
 func (o Options) check() error {
-	if o.BatchWait < 0 || o.BatchWaitMax < 0 || o.RequestTimeout <= 0 || o.PollInterval <= 0 || o.QueryCacheSize <= 0 || o.OperationCacheBytes < 0 ||
+	if o.BatchWait < 0 || o.BatchWaitMax < 0 || o.ServerTimeout < 0 || o.RequestTimeout <= 0 || o.PollInterval <= 0 || o.QueryCacheSize <= 0 || o.OperationCacheBytes < 0 ||
 		o.MaxBodyBytes <= 0 || o.BodyTimeout <= 0 || o.WebsocketInitTimeout <= 0 || o.MaxPendingSockets <= 0 {
-		return errors.New("graphqlhttp: every duration, size and count must be positive (the batch wait and the operation cache may be 0)")
+		return errors.New("graphqlhttp: every duration, size and count must be positive (the batch wait, the server timeout and the operation cache may be 0)")
 	}
 	return o.Limits.check()
 }
@@ -127,7 +130,7 @@ type Handler struct {
 	sse       transport.SSE
 	cache     *operationCache // nil: answers are not shared
 	obs       Observer
-	windows   *resolvers.Windows
+	settings  *resolvers.Settings // what every operation shares
 }
 
 // New builds the handler over servers (the first is the default one; each
@@ -149,11 +152,11 @@ func New(servers []API, o Options) (http.Handler, error) {
 	if o.IDs == nil {
 		o.IDs = store.NewServerIDs(nil, 0)
 	}
-	h := &Handler{servers: servers, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer,
-		windows: resolvers.NewWindows(o.BatchWait, o.BatchWaitMax)}
+	h := &Handler{servers: servers, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer}
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
+	h.settings = &resolvers.Settings{IDs: o.IDs, Windows: resolvers.NewWindows(o.BatchWait, o.BatchWaitMax), Observer: h.obs, ServerTimeout: o.ServerTimeout}
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
@@ -163,7 +166,7 @@ func New(servers []API, o Options) (http.Handler, error) {
 		resolver.Servers = append(resolver.Servers, resolvers.Server{API: api,
 			Live: live.JobSessions(api, o.PollInterval), RestoreLive: live.RestoreSessions(api, o.PollInterval)})
 	}
-	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity()}))
+	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity(len(servers))}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)
 	h.exec.SetQueryCache(parsed)
 	if o.PersistedQueries == nil {
@@ -176,7 +179,8 @@ func New(servers []API, o Options) (http.Handler, error) {
 	if o.Introspection {
 		h.exec.Use(extension.Introspection{})
 	}
-	h.exec.Use(&shapeLimit{maxDepth: o.Limits.MaxDepth, maxAliases: o.Limits.MaxAliases, maxEntities: o.Limits.MaxEntities, introspection: o.Introspection})
+	h.exec.Use(&shapeLimit{maxDepth: o.Limits.MaxDepth, maxAliases: o.Limits.MaxAliases, maxEntities: o.Limits.MaxEntities, introspection: o.Introspection,
+		servers: len(servers), ids: o.IDs})
 	h.exec.Use(extension.FixedComplexityLimit(o.Limits.MaxComplexity))
 	h.exec.AroundOperations(h.operationOnStream)
 	h.exec.AroundResponses(h.observeOperations)
@@ -311,7 +315,7 @@ func (h *Handler) vouched(authorization string) bool {
 
 // newOperation starts an operation's upstream scopes and loaders.
 func (h *Handler) newOperation(credential string, req resolvers.Request) *resolvers.Operation {
-	return resolvers.NewOperation(h.upstreams, h.opts.IDs, credential, req, h.windows, h.obs)
+	return resolvers.NewOperation(h.upstreams, h.settings, credential, req)
 }
 
 // operationOnStream gives an operation that arrived on a stream (a

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/resolvers"
 )
 
 // Limits bound what one operation may ask for; every one must be positive.
@@ -45,6 +46,8 @@ func (l Limits) check() error {
 // beyond 32 bits, or asking for introspection while it is off.
 type shapeLimit struct {
 	maxDepth, maxAliases, maxEntities int
+	servers                           int           // how many servers a lookup by an unknown id asks
+	ids                               resolvers.IDs // which servers have an id
 	introspection                     bool
 	schema                            *ast.Schema
 	entityKeys                        map[string]string // entity type -> its @key field
@@ -71,7 +74,7 @@ func (l *shapeLimit) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
-func (l *shapeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+func (l *shapeLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Operation
 	if op == nil {
 		return nil
@@ -90,7 +93,7 @@ func (l *shapeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Op
 	case aliases > l.maxAliases:
 		err = gqlerror.Errorf("operation uses %d aliases, which exceeds the limit of %d", aliases, l.maxAliases)
 	default:
-		return l.checkEntities(op.SelectionSet, opCtx)
+		return l.checkEntities(ctx, op.SelectionSet, opCtx)
 	}
 	errcode.Set(err, graph.CodeLimitExceeded)
 	return err
@@ -112,33 +115,57 @@ func (l *shapeLimit) checkIntrospection(set ast.SelectionSet, opCtx *graphql.Ope
 	return nil
 }
 
-// checkEntities bounds the representations an operation's _entities fields
-// resolve (each one is an upstream call) and refuses malformed ones before
-// any is resolved: each names an entity type and carries its key as a string.
-func (l *shapeLimit) checkEntities(set ast.SelectionSet, opCtx *graphql.OperationContext) *gqlerror.Error {
-	total := 0
+// checkEntities bounds the upstream calls an operation's _entities fields
+// make, and refuses malformed representations before any is resolved: each
+// names an entity type and carries its key as a string. A representation
+// costs a call per server it asks: one where its server is known, none where
+// no server had it lately, every server where it is not known.
+func (l *shapeLimit) checkEntities(ctx context.Context, set ast.SelectionSet, opCtx *graphql.OperationContext) *gqlerror.Error {
+	var ids []string
 	for _, f := range graphql.CollectFields(opCtx, set, []string{"Query"}) {
 		if f.Name != "_entities" {
 			continue
 		}
 		reps, _ := f.ArgumentMap(opCtx.Variables)["representations"].([]any)
-		if total += len(reps); total > l.maxEntities {
-			err := gqlerror.Errorf("operation resolves %d entities, which exceeds the limit of %d", total, l.maxEntities)
-			errcode.Set(err, graph.CodeLimitExceeded)
-			return err
+		if len(ids)+len(reps) > l.maxEntities {
+			return tooManyEntities(len(ids)+len(reps), "entities", l.maxEntities)
 		}
 		for i, r := range reps {
 			rep, _ := r.(map[string]any)
 			typeName, _ := rep["__typename"].(string)
 			key, known := l.entityKeys[typeName]
-			if _, isString := rep[key].(string); !known || !isString {
+			id, isString := rep[key].(string)
+			if !known || !isString {
 				err := gqlerror.Errorf("representation %d is not one of this subgraph's entities (%s) with its key as a string", i, entityNames(l.entityKeys))
 				errcode.Set(err, graph.CodeBadUserInput)
 				return err
 			}
+			ids = append(ids, strings.ToLower(id))
 		}
 	}
+	if l.servers < 2 || len(ids) == 0 {
+		return nil
+	}
+	calls := 0
+	for _, p := range l.ids.Where(ctx, ids...) {
+		switch {
+		case p.Absent:
+		case len(p.Servers) == 1:
+			calls++
+		default:
+			calls += l.servers
+		}
+	}
+	if calls > l.maxEntities {
+		return tooManyEntities(calls, "upstream calls (a call per server each representation asks: every server where its id's server is not known)", l.maxEntities)
+	}
 	return nil
+}
+
+func tooManyEntities(n int, what string, limit int) *gqlerror.Error {
+	err := gqlerror.Errorf("operation resolves %d %s, which exceeds the limit of %d", n, what, limit)
+	errcode.Set(err, graph.CodeLimitExceeded)
+	return err
 }
 
 func entityNames(keys map[string]string) string {

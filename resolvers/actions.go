@@ -37,11 +37,20 @@ const (
 	outcomeFailed    = "failed"
 )
 
+// action is what a mutation asks to be done to a job.
+type action struct {
+	job              upstream.JobRef
+	server           *string // the server the client named (nil: the one that has the job)
+	full             bool    // a start's active full backup
+	clientMutationID *string
+}
+
 // act runs one action for the operation's caller: refused before any call
 // for a viewer, sent once per idempotency key, written to the audit log and
 // counted. It returns the session a start began (nil: none, or not known)
 // and the name of the server that holds the job.
-func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef, a upstream.Action, full bool, clientMutationID *string) (*upstream.JobSession, string, error) {
+func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, in action) (*upstream.JobSession, string, error) {
+	job, full, clientMutationID := in.job, in.full, in.clientMutationID
 	op := operation(ctx)
 	caller := op.request.Caller
 	start := time.Now()
@@ -70,7 +79,7 @@ func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef
 		err = graph.Forbidden(fmt.Sprintf("%s needs the operator role; %s is a %s", mutation, caller.Name, caller.Role))
 		return nil, "", err
 	}
-	so, err := locateJob(ctx, job)
+	so, err := locateJob(ctx, job, in.server)
 	if err != nil {
 		outcome = outcomeFailed
 		return nil, "", err
@@ -78,6 +87,10 @@ func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef
 	server = so.name
 	run := func() ([]byte, error) {
 		acted, err := so.api.Act(ctx, so.scope, job, a, full)
+		// What finding the job loaded is its state before the action: the
+		// payload reads it afresh.
+		so.jobs.Clear(ctx, strings.ToLower(job.ID))
+		so.copyJobs.Clear(ctx, strings.ToLower(job.ID))
 		status = acted.Status
 		if err != nil || acted.Session == nil {
 			return nil, err
@@ -112,22 +125,24 @@ func (r *Resolver) act(ctx context.Context, mutation string, job upstream.JobRef
 	return s, so.name, err
 }
 
-// locateJob finds the server of the job (or copy job) an action names.
-func locateJob(ctx context.Context, job upstream.JobRef) (*serverOp, error) {
+// locateJob finds the server of the job (or copy job) an action names:
+// every server is asked (an action never goes to a server by a guess), or
+// the one the client named.
+func locateJob(ctx context.Context, job upstream.JobRef, server *string) (*serverOp, error) {
 	if err := upstream.ValidateID(job.ID); err != nil {
 		return nil, err
 	}
 	if len(operation(ctx).servers) == 1 {
-		return part(ctx, ""), nil // no need to look
+		return named(ctx, server) // no need to look
 	}
 	if job.Copy {
-		c, err := lookUpAnywhere(ctx, job.ID, func(so *serverOp) *dataloader.Loader[string, *upstream.CopyJob] { return so.copyJobs })
+		c, err := lookUpAnywhere(ctx, job.ID, server, true, func(so *serverOp) *dataloader.Loader[string, *upstream.CopyJob] { return so.copyJobs })
 		if err != nil {
 			return nil, err
 		}
 		return part(ctx, c.ServerName), nil
 	}
-	j, err := lookUpAnywhere(ctx, job.ID, func(so *serverOp) *dataloader.Loader[string, *upstream.Job] { return so.jobs })
+	j, err := lookUpAnywhere(ctx, job.ID, server, true, func(so *serverOp) *dataloader.Loader[string, *upstream.Job] { return so.jobs })
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +150,7 @@ func locateJob(ctx context.Context, job upstream.JobRef) (*serverOp, error) {
 }
 
 func (r *Resolver) jobAction(ctx context.Context, mutation string, a upstream.Action, input model.JobActionInput) (*model.JobActionPayload, error) {
-	_, server, err := r.act(ctx, mutation, upstream.JobRef{ID: input.ID}, a, false, input.ClientMutationID)
+	_, server, err := r.act(ctx, mutation, a, action{job: upstream.JobRef{ID: input.ID}, server: input.Server, clientMutationID: input.ClientMutationID})
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +158,7 @@ func (r *Resolver) jobAction(ctx context.Context, mutation string, a upstream.Ac
 }
 
 func (r *Resolver) copyJobAction(ctx context.Context, mutation string, a upstream.Action, input model.JobActionInput) (*model.CopyJobActionPayload, error) {
-	_, server, err := r.act(ctx, mutation, upstream.JobRef{ID: input.ID, Copy: true}, a, false, input.ClientMutationID)
+	_, server, err := r.act(ctx, mutation, a, action{job: upstream.JobRef{ID: input.ID, Copy: true}, server: input.Server, clientMutationID: input.ClientMutationID})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/store"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
@@ -100,8 +101,11 @@ func BenchmarkHandler(b *testing.B) {
 // forgetful remembers no id's server: every lookup asks every server.
 type forgetful struct{}
 
-func (forgetful) Where(context.Context, string) (string, bool) { return "", false }
-func (forgetful) Remember(context.Context, string, ...string)  {}
+func (forgetful) Where(_ context.Context, ids ...string) []store.Placement {
+	return make([]store.Placement, len(ids))
+}
+func (forgetful) Remember(context.Context, string, ...string) {}
+func (forgetful) Absent(context.Context, string)              {}
 
 // BenchmarkServers compares a gateway over one server with one over 50
 // (every call answered after the same delay, every operation paying its own

@@ -13,7 +13,11 @@ import (
 // A size is priced as the page the resolver would serve (at most
 // maxPageSize; a larger one is refused when it runs), and every product and
 // sum saturates, so no size or nesting wraps a cost around to a small one.
-func Complexity() graph.ComplexityRoot {
+//
+// A lookup by id costs a call per server it may ask: every server, unless
+// the client names one (the gateway may know the id's server, but the price
+// is set before anything is looked up). So does a subscription's first fetch.
+func Complexity(servers int) graph.ComplexityRoot {
 	page := func(child int, first, last *int) int {
 		n := defaultPageSize
 		if first != nil {
@@ -24,6 +28,15 @@ func Complexity() graph.ComplexityRoot {
 		return costOf(child, min(n, maxPageSize))
 	}
 	var c graph.ComplexityRoot
+	byID := func(child int, _ string, server *string) int {
+		if server != nil {
+			return costOf(child, 1)
+		}
+		return min(child, maxCost-servers) + servers
+	}
+	c.Query.JobSession, c.Query.Job, c.Query.Organization, c.Query.BackupRepository = byID, byID, byID, byID
+	c.Query.Proxy, c.Query.CopyJob, c.Query.RestoreSession = byID, byID, byID
+	c.Subscription.JobSessionUpdated, c.Subscription.RestoreSessionUpdated = byID, byID
 	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time, _ []string) int {
 		return page(child, first, last)
 	}

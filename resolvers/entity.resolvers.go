@@ -14,27 +14,27 @@ import (
 
 // FindBackupRepositoryByID is the resolver for the findBackupRepositoryByID field.
 func (r *entityResolver) FindBackupRepositoryByID(ctx context.Context, id string) (*upstream.BackupRepository, error) {
-	return r.Query().BackupRepository(ctx, id)
+	return r.Query().BackupRepository(ctx, id, nil)
 }
 
 // FindJobByID is the resolver for the findJobByID field.
 func (r *entityResolver) FindJobByID(ctx context.Context, id string) (*upstream.Job, error) {
-	return r.Query().Job(ctx, id)
+	return r.Query().Job(ctx, id, nil)
 }
 
 // FindJobSessionByID is the resolver for the findJobSessionByID field.
 func (r *entityResolver) FindJobSessionByID(ctx context.Context, id string) (*upstream.JobSession, error) {
-	return r.Query().JobSession(ctx, id)
+	return r.Query().JobSession(ctx, id, nil)
 }
 
 // FindOrganizationByID is the resolver for the findOrganizationByID field.
 func (r *entityResolver) FindOrganizationByID(ctx context.Context, id string) (*upstream.Organization, error) {
-	return r.Query().Organization(ctx, id)
+	return r.Query().Organization(ctx, id, nil)
 }
 
 // FindProxyByID is the resolver for the findProxyByID field.
 func (r *entityResolver) FindProxyByID(ctx context.Context, id string) (*upstream.Proxy, error) {
-	return r.Query().Proxy(ctx, id)
+	return r.Query().Proxy(ctx, id, nil)
 }
 
 // Entity returns graph.EntityResolver implementation.

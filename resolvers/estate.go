@@ -15,7 +15,7 @@ import (
 // (one call each, shared by every field of the operation that asks for
 // jobs), and primes the job loaders with them.
 func jobsWhere(ctx context.Context, w window, servers []string, keep func(*upstream.Job) bool) (*model.JobConnection, error) {
-	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.Job], error) {
+	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.Job], error) {
 		all, err := so.api.Jobs(ctx, so.scope)
 		if err != nil {
 			return upstream.Page[upstream.Job]{}, err
@@ -32,7 +32,7 @@ func jobsWhere(ctx context.Context, w window, servers []string, keep func(*upstr
 // wholeConnection pages a collection each server answers whole, keeping
 // what keep keeps (nil: every item).
 func wholeConnection[T any](ctx context.Context, w window, servers []string, list func(Upstream, context.Context, *upstream.Scope) ([]T, error), keep func(*T) bool) (*model.Connection[T], error) {
-	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[T], error) {
+	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[T], error) {
 		all, err := list(so.api, ctx, so.scope)
 		if err != nil {
 			return upstream.Page[T]{}, err
@@ -42,7 +42,7 @@ func wholeConnection[T any](ctx context.Context, w window, servers []string, lis
 }
 
 func licensedUsers(ctx context.Context, w window, servers []string, f upstream.LicensedUserFilter) (*model.LicensedUserConnection, error) {
-	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error) {
+	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error) {
 		return so.api.LicensedUsers(ctx, so.scope, f, p)
 	}, nil)
 }

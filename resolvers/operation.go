@@ -10,6 +10,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/store"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
@@ -76,13 +77,14 @@ type BatchObserver interface {
 // fetched with one caller's credentials is served to another, and nothing
 // one answer fetched is served as current in a later one.
 type Operation struct {
-	ids        IDs
-	request    Request
-	credential string
-	windows    *Windows
-	obs        BatchObserver
-	servers    []Upstream // in the configured order
-	mu         sync.Mutex
+	ids           IDs
+	request       Request
+	credential    string
+	windows       *Windows
+	obs           BatchObserver
+	serverTimeout time.Duration
+	servers       []Upstream // in the configured order
+	mu            sync.Mutex
 	// serverSlots bounds the servers one operation asks at once (each
 	// server's calls are bounded by its own scope); made when first needed.
 	serverSlots chan struct{}
@@ -122,14 +124,26 @@ type Request struct {
 	IdempotencyKey string
 }
 
+// Settings are what every operation of a gateway shares.
+type Settings struct {
+	IDs      IDs           // which server served an id (nil: none remembered: every lookup asks every server)
+	Windows  *Windows      // how long loaders collect keys before they call the upstream
+	Observer BatchObserver // told of every loader batch
+	// ServerTimeout bounds each server's part of what asks several at once
+	// (a merged list, a lookup by an id of unknown server), so that one
+	// server that does not answer costs the others nothing (0: none but
+	// the operation's own deadline).
+	ServerTimeout time.Duration
+}
+
 // NewOperation starts an operation over servers, with the caller's
-// credential (pass-through mode) for each. windows say how long its loaders
-// collect keys before they call the upstream.
-func NewOperation(servers []Upstream, ids IDs, credential string, req Request, windows *Windows, obs BatchObserver) *Operation {
+// credential (pass-through mode) for each.
+func NewOperation(servers []Upstream, s *Settings, credential string, req Request) *Operation {
+	ids := s.IDs
 	if ids == nil {
 		ids = noIDs{}
 	}
-	return &Operation{ids: ids, request: req, credential: credential, windows: windows, obs: obs, servers: servers}
+	return &Operation{ids: ids, request: req, credential: credential, windows: s.Windows, obs: s.Observer, serverTimeout: s.ServerTimeout, servers: servers}
 }
 
 // maxServersAtOnce bounds the servers one operation asks at once.
@@ -175,11 +189,21 @@ func (o *Operation) has(server string) bool {
 	return false
 }
 
+// names are the operation's servers' names, in the configured order.
+func (o *Operation) names() []string {
+	out := make([]string, len(o.servers))
+	for i, api := range o.servers {
+		out[i] = api.Name()
+	}
+	return out
+}
+
 // noIDs remembers nothing: every lookup asks every server.
 type noIDs struct{}
 
-func (noIDs) Where(context.Context, string) (string, bool) { return "", false }
-func (noIDs) Remember(context.Context, string, ...string)  {}
+func (noIDs) Where(_ context.Context, ids ...string) []store.Placement { return make([]store.Placement, len(ids)) }
+func (noIDs) Remember(context.Context, string, ...string)             {}
+func (noIDs) Absent(context.Context, string)                          {}
 
 // Credential is the caller's credential the operation's calls carry.
 func (o *Operation) Credential() string { return o.credential }

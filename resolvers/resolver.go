@@ -39,11 +39,14 @@ func (r *Resolver) server(name string) *Server {
 
 // liveServer is the server a subscription follows id on: the only one
 // (the watch itself finds whether it has id), else the one that has it.
-func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r *Resolver, id string, loaderOf func(so *serverOp) *dataloader.Loader[string, V]) (*Server, error) {
+func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r *Resolver, id string, server *string, loaderOf func(so *serverOp) *dataloader.Loader[string, V]) (*Server, error) {
 	if len(r.Servers) == 1 {
+		if _, err := named(ctx, server); err != nil {
+			return nil, err
+		}
 		return &r.Servers[0], upstream.ValidateID(id)
 	}
-	v, err := lookUpAnywhere(ctx, id, loaderOf)
+	v, err := lookUpAnywhere(ctx, id, server, false, loaderOf)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +57,7 @@ func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r
 // each server's session loader with them.
 func sessions(ctx context.Context, w window, servers []string, f upstream.SessionFilter) (*model.JobSessionConnection, error) {
 	jobsWanted := nodesSelect(ctx, "job", "organization", "repository", "proxy")
-	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
+	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
 		page, err := so.api.JobSessions(ctx, so.scope, f, p)
 		for i := range page.Items {
 			so.primeSession(ctx, &page.Items[i])

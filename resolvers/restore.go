@@ -28,7 +28,7 @@ func restorePointsWhere(ctx context.Context, w window, servers []string, f upstr
 			}
 		}
 	}
-	return across(ctx, w, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
+	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
 		return so.restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()
 	}, func(a, b *upstream.RestorePoint) int { return b.BackupTime.Compare(a.BackupTime) })
 }

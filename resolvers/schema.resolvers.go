@@ -144,7 +144,7 @@ func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.L
 
 // StartJob is the resolver for the startJob field.
 func (r *mutationResolver) StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error) {
-	s, server, err := r.act(ctx, "startJob", upstream.JobRef{ID: input.ID}, upstream.ActionStart, deref(input.Full), input.ClientMutationID)
+	s, server, err := r.act(ctx, "startJob", upstream.ActionStart, action{job: upstream.JobRef{ID: input.ID}, server: input.Server, full: deref(input.Full), clientMutationID: input.ClientMutationID})
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func (r *mutationResolver) DisableJob(ctx context.Context, input model.JobAction
 
 // StartCopyJob is the resolver for the startCopyJob field.
 func (r *mutationResolver) StartCopyJob(ctx context.Context, input model.StartJobInput) (*model.StartCopyJobPayload, error) {
-	s, server, err := r.act(ctx, "startCopyJob", upstream.JobRef{ID: input.ID, Copy: true}, upstream.ActionStart, deref(input.Full), input.ClientMutationID)
+	s, server, err := r.act(ctx, "startCopyJob", upstream.ActionStart, action{job: upstream.JobRef{ID: input.ID, Copy: true}, server: input.Server, full: deref(input.Full), clientMutationID: input.ClientMutationID})
 	if err != nil {
 		return nil, err
 	}
@@ -269,8 +269,8 @@ func (r *proxyPoolResolver) Proxies(ctx context.Context, obj *upstream.ProxyPool
 }
 
 // JobSession is the resolver for the jobSession field.
-func (r *queryResolver) JobSession(ctx context.Context, id string) (*upstream.JobSession, error) {
-	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.JobSession] { return so.sessions })
+func (r *queryResolver) JobSession(ctx context.Context, id string, server *string) (*upstream.JobSession, error) {
+	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.JobSession] { return so.sessions })
 }
 
 // JobSessions is the resolver for the jobSessions field.
@@ -283,8 +283,8 @@ func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *stri
 }
 
 // Job is the resolver for the job field.
-func (r *queryResolver) Job(ctx context.Context, id string) (*upstream.Job, error) {
-	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.Job] { return so.jobs })
+func (r *queryResolver) Job(ctx context.Context, id string, server *string) (*upstream.Job, error) {
+	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.Job] { return so.jobs })
 }
 
 // Jobs is the resolver for the jobs field.
@@ -298,8 +298,8 @@ func (r *queryResolver) Organizations(ctx context.Context, first *int, after *st
 }
 
 // Organization is the resolver for the organization field.
-func (r *queryResolver) Organization(ctx context.Context, id string) (*upstream.Organization, error) {
-	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.Organization] { return so.organizations })
+func (r *queryResolver) Organization(ctx context.Context, id string, server *string) (*upstream.Organization, error) {
+	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.Organization] { return so.organizations })
 }
 
 // BackupRepositories is the resolver for the backupRepositories field.
@@ -310,8 +310,8 @@ func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, afte
 }
 
 // BackupRepository is the resolver for the backupRepository field.
-func (r *queryResolver) BackupRepository(ctx context.Context, id string) (*upstream.BackupRepository, error) {
-	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.BackupRepository] { return so.repositories })
+func (r *queryResolver) BackupRepository(ctx context.Context, id string, server *string) (*upstream.BackupRepository, error) {
+	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.BackupRepository] { return so.repositories })
 }
 
 // Proxies is the resolver for the proxies field.
@@ -320,8 +320,8 @@ func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, 
 }
 
 // Proxy is the resolver for the proxy field.
-func (r *queryResolver) Proxy(ctx context.Context, id string) (*upstream.Proxy, error) {
-	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.Proxy] { return so.proxies })
+func (r *queryResolver) Proxy(ctx context.Context, id string, server *string) (*upstream.Proxy, error) {
+	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.Proxy] { return so.proxies })
 }
 
 // ProxyPools is the resolver for the proxyPools field.
@@ -335,8 +335,8 @@ func (r *queryResolver) CopyJobs(ctx context.Context, first *int, after *string,
 }
 
 // CopyJob is the resolver for the copyJob field.
-func (r *queryResolver) CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error) {
-	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.CopyJob] { return so.copyJobs })
+func (r *queryResolver) CopyJob(ctx context.Context, id string, server *string) (*upstream.CopyJob, error) {
+	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.CopyJob] { return so.copyJobs })
 }
 
 // License is the resolver for the license field.
@@ -382,14 +382,14 @@ func (r *queryResolver) RestorePoints(ctx context.Context, first *int, after *st
 // RestoreSessions is the resolver for the restoreSessions field.
 func (r *queryResolver) RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) (*model.Connection[upstream.RestoreSession], error) {
 	f := upstream.RestoreSessionFilter{StartedAfter: startedAfter, StartedBefore: startedBefore}
-	return across(ctx, window{first, last, after, before}, servers, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error) {
+	return across(ctx, window{first, last, after, before}, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error) {
 		return so.api.RestoreSessions(ctx, so.scope, f, p)
 	}, func(a, b *upstream.RestoreSession) int { return b.CreationTime.Compare(a.CreationTime) })
 }
 
 // RestoreSession is the resolver for the restoreSession field.
-func (r *queryResolver) RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error) {
-	return lookUpAnywhere(ctx, id, func(so *serverOp) *dataloader.Loader[string, *upstream.RestoreSession] { return so.restores })
+func (r *queryResolver) RestoreSession(ctx context.Context, id string, server *string) (*upstream.RestoreSession, error) {
+	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.RestoreSession] { return so.restores })
 }
 
 // Me is the resolver for the me field.
@@ -497,8 +497,8 @@ func (r *startJobPayloadResolver) Job(ctx context.Context, obj *model.StartJobPa
 }
 
 // JobSessionUpdated is the resolver for the jobSessionUpdated field.
-func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string) (<-chan *upstream.JobSession, error) {
-	srv, err := liveServer(ctx, r.Resolver, id, func(so *serverOp) *dataloader.Loader[string, *upstream.JobSession] { return so.sessions })
+func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.JobSession, error) {
+	srv, err := liveServer(ctx, r.Resolver, id, server, func(so *serverOp) *dataloader.Loader[string, *upstream.JobSession] { return so.sessions })
 	if err != nil {
 		return nil, err
 	}
@@ -506,8 +506,8 @@ func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string)
 }
 
 // RestoreSessionUpdated is the resolver for the restoreSessionUpdated field.
-func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id string) (<-chan *upstream.RestoreSession, error) {
-	srv, err := liveServer(ctx, r.Resolver, id, func(so *serverOp) *dataloader.Loader[string, *upstream.RestoreSession] { return so.restores })
+func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.RestoreSession, error) {
+	srv, err := liveServer(ctx, r.Resolver, id, server, func(so *serverOp) *dataloader.Loader[string, *upstream.RestoreSession] { return so.restores })
 	if err != nil {
 		return nil, err
 	}

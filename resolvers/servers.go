@@ -9,13 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
+	"github.com/vb365-graphql/vb365-graphql/store"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
@@ -35,61 +35,104 @@ type ServerError struct {
 func (e *ServerError) Error() string { return e.Server + ": " + e.Err.Error() }
 func (e *ServerError) Unwrap() error { return e.Err }
 
-// IDs remembers which server served an id, so that a later lookup asks
-// that server alone (shared between replicas when it can be).
+// IDs remembers which servers served an id, so that a later lookup asks
+// that server alone (shared between replicas when it can be), and which ids
+// no server had lately.
 type IDs interface {
-	Where(ctx context.Context, id string) (server string, ok bool)
+	Where(ctx context.Context, ids ...string) []store.Placement
 	Remember(ctx context.Context, server string, ids ...string)
+	Absent(ctx context.Context, id string)
 }
 
 // lookUpAnywhere loads an item by an id the client gave, from the server
-// that has it: the only one; else the one that served the id before; else
-// every server at once, the first that finds it (and it is remembered).
-func lookUpAnywhere[V any](ctx context.Context, id string, loaderOf func(so *serverOp) *dataloader.Loader[string, V]) (V, error) {
+// that has it: the one the client named; the only one; the one known to
+// have served the id; else every server at once, each within the server
+// deadline, waiting for all of them. An id that more than one server has is
+// ambiguous: an error naming them (AMBIGUOUS_ID), never a guess. An id no
+// server had is remembered for a while, so that asking again costs nothing.
+//
+// strict is for actions, which must never go to a server by a guess: every
+// server is asked, even when one is known, and a server known to have the
+// id that cannot answer now makes the lookup fail rather than pick another.
+func lookUpAnywhere[V any](ctx context.Context, id string, server *string, strict bool, loaderOf func(so *serverOp) *dataloader.Loader[string, V]) (V, error) {
 	var none V
 	if err := upstream.ValidateID(id); err != nil {
 		return none, err
 	}
 	op := operation(ctx)
+	key := strings.ToLower(id)
+	if server != nil {
+		so, err := named(ctx, server)
+		if err != nil {
+			return none, err
+		}
+		v, err := byID(ctx, loaderOf(so), &key)
+		if err == nil && len(op.servers) > 1 {
+			op.ids.Remember(ctx, so.name, key)
+		}
+		return v, err
+	}
 	if len(op.servers) == 1 {
-		return byID(ctx, loaderOf(part(ctx, "")), &id)
+		return byID(ctx, loaderOf(part(ctx, "")), &key)
 	}
-	if server, ok := op.ids.Where(ctx, strings.ToLower(id)); ok && op.has(server) {
-		v, err := byID(ctx, loaderOf(op.on(server)), &id)
-		if upstream.KindOf(err) != upstream.KindNotFound {
-			return v, err
+	known := op.ids.Where(ctx, key)[0]
+	if !strict {
+		if known.Absent {
+			return none, errNotOnAnyServer
+		}
+		if len(known.Servers) == 1 && op.has(known.Servers[0]) {
+			v, err := byID(ctx, loaderOf(op.on(known.Servers[0])), &key)
+			if upstream.KindOf(err) != upstream.KindNotFound {
+				return v, err
+			}
+			// Gone from the server that had it: look everywhere.
 		}
 	}
-	type found struct {
-		server string
-		v      V
-		err    error
-	}
-	results := make(chan found, len(op.servers))
-	slots := op.slots()
-	for _, api := range op.servers {
-		go func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			v, err := byID(ctx, loaderOf(op.on(api.Name())), &id)
-			results <- found{api.Name(), v, err}
-		}()
-	}
+	names := op.names()
+	values, errs := onEach(ctx, names, func(ctx context.Context, so *serverOp) (V, error) { return byID(ctx, loaderOf(so), &key) })
+	var found []string
 	var failures []error
-	for range op.servers {
-		r := <-results
+	var v V
+	for i, name := range names {
 		switch {
-		case r.err == nil:
-			op.ids.Remember(ctx, r.server, strings.ToLower(id))
-			return r.v, nil
-		case upstream.KindOf(r.err) != upstream.KindNotFound:
-			failures = append(failures, &ServerError{Server: r.server, Err: r.err})
+		case errs[i] == nil:
+			found, v = append(found, name), values[i]
+		case upstream.KindOf(errs[i]) != upstream.KindNotFound:
+			failures = append(failures, &ServerError{Server: name, Err: errs[i]})
 		}
 	}
-	if len(failures) > 0 {
+	for _, name := range found {
+		op.ids.Remember(ctx, name, key)
+	}
+	switch {
+	case len(found) > 1:
+		return none, ambiguous(id, found)
+	case len(found) == 1:
+		if strict {
+			// A server that had the id and cannot answer now may still
+			// have it: acting on the other would be a guess.
+			for _, name := range known.Servers {
+				if name != found[0] && slices.ContainsFunc(failures, func(e error) bool { return e.(*ServerError).Server == name }) {
+					return none, graph.Ambiguous(fmt.Sprintf("id %s is on %s, and was on %s, which does not answer now: name the one meant with server: %q",
+						id, found[0], name, name), []string{found[0], name})
+				}
+			}
+		}
+		return v, nil
+	case len(failures) > 0:
 		return none, errors.Join(failures...)
 	}
-	return none, &upstream.Error{Kind: upstream.KindNotFound, Message: "not found on any server"}
+	op.ids.Absent(ctx, key)
+	return none, errNotOnAnyServer
+}
+
+var errNotOnAnyServer = &upstream.Error{Kind: upstream.KindNotFound, Message: "not found on any server"}
+
+// ambiguous refuses an id that more than one server has.
+func ambiguous(id string, servers []string) error {
+	slices.Sort(servers)
+	return graph.Ambiguous(fmt.Sprintf("id %s is on more than one server (%s): name the one meant with server: %q",
+		id, strings.Join(servers, ", "), servers[0]), servers)
 }
 
 // remember notes the items a server listed, so that a later lookup of one
@@ -136,7 +179,7 @@ func selected(ctx context.Context, names []string) ([]string, error) {
 
 // across pages a root list over the servers named (nil: all). fetch reads
 // one server's page; order (nil: server after server) merges them.
-func across[T any](ctx context.Context, w window, names []string, fetch func(so *serverOp, p upstream.PageRequest) (upstream.Page[T], error),
+func across[T any](ctx context.Context, w window, names []string, fetch func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[T], error),
 	order func(a, b *T) int) (*model.Connection[T], error) {
 	servers, err := selected(ctx, names)
 	if err != nil {
@@ -144,7 +187,7 @@ func across[T any](ctx context.Context, w window, names []string, fetch func(so 
 	}
 	if len(operation(ctx).servers) == 1 {
 		so := part(ctx, servers[0])
-		page, err := fetchWindow(w, func(p upstream.PageRequest) (upstream.Page[T], error) { return fetch(so, p) })
+		page, err := fetchWindow(w, func(p upstream.PageRequest) (upstream.Page[T], error) { return fetch(ctx, so, p) })
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +251,7 @@ type fetched[T any] struct {
 // each item's cursor keeps every server's position, so that paging on,
 // forwards or backwards, neither skips nor repeats. A server that fails
 // leaves its items out, with an error that names it; the others' come.
-func merged[T any](ctx context.Context, w window, servers []string, fetch func(so *serverOp, p upstream.PageRequest) (upstream.Page[T], error),
+func merged[T any](ctx context.Context, w window, servers []string, fetch func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[T], error),
 	order func(a, b *T) int) (*model.Connection[T], error) {
 	for _, n := range []*int{w.first, w.last} {
 		if n != nil && (*n < 0 || *n > maxPageSize) {
@@ -245,34 +288,34 @@ func merged[T any](ctx context.Context, w window, servers []string, fetch func(s
 
 	failed := make([]error, len(servers))
 	if backward && end == nil { // the end of every list: each server counts its own
-		totals := make([]int, len(servers))
-		eachServer(ctx, servers, func(i int, so *serverOp) {
-			totals[i], failed[i] = count(func(p upstream.PageRequest) (upstream.Page[T], error) { return fetch(so, p) })
+		var totals []int
+		totals, failed = onEach(ctx, servers, func(ctx context.Context, so *serverOp) (int, error) {
+			return count(func(p upstream.PageRequest) (upstream.Page[T], error) { return fetch(ctx, so, p) })
 		})
 		end = map[string]int{}
 		for i, s := range servers {
 			end[s] = totals[i]
 		}
 	}
-	pages := make([]upstream.Page[T], len(servers))
-	lows := make([]int, len(servers))
-	eachServer(ctx, servers, func(i int, so *serverOp) {
-		lo, limit := start[so.name], n
-		lows[i] = lo
-		if failed[i] != nil {
-			return
-		}
-		if hi, bounded := end[so.name]; bounded {
+	lows, limits := make([]int, len(servers)), make([]int, len(servers))
+	for i, name := range servers {
+		lo, limit := start[name], n
+		if hi, bounded := end[name]; bounded && failed[i] == nil {
 			if backward {
 				lo = max(lo, hi-n)
 			}
 			limit = min(limit, hi-lo)
 		}
-		lows[i] = lo
-		if limit > 0 {
-			pages[i], failed[i] = fetch(so, upstream.PageRequest{Offset: lo, Limit: limit})
+		lows[i], limits[i] = lo, limit
+	}
+	pages, errs := onEach(ctx, servers, func(ctx context.Context, so *serverOp) (upstream.Page[T], error) {
+		i := slices.Index(servers, so.name)
+		if failed[i] != nil || limits[i] <= 0 {
+			return upstream.Page[T]{}, failed[i]
 		}
+		return fetch(ctx, so, upstream.PageRequest{Offset: lows[i], Limit: limits[i]})
 	})
+	failed = errs
 
 	// A server whose version lacks the list has none of its items: with
 	// others that have it that is no error (a v6 server has no proxy pools).
@@ -379,20 +422,63 @@ func merged[T any](ctx context.Context, w window, servers []string, fetch func(s
 	return conn, nil
 }
 
-// eachServer runs fn for each server concurrently, at most maxServersAtOnce at
-// once across the operation.
-func eachServer(ctx context.Context, servers []string, fn func(i int, so *serverOp)) {
+// onEach runs fn for each server named, concurrently (at most
+// maxServersAtOnce at once across the operation), within the server
+// deadline: a server that has not answered by then fails with
+// UPSTREAM_TIMEOUT (its call is cut, which its breaker counts), and the
+// others' results stand.
+func onEach[R any](ctx context.Context, servers []string, fn func(ctx context.Context, so *serverOp) (R, error)) ([]R, []error) {
 	op := operation(ctx)
-	slots := op.slots()
-	var wg sync.WaitGroup
-	for i, name := range servers {
-		slots <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			fn(i, op.on(name))
-		})
+	values, errs := make([]R, len(servers)), make([]error, len(servers))
+	parent := ctx
+	var cancel context.CancelFunc
+	if op.serverTimeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, op.serverTimeout)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
 	}
-	wg.Wait()
+	defer cancel()
+	type result struct {
+		i   int
+		v   R
+		err error
+	}
+	results := make(chan result, len(servers))
+	slots := op.slots()
+	for i, name := range servers {
+		go func() {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			case <-ctx.Done():
+				results <- result{i: i, err: ctx.Err()}
+				return
+			}
+			v, err := fn(ctx, op.on(name))
+			results <- result{i, v, err}
+		}()
+	}
+	answered := make([]bool, len(servers))
+	for range servers {
+		select {
+		case r := <-results:
+			values[r.i], errs[r.i], answered[r.i] = r.v, r.err, true
+			continue
+		case <-ctx.Done():
+		}
+		late := error(&upstream.Error{Kind: upstream.KindTimeout, Err: context.DeadlineExceeded,
+			Message: fmt.Sprintf("the server did not answer within %v, the time one of several servers may take", op.serverTimeout)})
+		if parent.Err() != nil {
+			late = parent.Err()
+		}
+		for i := range servers {
+			if !answered[i] {
+				errs[i] = late
+			}
+		}
+		break
+	}
+	return values, errs
 }
 
 // named is the operation's part on the server a field names (nil: the

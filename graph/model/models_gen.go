@@ -15,6 +15,8 @@ type JobActionInput struct {
 	ID string `json:"id"`
 	// Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the job, by name: needed only where two servers have its id (`AMBIGUOUS_ID`).
+	Server *string `json:"server,omitempty"`
 }
 
 // Actions on jobs, for callers with the `operator` role (a `viewer`'s is
@@ -53,6 +55,8 @@ type StartJobInput struct {
 	Full *bool `json:"full,omitempty"`
 	// Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the job, by name: needed only where two servers have its id (`AMBIGUOUS_ID`).
+	Server *string `json:"server,omitempty"`
 }
 
 // Live updates, over WebSocket (the `graphql-transport-ws` protocol) or
