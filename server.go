@@ -202,6 +202,7 @@ func routes(p parts, s config.Settings) (http.Handler, error) {
 	o.Introspection = s.Introspection
 	o.MaxBodyBytes, o.BodyTimeout = s.MaxBodyBytes, s.BodyTimeout
 	o.WebsocketInitTimeout, o.MaxPendingSockets = s.WSInitTimeout, s.MaxPendingSockets
+	o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller = s.MaxSubsPerSocket, s.MaxSubsPerCaller
 	o.CORSOrigins, o.Tracing = s.CORSOrigins, s.OTLPEndpoint != ""
 	gate, err := gateOf(s, !p.servers[0].ServiceAccount())
 	if err != nil {

@@ -59,6 +59,8 @@ type Settings struct {
 	BodyTimeout        time.Duration
 	WSInitTimeout      time.Duration
 	MaxPendingSockets  int
+	MaxSubsPerSocket   int
+	MaxSubsPerCaller   int
 	Introspection      bool
 	CORSOrigins        []string
 	LogFormat          string // text or json
@@ -137,6 +139,8 @@ func (s *Settings) table() []Setting {
 		span(&s.BodyTimeout, time.Nanosecond, "body-timeout", "VB365_BODY_TIMEOUT", "10s", "how long a client may take to send a request body"),
 		span(&s.WSInitTimeout, time.Nanosecond, "ws-init-timeout", "VB365_WS_INIT_TIMEOUT", "10s", "how long a WebSocket may take to send an acceptable connection_init"),
 		whole(&s.MaxPendingSockets, 1, "max-pending-sockets", "VB365_MAX_PENDING_SOCKETS", "100", "most WebSockets that may wait for their connection_init at once; more are refused (1013)"),
+		whole(&s.MaxSubsPerSocket, 1, "max-subscriptions-per-socket", "VB365_MAX_SUBSCRIPTIONS_PER_SOCKET", "100", "most subscriptions one WebSocket may have open at once; more are refused"),
+		whole(&s.MaxSubsPerCaller, 1, "max-subscriptions-per-caller", "VB365_MAX_SUBSCRIPTIONS_PER_CALLER", "1000", "most subscriptions one caller (an API key, a token's subject, a pass-through token; anonymous callers are one) may have open at once over all its WebSockets and event streams; more are refused"),
 		boolean(&s.Introspection, "introspection", "VB365_INTROSPECTION", "true", "answer schema introspection (GraphiQL's docs need it)"),
 		list(&s.CORSOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only"),
 		oneOf(&s.LogFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json", "text", "json"),

@@ -21,6 +21,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
@@ -77,6 +78,11 @@ type Options struct {
 	// acceptable connection_init; MaxPendingSockets bounds those waiting.
 	WebsocketInitTimeout time.Duration
 	MaxPendingSockets    int
+	// MaxSubscriptionsPerSocket and MaxSubscriptionsPerCaller bound the
+	// subscriptions open at once on one WebSocket, and of one caller over
+	// all its sockets and event streams; more are refused.
+	MaxSubscriptionsPerSocket int
+	MaxSubscriptionsPerCaller int
 	// CORSOrigins may call from a browser ("*": any; none: same origin only).
 	CORSOrigins []string
 	// PersistedQueries keeps the queries of automatic persisted queries
@@ -102,12 +108,14 @@ func DefaultOptions() Options {
 		QueryCacheSize: 1000, Limits: DefaultLimits(), Introspection: true,
 		MaxBodyBytes: 1 << 20, BodyTimeout: 10 * time.Second,
 		WebsocketInitTimeout: 10 * time.Second, MaxPendingSockets: 100,
+		MaxSubscriptionsPerSocket: 100, MaxSubscriptionsPerCaller: 1000,
 	}
 }
 
 func (o Options) check() error {
 	if o.BatchWait < 0 || o.BatchWaitMax < 0 || o.ServerTimeout < 0 || o.RequestTimeout <= 0 || o.PollInterval <= 0 || o.QueryCacheSize <= 0 || o.OperationCacheBytes < 0 ||
-		o.MaxBodyBytes <= 0 || o.BodyTimeout <= 0 || o.WebsocketInitTimeout <= 0 || o.MaxPendingSockets <= 0 {
+		o.MaxBodyBytes <= 0 || o.BodyTimeout <= 0 || o.WebsocketInitTimeout <= 0 || o.MaxPendingSockets <= 0 ||
+		o.MaxSubscriptionsPerSocket <= 0 || o.MaxSubscriptionsPerCaller <= 0 {
 		return errors.New("graphqlhttp: every duration, size and count must be positive (the batch wait, the server timeout and the operation cache may be 0)")
 	}
 	return o.Limits.check()
@@ -131,6 +139,7 @@ type Handler struct {
 	cache     *operationCache // nil: answers are not shared
 	obs       Observer
 	settings  *resolvers.Settings // what every operation shares
+	subs      *subscriptionCaps
 }
 
 // New builds the handler over servers (the first is the default one; each
@@ -152,7 +161,8 @@ func New(servers []API, o Options) (http.Handler, error) {
 	if o.IDs == nil {
 		o.IDs = store.NewServerIDs(nil, 0)
 	}
-	h := &Handler{servers: servers, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer}
+	h := &Handler{servers: servers, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer,
+		subs: newSubscriptionCaps(o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller)}
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
@@ -321,12 +331,30 @@ func (h *Handler) newOperation(credential string, req resolvers.Request) *resolv
 // operationOnStream gives an operation that arrived on a stream (a
 // WebSocket carries many; SSE one) its scope and loaders. One-shot requests
 // made theirs before executing, to read back how long the answer may be
-// shared.
+// shared. A subscription counts against its socket's and its caller's
+// caps while it is open, or is refused.
 func (h *Handler) operationOnStream(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if _, ok := resolvers.OperationOf(ctx); !ok {
-		ctx = resolvers.WithOperation(ctx, h.newOperation(streamCredential(ctx), resolvers.Request{Caller: socketCaller(ctx)}))
+	op, ok := resolvers.OperationOf(ctx)
+	if !ok {
+		op = h.newOperation(streamCredential(ctx), resolvers.Request{Caller: socketCaller(ctx)})
+		ctx = resolvers.WithOperation(ctx, op)
 	}
-	return next(ctx)
+	if oc := graphql.GetOperationContext(ctx); oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		return next(ctx)
+	}
+	release, refusal := h.subs.take(ctx, op.Request().Caller)
+	if refusal != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{refusal}})
+	}
+	context.AfterFunc(ctx, release) // the subscription's context ends with it, on every transport
+	responses := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		r := responses(ctx)
+		if r == nil {
+			release()
+		}
+		return r
+	}
 }
 
 // renewPerEvent gives each event of a subscription a scope and loaders of

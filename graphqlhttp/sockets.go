@@ -114,7 +114,7 @@ func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		mu.Unlock()
 		accepted.Store(true)
 		leavePending()
-		return context.WithValue(ctx, callerKey{}, caller), nil, nil
+		return withSocketSubscriptions(context.WithValue(ctx, callerKey{}, caller)), nil, nil
 	}
 	t.Do(w, r, exec)
 

@@ -129,7 +129,8 @@ func subscribersRun(n int) (subsRow, error) {
 	ts := httptest.NewServer(up)
 	defer ts.Close()
 	debugAddr := freeAddr()
-	addr, cmd, err := startGateway(ts.URL, true, "--poll-interval", subsPoll.String(), "--max-pending-sockets", "2000", "--debug-addr", debugAddr)
+	addr, cmd, err := startGateway(ts.URL, true, "--poll-interval", subsPoll.String(), "--max-pending-sockets", "2000",
+		"--max-subscriptions-per-caller", "100000", "--debug-addr", debugAddr) // every client is the one anonymous caller
 	if err != nil {
 		return subsRow{}, err
 	}
