@@ -44,6 +44,10 @@ func TestRuntimeSettingsAndDebugListener(t *testing.T) {
 	if code, _ := get(api + "/debug/pprof/"); code == http.StatusOK {
 		t.Error("the API's port serves profiles")
 	}
+	// The command line may hold the password and the keys: not served.
+	if code, body := get("http://" + debugAddr + "/debug/pprof/cmdline"); code != http.StatusNotFound || strings.Contains(body, os.Args[0]) {
+		t.Errorf("/debug/pprof/cmdline: HTTP %d, %.100q; want 404 without the command line", code, body)
+	}
 }
 
 func TestMemoryLimitFollowsTheContainer(t *testing.T) {

@@ -434,7 +434,9 @@ func cgroupMemoryLimit(read func(string) ([]byte, error)) (int64, bool) {
 }
 
 // serveDebug serves Go's profiles and execution traces on their own
-// listener, apart from the API (and its keys): an address to keep private.
+// listener, apart from the API (and its keys): an address to keep private
+// (config refuses one beyond loopback unless told). The command line is not
+// served: it may hold the password and the API keys.
 func serveDebug(addr string) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -442,7 +444,7 @@ func serveDebug(addr string) (stop func(), err error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.Handle("/debug/pprof/cmdline", http.NotFoundHandler())
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

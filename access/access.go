@@ -50,7 +50,12 @@ const (
 // Caller is who sent a request. Name is safe to log: an API key's name, a
 // token's subject; never a secret.
 type Caller struct {
-	Name    string
+	Name string
+	// ID tells this caller from every other, where one caller's work must
+	// not be another's (idempotent results, subscription caps): a key's
+	// whole digest, a token's subject, a pass-through token's whole digest.
+	// Never shown: a Name may be chosen twice, an ID cannot.
+	ID      string
 	Role    Role
 	Via     string
 	Expires time.Time // when the credential stops being valid (zero: it does not)

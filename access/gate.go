@@ -33,7 +33,7 @@ func (g *Gate) Required() bool { return !g.PassThrough && (g.Keys.Len() > 0 || g
 func (g *Gate) Identify(ctx context.Context, apiKey, authorization string) (Caller, error) {
 	if g.PassThrough {
 		sum := sha256.Sum256([]byte(authorization))
-		return Caller{Name: "token-" + hex.EncodeToString(sum[:4]), Role: Operator, Via: ViaPassThrough}, nil
+		return Caller{Name: "token-" + hex.EncodeToString(sum[:4]), ID: "token:" + hex.EncodeToString(sum[:]), Role: Operator, Via: ViaPassThrough}, nil
 	}
 	bearer, _ := strings.CutPrefix(authorization, "Bearer ")
 	if c, ok := g.Keys.Find(apiKey); ok {
@@ -46,7 +46,7 @@ func (g *Gate) Identify(ctx context.Context, apiKey, authorization string) (Call
 		return g.OIDC.Verify(ctx, bearer)
 	}
 	if !g.Required() {
-		return Caller{Name: "anonymous", Role: g.Anonymous, Via: ViaAnonymous}, nil
+		return Caller{Name: "anonymous", ID: "anonymous", Role: g.Anonymous, Via: ViaAnonymous}, nil
 	}
 	return Caller{}, ErrNoCredentials
 }

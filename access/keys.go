@@ -27,29 +27,40 @@ type key struct {
 	name   string
 }
 
-// ParseKeys reads entries; empty ones are skipped.
+// ParseKeys reads entries; empty ones are skipped. Names must be unique
+// (they are who the audit log says acted), and so must keys. An error never
+// quotes what an entry holds: a mistyped entry may have a key where its role
+// or name should be.
 func ParseKeys(entries []string) (*Keys, error) {
 	k := &Keys{}
-	for _, e := range entries {
+	names, digests := map[string]bool{}, map[[32]byte]string{}
+	for i, e := range entries {
 		fields := strings.Fields(e)
 		if len(fields) == 0 {
 			continue
 		}
-		if len(fields) > 3 {
-			return nil, fmt.Errorf("an API key entry is KEY [ROLE [NAME]]; one has %d fields", len(fields))
-		}
 		d := sha256.Sum256([]byte(fields[0]))
 		entry := key{digest: d, role: Viewer, name: "key-" + hex.EncodeToString(d[:4])}
+		if len(fields) > 3 {
+			return nil, fmt.Errorf("API key entry %d (%s) has %d fields; an entry is KEY [ROLE [NAME]], entries separated by commas or lines", i+1, entry.name, len(fields))
+		}
 		if len(fields) > 1 {
 			role, ok := ParseRole(fields[1])
 			if !ok {
-				return nil, fmt.Errorf("API key %s: role %q is neither viewer nor operator", entry.name, fields[1])
+				return nil, fmt.Errorf("API key entry %d (%s): its second field is neither viewer nor operator (an entry is KEY [ROLE [NAME]], entries separated by commas or lines)", i+1, entry.name)
 			}
 			entry.role = role
 		}
 		if len(fields) > 2 {
 			entry.name = fields[2]
 		}
+		if other, dup := digests[d]; dup {
+			return nil, fmt.Errorf("API key entries %s and %s have the same key", other, entry.name)
+		}
+		if names[entry.name] {
+			return nil, fmt.Errorf("two API keys are named %q: names must be unique, they are who the audit log says acted", entry.name)
+		}
+		names[entry.name], digests[d] = true, entry.name
 		k.keys = append(k.keys, entry)
 		k.secrets = append(k.secrets, fields[0])
 	}
@@ -82,5 +93,5 @@ func (k *Keys) Find(secret string) (Caller, bool) {
 	if found < 0 {
 		return Caller{}, false
 	}
-	return Caller{Name: k.keys[found].name, Role: k.keys[found].role, Via: ViaAPIKey}, true
+	return Caller{Name: k.keys[found].name, ID: "api-key:" + hex.EncodeToString(d[:]), Role: k.keys[found].role, Via: ViaAPIKey}, true
 }

@@ -96,7 +96,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 	if err := claims.ValidateWithLeeway(expected, v.opts.Leeway); err != nil {
 		return Caller{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	c := Caller{Name: claims.Subject, Role: Viewer, Via: ViaOIDC, Expires: claims.Expiry.Time()}
+	c := Caller{Name: claims.Subject, ID: "oidc:" + claims.Subject, Role: Viewer, Via: ViaOIDC, Expires: claims.Expiry.Time()}
 	if c.Name == "" {
 		return Caller{}, fmt.Errorf("%w: no subject (sub)", ErrInvalidToken)
 	}

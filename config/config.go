@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -70,6 +71,7 @@ type Settings struct {
 	GCPercent          int
 	MemoryLimit        int64
 	DebugAddr          string
+	DebugAllowRemote   bool
 	CacheTTLFinal      time.Duration
 	CacheTTLLive       time.Duration
 	CacheTTLList       time.Duration
@@ -148,7 +150,8 @@ func (s *Settings) table() []Setting {
 		boolean(&s.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
 		whole(&s.GCPercent, -1, "gc-percent", "VB365_GC_PERCENT", "400", "Go's GOGC: heap growth, in percent, that starts a collection. The gateway's live heap is small and its garbage plentiful: 400 (measured against 100 and 200 in bench/results) collects a quarter as often; lower it, or set --memory-limit, where memory is tight (-1: collect only at --memory-limit)"),
 		memoryLimit(&s.MemoryLimit, "memory-limit", "VB365_MEMORY_LIMIT", "auto", "Go's GOMEMLIMIT, in bytes: the heap the runtime collects harder to stay under. auto: 80% of the container's memory limit (cgroup memory.max) when it has one, else none; 0: none"),
-		text(&s.DebugAddr, "debug-addr", "VB365_DEBUG_ADDR", "", "address of a separate listener for Go's profiles and execution traces (/debug/pprof/, /debug/pprof/trace); keep it private (empty: off)"),
+		text(&s.DebugAddr, "debug-addr", "VB365_DEBUG_ADDR", "", "address of a separate listener for Go's profiles and execution traces (/debug/pprof/, /debug/pprof/trace), on loopback (127.0.0.1:6060, [::1]:6060, localhost:6060) unless debug-allow-remote is set (empty: off)"),
+		boolean(&s.DebugAllowRemote, "debug-allow-remote", "VB365_DEBUG_ALLOW_REMOTE", "false", "let debug-addr listen beyond loopback (profiles show what the process holds: keep that address private)"),
 		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers (split evenly between the servers)"),
 		span(&s.CacheTTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
 		span(&s.CacheTTLLive, time.Nanosecond, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
@@ -297,7 +300,23 @@ func (s Settings) check() error {
 	bad((s.OIDCIssuer == "") != (s.OIDCAudience == ""), "oidc-issuer and oidc-audience: set both, or neither")
 	bad(s.PassThrough() && s.OIDCIssuer != "", "oidc-issuer: in pass-through mode the Authorization header carries the caller's VB365 token; access tokens apply to service-account mode")
 	bad(!s.Demo() && len(s.DemoServers) > 0, "demo-servers: applies to demo mode only (no upstream-url, no servers list)")
+	bad(s.DebugAddr != "" && !s.DebugAllowRemote && !onLoopback(s.DebugAddr),
+		"debug-addr: profiles show what the process holds in memory, secrets included: listen on loopback (127.0.0.1:6060, [::1]:6060, localhost:6060), or set debug-allow-remote to serve them further")
 	return errors.Join(errs...)
+}
+
+// onLoopback reports whether a listen address names loopback only (":6060"
+// and "0.0.0.0:6060" listen on every interface).
+func onLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // readKeysFile adds the keys of --api-keys-file, one per line.

@@ -127,3 +127,20 @@ func TestReadmeListsEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugListenerStaysOnLoopback: profiles show what the process holds,
+// secrets included, so --debug-addr listens on loopback unless told.
+func TestDebugListenerStaysOnLoopback(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		":6060": false, "0.0.0.0:6060": false, "[::]:6060": false, "10.1.2.3:6060": false, "vb365.example:6060": false, "6060": false,
+		"127.0.0.1:6060": true, "[::1]:6060": true, "localhost:0": true,
+	} {
+		_, err := Load([]string{"--debug-addr", addr}, env(nil))
+		if (err == nil) != ok || err != nil && !strings.Contains(err.Error(), "debug-addr") {
+			t.Errorf("--debug-addr %s: %v; want accepted %v", addr, err, ok)
+		}
+	}
+	if _, err := Load([]string{"--debug-addr", ":6060", "--debug-allow-remote"}, env(nil)); err != nil {
+		t.Errorf("--debug-allow-remote: %v", err)
+	}
+}

@@ -69,7 +69,7 @@ func operationKey(r *http.Request, body []byte, generation int64, caller access.
 	b := strconv.AppendInt((*bp)[:0], generation, 10)
 	// Who asks: an answer may say so (me), and what one caller may see need
 	// not be what another may.
-	for _, part := range []string{caller.Via, caller.Name, caller.Role.String(),
+	for _, part := range []string{caller.ID, caller.Role.String(),
 		r.Method, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("Authorization")} {
 		b = append(append(b, part...), 0)
 	}

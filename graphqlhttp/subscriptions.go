@@ -44,7 +44,7 @@ func (c *subscriptionCaps) take(ctx context.Context, caller access.Caller) (rele
 		socket.Add(-1)
 		return nil, tooManySubscriptions(fmt.Sprintf("this socket has %d subscriptions open, the most one socket may have: complete one first", c.perSocket))
 	}
-	who := caller.Via + " " + caller.Name
+	who := caller.ID
 	c.mu.Lock()
 	if c.byCaller[who] >= c.perCaller {
 		c.mu.Unlock()

@@ -104,7 +104,7 @@ func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, 
 		if key == "" {
 			key = *clientMutationID
 		}
-		result, repeated, err = r.Idempotency.Do(ctx, onceKey(caller.Via, caller.Name, so.name, mutation, job.ID, fmt.Sprint(full), key), run)
+		result, repeated, err = r.Idempotency.Do(ctx, onceKey(caller.ID, so.name, mutation, job.ID, fmt.Sprint(full), key), run)
 	} else {
 		result, err = run()
 	}

@@ -16,14 +16,15 @@ import (
 )
 
 const (
-	operatorKey = "operator-key-1"
-	viewerKey   = "viewer-key-1"
+	operatorKey  = "operator-key-1"
+	operatorKey2 = "operator-key-2"
+	viewerKey    = "viewer-key-1"
 )
 
 // actionGateway is a gateway with an operator's and a viewer's API key.
 func actionGateway(t *testing.T, o testenv.Options) *testenv.Gateway {
 	t.Helper()
-	keys, err := access.ParseKeys([]string{operatorKey + " operator ops-console", viewerKey + " viewer dashboard"})
+	keys, err := access.ParseKeys([]string{operatorKey + " operator ops-console", operatorKey2 + " operator runbook", viewerKey + " viewer dashboard"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +209,11 @@ func TestRepeatedActionsRunOnce(t *testing.T) {
 	// A new key is a new action: the job has stopped, so it starts again.
 	if r := as(t, g, operatorKey, "k-2", mStart, vars); len(r.Errors) > 0 || len(g.Sim.Actions()) != 3 || sessionOf(r) == sessionOf(first) {
 		t.Errorf("a new key: %s; upstream %+v", r.Raw, g.Sim.Actions())
+	}
+	// Another caller's repeat of the same key is its own action, not the
+	// first caller's result: the job runs, so the upstream refuses it.
+	if r := as(t, g, operatorKey2, "k-2", mStart, vars); codeOf(r) != "JOB_ALREADY_RUNNING" || len(g.Sim.Actions()) != 4 {
+		t.Errorf("another caller, the same key: %s; upstream %+v", r.Raw, g.Sim.Actions())
 	}
 }
 

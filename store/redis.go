@@ -8,7 +8,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	neturl "net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -26,11 +28,16 @@ type Redis struct {
 	downUntil atomic.Int64
 }
 
-// Open parses a redis:// URL. It does not connect: the first use does.
+// Open parses a redis:// URL. It does not connect: the first use does. An
+// error never quotes the URL, which may hold the password.
 func Open(url, prefix string) (*Redis, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, err
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message quotes the whole URL
+		}
+		return nil, fmt.Errorf("not a URL of the form redis://[:password@]host:port/db: %w", err)
 	}
 	opts.DialTimeout = 300 * time.Millisecond
 	opts.ReadTimeout = 300 * time.Millisecond
