@@ -187,7 +187,7 @@ func gateOf(s config.Settings, passThrough bool) (*access.Gate, error) {
 	}
 	if s.OIDCIssuer != "" {
 		g.OIDC = access.NewVerifier(access.OIDCOptions{Issuer: s.OIDCIssuer, Audience: s.OIDCAudience, RolesClaim: s.OIDCRolesClaim,
-			OperatorRoles: s.OIDCOperatorRoles, Leeway: s.OIDCClockSkew, RefreshFloor: 30 * time.Second})
+			OperatorRoles: s.OIDCOperatorRoles, TokenTypes: s.OIDCTokenTypes, Leeway: s.OIDCClockSkew, RefreshFloor: 30 * time.Second})
 	}
 	return g, nil
 }

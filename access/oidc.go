@@ -27,6 +27,12 @@ type OIDCOptions struct {
 	// OperatorRoles are the values of RolesClaim that make an operator;
 	// anyone else with a valid token is a viewer.
 	OperatorRoles []string
+	// TokenTypes are the values of the header typ a token may carry
+	// (compared without case and without "application/"); Untyped is the
+	// one that stands for no typ at all. An ID token of the same client
+	// passes every other check: where the issuer types its tokens
+	// (RFC 9068: at+jwt), this tells them apart. Empty: DefaultTokenTypes.
+	TokenTypes []string
 	// Leeway is the clock skew allowed on exp, nbf and iat.
 	Leeway time.Duration
 	// RefreshFloor is the least time between two fetches of the issuer's
@@ -56,6 +62,13 @@ var ErrInvalidToken = errors.New("the access token is not valid")
 
 var algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 
+// Untyped in OIDCOptions.TokenTypes accepts a token without a typ header.
+const Untyped = "untyped"
+
+// DefaultTokenTypes are RFC 9068's access token type, the plain JWT most
+// issuers (Entra ID among them) put on theirs, and none at all.
+var DefaultTokenTypes = []string{"at+jwt", "JWT", Untyped}
+
 // NewVerifier makes a verifier; it asks the issuer for its discovery
 // document and keys on first use.
 func NewVerifier(o OIDCOptions) *Verifier {
@@ -68,6 +81,9 @@ func NewVerifier(o OIDCOptions) *Verifier {
 	if o.RolesClaim == "" {
 		o.RolesClaim = "roles"
 	}
+	if len(o.TokenTypes) == 0 {
+		o.TokenTypes = DefaultTokenTypes
+	}
 	return &Verifier{opts: o}
 }
 
@@ -79,6 +95,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 	}
 	if len(tok.Headers) != 1 {
 		return Caller{}, fmt.Errorf("%w: one signature expected", ErrInvalidToken)
+	}
+	if typ, _ := tok.Headers[0].ExtraHeaders[jose.HeaderType].(string); !v.acceptsType(typ) {
+		return Caller{}, fmt.Errorf("%w: a token of type %.40q is not an access token this gateway takes (%s)", ErrInvalidToken, typ, strings.Join(v.opts.TokenTypes, ", "))
 	}
 	key, err := v.key(ctx, tok.Headers[0].KeyID, tok.Headers[0].Algorithm)
 	if err != nil {
@@ -106,6 +125,16 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 		}
 	}
 	return c, nil
+}
+
+// acceptsType reports whether a token's typ header is one of the types
+// accepted ("" is no typ).
+func (v *Verifier) acceptsType(typ string) bool {
+	if typ == "" {
+		return slices.Contains(v.opts.TokenTypes, Untyped)
+	}
+	typ = strings.TrimPrefix(strings.ToLower(typ), "application/")
+	return slices.ContainsFunc(v.opts.TokenTypes, func(t string) bool { return t != Untyped && strings.EqualFold(t, typ) })
 }
 
 // claimValues reads a claim that is a string or a list of strings.

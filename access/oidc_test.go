@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -52,13 +53,22 @@ func newIssuer(t *testing.T) *issuer {
 	return is
 }
 
-// publish adds a key and returns a signer of tokens under it.
+// publish adds a key and returns a signer of tokens under it (typ JWT).
 func (is *issuer) publish(t *testing.T, kid string) func(claims map[string]any) string {
+	return is.publishTyped(t, kid, "JWT")
+}
+
+// publishTyped is publish with tokens of the typ given ("": none).
+func (is *issuer) publishTyped(t *testing.T, kid, typ string) func(claims map[string]any) string {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	is.mu.Lock()
 	is.keys[kid] = k
 	is.mu.Unlock()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k}, (&jose.SignerOptions{}).WithHeader("kid", kid).WithType("JWT"))
+	opts := (&jose.SignerOptions{}).WithHeader("kid", kid)
+	if typ != "" {
+		opts = opts.WithType(jose.ContentType(typ))
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,5 +124,30 @@ func TestKeysAreRefetchedForANewKidButNotTooOften(t *testing.T) {
 	_, _ = v.Verify(ctx, forge(claims("mallory", "admin")))
 	if is.fetches.Load() != 3 {
 		t.Errorf("past the floor: %d fetches, want 3", is.fetches.Load())
+	}
+}
+
+// TestOnlyAccessTokenTypesPass: a token whose typ says it is something else
+// (an ID token, a logout token, a DPoP proof) is refused though every other
+// check passes; which types pass, and whether an untyped token does, is set.
+func TestOnlyAccessTokenTypesPass(t *testing.T) {
+	is := newIssuer(t)
+	now := time.Now()
+	claims := map[string]any{"iss": is.URL, "aud": "api://x", "sub": "alice", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
+	strict := []string{"at+jwt"}
+	for i, c := range []struct {
+		typ      string
+		types    []string
+		accepted bool
+	}{
+		{"JWT", nil, true}, {"at+jwt", nil, true}, {"application/at+jwt", nil, true}, {"AT+JWT", nil, true}, {"", nil, true},
+		{"id_token+jwt", nil, false}, {"logout+jwt", nil, false}, {"dpop+jwt", nil, false}, {"untyped", nil, false},
+		{"at+jwt", strict, true}, {"JWT", strict, false}, {"", strict, false},
+	} {
+		v := access.NewVerifier(access.OIDCOptions{Issuer: is.URL, Audience: "api://x", TokenTypes: c.types, RefreshFloor: time.Minute})
+		_, err := v.Verify(context.Background(), is.publishTyped(t, fmt.Sprint("k", i), c.typ)(claims))
+		if (err == nil) != c.accepted {
+			t.Errorf("typ %q with types %v: %v; want accepted %v", c.typ, c.types, err, c.accepted)
+		}
 	}
 }

@@ -46,6 +46,7 @@ type Settings struct {
 	OIDCRolesClaim     string
 	OIDCOperatorRoles  []string
 	OIDCClockSkew      time.Duration
+	OIDCTokenTypes     []string
 	StartWait          time.Duration
 	BatchWait          time.Duration
 	BatchWaitMax       time.Duration
@@ -126,6 +127,7 @@ func (s *Settings) table() []Setting {
 		text(&s.OIDCAudience, "oidc-audience", "VB365_OIDC_AUDIENCE", "", "the audience (aud) those tokens must be for: this API's identifier"),
 		text(&s.OIDCRolesClaim, "oidc-roles-claim", "VB365_OIDC_ROLES_CLAIM", "roles", "the token claim that lists the caller's roles or groups"),
 		list(&s.OIDCOperatorRoles, "oidc-operator-roles", "VB365_OIDC_OPERATOR_ROLES", "operator", "comma-separated values of that claim that make the caller an operator (everyone else with a valid token is a viewer)"),
+		list(&s.OIDCTokenTypes, "oidc-token-types", "VB365_OIDC_TOKEN_TYPES", "at+jwt,JWT,untyped", "comma-separated values of a token's typ header that make it an access token (untyped: a token without one); any other type, an ID token's say, is refused"),
 		span(&s.OIDCClockSkew, 0, "oidc-clock-skew", "VB365_OIDC_CLOCK_SKEW", "1m", "clock difference allowed with the issuer when checking a token's exp, nbf and iat"),
 		span(&s.StartWait, 0, "start-wait", "VB365_START_WAIT", "5s", "how long startJob looks for the new session on servers that do not return it (before v8)"),
 		span(&s.BatchWait, 0, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round, when idle"),
