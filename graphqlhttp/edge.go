@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
@@ -28,16 +29,55 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 
 // refuseUnauthenticated answers a request that brought no valid key or
 // token, from its headers alone: its body, if any, is never read. Why a
-// token was refused goes to the log, not to the client.
-func refuseUnauthenticated(ctx context.Context, w http.ResponseWriter, err error) {
+// token was refused goes to the log (sampled), not to the client.
+func refuseUnauthenticated(ctx context.Context, w http.ResponseWriter, err error, refused *refusals) {
 	message := access.ErrNoCredentials.Error()
 	if !errors.Is(err, access.ErrNoCredentials) {
 		message = access.ErrInvalidToken.Error()
-		slog.InfoContext(ctx, "refused a caller", "err", err)
 	}
+	refused.note(ctx, err)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="vb365-graphql"`)
 	w.Header().Set("Connection", "close")
 	writeError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, message)
+}
+
+// refusals counts refused credentials (the metric) and logs why a token was
+// refused at most once per refusalLogInterval, with how many went unlogged
+// meanwhile: a bad token costs nothing to send, and a line for each would
+// let anyone fill the log with text of their choosing.
+type refusals struct {
+	obs      Observer
+	mu       sync.Mutex
+	next     time.Time // no line before then
+	unlogged int
+}
+
+const refusalLogInterval = 10 * time.Second
+
+// Reasons of a refusal, in the metric: no key or token, or a wrong key
+// ("missing"); a token that is not valid ("invalid").
+const (
+	refusedMissing = "missing"
+	refusedInvalid = "invalid"
+)
+
+func (r *refusals) note(ctx context.Context, err error) {
+	if errors.Is(err, access.ErrNoCredentials) {
+		r.obs.Refused(refusedMissing)
+		return
+	}
+	r.obs.Refused(refusedInvalid)
+	r.mu.Lock()
+	now := time.Now()
+	if now.Before(r.next) {
+		r.unlogged++
+		r.mu.Unlock()
+		return
+	}
+	unlogged := r.unlogged
+	r.unlogged, r.next = 0, now.Add(refusalLogInterval)
+	r.mu.Unlock()
+	slog.InfoContext(ctx, "refused a caller's token", "err", err, "refused_unlogged_before", unlogged)
 }
 
 // IsWebSocketHandshake reports whether r is a complete WebSocket opening

@@ -50,6 +50,9 @@ type Observer interface {
 	resolvers.BatchObserver
 	resolvers.ActionObserver
 	Operation(kind, name string, ok bool, d time.Duration)
+	// Refused counts a request or socket refused for its credentials, by
+	// reason: "missing" (none, or a key that is not one) or "invalid" (a token).
+	Refused(reason string)
 }
 
 // Options configure the handler. DefaultOptions fills every one; New checks them.
@@ -140,6 +143,7 @@ type Handler struct {
 	obs       Observer
 	settings  *resolvers.Settings // what every operation shares
 	subs      *subscriptionCaps
+	refused   *refusals
 }
 
 // New builds the handler over servers (the first is the default one; each
@@ -161,11 +165,12 @@ func New(servers []API, o Options) (http.Handler, error) {
 	if o.IDs == nil {
 		o.IDs = store.NewServerIDs(nil, 0)
 	}
-	h := &Handler{servers: servers, opts: o, sockets: newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets), obs: o.Observer,
-		subs: newSubscriptionCaps(o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller)}
+	h := &Handler{servers: servers, opts: o, obs: o.Observer, subs: newSubscriptionCaps(o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller)}
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
+	h.refused = &refusals{obs: h.obs}
+	h.sockets = newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets, h.refused)
 	h.settings = &resolvers.Settings{IDs: o.IDs, Windows: resolvers.NewWindows(o.BatchWait, o.BatchWaitMax), Observer: h.obs, ServerTimeout: o.ServerTimeout}
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
@@ -242,7 +247,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	caller, err := h.opts.Gate.Identify(r.Context(), r.Header.Get(apiKeyHeader), r.Header.Get("Authorization"))
 	if err != nil {
-		refuseUnauthenticated(r.Context(), w, err)
+		refuseUnauthenticated(r.Context(), w, err, h.refused)
 		return
 	}
 	if !h.opts.Gate.PassThrough {
@@ -410,3 +415,4 @@ type noObserver struct{}
 func (noObserver) Operation(string, string, bool, time.Duration) {}
 func (noObserver) LoaderBatch(string, int)                       {}
 func (noObserver) Action(string, string)                         {}
+func (noObserver) Refused(string)                                {}

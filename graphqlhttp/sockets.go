@@ -3,7 +3,6 @@ package graphqlhttp
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -39,11 +38,12 @@ type sockets struct {
 	gate        *access.Gate
 	initTimeout time.Duration
 	pending     chan struct{}
+	refused     *refusals
 }
 
-func newSockets(gate *access.Gate, initTimeout time.Duration, maxPending int) *sockets {
+func newSockets(gate *access.Gate, initTimeout time.Duration, maxPending int, refused *refusals) *sockets {
 	return &sockets{ws: transport.Websocket{KeepAlivePingInterval: 15 * time.Second}, gate: gate,
-		initTimeout: initTimeout, pending: make(chan struct{}, maxPending)}
+		initTimeout: initTimeout, pending: make(chan struct{}, maxPending), refused: refused}
 }
 
 // errNoKey refuses a socket's connection_init without a valid API key or token.
@@ -99,9 +99,7 @@ func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 			caller, err = s.gate.Identify(ctx, p.GetString("X-API-Key"), p.Authorization())
 		}
 		if err != nil {
-			if !errors.Is(err, access.ErrNoCredentials) {
-				slog.InfoContext(ctx, "refused a socket", "err", err)
-			}
+			s.refused.note(ctx, err)
 			// graphql-transport-ws clients report 4403 and do not retry.
 			return transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, errNoKey.Error()), closeForbidden), nil, errNoKey
 		}

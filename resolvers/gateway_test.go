@@ -281,6 +281,7 @@ type batchCount struct {
 
 func (b *batchCount) LoaderBatch(loader string, _ int)              { b.mu.Lock(); b.n[loader]++; b.mu.Unlock() }
 func (b *batchCount) Action(string, string)                         {}
+func (b *batchCount) Refused(string)                                {}
 func (b *batchCount) Operation(string, string, bool, time.Duration) {}
 
 // TestLookupsTheCacheHoldsSkipTheBatchWindow: a session or job the cache

@@ -201,9 +201,11 @@ func (o *Operation) names() []string {
 // noIDs remembers nothing: every lookup asks every server.
 type noIDs struct{}
 
-func (noIDs) Where(_ context.Context, ids ...string) []store.Placement { return make([]store.Placement, len(ids)) }
-func (noIDs) Remember(context.Context, string, ...string)             {}
-func (noIDs) Absent(context.Context, string)                          {}
+func (noIDs) Where(_ context.Context, ids ...string) []store.Placement {
+	return make([]store.Placement, len(ids))
+}
+func (noIDs) Remember(context.Context, string, ...string) {}
+func (noIDs) Absent(context.Context, string)              {}
 
 // Credential is the caller's credential the operation's calls carry.
 func (o *Operation) Credential() string { return o.credential }

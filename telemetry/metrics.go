@@ -29,6 +29,7 @@ type Metrics struct {
 	loaderBatch      *prometheus.HistogramVec
 	tokenRequests    *prometheus.CounterVec
 	actions          *prometheus.CounterVec
+	refused          *prometheus.CounterVec
 
 	mu    sync.Mutex
 	names map[string]bool // operation names admitted as label values
@@ -66,7 +67,10 @@ func New() *Metrics {
 	m.actions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vb365_graphql_job_actions_total", Help: "Job actions (mutations) by mutation and outcome (done, repeated, forbidden, refused, failed).",
 	}, []string{"mutation", "outcome"})
-	r.MustRegister(m.operations, m.operationSeconds, m.upstreamCalls, m.upstreamSeconds, m.loaderBatch, m.tokenRequests, m.actions)
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vb365_graphql_refused_credentials_total", Help: "Requests and sockets refused for their credentials, by reason (missing: none, or a key that is not one; invalid: a token).",
+	}, []string{"reason"})
+	r.MustRegister(m.operations, m.operationSeconds, m.upstreamCalls, m.upstreamSeconds, m.loaderBatch, m.tokenRequests, m.actions, m.refused)
 	return m
 }
 
@@ -144,6 +148,10 @@ func (m *Metrics) Operation(kind, name string, ok bool, d time.Duration) {
 func (m *Metrics) Action(mutation, outcome string) {
 	m.actions.WithLabelValues(mutation, outcome).Inc()
 }
+
+// Refused counts a request or socket refused for its credentials
+// (graphqlhttp.Observer); the reason comes from a fixed set.
+func (m *Metrics) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
 
 // LoaderBatch records the size of one dataloader batch (graphqlhttp.Observer).
 func (m *Metrics) LoaderBatch(loader string, keys int) {
