@@ -218,7 +218,7 @@ func routes(p parts, s config.Settings) (http.Handler, error) {
 		o.Observer = p.metrics
 	}
 	if p.redis != nil {
-		o.PersistedQueries = store.Strings{Local: lru.New[string](1000), Redis: p.redis, TTL: 24 * time.Hour}
+		o.PersistedQueries = store.PersistedQueries{Local: lru.New[string](1000), Redis: p.redis, TTL: 24 * time.Hour}
 	}
 	graphql, err := graphqlhttp.New(p.servers, o)
 	if err != nil {

@@ -89,7 +89,7 @@ type Options struct {
 	// CORSOrigins may call from a browser ("*": any; none: same origin only).
 	CORSOrigins []string
 	// PersistedQueries keeps the queries of automatic persisted queries
-	// (nil: a local LRU); store.Strings shares them between replicas.
+	// (nil: a local LRU); store.PersistedQueries shares them between replicas.
 	PersistedQueries graphql.Cache[string]
 	// IDs remembers which server served an id (nil: within this process);
 	// store.ServerIDs shares it between replicas. Unused with one server.

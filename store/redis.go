@@ -7,6 +7,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -115,9 +117,12 @@ func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 	return func() { r.client.Del(context.WithoutCancel(ctx), k) }, ok
 }
 
-// Strings adapts the store to gqlgen's cache interface (Get/Add of strings)
-// for persisted queries, behind a local cache: local first, then Redis.
-type Strings struct {
+// PersistedQueries adapts the store to gqlgen's cache interface (Get/Add of
+// strings) for automatic persisted queries, behind a local cache: local
+// first, then Redis. A query read from Redis must hash to the key it was
+// asked by: whoever can write to Redis must not be able to plant a mutation
+// under the hash of a harmless query.
+type PersistedQueries struct {
 	Local interface {
 		Get(ctx context.Context, key string) (string, bool)
 		Add(ctx context.Context, key, value string)
@@ -126,20 +131,26 @@ type Strings struct {
 	TTL   time.Duration
 }
 
-// Get looks locally, then in Redis (keeping what it finds locally).
-func (s Strings) Get(ctx context.Context, key string) (string, bool) {
+// Get looks locally, then in Redis (keeping what it finds locally, if it
+// is the query of that hash).
+func (s PersistedQueries) Get(ctx context.Context, key string) (string, bool) {
 	if v, ok := s.Local.Get(ctx, key); ok {
 		return v, true
 	}
 	b, ok := s.Redis.Get(ctx, "apq:"+key)
-	if ok {
-		s.Local.Add(ctx, key, string(b))
+	if !ok {
+		return "", false
 	}
-	return string(b), ok
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != key {
+		slog.WarnContext(ctx, "a persisted query in redis does not hash to its key; ignored", "key", key)
+		return "", false
+	}
+	s.Local.Add(ctx, key, string(b))
+	return string(b), true
 }
 
 // Add keeps the value locally and in Redis.
-func (s Strings) Add(ctx context.Context, key, value string) {
+func (s PersistedQueries) Add(ctx context.Context, key, value string) {
 	s.Local.Add(ctx, key, value)
 	s.Redis.Set(ctx, "apq:"+key, []byte(value), s.TTL)
 }

@@ -230,7 +230,10 @@ type shared struct {
 
 // sharedAnswer looks for the answer in the store the replicas share. What
 // is there is the upstream's body after an 8-byte expiry (Unix nanoseconds),
-// so that a replica keeps it no longer than the one that fetched it.
+// so that a replica keeps it no longer than the one that fetched it. Nor
+// longer than the route's own lifetime: a replica writes an expiry at most
+// that far ahead, so one further ahead (beyond a second of clock skew) was
+// not written by a replica, and the answer is fetched afresh.
 func sharedAnswer[T any](ctx context.Context, c *Client, key string, decode func([]byte) (T, time.Duration, error)) (T, time.Duration, bool) {
 	var zero T
 	if c.opts.Shared == nil {
@@ -244,13 +247,17 @@ func sharedAnswer[T any](ctx context.Context, c *Client, key string, decode func
 	if ttl <= 0 {
 		return zero, 0, false
 	}
-	v, _, err := decode(b[8:])
-	if err != nil {
+	v, routeTTL, err := decode(b[8:])
+	if err != nil || ttl > routeTTL+sharedClockSkew {
 		return zero, 0, false
 	}
+	ttl = min(ttl, routeTTL)
 	c.cache.Put(key, v, int64(len(b)-8), ttl, "")
 	return v, ttl, true
 }
+
+// sharedClockSkew is how far replicas' clocks may differ.
+const sharedClockSkew = time.Second
 
 func shareAnswer(ctx context.Context, c *Client, key string, body []byte, ttl time.Duration) {
 	if c.opts.Shared == nil || ttl <= 0 {
