@@ -224,3 +224,56 @@ func TestReplicasActOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisOutageCostsNoLatency: with Redis gone (refusing connections) or
+// hung (accepting, never answering), queries take what they take without
+// it: at most one request pays a short timeout to find it gone, and nobody
+// waits on it again until it answers. (Each query once took 1.7 s: go-redis
+// dialled five times, with waits, on every request's time.)
+func TestRedisOutageCostsNoLatency(t *testing.T) {
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
+	up := httptest.NewServer(sim)
+	defer up.Close()
+	hung, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
+	go func() { // accepts, reads, never answers
+		for {
+			c, err := hung.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+	_, gone, stopRedis := startRedis(t)
+	q := `query($id: ID!) { jobSession(id: $id) { id status } }`
+	for name, addr := range map[string]string{"gone": gone, "hung": hung.Addr().String()} {
+		start := replicas(t, sim, up.URL, addr, io.Discard)
+		gw := start()
+		if name == "gone" {
+			post(t, gw+"/graphql", q, map[string]any{"id": sim.SessionIDs()[0]}, nil) // Redis in use
+			stopRedis()
+		}
+		// Spread over 5 s: a store that only leaves Redis alone for a while
+		// after each failure is tried again, on some request's time, every
+		// time that while is over.
+		var took []time.Duration
+		for i := range 20 {
+			id := sim.SessionIDs()[40+i] // a new session each time: nothing cached
+			begin := time.Now()
+			if _, body := post(t, gw+"/graphql", q, map[string]any{"id": id}, nil); !strings.Contains(body, id) {
+				t.Fatalf("Redis %s: %s", name, body)
+			}
+			took = append(took, time.Since(begin))
+			time.Sleep(250 * time.Millisecond)
+		}
+		slices.Sort(took)
+		t.Logf("Redis %s: 20 queries over 5 s, median %v, slowest %v", name, took[10], took[19])
+		if took[10] > 100*time.Millisecond || took[18] > bound(500*time.Millisecond) {
+			t.Errorf("Redis %s: median %v, second slowest %v; want the median under 100ms and no request but one slowed", name, took[10], took[18])
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	neturl "net/url"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,13 +23,37 @@ import (
 
 // Redis is a store over one Redis server. Its zero value is not usable; a
 // nil *Redis is a store that holds nothing.
+//
+// An outage costs requests nothing: the first call that fails (within a
+// short dial or read timeout, never retried) marks Redis down, and from then
+// on requests leave it alone while one prober, off the request path, pings
+// it after 1 s, 2 s, 4 s… (at most 30 s) until it answers again.
 type Redis struct {
 	client *redis.Client
 	prefix string
-	// After a failure, Redis is left alone for a moment, so that an outage
-	// costs each request nothing rather than a timeout.
-	downUntil atomic.Int64
+	down   atomic.Bool
+	closed chan struct{}
+	close  sync.Once
 }
+
+func init() {
+	// go-redis's own lines go through the gateway's logger (which redacts),
+	// at debug: what matters of them, Redis going and coming back, is
+	// logged once each above.
+	redis.SetLogger(redisLogger{})
+}
+
+type redisLogger struct{}
+
+func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}
+
+// The prober's waits between pings while Redis is down.
+const (
+	probeFirst = time.Second
+	probeMax   = 30 * time.Second
+)
 
 // Open parses a redis:// URL. It does not connect: the first use does. An
 // error never quotes the URL, which may hold the password.
@@ -41,32 +66,59 @@ func Open(url, prefix string) (*Redis, error) {
 		}
 		return nil, fmt.Errorf("not a URL of the form redis://[:password@]host:port/db: %w", err)
 	}
-	opts.DialTimeout = 300 * time.Millisecond
+	// A request pays at most one short timeout to find Redis gone; it is
+	// never dialled again on a request's time until the prober has found
+	// it back (go-redis would dial five times, with waits, by default).
+	opts.DialTimeout = 200 * time.Millisecond
 	opts.ReadTimeout = 300 * time.Millisecond
 	opts.WriteTimeout = 300 * time.Millisecond
 	opts.MaxRetries = 0
-	return &Redis{client: redis.NewClient(opts), prefix: prefix}, nil
+	opts.DialerRetries = 1
+	return &Redis{client: redis.NewClient(opts), prefix: prefix, closed: make(chan struct{})}, nil
 }
 
-// Close releases the connections.
+// Close releases the connections and stops the prober.
 func (r *Redis) Close() error {
 	if r == nil {
 		return nil
 	}
+	r.close.Do(func() { close(r.closed) })
 	return r.client.Close()
 }
 
 func (r *Redis) usable() bool {
-	return r != nil && time.Now().UnixNano() >= r.downUntil.Load()
+	return r != nil && !r.down.Load()
 }
 
-// failed notes an error; a missing key is not one.
+// failed notes an error (a missing key is not one): the first marks Redis
+// down and starts the prober.
 func (r *Redis) failed(ctx context.Context, err error) {
 	if err == nil || errors.Is(err, redis.Nil) {
 		return
 	}
-	if r.downUntil.Swap(time.Now().Add(time.Second).UnixNano()) < time.Now().UnixNano() {
-		slog.WarnContext(ctx, "redis unreachable; using local state for now", "err", err)
+	if r.down.CompareAndSwap(false, true) {
+		slog.WarnContext(ctx, "redis unreachable; each replica goes on with its own state until it answers again", "err", err)
+		go r.probe()
+	}
+}
+
+// probe pings Redis, ever less often, until it answers; then requests use
+// it again.
+func (r *Redis) probe() {
+	for wait := probeFirst; ; wait = min(2*wait, probeMax) {
+		select {
+		case <-r.closed:
+			return
+		case <-time.After(wait):
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := r.client.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			r.down.Store(false)
+			slog.Info("redis answers again; sharing through it again")
+			return
+		}
 	}
 }
 
