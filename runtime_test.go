@@ -50,7 +50,7 @@ func TestRuntimeSettingsAndDebugListener(t *testing.T) {
 	}
 }
 
-func TestMemoryLimitFollowsTheContainer(t *testing.T) {
+func TestMemoryLimitFollowsTheContainerOrTheSettings(t *testing.T) {
 	files := func(m map[string]string) func(string) ([]byte, error) {
 		return func(name string) ([]byte, error) {
 			if v, ok := m[name]; ok {
@@ -78,5 +78,13 @@ func TestMemoryLimitFollowsTheContainer(t *testing.T) {
 	s := settingsFrom(t, nil)
 	if s.MemoryLimit != config.MemoryLimitAuto || s.GCPercent != 400 {
 		t.Errorf("defaults: memory limit %d, GC percent %d; want auto and 400", s.MemoryLimit, s.GCPercent)
+	}
+	// Outside a container, auto is what the settings let the gateway hold,
+	// and 256 MiB more: 528 MiB with the defaults.
+	if got := autoMemoryLimit(s, files(nil)); got != 528<<20 {
+		t.Errorf("auto outside a container: %d MiB, want 528", got>>20)
+	}
+	if got := autoMemoryLimit(s, files(map[string]string{"/sys/fs/cgroup/memory.max": "1073741824\n"})); got != (1<<30)/10*8 {
+		t.Errorf("auto in a 1 GiB container: %d", got)
 	}
 }

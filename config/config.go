@@ -69,6 +69,7 @@ type Settings struct {
 	LogLevel           slog.Level
 	Share              bool
 	CacheMaxBytes      int64
+	AnswerBytes        int64
 	GCPercent          int
 	MemoryLimit        int64
 	DebugAddr          string
@@ -151,9 +152,10 @@ func (s *Settings) table() []Setting {
 		logLevel(&s.LogLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
 		boolean(&s.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
 		whole(&s.GCPercent, -1, "gc-percent", "VB365_GC_PERCENT", "400", "Go's GOGC: heap growth, in percent, that starts a collection. The gateway's live heap is small and its garbage plentiful: 400 (measured against 100 and 200 in bench/results) collects a quarter as often; lower it, or set --memory-limit, where memory is tight (-1: collect only at --memory-limit)"),
-		memoryLimit(&s.MemoryLimit, "memory-limit", "VB365_MEMORY_LIMIT", "auto", "Go's GOMEMLIMIT, in bytes: the heap the runtime collects harder to stay under. auto: 80% of the container's memory limit (cgroup memory.max) when it has one, else none; 0: none"),
+		memoryLimit(&s.MemoryLimit, "memory-limit", "VB365_MEMORY_LIMIT", "auto", "Go's GOMEMLIMIT, in bytes: the heap the runtime collects harder to stay under. auto: 80% of the container's memory limit (cgroup memory.max) when it has one, else what the gateway may hold (cache-max-bytes and a quarter more, upstream-answer-bytes) plus 256 MiB: 528 MiB with the defaults; 0: none"),
 		text(&s.DebugAddr, "debug-addr", "VB365_DEBUG_ADDR", "", "address of a separate listener for Go's profiles and execution traces (/debug/pprof/, /debug/pprof/trace), on loopback (127.0.0.1:6060, [::1]:6060, localhost:6060) unless debug-allow-remote is set (empty: off)"),
 		boolean(&s.DebugAllowRemote, "debug-allow-remote", "VB365_DEBUG_ALLOW_REMOTE", "false", "let debug-addr listen beyond loopback (profiles show what the process holds: keep that address private)"),
+		size(&s.AnswerBytes, "upstream-answer-bytes", "VB365_UPSTREAM_ANSWER_BYTES", "201326592", "memory the upstream answers over 1 MiB may take at once while they are read and decoded, over every server and request (each counts three times its size); one that finds no room within its call's time is UPSTREAM_BUSY"),
 		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers (split evenly between the servers)"),
 		span(&s.CacheTTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
 		span(&s.CacheTTLLive, time.Nanosecond, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),

@@ -12,6 +12,7 @@ const (
 	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 	CodeUpstreamTimeout     = "UPSTREAM_TIMEOUT"
 	CodeUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE"
+	CodeUpstreamBusy        = "UPSTREAM_BUSY" // the gateway had no room for a large upstream answer in time
 	CodeInternal            = "INTERNAL"
 	CodeParseFailed         = "GRAPHQL_PARSE_FAILED"
 	CodeValidationFailed    = "GRAPHQL_VALIDATION_FAILED"

@@ -22,6 +22,7 @@ var codeOfKind = map[upstream.Kind]string{
 	upstream.KindUnavailable:     graph.CodeUpstreamUnavailable,
 	upstream.KindTimeout:         graph.CodeUpstreamTimeout,
 	upstream.KindBadResponse:     graph.CodeUpstreamBadResponse,
+	upstream.KindBusy:            graph.CodeUpstreamBusy,
 }
 
 var codeOfRefusal = map[upstream.Refusal]string{
@@ -83,7 +84,7 @@ func codeOf(ctx context.Context, err error, path string) (code, message string) 
 		if code == "" {
 			break
 		}
-		failed := ue.Kind == upstream.KindUnavailable || ue.Kind == upstream.KindTimeout || ue.Kind == upstream.KindBadResponse
+		failed := ue.Kind == upstream.KindUnavailable || ue.Kind == upstream.KindTimeout || ue.Kind == upstream.KindBadResponse || ue.Kind == upstream.KindBusy
 		if failed || ue.Kind == upstream.KindBadInput {
 			slog.WarnContext(ctx, "upstream error", "code", code, "route", ue.Route, "status", ue.Status, "err", fmt.Sprint(ue.Err))
 		}

@@ -103,6 +103,14 @@ func (m *Metrics) WatchClient(c *upstream.Client) {
 	)
 }
 
+// WatchBudget exports the memory the upstream answers in flight hold.
+func (m *Metrics) WatchBudget(b *upstream.Budget) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vb365_upstream_answer_bytes_in_flight",
+		Help: "Memory reserved by the large upstream answers being read and decoded now (three times their size), over every server; its bound is --upstream-answer-bytes.",
+	}, func() float64 { return float64(b.Reserved()) }))
+}
+
 // ForServer is the upstream.Observer of one server's client: its calls
 // are counted under its name.
 func (m *Metrics) ForServer(name string) upstream.Observer { return serverMetrics{m, name} }

@@ -96,6 +96,7 @@ func (c *Client) Act(ctx context.Context, s *Scope, job JobRef, a Action, full b
 		}
 	}
 	r, err := c.post(ctx, s, route, c.url(path, nil), body)
+	defer r.held.release()
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && (e.Status == http.StatusBadRequest || e.Status == http.StatusConflict) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,9 +154,14 @@ func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path st
 			return nil, 0, err
 		}
 		_, next := wp.Links["next"]
-		l := &listing[M]{items: make([]M, len(wp.Results)), whole: !wp.Limit.Set && !wp.Offset.Set, next: next}
-		for i := range wp.Results {
-			l.items[i] = model(&wp.Results[i])
+		l := &listing[M]{whole: !wp.Limit.Set && !wp.Offset.Set, next: next}
+		results := wp.Results
+		if !l.whole && len(results) > p.Limit {
+			results = results[:p.Limit] // more than asked for: the rest is never read, nor kept
+		}
+		l.items = make([]M, len(results))
+		for i := range results {
+			l.items[i] = model(&results[i])
 		}
 		stampAll(c.opts.Name, l.items)
 		if wp.TotalCount.Set {
@@ -170,14 +176,17 @@ func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path st
 	return l.window(p), nil
 }
 
-// window cuts the requested page out of an answer.
+// window cuts the requested page out of an answer. A page of a whole
+// collection is a copy: the collection (a v3 server's whole session history,
+// say) stays with the cache, which counts it, not with every request that
+// read a page of it.
 func (l *listing[M]) window(p PageRequest) Page[M] {
 	out := Page[M]{Offset: p.Offset}
 	if l.whole {
 		total := len(l.items)
 		lo := min(p.Offset, total)
 		hi := min(lo+p.Limit, total)
-		out.Items, out.Total, out.HasMore = l.items[lo:hi], &total, hi < total
+		out.Items, out.Total, out.HasMore = slices.Clone(l.items[lo:hi]), &total, hi < total
 		return out
 	}
 	out.Items = l.items[:min(len(l.items), p.Limit)]

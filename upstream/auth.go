@@ -306,7 +306,8 @@ func (c *Client) Ping(ctx context.Context) error {
 	if c.Version() >= 8 {
 		q.Set("limit", "1") // v8 pages /Jobs; earlier versions answer the (small) whole list
 	}
-	_, err := c.send(ctx, "GET /Jobs", c.url("/Jobs", q), auth, "")
+	r, err := c.send(ctx, "GET /Jobs", c.url("/Jobs", q), auth, "")
+	r.held.release()
 	if StatusOf(err) == http.StatusUnauthorized && !c.ServiceAccount() {
 		return nil
 	}

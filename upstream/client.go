@@ -57,6 +57,9 @@ type Options struct {
 	MaxConcurrency int
 	// MaxBodyBytes caps an upstream response body.
 	MaxBodyBytes int64
+	// Budget bounds the large answers every client of the gateway holds at
+	// once while reading and decoding them (nil: no bound); see Budget.
+	Budget *Budget
 	// JobListThreshold: a batch of at least this many job ids is served by one
 	// GET /Jobs listing instead of one GET per job (0: never).
 	JobListThreshold int
@@ -262,6 +265,7 @@ func (c *Client) url(path string, query url.Values) string {
 type response struct {
 	status      int
 	body        []byte
+	held        *reservation // the budget body and decoding take: release once decoded
 	etag        string
 	maxAge      time.Duration // from Cache-Control; -1 when it says nothing
 	noStore     bool
@@ -397,35 +401,38 @@ func (c *Client) exchange(ctx context.Context, method, route, target, auth, etag
 	}
 	defer resp.Body.Close()
 	c.heard(auth, resp.StatusCode)
-	data, err := readCapped(resp.Body, c.opts.MaxBodyBytes)
-	c.opts.Observer.UpstreamCall(route, resp.StatusCode, time.Since(start))
-	if errors.Is(err, errTooLarge) {
-		return response{}, true, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode, Message: "the upstream's answer is larger than allowed", Err: err}
-	}
-	if err != nil {
-		return response{}, true, transportError(route, err)
-	}
 	r = cachingOf(resp.Header)
 	r.status = resp.StatusCode
-	if resp.StatusCode == http.StatusNotModified && etag != "" {
+	observe := func() { c.opts.Observer.UpstreamCall(route, resp.StatusCode, time.Since(start)) }
+	switch {
+	case resp.StatusCode == http.StatusNotModified && etag != "":
+		observe()
 		r.notModified = true
 		return r, true, nil
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := statusError(route, resp.StatusCode, data)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		said, _ := readCapped(resp.Body, errorBodyBytes) // for its message, in the log
+		observe()
+		e := statusError(route, resp.StatusCode, said)
 		e.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Now())
 		return response{}, true, e
-	}
-	if resp.StatusCode == http.StatusNoContent {
+	case resp.StatusCode == http.StatusNoContent:
+		observe()
 		return r, true, nil
-	}
-	if !isJSON(resp.Header.Get("Content-Type")) {
+	case !isJSON(resp.Header.Get("Content-Type")):
+		observe()
 		return response{}, true, &Error{Kind: KindBadResponse, Route: route, Status: resp.StatusCode,
 			Message: "the upstream answered with something other than JSON (a proxy's page?)"}
 	}
-	r.body = data
+	r.body, r.held, err = c.readAnswer(ctx, route, resp)
+	observe()
+	if err != nil {
+		return response{}, true, err
+	}
 	return r, true, nil
 }
+
+// errorBodyBytes bounds what is read of an error answer: its message.
+const errorBodyBytes = 64 << 10
 
 // cachingOf reads ETag and Cache-Control (no-store, no-cache, max-age).
 func cachingOf(h http.Header) response {

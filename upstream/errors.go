@@ -20,6 +20,7 @@ const (
 	KindUnavailable          // the upstream could not be reached or answered 5xx/429
 	KindTimeout              // the upstream did not answer in time
 	KindBadResponse          // the upstream answered something we cannot read
+	KindBusy                 // the gateway had no room for the answer in time (Budget)
 )
 
 // Error is a failure of an upstream call. Message is safe to show a client:

@@ -74,7 +74,7 @@ func readCollection[W, M any](ctx context.Context, c *Client, s *Scope, col coll
 		return listPage(ctx, c, s, "GET "+col.path, col.path, col.query(c.Version()), p, c.Version() >= 8, col.model,
 			func(items []M) time.Duration {
 				for i := range items {
-					c.fileItem(s, itemURL(c, col, col.id(&items[i])), &items[i], ttl)
+					fileItem(c, s, itemURL(c, col, col.id(&items[i])), &items[i], ttl)
 				}
 				return ttl
 			})

@@ -159,7 +159,7 @@ func (c *Client) sessionsTTL(s *Scope, items []JobSession) time.Duration {
 	ttl := c.opts.Sharing.ListTTL
 	for i := range items {
 		session := &items[i]
-		c.fileItem(s, c.sessionURL(session.ID), session, c.sessionTTL(session))
+		fileItem(c, s, c.sessionURL(session.ID), session, c.sessionTTL(session))
 		if !session.Status.Final() {
 			ttl = c.opts.Sharing.LiveTTL
 		}

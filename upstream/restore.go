@@ -183,7 +183,7 @@ func (c *Client) restoreSessionsTTL(s *Scope, items []RestoreSession) time.Durat
 	ttl := c.opts.Sharing.ListTTL
 	for i := range items {
 		r := &items[i]
-		c.fileItem(s, c.restoreSessionURL(r.ID), r, c.restoreSessionTTL(r))
+		fileItem(c, s, c.restoreSessionURL(r.ID), r, c.restoreSessionTTL(r))
 		if !r.Final() {
 			ttl = c.opts.Sharing.LiveTTL
 		}

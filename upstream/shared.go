@@ -155,6 +155,7 @@ func fetch[T any](ctx context.Context, c *Client, s *Scope, req request, decode 
 			if err != nil {
 				return nil, err
 			}
+			defer r.held.release()
 			v, _, err := decode(r.body)
 			if err != nil {
 				return nil, decodeError(req.route, err)
@@ -192,6 +193,7 @@ func fetch[T any](ctx context.Context, c *Client, s *Scope, req request, decode 
 		if err != nil {
 			return nil, err
 		}
+		defer r.held.release()
 		if r.notModified && stale != nil {
 			ttl := capTTL(stale.TTL, r)
 			c.cache.Put(key, stale.Value, stale.Size, ttl, stale.ETag)
@@ -271,9 +273,13 @@ func shareAnswer(ctx context.Context, c *Client, key string, body []byte, ttl ti
 
 // fileItem caches one item of a listing under its own URL, so that asking
 // for it next costs nothing. It counts as 1 KiB, about a session's answer.
-func (c *Client) fileItem(s *Scope, target string, item any, ttl time.Duration) {
+// The cache holds a copy: a pointer into the listing would keep the whole
+// listing alive as long as any one of its items stays cached, whatever the
+// cache counts.
+func fileItem[T any](c *Client, s *Scope, target string, item *T, ttl time.Duration) {
 	if !c.opts.Sharing.Off {
-		c.cache.Put(c.cacheKey(s, target), item, 1024, ttl, "")
+		copied := *item
+		c.cache.Put(c.cacheKey(s, target), &copied, 1024, ttl, "")
 	}
 }
 

@@ -1,0 +1,125 @@
+//go:build e2e
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+// bloated answers every listing of job sessions with a page of about size
+// bytes, whatever limit was asked (valid JSON, under the gateway's 32 MiB
+// cap on one answer): a hostile upstream, or an old one whose history comes
+// as one array.
+func bloated(sim *vb365sim.Server, size int) http.Handler {
+	var once sync.Once
+	var page []byte
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.EqualFold(r.URL.Path, "/v8/JobSessions") {
+			sim.ServeHTTP(w, r)
+			return
+		}
+		once.Do(func() {
+			rec := httptest.NewRecorder()
+			real := r.Clone(r.Context())
+			real.URL.RawQuery = "limit=100&offset=0"
+			sim.ServeHTTP(rec, real)
+			var p struct{ Results []json.RawMessage }
+			_ = json.Unmarshal(rec.Body.Bytes(), &p)
+			var b bytes.Buffer
+			b.WriteString(`{"offset":0,"limit":100,"results":[`)
+			for i := 0; b.Len() < size; i++ {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.Write(p.Results[i%len(p.Results)])
+			}
+			b.WriteString(`]}`)
+			page = b.Bytes()
+		})
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+		_, _ = w.Write(page)
+	})
+}
+
+// TestHugeUpstreamAnswersStayWithinMemory: 80 requests, 40 at a time, each
+// for a different page of an upstream whose every page is 30 MB, against the
+// gateway as it starts with its default flags. Its memory stays bounded (it
+// once reached 6-7 GB): what does not fit in the bytes in flight waits, or
+// fails with UPSTREAM_BUSY, and the process stays healthy.
+func TestHugeUpstreamAnswersStayWithinMemory(t *testing.T) {
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
+	up := httptest.NewServer(bloated(sim, 30<<20))
+	defer up.Close()
+	bin := filepath.Join(t.TempDir(), "vb365-graphql")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	addr := freeTCPAddr(t)
+	user, pass := sim.Credentials()
+	cmd := exec.Command(bin, "--listen", addr, "--upstream-url", up.URL, "--api-version", "v8", "--username", user, "--allow-anonymous", "--log-level", "error")
+	cmd.Env = append(os.Environ(), "VB365_PASSWORD="+pass)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitTCP(t, addr)
+
+	outcomes := map[string]int{}
+	var mu sync.Mutex
+	slots := make(chan struct{}, 40)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range 80 {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			_, body := post(t, "http://"+addr+"/graphql", `query($n: Int) { jobSessions(first: $n) { nodes { id status } } }`, map[string]any{"n": i + 1}, nil)
+			outcome := "data"
+			var r struct{ Errors []testenv.Error }
+			_ = json.Unmarshal([]byte(body), &r)
+			if len(r.Errors) > 0 {
+				outcome = fmt.Sprint(r.Errors[0].Extensions["code"])
+			}
+			mu.Lock()
+			outcomes[outcome]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	took := time.Since(start)
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	var peakKB int
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			peakKB, _ = strconv.Atoi(strings.Fields(v)[0])
+		}
+	}
+	t.Logf("80 requests, 40 at a time, 30 MB pages: %v in %v; peak RSS %d MiB", outcomes, took.Round(time.Millisecond), peakKB>>10)
+	if peakKB>>10 > 600 {
+		t.Errorf("peak RSS %d MiB, want at most 600", peakKB>>10)
+	}
+	if outcomes["data"]+outcomes["UPSTREAM_BUSY"] != 80 || outcomes["data"] == 0 {
+		t.Errorf("outcomes %v: want answers, and UPSTREAM_BUSY for what did not fit", outcomes)
+	}
+	// Healthy afterwards: a small query answers.
+	if _, body := post(t, "http://"+addr+"/graphql", `{ jobs(first: 1) { nodes { id } } }`, nil, nil); !strings.Contains(body, `"id"`) {
+		t.Errorf("after the storm: %s", body)
+	}
+}
