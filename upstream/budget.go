@@ -151,4 +151,3 @@ func (c *Client) readAnswer(ctx context.Context, route string, resp *http.Respon
 func tooLarge(route string, status int) error {
 	return &Error{Kind: KindBadResponse, Route: route, Status: status, Message: "the upstream's answer is larger than allowed", Err: errTooLarge}
 }
-

@@ -79,7 +79,9 @@ func TestLargeAnswersWaitForRoomOrAreBusy(t *testing.T) {
 		page := upstream.PageRequest{Limit: 10}
 		var wg sync.WaitGroup
 		var first error
-		wg.Go(func() { _, first = env.Client.JobSessions(context.Background(), env.Client.NewScope(""), upstream.SessionFilter{}, page) })
+		wg.Go(func() {
+			_, first = env.Client.JobSessions(context.Background(), env.Client.NewScope(""), upstream.SessionFilter{}, page)
+		})
 		for budget.Reserved() == 0 {
 			time.Sleep(time.Millisecond)
 		}
