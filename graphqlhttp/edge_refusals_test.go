@@ -30,8 +30,8 @@ func (c *refusalCount) Operation(string, string, bool, time.Duration) {}
 // TestRefusedCredentialsAreCountedNotEachLogged: a refused token costs
 // its sender nothing, so a log line for each would let anyone write 1,000
 // lines a second of their own text into the gateway's log (78,029 in 70 s
-// were seen). Refusals are counted in a metric; the log gets a line now
-// and then, saying how many went unlogged.
+// were seen). Refusals are counted in a metric; the log gets at most 10
+// lines in 10 s, saying how many went unlogged.
 func TestRefusedCredentialsAreCountedNotEachLogged(t *testing.T) {
 	var logged bytes.Buffer
 	var mu sync.Mutex
@@ -69,8 +69,8 @@ func TestRefusedCredentialsAreCountedNotEachLogged(t *testing.T) {
 	if count.n["invalid"] != 1000 || count.n["missing"] != 1000 {
 		t.Errorf("refusals counted %v, want 1000 invalid and 1000 missing", count.n)
 	}
-	if lines > 1 || attacker > 1 {
-		t.Errorf("2000 refusals in well under %v wrote %d log lines (%d with the sender's text); want at most one", 10*time.Second, lines, attacker)
+	if lines > 10 || attacker > 10 {
+		t.Errorf("2000 refusals in well under %v wrote %d log lines (%d with the sender's text); want at most 10", 10*time.Second, lines, attacker)
 	}
 }
 
