@@ -115,8 +115,10 @@ func TestHugeUpstreamAnswersStayWithinMemory(t *testing.T) {
 	if peakKB>>10 > 600 {
 		t.Errorf("peak RSS %d MiB, want at most 600", peakKB>>10)
 	}
-	if outcomes["data"]+outcomes["UPSTREAM_BUSY"] != 80 || outcomes["data"] == 0 {
-		t.Errorf("outcomes %v: want answers, and UPSTREAM_BUSY for what did not fit", outcomes)
+	// What waited too long for room is UPSTREAM_BUSY; on a machine busy with
+	// other tests, a call that got room late may still run out of time.
+	if outcomes["data"]+outcomes["UPSTREAM_BUSY"]+outcomes["UPSTREAM_TIMEOUT"] != 80 || outcomes["data"] < 40 {
+		t.Errorf("outcomes %v: want answers (most of them), and UPSTREAM_BUSY for what found no room in time", outcomes)
 	}
 	// Healthy afterwards: a small query answers.
 	if _, body := post(t, "http://"+addr+"/graphql", `{ jobs(first: 1) { nodes { id } } }`, nil, nil); !strings.Contains(body, `"id"`) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -18,7 +19,7 @@ import (
 // An answer of up to smallAnswer bytes takes no part: most are a few KB,
 // and they pass untouched. A larger one reserves decodeFactor times its size
 // (its bytes, and what decoding makes of them) before it is read, waiting
-// for room as long as its call may take; if none comes, the call fails with
+// for room for half the time its call may take; if none comes, it fails with
 // KindBusy (UPSTREAM_BUSY) and the answer is never read. The reservation
 // ends once the answer is decoded: what a request keeps of it is a page of
 // the size it asked for, or what the cache holds, which is bounded by
@@ -60,12 +61,20 @@ type reservation struct {
 }
 
 // reserve takes n bytes (at most the whole budget, so that any answer can
-// pass alone), waiting while ctx lets it. A nil budget reserves nothing.
+// pass alone), waiting for room for at most half the time ctx has left: the
+// other half is the answer's to arrive in, so that a call that waited long
+// is busy, not a timeout blamed on the upstream. A nil budget reserves
+// nothing.
 func (b *Budget) reserve(ctx context.Context, n int64) (*reservation, error) {
 	if b == nil {
 		return nil, nil
 	}
 	n = min(n, b.size)
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Until(deadline)/2)
+		defer cancel()
+	}
 	if err := b.sem.Acquire(ctx, n); err != nil {
 		return nil, err
 	}
