@@ -29,7 +29,8 @@ import (
 // call, a query persisted on one runs on the other; then Redis stops and
 // both keep answering.
 func TestTwoReplicasShareThroughRedis(t *testing.T) {
-	redisBin, redisAddr, stopRedis := startRedis(t)
+	redis := testenv.StartRedis(t)
+	redisAddr := redis.Addr
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(sim)
 	defer up.Close()
@@ -70,7 +71,7 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 	}
 
 	// Redis goes away: both replicas keep answering, on their own state.
-	stopRedis()
+	redis.Stop()
 	for i, url := range []string{a, b} {
 		id := sim.SessionIDs()[20+i]
 		begin := time.Now()
@@ -83,7 +84,7 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 		}
 	}
 	// Redis comes back: the replicas find it again by themselves.
-	restartRedis(t, redisBin, redisAddr)
+	redis.Start(t)
 	time.Sleep(1200 * time.Millisecond) // past the second a replica leaves a failed Redis alone
 	again := sim.SessionIDs()[30]
 	post(t, a+"/graphql", q, map[string]any{"id": again}, nil)
@@ -101,34 +102,6 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 	if strings.Contains(logs.String(), pass) {
 		t.Error("a replica logged the password")
 	}
-}
-
-// startRedis runs a real redis-server on loopback; stop kills it.
-func startRedis(t *testing.T) (bin, addr string, stop func()) {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed; the test command installs it (see README)")
-		}
-		t.Skip("redis-server is not installed; ./test.sh installs it")
-	}
-	addr = freeTCPAddr(t)
-	return bin, addr, restartRedis(t, bin, addr)
-}
-
-func restartRedis(t *testing.T, bin, addr string) (stop func()) {
-	t.Helper()
-	_, port, _ := net.SplitHostPort(addr)
-	redis := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := redis.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	stop = func() { once.Do(func() { _ = redis.Process.Kill(); _ = redis.Wait() }) }
-	t.Cleanup(stop)
-	waitTCP(t, addr)
-	return stop
 }
 
 // replicas builds the gateway and returns a function that starts one more
@@ -175,7 +148,7 @@ func replicas(t *testing.T, sim *vb365sim.Server, upstreamURL, redisAddr string,
 // and gives both the same session; after disableJob through one replica,
 // the other says the job is disabled at once, though it had it cached.
 func TestReplicasActOnce(t *testing.T) {
-	_, redisAddr, _ := startRedis(t)
+	redisAddr := testenv.StartRedis(t).Addr
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(sim)
 	defer up.Close()
@@ -248,14 +221,15 @@ func TestRedisOutageCostsNoLatency(t *testing.T) {
 			go func() { _, _ = io.Copy(io.Discard, c) }()
 		}
 	}()
-	_, gone, stopRedis := startRedis(t)
+	redis := testenv.StartRedis(t)
+	gone := redis.Addr
 	q := `query($id: ID!) { jobSession(id: $id) { id status } }`
 	for name, addr := range map[string]string{"gone": gone, "hung": hung.Addr().String()} {
 		start := replicas(t, sim, up.URL, addr, io.Discard)
 		gw := start()
 		if name == "gone" {
 			post(t, gw+"/graphql", q, map[string]any{"id": sim.SessionIDs()[0]}, nil) // Redis in use
-			stopRedis()
+			redis.Stop()
 		}
 		// Spread over 5 s: a store that only leaves Redis alone for a while
 		// after each failure is tried again, on some request's time, every

@@ -8,9 +8,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -22,39 +19,10 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
-// redisServer runs a real redis-server on loopback for the test.
+// redisServer is a real redis-server on loopback, and a store over it.
 func redisServer(t *testing.T) *store.Redis {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed; the test command installs it (see README)")
-		}
-		t.Skip("redis-server is not installed; ./test.sh installs it")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatal("redis-server never listened")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	r, err := store.Open("redis://"+addr+"/0", "test:")
+	r, err := store.Open(testenv.StartRedis(t).URL(), "test:")
 	if err != nil {
 		t.Fatal(err)
 	}

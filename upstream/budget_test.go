@@ -1,14 +1,8 @@
 package upstream_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,49 +10,6 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
-
-// largePages answers every listing of job sessions with a page of about
-// size bytes whatever limit was asked, written in two halves with pause
-// between them (none: at once), with or without a Content-Length.
-func largePages(size int, pause time.Duration, withLength bool) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		var once sync.Once
-		var page []byte
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method != http.MethodGet || !strings.EqualFold(r.URL.Path, "/v8/JobSessions") {
-				next.ServeHTTP(w, r)
-				return
-			}
-			once.Do(func() {
-				rec := httptest.NewRecorder()
-				real := r.Clone(r.Context())
-				real.URL.RawQuery = "limit=100&offset=0"
-				next.ServeHTTP(rec, real)
-				var p struct{ Results []json.RawMessage }
-				_ = json.Unmarshal(rec.Body.Bytes(), &p)
-				var b bytes.Buffer
-				b.WriteString(`{"offset":0,"limit":100,"results":[`)
-				for i := 0; b.Len() < size; i++ {
-					if i > 0 {
-						b.WriteByte(',')
-					}
-					b.Write(p.Results[i%len(p.Results)])
-				}
-				b.WriteString(`]}`)
-				page = b.Bytes()
-			})
-			w.Header().Set("Content-Type", "application/json")
-			if withLength {
-				w.Header().Set("Content-Length", strconv.Itoa(len(page)))
-			}
-			half := len(page) / 2
-			_, _ = w.Write(page[:half])
-			w.(http.Flusher).Flush()
-			time.Sleep(pause)
-			_, _ = w.Write(page[half:])
-		})
-	}
-}
 
 // TestLargeAnswersWaitForRoomOrAreBusy: while one large answer is read and
 // decoded, another that does not fit beside it waits for room, as long as
@@ -68,7 +19,7 @@ func largePages(size int, pause time.Duration, withLength bool) func(http.Handle
 func TestLargeAnswersWaitForRoomOrAreBusy(t *testing.T) {
 	for _, withLength := range []bool{true, false} {
 		budget := upstream.NewBudget(16 << 20) // one 3 MB answer reserves 9 MB (without a length: 32 MiB × 3, then 9 MB once read)
-		env := testenv.New(t, testenv.Options{Unshared: true, Wrap: largePages(3<<20, 600*time.Millisecond, withLength),
+		env := testenv.New(t, testenv.Options{Unshared: true, Wrap: testenv.LargeSessionPages(3<<20, 600*time.Millisecond, withLength),
 			Client: func(o *upstream.Options) { o.Budget = budget }})
 		impatient := env.Options
 		impatient.Timeout = 200 * time.Millisecond
@@ -114,7 +65,7 @@ func TestLargeAnswersWaitForRoomOrAreBusy(t *testing.T) {
 // and what the answer keeps is the page asked for, not the 30 MB.
 func TestDecodingTakesWhatTheBudgetCounts(t *testing.T) {
 	const size = 30 << 20
-	env := testenv.New(t, testenv.Options{Unshared: true, Wrap: largePages(size, 0, true)})
+	env := testenv.New(t, testenv.Options{Unshared: true, Wrap: testenv.LargeSessionPages(size, 0, true)})
 	scope := env.Client.NewScope("")
 	// Once first, so that the server has built its page and the client is
 	// logged in: then only the client's work is measured.
