@@ -33,7 +33,7 @@ type key struct {
 // or name should be.
 func ParseKeys(entries []string) (*Keys, error) {
 	k := &Keys{}
-	names, digests := map[string]bool{}, map[[32]byte]string{}
+	names, digests := map[string]int{}, map[[32]byte]int{} // -> the entry that has it
 	for i, e := range entries {
 		fields := strings.Fields(e)
 		if len(fields) == 0 {
@@ -55,12 +55,12 @@ func ParseKeys(entries []string) (*Keys, error) {
 			entry.name = fields[2]
 		}
 		if other, dup := digests[d]; dup {
-			return nil, fmt.Errorf("API key entries %s and %s have the same key", other, entry.name)
+			return nil, fmt.Errorf("API key entries %d and %d have the same key", other, i+1)
 		}
-		if names[entry.name] {
-			return nil, fmt.Errorf("two API keys are named %q: names must be unique, they are who the audit log says acted", entry.name)
+		if other, dup := names[entry.name]; dup {
+			return nil, fmt.Errorf("API key entries %d and %d have the same name: names must be unique, they are who the audit log says acted", other, i+1)
 		}
-		names[entry.name], digests[d] = true, entry.name
+		names[entry.name], digests[d] = i+1, i+1
 		k.keys = append(k.keys, entry)
 		k.secrets = append(k.secrets, fields[0])
 	}

@@ -15,8 +15,9 @@ func TestKeyNamesAreUniqueAndErrorsQuoteNoKey(t *testing.T) {
 		entries []string
 		says    string
 	}{
-		{[]string{"k3y-one viewer wallboard", "k3y-two operator wallboard"}, `two API keys are named "wallboard"`},
-		{[]string{"k3y-one viewer", "k3y-one operator ops"}, "have the same key"},
+		{[]string{"k3y-one viewer wallboard", "k3y-two operator wallboard"}, "entries 1 and 2 have the same name"},
+		{[]string{"k3y-one viewer k3y-three", "k3y-two viewer k3y-three"}, "entries 1 and 2 have the same name"},
+		{[]string{"k3y-one viewer", "k3y-one operator ops"}, "entries 1 and 2 have the same key"},
 		{[]string{"k3y-one k3y-two"}, "neither viewer nor operator"},
 		{[]string{"k3y-one viewer name k3y-two"}, "has 4 fields"},
 	} {

@@ -3,6 +3,7 @@ package graphqlhttp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -128,7 +129,7 @@ func (l *shapeLimit) checkEntities(ctx context.Context, set ast.SelectionSet, op
 		}
 		reps, _ := f.ArgumentMap(opCtx.Variables)["representations"].([]any)
 		if len(ids)+len(reps) > l.maxEntities {
-			return tooManyEntities(len(ids)+len(reps), "entities", l.maxEntities)
+			return tooManyEntities(fmt.Sprintf("operation resolves %d entities", len(ids)+len(reps)), l.maxEntities)
 		}
 		for i, r := range reps {
 			rep, _ := r.(map[string]any)
@@ -157,13 +158,13 @@ func (l *shapeLimit) checkEntities(ctx context.Context, set ast.SelectionSet, op
 		}
 	}
 	if calls > l.maxEntities {
-		return tooManyEntities(calls, "upstream calls (a call per server each representation asks: every server where its id's server is not known)", l.maxEntities)
+		return tooManyEntities(fmt.Sprintf("operation's entities would take %d upstream calls (one for each server a representation asks: every server where its id's server is not known)", calls), l.maxEntities)
 	}
 	return nil
 }
 
-func tooManyEntities(n int, what string, limit int) *gqlerror.Error {
-	err := gqlerror.Errorf("operation resolves %d %s, which exceeds the limit of %d", n, what, limit)
+func tooManyEntities(what string, limit int) *gqlerror.Error {
+	err := gqlerror.Errorf("%s, which exceeds the limit of %d", what, limit)
 	errcode.Set(err, graph.CodeLimitExceeded)
 	return err
 }
