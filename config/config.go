@@ -21,78 +21,126 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
-// Settings is every setting, parsed and checked.
+// Settings is every setting, parsed and checked, grouped by concern.
 type Settings struct {
-	ConfigFile         string
-	Listen             string
-	UpstreamURL        string // empty: demo mode
-	APIVersion         int    // 3..8, 0: auto
-	Username, Password string // both empty: pass-through mode
-	CAFile             string
-	TLSServerName      string
-	InsecureSkipVerify bool
-	UpstreamTimeout    time.Duration
-	UpstreamRetries    int
-	RequestTimeout     time.Duration
-	ServerTimeout      time.Duration
-	AllowAnonymous     bool
-	APIKeys            []string // from --api-keys and --api-keys-file: KEY [ROLE [NAME]] each
-	apiKeysFile        string
-	OIDCIssuer         string
-	OIDCAudience       string
-	OIDCRolesClaim     string
-	OIDCOperatorRoles  []string
-	OIDCClockSkew      time.Duration
-	OIDCTokenTypes     []string
-	StartWait          time.Duration
-	BatchWait          time.Duration
-	BatchWaitMax       time.Duration
-	MaxConcurrency     int
-	MaxDepth           int
-	MaxAliases         int
-	MaxComplexity      int
-	MaxTokens          int
-	MaxFields          int
-	MaxEntities        int
-	MaxBodyBytes       int64
-	BodyTimeout        time.Duration
-	WSInitTimeout      time.Duration
-	MaxPendingSockets  int
-	MaxSubsPerSocket   int
-	MaxSubsPerCaller   int
-	Introspection      bool
-	CORSOrigins        []string
-	LogFormat          string // text or json
-	LogLevel           slog.Level
-	Share              bool
-	CacheMaxBytes      int64
-	AnswerBytes        int64
-	GCPercent          int
-	MemoryLimit        int64
-	DebugAddr          string
-	DebugAllowRemote   bool
-	CacheTTLFinal      time.Duration
-	CacheTTLLive       time.Duration
-	CacheTTLList       time.Duration
-	CacheTTLJob        time.Duration
-	CacheTTLOrg        time.Duration
-	CacheTTLRepository time.Duration
-	CacheTTLProxy      time.Duration
-	CacheTTLLicense    time.Duration
-	CredentialCheck    time.Duration
-	RedisURL           string
-	OTLPEndpoint       string
-	PollInterval       time.Duration
-	ShutdownGrace      time.Duration
+	ConfigFile string
+	Listen     Listen
 	// Servers are the VB365 servers the gateway covers: the one the flags
-	// describe, named "default", or the config file's servers list. None:
+	// describe (named "default"), or the config file's servers list. None:
 	// demo mode, over simulators of DemoServers' versions.
 	Servers     []Server
 	DemoServers []int
-	ReadyWhen   string // "any" or "all" servers answering makes the gateway ready
+	Upstream    Upstream
+	Access      Access
+	Limits      Limits
+	Cache       Cache
+	Live        Live
+	Store       Store
+	Telemetry   Telemetry
+	Runtime     Runtime
+
+	single Server // what the single-server flags say, before it is Servers[0]
+}
+
+// Listen is how the gateway serves.
+type Listen struct {
+	Addr          string
+	CORSOrigins   []string
+	ShutdownGrace time.Duration
+	ReadyWhen     string // "any" or "all" servers answering makes the gateway ready
+}
+
+// Upstream is how the gateway calls the VB365 servers (each server's own
+// settings are in Server).
+type Upstream struct {
+	Retries        int
+	MaxConcurrency int
+	StartWait      time.Duration
+	ServerTimeout  time.Duration
+	AnswerBytes    int64
+	BatchWait      time.Duration
+	BatchWaitMax   time.Duration
+}
+
+// Access is who may call, and as what.
+type Access struct {
+	AllowAnonymous bool
+	Keys           *access.Keys // parsed from --api-keys and --api-keys-file
+	OIDC           OIDC
+	keyEntries     []string // KEY [ROLE [NAME]] each
+	keysFile       string
+}
+
+// OIDC is the identity provider whose access tokens callers may bring.
+type OIDC struct {
+	Issuer        string
+	Audience      string
+	RolesClaim    string
+	OperatorRoles []string
+	ClockSkew     time.Duration
+	TokenTypes    []string
+}
+
+// Limits bound what one request may ask for and hold.
+type Limits struct {
+	RequestTimeout    time.Duration
+	MaxDepth          int
+	MaxAliases        int
+	MaxComplexity     int
+	MaxTokens         int
+	MaxFields         int
+	MaxEntities       int
+	MaxBodyBytes      int64
+	BodyTimeout       time.Duration
+	WSInitTimeout     time.Duration
+	MaxPendingSockets int
+	MaxSubsPerSocket  int
+	MaxSubsPerCaller  int
+	Introspection     bool
+}
+
+// Cache is what is shared between requests, and for how long.
+type Cache struct {
+	Share           bool
+	MaxBytes        int64
+	TTLFinal        time.Duration
+	TTLLive         time.Duration
+	TTLList         time.Duration
+	TTLJob          time.Duration
+	TTLOrganization time.Duration
+	TTLRepository   time.Duration
+	TTLProxy        time.Duration
+	TTLLicense      time.Duration
+	CredentialCheck time.Duration
+}
+
+// Live is how subscriptions follow sessions.
+type Live struct {
+	PollInterval time.Duration
+}
+
+// Store is what replicas share.
+type Store struct {
+	RedisURL string
+}
+
+// Telemetry is what the gateway says about itself.
+type Telemetry struct {
+	LogFormat    string // text or json
+	LogLevel     slog.Level
+	OTLPEndpoint string
+}
+
+// Runtime is how the Go runtime runs the gateway, and its debug listener.
+type Runtime struct {
+	GCPercent        int
+	MemoryLimit      int64
+	DebugAddr        string
+	DebugAllowRemote bool
 }
 
 // Setting is one row of the table.
@@ -107,71 +155,72 @@ type Setting struct {
 
 // table binds every setting to its field of s.
 func (s *Settings) table() []Setting {
+	one, up, acc, lim, c, rt := &s.single, &s.Upstream, &s.Access, &s.Limits, &s.Cache, &s.Runtime
 	return []Setting{
 		text(&s.ConfigFile, "config", "VB365_CONFIG", "", "YAML file of settings keyed by flag name (upstream-url: ...); flags and environment variables override it"),
-		text(&s.Listen, "listen", "LISTEN_ADDR", ":8080", "address to serve on"),
-		text(&s.UpstreamURL, "upstream-url", "VB365_URL", "", "VB365 REST origin, e.g. https://vbo.example:4443, no version; empty: demo mode over the built-in simulator"),
-		apiVersion(&s.APIVersion, "api-version", "VB365_API_VERSION", "auto", "upstream API version, v3..v8, or auto: the newest the server serves, asked at start (if it cannot be asked then: v8, with a warning); in demo mode the simulator's (auto: v8)"),
-		text(&s.Username, "username", "VB365_USERNAME", "", "service account user, e.g. DOMAIN\\user; empty: pass each caller's Authorization header through"),
-		text(&s.Password, "password", "VB365_PASSWORD", "", "service account password"),
-		text(&s.CAFile, "ca-file", "VB365_CA_FILE", "", "PEM file of CAs to trust for the upstream's certificate"),
-		text(&s.TLSServerName, "tls-server-name", "VB365_TLS_SERVER_NAME", "", "name to expect in the upstream's certificate, when it differs from the URL's host"),
-		boolean(&s.InsecureSkipVerify, "insecure-skip-verify", "VB365_INSECURE_SKIP_VERIFY", "false", "do not verify the upstream's certificate; logs a warning"),
-		span(&s.UpstreamTimeout, time.Nanosecond, "upstream-timeout", "VB365_TIMEOUT", "10s", "timeout of one upstream call"),
-		whole(&s.UpstreamRetries, 0, "upstream-retries", "VB365_RETRIES", "2", "retries of a GET after a connection error, 502/503/504 or 429; 0: none"),
-		span(&s.RequestTimeout, time.Nanosecond, "request-timeout", "VB365_REQUEST_TIMEOUT", "30s", "deadline of one GraphQL request"),
-		span(&s.ServerTimeout, time.Nanosecond, "server-timeout", "VB365_SERVER_TIMEOUT", "5s", "with several servers, how long each server's part of a merged list, or of a lookup asked of every server, may take: past it the others' items arrive, with an UPSTREAM_TIMEOUT error naming the late one"),
-		boolean(&s.AllowAnonymous, "allow-anonymous", "VB365_ALLOW_ANONYMOUS", "false", "serve real backup data through the service account to clients that present no API key"),
-		list(&s.APIKeys, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients may send (X-API-Key or Authorization: Bearer) in service-account mode, each KEY [ROLE [NAME]] (role viewer, the default, or operator)"),
-		text(&s.apiKeysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one KEY [ROLE [NAME]] per line (# starts a comment)"),
-		text(&s.OIDCIssuer, "oidc-issuer", "VB365_OIDC_ISSUER", "", "OpenID Connect issuer whose access tokens (JWT, RS256/ES256) clients may send as Authorization: Bearer, e.g. https://login.microsoftonline.com/TENANT/v2.0"),
-		text(&s.OIDCAudience, "oidc-audience", "VB365_OIDC_AUDIENCE", "", "the audience (aud) those tokens must be for: this API's identifier"),
-		text(&s.OIDCRolesClaim, "oidc-roles-claim", "VB365_OIDC_ROLES_CLAIM", "roles", "the token claim that lists the caller's roles or groups"),
-		list(&s.OIDCOperatorRoles, "oidc-operator-roles", "VB365_OIDC_OPERATOR_ROLES", "operator", "comma-separated values of that claim that make the caller an operator (everyone else with a valid token is a viewer)"),
-		list(&s.OIDCTokenTypes, "oidc-token-types", "VB365_OIDC_TOKEN_TYPES", "at+jwt,JWT,untyped", "comma-separated values of a token's typ header that make it an access token (untyped: a token without one); any other type, an ID token's say, is refused"),
-		span(&s.OIDCClockSkew, 0, "oidc-clock-skew", "VB365_OIDC_CLOCK_SKEW", "1m", "clock difference allowed with the issuer when checking a token's exp, nbf and iat"),
-		span(&s.StartWait, 0, "start-wait", "VB365_START_WAIT", "5s", "how long startJob looks for the new session on servers that do not return it (before v8)"),
-		span(&s.BatchWait, 0, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round, when idle"),
-		span(&s.BatchWaitMax, 0, "batch-wait-max", "VB365_BATCH_WAIT_MAX", "10ms", "how far that wait may widen under load, where the fields asking for ids are scheduled late: a loader whose batches split doubles its wait, and narrows it again as they stop"),
-		whole(&s.MaxConcurrency, 1, "max-concurrency", "VB365_MAX_CONCURRENCY", "8", "upstream calls one GraphQL operation makes at once"),
-		whole(&s.MaxDepth, 1, "max-depth", "VB365_MAX_DEPTH", "12", "deepest field nesting an operation may have"),
-		whole(&s.MaxAliases, 1, "max-aliases", "VB365_MAX_ALIASES", "30", "most aliased fields an operation may have"),
-		whole(&s.MaxComplexity, 1, "max-complexity", "VB365_MAX_COMPLEXITY", "20000", "highest complexity an operation may have (each page counts its items)"),
-		whole(&s.MaxTokens, 1, "max-tokens", "VB365_MAX_TOKENS", "5000", "most lexical tokens a query text may have"),
-		whole(&s.MaxFields, 1, "max-fields", "VB365_MAX_FIELDS", "200", "most fields one selection set may hold, fragments expanded (checked before validation)"),
-		whole(&s.MaxEntities, 1, "max-entities", "VB365_MAX_ENTITIES", "100", "most upstream calls one operation's _entities may make: a representation costs one where its id's server is known, one per server where it is not"),
-		size(&s.MaxBodyBytes, "max-body-bytes", "VB365_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"),
-		span(&s.BodyTimeout, time.Nanosecond, "body-timeout", "VB365_BODY_TIMEOUT", "10s", "how long a client may take to send a request body"),
-		span(&s.WSInitTimeout, time.Nanosecond, "ws-init-timeout", "VB365_WS_INIT_TIMEOUT", "10s", "how long a WebSocket may take to send an acceptable connection_init"),
-		whole(&s.MaxPendingSockets, 1, "max-pending-sockets", "VB365_MAX_PENDING_SOCKETS", "100", "most WebSockets that may wait for their connection_init at once; more are refused (1013)"),
-		whole(&s.MaxSubsPerSocket, 1, "max-subscriptions-per-socket", "VB365_MAX_SUBSCRIPTIONS_PER_SOCKET", "100", "most subscriptions one WebSocket may have open at once; more are refused"),
-		whole(&s.MaxSubsPerCaller, 1, "max-subscriptions-per-caller", "VB365_MAX_SUBSCRIPTIONS_PER_CALLER", "1000", "most subscriptions one caller (an API key, a token's subject, a pass-through token; anonymous callers are one) may have open at once over all its WebSockets and event streams; more are refused"),
-		boolean(&s.Introspection, "introspection", "VB365_INTROSPECTION", "true", "answer schema introspection (GraphiQL's docs need it)"),
-		list(&s.CORSOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only"),
-		oneOf(&s.LogFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json", "text", "json"),
-		logLevel(&s.LogLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
-		boolean(&s.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
-		whole(&s.GCPercent, -1, "gc-percent", "VB365_GC_PERCENT", "400", "Go's GOGC: heap growth, in percent, that starts a collection. The gateway's live heap is small and its garbage plentiful: 400 (measured against 100 and 200 in bench/results) collects a quarter as often; lower it, or set --memory-limit, where memory is tight (-1: collect only at --memory-limit)"),
-		memoryLimit(&s.MemoryLimit, "memory-limit", "VB365_MEMORY_LIMIT", "auto", "Go's GOMEMLIMIT, in bytes: the heap the runtime collects harder to stay under. auto: 80% of the container's memory limit (cgroup memory.max) when it has one, else what the gateway may hold (cache-max-bytes and a quarter more, upstream-answer-bytes) plus 256 MiB: 528 MiB with the defaults; 0: none"),
-		text(&s.DebugAddr, "debug-addr", "VB365_DEBUG_ADDR", "", "address of a separate listener for Go's profiles and execution traces (/debug/pprof/, /debug/pprof/trace), on loopback (127.0.0.1:6060, [::1]:6060, localhost:6060) unless debug-allow-remote is set (empty: off)"),
-		boolean(&s.DebugAllowRemote, "debug-allow-remote", "VB365_DEBUG_ALLOW_REMOTE", "false", "let debug-addr listen beyond loopback (profiles show what the process holds: keep that address private)"),
-		size(&s.AnswerBytes, "upstream-answer-bytes", "VB365_UPSTREAM_ANSWER_BYTES", "201326592", "memory the upstream answers over 1 MiB may take at once while they are read and decoded, over every server and request (each counts three times its size); one that finds no room within half its call's time is UPSTREAM_BUSY"),
-		size(&s.CacheMaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers (split evenly between the servers)"),
-		span(&s.CacheTTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
-		span(&s.CacheTTLLive, time.Nanosecond, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
-		span(&s.CacheTTLList, time.Nanosecond, "cache-ttl-list", "VB365_CACHE_TTL_LIST", "5s", "how long a list of finished sessions is cached"),
-		span(&s.CacheTTLJob, time.Nanosecond, "cache-ttl-job", "VB365_CACHE_TTL_JOB", "30s", "how long a job, a copy job or their lists are cached"),
-		span(&s.CacheTTLOrg, time.Nanosecond, "cache-ttl-organization", "VB365_CACHE_TTL_ORGANIZATION", "10m", "how long the organizations and the server's description are cached"),
-		span(&s.CacheTTLRepository, time.Nanosecond, "cache-ttl-repository", "VB365_CACHE_TTL_REPOSITORY", "1m", "how long the repositories (their free space) and organizations' use of them are cached"),
-		span(&s.CacheTTLProxy, time.Nanosecond, "cache-ttl-proxy", "VB365_CACHE_TTL_PROXY", "30s", "how long the proxies (their status) and proxy pools are cached"),
-		span(&s.CacheTTLLicense, time.Nanosecond, "cache-ttl-license", "VB365_CACHE_TTL_LICENSE", "10m", "how long the license, licensing and licensed users are cached"),
-		span(&s.CredentialCheck, time.Nanosecond, "credential-check-interval", "VB365_CREDENTIAL_CHECK_INTERVAL", "30s", "pass-through: a caller's token reads cached answers only if the upstream accepted it within this long"),
-		text(&s.RedisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own"),
-		text(&s.OTLPEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing"),
-		span(&s.PollInterval, time.Nanosecond, "poll-interval", "VB365_POLL_INTERVAL", "2s", "how often a session followed by a subscription is asked for"),
-		span(&s.ShutdownGrace, time.Nanosecond, "shutdown-grace", "VB365_SHUTDOWN_GRACE", "15s", "how long shutdown waits for requests in flight"),
+		text(&s.Listen.Addr, "listen", "LISTEN_ADDR", ":8080", "address to serve on"),
+		text(&one.UpstreamURL, "upstream-url", "VB365_URL", "", "VB365 REST origin, e.g. https://vbo.example:4443, no version; empty: demo mode over the built-in simulator"),
+		apiVersion(&one.APIVersion, "api-version", "VB365_API_VERSION", "auto", "upstream API version, v3..v8, or auto: the newest the server serves, asked at start (if it cannot be asked then: v8, with a warning); in demo mode the simulator's (auto: v8)"),
+		text(&one.Username, "username", "VB365_USERNAME", "", "service account user, e.g. DOMAIN\\user; empty: pass each caller's Authorization header through"),
+		text(&one.Password, "password", "VB365_PASSWORD", "", "service account password"),
+		text(&one.CAFile, "ca-file", "VB365_CA_FILE", "", "PEM file of CAs to trust for the upstream's certificate"),
+		text(&one.TLSServerName, "tls-server-name", "VB365_TLS_SERVER_NAME", "", "name to expect in the upstream's certificate, when it differs from the URL's host"),
+		boolean(&one.InsecureSkipVerify, "insecure-skip-verify", "VB365_INSECURE_SKIP_VERIFY", "false", "do not verify the upstream's certificate; logs a warning"),
+		span(&one.UpstreamTimeout, time.Nanosecond, "upstream-timeout", "VB365_TIMEOUT", "10s", "timeout of one upstream call"),
+		whole(&up.Retries, 0, "upstream-retries", "VB365_RETRIES", "2", "retries of a GET after a connection error, 502/503/504 or 429; 0: none"),
+		span(&lim.RequestTimeout, time.Nanosecond, "request-timeout", "VB365_REQUEST_TIMEOUT", "30s", "deadline of one GraphQL request"),
+		span(&up.ServerTimeout, time.Nanosecond, "server-timeout", "VB365_SERVER_TIMEOUT", "5s", "with several servers, how long each server's part of a merged list, or of a lookup asked of every server, may take: past it the others' items arrive, with an UPSTREAM_TIMEOUT error naming the late one"),
+		boolean(&acc.AllowAnonymous, "allow-anonymous", "VB365_ALLOW_ANONYMOUS", "false", "serve real backup data through the service account to clients that present no API key"),
+		list(&acc.keyEntries, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients may send (X-API-Key or Authorization: Bearer) in service-account mode, each KEY [ROLE [NAME]] (role viewer, the default, or operator)"),
+		text(&acc.keysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one KEY [ROLE [NAME]] per line (# starts a comment)"),
+		text(&acc.OIDC.Issuer, "oidc-issuer", "VB365_OIDC_ISSUER", "", "OpenID Connect issuer whose access tokens (JWT, RS256/ES256) clients may send as Authorization: Bearer, e.g. https://login.microsoftonline.com/TENANT/v2.0"),
+		text(&acc.OIDC.Audience, "oidc-audience", "VB365_OIDC_AUDIENCE", "", "the audience (aud) those tokens must be for: this API's identifier"),
+		text(&acc.OIDC.RolesClaim, "oidc-roles-claim", "VB365_OIDC_ROLES_CLAIM", "roles", "the token claim that lists the caller's roles or groups"),
+		list(&acc.OIDC.OperatorRoles, "oidc-operator-roles", "VB365_OIDC_OPERATOR_ROLES", "operator", "comma-separated values of that claim that make the caller an operator (everyone else with a valid token is a viewer)"),
+		list(&acc.OIDC.TokenTypes, "oidc-token-types", "VB365_OIDC_TOKEN_TYPES", "at+jwt,JWT,untyped", "comma-separated values of a token's typ header that make it an access token (untyped: a token without one); any other type, an ID token's say, is refused"),
+		span(&acc.OIDC.ClockSkew, 0, "oidc-clock-skew", "VB365_OIDC_CLOCK_SKEW", "1m", "clock difference allowed with the issuer when checking a token's exp, nbf and iat"),
+		span(&up.StartWait, 0, "start-wait", "VB365_START_WAIT", "5s", "how long startJob looks for the new session on servers that do not return it (before v8)"),
+		span(&up.BatchWait, 0, "batch-wait", "VB365_BATCH_WAIT", "500µs", "how long loaders collect ids before one batched upstream round, when idle"),
+		span(&up.BatchWaitMax, 0, "batch-wait-max", "VB365_BATCH_WAIT_MAX", "10ms", "how far that wait may widen under load, where the fields asking for ids are scheduled late: a loader whose batches split doubles its wait, and narrows it again as they stop"),
+		whole(&up.MaxConcurrency, 1, "max-concurrency", "VB365_MAX_CONCURRENCY", "8", "upstream calls one GraphQL operation makes at once"),
+		whole(&lim.MaxDepth, 1, "max-depth", "VB365_MAX_DEPTH", "12", "deepest field nesting an operation may have"),
+		whole(&lim.MaxAliases, 1, "max-aliases", "VB365_MAX_ALIASES", "30", "most aliased fields an operation may have"),
+		whole(&lim.MaxComplexity, 1, "max-complexity", "VB365_MAX_COMPLEXITY", "20000", "highest complexity an operation may have (each page counts its items)"),
+		whole(&lim.MaxTokens, 1, "max-tokens", "VB365_MAX_TOKENS", "5000", "most lexical tokens a query text may have"),
+		whole(&lim.MaxFields, 1, "max-fields", "VB365_MAX_FIELDS", "200", "most fields one selection set may hold, fragments expanded (checked before validation)"),
+		whole(&lim.MaxEntities, 1, "max-entities", "VB365_MAX_ENTITIES", "100", "most upstream calls one operation's _entities may make: a representation costs one where its id's server is known, one per server where it is not"),
+		size(&lim.MaxBodyBytes, "max-body-bytes", "VB365_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"),
+		span(&lim.BodyTimeout, time.Nanosecond, "body-timeout", "VB365_BODY_TIMEOUT", "10s", "how long a client may take to send a request body"),
+		span(&lim.WSInitTimeout, time.Nanosecond, "ws-init-timeout", "VB365_WS_INIT_TIMEOUT", "10s", "how long a WebSocket may take to send an acceptable connection_init"),
+		whole(&lim.MaxPendingSockets, 1, "max-pending-sockets", "VB365_MAX_PENDING_SOCKETS", "100", "most WebSockets that may wait for their connection_init at once; more are refused (1013)"),
+		whole(&lim.MaxSubsPerSocket, 1, "max-subscriptions-per-socket", "VB365_MAX_SUBSCRIPTIONS_PER_SOCKET", "100", "most subscriptions one WebSocket may have open at once; more are refused"),
+		whole(&lim.MaxSubsPerCaller, 1, "max-subscriptions-per-caller", "VB365_MAX_SUBSCRIPTIONS_PER_CALLER", "1000", "most subscriptions one caller (an API key, a token's subject, a pass-through token; anonymous callers are one) may have open at once over all its WebSockets and event streams; more are refused"),
+		boolean(&lim.Introspection, "introspection", "VB365_INTROSPECTION", "true", "answer schema introspection (GraphiQL's docs need it)"),
+		list(&s.Listen.CORSOrigins, "cors-origins", "VB365_CORS_ORIGINS", "", "comma-separated origins browsers may call /graphql from, e.g. https://dash.example; * for any; empty: same origin only"),
+		oneOf(&s.Telemetry.LogFormat, "log-format", "VB365_LOG_FORMAT", "text", "log format: text or json", "text", "json"),
+		logLevel(&s.Telemetry.LogLevel, "log-level", "VB365_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
+		boolean(&c.Share, "share", "VB365_SHARE", "true", "share upstream answers between requests: coalesce identical calls in flight and cache answers (false: every request pays its own calls)"),
+		whole(&rt.GCPercent, -1, "gc-percent", "VB365_GC_PERCENT", "400", "Go's GOGC: heap growth, in percent, that starts a collection. The gateway's live heap is small and its garbage plentiful: 400 (measured against 100 and 200 in bench/results) collects a quarter as often; lower it, or set --memory-limit, where memory is tight (-1: collect only at --memory-limit)"),
+		memoryLimit(&rt.MemoryLimit, "memory-limit", "VB365_MEMORY_LIMIT", "auto", "Go's GOMEMLIMIT, in bytes: the heap the runtime collects harder to stay under. auto: 80% of the container's memory limit (cgroup memory.max) when it has one, else what the gateway may hold (cache-max-bytes and a quarter more, upstream-answer-bytes) plus 256 MiB: 528 MiB with the defaults; 0: none"),
+		text(&rt.DebugAddr, "debug-addr", "VB365_DEBUG_ADDR", "", "address of a separate listener for Go's profiles and execution traces (/debug/pprof/, /debug/pprof/trace), on loopback (127.0.0.1:6060, [::1]:6060, localhost:6060) unless debug-allow-remote is set (empty: off)"),
+		boolean(&rt.DebugAllowRemote, "debug-allow-remote", "VB365_DEBUG_ALLOW_REMOTE", "false", "let debug-addr listen beyond loopback (profiles show what the process holds: keep that address private)"),
+		size(&up.AnswerBytes, "upstream-answer-bytes", "VB365_UPSTREAM_ANSWER_BYTES", "201326592", "memory the upstream answers over 1 MiB may take at once while they are read and decoded, over every server and request (each counts three times its size); one that finds no room within half its call's time is UPSTREAM_BUSY"),
+		size(&c.MaxBytes, "cache-max-bytes", "VB365_CACHE_MAX_BYTES", "67108864", "cache size, in bytes of upstream answers (split evenly between the servers)"),
+		span(&c.TTLFinal, time.Nanosecond, "cache-ttl-final", "VB365_CACHE_TTL_FINAL", "1h", "how long a finished session (and its log) is cached"),
+		span(&c.TTLLive, time.Nanosecond, "cache-ttl-live", "VB365_CACHE_TTL_LIVE", "1s", "how long a running or queued session, or a list holding one, is cached"),
+		span(&c.TTLList, time.Nanosecond, "cache-ttl-list", "VB365_CACHE_TTL_LIST", "5s", "how long a list of finished sessions is cached"),
+		span(&c.TTLJob, time.Nanosecond, "cache-ttl-job", "VB365_CACHE_TTL_JOB", "30s", "how long a job, a copy job or their lists are cached"),
+		span(&c.TTLOrganization, time.Nanosecond, "cache-ttl-organization", "VB365_CACHE_TTL_ORGANIZATION", "10m", "how long the organizations and the server's description are cached"),
+		span(&c.TTLRepository, time.Nanosecond, "cache-ttl-repository", "VB365_CACHE_TTL_REPOSITORY", "1m", "how long the repositories (their free space) and organizations' use of them are cached"),
+		span(&c.TTLProxy, time.Nanosecond, "cache-ttl-proxy", "VB365_CACHE_TTL_PROXY", "30s", "how long the proxies (their status) and proxy pools are cached"),
+		span(&c.TTLLicense, time.Nanosecond, "cache-ttl-license", "VB365_CACHE_TTL_LICENSE", "10m", "how long the license, licensing and licensed users are cached"),
+		span(&c.CredentialCheck, time.Nanosecond, "credential-check-interval", "VB365_CREDENTIAL_CHECK_INTERVAL", "30s", "pass-through: a caller's token reads cached answers only if the upstream accepted it within this long"),
+		text(&s.Store.RedisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own"),
+		text(&s.Telemetry.OTLPEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing"),
+		span(&s.Live.PollInterval, time.Nanosecond, "poll-interval", "VB365_POLL_INTERVAL", "2s", "how often a session followed by a subscription is asked for"),
+		span(&s.Listen.ShutdownGrace, time.Nanosecond, "shutdown-grace", "VB365_SHUTDOWN_GRACE", "15s", "how long shutdown waits for requests in flight"),
 		row("demo-servers", "VB365_DEMO_SERVERS", "", "demo mode over several simulators, one per listed version (v3,v6,v8), each a server named after its version; empty: one, of --api-version", demoServers(&s.DemoServers)),
-		oneOf(&s.ReadyWhen, "ready-when", "VB365_READY_WHEN", "any", "with several servers, /readyz answers 200 when any of them answers, or only when all do", "any", "all"),
+		oneOf(&s.Listen.ReadyWhen, "ready-when", "VB365_READY_WHEN", "any", "with several servers, /readyz answers 200 when any of them answers, or only when all do", "any", "all"),
 	}
 }
 
@@ -232,17 +281,18 @@ func Load(args []string, getenv func(string) string) (Settings, error) {
 	if err := errors.Join(errs...); err != nil {
 		return s, err
 	}
-	if err := s.readKeysFile(); err != nil {
+	if err := s.readKeys(); err != nil {
 		return s, err
 	}
 	switch {
 	case servers != nil:
-		if s.Servers, err = parseServers(servers, getenv, Server{APIVersion: s.APIVersion, UpstreamTimeout: s.UpstreamTimeout}); err != nil {
+		if s.Servers, err = parseServers(servers, getenv, Server{APIVersion: s.single.APIVersion, UpstreamTimeout: s.single.UpstreamTimeout}); err != nil {
 			return s, err
 		}
-	case s.UpstreamURL != "":
-		s.Servers = []Server{{Name: DefaultServerName, UpstreamURL: s.UpstreamURL, APIVersion: s.APIVersion, Username: s.Username, Password: s.Password,
-			CAFile: s.CAFile, TLSServerName: s.TLSServerName, InsecureSkipVerify: s.InsecureSkipVerify, UpstreamTimeout: s.UpstreamTimeout}}
+	case s.single.UpstreamURL != "":
+		one := s.single
+		one.Name = DefaultServerName
+		s.Servers = []Server{one}
 	}
 	return s, s.check()
 }
@@ -280,14 +330,23 @@ func (s Settings) PassThrough() bool { return len(s.Servers) > 0 && s.Servers[0]
 // Demo reports whether the gateway serves simulators, no real server.
 func (s Settings) Demo() bool { return len(s.Servers) == 0 }
 
-// Secrets are the settings' secrets, which logs must never show.
+// Secrets are the settings' secrets, which logs must never show: every
+// server's password and every API key.
 func (s Settings) Secrets() []string {
-	out := []string{s.Password}
+	out := []string{s.single.Password}
 	for _, srv := range s.Servers {
 		out = append(out, srv.Password)
 	}
-	return out
+	return append(out, s.Access.Keys.Secrets()...)
 }
+
+// APIVersion is the version the flags give servers that do not say their
+// own (0: auto), and the simulator's in demo mode.
+func (s Settings) APIVersion() int { return s.single.APIVersion }
+
+// UpstreamTimeout is the timeout of one upstream call of servers that do
+// not say their own, and of the simulators in demo mode.
+func (s Settings) UpstreamTimeout() time.Duration { return s.single.UpstreamTimeout }
 
 // check holds the rules that tie settings together.
 func (s Settings) check() error {
@@ -297,14 +356,15 @@ func (s Settings) check() error {
 			errs = append(errs, errors.New(msg))
 		}
 	}
-	bad((s.Username == "") != (s.Password == ""), "username and password: set both (service account) or neither (pass-through)")
-	bad(s.PassThrough() && len(s.APIKeys) > 0, "api-keys: in pass-through mode each caller proves itself to the VB365 server; API keys apply to service-account mode")
-	bad(!s.Demo() && !s.PassThrough() && len(s.APIKeys) == 0 && s.OIDCIssuer == "" && !s.AllowAnonymous,
+	oidc := s.Access.OIDC
+	bad((s.single.Username == "") != (s.single.Password == ""), "username and password: set both (service account) or neither (pass-through)")
+	bad(s.PassThrough() && s.Access.Keys.Len() > 0, "api-keys: in pass-through mode each caller proves itself to the VB365 server; API keys apply to service-account mode")
+	bad(!s.Demo() && !s.PassThrough() && s.Access.Keys.Len() == 0 && oidc.Issuer == "" && !s.Access.AllowAnonymous,
 		"a service account serves backup data to whoever can reach the gateway: set api-keys (VB365_API_KEYS), api-keys-file or oidc-issuer, or accept anonymous access with allow-anonymous (VB365_ALLOW_ANONYMOUS=true)")
-	bad((s.OIDCIssuer == "") != (s.OIDCAudience == ""), "oidc-issuer and oidc-audience: set both, or neither")
-	bad(s.PassThrough() && s.OIDCIssuer != "", "oidc-issuer: in pass-through mode the Authorization header carries the caller's VB365 token; access tokens apply to service-account mode")
+	bad((oidc.Issuer == "") != (oidc.Audience == ""), "oidc-issuer and oidc-audience: set both, or neither")
+	bad(s.PassThrough() && oidc.Issuer != "", "oidc-issuer: in pass-through mode the Authorization header carries the caller's VB365 token; access tokens apply to service-account mode")
 	bad(!s.Demo() && len(s.DemoServers) > 0, "demo-servers: applies to demo mode only (no upstream-url, no servers list)")
-	bad(s.DebugAddr != "" && !s.DebugAllowRemote && !onLoopback(s.DebugAddr),
+	bad(s.Runtime.DebugAddr != "" && !s.Runtime.DebugAllowRemote && !onLoopback(s.Runtime.DebugAddr),
 		"debug-addr: profiles show what the process holds in memory, secrets included: listen on loopback (127.0.0.1:6060, [::1]:6060, localhost:6060), or set debug-allow-remote to serve them further")
 	return errors.Join(errs...)
 }
@@ -323,20 +383,26 @@ func onLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// readKeysFile adds the keys of --api-keys-file, one per line.
-func (s *Settings) readKeysFile() error {
-	if s.apiKeysFile == "" {
-		return nil
-	}
-	b, err := os.ReadFile(s.apiKeysFile)
-	if err != nil {
-		return fmt.Errorf("api-keys-file: %w", err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			s.APIKeys = append(s.APIKeys, line)
+// readKeys parses the keys of --api-keys and of --api-keys-file (one per
+// line), once.
+func (s *Settings) readKeys() error {
+	entries := s.Access.keyEntries
+	if s.Access.keysFile != "" {
+		b, err := os.ReadFile(s.Access.keysFile)
+		if err != nil {
+			return fmt.Errorf("api-keys-file: %w", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				entries = append(entries, line)
+			}
 		}
 	}
+	keys, err := access.ParseKeys(entries)
+	if err != nil {
+		return fmt.Errorf("api-keys: %w", err)
+	}
+	s.Access.Keys = keys
 	return nil
 }
 

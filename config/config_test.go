@@ -20,12 +20,13 @@ func TestFlagsBeatTheEnvironmentWhichFillsTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Listen != "127.0.0.1:8081" || s.UpstreamURL != "https://vbo.example:4443" || s.UpstreamTimeout != 3*time.Second || !s.InsecureSkipVerify || s.APIVersion != 6 {
+	one := s.Servers[0]
+	if s.Listen.Addr != "127.0.0.1:8081" || one.UpstreamURL != "https://vbo.example:4443" || one.UpstreamTimeout != 3*time.Second || !one.InsecureSkipVerify || one.APIVersion != 6 {
 		t.Errorf("%+v", s)
 	}
 	def, err := Load(nil, env(nil))
-	if err != nil || def.Listen != ":8080" || def.APIVersion != 0 || def.UpstreamTimeout != 10*time.Second || def.UpstreamURL != "" ||
-		def.BatchWait != 500*time.Microsecond || !def.Share || def.LogLevel.String() != "INFO" {
+	if err != nil || def.Listen.Addr != ":8080" || def.APIVersion() != 0 || def.UpstreamTimeout() != 10*time.Second || !def.Demo() ||
+		def.Upstream.BatchWait != 500*time.Microsecond || !def.Cache.Share || def.Telemetry.LogLevel.String() != "INFO" {
 		t.Errorf("defaults: %+v %v", def, err)
 	}
 }
@@ -66,14 +67,14 @@ func TestConfigFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.UpstreamTimeout != 4*time.Second || s.APIVersion != 6 {
+	if s.UpstreamTimeout() != 4*time.Second || s.APIVersion() != 6 {
 		t.Errorf("the file's settings did not apply: %+v", s)
 	}
-	if s.MaxDepth != 11 || s.Listen != ":7001" {
-		t.Errorf("environment must beat the file, flags the environment: depth %d, listen %s", s.MaxDepth, s.Listen)
+	if s.Limits.MaxDepth != 11 || s.Listen.Addr != ":7001" {
+		t.Errorf("environment must beat the file, flags the environment: depth %d, listen %s", s.Limits.MaxDepth, s.Listen.Addr)
 	}
-	if s, err = Load([]string{"-config=" + file}, env(nil)); err != nil || s.MaxDepth != 9 {
-		t.Errorf("--config=FILE: %v, depth %d", err, s.MaxDepth)
+	if s, err = Load([]string{"-config=" + file}, env(nil)); err != nil || s.Limits.MaxDepth != 9 {
+		t.Errorf("--config=FILE: %v, depth %d", err, s.Limits.MaxDepth)
 	}
 	bad := filepath.Join(dir, "bad.yaml")
 	_ = os.WriteFile(bad, []byte("upstream-timout: 4s\n"), 0o600)
@@ -87,8 +88,8 @@ func TestConfigFile(t *testing.T) {
 	keys := filepath.Join(dir, "keys")
 	_ = os.WriteFile(keys, []byte("# operators\nk-one\n\n  k-two  \n"), 0o600)
 	s, err = Load([]string{"--api-keys", "k-zero", "--api-keys-file", keys, "--upstream-url", "https://vbo:4443", "--username", "u", "--password", "p"}, env(nil))
-	if err != nil || strings.Join(s.APIKeys, ",") != "k-zero,k-one,k-two" {
-		t.Errorf("keys from the flag and the file: %v %v", s.APIKeys, err)
+	if err != nil || s.Access.Keys.Len() != 3 || strings.Join(s.Secrets()[2:], ",") != "k-zero,k-one,k-two" {
+		t.Errorf("keys from the flag and the file: %v %v", s.Secrets(), err)
 	}
 }
 

@@ -49,6 +49,7 @@ func refuseUnauthenticated(ctx context.Context, w http.ResponseWriter, err error
 // operator why real tokens fail.
 type refusals struct {
 	obs      Observer
+	log      *slog.Logger
 	mu       sync.Mutex
 	window   time.Time // start of the current window
 	lines    int       // written in it
@@ -86,7 +87,7 @@ func (r *refusals) note(ctx context.Context, err error) {
 	unlogged := r.unlogged
 	r.unlogged = 0
 	r.mu.Unlock()
-	slog.InfoContext(ctx, "refused a caller's token", "err", err, "refused_unlogged_before", unlogged)
+	r.log.InfoContext(ctx, "refused a caller's token", "err", err, "refused_unlogged_before", unlogged)
 }
 
 // IsWebSocketHandshake reports whether r is a complete WebSocket opening

@@ -45,9 +45,9 @@ func TestRefusedCredentialsAreCountedNotEachLogged(t *testing.T) {
 	keys, _ := access.ParseKeys([]string{"k3y-the-real-one"})
 	verifier := access.NewVerifier(access.OIDCOptions{Issuer: "http://127.0.0.1:1", Audience: "api://x"})
 	count := &refusalCount{n: map[string]int{}}
-	g := testenv.New(t, testenv.Options{}).Gateway(t, func(o *graphqlhttp.Options) {
+	g := testenv.Start(t, testenv.Options{Handler: func(o *graphqlhttp.Options) {
 		o.Gate, o.Observer = &access.Gate{Keys: keys, OIDC: verifier}, count
-	})
+	}})
 	for i := range 2000 {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
 		req.Header.Set("Content-Type", "application/json")

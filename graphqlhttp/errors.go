@@ -32,10 +32,15 @@ var codeOfRefusal = map[upstream.Refusal]string{
 	upstream.RefusedNotRunning: graph.CodeJobNotRunning,
 }
 
+// presenter is the one error presenter: it turns every error into a
+// GraphQL error with a stable extensions.code, and logs what an operator
+// should see.
+type presenter struct{ log *slog.Logger }
+
 // presentError turns any resolver error into a GraphQL error with a stable
 // extensions.code. Upstream errors carry a message safe to show; anything
 // else is logged and reaches the client only as "internal error".
-func presentError(ctx context.Context, err error) *gqlerror.Error {
+func (p presenter) presentError(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
 		return gqlErr // ours (graph.BadInput, the limits) and gqlgen's parse and validation errors
@@ -50,7 +55,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	presented := graphql.DefaultErrorPresenter(ctx, err)
-	code, message := codeOf(ctx, err, presented.Path.String())
+	code, message := p.codeOf(ctx, err, presented.Path.String())
 	presented.Message = message
 	if presented.Extensions == nil {
 		presented.Extensions = map[string]any{}
@@ -66,7 +71,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 
 // codeOf classifies an error and logs what an operator should see: an
 // upstream that failed, or a bug. A caller who gave up is nobody's fault.
-func codeOf(ctx context.Context, err error, path string) (code, message string) {
+func (p presenter) codeOf(ctx context.Context, err error, path string) (code, message string) {
 	var ue *upstream.Error
 	var ve *upstream.VersionError
 	var ae *upstream.ActionError
@@ -86,19 +91,19 @@ func codeOf(ctx context.Context, err error, path string) (code, message string) 
 		}
 		failed := ue.Kind == upstream.KindUnavailable || ue.Kind == upstream.KindTimeout || ue.Kind == upstream.KindBadResponse || ue.Kind == upstream.KindBusy
 		if failed || ue.Kind == upstream.KindBadInput {
-			slog.WarnContext(ctx, "upstream error", "code", code, "route", ue.Route, "status", ue.Status, "err", fmt.Sprint(ue.Err))
+			p.log.WarnContext(ctx, "upstream error", "code", code, "route", ue.Route, "status", ue.Status, "err", fmt.Sprint(ue.Err))
 		}
 		return code, ue.Message
 	case errors.Is(err, context.DeadlineExceeded):
 		return graph.CodeUpstreamTimeout, "the request took longer than allowed"
 	}
-	slog.ErrorContext(ctx, "internal error", "err", err, "path", path)
+	p.log.ErrorContext(ctx, "internal error", "err", err, "path", path)
 	return graph.CodeInternal, "internal error"
 }
 
 // presentPanic keeps a panicking resolver from taking the request down: the
 // client gets INTERNAL, the log gets the panic.
-func presentPanic(ctx context.Context, p any) error {
-	slog.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p))
+func (p presenter) presentPanic(ctx context.Context, panicked any) error {
+	p.log.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(panicked))
 	return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": graph.CodeInternal}}
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -99,6 +100,9 @@ type Options struct {
 	ServerTimeout time.Duration
 	// Observer is told of every operation and loader batch (nil: nobody).
 	Observer Observer
+	// Logger gets the audit of actions, errors an operator should see, and
+	// why tokens were refused (nil: nowhere).
+	Logger *slog.Logger
 	// Tracing adds OpenTelemetry spans for operations and for the resolvers
 	// that reach the upstream, continuing the caller's trace.
 	Tracing bool
@@ -144,6 +148,7 @@ type Handler struct {
 	settings  *resolvers.Settings // what every operation shares
 	subs      *subscriptionCaps
 	refused   *refusals
+	present   presenter
 }
 
 // New builds the handler over servers (the first is the default one; each
@@ -169,17 +174,21 @@ func New(servers []API, o Options) (http.Handler, error) {
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
-	h.refused = &refusals{obs: h.obs}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	h.present = presenter{o.Logger}
+	h.refused = &refusals{obs: h.obs, log: o.Logger}
 	h.sockets = newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets, h.refused)
 	h.settings = &resolvers.Settings{IDs: o.IDs, Windows: resolvers.NewWindows(o.BatchWait, o.BatchWaitMax), Observer: h.obs, ServerTimeout: o.ServerTimeout}
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
-	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs}
+	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger}
 	for _, api := range servers {
 		h.upstreams = append(h.upstreams, api)
 		resolver.Servers = append(resolver.Servers, resolvers.Server{API: api,
-			Live: live.JobSessions(api, o.PollInterval), RestoreLive: live.RestoreSessions(api, o.PollInterval)})
+			Live: live.JobSessions(api, o.PollInterval, o.Logger), RestoreLive: live.RestoreSessions(api, o.PollInterval, o.Logger)})
 	}
 	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity(len(servers))}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)
@@ -205,8 +214,8 @@ func New(servers []API, o Options) (http.Handler, error) {
 		h.exec.AroundOperations(traceOperations)
 		h.exec.AroundFields(traceResolvers)
 	}
-	h.exec.SetErrorPresenter(presentError)
-	h.exec.SetRecoverFunc(presentPanic)
+	h.exec.SetErrorPresenter(h.present.presentError)
+	h.exec.SetRecoverFunc(h.present.presentPanic)
 
 	var edge http.Handler = h
 	edge = compress(edge)
@@ -233,7 +242,7 @@ func New(servers []API, o Options) (http.Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
-			_ = presentPanic(r.Context(), p) // logs it
+			_ = h.present.presentPanic(r.Context(), p) // logs it
 			writeError(w, http.StatusInternalServerError, graph.CodeInternal, "internal error")
 		}
 	}()

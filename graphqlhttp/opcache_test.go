@@ -27,7 +27,7 @@ func (c *countingAPI) JobSessions(ctx context.Context, s *upstream.Scope, f upst
 }
 
 func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
-	g := testenv.New(t, testenv.Options{Version: 8}).Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Version: 8})
 	api := &countingAPI{Client: g.Client}
 	o := graphqlhttp.DefaultOptions()
 	o.BatchWait, o.OperationCacheBytes = time.Millisecond, 1<<20
@@ -79,7 +79,7 @@ func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
 // in Content-Type or Accept is a different operation (a POST without a JSON
 // type must be refused, whatever an identical JSON POST got).
 func TestOperationKeyCoversHowTheRequestWasSent(t *testing.T) {
-	g := testenv.New(t, testenv.Options{Version: 8, Client: testenv.NoJobListing}).Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoJobListing})
 	body := `{"query":"{ jobs(first: 1) { totalCount } }"}`
 	send := func(contentType, accept string) int {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))

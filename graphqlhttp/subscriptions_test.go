@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
@@ -23,11 +21,9 @@ type wsClient struct {
 
 func dialGraphQLWS(t *testing.T, g *testenv.Gateway) *wsClient {
 	t.Helper()
-	srv := httptest.NewServer(g.Handler)
-	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(g.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,10 +111,9 @@ func outcomeOf(m wsMessage) string {
 // calls in 4 s): past the cap per socket, and per caller over all its
 // sockets, a subscription is refused before it costs an upstream call.
 func TestSubscriptionsAreCapped(t *testing.T) {
-	env := testenv.New(t, testenv.Options{Version: 8, Unshared: true, Latency: 500 * time.Millisecond})
-	g := env.Gateway(t, nil) // 100 a socket
+	g := testenv.Start(t, testenv.Options{Version: 8, Unshared: true, Latency: 500 * time.Millisecond}) // 100 a socket
 	c := dialGraphQLWS(t, g)
-	env.Sim.ResetCalls()
+	g.Sim.ResetCalls()
 	const burst = 2000
 	for i := range burst {
 		c.subscribe(fmt.Sprint(i), fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
@@ -134,15 +129,15 @@ func TestSubscriptionsAreCapped(t *testing.T) {
 			ended++
 		}
 	}
-	calls := env.Sim.DataCalls()
+	calls := g.Sim.DataCalls()
 	t.Logf("%d subscribe messages to random ids on one socket: %v, %d upstream calls", burst, outcomes, calls)
 	if outcomes["refused"] < burst/2 || outcomes["refused"]+outcomes["NOT_FOUND"] != burst || calls != outcomes["NOT_FOUND"] {
 		t.Errorf("%d subscribes: %v and %d upstream calls; want most refused, each other one call", burst, outcomes, calls)
 	}
 
 	// Per caller, over sockets: 5 a socket, 8 a caller.
-	live := env.Sim.LiveSessionIDs()[0]
-	g = env.Gateway(t, func(o *graphqlhttp.Options) { o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller = 5, 8 })
+	g = testenv.Start(t, testenv.Options{Env: map[string]string{"VB365_MAX_SUBSCRIPTIONS_PER_SOCKET": "5", "VB365_MAX_SUBSCRIPTIONS_PER_CALLER": "8"}})
+	live := g.Sim.LiveSessionIDs()[0]
 	a, b := dialGraphQLWS(t, g), dialGraphQLWS(t, g)
 	var got []string
 	for i := range 6 {

@@ -33,15 +33,15 @@ type Followed[T any] struct {
 }
 
 // JobSessions follows job sessions: their progress, statistics and status.
-func JobSessions(src Source, interval time.Duration) *Hub[*upstream.JobSession] {
+func JobSessions(src Source, interval time.Duration, log *slog.Logger) *Hub[*upstream.JobSession] {
 	return New(src.NewScope, Followed[*upstream.JobSession]{What: "job session", Poll: src.PollJobSession,
-		Final: func(s *upstream.JobSession) bool { return s.Status.Final() }, Same: sameState}, interval)
+		Final: func(s *upstream.JobSession) bool { return s.Status.Final() }, Same: sameState}, interval, log)
 }
 
 // RestoreSessions follows restore sessions: their state, result and details.
-func RestoreSessions(src Source, interval time.Duration) *Hub[*upstream.RestoreSession] {
+func RestoreSessions(src Source, interval time.Duration, log *slog.Logger) *Hub[*upstream.RestoreSession] {
 	return New(src.NewScope, Followed[*upstream.RestoreSession]{What: "restore session", Poll: src.PollRestoreSession,
-		Final: (*upstream.RestoreSession).Final, Same: sameRestore}, interval)
+		Final: (*upstream.RestoreSession).Final, Same: sameRestore}, interval, log)
 }
 
 // Hub follows running sessions of one kind. However many clients watch a
@@ -53,27 +53,34 @@ type Hub[T any] struct {
 	newScope func(credential string) *upstream.Scope
 	followed Followed[T]
 	interval time.Duration
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	pollers map[pollKey]*poller[T]
 }
 
+// pollKey names a poller: whose credential it polls with (its digest, in
+// pass-through mode) and which session.
 type pollKey struct {
-	credentials [32]byte // digest of the watcher's credential (pass-through)
-	credential  string
-	sessionID   string
+	credential [32]byte
+	sessionID  string
 }
 
 type poller[T any] struct {
-	watchers map[chan T]struct{}
-	last     T
-	stop     context.CancelFunc
+	credential string // the watchers' credential, which the polls carry
+	watchers   map[chan T]struct{}
+	last       T
+	stop       context.CancelFunc
 }
 
 // New polls the sessions watched every interval, with a new scope (of the
-// watcher's credential) for each poll.
-func New[T any](newScope func(credential string) *upstream.Scope, f Followed[T], interval time.Duration) *Hub[T] {
-	return &Hub[T]{newScope: newScope, followed: f, interval: interval, pollers: map[pollKey]*poller[T]{}}
+// watcher's credential) for each poll; a poll that fails is said to log
+// (nil: nowhere).
+func New[T any](newScope func(credential string) *upstream.Scope, f Followed[T], interval time.Duration, log *slog.Logger) *Hub[T] {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Hub[T]{newScope: newScope, followed: f, interval: interval, log: log, pollers: map[pollKey]*poller[T]{}}
 }
 
 // Pollers is how many sessions are being polled now.
@@ -89,7 +96,7 @@ func (l *Hub[T]) Pollers() int {
 // (pass-through mode; "" with the service account). An unknown session, or
 // credentials the upstream refuses, are an error at once.
 func (l *Hub[T]) Watch(ctx context.Context, credential, id string) (<-chan T, error) {
-	key := pollKey{credentials: sha256.Sum256([]byte(credential)), credential: credential, sessionID: strings.ToLower(id)}
+	key := pollKey{credential: sha256.Sum256([]byte(credential)), sessionID: strings.ToLower(id)}
 	ch := make(chan T, 1)
 
 	l.mu.Lock()
@@ -106,7 +113,7 @@ func (l *Hub[T]) Watch(ctx context.Context, credential, id string) (<-chan T, er
 			// The poller serves every watcher, so it runs under a context of
 			// its own, not the first watcher's.
 			pctx, stop := context.WithCancel(context.Background())
-			p = &poller[T]{watchers: map[chan T]struct{}{}, last: first, stop: stop}
+			p = &poller[T]{credential: credential, watchers: map[chan T]struct{}{}, last: first, stop: stop}
 			l.pollers[key] = p
 			go l.poll(pctx, key, p)
 		}
@@ -153,10 +160,10 @@ func (l *Hub[T]) poll(ctx context.Context, key pollKey, p *poller[T]) {
 		case <-t.C:
 		}
 		// A scope per poll: each asks the upstream afresh.
-		s, err := l.followed.Poll(ctx, l.newScope(key.credential), key.sessionID)
+		s, err := l.followed.Poll(ctx, l.newScope(p.credential), key.sessionID)
 		if err != nil {
 			if ctx.Err() == nil {
-				slog.WarnContext(ctx, "polling a live "+l.followed.What+" failed; trying again", "session", key.sessionID, "err", err)
+				l.log.WarnContext(ctx, "polling a live "+l.followed.What+" failed; trying again", "session", key.sessionID, "err", err)
 			}
 			continue
 		}

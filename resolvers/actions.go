@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -72,7 +71,7 @@ func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, 
 		if err != nil {
 			attrs = append(attrs, "err", err.Error())
 		}
-		slog.InfoContext(ctx, "job action", attrs...)
+		r.Audit.InfoContext(ctx, "job action", attrs...)
 	}()
 	if !caller.MayAct() {
 		outcome = outcomeForbidden

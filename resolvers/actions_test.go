@@ -28,7 +28,8 @@ func actionGateway(t *testing.T, o testenv.Options) *testenv.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testenv.New(t, o).Gateway(t, func(g *graphqlhttp.Options) { g.Gate = &access.Gate{Keys: keys} })
+	o.Handler = func(g *graphqlhttp.Options) { g.Gate = &access.Gate{Keys: keys} }
+	return testenv.Start(t, o)
 }
 
 // as sends a query with an API key (and an Idempotency-Key, if given).
@@ -230,10 +231,10 @@ func sessionOf(r testenv.Response) string {
 // TestPassThroughRefusalIsForbidden: in pass-through mode the caller's own
 // VB365 account decides; the upstream's 403 is FORBIDDEN.
 func TestPassThroughRefusalIsForbidden(t *testing.T) {
-	env := testenv.New(t, testenv.Options{PassThrough: true, Sim: func(o *vb365sim.Options) {
+	g := testenv.Start(t, testenv.Options{PassThrough: true, Sim: func(o *vb365sim.Options) {
 		o.ViewerUsername, o.ViewerPassword = "demo\\reader", testenv.Secret
 	}})
-	g := env.Gateway(t, nil)
+	env := g.Env
 	tok := env.TokenFor(t, "demo\\reader", testenv.Secret)
 	body, _ := json.Marshal(map[string]any{"query": mStart, "variables": map[string]any{"id": env.Sim.JobIDs()[5]}})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))

@@ -62,10 +62,10 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func BenchmarkHandler(b *testing.B) {
 	for _, share := range []bool{true, false} {
 		rp := &replay{cache: map[string][]byte{}}
-		g := testenv.New(b, testenv.Options{Unshared: !share, Wrap: func(h http.Handler) http.Handler {
+		g := testenv.Start(b, testenv.Options{Unshared: !share, Wrap: func(h http.Handler) http.Handler {
 			rp.next = h
 			return rp
-		}}).Gateway(b, nil)
+		}})
 		id := g.Sim.SessionIDs()[7]
 		vars := map[string]any{"id": id}
 		cases := []struct {
@@ -117,31 +117,20 @@ func BenchmarkServers(b *testing.B) {
 			if n == 10 && delay > 0 {
 				continue // the CPU's part grows with n; the delay's does not
 			}
-			var replays []*replay
-			var envs []*testenv.Env
-			for i := range n {
-				rp := &replay{cache: map[string][]byte{}, delay: delay}
-				name := ""
-				if n > 1 {
-					name = fmt.Sprintf("s%02d", i)
-				}
-				envs = append(envs, testenv.New(b, testenv.Options{Name: name, Unshared: true, Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 },
-					Wrap: func(h http.Handler) http.Handler { rp.next = h; return rp }}))
-				replays = append(replays, rp)
-			}
-			known := testenv.Fleet(b, envs, nil)
-			unknown := testenv.Fleet(b, envs, func(o *graphqlhttp.Options) { o.IDs = forgetful{} })
-			last := envs[n-1].Sim.SessionIDs()[5]
+			known, knownReplays := replayedFleet(b, n, delay, nil)
+			unknown, unknownReplays := replayedFleet(b, n, delay, func(o *graphqlhttp.Options) { o.IDs = forgetful{} })
+			last := known.Envs[n-1].Sim.SessionIDs()[5]
 			byID := `query($id: ID!) { jobSession(id: $id) { id status server { name } } }`
 			cases := []struct {
-				name  string
-				g     *testenv.Gateway
-				query string
-				vars  map[string]any
+				name    string
+				g       *testenv.Gateway
+				replays []*replay
+				query   string
+				vars    map[string]any
 			}{
-				{"firstpage", known, `{ jobSessions(first: 30) { nodes { id status creationTime server { name } } pageInfo { endCursor } } }`, nil},
-				{"byid-known", known, byID, map[string]any{"id": last}},
-				{"byid-unknown", unknown, byID, map[string]any{"id": last}},
+				{"firstpage", known, knownReplays, `{ jobSessions(first: 30) { nodes { id status creationTime server { name } } pageInfo { endCursor } } }`, nil},
+				{"byid-known", known, knownReplays, byID, map[string]any{"id": last}},
+				{"byid-unknown", unknown, unknownReplays, byID, map[string]any{"id": last}},
 			}
 			for _, c := range cases {
 				if n == 1 && c.name == "byid-unknown" {
@@ -152,7 +141,7 @@ func BenchmarkServers(b *testing.B) {
 					if r := c.g.Do(b, c.query, c.vars); len(r.Errors) > 0 {
 						b.Fatalf("%s", r.Raw)
 					}
-					for _, rp := range replays {
+					for _, rp := range c.replays {
 						rp.gets.Store(0)
 					}
 					b.ReportAllocs()
@@ -163,7 +152,7 @@ func BenchmarkServers(b *testing.B) {
 						}
 					}
 					gets := int64(0)
-					for _, rp := range replays {
+					for _, rp := range c.replays {
 						gets += rp.gets.Load()
 					}
 					b.ReportMetric(float64(gets)/float64(b.N), "upstream-calls/op")
@@ -173,17 +162,36 @@ func BenchmarkServers(b *testing.B) {
 	}
 }
 
+// replayedFleet is a gateway over n servers whose answers come after
+// delay, each behind a replay that counts its GETs; every operation pays
+// its own calls.
+func replayedFleet(b *testing.B, n int, delay time.Duration, tweak func(*graphqlhttp.Options)) (*testenv.Gateway, []*replay) {
+	var replays []*replay
+	var servers []testenv.Options
+	for i := range n {
+		rp := &replay{cache: map[string][]byte{}, delay: delay}
+		name := ""
+		if n > 1 {
+			name = fmt.Sprintf("s%02d", i)
+		}
+		servers = append(servers, testenv.Options{Name: name, Unshared: true, Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 },
+			Wrap: func(h http.Handler) http.Handler { rp.next = h; return rp }})
+		replays = append(replays, rp)
+	}
+	return testenv.Start(b, testenv.Options{Servers: servers, Handler: tweak}), replays
+}
+
 // BenchmarkServersShared is many clients refreshing one dashboard page over
 // 50 servers (5 ms each) with sharing on, the default: identical
 // operations share answers while they are fresh.
 func BenchmarkServersShared(b *testing.B) {
-	var envs []*testenv.Env
+	var servers []testenv.Options
 	for i := range 50 {
 		rp := &replay{cache: map[string][]byte{}, delay: 5 * time.Millisecond}
-		envs = append(envs, testenv.New(b, testenv.Options{Name: fmt.Sprintf("s%02d", i), Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 },
-			Wrap: func(h http.Handler) http.Handler { rp.next = h; return rp }}))
+		servers = append(servers, testenv.Options{Name: fmt.Sprintf("s%02d", i), Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 },
+			Wrap: func(h http.Handler) http.Handler { rp.next = h; return rp }})
 	}
-	g := testenv.Fleet(b, envs, nil)
+	g := testenv.Start(b, testenv.Options{Servers: servers})
 	body, _ := json.Marshal(map[string]any{"query": `{ jobSessions(first: 30) { nodes { id status creationTime server { name } } pageInfo { endCursor } } }`})
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -203,10 +211,10 @@ func BenchmarkServersShared(b *testing.B) {
 // jobs into one batch.
 func BenchmarkUnderLoad(b *testing.B) {
 	rp := &replay{cache: map[string][]byte{}}
-	g := testenv.New(b, testenv.Options{Unshared: true, Wrap: func(h http.Handler) http.Handler {
+	g := testenv.Start(b, testenv.Options{Unshared: true, Wrap: func(h http.Handler) http.Handler {
 		rp.next = h
 		return rp
-	}}).Gateway(b, func(o *graphqlhttp.Options) { o.BatchWait = graphqlhttp.DefaultOptions().BatchWait })
+	}, Handler: func(o *graphqlhttp.Options) { o.BatchWait = graphqlhttp.DefaultOptions().BatchWait }})
 	body, _ := json.Marshal(map[string]any{"query": qList50})
 	if r := g.Do(b, qList50, nil); len(r.Errors) > 0 {
 		b.Fatalf("%s", r.Raw)
@@ -245,10 +253,11 @@ func BenchmarkCacheEviction(b *testing.B) {
 	for _, items := range []int{100, 200, 400, 800} {
 		b.Run(fmt.Sprintf("working-set=%d/budget=%d", items, budgetItems), func(b *testing.B) {
 			rp := &replay{cache: map[string][]byte{}, delay: time.Millisecond}
-			g := testenv.New(b, testenv.Options{Sim: manySessions,
-				Wrap:   func(h http.Handler) http.Handler { rp.next = h; return rp },
-				Client: func(o *upstream.Options) { o.Sharing.MaxBytes = budget },
-			}).Gateway(b, func(o *graphqlhttp.Options) { o.OperationCacheBytes = 0 })
+			g := testenv.Start(b, testenv.Options{Sim: manySessions,
+				Wrap:    func(h http.Handler) http.Handler { rp.next = h; return rp },
+				Client:  func(o *upstream.Options) { o.Sharing.MaxBytes = budget },
+				Handler: func(o *graphqlhttp.Options) { o.OperationCacheBytes = 0 },
+			})
 			ids := g.Sim.SessionIDs()[20:][:items] // finished sessions, kept for an hour
 			bodies := make([][]byte, items)
 			for i, id := range ids {
@@ -288,8 +297,8 @@ func BenchmarkCacheEviction(b *testing.B) {
 // allocations (linear, it should be) and in upstream calls (flat: 2).
 func BenchmarkListSizes(b *testing.B) {
 	rp := &replay{cache: map[string][]byte{}}
-	g := testenv.New(b, testenv.Options{Unshared: true, Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 90 },
-		Wrap: func(h http.Handler) http.Handler { rp.next = h; return rp }}).Gateway(b, nil)
+	g := testenv.Start(b, testenv.Options{Unshared: true, Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 90 },
+		Wrap: func(h http.Handler) http.Handler { rp.next = h; return rp }})
 	for _, n := range []int{10, 50, 200, 1000} {
 		query := fmt.Sprintf(`{ jobSessions(first: %d) { edges { node { id status job { id name } } } } }`, n)
 		body, _ := json.Marshal(map[string]any{"query": query})

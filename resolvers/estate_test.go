@@ -77,8 +77,8 @@ func TestDashboardCostsOneCallPerCollection(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
 		for _, unshared := range []bool{true, false} {
 			t.Run(fmt.Sprintf("v%d/unshared=%v", v, unshared), func(t *testing.T) {
-				env := testenv.New(t, testenv.Options{Version: v, Unshared: unshared})
-				g := env.Gateway(t, nil)
+				g := testenv.Start(t, testenv.Options{Version: v, Unshared: unshared})
+				env := g.Env
 				r, calls := g.Calls(t, qDashboard, nil)
 				if len(r.Errors) > 0 {
 					t.Fatalf("%s", r.Raw)
@@ -121,7 +121,7 @@ func TestDashboardCostsOneCallPerCollection(t *testing.T) {
 // TestNothingUnselectedIsFetched: asking for organizations' names alone
 // costs the organization listing and nothing else.
 func TestNothingUnselectedIsFetched(t *testing.T) {
-	g := testenv.New(t, testenv.Options{Unshared: true}).Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Unshared: true})
 	_, calls := g.Calls(t, `{ organizations { nodes { name } } }`, nil)
 	if fmt.Sprint(calls) != "map[GET /Organizations:1]" {
 		t.Errorf("organization names cost %v", calls)
@@ -145,8 +145,8 @@ func TestLookupsJoinTheWholeListing(t *testing.T) {
 		})
 	}
 	for _, unshared := range []bool{true, false} {
-		env := testenv.New(t, testenv.Options{Unshared: unshared, Wrap: slowList})
-		g := env.Gateway(t, nil)
+		g := testenv.Start(t, testenv.Options{Unshared: unshared, Wrap: slowList})
+		env := g.Env
 		id := env.Sim.SessionIDs()[0]
 		r, calls := g.Calls(t, `query($id: ID!) { jobs { totalCount } backupRepositories { totalCount }
 			jobSession(id: $id) { job { name } repository { name } } }`, map[string]any{"id": id})
@@ -171,7 +171,7 @@ func TestWhatAVersionLacks(t *testing.T) {
 		{6, "proxyPools=NOT_SUPPORTED_BY_VERSION"},
 		{8, ""},
 	} {
-		g := testenv.New(t, testenv.Options{Version: c.version}).Gateway(t, nil)
+		g := testenv.Start(t, testenv.Options{Version: c.version})
 		r := g.Do(t, `{ server { version productVersion health { status } } organizations(first: 1) { nodes { name usedRepositories { usedSpaceBytes } } }
 			proxyPools { totalCount } copyJobs { totalCount } jobs(first: 1) { nodes { copyJob { name } } } proxies(first: 1) { nodes { pool { name } } } }`, nil)
 		var got []string

@@ -26,7 +26,7 @@ var testVersions = []int{3, 4, 5, 6, 7, 8}
 func TestUpstreamCallsPerQuery(t *testing.T) {
 	for _, v := range testVersions {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
-			g := testenv.New(t, testenv.Options{Version: v, Unshared: true}).Gateway(t, nil)
+			g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 			id := g.Sim.SessionIDs()[7]
 			vars := map[string]any{"id": id}
 
@@ -91,7 +91,7 @@ func TestUpstreamCallsPerQuery(t *testing.T) {
 // TestJobCallsAreConcurrent turns the job listing off, so each job costs its
 // own GET: the 12 GETs must overlap (bounded), not run one after another.
 func TestJobCallsAreConcurrent(t *testing.T) {
-	g := testenv.New(t, testenv.Options{Version: 8, Latency: 10 * time.Millisecond, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Version: 8, Latency: 10 * time.Millisecond, Client: testenv.NoJobListing, Unshared: true})
 	r, calls := g.Calls(t, qList50, nil)
 	if len(r.Errors) > 0 {
 		t.Fatalf("%s", r.Raw)
@@ -105,7 +105,7 @@ func TestJobCallsAreConcurrent(t *testing.T) {
 }
 
 func TestErrorsHaveStableCodes(t *testing.T) {
-	g := testenv.New(t, testenv.Options{Version: 8, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoJobListing, Unshared: true})
 	cases := []struct {
 		name, query string
 		vars        map[string]any
@@ -149,7 +149,7 @@ func TestPartialData(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
-	g := testenv.New(t, testenv.Options{Version: 6, Wrap: failJobs, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Version: 6, Wrap: failJobs, Client: testenv.NoJobListing, Unshared: true})
 	id := g.Sim.SessionIDs()[2]
 	r := g.Do(t, qSessionDeep, map[string]any{"id": id})
 	if !strings.Contains(string(r.Data), id) || !strings.Contains(string(r.Data), `"job":null`) || !strings.Contains(string(r.Data), `"usn":1`) {
@@ -177,7 +177,7 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 				"jobSessionConfigType":"Differential","statistics":{"bottleneck":"Network","transferredDataBytes":9007199254740993}}`, id)
 		})
 	}
-	g := testenv.New(t, testenv.Options{Version: 8, Wrap: newer, Client: testenv.NoJobListing, Unshared: true}).Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Version: 8, Wrap: newer, Client: testenv.NoJobListing, Unshared: true})
 	r := g.Do(t, `query($id: ID!) { jobSession(id: $id) { status jobType configType statistics { bottleneck transferredDataBytes } } }`, map[string]any{"id": id})
 	want := `{"jobSession":{"status":"UNKNOWN","jobType":"UNKNOWN","configType":"UNKNOWN","statistics":{"bottleneck":"UNKNOWN","transferredDataBytes":9007199254740993}}}`
 	if string(r.Data) != want || len(r.Errors) > 0 {
@@ -190,7 +190,7 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 // costs 99 session GETs made concurrently (no endpoint takes several ids),
 // one job GET and one job listing, not 199 serial calls.
 func TestEntitiesAreBatched(t *testing.T) {
-	g := testenv.New(t, testenv.Options{Version: 8, Latency: 5 * time.Millisecond, Unshared: true}).Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Version: 8, Latency: 5 * time.Millisecond, Unshared: true})
 	var reps []map[string]any
 	for _, id := range g.Sim.SessionIDs()[:99] {
 		reps = append(reps, map[string]any{"__typename": "JobSession", "id": id})
@@ -241,9 +241,9 @@ func TestEntitiesAreBatched(t *testing.T) {
 // paying its own calls, on the shipped batch wait: the fields of a page's
 // items then run late and apart, yet the page's jobs stay one batch.
 func TestListsUnderLoadCostWhatTheyCostIdle(t *testing.T) {
-	g := testenv.New(t, testenv.Options{Unshared: true}).Gateway(t, func(o *graphqlhttp.Options) {
+	g := testenv.Start(t, testenv.Options{Unshared: true, Handler: func(o *graphqlhttp.Options) {
 		o.BatchWait = graphqlhttp.DefaultOptions().BatchWait
-	})
+	}})
 	for _, c := range []struct {
 		query string
 		calls int // each: the sessions page, the job listing, the organizations
@@ -289,10 +289,10 @@ func (b *batchCount) Operation(string, string, bool, time.Duration) {}
 // window first, however it is reached.
 func TestLookupsTheCacheHoldsSkipTheBatchWindow(t *testing.T) {
 	obs := &batchCount{n: map[string]int{}}
-	g := testenv.New(t, testenv.Options{}).Gateway(t, func(o *graphqlhttp.Options) {
+	g := testenv.Start(t, testenv.Options{Handler: func(o *graphqlhttp.Options) {
 		o.OperationCacheBytes = 0 // every operation runs its resolvers
 		o.Observer = obs
-	})
+	}})
 	id := g.Sim.SessionIDs()[7] // finished: kept an hour
 	vars := map[string]any{"id": id, "job": g.Sim.JobOf(id)}
 	if r := g.Do(t, `query($id: ID!) { jobSession(id: $id) { id job { id } } }`, vars); len(r.Errors) > 0 {

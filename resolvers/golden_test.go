@@ -83,7 +83,7 @@ var goldenQueries = []struct {
 
 func TestGoldenResponses(t *testing.T) {
 	for _, v := range []int{3, 6, 7, 8} {
-		g := testenv.New(t, testenv.Options{Version: v, Unshared: true}).Gateway(t, nil)
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 		for _, q := range goldenQueries {
 			t.Run(fmt.Sprintf("v%d/%s", v, q.name), func(t *testing.T) {
 				r := g.Do(t, q.query, q.vars(g))

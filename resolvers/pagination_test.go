@@ -118,7 +118,7 @@ func walk(t *testing.T, g *testenv.Gateway, filter string, vars map[string]any) 
 func TestPaginationWalksForwardsAndBackwards(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
-			g := testenv.New(t, testenv.Options{Version: v, Unshared: true}).Gateway(t, nil)
+			g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 			if got := walk(t, g, "", nil); !slices.Equal(got, g.Sim.SessionIDs()) {
 				t.Errorf("walked %d sessions, want the simulator's %d in order", len(got), len(g.Sim.SessionIDs()))
 			}
@@ -173,7 +173,7 @@ func TestFiltersGiveTheSameAnswerOnEveryVersion(t *testing.T) {
 	}
 	gateways := map[int]*testenv.Gateway{}
 	for _, v := range testVersions {
-		gateways[v] = testenv.New(t, testenv.Options{Version: v, Unshared: true}).Gateway(t, nil)
+		gateways[v] = testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

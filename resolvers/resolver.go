@@ -6,6 +6,7 @@ package resolvers
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/graph-gophers/dataloader/v7"
 
@@ -19,6 +20,7 @@ type Resolver struct {
 	Servers     []Server // in the configured order; the first is the default
 	Idempotency Idempotency
 	Actions     ActionObserver
+	Audit       *slog.Logger // one line per action: who, what, how it ended
 }
 
 // Server is one VB365 server the graph covers.

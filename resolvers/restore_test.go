@@ -17,8 +17,8 @@ import (
 // when selected.
 func TestFailedObjectsCost(t *testing.T) {
 	for _, v := range []int{7, 8} {
-		env := testenv.New(t, testenv.Options{Version: v, Unshared: true})
-		g := env.Gateway(t, nil)
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
+		env := g.Env
 		vars := map[string]any{"id": env.Sim.SessionIDsWithStatus("Failed")[0]}
 		r, calls := g.Calls(t, `query($id: ID!) { jobSession(id: $id) { status processedObjects(status: FAILED) { totalCount nodes { id type status } } } }`, vars)
 		if len(r.Errors) > 0 || fmt.Sprint(calls) != "map[GET /JobSessions/{id}:1 GET /JobSessions/{id}/ProcessedObjects:1]" {
@@ -73,7 +73,7 @@ func TestFailedObjectsCost(t *testing.T) {
 // version; nothing unselected is fetched.
 func TestRestoreSessionsWithOrganizations(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
-		g := testenv.New(t, testenv.Options{Version: v, Unshared: true}).Gateway(t, nil)
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 		r, calls := g.Calls(t, `{ restoreSessions(first: 20) { nodes { name initiatedBy organization { name region } } } }`, nil)
 		if len(r.Errors) > 0 || fmt.Sprint(calls) != "map[GET /Organizations:1 GET /RestoreSessions:1]" {
 			t.Errorf("v%d: %v\n%s", v, calls, r.Raw)
@@ -112,8 +112,8 @@ func TestFiltersGiveTheSameOnEveryVersion(t *testing.T) {
 		want[what] = got
 	}
 	for _, v := range []int{3, 6, 7, 8} {
-		env := testenv.New(t, testenv.Options{Version: v})
-		g := env.Gateway(t, nil)
+		g := testenv.Start(t, testenv.Options{Version: v})
+		env := g.Env
 		if v >= 6 {
 			q := fmt.Sprintf(`{ restorePoints(%%s, jobId: %q, backedUpAfter: "2026-10-10T00:00:00Z", backedUpBefore: "2026-10-25T00:00:00Z", copy: false) %%s }`, env.Sim.JobIDs()[0])
 			same(v, "restore points", walkBoth(t, g, q, "backupTime", "restorePoints"))
@@ -190,8 +190,8 @@ func walkBoth(t *testing.T, g *testenv.Gateway, query, field string, path ...str
 // session's are asked again once their second has passed.
 func TestFinishedSessionsPartsAreKept(t *testing.T) {
 	clock := testenv.NewClock()
-	env := testenv.New(t, testenv.Options{Clock: clock.Now, Client: func(o *upstream.Options) { o.Now = clock.Now }})
-	g := env.Gateway(t, nil)
+	g := testenv.Start(t, testenv.Options{Clock: clock.Now, Client: func(o *upstream.Options) { o.Now = clock.Now }})
+	env := g.Env
 	q := `query($id: ID!) { jobSession(id: $id) { status processedObjects { totalCount } } }`
 	finished := map[string]any{"id": env.Sim.SessionIDsWithStatus("Success")[0]}
 	running := map[string]any{"id": env.Sim.LiveSessionIDs()[0]}

@@ -32,15 +32,15 @@ func fleet(t *testing.T, unshared bool) *testenv.Gateway {
 // fleetWith is fleet with the gateway's options tweaked, and each server's.
 func fleetWith(t *testing.T, unshared bool, tweak func(*graphqlhttp.Options), each func(*testenv.Options)) *testenv.Gateway {
 	t.Helper()
-	var envs []*testenv.Env
+	var servers []testenv.Options
 	for _, s := range fleetServers {
 		o := testenv.Options{Name: s.name, Version: s.version, Unshared: unshared, Sim: func(o *vb365sim.Options) { o.SessionsPerJob = 6 }}
 		if each != nil {
 			each(&o)
 		}
-		envs = append(envs, testenv.New(t, o))
+		servers = append(servers, o)
 	}
-	return testenv.Fleet(t, envs, tweak)
+	return testenv.Start(t, testenv.Options{Servers: servers, Handler: tweak})
 }
 
 type listedSession struct {
@@ -93,7 +93,7 @@ func TestMergedSessionsAreTheUnion(t *testing.T) {
 	g := fleet(t, false)
 	var want []listedSession
 	for _, e := range g.Envs {
-		own := sessionPageOf(t, e.Gateway(t, nil), map[string]any{"first": 1000}).JobSessions.Nodes
+		own := sessionPageOf(t, g, map[string]any{"first": 1000, "servers": []string{e.Client.Name()}}).JobSessions.Nodes
 		for i := range own {
 			own[i].Server.Name = e.Client.Name()
 		}
@@ -376,10 +376,8 @@ func TestEntitiesAndSubscriptionsFindTheirServer(t *testing.T) {
 
 	live := sessionPageOf(t, g, map[string]any{"first": 1, "servers": []string{"west"}}) // the newest: running
 	running := live.JobSessions.Nodes[0].ID
-	srv := httptest.NewServer(g.Handler)
-	defer srv.Close()
 	body := fmt.Sprintf(`{"query":"subscription { jobSessionUpdated(id: \"%s\") { id status server { name } } }"}`, running)
-	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, g.URL+"/graphql", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)

@@ -31,22 +31,16 @@ import (
 type Redis struct {
 	client *redis.Client
 	prefix string
+	log    *slog.Logger
 	down   atomic.Bool
 	closed chan struct{}
 	close  sync.Once
 }
 
-func init() {
-	// go-redis's own lines go through the gateway's logger (which redacts),
-	// at debug: what matters of them, Redis going and coming back, is
-	// logged once each above.
-	redis.SetLogger(redisLogger{})
-}
+type redisLogger struct{ log *slog.Logger }
 
-type redisLogger struct{}
-
-func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	slog.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // The prober's waits between pings while Redis is down.
@@ -56,8 +50,10 @@ const (
 )
 
 // Open parses a redis:// URL. It does not connect: the first use does. An
-// error never quotes the URL, which may hold the password.
-func Open(url, prefix string) (*Redis, error) {
+// error never quotes the URL, which may hold the password. log is told
+// when Redis goes and comes back; go-redis's own lines go there too, at
+// debug (it has one logger per process: the last Open's).
+func Open(url, prefix string, log *slog.Logger) (*Redis, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		var ue *neturl.Error
@@ -74,7 +70,11 @@ func Open(url, prefix string) (*Redis, error) {
 	opts.WriteTimeout = 300 * time.Millisecond
 	opts.MaxRetries = 0
 	opts.DialerRetries = 1
-	return &Redis{client: redis.NewClient(opts), prefix: prefix, closed: make(chan struct{})}, nil
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	redis.SetLogger(redisLogger{log})
+	return &Redis{client: redis.NewClient(opts), prefix: prefix, log: log, closed: make(chan struct{})}, nil
 }
 
 // Close releases the connections and stops the prober.
@@ -97,7 +97,7 @@ func (r *Redis) failed(ctx context.Context, err error) {
 		return
 	}
 	if r.down.CompareAndSwap(false, true) {
-		slog.WarnContext(ctx, "redis unreachable; each replica goes on with its own state until it answers again", "err", err)
+		r.log.WarnContext(ctx, "redis unreachable; each replica goes on with its own state until it answers again", "err", err)
 		go r.probe()
 	}
 }
@@ -116,7 +116,7 @@ func (r *Redis) probe() {
 		cancel()
 		if err == nil {
 			r.down.Store(false)
-			slog.Info("redis answers again; sharing through it again")
+			r.log.Info("redis answers again; sharing through it again")
 			return
 		}
 	}
@@ -194,7 +194,7 @@ func (s PersistedQueries) Get(ctx context.Context, key string) (string, bool) {
 		return "", false
 	}
 	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != key {
-		slog.WarnContext(ctx, "a persisted query in redis does not hash to its key; ignored", "key", key)
+		s.Redis.log.WarnContext(ctx, "a persisted query in redis does not hash to its key; ignored", "key", key)
 		return "", false
 	}
 	s.Local.Add(ctx, key, string(b))
@@ -228,7 +228,7 @@ func (r *Redis) Advance(ctx context.Context, name string) (int64, bool) {
 	for range watchers {
 		wait := time.Until(deadline)
 		if wait <= 0 {
-			slog.WarnContext(ctx, "not every replica acknowledged a change in time", "counter", name)
+			r.log.WarnContext(ctx, "not every replica acknowledged a change in time", "counter", name)
 			break
 		}
 		if _, err := r.client.BLPop(ctx, wait, acks).Result(); err != nil {

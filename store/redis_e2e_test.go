@@ -22,7 +22,7 @@ import (
 // redisServer is a real redis-server on loopback, and a store over it.
 func redisServer(t *testing.T) *store.Redis {
 	t.Helper()
-	r, err := store.Open(testenv.StartRedis(t).URL(), "test:")
+	r, err := store.Open(testenv.StartRedis(t).URL(), "test:", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -223,10 +223,10 @@ func (c *Client) InvalidateJobs(ctx context.Context) {
 }
 
 // FollowShared keeps the jobs' generation the same as the other replicas'
-// (through the shared store, when it can), until ctx ends.
-func (c *Client) FollowShared(ctx context.Context) {
+// (through the shared store, when it can), until the client is closed.
+func (c *Client) FollowShared() {
 	if g, ok := c.opts.Shared.(generations); ok {
-		g.Watch(ctx, c.jobsGenerationName(), c.advanceJobsGeneration)
+		g.Watch(c.life, c.jobsGenerationName(), c.advanceJobsGeneration)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -79,6 +80,9 @@ type Options struct {
 	Sharing Sharing
 	// Observer, if set, is told of every call and token request (metrics).
 	Observer Observer
+	// Logger is where the client says what it found out by itself (nil:
+	// nowhere).
+	Logger *slog.Logger
 	// Shared, if set, is a store the replicas share (Redis): a second tier of
 	// the answer cache, and the service account's token (one login for all).
 	Shared SharedStore
@@ -119,6 +123,10 @@ type Client struct {
 	stats          sharingCounters
 	reach          reachability
 	redetecting    atomic.Bool // a Redetect after the server came back is running
+
+	log  *slog.Logger
+	life context.Context // background work (asking for the version again, following other replicas) ends with it
+	end  context.CancelFunc
 
 	login      singleflight.Group
 	mu         sync.Mutex
@@ -182,6 +190,9 @@ func New(opts Options) (*Client, error) {
 	if opts.Observer == nil {
 		opts.Observer = noObserver{}
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Transport: NewTransport()}
@@ -196,9 +207,18 @@ func New(opts Options) (*Client, error) {
 		breaker: &breaker{threshold: opts.BreakerThreshold, cooldown: opts.BreakerCooldown, now: opts.Now},
 		cache:   lru.New(opts.Sharing.MaxBytes, opts.Now),
 		vouched: lru.New(1<<20, opts.Now),
+		log:     opts.Logger,
 	}
+	c.life, c.end = context.WithCancel(context.Background())
 	c.version.Store(int32(opts.Version))
 	return c, nil
+}
+
+// Close ends the client's background work and its idle connections (it
+// does not log out: Logout).
+func (c *Client) Close() {
+	c.end()
+	c.http.CloseIdleConnections()
 }
 
 // prefix is the path of the API version spoken, e.g. "/v8".

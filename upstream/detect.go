@@ -3,7 +3,6 @@ package upstream
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 )
@@ -51,6 +50,11 @@ func DetectVersion(ctx context.Context, baseURL string, client *http.Client) (in
 	return 0, lastErr
 }
 
+// RedetectLater runs Redetect in the background until the client is
+// closed: for a client started on a guess, because the server could not be
+// asked for its version at start.
+func (c *Client) RedetectLater(wait time.Duration) { go c.Redetect(c.life, wait) }
+
 // Redetect asks the server for its API version again after wait, and
 // then ever later (doubling, from a second up to a minute) until it answers
 // or ctx ends; the client then speaks that version. It is for a client
@@ -69,7 +73,7 @@ func (c *Client) Redetect(ctx context.Context, wait time.Duration) {
 		if err == nil {
 			if old := c.Version(); v != old {
 				c.version.Store(int32(v))
-				slog.Info("found the upstream's API version", "server", c.Name(), "api_version", fmt.Sprintf("v%d", v), "was", fmt.Sprintf("v%d", old))
+				c.log.Info("found the upstream's API version", "server", c.Name(), "api_version", fmt.Sprintf("v%d", v), "was", fmt.Sprintf("v%d", old))
 			}
 			return
 		}

@@ -49,7 +49,7 @@ func (c *Client) heardFrom(failure *Error) {
 	if c.reach.heardFrom(failure, c.opts.Now()) && c.opts.AutoVersion && c.redetecting.CompareAndSwap(false, true) {
 		go func() {
 			defer c.redetecting.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			ctx, cancel := context.WithTimeout(c.life, 10*time.Minute)
 			defer cancel()
 			c.Redetect(ctx, 0)
 		}()

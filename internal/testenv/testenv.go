@@ -1,6 +1,8 @@
-// Package testenv is the tests' shared environment: a simulated VB365 server
-// on loopback, on a fixed clock unless told otherwise, and a client of it.
-// Every test that needs an upstream starts here, rather than wiring its own.
+// Package testenv is the tests' shared environment: simulated VB365 servers
+// on loopback, on a fixed clock unless told otherwise; a client of one
+// (New); a whole gateway over them, as the command builds it (Start); a
+// real Redis. Every test that needs an upstream or a gateway starts here,
+// rather than wiring its own.
 package testenv
 
 import (
@@ -18,6 +20,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
@@ -50,7 +54,8 @@ func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // Options shape an environment. The zero value is API v8, the clock fixed
-// at Anchor, a service account, sharing on.
+// at Anchor, a service account, sharing on. The fields after Name are
+// Start's: what the gateway over the server (or over Servers) takes.
 type Options struct {
 	Version     int                             // API version (default 8)
 	Clock       func() time.Time                // the simulator's clock (default: fixed at Anchor)
@@ -63,6 +68,20 @@ type Options struct {
 	// Name is the server's name in a gateway over several (default
 	// "default"); a name also seeds the simulator, whose ids are then its own.
 	Name string
+
+	Servers  []Options                  // several servers, in order (default: the one these options describe)
+	Env      map[string]string          // settings, as the environment variables that name them
+	Settings func(*config.Settings)     // adjusts the settings once read
+	Handler  func(*graphqlhttp.Options) // adjusts the GraphQL handler's options
+	Logs     io.Writer                  // where the gateway logs (default: LogSink), as the settings say (text, info)
+	// Operators lets anonymous callers act, as in demo mode (otherwise
+	// they are viewers, as with a service account and no keys).
+	Operators bool
+	// DeferLogin: the gateway logs in on first use, not at start (see
+	// gateway.Options).
+	DeferLogin bool
+	// Front stands before the gateway's routes on its loopback server.
+	Front func(http.Handler) http.Handler
 }
 
 // Env is a simulator on loopback and a client of it.
@@ -75,6 +94,19 @@ type Env struct {
 
 // New starts an environment; the test's cleanup stops it.
 func New(t testing.TB, o Options) *Env {
+	t.Helper()
+	e := startSimulator(t, &o)
+	client, err := upstream.New(e.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Client = client
+	return e
+}
+
+// startSimulator starts the simulator o describes, on loopback, and the
+// options of a client of it (Client not yet made).
+func startSimulator(t testing.TB, o *Options) *Env {
 	t.Helper()
 	if o.Version == 0 {
 		o.Version = 8
@@ -108,11 +140,7 @@ func New(t testing.TB, o Options) *Env {
 	if o.Client != nil {
 		o.Client(&opts)
 	}
-	client, err := upstream.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Env{Sim: sim, Upstream: ts, Client: client, Options: opts}
+	return &Env{Sim: sim, Upstream: ts, Options: opts}
 }
 
 // NoJobListing makes each job cost its own GET (Options.Client).

@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -18,7 +18,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vb365-graphql/vb365-graphql/config"
-	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
@@ -45,13 +44,13 @@ func chromium(t *testing.T) string {
 // cannot reach anything but loopback, runs a query and reads its result, and
 // opens the schema docs.
 func TestPlaygroundInChromium(t *testing.T) {
-	env := testenv.New(t, testenv.Options{})
-	gw, sim := serve(t, parts{servers: []graphqlhttp.API{env.Client}}, settingsFrom(t, nil)), env.Sim
+	gw := testenv.Start(t, testenv.Options{})
+	sim := gw.Sim
 
 	ctx := browser(t)
 
 	id := sim.SessionIDs()[3]
-	job, err := env.Client.Job(context.Background(), env.Client.NewScope(""), sim.JobOf(id))
+	job, err := gw.Client.Job(context.Background(), gw.Client.NewScope(""), sim.JobOf(id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +145,8 @@ func TestDashboardInChromium(t *testing.T) {
 		}
 		return faultAnchor
 	}
-	gw, sim := demoGateway(t, 8, slow, func(s *config.Settings) { s.PollInterval = 200 * time.Millisecond })
+	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: slow, Settings: func(s *config.Settings) { s.Live.PollInterval = 200 * time.Millisecond }, Operators: true})
+	sim := gw.Sim
 	id := sim.LiveSessionIDs()[0]
 	row := `document.querySelector('#sessions tr[data-session="` + id + `"]')`
 	jobBar := `document.querySelector('#jobs tr[data-session="` + id + `"] progress')`
@@ -226,7 +226,8 @@ func TestDashboardInChromium(t *testing.T) {
 func TestSessionDetailInChromium(t *testing.T) {
 	for _, v := range []int{8, 6} {
 		ctx := browser(t)
-		gw, sim := demoGateway(t, v, nil, nil)
+		gw := testenv.Start(t, testenv.Options{Version: v, Operators: true})
+		sim := gw.Sim
 		id := sim.SessionIDsWithStatus("Failed")[0]
 		if err := chromedp.Do(ctx,
 			chromedp.Navigate(gw.URL+"/examples/dashboard/#"+id),
@@ -270,10 +271,9 @@ func TestSessionDetailInChromium(t *testing.T) {
 func TestDashboardActionsInChromium(t *testing.T) {
 	start := time.Now()
 	slow := func() time.Time { return faultAnchor.Add(time.Since(start) * 120) } // a started job's 3 minutes in 1.5 s
-	gw, sim := demoGateway(t, 8, slow, func(s *config.Settings) {
-		s.PollInterval = 200 * time.Millisecond
-		s.APIKeys = []string{"op-key-1 operator ops", "view-key-1 viewer wall"}
-	})
+	gw := testenv.Start(t, testenv.Options{Clock: slow, Env: map[string]string{"VB365_POLL_INTERVAL": "200ms",
+		"VB365_API_KEYS": "op-key-1 operator ops,view-key-1 viewer wall"}})
+	sim := gw.Sim
 	job := sim.JobIDs()[5]
 	jobRow := `document.querySelector('#jobs tr[data-job="` + job + `"]')`
 

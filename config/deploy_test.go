@@ -1,22 +1,21 @@
-package main
+package config
 
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/goccy/go-yaml"
-
-	"github.com/vb365-graphql/vb365-graphql/config"
 )
 
 // TestKubernetesManifest checks deploy/kubernetes.yaml: the objects an
 // operator expects are there, the probes hit real paths, and every
 // environment variable it sets is one the gateway reads.
 func TestKubernetesManifest(t *testing.T) {
-	raw, err := os.ReadFile("deploy/kubernetes.yaml")
+	raw, err := os.ReadFile(filepath.Join("..", "deploy", "kubernetes.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +38,7 @@ func TestKubernetesManifest(t *testing.T) {
 		}
 	}
 	known := map[string]bool{}
-	for _, st := range config.Table() {
+	for _, st := range Table() {
 		known[st.Env] = true
 	}
 	set := regexp.MustCompile(`(?m)(?:name: |^  )(VB365_[A-Z_]+|LISTEN_ADDR)\b`).FindAllStringSubmatch(string(raw), -1)

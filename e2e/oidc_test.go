@@ -1,9 +1,8 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -11,66 +10,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-
-	"github.com/vb365-graphql/vb365-graphql/config"
 )
-
-// provider is a real OpenID Connect provider (e2e/oidc.mjs) and the
-// tokens its users got by signing in.
-type provider struct {
-	Issuer, Audience, WrongIssuer string
-	Tokens                        struct{ Operator, Viewer, ShortLived, OtherAudience, OtherIssuer string }
-}
-
-func startProvider(t *testing.T) provider {
-	t.Helper()
-	e2eReady(t)
-	cmd := exec.Command("node", filepath.Join("e2e", "oidc.mjs"))
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close() // the provider stops when its input closes
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "{") {
-				lines <- sc.Text()
-			}
-		}
-		close(lines)
-	}()
-	var p provider
-	select {
-	case line, ok := <-lines:
-		if !ok || json.Unmarshal([]byte(line), &p) != nil || p.Tokens.Operator == "" {
-			t.Fatalf("the OpenID provider did not start: %q", line)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the OpenID provider did not start in 30s")
-	}
-	return p
-}
 
 // postAs sends a GraphQL request with an Authorization header and decodes
 // the answer.
@@ -104,13 +51,13 @@ const startMutation = `mutation($id: ID!) { startJob(input: {id: $id}) { session
 // unknown-key tokens are UNAUTHENTICATED, each without an upstream call.
 // Every action is one audit line that names the user and holds no token.
 func TestOpenIDConnectRoles(t *testing.T) {
-	p := startProvider(t)
-	logs := captureLogs(t)
+	p := testenv.StartOIDC(t)
+	logs := &logBuffer{}
 	start := time.Now()
 	clock := func() time.Time { return faultAnchor.Add(time.Since(start) * 100) } // a started job's 3 minutes in 1.8 s
-	gw, sim := demoGateway(t, 8, clock, func(s *config.Settings) {
-		s.OIDCIssuer, s.OIDCAudience, s.OIDCClockSkew, s.PollInterval = p.Issuer, p.Audience, time.Second, 100*time.Millisecond
-	})
+	gw := testenv.Start(t, testenv.Options{Clock: clock, Logs: logs, Env: jsonLogs(map[string]string{
+		"VB365_OIDC_ISSUER": p.Issuer, "VB365_OIDC_AUDIENCE": p.Audience, "VB365_OIDC_CLOCK_SKEW": "1s", "VB365_POLL_INTERVAL": "100ms"})})
+	sim := gw.Sim
 	job := sim.JobIDs()[5]
 	bearer := func(tok string) string { return "Bearer " + tok }
 
@@ -155,17 +102,17 @@ func TestOpenIDConnectRoles(t *testing.T) {
 	}
 	sim.ResetCalls()
 	for _, c := range refused {
-		before := len(logs())
+		before := len(logs.String())
 		status, r := postAs(t, gw.URL, bearer(c.token), `{ jobs { totalCount } }`, nil)
-		if status != http.StatusUnauthorized || errorCode(r) != "UNAUTHENTICATED" || !strings.Contains(logs()[before:], c.reason) {
-			t.Errorf("%s: HTTP %d %v; logged %s", c.name, status, r, logs()[before:])
+		if status != http.StatusUnauthorized || errorCode(r) != "UNAUTHENTICATED" || !strings.Contains(logs.String()[before:], c.reason) {
+			t.Errorf("%s: HTTP %d %v; logged %s", c.name, status, r, logs.String()[before:])
 		}
 	}
 	if n := sim.DataCalls(); n != 0 {
 		t.Errorf("refused tokens made %d upstream calls", n)
 	}
 
-	audit := logs()
+	audit := logs.String()
 	for _, want := range []string{`"who":"bob","via":"oidc","role":"viewer","outcome":"forbidden"`, `"who":"alice","via":"oidc","role":"operator","outcome":"done","upstream_status":200`} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("no audit line with %s in:\n%s", want, audit)
@@ -183,7 +130,7 @@ type forged struct{ none, hmac, unknownKid string }
 // forgeries are tokens an attacker would try, made from the operator's
 // genuine claims: unsigned, signed with HMAC keyed by the issuer's public
 // key, and signed by a key the issuer never published.
-func forgeries(t *testing.T, p provider) forged {
+func forgeries(t *testing.T, p testenv.OIDC) forged {
 	t.Helper()
 	claims := p.Tokens.Operator[strings.Index(p.Tokens.Operator, ".")+1 : strings.LastIndex(p.Tokens.Operator, ".")]
 	header := func(h string) string { return base64.RawURLEncoding.EncodeToString([]byte(h)) }

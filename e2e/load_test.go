@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"sort"
 	"sync"
@@ -17,10 +16,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
-	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
 // TestLoadWhileTheUpstreamMisbehaves: 300 clients query the gateway for a
@@ -36,39 +33,33 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 	const clients, duration = 300, 3 * time.Second
 	heapBefore := heapInUse()
 
-	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	var storm atomic.Bool
 	storm.Store(true)
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if storm.Load() && r.Method == http.MethodGet {
-			switch n := rand.IntN(100); {
-			case n < 25:
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return
-			case n < 35:
-				<-r.Context().Done() // hang until the gateway gives up
-				return
-			case n < 45:
-				time.Sleep(100 * time.Millisecond)
+	misbehave := func(sim http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if storm.Load() && r.Method == http.MethodGet {
+				switch n := rand.IntN(100); {
+				case n < 25:
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				case n < 35:
+					<-r.Context().Done() // hang until the gateway gives up
+					return
+				case n < 45:
+					time.Sleep(100 * time.Millisecond)
+				}
 			}
-		}
-		sim.ServeHTTP(w, r)
-	}))
-	upTransport := upstream.NewTransport()
-	opts := upstream.DefaultOptions(up.URL, 8)
-	opts.Username, opts.Password = sim.Credentials()
-	opts.HTTPClient, opts.Timeout = &http.Client{Transport: upTransport}, 300*time.Millisecond
-	opts.RetryBaseDelay, opts.RetryMaxDelay = 10*time.Millisecond, 50*time.Millisecond
-	opts.BreakerThreshold, opts.BreakerCooldown = 50, 300*time.Millisecond
-	client, err := upstream.New(opts)
-	if err != nil {
-		t.Fatal(err)
+			sim.ServeHTTP(w, r)
+		})
 	}
-	s := settingsFrom(t, nil)
-	s.RequestTimeout = 2 * time.Second
-	gw := serve(t, parts{servers: []graphqlhttp.API{client}}, s)
+	const requestTimeout = 2 * time.Second
+	gw := testenv.Start(t, testenv.Options{Wrap: misbehave, DeferLogin: true, Env: map[string]string{"VB365_REQUEST_TIMEOUT": requestTimeout.String()},
+		Client: func(o *upstream.Options) {
+			o.Timeout, o.RetryBaseDelay, o.RetryMaxDelay = 300*time.Millisecond, 10*time.Millisecond, 50*time.Millisecond
+			o.BreakerThreshold, o.BreakerCooldown = 50, 300*time.Millisecond
+		}})
 
-	ids := sim.SessionIDs()
+	ids := gw.Sim.SessionIDs()
 	queries := []struct {
 		q    string
 		vars func() map[string]any
@@ -140,11 +131,11 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 	// shared with 300 clients (and other test packages, and the race
 	// detector) reading it and writing the answer take time of their own.
 	slack := time.Second
-	if raceEnabled {
+	if testenv.RaceEnabled {
 		slack = 4 * time.Second
 	}
-	if worst > s.RequestTimeout+slack {
-		t.Errorf("slowest answer took %v; the request deadline is %v", worst, s.RequestTimeout)
+	if worst > requestTimeout+slack {
+		t.Errorf("slowest answer took %v; the request deadline is %v", worst, requestTimeout)
 	}
 	if withError.Load() == 0 {
 		t.Error("no request saw an error: the storm did not happen, so this test proved nothing")
@@ -164,10 +155,7 @@ func TestLoadWhileTheUpstreamMisbehaves(t *testing.T) {
 	}
 
 	gw.Close()
-	up.Close()
 	clientTransport.CloseIdleConnections()
-	upTransport.CloseIdleConnections()
-	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	latencies = nil
 	heapAfter := heapInUse()
 	t.Logf("heap in use: %.1f MiB before, %.1f MiB after", float64(heapBefore)/(1<<20), float64(heapAfter)/(1<<20))

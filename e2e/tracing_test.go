@@ -1,7 +1,6 @@
-package main
+package e2e
 
 import (
-	"context"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -13,9 +12,7 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
-	"github.com/vb365-graphql/vb365-graphql/telemetry"
 )
 
 type span struct{ name, trace, id, parent string }
@@ -54,13 +51,8 @@ func TestTracesReachAnOTLPReceiver(t *testing.T) {
 	recv := &otlpReceiver{}
 	collector := httptest.NewServer(recv)
 	defer collector.Close()
-	stop, err := telemetry.StartTracing(context.Background(), collector.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	var seen sync.Map // traceparent headers the upstream received
-	env := testenv.New(t, testenv.Options{Wrap: func(sim http.Handler) http.Handler {
+	gw := testenv.Start(t, testenv.Options{Env: map[string]string{"VB365_OTLP_ENDPOINT": collector.URL}, Wrap: func(sim http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if tp := r.Header.Get("Traceparent"); tp != "" {
 				seen.Store(tp, true)
@@ -68,10 +60,7 @@ func TestTracesReachAnOTLPReceiver(t *testing.T) {
 			sim.ServeHTTP(w, r)
 		})
 	}})
-	sim := env.Sim
-	s := settingsFrom(t, nil)
-	s.OTLPEndpoint = collector.URL
-	gw := serve(t, parts{servers: []graphqlhttp.API{env.Client}}, s)
+	sim := gw.Sim
 
 	const callerTrace, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
 	_, body := post(t, gw.URL+"/graphql", `query Deep($id: ID!) { jobSession(id: $id) { id job { name } log(first: 2) { nodes { usn } } } }`,
@@ -79,9 +68,7 @@ func TestTracesReachAnOTLPReceiver(t *testing.T) {
 	if !strings.Contains(body, `"usn":1`) {
 		t.Fatalf("query: %s", body)
 	}
-	if err := stop(context.Background()); err != nil { // flushes
-		t.Fatal(err)
-	}
+	gw.Close() // stops tracing, which flushes
 
 	recv.mu.Lock()
 	defer recv.mu.Unlock()

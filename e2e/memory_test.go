@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,10 +27,7 @@ func TestHugeUpstreamAnswersStayWithinMemory(t *testing.T) {
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(testenv.LargeSessionPages(30<<20, 0, true)(sim))
 	defer up.Close()
-	bin := filepath.Join(t.TempDir(), "vb365-graphql")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := gatewayBinary(t)
 	addr := freeTCPAddr(t)
 	user, pass := sim.Credentials()
 	cmd := exec.Command(bin, "--listen", addr, "--upstream-url", up.URL, "--api-version", "v8", "--username", user, "--allow-anonymous", "--log-level", "error")

@@ -1,8 +1,9 @@
-package main
+package e2e
 
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"net/http"
 	"strings"
 	"testing"
@@ -43,7 +44,8 @@ func checkFollow(t *testing.T, events []liveEvent) {
 
 // TestSubscriptionOverSSE follows a session with Server-Sent Events.
 func TestSubscriptionOverSSE(t *testing.T) {
-	gw, sim := demoGateway(t, 6, fastClock(), func(s *config.Settings) { s.PollInterval = 100 * time.Millisecond })
+	gw := testenv.Start(t, testenv.Options{Version: 6, Clock: fastClock(), Settings: func(s *config.Settings) { s.Live.PollInterval = 100 * time.Millisecond }, Operators: true})
+	sim := gw.Sim
 	body := `{"query":"subscription($id: ID!) { jobSessionUpdated(id: $id) { id status progress endTime } }","variables":{"id":"` + sim.LiveSessionIDs()[0] + `"}}`
 	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -1,38 +1,34 @@
-package main
+package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
-	"github.com/vb365-graphql/vb365-graphql/logging"
 )
 
 // TestMain watches for a planted secret for the whole run of this package's
 // tests: testenv.Secret is every simulator's password, so every gateway logs
-// in with it. Every log line the tests write goes to stderr and to a buffer;
-// after the run, a line holding the secret fails it. The default logger is
-// given back as it was.
+// in with it. Every log line the gateways write goes to stderr and to a
+// buffer (testenv.LogSink, which redacts nothing: the secret must not get
+// there at all); after the run, a line holding the secret fails it.
 func TestMain(m *testing.M) {
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	out := io.MultiWriter(os.Stderr, lockedWriter{&buf, &mu})
-	prev := slog.Default()
-	slog.SetDefault(logging.New(out, "text", slog.LevelDebug, nil)) // no redaction list: the secret must not get there at all
+	var buf logBuffer
+	testenv.LogSink = io.MultiWriter(os.Stderr, &buf)
+	slog.SetDefault(slog.New(slog.NewTextHandler(testenv.LogSink, nil))) // what libraries of others log
 	code := m.Run()
-	slog.SetDefault(prev)
+	if built.path != "" {
+		_ = os.RemoveAll(filepath.Dir(built.path))
+	}
 
-	mu.Lock()
-	defer mu.Unlock()
 	lines := 0
-	sc := bufio.NewScanner(&buf)
+	sc := bufio.NewScanner(strings.NewReader(buf.String()))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		lines++

@@ -1,9 +1,8 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -34,9 +32,8 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(sim)
 	defer up.Close()
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	start := replicas(t, sim, up.URL, redisAddr, lockedWriter{&logs, &mu})
+	logs := &logBuffer{}
+	start := replicas(t, sim, up.URL, redisAddr, logs)
 	a := start()
 	b := start() // a rolling restart: the second replica must not log in again
 	if n := sim.Calls()["POST /Token"]; n != 1 {
@@ -79,7 +76,7 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 		if !strings.Contains(body, id) || strings.Contains(body, `"errors"`) {
 			t.Errorf("replica %d without Redis: %s", i, body)
 		}
-		if d := time.Since(begin); d > bound(2*time.Second) {
+		if d := time.Since(begin); d > testenv.Bound(2*time.Second) {
 			t.Errorf("replica %d took %v without Redis", i, d)
 		}
 	}
@@ -96,8 +93,6 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 		t.Errorf("after Redis came back B fetched the session itself (%d calls, want %d): the replicas did not reconnect", n, before)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
 	_, pass := sim.Credentials()
 	if strings.Contains(logs.String(), pass) {
 		t.Error("a replica logged the password")
@@ -108,10 +103,7 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 // replica process over upstream and Redis (with extra flags), ready.
 func replicas(t *testing.T, sim *vb365sim.Server, upstreamURL, redisAddr string, logs io.Writer, extra ...string) func() string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "vb365-graphql")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := gatewayBinary(t)
 	user, pass := sim.Credentials()
 	return func() string {
 		addr := freeTCPAddr(t)
@@ -152,9 +144,7 @@ func TestReplicasActOnce(t *testing.T) {
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(sim)
 	defer up.Close()
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	start := replicas(t, sim, up.URL, redisAddr, lockedWriter{&logs, &mu}, "--api-keys", "ops-key-1 operator ops")
+	start := replicas(t, sim, up.URL, redisAddr, &logBuffer{}, "--api-keys", "ops-key-1 operator ops")
 	a, b := start(), start()
 	operator := map[string]string{"X-API-Key": "ops-key-1", "Idempotency-Key": "start-once-1"}
 	job := sim.JobIDs()[5]
@@ -246,7 +236,7 @@ func TestRedisOutageCostsNoLatency(t *testing.T) {
 		}
 		slices.Sort(took)
 		t.Logf("Redis %s: 20 queries over 5 s, median %v, slowest %v", name, took[10], took[19])
-		if took[10] > 100*time.Millisecond || took[18] > bound(500*time.Millisecond) {
+		if took[10] > 100*time.Millisecond || took[18] > testenv.Bound(500*time.Millisecond) {
 			t.Errorf("Redis %s: median %v, second slowest %v; want the median under 100ms and no request but one slowed", name, took[10], took[18])
 		}
 	}

@@ -1,10 +1,11 @@
-package main
+package e2e
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ import (
 )
 
 func TestCORSCompressionAndPersistedQueries(t *testing.T) {
-	gw, _ := demoGateway(t, 8, nil, func(s *config.Settings) { s.CORSOrigins = []string{"https://dash.example"} })
+	gw := testenv.Start(t, testenv.Options{Version: 8, Settings: func(s *config.Settings) { s.Listen.CORSOrigins = []string{"https://dash.example"} }, Operators: true})
 
 	// CORS: the configured origin may call, others get no CORS headers.
 	for origin, allowed := range map[string]bool{"https://dash.example": true, "https://evil.example": false} {

@@ -1,11 +1,10 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/vb365-graphql/vb365-graphql/config"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
@@ -13,11 +12,11 @@ import (
 // name), what, on which job, how it went and what the upstream answered,
 // and no line holds an API key or the upstream's password.
 func TestAuditTrail(t *testing.T) {
-	logs := captureLogs(t)
 	const opKey, viewKey = "audit-operator-key-77", "audit-viewer-key-78"
-	gw, sim := demoGateway(t, 8, nil, func(s *config.Settings) {
-		s.APIKeys = []string{opKey + " operator console", viewKey + " viewer wallboard"}
-	})
+	logs := &logBuffer{}
+	gw := testenv.Start(t, testenv.Options{Logs: logs, Env: jsonLogs(map[string]string{
+		"VB365_API_KEYS": opKey + " operator console," + viewKey + " viewer wallboard"})})
+	sim := gw.Sim
 	job := sim.JobIDs()[5]
 	vars := map[string]any{"id": job}
 	op := map[string]string{"X-API-Key": opKey}
@@ -29,7 +28,7 @@ func TestAuditTrail(t *testing.T) {
 	post(t, gw.URL+"/graphql", `mutation { stopJob(input: {id: "1; DROP TABLE"}) { clientMutationId } }`, nil, op) // failed: a bad id
 
 	var lines []map[string]any
-	for _, l := range strings.Split(logs(), "\n") {
+	for _, l := range strings.Split(logs.String(), "\n") {
 		var m map[string]any
 		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "job action" {
 			lines = append(lines, m)
@@ -40,7 +39,7 @@ func TestAuditTrail(t *testing.T) {
 		{"console", "startJob", "refused"}, {"console", "stopJob", "failed"},
 	}
 	if len(lines) != len(want) {
-		t.Fatalf("%d audit lines, want %d:\n%s", len(lines), len(want), logs())
+		t.Fatalf("%d audit lines, want %d:\n%s", len(lines), len(want), logs.String())
 	}
 	for i, w := range want {
 		l := lines[i]
@@ -52,7 +51,7 @@ func TestAuditTrail(t *testing.T) {
 		t.Errorf("the done and refused lines: %v / %v", lines[1], lines[3])
 	}
 	for _, secret := range []string{opKey, viewKey, testenv.Secret} {
-		if strings.Contains(logs(), secret) {
+		if strings.Contains(logs.String(), secret) {
 			t.Errorf("a log line holds a secret (%.6s…)", secret)
 		}
 	}

@@ -4,37 +4,29 @@
 // audit, an Apollo federation gateway, graphql-ws. They run with -tags e2e,
 // as the test command runs them.
 
-package main
+package e2e
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/config"
-	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
 // e2eReady checks that the npm packages of e2e/ are installed (the test
 // command runs npm ci there).
-func e2eReady(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join("e2e", "node_modules", "graphql")); err != nil {
-		t.Fatal("e2e/node_modules is missing: run npm ci in e2e/ (the test command ./test.sh does)")
-	}
-}
+func e2eReady(t *testing.T) { testenv.E2EDir(t) }
 
 // node runs a script of e2e/ and returns its standard output.
 func node(t *testing.T, timeout time.Duration, script string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command("node", append([]string{filepath.Join("e2e", script)}, args...)...)
+	cmd := exec.Command("node", append([]string{script}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -58,7 +50,7 @@ func node(t *testing.T, timeout time.Duration, script string, args ...string) []
 // GraphQL-over-HTTP specification: every MUST and SHOULD must pass.
 func TestGraphQLOverHTTPAudit(t *testing.T) {
 	e2eReady(t)
-	gw, _ := demoGateway(t, 8, nil, nil)
+	gw := testenv.Start(t, testenv.Options{Version: 8, Operators: true})
 	var results []struct{ ID, Name, Status, Reason string }
 	out := node(t, time.Minute, "audit.mjs", gw.URL+"/graphql")
 	if err := json.Unmarshal(out, &results); err != nil {
@@ -84,7 +76,8 @@ func TestGraphQLOverHTTPAudit(t *testing.T) {
 // that spans both.
 func TestFederationWithApolloGateway(t *testing.T) {
 	e2eReady(t)
-	gw, sim := demoGateway(t, 6, nil, nil)
+	gw := testenv.Start(t, testenv.Options{Version: 6, Operators: true})
+	sim := gw.Sim
 	sessions := sim.SessionIDs()[:10]
 	job, repository := sim.JobIDs()[2], sim.RepositoryIDs()[1]
 	sim.ResetCalls()
@@ -133,7 +126,8 @@ func TestFederationWithApolloGateway(t *testing.T) {
 // running session until it finishes; one poller serves them all.
 func TestSubscriptionWithGraphQLWS(t *testing.T) {
 	e2eReady(t)
-	gw, sim := demoGateway(t, 8, fastClock(), func(s *config.Settings) { s.PollInterval = 100 * time.Millisecond })
+	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: fastClock(), Settings: func(s *config.Settings) { s.Live.PollInterval = 100 * time.Millisecond }, Operators: true})
+	sim := gw.Sim
 	id := sim.LiveSessionIDs()[0]
 	sim.ResetCalls()
 	start := time.Now()
@@ -163,7 +157,8 @@ func TestRestoreSubscriptionWithGraphQLWS(t *testing.T) {
 	e2eReady(t)
 	start := time.Now()
 	clock := func() time.Time { return faultAnchor.Add(time.Since(start) * 150) } // its last 5 minutes in 2 seconds
-	gw, sim := demoGateway(t, 8, clock, func(s *config.Settings) { s.PollInterval = 100 * time.Millisecond })
+	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: clock, Settings: func(s *config.Settings) { s.Live.PollInterval = 100 * time.Millisecond }, Operators: true})
+	sim := gw.Sim
 	id := sim.LiveRestoreSessionIDs()[0]
 	out := node(t, time.Minute, "subscribe.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", id, "2", "", "restore")
 	var res struct {
@@ -203,12 +198,8 @@ func TestRestoreSubscriptionWithGraphQLWS(t *testing.T) {
 // WebSocket without a key in its connection_init is refused.
 func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
 	e2eReady(t)
-	env := testenv.New(t, testenv.Options{Clock: fastClock()})
-	sim := env.Sim
-	s := settingsFrom(t, nil)
-	s.PollInterval = 100 * time.Millisecond
-	s.APIKeys = []string{"live-key-123"}
-	gw := serve(t, parts{servers: []graphqlhttp.API{env.Client}}, s)
+	gw := testenv.Start(t, testenv.Options{Clock: fastClock(), Env: map[string]string{"VB365_POLL_INTERVAL": "100ms", "VB365_API_KEYS": "live-key-123"}})
+	sim := gw.Sim
 	ws := "ws" + strings.TrimPrefix(gw.URL, "http") + "/graphql"
 	id := sim.LiveSessionIDs()[0]
 
@@ -229,7 +220,8 @@ func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
 // the running session as it is at the time (a real graphql-ws client).
 func TestOperationsOnOneSocketEachSeeTheUpstream(t *testing.T) {
 	e2eReady(t)
-	gw, sim := demoGateway(t, 8, fastClock(), func(s *config.Settings) { s.Share = false })
+	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: fastClock(), Settings: func(s *config.Settings) { s.Cache.Share = false }, Operators: true})
+	sim := gw.Sim
 	id := sim.LiveSessionIDs()[0]
 	q := `query($id: ID!) { jobSession(id: $id) { progress } }`
 	out := node(t, time.Minute, "sequence.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", q, `{"id":"`+id+`"}`, "2", "300")

@@ -1,39 +1,21 @@
-package main
+package e2e
 
 import (
-	"bytes"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
-	"github.com/vb365-graphql/vb365-graphql/logging"
-	"github.com/vb365-graphql/vb365-graphql/telemetry"
-	"github.com/vb365-graphql/vb365-graphql/upstream"
-	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
-// opsGateway is the whole gateway with metrics and readiness, as run() wires it.
-func opsGateway(t *testing.T) (*httptest.Server, *vb365sim.Server, *httptest.Server) {
-	t.Helper()
-	metrics := telemetry.New()
-	env := testenv.New(t, testenv.Options{Client: func(o *upstream.Options) { o.Observer = metrics.ForServer("default") }})
-	metrics.WatchClient(env.Client)
-	gw := serve(t, parts{servers: []graphqlhttp.API{env.Client}, metrics: metrics, ready: env.Client.Ping}, settingsFrom(t, nil))
-	return gw, env.Sim, env.Upstream
-}
-
 func TestMetricsParseAndCarryTheSeries(t *testing.T) {
-	gw, sim, _ := opsGateway(t)
+	gw := testenv.Start(t, testenv.Options{})
+	sim := gw.Sim
 	q := `query Recent { jobSessions(first: 20) { nodes { id status job { name } } } }`
 	for range 3 { // the second and third are served whole from the operation cache
 		post(t, gw.URL+"/graphql", q, nil, nil)
@@ -115,7 +97,9 @@ func value(m *dto.Metric) float64 {
 }
 
 func TestReadinessAndRequestIDs(t *testing.T) {
-	gw, sim, up := opsGateway(t)
+	logs := &logBuffer{}
+	gw := testenv.Start(t, testenv.Options{Logs: logs, Env: jsonLogs(nil)})
+	sim, up := gw.Sim, gw.Upstream
 	resp, err := http.Get(gw.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
@@ -132,11 +116,6 @@ func TestReadinessAndRequestIDs(t *testing.T) {
 		t.Errorf("4 probes within a few seconds reached the upstream %d times, want 1", n)
 	}
 
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	prev := slog.Default()
-	slog.SetDefault(logging.New(lockedWriter{&logs, &mu}, "json", slog.LevelInfo, nil))
-	defer slog.SetDefault(prev)
 	up.Close() // the upstream goes away: the query fails and is logged
 	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(`{"query":"{ jobSession(id: \"`+sim.SessionIDs()[40]+`\") { id } }"}`))
 	req.Header.Set("Content-Type", "application/json")
@@ -144,8 +123,6 @@ func TestReadinessAndRequestIDs(t *testing.T) {
 	if r, _ := send(t, req); r.Header.Get("X-Request-Id") != "trace-me-42" {
 		t.Errorf("the answer's X-Request-Id is %q", r.Header.Get("X-Request-Id"))
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if !strings.Contains(logs.String(), `"request_id":"trace-me-42"`) {
 		t.Errorf("the log lines of the request lack its id:\n%s", logs.String())
 	}

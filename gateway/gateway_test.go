@@ -1,0 +1,91 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/pem"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/gateway"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+// TestAutoVersion: with --api-version auto (the default) the gateway asks
+// each server for its newest version at start, and speaks it.
+func TestAutoVersion(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{3, 6} {
+		sim := vb365sim.New(vb365sim.Options{Version: v, Password: testenv.Secret})
+		ts := httptest.NewServer(sim)
+		user, password := sim.Credentials()
+		env := map[string]string{"VB365_URL": ts.URL, "VB365_USERNAME": user, "VB365_PASSWORD": password, "VB365_ALLOW_ANONYMOUS": "true"}
+		s, err := config.Load(nil, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := gateway.New(context.Background(), s, gateway.Options{})
+		if err != nil || g.Clients[0].Version() != v {
+			t.Errorf("a v%d server: %v", v, err)
+		}
+		if g != nil {
+			g.Close(context.Background())
+		}
+		ts.Close()
+	}
+}
+
+// TestTLSToASelfSignedUpstream uses a real TLS server with a certificate no
+// system trusts: it works with the CA file, with a matching server-name
+// override, or in insecure mode, and fails cleanly otherwise.
+func TestTLSToASelfSignedUpstream(t *testing.T) {
+	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: testenv.Anchor, Now: func() time.Time { return testenv.Anchor }, Password: testenv.Secret})
+	ts := httptest.NewTLSServer(sim)
+	defer ts.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	user, pass := sim.Credentials()
+	login := func(env map[string]string) error {
+		env["VB365_URL"], env["VB365_USERNAME"], env["VB365_PASSWORD"], env["VB365_ALLOW_ANONYMOUS"] = ts.URL, user, pass, "true"
+		env["VB365_API_VERSION"], env["VB365_RETRIES"] = "v8", "0"
+		s, err := config.Load(nil, func(k string) string { return env[k] })
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		g, err := gateway.New(ctx, s, gateway.Options{})
+		if err == nil {
+			g.Close(ctx)
+		}
+		return err
+	}
+	if err := login(map[string]string{}); upstream.KindOf(err) != upstream.KindUnavailable {
+		t.Errorf("no CA given: %v, want the certificate refused", err)
+	}
+	if err := login(map[string]string{"VB365_CA_FILE": caFile}); err != nil {
+		t.Errorf("with the CA file: %v", err)
+	}
+	// httptest's certificate names example.com; a wrong expected name fails.
+	if err := login(map[string]string{"VB365_CA_FILE": caFile, "VB365_TLS_SERVER_NAME": "example.com"}); err != nil {
+		t.Errorf("with the right server name: %v", err)
+	}
+	if err := login(map[string]string{"VB365_CA_FILE": caFile, "VB365_TLS_SERVER_NAME": "vbo.other.example"}); err == nil {
+		t.Error("a certificate for another name was accepted")
+	}
+	if err := login(map[string]string{"VB365_INSECURE_SKIP_VERIFY": "true"}); err != nil {
+		t.Errorf("insecure mode: %v", err)
+	}
+	if err := login(map[string]string{"VB365_CA_FILE": "/nonexistent/ca.pem"}); err == nil || !strings.Contains(err.Error(), "ca-file") {
+		t.Errorf("a missing CA file: %v, want an error naming ca-file", err)
+	}
+}
