@@ -216,8 +216,9 @@ func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
 	checkFollow(t, res.Clients[0])
 }
 
-// Item 7, one socket: two queries a while apart on one WebSocket each see
-// the running session as it is at the time (a real graphql-ws client).
+// TestOperationsOnOneSocketEachSeeTheUpstream: two queries a while apart on
+// one WebSocket each see the running session as it is at the time (a real
+// graphql-ws client).
 func TestOperationsOnOneSocketEachSeeTheUpstream(t *testing.T) {
 	e2eReady(t)
 	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: fastClock(), Settings: func(s *config.Settings) { s.Cache.Share = false }, Operators: true})

@@ -31,7 +31,7 @@ import (
 // adjustments to each client's options and to the GraphQL handler's after
 // the settings made them.
 type Options struct {
-	Logger  *slog.Logger // nil: slog.Default()
+	Logger  *slog.Logger // nil: nowhere
 	Client  func(*upstream.Options)
 	Handler func(*graphqlhttp.Options)
 	// DeferLogin leaves each login to the first call that needs it, as
@@ -54,7 +54,7 @@ type Gateway struct {
 // is an error; with several, a server that cannot be reached is tried again
 // on first use.
 func New(ctx context.Context, s config.Settings, o Options) (g *Gateway, err error) {
-	log := cmp.Or(o.Logger, slog.Default())
+	log := cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
 	g = &Gateway{log: log, Metrics: telemetry.New()}
 	defer func() {
 		if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
@@ -149,6 +150,7 @@ type Handler struct {
 	subs      *subscriptionCaps
 	refused   *refusals
 	present   presenter
+	parsed    graphql.Cache[*ast.QueryDocument] // what gqlgen parsed and validated, by query text
 }
 
 // New builds the handler over servers (the first is the default one; each
@@ -169,6 +171,9 @@ func New(servers []API, o Options) (http.Handler, error) {
 	}
 	if o.IDs == nil {
 		o.IDs = store.NewServerIDs(nil, 0)
+	}
+	if o.PersistedQueries == nil {
+		o.PersistedQueries = lru.New[string](o.QueryCacheSize)
 	}
 	h := &Handler{servers: servers, opts: o, obs: o.Observer, subs: newSubscriptionCaps(o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller)}
 	if h.obs == nil {
@@ -193,9 +198,7 @@ func New(servers []API, o Options) (http.Handler, error) {
 	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity(len(servers))}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)
 	h.exec.SetQueryCache(parsed)
-	if o.PersistedQueries == nil {
-		o.PersistedQueries = lru.New[string](o.QueryCacheSize)
-	}
+	h.parsed = parsed
 	// Automatic persisted queries: a client may send only the query's hash.
 	h.exec.Use(extension.AutomaticPersistedQuery{Cache: o.PersistedQueries})
 	h.exec.Use(fieldLimit{max: o.Limits.MaxFields, maxTokens: o.Limits.MaxTokens, parsed: parsed}) // after APQ has the query
@@ -283,10 +286,12 @@ func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request, req resol
 	if !ok {
 		return
 	}
-	// A mutation is never shared with another request, nor kept (the word
-	// may also be in a query, which then just goes uncached).
-	if h.cache == nil || bytes.Contains(body, []byte("mutation")) {
-		h.execute(r.Context(), r, body, req).writeTo(w)
+	params, badRequest := decodeParams(r, body)
+	run := func(ctx context.Context) *answer { return h.execute(ctx, r, params, badRequest, req) }
+	// Only a query is shared with identical requests, or kept: never a
+	// mutation, however it was sent (a persisted one is only a hash).
+	if h.cache == nil || badRequest != nil || !h.isQuery(r.Context(), params) {
+		run(r.Context()).writeTo(w)
 		return
 	}
 	start := time.Now()
@@ -296,10 +301,35 @@ func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request, req resol
 		h.obs.Operation(ans.kind, ans.name, true, time.Since(start))
 		return
 	}
-	ans := h.cache.share(r.Context(), key, func(ctx context.Context) *answer { return h.execute(ctx, r, body, req) })
+	ans := h.cache.share(r.Context(), key, run)
 	if ans != nil {
 		ans.writeTo(w)
 	}
+}
+
+// isQuery reports whether the request's operation is a query: the
+// operation its name picks in the document its text, or its persisted
+// query's hash, gives. The documents gqlgen parsed are looked up first; a
+// request that cannot be told is not a query.
+func (h *Handler) isQuery(ctx context.Context, params *graphql.RawParams) bool {
+	query := params.Query
+	if query == "" {
+		apq, _ := params.Extensions["persistedQuery"].(map[string]any)
+		hash, _ := apq["sha256Hash"].(string)
+		var ok bool
+		if query, ok = h.opts.PersistedQueries.Get(ctx, hash); !ok || hash == "" {
+			return false
+		}
+	}
+	doc, ok := h.parsed.Get(ctx, query)
+	if !ok {
+		var err error
+		if doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, h.opts.Limits.MaxTokens); err != nil {
+			return false
+		}
+	}
+	op := doc.Operations.ForName(params.OperationName)
+	return op != nil && op.Operation == ast.Query
 }
 
 // serveEvents answers over Server-Sent Events (a subscription, usually),

@@ -57,18 +57,18 @@ func (a *answer) writeTo(w http.ResponseWriter) {
 	_, _ = w.Write(a.body)
 }
 
-// execute runs the operation of a one-shot request: it makes the
+// execute runs the operation of a one-shot request (its parameters, or
+// why they are not a request): it makes the
 // operation's upstream scope and loaders, and gives back the answer with how
 // long it may be shared (the shortest time left of the upstream answers it
 // used).
-func (h *Handler) execute(ctx context.Context, r *http.Request, body []byte, req resolvers.Request) *answer {
+func (h *Handler) execute(ctx context.Context, r *http.Request, params *graphql.RawParams, badRequest *gqlerror.Error, req resolvers.Request) *answer {
 	ctx, cancel := context.WithTimeout(ctx, h.opts.RequestTimeout)
 	defer cancel()
 	ans := &answer{status: http.StatusOK, contentType: responseType(r)}
-	params, err := decodeParams(r, body)
-	if err != nil {
+	if badRequest != nil {
 		ans.status = http.StatusBadRequest
-		ans.body = marshalErrors(gqlerror.List{err})
+		ans.body = marshalErrors(gqlerror.List{badRequest})
 		return ans
 	}
 	op := h.newOperation(r.Header.Get("Authorization"), req)

@@ -2,9 +2,13 @@ package graphqlhttp_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,5 +103,37 @@ func TestOperationKeyCoversHowTheRequestWasSent(t *testing.T) {
 	}
 	if code := send("text/plain", "application/graphql-response+json"); code < 400 || code > 499 {
 		t.Errorf("a text/plain POST: HTTP %d, want 4xx", code)
+	}
+}
+
+// TestMutationsAreNeverShared: two identical mutations at once each run,
+// whether the body spells the mutation out or names it by its persisted
+// hash alone (before, a body without the word "mutation" was taken for a
+// query: two clicks of a persisted startJob ran it once and answered both).
+func TestMutationsAreNeverShared(t *testing.T) {
+	g := testenv.Start(t, testenv.Options{Latency: 50 * time.Millisecond, Operators: true})
+	disable := `mutation($id: ID!) { disableJob(input: {id: $id}) { job { id } } }`
+	sum := sha256.Sum256([]byte(disable))
+	apq := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	vars := map[string]any{"id": g.Sim.JobIDs()[2]}
+	register, _ := json.Marshal(map[string]any{"query": disable, "variables": vars, "extensions": apq})
+	if rec := testenv.Post(g.Handler, register); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "errors") {
+		t.Fatalf("registering the mutation: %s", rec.Body)
+	}
+	for _, body := range []map[string]any{{"query": disable, "variables": vars}, {"variables": vars, "extensions": apq}} {
+		g.Sim.ResetActions()
+		b, _ := json.Marshal(body)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				if rec := testenv.Post(g.Handler, b); rec.Code != http.StatusOK {
+					t.Errorf("HTTP %d: %s", rec.Code, rec.Body)
+				}
+			})
+		}
+		wg.Wait()
+		if n := len(g.Sim.Actions()); n != 2 {
+			t.Errorf("two identical mutations at once (%v): %d reached the upstream, want 2", body["query"] != nil, n)
+		}
 	}
 }

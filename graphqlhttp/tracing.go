@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-var tracer = otel.Tracer("github.com/vb365-graphql/vb365-graphql/resolvers")
+var tracer = otel.Tracer("github.com/vb365-graphql/vb365-graphql/graphqlhttp")
 
 // traceOperations makes a span of each operation, for as long as it answers
 // (a subscription: until its last event).
