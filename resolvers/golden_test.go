@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -82,7 +83,7 @@ var goldenQueries = []struct {
 }
 
 func TestGoldenResponses(t *testing.T) {
-	for _, v := range []int{3, 6, 7, 8} {
+	for v := upstream.MinVersion; v <= upstream.MaxVersion; v++ {
 		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 		for _, q := range goldenQueries {
 			t.Run(fmt.Sprintf("v%d/%s", v, q.name), func(t *testing.T) {

@@ -90,7 +90,7 @@ func (c *Client) Act(ctx context.Context, s *Scope, job JobRef, a Action, full b
 		return Acted{}, err
 	}
 	var before string // the job's newest session, to tell the new one (v3..v7 starts)
-	if a == ActionStart && c.Version() < 8 {
+	if a == ActionStart && !c.has(StartAnswersSession) {
 		if before, err = c.newestSession(ctx, s, job.ID); err != nil {
 			return Acted{}, err
 		}
@@ -126,11 +126,11 @@ func (c *Client) Act(ctx context.Context, s *Scope, job JobRef, a Action, full b
 func (c *Client) actionRequest(job JobRef, a Action, full bool) (route, path string, body []byte, err error) {
 	id := url.PathEscape(strings.ToLower(job.ID))
 	switch {
-	case c.Version() < 6 && job.Copy:
-		return "", "", nil, &VersionError{What: "copy job actions", Since: 6, Version: c.Version()}
-	case c.Version() < 6 && full:
-		return "", "", nil, &VersionError{What: "a full start", Since: 6, Version: c.Version()}
-	case c.Version() < 6:
+	case job.Copy && !c.has(CopyJobs):
+		return "", "", nil, c.require(CopyJobs)
+	case full && !c.has(ActionEndpoints):
+		return "", "", nil, c.require(ActionEndpoints)
+	case !c.has(ActionEndpoints):
 		body, _ = json.Marshal(map[string]any{string(a): nil})
 		return "POST /Jobs/{id}/Action", "/Jobs/" + id + "/Action", body, nil
 	}
@@ -138,7 +138,7 @@ func (c *Client) actionRequest(job JobRef, a Action, full bool) (route, path str
 	if job.Copy {
 		collection = "/CopyJobs"
 	}
-	if a == ActionStart && (!job.Copy || c.Version() == 6) {
+	if a == ActionStart && (!job.Copy || !c.has(CopyJobStartWithoutBody)) {
 		body, _ = json.Marshal(map[string]bool{"full": full})
 	}
 	return "POST " + collection + "/{id}/" + string(a), collection + "/" + id + "/" + string(a), body, nil

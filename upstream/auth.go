@@ -210,7 +210,7 @@ func (c *Client) Logout(ctx context.Context) error {
 	tok := c.tok
 	c.tok = nil
 	c.mu.Unlock()
-	if tok == nil || c.Version() < 7 {
+	if tok == nil || !c.has(Logout) {
 		return nil
 	}
 	resp, err := c.postForm(ctx, "/token/logout", nil, tok.header())
@@ -251,7 +251,7 @@ func (c *Client) postForm(ctx context.Context, path string, form url.Values, aut
 func (c *Client) requestToken(ctx context.Context, form url.Values) (tok *token, err error) {
 	grant := form.Get("grant_type")
 	defer func() { c.opts.Observer.TokenRequest(grant, err == nil) }()
-	if c.Version() >= 7 {
+	if c.has(LoginWithoutAntiforgery) {
 		form.Set("disable_antiforgery_token", "true")
 	}
 	// Spelled /token as in the OpenAPI files; paths are case-insensitive.
@@ -303,8 +303,8 @@ func (c *Client) Ping(ctx context.Context) error {
 		}
 	}
 	q := url.Values{}
-	if c.Version() >= 8 {
-		q.Set("limit", "1") // v8 pages /Jobs; earlier versions answer the (small) whole list
+	if c.has(PagedCollections) {
+		q.Set("limit", "1") // a paged /Jobs; before, the (small) whole list
 	}
 	r, err := c.send(ctx, "GET /Jobs", c.url("/Jobs", q), auth, "")
 	r.held.release()

@@ -17,18 +17,17 @@ import (
 
 // collection is a resource the server lists whole.
 type collection[W, M any] struct {
-	name     string // for errors: "copy jobs"
-	path     string // "/CopyJobs"
-	since    int    // the first API version that serves it
+	path     string       // "/CopyJobs"
+	needs    []Capability // what a version must have to serve it (none: every version)
 	model    func(*W) M
 	id       func(*M) string
 	ttl      func(Sharing) time.Duration
 	extended bool // ask for the extended view (v6+), without which v7+ leave fields out
 }
 
-// query is what every request of the collection asks, on version v.
-func (col collection[W, M]) query(v int) url.Values {
-	if col.extended && v >= 6 {
+// query is what every request of the collection asks of c's server.
+func (col collection[W, M]) query(c *Client) url.Values {
+	if col.extended && c.has(ExtendedOrganizations) {
 		// Organizations: v7 and v8 leave out isBackedup and the backup times
 		// unless asked for the extended view; v6 requires the parameter.
 		return url.Values{"extendedView": {"true"}}
@@ -36,18 +35,28 @@ func (col collection[W, M]) query(v int) url.Values {
 	return nil
 }
 
+// servedBy is a VersionError when c's server's version lacks the collection.
+func (col collection[W, M]) servedBy(c *Client) error {
+	for _, cap := range col.needs {
+		if err := c.require(cap); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var (
-	organizations = collection[wireOrganization, Organization]{"organizations", "/Organizations", MinVersion,
+	organizations = collection[wireOrganization, Organization]{"/Organizations", nil,
 		(*wireOrganization).model, func(o *Organization) string { return o.ID }, func(s Sharing) time.Duration { return s.OrganizationTTL }, true}
-	repositories = collection[wireRepository, BackupRepository]{"backup repositories", "/BackupRepositories", MinVersion,
+	repositories = collection[wireRepository, BackupRepository]{"/BackupRepositories", nil,
 		(*wireRepository).model, func(r *BackupRepository) string { return r.ID }, func(s Sharing) time.Duration { return s.RepositoryTTL }, false}
-	proxies = collection[wireProxy, Proxy]{"proxies", "/Proxies", MinVersion,
+	proxies = collection[wireProxy, Proxy]{"/Proxies", nil,
 		(*wireProxy).model, func(p *Proxy) string { return p.ID }, func(s Sharing) time.Duration { return s.ProxyTTL }, false}
-	proxyPools = collection[wireProxyPool, ProxyPool]{"proxy pools", "/ProxyPools", 8,
+	proxyPools = collection[wireProxyPool, ProxyPool]{"/ProxyPools", []Capability{ProxyPools},
 		(*wireProxyPool).model, func(p *ProxyPool) string { return p.ID }, func(s Sharing) time.Duration { return s.ProxyTTL }, false}
-	copyJobs = collection[wireCopyJob, CopyJob]{"copy jobs", "/CopyJobs", 6,
+	copyJobs = collection[wireCopyJob, CopyJob]{"/CopyJobs", []Capability{CopyJobs},
 		(*wireCopyJob).model, func(j *CopyJob) string { return j.ID }, func(s Sharing) time.Duration { return s.JobTTL }, false}
-	jobs = collection[wireJob, Job]{"jobs", "/Jobs", MinVersion,
+	jobs = collection[wireJob, Job]{"/Jobs", nil,
 		(*wireJob).model, func(j *Job) string { return j.ID }, func(s Sharing) time.Duration { return s.JobTTL }, false}
 )
 
@@ -55,8 +64,8 @@ var (
 // the slice). Each item is also filed under its own URL, so that a lookup by
 // id next costs nothing.
 func listAll[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
-	if c.Version() < col.since {
-		return nil, &VersionError{What: col.name, Since: col.since, Version: c.Version()}
+	if err := col.servedBy(c); err != nil {
+		return nil, err
 	}
 	all, err := s.once(wholeKey(col), func() (any, error) { return readCollection(ctx, c, s, col) })
 	if err != nil {
@@ -71,7 +80,7 @@ func wholeKey[W, M any](col collection[W, M]) string { return "whole " + col.pat
 func readCollection[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
 	ttl := col.ttl(c.opts.Sharing)
 	return readAll(nil, func(p PageRequest) (Page[M], error) {
-		return listPage(ctx, c, s, "GET "+col.path, col.path, col.query(c.Version()), p, c.Version() >= 8, col.model,
+		return listPage(ctx, c, s, "GET "+col.path, col.path, col.query(c), p, c.has(PagedCollections), col.model,
 			func(items []M) time.Duration {
 				for i := range items {
 					fileItem(c, s, itemURL(c, col, col.id(&items[i])), &items[i], ttl)
@@ -84,13 +93,13 @@ func readCollection[W, M any](ctx context.Context, c *Client, s *Scope, col coll
 // itemURL is where an item of a collection lives, with what the
 // collection asks of every request (the URL the cache files it under).
 func itemURL[W, M any](c *Client, col collection[W, M], id string) string {
-	return c.url(col.path+"/"+url.PathEscape(strings.ToLower(id)), col.query(c.Version()))
+	return c.url(col.path+"/"+url.PathEscape(strings.ToLower(id)), col.query(c))
 }
 
 // getOne reads one item of a collection: GET path/{id}.
 func getOne[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M], id string) (*M, error) {
-	if c.Version() < col.since {
-		return nil, &VersionError{What: col.name, Since: col.since, Version: c.Version()}
+	if err := col.servedBy(c); err != nil {
+		return nil, err
 	}
 	if err := ValidateID(id); err != nil {
 		return nil, err
@@ -215,8 +224,8 @@ func (c *Client) OrganizationLicensing(ctx context.Context, s *Scope, ids []stri
 // Results align with ids.
 func (c *Client) RepositoryUsage(ctx context.Context, s *Scope, ids []string) ([][]RepositoryUsage, []error) {
 	return fanOut(ctx, s, len(ids), func(i int) ([]RepositoryUsage, error) {
-		if c.Version() < 6 {
-			return nil, &VersionError{What: "used repositories", Since: 6, Version: c.Version()}
+		if err := c.require(UsedRepositories); err != nil {
+			return nil, err
 		}
 		if err := ValidateID(ids[i]); err != nil {
 			return nil, err
@@ -260,7 +269,7 @@ func (c *Client) LicensedUsers(ctx context.Context, s *Scope, f LicensedUserFilt
 		}
 	}
 	ttl := func([]LicensedUser) time.Duration { return c.opts.Sharing.LicenseTTL }
-	if c.Version() >= 5 {
+	if c.has(PagedLicensedUsers) {
 		q := url.Values{}
 		if f.OrganizationID != "" {
 			q.Set("organizationId", f.OrganizationID)
@@ -299,8 +308,8 @@ func cut[T any](items []T, p PageRequest, keep func(*T) bool) Page[T] {
 
 // ServiceInstance reads what the server says of itself (v6+).
 func (c *Client) ServiceInstance(ctx context.Context, s *Scope) (*ServiceInstance, error) {
-	if c.Version() < 6 {
-		return nil, &VersionError{What: "the service instance", Since: 6, Version: c.Version()}
+	if err := c.require(ServiceDescription); err != nil {
+		return nil, err
 	}
 	return fetch(ctx, c, s, request{route: "GET /ServiceInstance", target: c.url("/ServiceInstance", nil)}, func(body []byte) (*ServiceInstance, time.Duration, error) {
 		var w wireServiceInstance
@@ -313,8 +322,8 @@ func (c *Client) ServiceInstance(ctx context.Context, s *Scope) (*ServiceInstanc
 
 // Health reads the server's health report (v8).
 func (c *Client) Health(ctx context.Context, s *Scope) (*Health, error) {
-	if c.Version() < 8 {
-		return nil, &VersionError{What: "the health report", Since: 8, Version: c.Version()}
+	if err := c.require(HealthReport); err != nil {
+		return nil, err
 	}
 	return fetch(ctx, c, s, request{route: "GET /Health", target: c.url("/Health", nil)}, func(body []byte) (*Health, time.Duration, error) {
 		var w wireHealth

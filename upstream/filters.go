@@ -42,29 +42,30 @@ var v8StatusParam = map[SessionStatus]string{
 // other filter; when other filters would go to the server, /JobSessions is
 // used instead and the job is matched here, from each session's job link.
 func (c *Client) planSessions(f SessionFilter) sessionPlan {
-	v := c.Version()
 	p := sessionPlan{route: "GET /JobSessions", path: "/JobSessions", query: url.Values{}}
+	// Without a job filter upstream, a job's sessions are its own listing,
+	// unless a filter that listing cannot take is asked for.
+	byJobRoute := f.JobID != "" && !c.has(SessionJobFilter) &&
+		!(c.has(SessionJobTypeFilter) && f.JobType != nil || c.has(SessionCreatedAfterFilter) && f.CreatedAfter != nil)
 	var checks []func(*JobSession) bool
-	serverSide := func(supported bool, param, value string, check func(*JobSession) bool) {
-		if supported {
+	serverSide := func(upstream bool, param, value string, check func(*JobSession) bool) {
+		if upstream && !byJobRoute { // the job's own listing takes no query filter
 			p.query.Set(param, value)
 		} else {
 			checks = append(checks, check)
 		}
 	}
-	byJobRoute := f.JobID != "" && v <= 6 && !(v == 6 && (f.JobType != nil || f.CreatedAfter != nil))
 	if byJobRoute {
 		// The job's own listing, with the rest filtered here.
 		p.route, p.path = "GET /Jobs/{id}/JobSessions", "/Jobs/"+url.PathEscape(f.JobID)+"/JobSessions"
-		v = 5 // that route takes no query filter
 	} else if f.JobID != "" {
 		id := strings.ToLower(f.JobID)
-		serverSide(v >= 7, "jobId", f.JobID, func(s *JobSession) bool {
+		serverSide(c.has(SessionJobFilter), "jobId", f.JobID, func(s *JobSession) bool {
 			return s.JobID != nil && strings.ToLower(*s.JobID) == id
 		})
 	}
 	if t := f.JobType; t != nil {
-		serverSide(v >= 6, "jobType", string(*t), func(s *JobSession) bool {
+		serverSide(c.has(SessionJobTypeFilter), "jobType", string(*t), func(s *JobSession) bool {
 			got := JobTypeBackup // before v6 there were only backup jobs
 			if s.JobType != nil {
 				got = *s.JobType
@@ -73,14 +74,14 @@ func (c *Client) planSessions(f SessionFilter) sessionPlan {
 		})
 	}
 	if a := f.CreatedAfter; a != nil {
-		serverSide(v >= 6, "endTimeLowerBound", a.UTC().Format(time.RFC3339Nano), func(s *JobSession) bool { return !s.CreationTime.Before(*a) })
+		serverSide(c.has(SessionCreatedAfterFilter), "endTimeLowerBound", a.UTC().Format(time.RFC3339Nano), func(s *JobSession) bool { return !s.CreationTime.Before(*a) })
 	}
 	if b := f.CreatedBefore; b != nil {
-		serverSide(v >= 7, "endTimeUpperBound", b.UTC().Format(time.RFC3339Nano), func(s *JobSession) bool { return !s.CreationTime.After(*b) })
+		serverSide(c.has(SessionCreatedBeforeFilter), "endTimeUpperBound", b.UTC().Format(time.RFC3339Nano), func(s *JobSession) bool { return !s.CreationTime.After(*b) })
 	}
 	if st := f.Status; st != nil {
 		param, known := v8StatusParam[*st]
-		serverSide(v >= 8 && known, "status", param, func(s *JobSession) bool { return s.Status == *st })
+		serverSide(c.has(SessionStatusFilter) && known, "status", param, func(s *JobSession) bool { return s.Status == *st })
 	}
 	if len(checks) > 0 {
 		p.local = func(s *JobSession) bool {
@@ -105,7 +106,7 @@ func (c *Client) JobSessions(ctx context.Context, s *Scope, f SessionFilter, p P
 		}
 	}
 	plan := c.planSessions(f)
-	paged := c.Version() >= 5
+	paged := c.has(PagedSessions)
 	ttl := func(items []JobSession) time.Duration { return c.sessionsTTL(s, items) }
 	fetch := func(p PageRequest) (Page[JobSession], error) {
 		return listPage(ctx, c, s, plan.route, plan.path, plan.query, p, paged, (*wireSession).model, ttl)

@@ -28,8 +28,8 @@ type ProcessedObjectFilter struct {
 // whole list and applies here. Kept as long as the session itself: a
 // finished session's objects never change.
 func (c *Client) ProcessedObjects(ctx context.Context, s *Scope, sessionID string, f ProcessedObjectFilter, p PageRequest) (Page[ProcessedObject], error) {
-	if c.Version() < 7 {
-		return Page[ProcessedObject]{}, &VersionError{What: "processed objects", Since: 7, Version: c.Version()}
+	if err := c.require(ProcessedObjects); err != nil {
+		return Page[ProcessedObject]{}, err
 	}
 	if err := ValidateID(sessionID); err != nil {
 		return Page[ProcessedObject]{}, err
@@ -77,7 +77,7 @@ func (c *Client) organizationObject(ctx context.Context, s *Scope, r ObjectRef) 
 	}
 	path := "/Organizations/" + url.PathEscape(strings.ToLower(r.OrganizationID)) + "/" + col + "/" + url.PathEscape(strings.ToLower(r.ID))
 	var q url.Values
-	if c.Version() >= 7 {
+	if c.has(LocalDirectory) {
 		// From the server's copy of the organization, not Microsoft 365 itself.
 		q = url.Values{"dataSource": {"PreferLocal"}}
 	}
@@ -110,8 +110,8 @@ func (p *RestorePoint) isCopy() bool {
 // every point in one array, filtered by id and "after" only: the rest is
 // filtered, ordered and paged here.
 func (c *Client) RestorePoints(ctx context.Context, s *Scope, f RestorePointFilter, p PageRequest) (Page[RestorePoint], error) {
-	if c.Version() < 6 {
-		return Page[RestorePoint]{}, &VersionError{What: "restore points", Since: 6, Version: c.Version()}
+	if err := c.require(RestorePoints); err != nil {
+		return Page[RestorePoint]{}, err
 	}
 	q := url.Values{}
 	for param, id := range map[string]string{"jobId": f.JobID, "organizationId": f.OrganizationID, "repositoryId": f.RepositoryID} {
@@ -128,9 +128,9 @@ func (c *Client) RestorePoints(ctx context.Context, s *Scope, f RestorePointFilt
 	}
 	ttl := func([]RestorePoint) time.Duration { return c.opts.Sharing.ListTTL }
 	fetch := func(q url.Values, p PageRequest) (Page[RestorePoint], error) {
-		return listPage(ctx, c, s, "GET /RestorePoints", "/RestorePoints", q, p, c.Version() >= 7, (*wireRestorePoint).model, ttl)
+		return listPage(ctx, c, s, "GET /RestorePoints", "/RestorePoints", q, p, c.has(PagedRestorePoints), (*wireRestorePoint).model, ttl)
 	}
-	if c.Version() >= 7 {
+	if c.has(PagedRestorePoints) {
 		setTime(q, "from", f.After)
 		setTime(q, "to", f.Before)
 		if f.Copy != nil {
@@ -163,10 +163,10 @@ type RestoreSessionFilter struct {
 func (c *Client) RestoreSessions(ctx context.Context, s *Scope, f RestoreSessionFilter, p PageRequest) (Page[RestoreSession], error) {
 	q := url.Values{}
 	fetch := func(p PageRequest) (Page[RestoreSession], error) {
-		return listPage(ctx, c, s, "GET /RestoreSessions", "/RestoreSessions", q, p, c.Version() >= 5, (*wireRestoreSession).model,
+		return listPage(ctx, c, s, "GET /RestoreSessions", "/RestoreSessions", q, p, c.has(PagedRestoreSessions), (*wireRestoreSession).model,
 			func(items []RestoreSession) time.Duration { return c.restoreSessionsTTL(s, items) })
 	}
-	if c.Version() >= 6 || f.StartedAfter == nil && f.StartedBefore == nil {
+	if c.has(RestoreSessionTimeFilters) || f.StartedAfter == nil && f.StartedBefore == nil {
 		setTime(q, "startTimeFrom", f.StartedAfter)
 		setTime(q, "startTimeTo", f.StartedBefore)
 		return fetch(p)
@@ -262,8 +262,8 @@ func (c *Client) RestoreEventPages(ctx context.Context, s *Scope, reqs []EventsR
 
 // RestoreStatistics sums up a restore session (v8).
 func (c *Client) RestoreStatistics(ctx context.Context, s *Scope, sessionID string) (*RestoreStatistics, error) {
-	if c.Version() < 8 {
-		return nil, &VersionError{What: "restore statistics", Since: 8, Version: c.Version()}
+	if err := c.require(RestoreSessionStatistics); err != nil {
+		return nil, err
 	}
 	if err := ValidateID(sessionID); err != nil {
 		return nil, err
