@@ -280,10 +280,6 @@ func gate(s config.Settings, passThrough bool) *access.Gate {
 
 // routes lays out the HTTP paths of the gateway.
 func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*graphqlhttp.Options)) (http.Handler, error) {
-	servers := make([]graphqlhttp.API, len(g.Clients))
-	for i, c := range g.Clients {
-		servers[i] = c
-	}
 	lim := s.Limits
 	o := graphqlhttp.DefaultOptions()
 	o.Logger = g.log
@@ -296,7 +292,7 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 	o.WebsocketInitTimeout, o.MaxPendingSockets = lim.WSInitTimeout, lim.MaxPendingSockets
 	o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller = lim.MaxSubsPerSocket, lim.MaxSubsPerCaller
 	o.CORSOrigins, o.Tracing = s.Listen.CORSOrigins, s.Telemetry.OTLPEndpoint != ""
-	o.Gate = gate(s, !servers[0].ServiceAccount())
+	o.Gate = gate(s, !g.Clients[0].ServiceAccount())
 	o.Idempotency = store.NewOnce(redis, graphqlhttp.IdempotencyWindow)
 	o.IDs = store.NewServerIDs(redis, 0)
 	if s.Cache.Share {
@@ -309,7 +305,7 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 	if tweak != nil {
 		tweak(&o)
 	}
-	api, err := graphqlhttp.New(servers, o)
+	api, err := graphqlhttp.New(g.Clients, o)
 	if err != nil {
 		return nil, err
 	}

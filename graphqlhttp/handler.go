@@ -30,22 +30,8 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
 	"github.com/vb365-graphql/vb365-graphql/store"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
-
-// API is what serving needs of the VB365 client; *upstream.Client is one.
-type API interface {
-	resolvers.Upstream
-	live.Source
-	// JobsGeneration advances with every job action (on any replica): an
-	// answer computed before is not shared after.
-	JobsGeneration() int64
-	// ServiceAccount reports whether the gateway calls the upstream as
-	// itself (else each caller's Authorization goes through).
-	ServiceAccount() bool
-	// Vouched reports whether answers cached for the caller who sends
-	// authorization may be served to it (pass-through mode).
-	Vouched(authorization string) bool
-}
 
 // Observer is told what the GraphQL layer does; telemetry implements it.
 type Observer interface {
@@ -138,25 +124,24 @@ const IdempotencyWindow = 10 * time.Minute
 
 // Handler serves /graphql.
 type Handler struct {
-	servers   []API
-	upstreams []resolvers.Upstream // the same, as the resolvers see them
-	opts      Options
-	exec      *executor.Executor
-	sockets   *sockets
-	sse       transport.SSE
-	cache     *operationCache // nil: answers are not shared
-	obs       Observer
-	settings  *resolvers.Settings // what every operation shares
-	subs      *subscriptionCaps
-	refused   *refusals
-	present   presenter
-	parsed    graphql.Cache[*ast.QueryDocument] // what gqlgen parsed and validated, by query text
+	servers  []*upstream.Client // one per VB365 server, the default first
+	opts     Options
+	exec     *executor.Executor
+	sockets  *sockets
+	sse      transport.SSE
+	cache    *operationCache // nil: answers are not shared
+	obs      Observer
+	settings *resolvers.Settings // what every operation shares
+	subs     *subscriptionCaps
+	refused  *refusals
+	present  presenter
+	parsed   graphql.Cache[*ast.QueryDocument] // what gqlgen parsed and validated, by query text
 }
 
 // New builds the handler over servers (the first is the default one; each
 // has its own name), behind its edge: CORS, gzip and, when tracing, the
 // caller's trace context.
-func New(servers []API, o Options) (http.Handler, error) {
+func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -191,7 +176,6 @@ func New(servers []API, o Options) (http.Handler, error) {
 	}
 	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger}
 	for _, api := range servers {
-		h.upstreams = append(h.upstreams, api)
 		resolver.Servers = append(resolver.Servers, resolvers.Server{API: api,
 			Live: live.JobSessions(api, o.PollInterval, o.Logger), RestoreLive: live.RestoreSessions(api, o.PollInterval, o.Logger)})
 	}
@@ -369,7 +353,7 @@ func (h *Handler) vouched(authorization string) bool {
 
 // newOperation starts an operation's upstream scopes and loaders.
 func (h *Handler) newOperation(credential string, req resolvers.Request) *resolvers.Operation {
-	return resolvers.NewOperation(h.upstreams, h.settings, credential, req)
+	return resolvers.NewOperation(h.servers, h.settings, credential, req)
 }
 
 // operationOnStream gives an operation that arrived on a stream (a

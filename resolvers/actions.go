@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/graph-gophers/dataloader/v7"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -85,11 +84,7 @@ func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, 
 	}
 	server = so.name
 	run := func() ([]byte, error) {
-		acted, err := so.api.Act(ctx, so.scope, job, a, full)
-		// What finding the job loaded is its state before the action: the
-		// payload reads it afresh.
-		so.jobs.Clear(ctx, strings.ToLower(job.ID))
-		so.copyJobs.Clear(ctx, strings.ToLower(job.ID))
+		acted, err := so.Act(ctx, job, a, full)
 		status = acted.Status
 		if err != nil || acted.Session == nil {
 			return nil, err
@@ -135,13 +130,13 @@ func locateJob(ctx context.Context, job upstream.JobRef, server *string) (*serve
 		return named(ctx, server) // no need to look
 	}
 	if job.Copy {
-		c, err := lookUpAnywhere(ctx, job.ID, server, true, func(so *serverOp) *dataloader.Loader[string, *upstream.CopyJob] { return so.copyJobs })
+		c, err := lookUpAnywhere(ctx, job.ID, server, true, (*serverOp).CopyJob)
 		if err != nil {
 			return nil, err
 		}
 		return part(ctx, c.ServerName), nil
 	}
-	j, err := lookUpAnywhere(ctx, job.ID, server, true, func(so *serverOp) *dataloader.Loader[string, *upstream.Job] { return so.jobs })
+	j, err := lookUpAnywhere(ctx, job.ID, server, true, (*serverOp).Job)
 	if err != nil {
 		return nil, err
 	}

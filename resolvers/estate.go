@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
@@ -16,7 +14,7 @@ import (
 // jobs), and primes the job loaders with them.
 func jobsWhere(ctx context.Context, w window, servers []string, keep func(*upstream.Job) bool) (*model.JobConnection, error) {
 	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.Job], error) {
-		all, err := so.api.Jobs(ctx, so.scope)
+		all, err := so.Jobs(ctx)
 		if err != nil {
 			return upstream.Page[upstream.Job]{}, err
 		}
@@ -31,9 +29,9 @@ func jobsWhere(ctx context.Context, w window, servers []string, keep func(*upstr
 
 // wholeConnection pages a collection each server answers whole, keeping
 // what keep keeps (nil: every item).
-func wholeConnection[T any](ctx context.Context, w window, servers []string, list func(Upstream, context.Context, *upstream.Scope) ([]T, error), keep func(*T) bool) (*model.Connection[T], error) {
+func wholeConnection[T any](ctx context.Context, w window, servers []string, list func(*serverOp, context.Context) ([]T, error), keep func(*T) bool) (*model.Connection[T], error) {
 	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[T], error) {
-		all, err := list(so.api, ctx, so.scope)
+		all, err := list(so, ctx)
 		if err != nil {
 			return upstream.Page[T]{}, err
 		}
@@ -43,7 +41,7 @@ func wholeConnection[T any](ctx context.Context, w window, servers []string, lis
 
 func licensedUsers(ctx context.Context, w window, servers []string, f upstream.LicensedUserFilter) (*model.LicensedUserConnection, error) {
 	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error) {
-		return so.api.LicensedUsers(ctx, so.scope, f, p)
+		return so.LicensedUsers(ctx, f, p)
 	}, nil)
 }
 
@@ -51,7 +49,7 @@ func licensedUsers(ctx context.Context, w window, servers []string, f upstream.L
 // none, or where the version has no copy jobs (before v6).
 func copyJobOf(ctx context.Context, job *upstream.Job) (*upstream.CopyJob, error) {
 	so := part(ctx, job.ServerName)
-	all, err := orNilBeforeVersion(so.api.CopyJobs(ctx, so.scope))
+	all, err := orNilBeforeVersion(so.CopyJobs(ctx))
 	for i := range all {
 		if sameID(all[i].BackupJobID, job.ID) {
 			return &all[i], nil
@@ -63,29 +61,20 @@ func copyJobOf(ctx context.Context, job *upstream.Job) (*upstream.CopyJob, error
 // repositoryOf is the repository a session writes to: its own (v7+), else
 // its job's.
 func repositoryOf(ctx context.Context, s *upstream.JobSession) (*upstream.BackupRepository, error) {
-	op := part(ctx, s.ServerName)
+	so := part(ctx, s.ServerName)
 	if s.RepositoryID != nil {
-		return byID(ctx, op.repositories, s.RepositoryID)
+		return optional(ctx, s.RepositoryID, so.Repository)
 	}
-	job, err := byID(ctx, op.jobs, s.JobID)
+	job, err := optional(ctx, s.JobID, so.Job)
 	if job == nil || err != nil {
 		return nil, err
 	}
-	return byID(ctx, op.repositories, job.RepositoryID)
+	return optional(ctx, job.RepositoryID, so.Repository)
 }
 
 func serviceInstance(ctx context.Context, server string) (*upstream.ServiceInstance, error) {
 	so := part(ctx, server)
-	return orNilBeforeVersion(so.api.ServiceInstance(ctx, so.scope))
-}
-
-// lookUp loads one item by an id the client gave.
-func lookUp[V any](ctx context.Context, l *dataloader.Loader[string, V], id string) (V, error) {
-	if err := upstream.ValidateID(id); err != nil {
-		var none V
-		return none, err
-	}
-	return byID(ctx, l, &id)
+	return orNilBeforeVersion(so.ServiceInstance(ctx))
 }
 
 // orNilBeforeVersion turns "this version does not serve it" into no value:

@@ -14,57 +14,6 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
-// Upstream is what the resolvers need of one VB365 server's client;
-// *upstream.Client is one. Every call carries the operation's scope.
-type Upstream interface {
-	Name() string
-	NewScope(credential string) *upstream.Scope
-	JobSessions(ctx context.Context, s *upstream.Scope, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error)
-	JobSessionsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.JobSession, []error)
-	LogPages(ctx context.Context, s *upstream.Scope, reqs []upstream.LogRequest) ([]upstream.Page[upstream.LogItem], []error)
-	CachedSession(s *upstream.Scope, id string) (*upstream.JobSession, bool)
-	CachedJob(s *upstream.Scope, id string) (*upstream.Job, bool)
-
-	// The collections, read whole, and their items by id.
-	Jobs(ctx context.Context, s *upstream.Scope) ([]upstream.Job, error)
-	JobsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.Job, []error)
-	Organizations(ctx context.Context, s *upstream.Scope) ([]upstream.Organization, error)
-	OrganizationsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.Organization, []error)
-	BackupRepositories(ctx context.Context, s *upstream.Scope) ([]upstream.BackupRepository, error)
-	BackupRepositoriesByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.BackupRepository, []error)
-	Proxies(ctx context.Context, s *upstream.Scope) ([]upstream.Proxy, error)
-	ProxiesByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.Proxy, []error)
-	ProxyPools(ctx context.Context, s *upstream.Scope) ([]upstream.ProxyPool, error)
-	ProxyPoolsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.ProxyPool, []error)
-	CopyJobs(ctx context.Context, s *upstream.Scope) ([]upstream.CopyJob, error)
-	CopyJobsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.CopyJob, []error)
-
-	// What an organization takes.
-	OrganizationLicensing(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.OrganizationLicensing, []error)
-	RepositoryUsage(ctx context.Context, s *upstream.Scope, ids []string) ([][]upstream.RepositoryUsage, []error)
-	License(ctx context.Context, s *upstream.Scope) (*upstream.License, error)
-	LicensedUsers(ctx context.Context, s *upstream.Scope, f upstream.LicensedUserFilter, p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error)
-
-	// What was backed up and restored.
-	ProcessedObjectPages(ctx context.Context, s *upstream.Scope, reqs []upstream.ProcessedRequest) ([]upstream.Page[upstream.ProcessedObject], []error)
-	OrganizationObjects(ctx context.Context, s *upstream.Scope, refs []upstream.ObjectRef) ([]*upstream.OrganizationObject, []error)
-	RestorePoints(ctx context.Context, s *upstream.Scope, f upstream.RestorePointFilter, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error)
-	RestorePointPages(ctx context.Context, s *upstream.Scope, reqs []upstream.RestorePointsRequest) ([]upstream.Page[upstream.RestorePoint], []error)
-	RestoreSessions(ctx context.Context, s *upstream.Scope, f upstream.RestoreSessionFilter, p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error)
-	RestoreSessionsByID(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.RestoreSession, []error)
-	RestoreEventPages(ctx context.Context, s *upstream.Scope, reqs []upstream.EventsRequest) ([]upstream.Page[upstream.RestoreEvent], []error)
-	RestoreStatisticsOf(ctx context.Context, s *upstream.Scope, ids []string) ([]*upstream.RestoreStatistics, []error)
-
-	// Actions.
-	Act(ctx context.Context, s *upstream.Scope, job upstream.JobRef, a upstream.Action, full bool) (upstream.Acted, error)
-
-	// The server itself.
-	Version() int
-	Reach() upstream.Reach
-	ServiceInstance(ctx context.Context, s *upstream.Scope) (*upstream.ServiceInstance, error)
-	Health(ctx context.Context, s *upstream.Scope) (*upstream.Health, error)
-}
-
 // BatchObserver is told of every loader batch (metrics).
 type BatchObserver interface {
 	LoaderBatch(loader string, keys int)
@@ -83,7 +32,7 @@ type Operation struct {
 	windows       *Windows
 	obs           BatchObserver
 	serverTimeout time.Duration
-	servers       []Upstream // in the configured order
+	servers       []*upstream.Client // in the configured order
 	mu            sync.Mutex
 	// serverSlots bounds the servers one operation asks at once (each
 	// server's calls are bounded by its own scope); made when first needed.
@@ -94,7 +43,7 @@ type Operation struct {
 // serverOp is one server's part of an operation.
 type serverOp struct {
 	name     string
-	api      Upstream
+	api      *upstream.Client
 	scope    *upstream.Scope
 	obs      BatchObserver
 	sessions *dataloader.Loader[string, *upstream.JobSession]
@@ -138,7 +87,7 @@ type Settings struct {
 
 // NewOperation starts an operation over servers, with the caller's
 // credential (pass-through mode) for each.
-func NewOperation(servers []Upstream, s *Settings, credential string, req Request) *Operation {
+func NewOperation(servers []*upstream.Client, s *Settings, credential string, req Request) *Operation {
 	ids := s.IDs
 	if ids == nil {
 		ids = noIDs{}
@@ -233,7 +182,7 @@ func (o *Operation) SharedFor() (time.Duration, bool) {
 	return least, used
 }
 
-func newServerOp(api Upstream, scope *upstream.Scope, windows *Windows, obs BatchObserver) *serverOp {
+func newServerOp(api *upstream.Client, scope *upstream.Scope, windows *Windows, obs BatchObserver) *serverOp {
 	cachedSession := func(id string) (*upstream.JobSession, bool) { return api.CachedSession(scope, id) }
 	cachedJob := func(id string) (*upstream.Job, bool) { return api.CachedJob(scope, id) }
 	return &serverOp{
@@ -354,38 +303,6 @@ func batch[K comparable, V any](name string, s *upstream.Scope, obs BatchObserve
 			out[i] = &dataloader.Result[V]{Data: values[i], Error: errs[i]}
 		}
 		return out
-	}
-}
-
-// Session loads one session by id (ids are case-insensitive upstream). A
-// session the cache holds costs neither a call nor the batch wait.
-func (o *serverOp) Session(ctx context.Context, id string) (*upstream.JobSession, error) {
-	return o.sessions.Load(ctx, strings.ToLower(id))()
-}
-
-// Job loads one job by id, from the cache when it can.
-func (o *serverOp) Job(ctx context.Context, id string) (*upstream.Job, error) {
-	return o.jobs.Load(ctx, strings.ToLower(id))()
-}
-
-// Log loads one page of a session's log.
-func (o *serverOp) Log(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
-	return o.logs.Load(ctx, upstream.LogRequest{SessionID: strings.ToLower(sessionID), Page: p})()
-}
-
-// WholeLog reads a session's whole log, through the log loader: every
-// object of the session that asks shares the same calls.
-func (o *serverOp) WholeLog(ctx context.Context, sessionID string) ([]upstream.LogItem, error) {
-	var all []upstream.LogItem
-	for offset := 0; ; offset += upstream.MaxPageLimit {
-		p, err := o.Log(ctx, sessionID, upstream.PageRequest{Offset: offset, Limit: upstream.MaxPageLimit})
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, p.Items...)
-		if !p.HasMore || len(p.Items) == 0 {
-			return all, nil
-		}
 	}
 }
 

@@ -8,8 +8,6 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -25,7 +23,7 @@ type Resolver struct {
 
 // Server is one VB365 server the graph covers.
 type Server struct {
-	API         Upstream
+	API         *upstream.Client
 	Live        *live.Hub[*upstream.JobSession]
 	RestoreLive *live.Hub[*upstream.RestoreSession]
 }
@@ -41,14 +39,14 @@ func (r *Resolver) server(name string) *Server {
 
 // liveServer is the server a subscription follows id on: the only one
 // (the watch itself finds whether it has id), else the one that has it.
-func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r *Resolver, id string, server *string, loaderOf func(so *serverOp) *dataloader.Loader[string, V]) (*Server, error) {
+func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r *Resolver, id string, server *string, get func(so *serverOp, ctx context.Context, id string) (V, error)) (*Server, error) {
 	if len(r.Servers) == 1 {
 		if _, err := named(ctx, server); err != nil {
 			return nil, err
 		}
 		return &r.Servers[0], upstream.ValidateID(id)
 	}
-	v, err := lookUpAnywhere(ctx, id, server, false, loaderOf)
+	v, err := lookUpAnywhere(ctx, id, server, false, get)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +58,7 @@ func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r
 func sessions(ctx context.Context, w window, servers []string, f upstream.SessionFilter) (*model.JobSessionConnection, error) {
 	jobsWanted := nodesSelect(ctx, "job", "organization", "repository", "proxy")
 	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
-		page, err := so.api.JobSessions(ctx, so.scope, f, p)
+		page, err := so.JobSessions(ctx, f, p)
 		for i := range page.Items {
 			so.primeSession(ctx, &page.Items[i])
 		}

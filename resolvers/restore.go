@@ -29,7 +29,7 @@ func restorePointsWhere(ctx context.Context, w window, servers []string, f upstr
 		}
 	}
 	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
-		return so.restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()
+		return so.RestorePoints(ctx, f, p)
 	}, func(a, b *upstream.RestorePoint) int { return b.BackupTime.Compare(a.BackupTime) })
 }
 
@@ -40,7 +40,7 @@ func objectOf(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.Org
 		return nil, nil
 	}
 	ref := upstream.ObjectRef{OrganizationID: strings.ToLower(*obj.OrganizationID), Type: obj.Type, ID: strings.ToLower(obj.ID)}
-	return part(ctx, obj.ServerName).objects.Load(ctx, ref)()
+	return part(ctx, obj.ServerName).OrganizationObject(ctx, ref)
 }
 
 // messagesOf finds the warning and error lines of the session's log that
@@ -85,7 +85,7 @@ func organizationNamed(ctx context.Context, rs *upstream.RestoreSession) (*upstr
 		return nil, nil
 	}
 	so := part(ctx, rs.ServerName)
-	all, err := so.api.Organizations(ctx, so.scope)
+	all, err := so.Organizations(ctx)
 	if err != nil {
 		return nil, err
 	}

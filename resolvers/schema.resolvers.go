@@ -8,10 +8,8 @@ package resolvers
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	dataloader "github.com/graph-gophers/dataloader/v7"
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
@@ -20,12 +18,12 @@ import (
 
 // Proxy is the resolver for the proxy field.
 func (r *backupRepositoryResolver) Proxy(ctx context.Context, obj *upstream.BackupRepository) (*upstream.Proxy, error) {
-	return byID(ctx, part(ctx, obj.ServerName).proxies, obj.ProxyID)
+	return optional(ctx, obj.ProxyID, part(ctx, obj.ServerName).Proxy)
 }
 
 // ProxyPool is the resolver for the proxyPool field.
 func (r *backupRepositoryResolver) ProxyPool(ctx context.Context, obj *upstream.BackupRepository) (*upstream.ProxyPool, error) {
-	return byID(ctx, part(ctx, obj.ServerName).pools, obj.ProxyPoolID)
+	return optional(ctx, obj.ProxyPoolID, part(ctx, obj.ServerName).ProxyPool)
 }
 
 // Jobs is the resolver for the jobs field.
@@ -40,27 +38,27 @@ func (r *backupRepositoryResolver) RestorePoints(ctx context.Context, obj *upstr
 
 // BackupJob is the resolver for the backupJob field.
 func (r *copyJobResolver) BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error) {
-	return byID(ctx, part(ctx, obj.ServerName).jobs, obj.BackupJobID)
+	return optional(ctx, obj.BackupJobID, part(ctx, obj.ServerName).Job)
 }
 
 // Repository is the resolver for the repository field.
 func (r *copyJobResolver) Repository(ctx context.Context, obj *upstream.CopyJob) (*upstream.BackupRepository, error) {
-	return byID(ctx, part(ctx, obj.ServerName).repositories, obj.RepositoryID)
+	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
 // CopyJob is the resolver for the copyJob field.
 func (r *copyJobActionPayloadResolver) CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error) {
-	return lookUp(ctx, part(ctx, obj.ServerName).copyJobs, obj.CopyJobID)
+	return part(ctx, obj.ServerName).CopyJob(ctx, obj.CopyJobID)
 }
 
 // Organization is the resolver for the organization field.
 func (r *jobResolver) Organization(ctx context.Context, obj *upstream.Job) (*upstream.Organization, error) {
-	return byID(ctx, part(ctx, obj.ServerName).organizations, obj.OrganizationID)
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
 // Repository is the resolver for the repository field.
 func (r *jobResolver) Repository(ctx context.Context, obj *upstream.Job) (*upstream.BackupRepository, error) {
-	return byID(ctx, part(ctx, obj.ServerName).repositories, obj.RepositoryID)
+	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
 // CopyJob is the resolver for the copyJob field.
@@ -100,22 +98,22 @@ func (r *jobSessionResolver) Repository(ctx context.Context, obj *upstream.JobSe
 // Proxy is the resolver for the proxy field.
 func (r *jobSessionResolver) Proxy(ctx context.Context, obj *upstream.JobSession) (*upstream.Proxy, error) {
 	if obj.ProxyID != nil {
-		return byID(ctx, part(ctx, obj.ServerName).proxies, obj.ProxyID)
+		return optional(ctx, obj.ProxyID, part(ctx, obj.ServerName).Proxy)
 	}
 	repo, err := repositoryOf(ctx, obj)
 	if repo == nil || err != nil {
 		return nil, err
 	}
-	return byID(ctx, part(ctx, obj.ServerName).proxies, repo.ProxyID)
+	return optional(ctx, repo.ProxyID, part(ctx, obj.ServerName).Proxy)
 }
 
 // Organization is the resolver for the organization field.
 func (r *jobSessionResolver) Organization(ctx context.Context, obj *upstream.JobSession) (*upstream.Organization, error) {
-	job, err := byID(ctx, part(ctx, obj.ServerName).jobs, obj.JobID)
+	job, err := optional(ctx, obj.JobID, part(ctx, obj.ServerName).Job)
 	if job == nil || err != nil {
 		return nil, err
 	}
-	return byID(ctx, part(ctx, obj.ServerName).organizations, job.OrganizationID)
+	return optional(ctx, job.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
 // Log is the resolver for the log field.
@@ -133,13 +131,13 @@ func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, 
 func (r *jobSessionResolver) ProcessedObjects(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error) {
 	f := upstream.ProcessedObjectFilter{Status: status}
 	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.ProcessedObject], error) {
-		return part(ctx, obj.ServerName).processed.Load(ctx, upstream.ProcessedRequest{SessionID: strings.ToLower(obj.ID), Filter: f, Page: p})()
+		return part(ctx, obj.ServerName).ProcessedObjects(ctx, obj.ID, f, p)
 	})
 }
 
 // Organization is the resolver for the organization field.
 func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error) {
-	return byID(ctx, part(ctx, obj.ServerName).organizations, obj.OrganizationID)
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
 // StartJob is the resolver for the startJob field.
@@ -192,7 +190,7 @@ func (r *mutationResolver) DisableCopyJob(ctx context.Context, input model.JobAc
 
 // Licensing is the resolver for the licensing field.
 func (r *organizationResolver) Licensing(ctx context.Context, obj *upstream.Organization) (*upstream.OrganizationLicensing, error) {
-	return byID(ctx, part(ctx, obj.ServerName).licensing, &obj.ID)
+	return optional(ctx, &obj.ID, part(ctx, obj.ServerName).Licensing)
 }
 
 // Jobs is the resolver for the jobs field.
@@ -202,7 +200,7 @@ func (r *organizationResolver) Jobs(ctx context.Context, obj *upstream.Organizat
 
 // UsedRepositories is the resolver for the usedRepositories field.
 func (r *organizationResolver) UsedRepositories(ctx context.Context, obj *upstream.Organization) ([]*upstream.RepositoryUsage, error) {
-	usage, err := byID(ctx, part(ctx, obj.ServerName).usage, &obj.ID)
+	usage, err := optional(ctx, &obj.ID, part(ctx, obj.ServerName).RepositoryUsage)
 	return pointers(usage), err
 }
 
@@ -236,7 +234,7 @@ func (r *processedObjectResolver) Address(ctx context.Context, obj *upstream.Pro
 
 // Organization is the resolver for the organization field.
 func (r *processedObjectResolver) Organization(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.Organization, error) {
-	return byID(ctx, part(ctx, obj.ServerName).organizations, obj.OrganizationID)
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
 // Session is the resolver for the session field.
@@ -251,26 +249,26 @@ func (r *processedObjectResolver) Messages(ctx context.Context, obj *upstream.Pr
 
 // Pool is the resolver for the pool field.
 func (r *proxyResolver) Pool(ctx context.Context, obj *upstream.Proxy) (*upstream.ProxyPool, error) {
-	return byID(ctx, part(ctx, obj.ServerName).pools, obj.PoolID)
+	return optional(ctx, obj.PoolID, part(ctx, obj.ServerName).ProxyPool)
 }
 
 // Repositories is the resolver for the repositories field.
 func (r *proxyResolver) Repositories(ctx context.Context, obj *upstream.Proxy) ([]*upstream.BackupRepository, error) {
 	so := part(ctx, obj.ServerName)
-	all, err := so.api.BackupRepositories(ctx, so.scope)
+	all, err := so.Repositories(ctx)
 	return filter(all, func(repo *upstream.BackupRepository) bool { return sameID(repo.ProxyID, obj.ID) }), err
 }
 
 // Proxies is the resolver for the proxies field.
 func (r *proxyPoolResolver) Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*upstream.Proxy, error) {
 	so := part(ctx, obj.ServerName)
-	all, err := so.api.Proxies(ctx, so.scope)
+	all, err := so.Proxies(ctx)
 	return filter(all, func(p *upstream.Proxy) bool { return sameID(p.PoolID, obj.ID) }), err
 }
 
 // JobSession is the resolver for the jobSession field.
 func (r *queryResolver) JobSession(ctx context.Context, id string, server *string) (*upstream.JobSession, error) {
-	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.JobSession] { return so.sessions })
+	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Session)
 }
 
 // JobSessions is the resolver for the jobSessions field.
@@ -284,7 +282,7 @@ func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *stri
 
 // Job is the resolver for the job field.
 func (r *queryResolver) Job(ctx context.Context, id string, server *string) (*upstream.Job, error) {
-	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.Job] { return so.jobs })
+	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Job)
 }
 
 // Jobs is the resolver for the jobs field.
@@ -294,49 +292,49 @@ func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, las
 
 // Organizations is the resolver for the organizations field.
 func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Organization], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.Organizations, nil)
+	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).Organizations, nil)
 }
 
 // Organization is the resolver for the organization field.
 func (r *queryResolver) Organization(ctx context.Context, id string, server *string) (*upstream.Organization, error) {
-	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.Organization] { return so.organizations })
+	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Organization)
 }
 
 // BackupRepositories is the resolver for the backupRepositories field.
 func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) (*model.Connection[upstream.BackupRepository], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.BackupRepositories, func(repo *upstream.BackupRepository) bool {
+	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).Repositories, func(repo *upstream.BackupRepository) bool {
 		return (proxyID == nil || sameID(repo.ProxyID, *proxyID)) && (longTerm == nil || deref(repo.IsLongTerm) == *longTerm)
 	})
 }
 
 // BackupRepository is the resolver for the backupRepository field.
 func (r *queryResolver) BackupRepository(ctx context.Context, id string, server *string) (*upstream.BackupRepository, error) {
-	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.BackupRepository] { return so.repositories })
+	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Repository)
 }
 
 // Proxies is the resolver for the proxies field.
 func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Proxy], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.Proxies, nil)
+	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).Proxies, nil)
 }
 
 // Proxy is the resolver for the proxy field.
 func (r *queryResolver) Proxy(ctx context.Context, id string, server *string) (*upstream.Proxy, error) {
-	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.Proxy] { return so.proxies })
+	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Proxy)
 }
 
 // ProxyPools is the resolver for the proxyPools field.
 func (r *queryResolver) ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.ProxyPool], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.ProxyPools, nil)
+	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).ProxyPools, nil)
 }
 
 // CopyJobs is the resolver for the copyJobs field.
 func (r *queryResolver) CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string, servers []string) (*model.Connection[upstream.CopyJob], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, servers, Upstream.CopyJobs, func(j *upstream.CopyJob) bool { return repositoryID == nil || sameID(j.RepositoryID, *repositoryID) })
+	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).CopyJobs, func(j *upstream.CopyJob) bool { return repositoryID == nil || sameID(j.RepositoryID, *repositoryID) })
 }
 
 // CopyJob is the resolver for the copyJob field.
 func (r *queryResolver) CopyJob(ctx context.Context, id string, server *string) (*upstream.CopyJob, error) {
-	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.CopyJob] { return so.copyJobs })
+	return lookUpAnywhere(ctx, id, server, false, (*serverOp).CopyJob)
 }
 
 // License is the resolver for the license field.
@@ -345,7 +343,7 @@ func (r *queryResolver) License(ctx context.Context, server *string) (*upstream.
 	if err != nil {
 		return nil, err
 	}
-	return so.api.License(ctx, so.scope)
+	return so.License(ctx)
 }
 
 // LicensedUsers is the resolver for the licensedUsers field.
@@ -383,13 +381,13 @@ func (r *queryResolver) RestorePoints(ctx context.Context, first *int, after *st
 func (r *queryResolver) RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) (*model.Connection[upstream.RestoreSession], error) {
 	f := upstream.RestoreSessionFilter{StartedAfter: startedAfter, StartedBefore: startedBefore}
 	return across(ctx, window{first, last, after, before}, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error) {
-		return so.api.RestoreSessions(ctx, so.scope, f, p)
+		return so.RestoreSessions(ctx, f, p)
 	}, func(a, b *upstream.RestoreSession) int { return b.CreationTime.Compare(a.CreationTime) })
 }
 
 // RestoreSession is the resolver for the restoreSession field.
 func (r *queryResolver) RestoreSession(ctx context.Context, id string, server *string) (*upstream.RestoreSession, error) {
-	return lookUpAnywhere(ctx, id, server, false, func(so *serverOp) *dataloader.Loader[string, *upstream.RestoreSession] { return so.restores })
+	return lookUpAnywhere(ctx, id, server, false, (*serverOp).RestoreSession)
 }
 
 // Me is the resolver for the me field.
@@ -400,7 +398,7 @@ func (r *queryResolver) Me(ctx context.Context) (*access.Caller, error) {
 
 // Repository is the resolver for the repository field.
 func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error) {
-	return byID(ctx, part(ctx, obj.ServerName).repositories, obj.RepositoryID)
+	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
 // Job is the resolver for the job field.
@@ -413,12 +411,12 @@ func (r *restorePointResolver) Job(ctx context.Context, obj *upstream.RestorePoi
 
 // Organization is the resolver for the organization field.
 func (r *restorePointResolver) Organization(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Organization, error) {
-	return byID(ctx, part(ctx, obj.ServerName).organizations, obj.OrganizationID)
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
 // Repository is the resolver for the repository field.
 func (r *restorePointResolver) Repository(ctx context.Context, obj *upstream.RestorePoint) (*upstream.BackupRepository, error) {
-	return byID(ctx, part(ctx, obj.ServerName).repositories, obj.RepositoryID)
+	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
 // Organization is the resolver for the organization field.
@@ -429,18 +427,18 @@ func (r *restoreSessionResolver) Organization(ctx context.Context, obj *upstream
 // Events is the resolver for the events field.
 func (r *restoreSessionResolver) Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error) {
 	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.RestoreEvent], error) {
-		return part(ctx, obj.ServerName).events.Load(ctx, upstream.EventsRequest{SessionID: strings.ToLower(obj.ID), Page: p})()
+		return part(ctx, obj.ServerName).RestoreEvents(ctx, obj.ID, p)
 	})
 }
 
 // Statistics is the resolver for the statistics field.
 func (r *restoreSessionResolver) Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error) {
-	return orNilBeforeVersion(part(ctx, obj.ServerName).restoreStats.Load(ctx, strings.ToLower(obj.ID))())
+	return orNilBeforeVersion(part(ctx, obj.ServerName).RestoreStatistics(ctx, obj.ID))
 }
 
 // Status is the resolver for the status field.
 func (r *serverResolver) Status(ctx context.Context, obj *upstream.Origin) (model.ServerStatus, error) {
-	switch reach := part(ctx, obj.ServerName).api.Reach(); {
+	switch reach := part(ctx, obj.ServerName).Reach(); {
 	case !reach.Known:
 		return model.ServerStatusUnknown, nil
 	case reach.Up:
@@ -451,7 +449,7 @@ func (r *serverResolver) Status(ctx context.Context, obj *upstream.Origin) (mode
 
 // LastError is the resolver for the lastError field.
 func (r *serverResolver) LastError(ctx context.Context, obj *upstream.Origin) (*string, error) {
-	if reach := part(ctx, obj.ServerName).api.Reach(); reach.Known && !reach.Up {
+	if reach := part(ctx, obj.ServerName).Reach(); reach.Known && !reach.Up {
 		return &reach.LastError, nil
 	}
 	return nil, nil
@@ -459,7 +457,7 @@ func (r *serverResolver) LastError(ctx context.Context, obj *upstream.Origin) (*
 
 // Version is the resolver for the version field.
 func (r *serverResolver) Version(ctx context.Context, obj *upstream.Origin) (string, error) {
-	return fmt.Sprintf("v%d", part(ctx, obj.ServerName).api.Version()), nil
+	return fmt.Sprintf("v%d", part(ctx, obj.ServerName).Version()), nil
 }
 
 // ProductVersion is the resolver for the productVersion field.
@@ -483,12 +481,12 @@ func (r *serverResolver) InstallationID(ctx context.Context, obj *upstream.Origi
 // Health is the resolver for the health field.
 func (r *serverResolver) Health(ctx context.Context, obj *upstream.Origin) (*upstream.Health, error) {
 	so := part(ctx, obj.ServerName)
-	return orNilBeforeVersion(so.api.Health(ctx, so.scope))
+	return orNilBeforeVersion(so.Health(ctx))
 }
 
 // CopyJob is the resolver for the copyJob field.
 func (r *startCopyJobPayloadResolver) CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error) {
-	return lookUp(ctx, part(ctx, obj.ServerName).copyJobs, obj.CopyJobID)
+	return part(ctx, obj.ServerName).CopyJob(ctx, obj.CopyJobID)
 }
 
 // Job is the resolver for the job field.
@@ -498,7 +496,7 @@ func (r *startJobPayloadResolver) Job(ctx context.Context, obj *model.StartJobPa
 
 // JobSessionUpdated is the resolver for the jobSessionUpdated field.
 func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.JobSession, error) {
-	srv, err := liveServer(ctx, r.Resolver, id, server, func(so *serverOp) *dataloader.Loader[string, *upstream.JobSession] { return so.sessions })
+	srv, err := liveServer(ctx, r.Resolver, id, server, (*serverOp).Session)
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +505,7 @@ func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string,
 
 // RestoreSessionUpdated is the resolver for the restoreSessionUpdated field.
 func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.RestoreSession, error) {
-	srv, err := liveServer(ctx, r.Resolver, id, server, func(so *serverOp) *dataloader.Loader[string, *upstream.RestoreSession] { return so.restores })
+	srv, err := liveServer(ctx, r.Resolver, id, server, (*serverOp).RestoreSession)
 	if err != nil {
 		return nil, err
 	}

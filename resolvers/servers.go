@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
@@ -54,7 +53,7 @@ type IDs interface {
 // strict is for actions, which must never go to a server by a guess: every
 // server is asked, even when one is known, and a server known to have the
 // id that cannot answer now makes the lookup fail rather than pick another.
-func lookUpAnywhere[V any](ctx context.Context, id string, server *string, strict bool, loaderOf func(so *serverOp) *dataloader.Loader[string, V]) (V, error) {
+func lookUpAnywhere[V any](ctx context.Context, id string, server *string, strict bool, get func(so *serverOp, ctx context.Context, id string) (V, error)) (V, error) {
 	var none V
 	if err := upstream.ValidateID(id); err != nil {
 		return none, err
@@ -66,14 +65,14 @@ func lookUpAnywhere[V any](ctx context.Context, id string, server *string, stric
 		if err != nil {
 			return none, err
 		}
-		v, err := byID(ctx, loaderOf(so), &key)
+		v, err := get(so, ctx, key)
 		if err == nil && len(op.servers) > 1 {
 			op.ids.Remember(ctx, so.name, key)
 		}
 		return v, err
 	}
 	if len(op.servers) == 1 {
-		return byID(ctx, loaderOf(part(ctx, "")), &key)
+		return get(part(ctx, ""), ctx, key)
 	}
 	known := op.ids.Where(ctx, key)[0]
 	if !strict {
@@ -81,7 +80,7 @@ func lookUpAnywhere[V any](ctx context.Context, id string, server *string, stric
 			return none, errNotOnAnyServer
 		}
 		if len(known.Servers) == 1 && op.has(known.Servers[0]) {
-			v, err := byID(ctx, loaderOf(op.on(known.Servers[0])), &key)
+			v, err := get(op.on(known.Servers[0]), ctx, key)
 			if upstream.KindOf(err) != upstream.KindNotFound {
 				return v, err
 			}
@@ -89,7 +88,7 @@ func lookUpAnywhere[V any](ctx context.Context, id string, server *string, stric
 		}
 	}
 	names := op.names()
-	values, errs := onEach(ctx, names, func(ctx context.Context, so *serverOp) (V, error) { return byID(ctx, loaderOf(so), &key) })
+	values, errs := onEach(ctx, names, func(ctx context.Context, so *serverOp) (V, error) { return get(so, ctx, key) })
 	var found []string
 	var failures []error
 	var v V
@@ -170,7 +169,7 @@ func selected(ctx context.Context, names []string) ([]string, error) {
 		}
 	}
 	for _, n := range names {
-		if !slices.ContainsFunc(op.servers, func(api Upstream) bool { return api.Name() == n }) {
+		if !slices.ContainsFunc(op.servers, func(api *upstream.Client) bool { return api.Name() == n }) {
 			return nil, graph.BadInput(fmt.Sprintf("no server is named %q", n))
 		}
 	}

@@ -1,0 +1,196 @@
+package resolvers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// What a resolver may fetch from one server within one operation: these
+// and nothing else. What has a key goes through the operation's loaders
+// (batched within a level, asked once per operation, case-insensitive ids);
+// what has none (a collection read whole, a page of a list, the license)
+// goes through the operation's scope, which asks each once and bounds its
+// calls. Resolvers never reach the client or a loader themselves.
+
+// optional fetches what an optional id names: nothing, with no call, when
+// it names none.
+func optional[V any](ctx context.Context, id *string, get func(context.Context, string) (V, error)) (V, error) {
+	if id == nil || *id == "" {
+		var none V
+		return none, nil
+	}
+	return get(ctx, *id)
+}
+
+// Session is one session. A session the cache holds costs neither a call
+// nor the batch wait.
+func (o *serverOp) Session(ctx context.Context, id string) (*upstream.JobSession, error) {
+	return o.sessions.Load(ctx, strings.ToLower(id))()
+}
+
+// Job is one job, from the cache when it can.
+func (o *serverOp) Job(ctx context.Context, id string) (*upstream.Job, error) {
+	return o.jobs.Load(ctx, strings.ToLower(id))()
+}
+
+// CopyJob is one backup copy job.
+func (o *serverOp) CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error) {
+	return o.copyJobs.Load(ctx, strings.ToLower(id))()
+}
+
+// Organization is one organization.
+func (o *serverOp) Organization(ctx context.Context, id string) (*upstream.Organization, error) {
+	return o.organizations.Load(ctx, strings.ToLower(id))()
+}
+
+// Repository is one backup repository.
+func (o *serverOp) Repository(ctx context.Context, id string) (*upstream.BackupRepository, error) {
+	return o.repositories.Load(ctx, strings.ToLower(id))()
+}
+
+// Proxy is one backup proxy.
+func (o *serverOp) Proxy(ctx context.Context, id string) (*upstream.Proxy, error) {
+	return o.proxies.Load(ctx, strings.ToLower(id))()
+}
+
+// ProxyPool is one proxy pool.
+func (o *serverOp) ProxyPool(ctx context.Context, id string) (*upstream.ProxyPool, error) {
+	return o.pools.Load(ctx, strings.ToLower(id))()
+}
+
+// RestoreSession is one restore session.
+func (o *serverOp) RestoreSession(ctx context.Context, id string) (*upstream.RestoreSession, error) {
+	return o.restores.Load(ctx, strings.ToLower(id))()
+}
+
+// Licensing is an organization's licensing.
+func (o *serverOp) Licensing(ctx context.Context, organizationID string) (*upstream.OrganizationLicensing, error) {
+	return o.licensing.Load(ctx, strings.ToLower(organizationID))()
+}
+
+// RepositoryUsage is what an organization's backups take on each
+// repository.
+func (o *serverOp) RepositoryUsage(ctx context.Context, organizationID string) ([]upstream.RepositoryUsage, error) {
+	return o.usage.Load(ctx, strings.ToLower(organizationID))()
+}
+
+// RestoreStatistics sums up a restore session.
+func (o *serverOp) RestoreStatistics(ctx context.Context, sessionID string) (*upstream.RestoreStatistics, error) {
+	return o.restoreStats.Load(ctx, strings.ToLower(sessionID))()
+}
+
+// Log is one page of a session's log.
+func (o *serverOp) Log(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
+	return o.logs.Load(ctx, upstream.LogRequest{SessionID: strings.ToLower(sessionID), Page: p})()
+}
+
+// WholeLog is a session's whole log, through the log loader: every object
+// of the session that asks shares the same calls.
+func (o *serverOp) WholeLog(ctx context.Context, sessionID string) ([]upstream.LogItem, error) {
+	var all []upstream.LogItem
+	for offset := 0; ; offset += upstream.MaxPageLimit {
+		p, err := o.Log(ctx, sessionID, upstream.PageRequest{Offset: offset, Limit: upstream.MaxPageLimit})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if !p.HasMore || len(p.Items) == 0 {
+			return all, nil
+		}
+	}
+}
+
+// ProcessedObjects is one page of what a session processed.
+func (o *serverOp) ProcessedObjects(ctx context.Context, sessionID string, f upstream.ProcessedObjectFilter, p upstream.PageRequest) (upstream.Page[upstream.ProcessedObject], error) {
+	return o.processed.Load(ctx, upstream.ProcessedRequest{SessionID: strings.ToLower(sessionID), Filter: f, Page: p})()
+}
+
+// OrganizationObject is a user, group, site or team of an organization.
+func (o *serverOp) OrganizationObject(ctx context.Context, ref upstream.ObjectRef) (*upstream.OrganizationObject, error) {
+	return o.objects.Load(ctx, ref)()
+}
+
+// RestorePoints is one page of restore points.
+func (o *serverOp) RestorePoints(ctx context.Context, f upstream.RestorePointFilter, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
+	return o.restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()
+}
+
+// RestoreEvents is one page of what a restore session did.
+func (o *serverOp) RestoreEvents(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.RestoreEvent], error) {
+	return o.events.Load(ctx, upstream.EventsRequest{SessionID: strings.ToLower(sessionID), Page: p})()
+}
+
+// Jobs is every job (read once per operation).
+func (o *serverOp) Jobs(ctx context.Context) ([]upstream.Job, error) { return o.api.Jobs(ctx, o.scope) }
+
+// Organizations is every organization.
+func (o *serverOp) Organizations(ctx context.Context) ([]upstream.Organization, error) {
+	return o.api.Organizations(ctx, o.scope)
+}
+
+// Repositories is every backup repository.
+func (o *serverOp) Repositories(ctx context.Context) ([]upstream.BackupRepository, error) {
+	return o.api.BackupRepositories(ctx, o.scope)
+}
+
+// Proxies is every backup proxy.
+func (o *serverOp) Proxies(ctx context.Context) ([]upstream.Proxy, error) {
+	return o.api.Proxies(ctx, o.scope)
+}
+
+// ProxyPools is every proxy pool.
+func (o *serverOp) ProxyPools(ctx context.Context) ([]upstream.ProxyPool, error) {
+	return o.api.ProxyPools(ctx, o.scope)
+}
+
+// CopyJobs is every backup copy job.
+func (o *serverOp) CopyJobs(ctx context.Context) ([]upstream.CopyJob, error) {
+	return o.api.CopyJobs(ctx, o.scope)
+}
+
+// JobSessions is one page of the sessions f keeps.
+func (o *serverOp) JobSessions(ctx context.Context, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
+	return o.api.JobSessions(ctx, o.scope, f, p)
+}
+
+// LicensedUsers is one page of the licensed users f keeps.
+func (o *serverOp) LicensedUsers(ctx context.Context, f upstream.LicensedUserFilter, p upstream.PageRequest) (upstream.Page[upstream.LicensedUser], error) {
+	return o.api.LicensedUsers(ctx, o.scope, f, p)
+}
+
+// RestoreSessions is one page of the restore sessions f keeps.
+func (o *serverOp) RestoreSessions(ctx context.Context, f upstream.RestoreSessionFilter, p upstream.PageRequest) (upstream.Page[upstream.RestoreSession], error) {
+	return o.api.RestoreSessions(ctx, o.scope, f, p)
+}
+
+// License is the server's license.
+func (o *serverOp) License(ctx context.Context) (*upstream.License, error) {
+	return o.api.License(ctx, o.scope)
+}
+
+// ServiceInstance is what the server says of itself.
+func (o *serverOp) ServiceInstance(ctx context.Context) (*upstream.ServiceInstance, error) {
+	return o.api.ServiceInstance(ctx, o.scope)
+}
+
+// Health is the server's health report.
+func (o *serverOp) Health(ctx context.Context) (*upstream.Health, error) {
+	return o.api.Health(ctx, o.scope)
+}
+
+// Act takes an action on a job (sent once: see upstream.Client.Act). What
+// the loaders hold of the job is its state before: it is dropped.
+func (o *serverOp) Act(ctx context.Context, job upstream.JobRef, a upstream.Action, full bool) (upstream.Acted, error) {
+	acted, err := o.api.Act(ctx, o.scope, job, a, full)
+	o.jobs.Clear(ctx, strings.ToLower(job.ID))
+	o.copyJobs.Clear(ctx, strings.ToLower(job.ID))
+	return acted, err
+}
+
+// Reach is what the client last heard from its server.
+func (o *serverOp) Reach() upstream.Reach { return o.api.Reach() }
+
+// Version is the API version the server speaks.
+func (o *serverOp) Version() int { return o.api.Version() }
