@@ -74,13 +74,13 @@ type ComplexityRoot struct {
 		Jobs              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Name              func(childComplexity int) int
 		ObjectStorage     func(childComplexity int) int
+		Origin            func(childComplexity int) int
 		OutOfOrderReason  func(childComplexity int) int
 		Path              func(childComplexity int) int
 		Proxy             func(childComplexity int) int
 		ProxyPool         func(childComplexity int) int
 		RestorePoints     func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		Retention         func(childComplexity int) int
-		Server            func(childComplexity int) int
 		UsedSpaceBytes    func(childComplexity int) int
 	}
 
@@ -111,9 +111,9 @@ type ComplexityRoot struct {
 		LastStatus func(childComplexity int) int
 		Name       func(childComplexity int) int
 		NextRun    func(childComplexity int) int
+		Origin     func(childComplexity int) int
 		Repository func(childComplexity int) int
 		Schedule   func(childComplexity int) int
-		Server     func(childComplexity int) int
 	}
 
 	CopyJobActionPayload struct {
@@ -168,11 +168,11 @@ type ComplexityRoot struct {
 		NextRun        func(childComplexity int) int
 		Organization   func(childComplexity int) int
 		OrganizationID func(childComplexity int) int
+		Origin         func(childComplexity int) int
 		Repository     func(childComplexity int) int
 		RepositoryID   func(childComplexity int) int
 		RestorePoints  func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		SchedulePolicy func(childComplexity int) int
-		Server         func(childComplexity int) int
 		Sessions       func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
 	}
 
@@ -207,6 +207,7 @@ type ComplexityRoot struct {
 		Log              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		MainSessionID    func(childComplexity int) int
 		Organization     func(childComplexity int) int
+		Origin           func(childComplexity int) int
 		ProcessedObjects func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) int
 		Progress         func(childComplexity int) int
 		Proxy            func(childComplexity int) int
@@ -215,7 +216,6 @@ type ComplexityRoot struct {
 		Repository       func(childComplexity int) int
 		RepositoryID     func(childComplexity int) int
 		RetryCount       func(childComplexity int) int
-		Server           func(childComplexity int) int
 		Statistics       func(childComplexity int) int
 		Status           func(childComplexity int) int
 	}
@@ -250,8 +250,8 @@ type ComplexityRoot struct {
 		ID                 func(childComplexity int) int
 		LicensedTo         func(childComplexity int) int
 		New                func(childComplexity int) int
+		Origin             func(childComplexity int) int
 		Package            func(childComplexity int) int
-		Server             func(childComplexity int) int
 		Status             func(childComplexity int) int
 		SupportExpires     func(childComplexity int) int
 		SupportID          func(childComplexity int) int
@@ -268,7 +268,7 @@ type ComplexityRoot struct {
 		Name             func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		OrganizationName func(childComplexity int) int
-		Server           func(childComplexity int) int
+		Origin           func(childComplexity int) int
 	}
 
 	LicensedUserConnection struct {
@@ -341,9 +341,9 @@ type ComplexityRoot struct {
 		Licensing          func(childComplexity int) int
 		Name               func(childComplexity int) int
 		OfficeName         func(childComplexity int) int
+		Origin             func(childComplexity int) int
 		Region             func(childComplexity int) int
 		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
-		Server             func(childComplexity int) int
 		Type               func(childComplexity int) int
 		UsedRepositories   func(childComplexity int) int
 	}
@@ -378,7 +378,7 @@ type ComplexityRoot struct {
 		Messages     func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Organization func(childComplexity int) int
-		Server       func(childComplexity int) int
+		Origin       func(childComplexity int) int
 		Session      func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Type         func(childComplexity int) int
@@ -405,11 +405,11 @@ type ComplexityRoot struct {
 		MaintenanceMode    func(childComplexity int) int
 		MemoryUsagePercent func(childComplexity int) int
 		OperatingSystem    func(childComplexity int) int
+		Origin             func(childComplexity int) int
 		Pool               func(childComplexity int) int
 		Port               func(childComplexity int) int
 		Repositories       func(childComplexity int) int
 		Roles              func(childComplexity int) int
-		Server             func(childComplexity int) int
 		Status             func(childComplexity int) int
 		Threads            func(childComplexity int) int
 		Type               func(childComplexity int) int
@@ -432,8 +432,8 @@ type ComplexityRoot struct {
 		Description func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
+		Origin      func(childComplexity int) int
 		Proxies     func(childComplexity int) int
-		Server      func(childComplexity int) int
 	}
 
 	ProxyPoolConnection struct {
@@ -527,8 +527,8 @@ type ComplexityRoot struct {
 		IsTeams               func(childComplexity int) int
 		Job                   func(childComplexity int) int
 		Organization          func(childComplexity int) int
+		Origin                func(childComplexity int) int
 		Repository            func(childComplexity int) int
-		Server                func(childComplexity int) int
 	}
 
 	RestorePointConnection struct {
@@ -555,10 +555,10 @@ type ComplexityRoot struct {
 		Name             func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		OrganizationName func(childComplexity int) int
+		Origin           func(childComplexity int) int
 		Reason           func(childComplexity int) int
 		Result           func(childComplexity int) int
 		ScopeName        func(childComplexity int) int
-		Server           func(childComplexity int) int
 		State            func(childComplexity int) int
 		Statistics       func(childComplexity int) int
 		Type             func(childComplexity int) int
@@ -610,8 +610,8 @@ type ComplexityRoot struct {
 		Health         func(childComplexity int) int
 		InstallationID func(childComplexity int) int
 		LastError      func(childComplexity int) int
-		Name           func(childComplexity int) int
 		ProductVersion func(childComplexity int) int
+		ServerName     func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Version        func(childComplexity int) int
 	}
@@ -648,45 +648,45 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type BackupRepositoryResolver interface {
-	Proxy(ctx context.Context, obj *upstream.BackupRepository) (*upstream.Proxy, error)
-	ProxyPool(ctx context.Context, obj *upstream.BackupRepository) (*upstream.ProxyPool, error)
-	Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error)
-	RestorePoints(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
+	Proxy(ctx context.Context, obj *model.BackupRepository) (*model.Proxy, error)
+	ProxyPool(ctx context.Context, obj *model.BackupRepository) (*upstream.ProxyPool, error)
+	Jobs(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[model.Job], error)
+	RestorePoints(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type CopyJobResolver interface {
-	BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error)
-	Repository(ctx context.Context, obj *upstream.CopyJob) (*upstream.BackupRepository, error)
+	BackupJob(ctx context.Context, obj *upstream.CopyJob) (*model.Job, error)
+	Repository(ctx context.Context, obj *upstream.CopyJob) (*model.BackupRepository, error)
 }
 type CopyJobActionPayloadResolver interface {
 	CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error)
 }
 type EntityResolver interface {
-	FindBackupRepositoryByID(ctx context.Context, id string) (*upstream.BackupRepository, error)
-	FindJobByID(ctx context.Context, id string) (*upstream.Job, error)
-	FindJobSessionByID(ctx context.Context, id string) (*upstream.JobSession, error)
-	FindOrganizationByID(ctx context.Context, id string) (*upstream.Organization, error)
-	FindProxyByID(ctx context.Context, id string) (*upstream.Proxy, error)
+	FindBackupRepositoryByID(ctx context.Context, id string) (*model.BackupRepository, error)
+	FindJobByID(ctx context.Context, id string) (*model.Job, error)
+	FindJobSessionByID(ctx context.Context, id string) (*model.JobSession, error)
+	FindOrganizationByID(ctx context.Context, id string) (*model.Organization, error)
+	FindProxyByID(ctx context.Context, id string) (*model.Proxy, error)
 }
 type JobResolver interface {
-	Organization(ctx context.Context, obj *upstream.Job) (*upstream.Organization, error)
-	Repository(ctx context.Context, obj *upstream.Job) (*upstream.BackupRepository, error)
-	CopyJob(ctx context.Context, obj *upstream.Job) (*upstream.CopyJob, error)
-	Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error)
-	RestorePoints(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
+	Organization(ctx context.Context, obj *model.Job) (*model.Organization, error)
+	Repository(ctx context.Context, obj *model.Job) (*model.BackupRepository, error)
+	CopyJob(ctx context.Context, obj *model.Job) (*upstream.CopyJob, error)
+	Sessions(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[model.JobSession], error)
+	RestorePoints(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type JobActionPayloadResolver interface {
-	Job(ctx context.Context, obj *model.JobActionPayload) (*upstream.Job, error)
+	Job(ctx context.Context, obj *model.JobActionPayload) (*model.Job, error)
 }
 type JobSessionResolver interface {
-	Job(ctx context.Context, obj *upstream.JobSession) (*upstream.Job, error)
-	Repository(ctx context.Context, obj *upstream.JobSession) (*upstream.BackupRepository, error)
-	Proxy(ctx context.Context, obj *upstream.JobSession) (*upstream.Proxy, error)
-	Organization(ctx context.Context, obj *upstream.JobSession) (*upstream.Organization, error)
-	Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error)
-	ProcessedObjects(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error)
+	Job(ctx context.Context, obj *model.JobSession) (*model.Job, error)
+	Repository(ctx context.Context, obj *model.JobSession) (*model.BackupRepository, error)
+	Proxy(ctx context.Context, obj *model.JobSession) (*model.Proxy, error)
+	Organization(ctx context.Context, obj *model.JobSession) (*model.Organization, error)
+	Log(ctx context.Context, obj *model.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error)
+	ProcessedObjects(ctx context.Context, obj *model.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error)
 }
 type LicensedUserResolver interface {
-	Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error)
+	Organization(ctx context.Context, obj *upstream.LicensedUser) (*model.Organization, error)
 }
 type MutationResolver interface {
 	StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error)
@@ -699,37 +699,37 @@ type MutationResolver interface {
 	DisableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
 }
 type OrganizationResolver interface {
-	Licensing(ctx context.Context, obj *upstream.Organization) (*upstream.OrganizationLicensing, error)
-	Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error)
-	UsedRepositories(ctx context.Context, obj *upstream.Organization) ([]*upstream.RepositoryUsage, error)
-	LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error)
-	RestorePoints(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
+	Licensing(ctx context.Context, obj *model.Organization) (*upstream.OrganizationLicensing, error)
+	Jobs(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string) (*model.Connection[model.Job], error)
+	UsedRepositories(ctx context.Context, obj *model.Organization) ([]*upstream.RepositoryUsage, error)
+	LicensedUsers(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error)
+	RestorePoints(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type ProcessedObjectResolver interface {
 	Name(ctx context.Context, obj *upstream.ProcessedObject) (*string, error)
 	Address(ctx context.Context, obj *upstream.ProcessedObject) (*string, error)
-	Organization(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.Organization, error)
-	Session(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.JobSession, error)
+	Organization(ctx context.Context, obj *upstream.ProcessedObject) (*model.Organization, error)
+	Session(ctx context.Context, obj *upstream.ProcessedObject) (*model.JobSession, error)
 	Messages(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream.LogItem, error)
 }
 type ProxyResolver interface {
-	Pool(ctx context.Context, obj *upstream.Proxy) (*upstream.ProxyPool, error)
-	Repositories(ctx context.Context, obj *upstream.Proxy) ([]*upstream.BackupRepository, error)
+	Pool(ctx context.Context, obj *model.Proxy) (*upstream.ProxyPool, error)
+	Repositories(ctx context.Context, obj *model.Proxy) ([]*model.BackupRepository, error)
 }
 type ProxyPoolResolver interface {
-	Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*upstream.Proxy, error)
+	Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*model.Proxy, error)
 }
 type QueryResolver interface {
-	JobSession(ctx context.Context, id string, server *string) (*upstream.JobSession, error)
-	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[upstream.JobSession], error)
-	Job(ctx context.Context, id string, server *string) (*upstream.Job, error)
-	Jobs(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Job], error)
-	Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Organization], error)
-	Organization(ctx context.Context, id string, server *string) (*upstream.Organization, error)
-	BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) (*model.Connection[upstream.BackupRepository], error)
-	BackupRepository(ctx context.Context, id string, server *string) (*upstream.BackupRepository, error)
-	Proxies(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Proxy], error)
-	Proxy(ctx context.Context, id string, server *string) (*upstream.Proxy, error)
+	JobSession(ctx context.Context, id string, server *string) (*model.JobSession, error)
+	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[model.JobSession], error)
+	Job(ctx context.Context, id string, server *string) (*model.Job, error)
+	Jobs(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[model.Job], error)
+	Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[model.Organization], error)
+	Organization(ctx context.Context, id string, server *string) (*model.Organization, error)
+	BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) (*model.Connection[model.BackupRepository], error)
+	BackupRepository(ctx context.Context, id string, server *string) (*model.BackupRepository, error)
+	Proxies(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[model.Proxy], error)
+	Proxy(ctx context.Context, id string, server *string) (*model.Proxy, error)
 	ProxyPools(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.ProxyPool], error)
 	CopyJobs(ctx context.Context, first *int, after *string, last *int, before *string, repositoryID *string, servers []string) (*model.Connection[upstream.CopyJob], error)
 	CopyJob(ctx context.Context, id string, server *string) (*upstream.CopyJob, error)
@@ -743,15 +743,15 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*access.Caller, error)
 }
 type RepositoryUsageResolver interface {
-	Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error)
+	Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*model.BackupRepository, error)
 }
 type RestorePointResolver interface {
-	Job(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Job, error)
-	Organization(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Organization, error)
-	Repository(ctx context.Context, obj *upstream.RestorePoint) (*upstream.BackupRepository, error)
+	Job(ctx context.Context, obj *upstream.RestorePoint) (*model.Job, error)
+	Organization(ctx context.Context, obj *upstream.RestorePoint) (*model.Organization, error)
+	Repository(ctx context.Context, obj *upstream.RestorePoint) (*model.BackupRepository, error)
 }
 type RestoreSessionResolver interface {
-	Organization(ctx context.Context, obj *upstream.RestoreSession) (*upstream.Organization, error)
+	Organization(ctx context.Context, obj *upstream.RestoreSession) (*model.Organization, error)
 
 	Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error)
 	Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error)
@@ -768,10 +768,10 @@ type StartCopyJobPayloadResolver interface {
 	CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error)
 }
 type StartJobPayloadResolver interface {
-	Job(ctx context.Context, obj *model.StartJobPayload) (*upstream.Job, error)
+	Job(ctx context.Context, obj *model.StartJobPayload) (*model.Job, error)
 }
 type SubscriptionResolver interface {
-	JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.JobSession, error)
+	JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *model.JobSession, error)
 	RestoreSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.RestoreSession, error)
 }
 
@@ -882,6 +882,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepository.ObjectStorage(childComplexity), true
+	case "BackupRepository.server":
+		if e.ComplexityRoot.BackupRepository.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.Origin(childComplexity), true
 	case "BackupRepository.outOfOrderReason":
 		if e.ComplexityRoot.BackupRepository.OutOfOrderReason == nil {
 			break
@@ -923,12 +929,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepository.Retention(childComplexity), true
-	case "BackupRepository.server":
-		if e.ComplexityRoot.BackupRepository.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.BackupRepository.Server(childComplexity), true
 	case "BackupRepository.usedSpaceBytes":
 		if e.ComplexityRoot.BackupRepository.UsedSpaceBytes == nil {
 			break
@@ -1041,6 +1041,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CopyJob.NextRun(childComplexity), true
+	case "CopyJob.server":
+		if e.ComplexityRoot.CopyJob.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.Origin(childComplexity), true
 	case "CopyJob.repository":
 		if e.ComplexityRoot.CopyJob.Repository == nil {
 			break
@@ -1053,12 +1059,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CopyJob.Schedule(childComplexity), true
-	case "CopyJob.server":
-		if e.ComplexityRoot.CopyJob.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CopyJob.Server(childComplexity), true
 
 	case "CopyJobActionPayload.clientMutationId":
 		if e.ComplexityRoot.CopyJobActionPayload.ClientMutationID == nil {
@@ -1289,6 +1289,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.OrganizationID(childComplexity), true
+	case "Job.server":
+		if e.ComplexityRoot.Job.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Origin(childComplexity), true
 	case "Job.repository":
 		if e.ComplexityRoot.Job.Repository == nil {
 			break
@@ -1318,12 +1324,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.SchedulePolicy(childComplexity), true
-	case "Job.server":
-		if e.ComplexityRoot.Job.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Job.Server(childComplexity), true
 	case "Job.sessions":
 		if e.ComplexityRoot.Job.Sessions == nil {
 			break
@@ -1470,6 +1470,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSession.Organization(childComplexity), true
+	case "JobSession.server":
+		if e.ComplexityRoot.JobSession.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSession.Origin(childComplexity), true
 	case "JobSession.processedObjects":
 		if e.ComplexityRoot.JobSession.ProcessedObjects == nil {
 			break
@@ -1523,12 +1529,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSession.RetryCount(childComplexity), true
-	case "JobSession.server":
-		if e.ComplexityRoot.JobSession.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.JobSession.Server(childComplexity), true
 	case "JobSession.statistics":
 		if e.ComplexityRoot.JobSession.Statistics == nil {
 			break
@@ -1665,18 +1665,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.License.New(childComplexity), true
+	case "License.server":
+		if e.ComplexityRoot.License.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.Origin(childComplexity), true
 	case "License.package":
 		if e.ComplexityRoot.License.Package == nil {
 			break
 		}
 
 		return e.ComplexityRoot.License.Package(childComplexity), true
-	case "License.server":
-		if e.ComplexityRoot.License.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.License.Server(childComplexity), true
 	case "License.status":
 		if e.ComplexityRoot.License.Status == nil {
 			break
@@ -1757,11 +1757,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LicensedUser.OrganizationName(childComplexity), true
 	case "LicensedUser.server":
-		if e.ComplexityRoot.LicensedUser.Server == nil {
+		if e.ComplexityRoot.LicensedUser.Origin == nil {
 			break
 		}
 
-		return e.ComplexityRoot.LicensedUser.Server(childComplexity), true
+		return e.ComplexityRoot.LicensedUser.Origin(childComplexity), true
 
 	case "LicensedUserConnection.edges":
 		if e.ComplexityRoot.LicensedUserConnection.Edges == nil {
@@ -2108,6 +2108,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.OfficeName(childComplexity), true
+	case "Organization.server":
+		if e.ComplexityRoot.Organization.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Origin(childComplexity), true
 	case "Organization.region":
 		if e.ComplexityRoot.Organization.Region == nil {
 			break
@@ -2125,12 +2131,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
-	case "Organization.server":
-		if e.ComplexityRoot.Organization.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Organization.Server(childComplexity), true
 	case "Organization.type":
 		if e.ComplexityRoot.Organization.Type == nil {
 			break
@@ -2251,11 +2251,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProcessedObject.Organization(childComplexity), true
 	case "ProcessedObject.server":
-		if e.ComplexityRoot.ProcessedObject.Server == nil {
+		if e.ComplexityRoot.ProcessedObject.Origin == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ProcessedObject.Server(childComplexity), true
+		return e.ComplexityRoot.ProcessedObject.Origin(childComplexity), true
 	case "ProcessedObject.session":
 		if e.ComplexityRoot.ProcessedObject.Session == nil {
 			break
@@ -2361,6 +2361,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Proxy.OperatingSystem(childComplexity), true
+	case "Proxy.server":
+		if e.ComplexityRoot.Proxy.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.Origin(childComplexity), true
 	case "Proxy.pool":
 		if e.ComplexityRoot.Proxy.Pool == nil {
 			break
@@ -2385,12 +2391,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Proxy.Roles(childComplexity), true
-	case "Proxy.server":
-		if e.ComplexityRoot.Proxy.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Proxy.Server(childComplexity), true
 	case "Proxy.status":
 		if e.ComplexityRoot.Proxy.Status == nil {
 			break
@@ -2472,18 +2472,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProxyPool.Name(childComplexity), true
+	case "ProxyPool.server":
+		if e.ComplexityRoot.ProxyPool.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPool.Origin(childComplexity), true
 	case "ProxyPool.proxies":
 		if e.ComplexityRoot.ProxyPool.Proxies == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProxyPool.Proxies(childComplexity), true
-	case "ProxyPool.server":
-		if e.ComplexityRoot.ProxyPool.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProxyPool.Server(childComplexity), true
 
 	case "ProxyPoolConnection.edges":
 		if e.ComplexityRoot.ProxyPoolConnection.Edges == nil {
@@ -3007,18 +3007,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestorePoint.Organization(childComplexity), true
+	case "RestorePoint.server":
+		if e.ComplexityRoot.RestorePoint.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.Origin(childComplexity), true
 	case "RestorePoint.repository":
 		if e.ComplexityRoot.RestorePoint.Repository == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RestorePoint.Repository(childComplexity), true
-	case "RestorePoint.server":
-		if e.ComplexityRoot.RestorePoint.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RestorePoint.Server(childComplexity), true
 
 	case "RestorePointConnection.edges":
 		if e.ComplexityRoot.RestorePointConnection.Edges == nil {
@@ -3129,6 +3129,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.OrganizationName(childComplexity), true
+	case "RestoreSession.server":
+		if e.ComplexityRoot.RestoreSession.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.Origin(childComplexity), true
 	case "RestoreSession.reason":
 		if e.ComplexityRoot.RestoreSession.Reason == nil {
 			break
@@ -3147,12 +3153,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.ScopeName(childComplexity), true
-	case "RestoreSession.server":
-		if e.ComplexityRoot.RestoreSession.Server == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RestoreSession.Server(childComplexity), true
 	case "RestoreSession.state":
 		if e.ComplexityRoot.RestoreSession.State == nil {
 			break
@@ -3357,18 +3357,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Server.LastError(childComplexity), true
-	case "Server.name":
-		if e.ComplexityRoot.Server.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Server.Name(childComplexity), true
 	case "Server.productVersion":
 		if e.ComplexityRoot.Server.ProductVersion == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Server.ProductVersion(childComplexity), true
+	case "Server.name":
+		if e.ComplexityRoot.Server.ServerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.ServerName(childComplexity), true
 	case "Server.status":
 		if e.ComplexityRoot.Server.Status == nil {
 			break
@@ -8182,7 +8182,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _BackupRepository_id(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_id(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8205,7 +8205,7 @@ func (ec *executionContext) fieldContext_BackupRepository_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "ID")
 }
 
-func (ec *executionContext) _BackupRepository_server(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_server(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8214,11 +8214,11 @@ func (ec *executionContext) _BackupRepository_server(ctx context.Context, field 
 			return ec.fieldContext_BackupRepository_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8228,7 +8228,7 @@ func (ec *executionContext) fieldContext_BackupRepository_server(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "BackupRepository",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -8237,7 +8237,7 @@ func (ec *executionContext) fieldContext_BackupRepository_server(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepository_name(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_name(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8260,7 +8260,7 @@ func (ec *executionContext) fieldContext_BackupRepository_name(_ context.Context
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "String")
 }
 
-func (ec *executionContext) _BackupRepository_description(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_description(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8283,7 +8283,7 @@ func (ec *executionContext) fieldContext_BackupRepository_description(_ context.
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "String")
 }
 
-func (ec *executionContext) _BackupRepository_path(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_path(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8306,7 +8306,7 @@ func (ec *executionContext) fieldContext_BackupRepository_path(_ context.Context
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "String")
 }
 
-func (ec *executionContext) _BackupRepository_capacityBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_capacityBytes(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8329,7 +8329,7 @@ func (ec *executionContext) fieldContext_BackupRepository_capacityBytes(_ contex
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Long")
 }
 
-func (ec *executionContext) _BackupRepository_freeSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_freeSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8352,7 +8352,7 @@ func (ec *executionContext) fieldContext_BackupRepository_freeSpaceBytes(_ conte
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Long")
 }
 
-func (ec *executionContext) _BackupRepository_usedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_usedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8375,7 +8375,7 @@ func (ec *executionContext) fieldContext_BackupRepository_usedSpaceBytes(_ conte
 	return graphql.NewScalarFieldContext("BackupRepository", field, true, false, "Long")
 }
 
-func (ec *executionContext) _BackupRepository_retention(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_retention(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8407,7 +8407,7 @@ func (ec *executionContext) fieldContext_BackupRepository_retention(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepository_isLongTerm(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_isLongTerm(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8430,7 +8430,7 @@ func (ec *executionContext) fieldContext_BackupRepository_isLongTerm(_ context.C
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _BackupRepository_isOutOfSync(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_isOutOfSync(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8453,7 +8453,7 @@ func (ec *executionContext) fieldContext_BackupRepository_isOutOfSync(_ context.
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _BackupRepository_isOutdated(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_isOutdated(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8476,7 +8476,7 @@ func (ec *executionContext) fieldContext_BackupRepository_isOutdated(_ context.C
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _BackupRepository_isIndexed(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_isIndexed(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8499,7 +8499,7 @@ func (ec *executionContext) fieldContext_BackupRepository_isIndexed(_ context.Co
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _BackupRepository_isOutOfOrder(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_isOutOfOrder(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8522,7 +8522,7 @@ func (ec *executionContext) fieldContext_BackupRepository_isOutOfOrder(_ context
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _BackupRepository_outOfOrderReason(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_outOfOrderReason(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8545,7 +8545,7 @@ func (ec *executionContext) fieldContext_BackupRepository_outOfOrderReason(_ con
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "String")
 }
 
-func (ec *executionContext) _BackupRepository_encryptionEnabled(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_encryptionEnabled(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8568,7 +8568,7 @@ func (ec *executionContext) fieldContext_BackupRepository_encryptionEnabled(_ co
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _BackupRepository_encryptionKeyId(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_encryptionKeyId(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8591,7 +8591,7 @@ func (ec *executionContext) fieldContext_BackupRepository_encryptionKeyId(_ cont
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "ID")
 }
 
-func (ec *executionContext) _BackupRepository_objectStorage(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_objectStorage(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8623,7 +8623,7 @@ func (ec *executionContext) fieldContext_BackupRepository_objectStorage(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepository_proxy(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_proxy(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8635,8 +8635,8 @@ func (ec *executionContext) _BackupRepository_proxy(ctx context.Context, field g
 			return ec.Resolvers.BackupRepository().Proxy(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
-			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8655,7 +8655,7 @@ func (ec *executionContext) fieldContext_BackupRepository_proxy(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepository_proxyPool(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_proxyPool(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8687,7 +8687,7 @@ func (ec *executionContext) fieldContext_BackupRepository_proxyPool(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepository_jobs(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_jobs(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8700,7 +8700,7 @@ func (ec *executionContext) _BackupRepository_jobs(ctx context.Context, field gr
 			return ec.Resolvers.BackupRepository().Jobs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.Job]) graphql.Marshaler {
 			return ec.marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
@@ -8731,7 +8731,7 @@ func (ec *executionContext) fieldContext_BackupRepository_jobs(ctx context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepository_restorePoints(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupRepository) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepository_restorePoints(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8775,7 +8775,7 @@ func (ec *executionContext) fieldContext_BackupRepository_restorePoints(ctx cont
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepositoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupRepository]) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8787,7 +8787,7 @@ func (ec *executionContext) _BackupRepositoryConnection_edges(ctx context.Contex
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.BackupRepository]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.BackupRepository]) graphql.Marshaler {
 			return ec.marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
@@ -8807,7 +8807,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryConnection_edges(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepositoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupRepository]) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8819,8 +8819,8 @@ func (ec *executionContext) _BackupRepositoryConnection_nodes(ctx context.Contex
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepositoryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8839,7 +8839,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryConnection_nodes(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepositoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupRepository]) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8871,7 +8871,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryConnection_pageInfo(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _BackupRepositoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupRepository]) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8894,7 +8894,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryConnection_totalCount(_
 	return graphql.NewScalarFieldContext("BackupRepositoryConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _BackupRepositoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupRepository]) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8917,7 +8917,7 @@ func (ec *executionContext) fieldContext_BackupRepositoryEdge_cursor(_ context.C
 	return graphql.NewScalarFieldContext("BackupRepositoryEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _BackupRepositoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupRepository]) (ret graphql.Marshaler) {
+func (ec *executionContext) _BackupRepositoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8929,8 +8929,8 @@ func (ec *executionContext) _BackupRepositoryEdge_node(ctx context.Context, fiel
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9050,11 +9050,11 @@ func (ec *executionContext) _CopyJob_server(ctx context.Context, field graphql.C
 			return ec.fieldContext_CopyJob_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9064,7 +9064,7 @@ func (ec *executionContext) fieldContext_CopyJob_server(_ context.Context, field
 	fc = &graphql.FieldContext{
 		Object:     "CopyJob",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -9255,8 +9255,8 @@ func (ec *executionContext) _CopyJob_backupJob(ctx context.Context, field graphq
 			return ec.Resolvers.CopyJob().BackupJob(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
-			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9287,8 +9287,8 @@ func (ec *executionContext) _CopyJob_repository(ctx context.Context, field graph
 			return ec.Resolvers.CopyJob().Repository(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9641,8 +9641,8 @@ func (ec *executionContext) _Entity_findBackupRepositoryByID(ctx context.Context
 			return ec.Resolvers.Entity().FindBackupRepositoryByID(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9685,8 +9685,8 @@ func (ec *executionContext) _Entity_findJobByID(ctx context.Context, field graph
 			return ec.Resolvers.Entity().FindJobByID(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
-			return ec.marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9729,8 +9729,8 @@ func (ec *executionContext) _Entity_findJobSessionByID(ctx context.Context, fiel
 			return ec.Resolvers.Entity().FindJobSessionByID(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
-			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9773,8 +9773,8 @@ func (ec *executionContext) _Entity_findOrganizationByID(ctx context.Context, fi
 			return ec.Resolvers.Entity().FindOrganizationByID(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9817,8 +9817,8 @@ func (ec *executionContext) _Entity_findProxyByID(ctx context.Context, field gra
 			return ec.Resolvers.Entity().FindProxyByID(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
-			return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Proxy) graphql.Marshaler {
+			return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9917,7 +9917,7 @@ func (ec *executionContext) fieldContext_HealthEntry_description(_ context.Conte
 	return graphql.NewScalarFieldContext("HealthEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _Job_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_id(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9940,7 +9940,7 @@ func (ec *executionContext) fieldContext_Job_id(_ context.Context, field graphql
 	return graphql.NewScalarFieldContext("Job", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Job_server(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_server(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9949,11 +9949,11 @@ func (ec *executionContext) _Job_server(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Job_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9963,7 +9963,7 @@ func (ec *executionContext) fieldContext_Job_server(_ context.Context, field gra
 	fc = &graphql.FieldContext{
 		Object:     "Job",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -9972,7 +9972,7 @@ func (ec *executionContext) fieldContext_Job_server(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _Job_name(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_name(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9995,7 +9995,7 @@ func (ec *executionContext) fieldContext_Job_name(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Job", field, false, false, "String")
 }
 
-func (ec *executionContext) _Job_description(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_description(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10018,7 +10018,7 @@ func (ec *executionContext) fieldContext_Job_description(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Job", field, false, false, "String")
 }
 
-func (ec *executionContext) _Job_backupType(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_backupType(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10041,7 +10041,7 @@ func (ec *executionContext) fieldContext_Job_backupType(_ context.Context, field
 	return graphql.NewScalarFieldContext("Job", field, false, false, "BackupType")
 }
 
-func (ec *executionContext) _Job_isEnabled(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_isEnabled(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10064,7 +10064,7 @@ func (ec *executionContext) fieldContext_Job_isEnabled(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Job", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Job_lastRun(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_lastRun(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10087,7 +10087,7 @@ func (ec *executionContext) fieldContext_Job_lastRun(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Job", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Job_nextRun(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_nextRun(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10110,7 +10110,7 @@ func (ec *executionContext) fieldContext_Job_nextRun(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Job", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Job_lastBackup(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_lastBackup(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10133,7 +10133,7 @@ func (ec *executionContext) fieldContext_Job_lastBackup(_ context.Context, field
 	return graphql.NewScalarFieldContext("Job", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Job_lastStatus(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_lastStatus(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10156,7 +10156,7 @@ func (ec *executionContext) fieldContext_Job_lastStatus(_ context.Context, field
 	return graphql.NewScalarFieldContext("Job", field, false, false, "JobSessionStatus")
 }
 
-func (ec *executionContext) _Job_organizationId(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_organizationId(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10179,7 +10179,7 @@ func (ec *executionContext) fieldContext_Job_organizationId(_ context.Context, f
 	return graphql.NewScalarFieldContext("Job", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Job_repositoryId(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_repositoryId(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10202,7 +10202,7 @@ func (ec *executionContext) fieldContext_Job_repositoryId(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Job", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Job_eTag(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_eTag(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10225,7 +10225,7 @@ func (ec *executionContext) fieldContext_Job_eTag(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Job", field, false, false, "Long")
 }
 
-func (ec *executionContext) _Job_schedulePolicy(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_schedulePolicy(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10257,7 +10257,7 @@ func (ec *executionContext) fieldContext_Job_schedulePolicy(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Job_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_organization(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10269,8 +10269,8 @@ func (ec *executionContext) _Job_organization(ctx context.Context, field graphql
 			return ec.Resolvers.Job().Organization(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10289,7 +10289,7 @@ func (ec *executionContext) fieldContext_Job_organization(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Job_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_repository(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10301,8 +10301,8 @@ func (ec *executionContext) _Job_repository(ctx context.Context, field graphql.C
 			return ec.Resolvers.Job().Repository(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10321,7 +10321,7 @@ func (ec *executionContext) fieldContext_Job_repository(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Job_copyJob(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_copyJob(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10353,7 +10353,7 @@ func (ec *executionContext) fieldContext_Job_copyJob(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Job_sessions(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_sessions(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10366,7 +10366,7 @@ func (ec *executionContext) _Job_sessions(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Job().Sessions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.JobSession]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.JobSession]) graphql.Marshaler {
 			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
@@ -10397,7 +10397,7 @@ func (ec *executionContext) fieldContext_Job_sessions(ctx context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Job_restorePoints(ctx context.Context, field graphql.CollectedField, obj *upstream.Job) (ret graphql.Marshaler) {
+func (ec *executionContext) _Job_restorePoints(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10476,8 +10476,8 @@ func (ec *executionContext) _JobActionPayload_job(ctx context.Context, field gra
 			return ec.Resolvers.JobActionPayload().Job(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
-			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10496,7 +10496,7 @@ func (ec *executionContext) fieldContext_JobActionPayload_job(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _JobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10508,7 +10508,7 @@ func (ec *executionContext) _JobConnection_edges(ctx context.Context, field grap
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.Job]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.Job]) graphql.Marshaler {
 			return ec.marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
@@ -10528,7 +10528,7 @@ func (ec *executionContext) fieldContext_JobConnection_edges(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _JobConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10540,8 +10540,8 @@ func (ec *executionContext) _JobConnection_nodes(ctx context.Context, field grap
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Job) graphql.Marshaler {
-			return ec.marshalNJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Job) graphql.Marshaler {
+			return ec.marshalNJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10560,7 +10560,7 @@ func (ec *executionContext) fieldContext_JobConnection_nodes(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _JobConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10592,7 +10592,7 @@ func (ec *executionContext) fieldContext_JobConnection_pageInfo(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _JobConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Job]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10615,7 +10615,7 @@ func (ec *executionContext) fieldContext_JobConnection_totalCount(_ context.Cont
 	return graphql.NewScalarFieldContext("JobConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _JobEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Job]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10638,7 +10638,7 @@ func (ec *executionContext) fieldContext_JobEdge_cursor(_ context.Context, field
 	return graphql.NewScalarFieldContext("JobEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _JobEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Job]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Job]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10650,8 +10650,8 @@ func (ec *executionContext) _JobEdge_node(ctx context.Context, field graphql.Col
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
-			return ec.marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10670,7 +10670,7 @@ func (ec *executionContext) fieldContext_JobEdge_node(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSession_id(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_id(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10693,7 +10693,7 @@ func (ec *executionContext) fieldContext_JobSession_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "ID")
 }
 
-func (ec *executionContext) _JobSession_server(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_server(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10702,11 +10702,11 @@ func (ec *executionContext) _JobSession_server(ctx context.Context, field graphq
 			return ec.fieldContext_JobSession_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10716,7 +10716,7 @@ func (ec *executionContext) fieldContext_JobSession_server(_ context.Context, fi
 	fc = &graphql.FieldContext{
 		Object:     "JobSession",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -10725,7 +10725,7 @@ func (ec *executionContext) fieldContext_JobSession_server(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSession_jobId(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_jobId(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10748,7 +10748,7 @@ func (ec *executionContext) fieldContext_JobSession_jobId(_ context.Context, fie
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "ID")
 }
 
-func (ec *executionContext) _JobSession_creationTime(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_creationTime(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10771,7 +10771,7 @@ func (ec *executionContext) fieldContext_JobSession_creationTime(_ context.Conte
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _JobSession_endTime(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_endTime(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10794,7 +10794,7 @@ func (ec *executionContext) fieldContext_JobSession_endTime(_ context.Context, f
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _JobSession_progress(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_progress(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10817,7 +10817,7 @@ func (ec *executionContext) fieldContext_JobSession_progress(_ context.Context, 
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "Int")
 }
 
-func (ec *executionContext) _JobSession_status(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_status(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10840,7 +10840,7 @@ func (ec *executionContext) fieldContext_JobSession_status(_ context.Context, fi
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "JobSessionStatus")
 }
 
-func (ec *executionContext) _JobSession_details(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_details(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10863,7 +10863,7 @@ func (ec *executionContext) fieldContext_JobSession_details(_ context.Context, f
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "String")
 }
 
-func (ec *executionContext) _JobSession_retryCount(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_retryCount(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10886,7 +10886,7 @@ func (ec *executionContext) fieldContext_JobSession_retryCount(_ context.Context
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "Int")
 }
 
-func (ec *executionContext) _JobSession_jobWillBeRetried(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_jobWillBeRetried(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10909,7 +10909,7 @@ func (ec *executionContext) fieldContext_JobSession_jobWillBeRetried(_ context.C
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _JobSession_mainSessionId(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_mainSessionId(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10932,7 +10932,7 @@ func (ec *executionContext) fieldContext_JobSession_mainSessionId(_ context.Cont
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "ID")
 }
 
-func (ec *executionContext) _JobSession_jobType(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_jobType(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10955,7 +10955,7 @@ func (ec *executionContext) fieldContext_JobSession_jobType(_ context.Context, f
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "JobType")
 }
 
-func (ec *executionContext) _JobSession_configType(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_configType(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10978,7 +10978,7 @@ func (ec *executionContext) fieldContext_JobSession_configType(_ context.Context
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "JobSessionConfigType")
 }
 
-func (ec *executionContext) _JobSession_repositoryId(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_repositoryId(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11001,7 +11001,7 @@ func (ec *executionContext) fieldContext_JobSession_repositoryId(_ context.Conte
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "ID")
 }
 
-func (ec *executionContext) _JobSession_proxyId(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_proxyId(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11024,7 +11024,7 @@ func (ec *executionContext) fieldContext_JobSession_proxyId(_ context.Context, f
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "ID")
 }
 
-func (ec *executionContext) _JobSession_proxyPoolId(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_proxyPoolId(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11047,7 +11047,7 @@ func (ec *executionContext) fieldContext_JobSession_proxyPoolId(_ context.Contex
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "ID")
 }
 
-func (ec *executionContext) _JobSession_eTag(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_eTag(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11070,7 +11070,7 @@ func (ec *executionContext) fieldContext_JobSession_eTag(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "Long")
 }
 
-func (ec *executionContext) _JobSession_statistics(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_statistics(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11102,7 +11102,7 @@ func (ec *executionContext) fieldContext_JobSession_statistics(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSession_job(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_job(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11114,8 +11114,8 @@ func (ec *executionContext) _JobSession_job(ctx context.Context, field graphql.C
 			return ec.Resolvers.JobSession().Job(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
-			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11134,7 +11134,7 @@ func (ec *executionContext) fieldContext_JobSession_job(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSession_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_repository(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11146,8 +11146,8 @@ func (ec *executionContext) _JobSession_repository(ctx context.Context, field gr
 			return ec.Resolvers.JobSession().Repository(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11166,7 +11166,7 @@ func (ec *executionContext) fieldContext_JobSession_repository(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSession_proxy(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_proxy(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11178,8 +11178,8 @@ func (ec *executionContext) _JobSession_proxy(ctx context.Context, field graphql
 			return ec.Resolvers.JobSession().Proxy(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
-			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11198,7 +11198,7 @@ func (ec *executionContext) fieldContext_JobSession_proxy(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSession_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_organization(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11210,8 +11210,8 @@ func (ec *executionContext) _JobSession_organization(ctx context.Context, field 
 			return ec.Resolvers.JobSession().Organization(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11230,7 +11230,7 @@ func (ec *executionContext) fieldContext_JobSession_organization(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSession_log(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_log(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11274,7 +11274,7 @@ func (ec *executionContext) fieldContext_JobSession_log(ctx context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSession_processedObjects(ctx context.Context, field graphql.CollectedField, obj *upstream.JobSession) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSession_processedObjects(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11318,7 +11318,7 @@ func (ec *executionContext) fieldContext_JobSession_processedObjects(ctx context
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11330,7 +11330,7 @@ func (ec *executionContext) _JobSessionConnection_edges(ctx context.Context, fie
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.JobSession]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.JobSession]) graphql.Marshaler {
 			return ec.marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
@@ -11350,7 +11350,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_edges(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11362,8 +11362,8 @@ func (ec *executionContext) _JobSessionConnection_nodes(ctx context.Context, fie
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.JobSession) graphql.Marshaler {
-			return ec.marshalNJobSession2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSessionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11382,7 +11382,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_nodes(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11414,7 +11414,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_pageInfo(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11437,7 +11437,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_totalCount(_ conte
 	return graphql.NewScalarFieldContext("JobSessionConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _JobSessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11460,7 +11460,7 @@ func (ec *executionContext) fieldContext_JobSessionEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("JobSessionEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _JobSessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.JobSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11472,8 +11472,8 @@ func (ec *executionContext) _JobSessionEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
-			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11685,11 +11685,11 @@ func (ec *executionContext) _License_server(ctx context.Context, field graphql.C
 			return ec.fieldContext_License_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11699,7 +11699,7 @@ func (ec *executionContext) fieldContext_License_server(_ context.Context, field
 	fc = &graphql.FieldContext{
 		Object:     "License",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -12039,11 +12039,11 @@ func (ec *executionContext) _LicensedUser_server(ctx context.Context, field grap
 			return ec.fieldContext_LicensedUser_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12053,7 +12053,7 @@ func (ec *executionContext) fieldContext_LicensedUser_server(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "LicensedUser",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -12166,8 +12166,8 @@ func (ec *executionContext) _LicensedUser_organization(ctx context.Context, fiel
 			return ec.Resolvers.LicensedUser().Organization(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13231,7 +13231,7 @@ func (ec *executionContext) fieldContext_ObjectStorage_sizeLimitBytes(_ context.
 	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "Long")
 }
 
-func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13254,7 +13254,7 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Organization_server(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_server(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13263,11 +13263,11 @@ func (ec *executionContext) _Organization_server(ctx context.Context, field grap
 			return ec.fieldContext_Organization_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13277,7 +13277,7 @@ func (ec *executionContext) fieldContext_Organization_server(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "Organization",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -13286,7 +13286,7 @@ func (ec *executionContext) fieldContext_Organization_server(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13309,7 +13309,7 @@ func (ec *executionContext) fieldContext_Organization_name(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
-func (ec *executionContext) _Organization_officeName(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_officeName(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13332,7 +13332,7 @@ func (ec *executionContext) fieldContext_Organization_officeName(_ context.Conte
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
-func (ec *executionContext) _Organization_description(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_description(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13355,7 +13355,7 @@ func (ec *executionContext) fieldContext_Organization_description(_ context.Cont
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
-func (ec *executionContext) _Organization_type(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_type(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13378,7 +13378,7 @@ func (ec *executionContext) fieldContext_Organization_type(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "OrganizationType")
 }
 
-func (ec *executionContext) _Organization_region(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_region(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13401,7 +13401,7 @@ func (ec *executionContext) fieldContext_Organization_region(_ context.Context, 
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "OrganizationRegion")
 }
 
-func (ec *executionContext) _Organization_isExchangeOnline(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_isExchangeOnline(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13424,7 +13424,7 @@ func (ec *executionContext) fieldContext_Organization_isExchangeOnline(_ context
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Organization_isSharePointOnline(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_isSharePointOnline(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13447,7 +13447,7 @@ func (ec *executionContext) fieldContext_Organization_isSharePointOnline(_ conte
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Organization_isTeamsOnline(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_isTeamsOnline(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13470,7 +13470,7 @@ func (ec *executionContext) fieldContext_Organization_isTeamsOnline(_ context.Co
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Organization_isTeamsChatsOnline(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_isTeamsChatsOnline(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13493,7 +13493,7 @@ func (ec *executionContext) fieldContext_Organization_isTeamsChatsOnline(_ conte
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Organization_isBackedUp(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_isBackedUp(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13516,7 +13516,7 @@ func (ec *executionContext) fieldContext_Organization_isBackedUp(_ context.Conte
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Organization_firstBackupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_firstBackupTime(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13539,7 +13539,7 @@ func (ec *executionContext) fieldContext_Organization_firstBackupTime(_ context.
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Organization_lastBackupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_lastBackupTime(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13562,7 +13562,7 @@ func (ec *executionContext) fieldContext_Organization_lastBackupTime(_ context.C
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Organization_licensing(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_licensing(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13594,7 +13594,7 @@ func (ec *executionContext) fieldContext_Organization_licensing(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_jobs(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_jobs(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13607,7 +13607,7 @@ func (ec *executionContext) _Organization_jobs(ctx context.Context, field graphq
 			return ec.Resolvers.Organization().Jobs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.Job]) graphql.Marshaler {
 			return ec.marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
@@ -13638,7 +13638,7 @@ func (ec *executionContext) fieldContext_Organization_jobs(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_usedRepositories(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_usedRepositories(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13670,7 +13670,7 @@ func (ec *executionContext) fieldContext_Organization_usedRepositories(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_licensedUsers(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_licensedUsers(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13714,7 +13714,7 @@ func (ec *executionContext) fieldContext_Organization_licensedUsers(ctx context.
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_restorePoints(ctx context.Context, field graphql.CollectedField, obj *upstream.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_restorePoints(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13758,7 +13758,7 @@ func (ec *executionContext) fieldContext_Organization_restorePoints(ctx context.
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13770,7 +13770,7 @@ func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, f
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.Organization]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.Organization]) graphql.Marshaler {
 			return ec.marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
@@ -13790,7 +13790,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_edges(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13802,8 +13802,8 @@ func (ec *executionContext) _OrganizationConnection_nodes(ctx context.Context, f
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13822,7 +13822,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_nodes(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13854,7 +13854,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Organization]) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13877,7 +13877,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 	return graphql.NewScalarFieldContext("OrganizationConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Organization]) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13900,7 +13900,7 @@ func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Organization]) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13912,8 +13912,8 @@ func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field gr
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14102,11 +14102,11 @@ func (ec *executionContext) _ProcessedObject_server(ctx context.Context, field g
 			return ec.fieldContext_ProcessedObject_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14116,7 +14116,7 @@ func (ec *executionContext) fieldContext_ProcessedObject_server(_ context.Contex
 	fc = &graphql.FieldContext{
 		Object:     "ProcessedObject",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -14229,8 +14229,8 @@ func (ec *executionContext) _ProcessedObject_organization(ctx context.Context, f
 			return ec.Resolvers.ProcessedObject().Organization(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -14261,8 +14261,8 @@ func (ec *executionContext) _ProcessedObject_session(ctx context.Context, field 
 			return ec.Resolvers.ProcessedObject().Session(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
-			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14487,7 +14487,7 @@ func (ec *executionContext) fieldContext_ProcessedObjectEdge_node(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Proxy_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_id(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14510,7 +14510,7 @@ func (ec *executionContext) fieldContext_Proxy_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Proxy_server(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_server(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14519,11 +14519,11 @@ func (ec *executionContext) _Proxy_server(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Proxy_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14533,7 +14533,7 @@ func (ec *executionContext) fieldContext_Proxy_server(_ context.Context, field g
 	fc = &graphql.FieldContext{
 		Object:     "Proxy",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -14542,7 +14542,7 @@ func (ec *executionContext) fieldContext_Proxy_server(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Proxy_hostName(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_hostName(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14565,7 +14565,7 @@ func (ec *executionContext) fieldContext_Proxy_hostName(_ context.Context, field
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
 }
 
-func (ec *executionContext) _Proxy_fqdn(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_fqdn(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14588,7 +14588,7 @@ func (ec *executionContext) fieldContext_Proxy_fqdn(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
 }
 
-func (ec *executionContext) _Proxy_description(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_description(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14611,7 +14611,7 @@ func (ec *executionContext) fieldContext_Proxy_description(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
 }
 
-func (ec *executionContext) _Proxy_port(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_port(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14634,7 +14634,7 @@ func (ec *executionContext) fieldContext_Proxy_port(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Proxy_type(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_type(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14657,7 +14657,7 @@ func (ec *executionContext) fieldContext_Proxy_type(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
 }
 
-func (ec *executionContext) _Proxy_status(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_status(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14680,7 +14680,7 @@ func (ec *executionContext) fieldContext_Proxy_status(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "ProxyStatus")
 }
 
-func (ec *executionContext) _Proxy_maintenanceMode(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_maintenanceMode(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14703,7 +14703,7 @@ func (ec *executionContext) fieldContext_Proxy_maintenanceMode(_ context.Context
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
 }
 
-func (ec *executionContext) _Proxy_cpuUsagePercent(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_cpuUsagePercent(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14726,7 +14726,7 @@ func (ec *executionContext) fieldContext_Proxy_cpuUsagePercent(_ context.Context
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "Float")
 }
 
-func (ec *executionContext) _Proxy_memoryUsagePercent(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_memoryUsagePercent(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14749,7 +14749,7 @@ func (ec *executionContext) fieldContext_Proxy_memoryUsagePercent(_ context.Cont
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "Float")
 }
 
-func (ec *executionContext) _Proxy_threads(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_threads(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14772,7 +14772,7 @@ func (ec *executionContext) fieldContext_Proxy_threads(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Proxy_version(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_version(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14795,7 +14795,7 @@ func (ec *executionContext) fieldContext_Proxy_version(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
 }
 
-func (ec *executionContext) _Proxy_operatingSystem(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_operatingSystem(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14818,7 +14818,7 @@ func (ec *executionContext) fieldContext_Proxy_operatingSystem(_ context.Context
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
 }
 
-func (ec *executionContext) _Proxy_roles(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_roles(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14841,7 +14841,7 @@ func (ec *executionContext) fieldContext_Proxy_roles(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "String")
 }
 
-func (ec *executionContext) _Proxy_pool(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_pool(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14873,7 +14873,7 @@ func (ec *executionContext) fieldContext_Proxy_pool(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _Proxy_repositories(ctx context.Context, field graphql.CollectedField, obj *upstream.Proxy) (ret graphql.Marshaler) {
+func (ec *executionContext) _Proxy_repositories(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14885,8 +14885,8 @@ func (ec *executionContext) _Proxy_repositories(ctx context.Context, field graph
 			return ec.Resolvers.Proxy().Repositories(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalOBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepositoryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -14905,7 +14905,7 @@ func (ec *executionContext) fieldContext_Proxy_repositories(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Proxy]) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14917,7 +14917,7 @@ func (ec *executionContext) _ProxyConnection_edges(ctx context.Context, field gr
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.Proxy]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.Proxy]) graphql.Marshaler {
 			return ec.marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
@@ -14937,7 +14937,7 @@ func (ec *executionContext) fieldContext_ProxyConnection_edges(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Proxy]) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14949,8 +14949,8 @@ func (ec *executionContext) _ProxyConnection_nodes(ctx context.Context, field gr
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
-			return ec.marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Proxy) graphql.Marshaler {
+			return ec.marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14969,7 +14969,7 @@ func (ec *executionContext) fieldContext_ProxyConnection_nodes(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Proxy]) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15001,7 +15001,7 @@ func (ec *executionContext) fieldContext_ProxyConnection_pageInfo(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _ProxyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Proxy]) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15024,7 +15024,7 @@ func (ec *executionContext) fieldContext_ProxyConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("ProxyConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ProxyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Proxy]) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15047,7 +15047,7 @@ func (ec *executionContext) fieldContext_ProxyEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ProxyEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _ProxyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Proxy]) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProxyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Proxy]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15059,8 +15059,8 @@ func (ec *executionContext) _ProxyEdge_node(ctx context.Context, field graphql.C
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
-			return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Proxy) graphql.Marshaler {
+			return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15111,11 +15111,11 @@ func (ec *executionContext) _ProxyPool_server(ctx context.Context, field graphql
 			return ec.fieldContext_ProxyPool_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15125,7 +15125,7 @@ func (ec *executionContext) fieldContext_ProxyPool_server(_ context.Context, fie
 	fc = &graphql.FieldContext{
 		Object:     "ProxyPool",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -15192,8 +15192,8 @@ func (ec *executionContext) _ProxyPool_proxies(ctx context.Context, field graphq
 			return ec.Resolvers.ProxyPool().Proxies(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
-			return ec.marshalOProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -15399,8 +15399,8 @@ func (ec *executionContext) _Query_jobSession(ctx context.Context, field graphql
 			return ec.Resolvers.Query().JobSession(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
-			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
 		},
 		true,
 		false,
@@ -15443,7 +15443,7 @@ func (ec *executionContext) _Query_jobSessions(ctx context.Context, field graphq
 			return ec.Resolvers.Query().JobSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["jobType"].(*upstream.JobType), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time), fc.Args["servers"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.JobSession]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.JobSession]) graphql.Marshaler {
 			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
@@ -15487,8 +15487,8 @@ func (ec *executionContext) _Query_job(ctx context.Context, field graphql.Collec
 			return ec.Resolvers.Query().Job(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
-			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, selections, v)
 		},
 		true,
 		false,
@@ -15531,7 +15531,7 @@ func (ec *executionContext) _Query_jobs(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Query().Jobs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.Job]) graphql.Marshaler {
 			return ec.marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
@@ -15575,7 +15575,7 @@ func (ec *executionContext) _Query_organizations(ctx context.Context, field grap
 			return ec.Resolvers.Query().Organizations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Organization]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.Organization]) graphql.Marshaler {
 			return ec.marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
@@ -15619,8 +15619,8 @@ func (ec *executionContext) _Query_organization(ctx context.Context, field graph
 			return ec.Resolvers.Query().Organization(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -15663,7 +15663,7 @@ func (ec *executionContext) _Query_backupRepositories(ctx context.Context, field
 			return ec.Resolvers.Query().BackupRepositories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["proxyId"].(*string), fc.Args["longTerm"].(*bool), fc.Args["servers"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackupRepository]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.BackupRepository]) graphql.Marshaler {
 			return ec.marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
@@ -15707,8 +15707,8 @@ func (ec *executionContext) _Query_backupRepository(ctx context.Context, field g
 			return ec.Resolvers.Query().BackupRepository(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
 		},
 		true,
 		false,
@@ -15751,7 +15751,7 @@ func (ec *executionContext) _Query_proxies(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Query().Proxies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Proxy]) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.Proxy]) graphql.Marshaler {
 			return ec.marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
@@ -15795,8 +15795,8 @@ func (ec *executionContext) _Query_proxy(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Query().Proxy(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
-			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16450,8 +16450,8 @@ func (ec *executionContext) _RepositoryUsage_repository(ctx context.Context, fie
 			return ec.Resolvers.RepositoryUsage().Repository(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
 		},
 		true,
 		false,
@@ -17136,11 +17136,11 @@ func (ec *executionContext) _RestorePoint_server(ctx context.Context, field grap
 			return ec.fieldContext_RestorePoint_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17150,7 +17150,7 @@ func (ec *executionContext) fieldContext_RestorePoint_server(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "RestorePoint",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -17194,8 +17194,8 @@ func (ec *executionContext) _RestorePoint_job(ctx context.Context, field graphql
 			return ec.Resolvers.RestorePoint().Job(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
-			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, selections, v)
 		},
 		true,
 		false,
@@ -17226,8 +17226,8 @@ func (ec *executionContext) _RestorePoint_organization(ctx context.Context, fiel
 			return ec.Resolvers.RestorePoint().Organization(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -17258,8 +17258,8 @@ func (ec *executionContext) _RestorePoint_repository(ctx context.Context, field 
 			return ec.Resolvers.RestorePoint().Repository(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
-			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
 		},
 		true,
 		false,
@@ -17691,11 +17691,11 @@ func (ec *executionContext) _RestoreSession_server(ctx context.Context, field gr
 			return ec.fieldContext_RestoreSession_server(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Server(), nil
+			return obj.Origin, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Origin) graphql.Marshaler {
-			return ec.marshalNServer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17705,7 +17705,7 @@ func (ec *executionContext) fieldContext_RestoreSession_server(_ context.Context
 	fc = &graphql.FieldContext{
 		Object:     "RestoreSession",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Server(ctx, field)
@@ -18002,8 +18002,8 @@ func (ec *executionContext) _RestoreSession_organization(ctx context.Context, fi
 			return ec.Resolvers.RestoreSession().Organization(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -18787,7 +18787,7 @@ func (ec *executionContext) _Server_name(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Server_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name(), nil
+			return obj.ServerName, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -18798,7 +18798,7 @@ func (ec *executionContext) _Server_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Server_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Server", field, true, false, "String")
+	return graphql.NewScalarFieldContext("Server", field, false, false, "String")
 }
 
 func (ec *executionContext) _Server_status(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
@@ -19070,8 +19070,8 @@ func (ec *executionContext) _StartCopyJobPayload_session(ctx context.Context, fi
 			return obj.Session, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
-			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19125,8 +19125,8 @@ func (ec *executionContext) _StartJobPayload_job(ctx context.Context, field grap
 			return ec.Resolvers.StartJobPayload().Job(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
-			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19157,8 +19157,8 @@ func (ec *executionContext) _StartJobPayload_session(ctx context.Context, field 
 			return obj.Session, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
-			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19190,8 +19190,8 @@ func (ec *executionContext) _Subscription_jobSessionUpdated(ctx context.Context,
 			return ec.Resolvers.Subscription().JobSessionUpdated(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
-			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20492,37 +20492,37 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case upstream.Proxy:
+	case model.Proxy:
 		return ec._Proxy(ctx, sel, &obj)
-	case *upstream.Proxy:
+	case *model.Proxy:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Proxy(ctx, sel, obj)
-	case upstream.Organization:
+	case model.Organization:
 		return ec._Organization(ctx, sel, &obj)
-	case *upstream.Organization:
+	case *model.Organization:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Organization(ctx, sel, obj)
-	case upstream.JobSession:
+	case model.JobSession:
 		return ec._JobSession(ctx, sel, &obj)
-	case *upstream.JobSession:
+	case *model.JobSession:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._JobSession(ctx, sel, obj)
-	case upstream.Job:
+	case model.Job:
 		return ec._Job(ctx, sel, &obj)
-	case *upstream.Job:
+	case *model.Job:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Job(ctx, sel, obj)
-	case upstream.BackupRepository:
+	case model.BackupRepository:
 		return ec._BackupRepository(ctx, sel, &obj)
-	case *upstream.BackupRepository:
+	case *model.BackupRepository:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -20542,7 +20542,7 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 
 var backupRepositoryImplementors = []string{"BackupRepository", "_Entity"}
 
-func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackupRepository) graphql.Marshaler {
+func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.SelectionSet, obj *model.BackupRepository) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20684,7 +20684,7 @@ func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.Selec
 
 var backupRepositoryConnectionImplementors = []string{"BackupRepositoryConnection"}
 
-func (ec *executionContext) _BackupRepositoryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.BackupRepository]) graphql.Marshaler {
+func (ec *executionContext) _BackupRepositoryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.BackupRepository]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20732,7 +20732,7 @@ func (ec *executionContext) _BackupRepositoryConnection(ctx context.Context, sel
 
 var backupRepositoryEdgeImplementors = []string{"BackupRepositoryEdge"}
 
-func (ec *executionContext) _BackupRepositoryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.BackupRepository]) graphql.Marshaler {
+func (ec *executionContext) _BackupRepositoryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.BackupRepository]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21180,7 +21180,7 @@ func (ec *executionContext) _HealthEntry(ctx context.Context, sel ast.SelectionS
 
 var jobImplementors = []string{"Job", "_Entity"}
 
-func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj *upstream.Job) graphql.Marshaler {
+func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj *model.Job) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21347,7 +21347,7 @@ func (ec *executionContext) _JobActionPayload(ctx context.Context, sel ast.Selec
 
 var jobConnectionImplementors = []string{"JobConnection"}
 
-func (ec *executionContext) _JobConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.Job]) graphql.Marshaler {
+func (ec *executionContext) _JobConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.Job]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21395,7 +21395,7 @@ func (ec *executionContext) _JobConnection(ctx context.Context, sel ast.Selectio
 
 var jobEdgeImplementors = []string{"JobEdge"}
 
-func (ec *executionContext) _JobEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.Job]) graphql.Marshaler {
+func (ec *executionContext) _JobEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.Job]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21433,7 +21433,7 @@ func (ec *executionContext) _JobEdge(ctx context.Context, sel ast.SelectionSet, 
 
 var jobSessionImplementors = []string{"JobSession", "_Entity"}
 
-func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSet, obj *upstream.JobSession) graphql.Marshaler {
+func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSet, obj *model.JobSession) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobSessionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21587,7 +21587,7 @@ func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSe
 
 var jobSessionConnectionImplementors = []string{"JobSessionConnection"}
 
-func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.JobSession]) graphql.Marshaler {
+func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.JobSession]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobSessionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21635,7 +21635,7 @@ func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.S
 
 var jobSessionEdgeImplementors = []string{"JobSessionEdge"}
 
-func (ec *executionContext) _JobSessionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.JobSession]) graphql.Marshaler {
+func (ec *executionContext) _JobSessionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.JobSession]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobSessionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -22298,7 +22298,7 @@ func (ec *executionContext) _ObjectStorage(ctx context.Context, sel ast.Selectio
 
 var organizationImplementors = []string{"Organization", "_Entity"}
 
-func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *upstream.Organization) graphql.Marshaler {
+func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *model.Organization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -22426,7 +22426,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 
 var organizationConnectionImplementors = []string{"OrganizationConnection"}
 
-func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.Organization]) graphql.Marshaler {
+func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.Organization]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -22474,7 +22474,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
 
-func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.Organization]) graphql.Marshaler {
+func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.Organization]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -22762,7 +22762,7 @@ func (ec *executionContext) _ProcessedObjectEdge(ctx context.Context, sel ast.Se
 
 var proxyImplementors = []string{"Proxy", "_Entity"}
 
-func (ec *executionContext) _Proxy(ctx context.Context, sel ast.SelectionSet, obj *upstream.Proxy) graphql.Marshaler {
+func (ec *executionContext) _Proxy(ctx context.Context, sel ast.SelectionSet, obj *model.Proxy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -22877,7 +22877,7 @@ func (ec *executionContext) _Proxy(ctx context.Context, sel ast.SelectionSet, ob
 
 var proxyConnectionImplementors = []string{"ProxyConnection"}
 
-func (ec *executionContext) _ProxyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.Proxy]) graphql.Marshaler {
+func (ec *executionContext) _ProxyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.Proxy]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -22925,7 +22925,7 @@ func (ec *executionContext) _ProxyConnection(ctx context.Context, sel ast.Select
 
 var proxyEdgeImplementors = []string{"ProxyEdge"}
 
-func (ec *executionContext) _ProxyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.Proxy]) graphql.Marshaler {
+func (ec *executionContext) _ProxyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.Proxy]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -24737,11 +24737,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupRepository) graphql.Marshaler {
+func (ec *executionContext) marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, sel, v[i])
+		return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -24753,7 +24753,7 @@ func (ec *executionContext) marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365�
 	return ret
 }
 
-func (ec *executionContext) marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+func (ec *executionContext) marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx context.Context, sel ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BackupRepository!")
 		return graphql.Null
@@ -24761,7 +24761,7 @@ func (ec *executionContext) marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑg
 	return ec._BackupRepository(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.BackupRepository]) graphql.Marshaler {
+func (ec *executionContext) marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.BackupRepository]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -24777,7 +24777,7 @@ func (ec *executionContext) marshalNBackupRepositoryEdge2ᚕᚖgithubᚗcomᚋvb
 	return ret
 }
 
-func (ec *executionContext) marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.BackupRepository]) graphql.Marshaler {
+func (ec *executionContext) marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.BackupRepository]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BackupRepositoryEdge!")
 		return graphql.Null
@@ -24991,11 +24991,11 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalNJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Job) graphql.Marshaler {
+func (ec *executionContext) marshalNJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Job) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx, sel, v[i])
+		return ec.marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25007,7 +25007,7 @@ func (ec *executionContext) marshalNJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋv
 	return ret
 }
 
-func (ec *executionContext) marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx context.Context, sel ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
+func (ec *executionContext) marshalNJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx context.Context, sel ast.SelectionSet, v *model.Job) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Job!")
 		return graphql.Null
@@ -25020,7 +25020,7 @@ func (ec *executionContext) unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgrap
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
+func (ec *executionContext) marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.Job]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobConnection!")
 		return graphql.Null
@@ -25028,7 +25028,7 @@ func (ec *executionContext) marshalNJobConnection2ᚖgithubᚗcomᚋvb365ᚑgrap
 	return ec._JobConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.Job]) graphql.Marshaler {
+func (ec *executionContext) marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.Job]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -25044,7 +25044,7 @@ func (ec *executionContext) marshalNJobEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphql
 	return ret
 }
 
-func (ec *executionContext) marshalNJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.Job]) graphql.Marshaler {
+func (ec *executionContext) marshalNJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.Job]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobEdge!")
 		return graphql.Null
@@ -25052,11 +25052,11 @@ func (ec *executionContext) marshalNJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋ
 	return ec._JobEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobSession2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.JobSession) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSession2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JobSession) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx, sel, v[i])
+		return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25068,7 +25068,7 @@ func (ec *executionContext) marshalNJobSession2ᚕᚖgithubᚗcomᚋvb365ᚑgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx context.Context, sel ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx context.Context, sel ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobSession!")
 		return graphql.Null
@@ -25076,7 +25076,7 @@ func (ec *executionContext) marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphql
 	return ec._JobSession(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.JobSession]) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.JobSession]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobSessionConnection!")
 		return graphql.Null
@@ -25084,7 +25084,7 @@ func (ec *executionContext) marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365
 	return ec._JobSessionConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.JobSession]) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.JobSession]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -25100,7 +25100,7 @@ func (ec *executionContext) marshalNJobSessionEdge2ᚕᚖgithubᚗcomᚋvb365ᚑ
 	return ret
 }
 
-func (ec *executionContext) marshalNJobSessionEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.JobSession]) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSessionEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.JobSession]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobSessionEdge!")
 		return graphql.Null
@@ -25360,11 +25360,11 @@ func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Organization) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx, sel, v[i])
+		return ec.marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25376,7 +25376,7 @@ func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgr
 	return ret
 }
 
-func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Organization!")
 		return graphql.Null
@@ -25384,7 +25384,7 @@ func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋvb365ᚑgraph
 	return ec._Organization(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.Organization]) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.Organization]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -25400,7 +25400,7 @@ func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365�
 	return ret
 }
 
-func (ec *executionContext) marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.Organization]) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.Organization]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrganizationEdge!")
 		return graphql.Null
@@ -25526,11 +25526,11 @@ var (
 	}
 )
 
-func (ec *executionContext) marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
+func (ec *executionContext) marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Proxy) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, sel, v[i])
+		return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -25542,7 +25542,7 @@ func (ec *executionContext) marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphql�
 	return ret
 }
 
-func (ec *executionContext) marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx context.Context, sel ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+func (ec *executionContext) marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx context.Context, sel ast.SelectionSet, v *model.Proxy) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Proxy!")
 		return graphql.Null
@@ -25550,7 +25550,7 @@ func (ec *executionContext) marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb
 	return ec._Proxy(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.Proxy]) graphql.Marshaler {
+func (ec *executionContext) marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.Proxy]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -25566,7 +25566,7 @@ func (ec *executionContext) marshalNProxyEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.Proxy]) graphql.Marshaler {
+func (ec *executionContext) marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.Proxy]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProxyEdge!")
 		return graphql.Null
@@ -25944,6 +25944,10 @@ func (ec *executionContext) unmarshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb36
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRole(ctx context.Context, sel ast.SelectionSet, v access.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx context.Context, sel ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+	return ec._Server(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNServer2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOriginᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Origin) graphql.Marshaler {
@@ -26375,14 +26379,14 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	return ret
 }
 
-func (ec *executionContext) marshalOBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupRepository) graphql.Marshaler {
+func (ec *executionContext) marshalOBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx, sel, v[i])
+		return ec.marshalNBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -26394,14 +26398,14 @@ func (ec *executionContext) marshalOBackupRepository2ᚕᚖgithubᚗcomᚋvb365�
 	return ret
 }
 
-func (ec *executionContext) marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupRepository(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupRepository) graphql.Marshaler {
+func (ec *executionContext) marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx context.Context, sel ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._BackupRepository(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.BackupRepository]) graphql.Marshaler {
+func (ec *executionContext) marshalOBackupRepositoryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.BackupRepository]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -26569,7 +26573,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJob(ctx context.Context, sel ast.SelectionSet, v *upstream.Job) graphql.Marshaler {
+func (ec *executionContext) marshalOJob2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJob(ctx context.Context, sel ast.SelectionSet, v *model.Job) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -26583,14 +26587,14 @@ func (ec *executionContext) marshalOJobActionPayload2ᚖgithubᚗcomᚋvb365ᚑg
 	return ec._JobActionPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Job]) graphql.Marshaler {
+func (ec *executionContext) marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.Job]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._JobConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobSession(ctx context.Context, sel ast.SelectionSet, v *upstream.JobSession) graphql.Marshaler {
+func (ec *executionContext) marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx context.Context, sel ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -26751,14 +26755,14 @@ func (ec *executionContext) marshalOObjectStorage2ᚖgithubᚗcomᚋvb365ᚑgrap
 	return ec._ObjectStorage(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *upstream.Organization) graphql.Marshaler {
+func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Organization(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Organization]) graphql.Marshaler {
+func (ec *executionContext) marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.Organization]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -26885,14 +26889,14 @@ var (
 	}
 )
 
-func (ec *executionContext) marshalOProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Proxy) graphql.Marshaler {
+func (ec *executionContext) marshalOProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Proxy) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx, sel, v[i])
+		return ec.marshalNProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -26904,14 +26908,14 @@ func (ec *executionContext) marshalOProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphql�
 	return ret
 }
 
-func (ec *executionContext) marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxy(ctx context.Context, sel ast.SelectionSet, v *upstream.Proxy) graphql.Marshaler {
+func (ec *executionContext) marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx context.Context, sel ast.SelectionSet, v *model.Proxy) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Proxy(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Proxy]) graphql.Marshaler {
+func (ec *executionContext) marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.Proxy]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

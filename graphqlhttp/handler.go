@@ -27,7 +27,6 @@ import (
 
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
-	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
 	"github.com/vb365-graphql/vb365-graphql/store"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -176,8 +175,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	}
 	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger}
 	for _, api := range servers {
-		resolver.Servers = append(resolver.Servers, resolvers.Server{API: api,
-			Live: live.JobSessions(api, o.PollInterval, o.Logger), RestoreLive: live.RestoreSessions(api, o.PollInterval, o.Logger)})
+		resolver.Servers = append(resolver.Servers, resolvers.NewServer(api, o.PollInterval, o.Logger))
 	}
 	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity(len(servers))}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)

@@ -33,15 +33,27 @@ type Followed[T any] struct {
 }
 
 // JobSessions follows job sessions: their progress, statistics and status.
-func JobSessions(src Source, interval time.Duration, log *slog.Logger) *Hub[*upstream.JobSession] {
-	return New(src.NewScope, Followed[*upstream.JobSession]{What: "job session", Poll: src.PollJobSession,
-		Final: func(s *upstream.JobSession) bool { return s.Status.Final() }, Same: sameState}, interval, log)
+func JobSessions(src Source) Followed[*upstream.JobSession] {
+	return Followed[*upstream.JobSession]{What: "job session", Poll: src.PollJobSession,
+		Final: func(s *upstream.JobSession) bool { return s.Status.Final() }, Same: sameState}
+}
+
+// Sent follows what f follows, sent to watchers as T: the graph's type for
+// it, to and from which the upstream's converts for free.
+func Sent[T, U any](f Followed[U], to func(U) T, from func(T) U) Followed[T] {
+	return Followed[T]{What: f.What,
+		Poll: func(ctx context.Context, s *upstream.Scope, id string) (T, error) {
+			u, err := f.Poll(ctx, s, id)
+			return to(u), err
+		},
+		Final: func(t T) bool { return f.Final(from(t)) },
+		Same:  func(a, b T) bool { return f.Same(from(a), from(b)) }}
 }
 
 // RestoreSessions follows restore sessions: their state, result and details.
-func RestoreSessions(src Source, interval time.Duration, log *slog.Logger) *Hub[*upstream.RestoreSession] {
-	return New(src.NewScope, Followed[*upstream.RestoreSession]{What: "restore session", Poll: src.PollRestoreSession,
-		Final: (*upstream.RestoreSession).Final, Same: sameRestore}, interval, log)
+func RestoreSessions(src Source) Followed[*upstream.RestoreSession] {
+	return Followed[*upstream.RestoreSession]{What: "restore session", Poll: src.PollRestoreSession,
+		Final: (*upstream.RestoreSession).Final, Same: sameRestore}
 }
 
 // Hub follows running sessions of one kind. However many clients watch a

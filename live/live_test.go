@@ -14,7 +14,7 @@ func TestLivePollersComeAndGo(t *testing.T) {
 	testenv.LeakCheck(t)
 	env := testenv.New(t, testenv.Options{})
 	sim := env.Sim
-	hub := live.JobSessions(env.Client, 20*time.Millisecond, nil)
+	hub := live.New(env.Client.NewScope, live.JobSessions(env.Client), 20*time.Millisecond, nil)
 	ctx := context.Background()
 
 	// A finished session: its state, then the end.

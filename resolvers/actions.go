@@ -47,7 +47,7 @@ type action struct {
 // for a viewer, sent once per idempotency key, written to the audit log and
 // counted. It returns the session a start began (nil: none, or not known)
 // and the name of the server that holds the job.
-func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, in action) (*upstream.JobSession, string, error) {
+func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, in action) (*model.JobSession, string, error) {
 	job, full, clientMutationID := in.job, in.full, in.clientMutationID
 	op := operation(ctx)
 	caller := op.request.Caller
@@ -89,7 +89,7 @@ func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, 
 		if err != nil || acted.Session == nil {
 			return nil, err
 		}
-		so.primeSession(ctx, acted.Session)
+		so.primeSession(ctx, (*model.JobSession)(acted.Session))
 		return []byte(acted.Session.ID), nil
 	}
 	var result []byte

@@ -9,31 +9,31 @@ import (
 	"context"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
-	"github.com/vb365-graphql/vb365-graphql/upstream"
+	"github.com/vb365-graphql/vb365-graphql/graph/model"
 )
 
 // FindBackupRepositoryByID is the resolver for the findBackupRepositoryByID field.
-func (r *entityResolver) FindBackupRepositoryByID(ctx context.Context, id string) (*upstream.BackupRepository, error) {
+func (r *entityResolver) FindBackupRepositoryByID(ctx context.Context, id string) (*model.BackupRepository, error) {
 	return r.Query().BackupRepository(ctx, id, nil)
 }
 
 // FindJobByID is the resolver for the findJobByID field.
-func (r *entityResolver) FindJobByID(ctx context.Context, id string) (*upstream.Job, error) {
+func (r *entityResolver) FindJobByID(ctx context.Context, id string) (*model.Job, error) {
 	return r.Query().Job(ctx, id, nil)
 }
 
 // FindJobSessionByID is the resolver for the findJobSessionByID field.
-func (r *entityResolver) FindJobSessionByID(ctx context.Context, id string) (*upstream.JobSession, error) {
+func (r *entityResolver) FindJobSessionByID(ctx context.Context, id string) (*model.JobSession, error) {
 	return r.Query().JobSession(ctx, id, nil)
 }
 
 // FindOrganizationByID is the resolver for the findOrganizationByID field.
-func (r *entityResolver) FindOrganizationByID(ctx context.Context, id string) (*upstream.Organization, error) {
+func (r *entityResolver) FindOrganizationByID(ctx context.Context, id string) (*model.Organization, error) {
 	return r.Query().Organization(ctx, id, nil)
 }
 
 // FindProxyByID is the resolver for the findProxyByID field.
-func (r *entityResolver) FindProxyByID(ctx context.Context, id string) (*upstream.Proxy, error) {
+func (r *entityResolver) FindProxyByID(ctx context.Context, id string) (*model.Proxy, error) {
 	return r.Query().Proxy(ctx, id, nil)
 }
 

@@ -12,17 +12,17 @@ import (
 // jobsWhere pages the jobs keep keeps, from the servers' job collections
 // (one call each, shared by every field of the operation that asks for
 // jobs), and primes the job loaders with them.
-func jobsWhere(ctx context.Context, w window, servers []string, keep func(*upstream.Job) bool) (*model.JobConnection, error) {
-	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.Job], error) {
+func jobsWhere(ctx context.Context, w window, servers []string, keep func(*model.Job) bool) (*model.JobConnection, error) {
+	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[model.Job], error) {
 		all, err := so.Jobs(ctx)
 		if err != nil {
-			return upstream.Page[upstream.Job]{}, err
+			return upstream.Page[model.Job]{}, err
 		}
 		page := wholePage(all, keep, p)
 		for i := range page.Items {
 			so.primeJob(ctx, &page.Items[i])
 		}
-		remember(ctx, so, page.Items, func(j *upstream.Job) string { return j.ID })
+		remember(ctx, so, page.Items, func(j *model.Job) string { return j.ID })
 		return page, nil
 	}, nil)
 }
@@ -47,7 +47,7 @@ func licensedUsers(ctx context.Context, w window, servers []string, f upstream.L
 
 // copyJobOf is the copy job that copies job's backups: null where there is
 // none, or where the version has no copy jobs (before v6).
-func copyJobOf(ctx context.Context, job *upstream.Job) (*upstream.CopyJob, error) {
+func copyJobOf(ctx context.Context, job *model.Job) (*upstream.CopyJob, error) {
 	so := part(ctx, job.ServerName)
 	all, err := orNilBeforeVersion(so.CopyJobs(ctx))
 	for i := range all {
@@ -60,7 +60,7 @@ func copyJobOf(ctx context.Context, job *upstream.Job) (*upstream.CopyJob, error
 
 // repositoryOf is the repository a session writes to: its own (v7+), else
 // its job's.
-func repositoryOf(ctx context.Context, s *upstream.JobSession) (*upstream.BackupRepository, error) {
+func repositoryOf(ctx context.Context, s *model.JobSession) (*model.BackupRepository, error) {
 	so := part(ctx, s.ServerName)
 	if s.RepositoryID != nil {
 		return optional(ctx, s.RepositoryID, so.Repository)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
@@ -13,6 +14,17 @@ import (
 // what has none (a collection read whole, a page of a list, the license)
 // goes through the operation's scope, which asks each once and bounds its
 // calls. Resolvers never reach the client or a loader themselves.
+
+// convert is a list of upstream models as the graph's type for them (the
+// federation entities: see model.JobSession). A copy, so what the client
+// caches is never what a resolver holds.
+func convert[M, U any](items []U, as func(U) M) []M {
+	out := make([]M, len(items))
+	for i, u := range items {
+		out[i] = as(u)
+	}
+	return out
+}
 
 // optional fetches what an optional id names: nothing, with no call, when
 // it names none.
@@ -26,13 +38,15 @@ func optional[V any](ctx context.Context, id *string, get func(context.Context, 
 
 // Session is one session. A session the cache holds costs neither a call
 // nor the batch wait.
-func (o *serverOp) Session(ctx context.Context, id string) (*upstream.JobSession, error) {
-	return o.sessions.Load(ctx, strings.ToLower(id))()
+func (o *serverOp) Session(ctx context.Context, id string) (*model.JobSession, error) {
+	s, err := o.sessions.Load(ctx, strings.ToLower(id))()
+	return (*model.JobSession)(s), err
 }
 
 // Job is one job, from the cache when it can.
-func (o *serverOp) Job(ctx context.Context, id string) (*upstream.Job, error) {
-	return o.jobs.Load(ctx, strings.ToLower(id))()
+func (o *serverOp) Job(ctx context.Context, id string) (*model.Job, error) {
+	j, err := o.jobs.Load(ctx, strings.ToLower(id))()
+	return (*model.Job)(j), err
 }
 
 // CopyJob is one backup copy job.
@@ -41,18 +55,21 @@ func (o *serverOp) CopyJob(ctx context.Context, id string) (*upstream.CopyJob, e
 }
 
 // Organization is one organization.
-func (o *serverOp) Organization(ctx context.Context, id string) (*upstream.Organization, error) {
-	return o.organizations.Load(ctx, strings.ToLower(id))()
+func (o *serverOp) Organization(ctx context.Context, id string) (*model.Organization, error) {
+	org, err := o.organizations.Load(ctx, strings.ToLower(id))()
+	return (*model.Organization)(org), err
 }
 
 // Repository is one backup repository.
-func (o *serverOp) Repository(ctx context.Context, id string) (*upstream.BackupRepository, error) {
-	return o.repositories.Load(ctx, strings.ToLower(id))()
+func (o *serverOp) Repository(ctx context.Context, id string) (*model.BackupRepository, error) {
+	r, err := o.repositories.Load(ctx, strings.ToLower(id))()
+	return (*model.BackupRepository)(r), err
 }
 
 // Proxy is one backup proxy.
-func (o *serverOp) Proxy(ctx context.Context, id string) (*upstream.Proxy, error) {
-	return o.proxies.Load(ctx, strings.ToLower(id))()
+func (o *serverOp) Proxy(ctx context.Context, id string) (*model.Proxy, error) {
+	p, err := o.proxies.Load(ctx, strings.ToLower(id))()
+	return (*model.Proxy)(p), err
 }
 
 // ProxyPool is one proxy pool.
@@ -123,21 +140,27 @@ func (o *serverOp) RestoreEvents(ctx context.Context, sessionID string, p upstre
 }
 
 // Jobs is every job (read once per operation).
-func (o *serverOp) Jobs(ctx context.Context) ([]upstream.Job, error) { return o.api.Jobs(ctx, o.scope) }
+func (o *serverOp) Jobs(ctx context.Context) ([]model.Job, error) {
+	list, err := o.api.Jobs(ctx, o.scope)
+	return convert(list, func(v upstream.Job) model.Job { return model.Job(v) }), err
+}
 
 // Organizations is every organization.
-func (o *serverOp) Organizations(ctx context.Context) ([]upstream.Organization, error) {
-	return o.api.Organizations(ctx, o.scope)
+func (o *serverOp) Organizations(ctx context.Context) ([]model.Organization, error) {
+	list, err := o.api.Organizations(ctx, o.scope)
+	return convert(list, func(v upstream.Organization) model.Organization { return model.Organization(v) }), err
 }
 
 // Repositories is every backup repository.
-func (o *serverOp) Repositories(ctx context.Context) ([]upstream.BackupRepository, error) {
-	return o.api.BackupRepositories(ctx, o.scope)
+func (o *serverOp) Repositories(ctx context.Context) ([]model.BackupRepository, error) {
+	list, err := o.api.BackupRepositories(ctx, o.scope)
+	return convert(list, func(v upstream.BackupRepository) model.BackupRepository { return model.BackupRepository(v) }), err
 }
 
 // Proxies is every backup proxy.
-func (o *serverOp) Proxies(ctx context.Context) ([]upstream.Proxy, error) {
-	return o.api.Proxies(ctx, o.scope)
+func (o *serverOp) Proxies(ctx context.Context) ([]model.Proxy, error) {
+	list, err := o.api.Proxies(ctx, o.scope)
+	return convert(list, func(v upstream.Proxy) model.Proxy { return model.Proxy(v) }), err
 }
 
 // ProxyPools is every proxy pool.
@@ -151,8 +174,10 @@ func (o *serverOp) CopyJobs(ctx context.Context) ([]upstream.CopyJob, error) {
 }
 
 // JobSessions is one page of the sessions f keeps.
-func (o *serverOp) JobSessions(ctx context.Context, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
-	return o.api.JobSessions(ctx, o.scope, f, p)
+func (o *serverOp) JobSessions(ctx context.Context, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[model.JobSession], error) {
+	page, err := o.api.JobSessions(ctx, o.scope, f, p)
+	items := convert(page.Items, func(v upstream.JobSession) model.JobSession { return model.JobSession(v) })
+	return upstream.Page[model.JobSession]{Items: items, Offset: page.Offset, Total: page.Total, HasMore: page.HasMore}, err
 }
 
 // LicensedUsers is one page of the licensed users f keeps.

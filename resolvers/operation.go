@@ -10,6 +10,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/store"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
@@ -308,12 +309,12 @@ func batch[K comparable, V any](name string, s *upstream.Scope, obs BatchObserve
 
 // primeSession records a session that a listing already returned, so that a
 // later lookup by id in the same operation costs nothing.
-func (o *serverOp) primeSession(ctx context.Context, s *upstream.JobSession) {
-	o.sessions.Prime(ctx, strings.ToLower(s.ID), s)
+func (o *serverOp) primeSession(ctx context.Context, s *model.JobSession) {
+	o.sessions.Prime(ctx, strings.ToLower(s.ID), (*upstream.JobSession)(s))
 }
 
-func (o *serverOp) primeJob(ctx context.Context, j *upstream.Job) {
-	o.jobs.Prime(ctx, strings.ToLower(j.ID), j)
+func (o *serverOp) primeJob(ctx context.Context, j *model.Job) {
+	o.jobs.Prime(ctx, strings.ToLower(j.ID), (*upstream.Job)(j))
 }
 
 // prefetchJobs reads the jobs of a page of sessions in one call and primes
@@ -322,7 +323,7 @@ func (o *serverOp) primeJob(ctx context.Context, j *upstream.Job) {
 // to gather them (nor to gather a loop of Loads, which a busy scheduler can
 // interrupt past the window). The upstream decides how (a listing, or
 // items, or its cache); an id it fails is left to its field to ask again.
-func (o *serverOp) prefetchJobs(ctx context.Context, sessions []upstream.JobSession) {
+func (o *serverOp) prefetchJobs(ctx context.Context, sessions []model.JobSession) {
 	var ids []string
 	for i := range sessions {
 		if id := sessions[i].JobID; id != nil && *id != "" && !slices.Contains(ids, strings.ToLower(*id)) {

@@ -7,6 +7,7 @@ package resolvers
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/live"
@@ -24,8 +25,18 @@ type Resolver struct {
 // Server is one VB365 server the graph covers.
 type Server struct {
 	API         *upstream.Client
-	Live        *live.Hub[*upstream.JobSession]
+	Live        *live.Hub[*model.JobSession]
 	RestoreLive *live.Hub[*upstream.RestoreSession]
+}
+
+// NewServer covers api's server, polling what subscriptions follow every
+// interval.
+func NewServer(api *upstream.Client, interval time.Duration, log *slog.Logger) Server {
+	jobSessions := live.Sent(live.JobSessions(api),
+		func(s *upstream.JobSession) *model.JobSession { return (*model.JobSession)(s) },
+		func(s *model.JobSession) *upstream.JobSession { return (*upstream.JobSession)(s) })
+	return Server{API: api, Live: live.New(api.NewScope, jobSessions, interval, log),
+		RestoreLive: live.New(api.NewScope, live.RestoreSessions(api), interval, log)}
 }
 
 func (r *Resolver) server(name string) *Server {
@@ -39,25 +50,28 @@ func (r *Resolver) server(name string) *Server {
 
 // liveServer is the server a subscription follows id on: the only one
 // (the watch itself finds whether it has id), else the one that has it.
-func liveServer[V interface{ Server() *upstream.Origin }](ctx context.Context, r *Resolver, id string, server *string, get func(so *serverOp, ctx context.Context, id string) (V, error)) (*Server, error) {
+func liveServer[V any](ctx context.Context, r *Resolver, id string, server *string, get func(so *serverOp, ctx context.Context, id string) (V, error)) (*Server, error) {
 	if len(r.Servers) == 1 {
 		if _, err := named(ctx, server); err != nil {
 			return nil, err
 		}
 		return &r.Servers[0], upstream.ValidateID(id)
 	}
-	v, err := lookUpAnywhere(ctx, id, server, false, get)
+	name, err := lookUpAnywhere(ctx, id, server, false, func(so *serverOp, ctx context.Context, id string) (string, error) {
+		_, err := get(so, ctx, id)
+		return so.name, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return r.server(v.Server().ServerName), nil
+	return r.server(name), nil
 }
 
 // sessions lists sessions, newest first over several servers, and primes
 // each server's session loader with them.
 func sessions(ctx context.Context, w window, servers []string, f upstream.SessionFilter) (*model.JobSessionConnection, error) {
 	jobsWanted := nodesSelect(ctx, "job", "organization", "repository", "proxy")
-	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.JobSession], error) {
+	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[model.JobSession], error) {
 		page, err := so.JobSessions(ctx, f, p)
 		for i := range page.Items {
 			so.primeSession(ctx, &page.Items[i])
@@ -65,9 +79,9 @@ func sessions(ctx context.Context, w window, servers []string, f upstream.Sessio
 		if jobsWanted {
 			so.prefetchJobs(ctx, page.Items)
 		}
-		remember(ctx, so, page.Items, func(s *upstream.JobSession) string { return s.ID })
+		remember(ctx, so, page.Items, func(s *model.JobSession) string { return s.ID })
 		return page, err
 	}, newestFirst)
 }
 
-func newestFirst(a, b *upstream.JobSession) int { return b.CreationTime.Compare(a.CreationTime) }
+func newestFirst(a, b *model.JobSession) int { return b.CreationTime.Compare(a.CreationTime) }

@@ -79,7 +79,7 @@ func messagesOf(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream
 
 // organizationNamed finds the organization a restore session names, in its
 // server's organization collection (one call, shared by the operation).
-func organizationNamed(ctx context.Context, rs *upstream.RestoreSession) (*upstream.Organization, error) {
+func organizationNamed(ctx context.Context, rs *upstream.RestoreSession) (*model.Organization, error) {
 	name := rs.OrganizationName
 	if name == nil {
 		return nil, nil

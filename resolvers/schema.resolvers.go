@@ -17,32 +17,32 @@ import (
 )
 
 // Proxy is the resolver for the proxy field.
-func (r *backupRepositoryResolver) Proxy(ctx context.Context, obj *upstream.BackupRepository) (*upstream.Proxy, error) {
+func (r *backupRepositoryResolver) Proxy(ctx context.Context, obj *model.BackupRepository) (*model.Proxy, error) {
 	return optional(ctx, obj.ProxyID, part(ctx, obj.ServerName).Proxy)
 }
 
 // ProxyPool is the resolver for the proxyPool field.
-func (r *backupRepositoryResolver) ProxyPool(ctx context.Context, obj *upstream.BackupRepository) (*upstream.ProxyPool, error) {
+func (r *backupRepositoryResolver) ProxyPool(ctx context.Context, obj *model.BackupRepository) (*upstream.ProxyPool, error) {
 	return optional(ctx, obj.ProxyPoolID, part(ctx, obj.ServerName).ProxyPool)
 }
 
 // Jobs is the resolver for the jobs field.
-func (r *backupRepositoryResolver) Jobs(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
-	return jobsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, func(j *upstream.Job) bool { return sameID(j.RepositoryID, obj.ID) })
+func (r *backupRepositoryResolver) Jobs(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[model.Job], error) {
+	return jobsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, func(j *model.Job) bool { return sameID(j.RepositoryID, obj.ID) })
 }
 
 // RestorePoints is the resolver for the restorePoints field.
-func (r *backupRepositoryResolver) RestorePoints(ctx context.Context, obj *upstream.BackupRepository, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+func (r *backupRepositoryResolver) RestorePoints(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
 	return restorePointsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.RestorePointFilter{RepositoryID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
 // BackupJob is the resolver for the backupJob field.
-func (r *copyJobResolver) BackupJob(ctx context.Context, obj *upstream.CopyJob) (*upstream.Job, error) {
+func (r *copyJobResolver) BackupJob(ctx context.Context, obj *upstream.CopyJob) (*model.Job, error) {
 	return optional(ctx, obj.BackupJobID, part(ctx, obj.ServerName).Job)
 }
 
 // Repository is the resolver for the repository field.
-func (r *copyJobResolver) Repository(ctx context.Context, obj *upstream.CopyJob) (*upstream.BackupRepository, error) {
+func (r *copyJobResolver) Repository(ctx context.Context, obj *upstream.CopyJob) (*model.BackupRepository, error) {
 	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
@@ -52,38 +52,38 @@ func (r *copyJobActionPayloadResolver) CopyJob(ctx context.Context, obj *model.C
 }
 
 // Organization is the resolver for the organization field.
-func (r *jobResolver) Organization(ctx context.Context, obj *upstream.Job) (*upstream.Organization, error) {
+func (r *jobResolver) Organization(ctx context.Context, obj *model.Job) (*model.Organization, error) {
 	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
 // Repository is the resolver for the repository field.
-func (r *jobResolver) Repository(ctx context.Context, obj *upstream.Job) (*upstream.BackupRepository, error) {
+func (r *jobResolver) Repository(ctx context.Context, obj *model.Job) (*model.BackupRepository, error) {
 	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
 // CopyJob is the resolver for the copyJob field.
-func (r *jobResolver) CopyJob(ctx context.Context, obj *upstream.Job) (*upstream.CopyJob, error) {
+func (r *jobResolver) CopyJob(ctx context.Context, obj *model.Job) (*upstream.CopyJob, error) {
 	return copyJobOf(ctx, obj)
 }
 
 // Sessions is the resolver for the sessions field.
-func (r *jobResolver) Sessions(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[upstream.JobSession], error) {
+func (r *jobResolver) Sessions(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[model.JobSession], error) {
 	f := upstream.SessionFilter{JobID: obj.ID, Status: status, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	return sessions(ctx, window{first, last, after, before}, []string{obj.ServerName}, f)
 }
 
 // RestorePoints is the resolver for the restorePoints field.
-func (r *jobResolver) RestorePoints(ctx context.Context, obj *upstream.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+func (r *jobResolver) RestorePoints(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
 	return restorePointsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.RestorePointFilter{JobID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
 // Job is the resolver for the job field.
-func (r *jobActionPayloadResolver) Job(ctx context.Context, obj *model.JobActionPayload) (*upstream.Job, error) {
+func (r *jobActionPayloadResolver) Job(ctx context.Context, obj *model.JobActionPayload) (*model.Job, error) {
 	return part(ctx, obj.ServerName).Job(ctx, obj.JobID)
 }
 
 // Job is the resolver for the job field.
-func (r *jobSessionResolver) Job(ctx context.Context, obj *upstream.JobSession) (*upstream.Job, error) {
+func (r *jobSessionResolver) Job(ctx context.Context, obj *model.JobSession) (*model.Job, error) {
 	if obj.JobID == nil {
 		return nil, nil
 	}
@@ -91,12 +91,12 @@ func (r *jobSessionResolver) Job(ctx context.Context, obj *upstream.JobSession) 
 }
 
 // Repository is the resolver for the repository field.
-func (r *jobSessionResolver) Repository(ctx context.Context, obj *upstream.JobSession) (*upstream.BackupRepository, error) {
+func (r *jobSessionResolver) Repository(ctx context.Context, obj *model.JobSession) (*model.BackupRepository, error) {
 	return repositoryOf(ctx, obj)
 }
 
 // Proxy is the resolver for the proxy field.
-func (r *jobSessionResolver) Proxy(ctx context.Context, obj *upstream.JobSession) (*upstream.Proxy, error) {
+func (r *jobSessionResolver) Proxy(ctx context.Context, obj *model.JobSession) (*model.Proxy, error) {
 	if obj.ProxyID != nil {
 		return optional(ctx, obj.ProxyID, part(ctx, obj.ServerName).Proxy)
 	}
@@ -108,7 +108,7 @@ func (r *jobSessionResolver) Proxy(ctx context.Context, obj *upstream.JobSession
 }
 
 // Organization is the resolver for the organization field.
-func (r *jobSessionResolver) Organization(ctx context.Context, obj *upstream.JobSession) (*upstream.Organization, error) {
+func (r *jobSessionResolver) Organization(ctx context.Context, obj *model.JobSession) (*model.Organization, error) {
 	job, err := optional(ctx, obj.JobID, part(ctx, obj.ServerName).Job)
 	if job == nil || err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func (r *jobSessionResolver) Organization(ctx context.Context, obj *upstream.Job
 }
 
 // Log is the resolver for the log field.
-func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error) {
+func (r *jobSessionResolver) Log(ctx context.Context, obj *model.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error) {
 	page, err := fetchWindow(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.LogItem], error) {
 		return part(ctx, obj.ServerName).Log(ctx, obj.ID, p)
 	})
@@ -128,7 +128,7 @@ func (r *jobSessionResolver) Log(ctx context.Context, obj *upstream.JobSession, 
 }
 
 // ProcessedObjects is the resolver for the processedObjects field.
-func (r *jobSessionResolver) ProcessedObjects(ctx context.Context, obj *upstream.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error) {
+func (r *jobSessionResolver) ProcessedObjects(ctx context.Context, obj *model.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error) {
 	f := upstream.ProcessedObjectFilter{Status: status}
 	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.ProcessedObject], error) {
 		return part(ctx, obj.ServerName).ProcessedObjects(ctx, obj.ID, f, p)
@@ -136,7 +136,7 @@ func (r *jobSessionResolver) ProcessedObjects(ctx context.Context, obj *upstream
 }
 
 // Organization is the resolver for the organization field.
-func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.LicensedUser) (*upstream.Organization, error) {
+func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.LicensedUser) (*model.Organization, error) {
 	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
@@ -189,28 +189,28 @@ func (r *mutationResolver) DisableCopyJob(ctx context.Context, input model.JobAc
 }
 
 // Licensing is the resolver for the licensing field.
-func (r *organizationResolver) Licensing(ctx context.Context, obj *upstream.Organization) (*upstream.OrganizationLicensing, error) {
+func (r *organizationResolver) Licensing(ctx context.Context, obj *model.Organization) (*upstream.OrganizationLicensing, error) {
 	return optional(ctx, &obj.ID, part(ctx, obj.ServerName).Licensing)
 }
 
 // Jobs is the resolver for the jobs field.
-func (r *organizationResolver) Jobs(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Job], error) {
-	return jobsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, func(j *upstream.Job) bool { return sameID(j.OrganizationID, obj.ID) })
+func (r *organizationResolver) Jobs(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string) (*model.Connection[model.Job], error) {
+	return jobsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, func(j *model.Job) bool { return sameID(j.OrganizationID, obj.ID) })
 }
 
 // UsedRepositories is the resolver for the usedRepositories field.
-func (r *organizationResolver) UsedRepositories(ctx context.Context, obj *upstream.Organization) ([]*upstream.RepositoryUsage, error) {
+func (r *organizationResolver) UsedRepositories(ctx context.Context, obj *model.Organization) ([]*upstream.RepositoryUsage, error) {
 	usage, err := optional(ctx, &obj.ID, part(ctx, obj.ServerName).RepositoryUsage)
 	return pointers(usage), err
 }
 
 // LicensedUsers is the resolver for the licensedUsers field.
-func (r *organizationResolver) LicensedUsers(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error) {
+func (r *organizationResolver) LicensedUsers(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error) {
 	return licensedUsers(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.LicensedUserFilter{OrganizationID: obj.ID, Name: deref(name)})
 }
 
 // RestorePoints is the resolver for the restorePoints field.
-func (r *organizationResolver) RestorePoints(ctx context.Context, obj *upstream.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+func (r *organizationResolver) RestorePoints(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
 	return restorePointsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.RestorePointFilter{OrganizationID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
@@ -233,12 +233,12 @@ func (r *processedObjectResolver) Address(ctx context.Context, obj *upstream.Pro
 }
 
 // Organization is the resolver for the organization field.
-func (r *processedObjectResolver) Organization(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.Organization, error) {
+func (r *processedObjectResolver) Organization(ctx context.Context, obj *upstream.ProcessedObject) (*model.Organization, error) {
 	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
 // Session is the resolver for the session field.
-func (r *processedObjectResolver) Session(ctx context.Context, obj *upstream.ProcessedObject) (*upstream.JobSession, error) {
+func (r *processedObjectResolver) Session(ctx context.Context, obj *upstream.ProcessedObject) (*model.JobSession, error) {
 	return part(ctx, obj.ServerName).Session(ctx, obj.SessionID)
 }
 
@@ -248,31 +248,31 @@ func (r *processedObjectResolver) Messages(ctx context.Context, obj *upstream.Pr
 }
 
 // Pool is the resolver for the pool field.
-func (r *proxyResolver) Pool(ctx context.Context, obj *upstream.Proxy) (*upstream.ProxyPool, error) {
+func (r *proxyResolver) Pool(ctx context.Context, obj *model.Proxy) (*upstream.ProxyPool, error) {
 	return optional(ctx, obj.PoolID, part(ctx, obj.ServerName).ProxyPool)
 }
 
 // Repositories is the resolver for the repositories field.
-func (r *proxyResolver) Repositories(ctx context.Context, obj *upstream.Proxy) ([]*upstream.BackupRepository, error) {
+func (r *proxyResolver) Repositories(ctx context.Context, obj *model.Proxy) ([]*model.BackupRepository, error) {
 	so := part(ctx, obj.ServerName)
 	all, err := so.Repositories(ctx)
-	return filter(all, func(repo *upstream.BackupRepository) bool { return sameID(repo.ProxyID, obj.ID) }), err
+	return filter(all, func(repo *model.BackupRepository) bool { return sameID(repo.ProxyID, obj.ID) }), err
 }
 
 // Proxies is the resolver for the proxies field.
-func (r *proxyPoolResolver) Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*upstream.Proxy, error) {
+func (r *proxyPoolResolver) Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*model.Proxy, error) {
 	so := part(ctx, obj.ServerName)
 	all, err := so.Proxies(ctx)
-	return filter(all, func(p *upstream.Proxy) bool { return sameID(p.PoolID, obj.ID) }), err
+	return filter(all, func(p *model.Proxy) bool { return sameID(p.PoolID, obj.ID) }), err
 }
 
 // JobSession is the resolver for the jobSession field.
-func (r *queryResolver) JobSession(ctx context.Context, id string, server *string) (*upstream.JobSession, error) {
+func (r *queryResolver) JobSession(ctx context.Context, id string, server *string) (*model.JobSession, error) {
 	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Session)
 }
 
 // JobSessions is the resolver for the jobSessions field.
-func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[upstream.JobSession], error) {
+func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[model.JobSession], error) {
 	f := upstream.SessionFilter{Status: status, JobType: jobType, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	if jobID != nil {
 		f.JobID = *jobID
@@ -281,44 +281,44 @@ func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *stri
 }
 
 // Job is the resolver for the job field.
-func (r *queryResolver) Job(ctx context.Context, id string, server *string) (*upstream.Job, error) {
+func (r *queryResolver) Job(ctx context.Context, id string, server *string) (*model.Job, error) {
 	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Job)
 }
 
 // Jobs is the resolver for the jobs field.
-func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Job], error) {
+func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[model.Job], error) {
 	return jobsWhere(ctx, window{first, last, after, before}, servers, nil)
 }
 
 // Organizations is the resolver for the organizations field.
-func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Organization], error) {
+func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[model.Organization], error) {
 	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).Organizations, nil)
 }
 
 // Organization is the resolver for the organization field.
-func (r *queryResolver) Organization(ctx context.Context, id string, server *string) (*upstream.Organization, error) {
+func (r *queryResolver) Organization(ctx context.Context, id string, server *string) (*model.Organization, error) {
 	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Organization)
 }
 
 // BackupRepositories is the resolver for the backupRepositories field.
-func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) (*model.Connection[upstream.BackupRepository], error) {
-	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).Repositories, func(repo *upstream.BackupRepository) bool {
+func (r *queryResolver) BackupRepositories(ctx context.Context, first *int, after *string, last *int, before *string, proxyID *string, longTerm *bool, servers []string) (*model.Connection[model.BackupRepository], error) {
+	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).Repositories, func(repo *model.BackupRepository) bool {
 		return (proxyID == nil || sameID(repo.ProxyID, *proxyID)) && (longTerm == nil || deref(repo.IsLongTerm) == *longTerm)
 	})
 }
 
 // BackupRepository is the resolver for the backupRepository field.
-func (r *queryResolver) BackupRepository(ctx context.Context, id string, server *string) (*upstream.BackupRepository, error) {
+func (r *queryResolver) BackupRepository(ctx context.Context, id string, server *string) (*model.BackupRepository, error) {
 	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Repository)
 }
 
 // Proxies is the resolver for the proxies field.
-func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[upstream.Proxy], error) {
+func (r *queryResolver) Proxies(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[model.Proxy], error) {
 	return wholeConnection(ctx, window{first, last, after, before}, servers, (*serverOp).Proxies, nil)
 }
 
 // Proxy is the resolver for the proxy field.
-func (r *queryResolver) Proxy(ctx context.Context, id string, server *string) (*upstream.Proxy, error) {
+func (r *queryResolver) Proxy(ctx context.Context, id string, server *string) (*model.Proxy, error) {
 	return lookUpAnywhere(ctx, id, server, false, (*serverOp).Proxy)
 }
 
@@ -397,12 +397,12 @@ func (r *queryResolver) Me(ctx context.Context) (*access.Caller, error) {
 }
 
 // Repository is the resolver for the repository field.
-func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*upstream.BackupRepository, error) {
+func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*model.BackupRepository, error) {
 	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
 // Job is the resolver for the job field.
-func (r *restorePointResolver) Job(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Job, error) {
+func (r *restorePointResolver) Job(ctx context.Context, obj *upstream.RestorePoint) (*model.Job, error) {
 	if obj.JobID == nil {
 		return nil, nil
 	}
@@ -410,17 +410,17 @@ func (r *restorePointResolver) Job(ctx context.Context, obj *upstream.RestorePoi
 }
 
 // Organization is the resolver for the organization field.
-func (r *restorePointResolver) Organization(ctx context.Context, obj *upstream.RestorePoint) (*upstream.Organization, error) {
+func (r *restorePointResolver) Organization(ctx context.Context, obj *upstream.RestorePoint) (*model.Organization, error) {
 	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
 // Repository is the resolver for the repository field.
-func (r *restorePointResolver) Repository(ctx context.Context, obj *upstream.RestorePoint) (*upstream.BackupRepository, error) {
+func (r *restorePointResolver) Repository(ctx context.Context, obj *upstream.RestorePoint) (*model.BackupRepository, error) {
 	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
 // Organization is the resolver for the organization field.
-func (r *restoreSessionResolver) Organization(ctx context.Context, obj *upstream.RestoreSession) (*upstream.Organization, error) {
+func (r *restoreSessionResolver) Organization(ctx context.Context, obj *upstream.RestoreSession) (*model.Organization, error) {
 	return organizationNamed(ctx, obj)
 }
 
@@ -490,12 +490,12 @@ func (r *startCopyJobPayloadResolver) CopyJob(ctx context.Context, obj *model.St
 }
 
 // Job is the resolver for the job field.
-func (r *startJobPayloadResolver) Job(ctx context.Context, obj *model.StartJobPayload) (*upstream.Job, error) {
+func (r *startJobPayloadResolver) Job(ctx context.Context, obj *model.StartJobPayload) (*model.Job, error) {
 	return part(ctx, obj.ServerName).Job(ctx, obj.JobID)
 }
 
 // JobSessionUpdated is the resolver for the jobSessionUpdated field.
-func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.JobSession, error) {
+func (r *subscriptionResolver) JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *model.JobSession, error) {
 	srv, err := liveServer(ctx, r.Resolver, id, server, (*serverOp).Session)
 	if err != nil {
 		return nil, err

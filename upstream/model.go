@@ -184,13 +184,6 @@ type Origin struct {
 	ServerName string
 }
 
-// Server is the item's server: the graph's Server type is an Origin (its
-// other fields are the resolvers').
-func (o *Origin) Server() *Origin { return o }
-
-// Name is the server's name.
-func (o *Origin) Name() string { return o.ServerName }
-
 // stamp notes the server an item came from.
 func (o *Origin) stamp(server string) { o.ServerName = server }
 

@@ -1,7 +1,5 @@
 package model
 
-import "github.com/vb365-graphql/vb365-graphql/upstream"
-
 // The mutations' payloads name the job they acted on, and its server; the
 // job itself is read only when selected (its resolver), after the action.
 
@@ -10,7 +8,7 @@ type StartJobPayload struct {
 	ClientMutationID *string
 	ServerName       string
 	JobID            string
-	Session          *upstream.JobSession
+	Session          *JobSession
 }
 
 // JobActionPayload is what stopJob, enableJob and disableJob answer.
@@ -25,7 +23,7 @@ type StartCopyJobPayload struct {
 	ClientMutationID *string
 	ServerName       string
 	CopyJobID        string
-	Session          *upstream.JobSession
+	Session          *JobSession
 }
 
 // CopyJobActionPayload is what the other copy job actions answer.
