@@ -11,6 +11,7 @@ import (
 // start; and no error quotes what an entry holds, since a mistyped entry
 // ("K1 K2" for "K1,K2") has a key where its role should be.
 func TestKeyNamesAreUniqueAndErrorsQuoteNoKey(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		entries []string
 		says    string
@@ -37,6 +38,7 @@ func TestKeyNamesAreUniqueAndErrorsQuoteNoKey(t *testing.T) {
 // that two callers cannot share: a key's whole digest, a pass-through
 // token's whole digest (its display name holds 4 bytes of it).
 func TestCallersAreToldApartByTheirWholeDigest(t *testing.T) {
+	t.Parallel()
 	keys, err := ParseKeys([]string{"k3y-one viewer a", "k3y-two viewer b"})
 	if err != nil {
 		t.Fatal(err)

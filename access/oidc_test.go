@@ -82,6 +82,7 @@ func (is *issuer) publishTyped(t *testing.T, kid, typ string) func(claims map[st
 }
 
 func TestKeysAreRefetchedForANewKidButNotTooOften(t *testing.T) {
+	t.Parallel()
 	is := newIssuer(t)
 	sign := is.publish(t, "k1")
 	now := time.Now()
@@ -131,6 +132,7 @@ func TestKeysAreRefetchedForANewKidButNotTooOften(t *testing.T) {
 // (an ID token, a logout token, a DPoP proof) is refused though every other
 // check passes; which types pass, and whether an untyped token does, is set.
 func TestOnlyAccessTokenTypesPass(t *testing.T) {
+	t.Parallel()
 	is := newIssuer(t)
 	now := time.Now()
 	claims := map[string]any{"iss": is.URL, "aud": "api://x", "sub": "alice", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}

@@ -13,6 +13,7 @@ import (
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestFlagsBeatTheEnvironmentWhichFillsTheRest(t *testing.T) {
+	t.Parallel()
 	s, err := Load([]string{"--listen", "127.0.0.1:8081", "--insecure-skip-verify"}, env(map[string]string{
 		"VB365_URL": "https://vbo.example:4443", "VB365_API_VERSION": "v6", "VB365_TIMEOUT": "3s",
 		"LISTEN_ADDR": ":9999", "VB365_ALLOW_ANONYMOUS": "true", "VB365_USERNAME": "svc", "VB365_PASSWORD": "pw",
@@ -32,6 +33,7 @@ func TestFlagsBeatTheEnvironmentWhichFillsTheRest(t *testing.T) {
 }
 
 func TestErrorsNameTheSettingAndTheSource(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		env  map[string]string
@@ -58,6 +60,7 @@ func TestErrorsNameTheSettingAndTheSource(t *testing.T) {
 }
 
 func TestConfigFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(file, []byte("upstream-timeout: 4s\nmax-depth: 9\nlisten: \":7000\"\napi-version: v6\n"), 0o600); err != nil {
@@ -96,6 +99,7 @@ func TestConfigFile(t *testing.T) {
 // TestReadmeListsEveryFlag: the README's configuration table and the
 // settings table name the same flags with the same variables and defaults.
 func TestReadmeListsEveryFlag(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +136,7 @@ func TestReadmeListsEveryFlag(t *testing.T) {
 // TestDebugListenerStaysOnLoopback: profiles show what the process holds,
 // secrets included, so --debug-addr listens on loopback unless told.
 func TestDebugListenerStaysOnLoopback(t *testing.T) {
+	t.Parallel()
 	for addr, ok := range map[string]bool{
 		":6060": false, "0.0.0.0:6060": false, "[::]:6060": false, "10.1.2.3:6060": false, "vb365.example:6060": false, "6060": false,
 		"127.0.0.1:6060": true, "[::1]:6060": true, "localhost:0": true,

@@ -15,6 +15,7 @@ import (
 // operator expects are there, the probes hit real paths, and every
 // environment variable it sets is one the gateway reads.
 func TestKubernetesManifest(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join("..", "deploy", "kubernetes.yaml"))
 	if err != nil {
 		t.Fatal(err)

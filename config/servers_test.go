@@ -26,6 +26,7 @@ servers:
 `
 
 func TestServersList(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pw := filepath.Join(dir, "east.pw")
 	_ = os.WriteFile(pw, []byte("east-secret\n"), 0o600)
@@ -62,6 +63,7 @@ func TestServersList(t *testing.T) {
 }
 
 func TestServersListMistakes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct{ file, flag, want string }{
 		{"servers:\n  - name: a\n    upstream-url: https://a\n    username: u\n    password: p\nupstream-url: https://b\n", "", "each server says its own upstream-url"},

@@ -9,6 +9,7 @@ import (
 )
 
 func TestReadBody(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		size   int
 		status int
@@ -22,6 +23,7 @@ func TestReadBody(t *testing.T) {
 }
 
 func TestWebSocketHandshakeIsWhole(t *testing.T) {
+	t.Parallel()
 	whole := func() *http.Request {
 		r := httptest.NewRequest(http.MethodGet, "/graphql", nil)
 		r.Header.Set("Connection", "keep-alive, Upgrade")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestHostileQueriesAreRefusedBeforeAnyUpstreamCall(t *testing.T) {
+	t.Parallel()
 	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoJobListing, Unshared: true})
 	deep := `{ jobs { nodes { sessions { nodes { job { sessions { nodes { job { sessions { nodes { job { sessions { nodes { id } } } } } } } } } } } } } }`
 	var aliases strings.Builder
@@ -43,6 +44,7 @@ func TestHostileQueriesAreRefusedBeforeAnyUpstreamCall(t *testing.T) {
 }
 
 func TestIntrospectionCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
 	g := testenv.Start(t, testenv.Options{Handler: func(o *graphqlhttp.Options) { o.Introspection = false }})
 	for _, q := range []string{`{ __schema { queryType { name } } }`, `{ __type(name: "Job") { name } }`, `{ ... on Query { __schema { types { name } } } }`} {
 		r := g.Do(t, q, nil)
@@ -65,6 +67,7 @@ fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofT
 // unchecked int: the first query below, whose size 2^59.8 was chosen to wrap,
 // cost 9 and ran, fetching 1000 sessions' processed objects.
 func TestCostsCannotWrapAround(t *testing.T) {
+	t.Parallel()
 	g := testenv.Start(t, testenv.Options{Version: 8, Unshared: true})
 	const wrapping = `{ jobSessions(first: 1000) { nodes {
 	  processedObjects(first: 1000) { nodes { id } }

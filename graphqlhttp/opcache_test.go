@@ -72,6 +72,7 @@ func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
 // in Content-Type or Accept is a different operation (a POST without a JSON
 // type must be refused, whatever an identical JSON POST got).
 func TestOperationKeyCoversHowTheRequestWasSent(t *testing.T) {
+	t.Parallel()
 	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoJobListing})
 	body := `{"query":"{ jobs(first: 1) { totalCount } }"}`
 	send := func(contentType, accept string) int {
@@ -100,6 +101,7 @@ func TestOperationKeyCoversHowTheRequestWasSent(t *testing.T) {
 // hash alone (before, a body without the word "mutation" was taken for a
 // query: two clicks of a persisted startJob ran it once and answered both).
 func TestMutationsAreNeverShared(t *testing.T) {
+	t.Parallel()
 	g := testenv.Start(t, testenv.Options{Latency: 50 * time.Millisecond, Operators: true})
 	disable := `mutation($id: ID!) { disableJob(input: {id: $id}) { job { id } } }`
 	sum := sha256.Sum256([]byte(disable))

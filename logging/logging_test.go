@@ -10,6 +10,7 @@ import (
 )
 
 func TestLoggerRedactsAndBounds(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	log := New(&buf, "text", slog.LevelInfo, []string{"s3cr3t-pw", "ab"})
 	log.Info("x", "password", "hunter2", "Authorization", "Bearer tok", "err", io.ErrUnexpectedEOF, "msg2", "user:s3cr3t-pw@host", "word", "about")

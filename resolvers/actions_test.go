@@ -69,6 +69,7 @@ const (
 // TestActionsOnEveryVersion: each action sends exactly one request, with the
 // method, path and body the version takes; its effects show at once.
 func TestActionsOnEveryVersion(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		version                 int
 		start, stop, disable    string // path suffix and body
@@ -159,6 +160,7 @@ func TestActionsOnEveryVersion(t *testing.T) {
 
 // TestCopyJobActions: copy jobs from v6 (/CopyJobs/{id}/...), not before.
 func TestCopyJobActions(t *testing.T) {
+	t.Parallel()
 	for _, v := range []int{5, 6, 8} {
 		g := actionGateway(t, testenv.Options{Version: v})
 		copyJob := g.Sim.JobIDs()[11] // "Copy to Object Storage": also a copy job from v6
@@ -179,6 +181,7 @@ func TestCopyJobActions(t *testing.T) {
 // TestViewersMayNotAct: a viewer's mutation is FORBIDDEN before any call;
 // a caller without a key is refused at the door.
 func TestViewersMayNotAct(t *testing.T) {
+	t.Parallel()
 	g := actionGateway(t, testenv.Options{})
 	g.Sim.ResetCalls()
 	r := as(t, g, viewerKey, "", mStart, map[string]any{"id": g.Sim.JobIDs()[5]})
@@ -194,6 +197,7 @@ func TestViewersMayNotAct(t *testing.T) {
 // clientMutationId gets the first result and sends nothing; another key
 // acts again.
 func TestRepeatedActionsRunOnce(t *testing.T) {
+	t.Parallel()
 	g := actionGateway(t, testenv.Options{})
 	vars := map[string]any{"id": g.Sim.JobIDs()[5]}
 	first := as(t, g, operatorKey, "k-1", mStart, vars)
@@ -231,6 +235,7 @@ func sessionOf(r testenv.Response) string {
 // TestPassThroughRefusalIsForbidden: in pass-through mode the caller's own
 // VB365 account decides; the upstream's 403 is FORBIDDEN.
 func TestPassThroughRefusalIsForbidden(t *testing.T) {
+	t.Parallel()
 	g := testenv.Start(t, testenv.Options{PassThrough: true, Sim: func(o *vb365sim.Options) {
 		o.ViewerUsername, o.ViewerPassword = "demo\\reader", testenv.Secret
 	}})
@@ -251,6 +256,7 @@ func TestPassThroughRefusalIsForbidden(t *testing.T) {
 
 // TestMe: the caller as the gateway sees them.
 func TestMe(t *testing.T) {
+	t.Parallel()
 	g := actionGateway(t, testenv.Options{})
 	for key, want := range map[string]string{operatorKey: `{"me":{"name":"ops-console","role":"OPERATOR","via":"api-key"}}`, viewerKey: `{"me":{"name":"dashboard","role":"VIEWER","via":"api-key"}}`} {
 		if r := as(t, g, key, "", `{ me { name role via } }`, nil); string(r.Data) != want {

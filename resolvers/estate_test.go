@@ -74,6 +74,7 @@ func restDashboard(t *testing.T, env *testenv.Env) int {
 // licensing, on every version, shared or not; the REST script's walk of the
 // same data costs a call per object.
 func TestDashboardCostsOneCallPerCollection(t *testing.T) {
+	t.Parallel()
 	for _, v := range []int{3, 6, 8} {
 		for _, unshared := range []bool{true, false} {
 			t.Run(fmt.Sprintf("v%d/unshared=%v", v, unshared), func(t *testing.T) {
@@ -121,6 +122,7 @@ func TestDashboardCostsOneCallPerCollection(t *testing.T) {
 // TestNothingUnselectedIsFetched: asking for organizations' names alone
 // costs the organization listing and nothing else.
 func TestNothingUnselectedIsFetched(t *testing.T) {
+	t.Parallel()
 	g := testenv.Start(t, testenv.Options{Unshared: true})
 	_, calls := g.Calls(t, `{ organizations { nodes { name } } }`, nil)
 	if fmt.Sprint(calls) != "map[GET /Organizations:1]" {
@@ -163,6 +165,7 @@ func TestLookupsJoinTheWholeListing(t *testing.T) {
 // NOT_SUPPORTED_BY_VERSION error; a field it does not serve is null; the
 // rest of the answer arrives.
 func TestWhatAVersionLacks(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		version int
 		codes   string

@@ -105,6 +105,7 @@ func TestJobCallsAreConcurrent(t *testing.T) {
 }
 
 func TestErrorsHaveStableCodes(t *testing.T) {
+	t.Parallel()
 	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoJobListing, Unshared: true})
 	cases := []struct {
 		name, query string
@@ -140,6 +141,7 @@ func TestErrorsHaveStableCodes(t *testing.T) {
 // TestPartialData: when one branch's upstream call fails, the rest of the
 // answer still arrives, and the error names the failed path.
 func TestPartialData(t *testing.T) {
+	t.Parallel()
 	failJobs := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.Contains(strings.ToLower(r.URL.Path), "/jobs/") {
@@ -165,6 +167,7 @@ func TestPartialData(t *testing.T) {
 
 // TestUnknownEnumValuesDegrade: values a newer server sends map to UNKNOWN.
 func TestUnknownEnumValuesDegrade(t *testing.T) {
+	t.Parallel()
 	id := "a8cf9a63-64c3-4748-9c95-b1fbac0cce1d"
 	newer := func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -83,6 +83,7 @@ var goldenQueries = []struct {
 }
 
 func TestGoldenResponses(t *testing.T) {
+	t.Parallel()
 	for v := upstream.MinVersion; v <= upstream.MaxVersion; v++ {
 		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 		for _, q := range goldenQueries {

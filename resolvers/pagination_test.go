@@ -116,6 +116,7 @@ func walk(t *testing.T, g *testenv.Gateway, filter string, vars map[string]any) 
 }
 
 func TestPaginationWalksForwardsAndBackwards(t *testing.T) {
+	t.Parallel()
 	for _, v := range []int{3, 6, 8} {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
 			g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
@@ -146,6 +147,7 @@ func TestPaginationWalksForwardsAndBackwards(t *testing.T) {
 }
 
 func TestFiltersGiveTheSameAnswerOnEveryVersion(t *testing.T) {
+	t.Parallel()
 	job := "8ce1146b-ce68-5c16-a190-81ac10c9beb1" // "SharePoint - Sites"
 	cases := []struct {
 		name, args string

@@ -16,6 +16,7 @@ import (
 // call per object and their messages one page of the session's log, only
 // when selected.
 func TestFailedObjectsCost(t *testing.T) {
+	t.Parallel()
 	for _, v := range []int{7, 8} {
 		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 		env := g.Env
@@ -72,6 +73,7 @@ func TestFailedObjectsCost(t *testing.T) {
 // organizations cost the listing and the organization collection, on every
 // version; nothing unselected is fetched.
 func TestRestoreSessionsWithOrganizations(t *testing.T) {
+	t.Parallel()
 	for _, v := range []int{3, 6, 8} {
 		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 		r, calls := g.Calls(t, `{ restoreSessions(first: 20) { nodes { name initiatedBy organization { name region } } } }`, nil)
@@ -104,6 +106,7 @@ func TestRestoreSessionsWithOrganizations(t *testing.T) {
 // version and the gateway on another comes out the same, page by page,
 // forwards and backwards.
 func TestFiltersGiveTheSameOnEveryVersion(t *testing.T) {
+	t.Parallel()
 	want := map[string][]string{}
 	same := func(v int, what string, got []string) {
 		if len(got) == 0 || want[what] != nil && !slices.Equal(got, want[what]) {
@@ -189,6 +192,7 @@ func walkBoth(t *testing.T, g *testenv.Gateway, query, field string, path ...str
 // processed objects are served from the cache the second time; a running
 // session's are asked again once their second has passed.
 func TestFinishedSessionsPartsAreKept(t *testing.T) {
+	t.Parallel()
 	clock := testenv.NewClock()
 	g := testenv.Start(t, testenv.Options{Clock: clock.Now, Client: func(o *upstream.Options) { o.Now = clock.Now }})
 	env := g.Env

@@ -39,6 +39,7 @@ func sha256Hex(s string) string {
 // be able to make a harmless query's hash run a mutation; a query another
 // replica persisted runs from its hash.
 func TestPlantedPersistedQueriesDoNotRun(t *testing.T) {
+	t.Parallel()
 	r := redisServer(t)
 	ctx := context.Background()
 	replica := func() store.PersistedQueries {
@@ -60,6 +61,7 @@ func TestPlantedPersistedQueriesDoNotRun(t *testing.T) {
 // session: a second) was not written by a replica, and is not served; one
 // within it is.
 func TestSharedAnswersLiveNoLongerThanTheirRoute(t *testing.T) {
+	t.Parallel()
 	r := redisServer(t)
 	env := testenv.New(t, testenv.Options{Client: func(o *upstream.Options) { o.Shared = r }})
 	ctx := context.Background()

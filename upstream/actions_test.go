@@ -16,6 +16,7 @@ import (
 // the upstream is not sent again, whatever came back (a dropped connection,
 // a 503); one whose connection never opened is.
 func TestActionsAreNeverSentTwice(t *testing.T) {
+	t.Parallel()
 	var posts atomic.Int32
 	failWith := atomic.Int32{} // 0: answer; -1: drop the connection; else this status
 	env := testenv.New(t, testenv.Options{Wrap: func(next http.Handler) http.Handler {

@@ -38,6 +38,7 @@ func newPair(t testing.TB, version int, tweak func(*upstream.Options)) (*vb365si
 func none(c *upstream.Client) *upstream.Scope { return c.NewScope("") }
 
 func TestEveryVersionReadsTheSameModel(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for v := upstream.MinVersion; v <= upstream.MaxVersion; v++ {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
@@ -122,6 +123,7 @@ func TestEveryVersionReadsTheSameModel(t *testing.T) {
 }
 
 func TestOneLoginServesManyCalls(t *testing.T) {
+	t.Parallel()
 	sim, c := newPair(t, 8, nil)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -150,6 +152,7 @@ func TestOneLoginServesManyCalls(t *testing.T) {
 }
 
 func TestWrongPasswordIsUnauthenticated(t *testing.T) {
+	t.Parallel()
 	_, c := newPair(t, 6, func(o *upstream.Options) { o.Password = "wrong" })
 	err := c.Login(context.Background())
 	if upstream.KindOf(err) != upstream.KindUnauthenticated {
@@ -161,6 +164,7 @@ func TestWrongPasswordIsUnauthenticated(t *testing.T) {
 }
 
 func TestPassThroughUsesTheCallersHeader(t *testing.T) {
+	t.Parallel()
 	sim, c := newPair(t, 8, func(o *upstream.Options) { o.Username, o.Password = "", "" })
 	ctx := context.Background()
 	if _, err := c.JobSession(ctx, none(c), sim.SessionIDs()[0]); upstream.KindOf(err) != upstream.KindUnauthenticated {
@@ -205,6 +209,7 @@ func loginToken(t *testing.T, sim *vb365sim.Server) string {
 }
 
 func TestIdsAreValidatedBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	sim, c := newPair(t, 8, nil)
 	ctx := context.Background()
 	for _, id := range []string{"../Jobs", "a8cf9a63-64c3-4748-9c95-b1fbac0cce1d/../../x", "", "a8cf9a63 64c3", "%2e%2e"} {
@@ -225,6 +230,7 @@ func TestIdsAreValidatedBeforeAnyCall(t *testing.T) {
 }
 
 func TestJobsByIDBatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, v := range []int{3, 6, 8} {
 		sim, c := newPair(t, v, nil)
@@ -276,6 +282,7 @@ func TestJobsByIDBatches(t *testing.T) {
 }
 
 func TestOptionsAreChecked(t *testing.T) {
+	t.Parallel()
 	with := func(change func(*upstream.Options)) upstream.Options {
 		o := upstream.DefaultOptions("https://vbo.example:4443", 8)
 		change(&o)
@@ -306,6 +313,7 @@ func TestOptionsAreChecked(t *testing.T) {
 }
 
 func TestTokenLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, v := range []int{5, 6, 7, 8} {
 		clk := testenv.NewClock()

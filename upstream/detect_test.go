@@ -14,6 +14,7 @@ import (
 
 // TestDetectVersion: each server's newest version, found without credentials.
 func TestDetectVersion(t *testing.T) {
+	t.Parallel()
 	for _, v := range []int{3, 5, 6, 8} {
 		srv := httptest.NewServer(vb365sim.New(vb365sim.Options{Version: v}))
 		got, err := upstream.DetectVersion(context.Background(), srv.URL, nil)

@@ -10,6 +10,7 @@ import (
 // TestItemsSayTheirServer: whatever the route, an item carries the name of
 // the server it came from.
 func TestItemsSayTheirServer(t *testing.T) {
+	t.Parallel()
 	sim, c := newPair(t, 8, func(o *upstream.Options) { o.Name = "east" })
 	ctx, s := context.Background(), none(c)
 	session, err := c.JobSession(ctx, s, sim.SessionIDs()[0])

@@ -56,6 +56,7 @@ func TestIdenticalCallsInFlightAreCoalesced(t *testing.T) {
 }
 
 func TestTheCacheKnowsFinishedSessions(t *testing.T) {
+	t.Parallel()
 	sim, c, clk := sharedPair(t, 0, func(o *upstream.Options) {
 		o.Sharing.FinalTTL, o.Sharing.LiveTTL, o.Sharing.ListTTL, o.Sharing.JobTTL = time.Hour, time.Second, 5*time.Second, 30*time.Second
 	})
@@ -105,6 +106,7 @@ func TestTheCacheKnowsFinishedSessions(t *testing.T) {
 }
 
 func TestSharingOffSharesNothing(t *testing.T) {
+	t.Parallel()
 	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Sharing.Off = true })
 	for range 3 {
 		if _, err := c.JobSession(context.Background(), none(c), sim.SessionIDs()[9]); err != nil {
@@ -119,6 +121,7 @@ func TestSharingOffSharesNothing(t *testing.T) {
 // TestCacheIsKeyedByCredentials: in pass-through mode, an answer fetched
 // with one caller's token is never served to another caller.
 func TestCacheIsKeyedByCredentials(t *testing.T) {
+	t.Parallel()
 	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Username, o.Password = "", "" })
 	id := sim.SessionIDs()[9]
 	ctx := context.Background()
@@ -141,6 +144,7 @@ func TestCacheIsKeyedByCredentials(t *testing.T) {
 // ETag and Cache-Control: max-age bounds the time an answer is kept, an
 // expired one is revalidated with If-None-Match, no-store is not kept.
 func TestCacheHonoursCacheControlAndETag(t *testing.T) {
+	t.Parallel()
 	var full, notModified, noStore atomic.Int64
 	session := `{"id":"%s","creationTime":"2026-01-01T00:00:00Z","progress":1,"status":"Success"}`
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -192,6 +196,7 @@ func TestCacheHonoursCacheControlAndETag(t *testing.T) {
 }
 
 func TestCacheIsBoundedByBytes(t *testing.T) {
+	t.Parallel()
 	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Sharing.MaxBytes = 16 << 10 })
 	for _, id := range sim.SessionIDs()[:200] {
 		if _, err := c.JobSession(context.Background(), none(c), id); err != nil {
@@ -207,6 +212,7 @@ func TestCacheIsBoundedByBytes(t *testing.T) {
 // operation's identical GETs (a count and a page of a bare array, a job
 // listing asked by two loader batches) still cost one call.
 func TestIdenticalCallsInOneOperationGoOutOnce(t *testing.T) {
+	t.Parallel()
 	sim, c, _ := sharedPair(t, 0, func(o *upstream.Options) { o.Sharing.Off = true })
 	scope := c.NewScope("")
 	for range 3 {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestFlexInt64(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		want int64
 		set  bool
@@ -34,6 +35,7 @@ func TestFlexInt64(t *testing.T) {
 }
 
 func TestFlexTime(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		`"2019-02-04T16:49:22.8529769Z"`:      "2019-02-04T16:49:22.8529769Z",
 		`"2022-01-31T16:39:24.008771Z"`:       "2022-01-31T16:39:24.008771Z",
@@ -63,6 +65,7 @@ func TestFlexTime(t *testing.T) {
 }
 
 func TestParseLink(t *testing.T) {
+	t.Parallel()
 	id := "9f4eba99-ce30-419b-a942-354744045f51"
 	cases := []struct {
 		href string
@@ -89,6 +92,7 @@ func TestParseLink(t *testing.T) {
 }
 
 func TestSessionModelAcrossVersions(t *testing.T) {
+	t.Parallel()
 	v3 := `{"id":"a8cf9a63-64c3-4748-9c95-b1fbac0cce1d","creationTime":"2019-02-04T16:49:22.8529769Z","endTime":"2019-02-04T16:50:21.3024288Z","progress":"1","status":"success",
 	  "statistics":{"processingRateBytesPS":"1683256","processingRateItemsPS":20,"readRateBytesPS":5383429,"writeRateBytesPS":26015396,"transferredDataBytes":"3298142970","processedObjects":1193,"bottleneck":"Source"},
 	  "_links":{"self":{"href":"https://support.east.local:4443/v3/jobsessions/a8cf9a63-64c3-4748-9c95-b1fbac0cce1d"},"log":{"href":"https://support.east.local:4443/v3/jobsessions/a8cf9a63-64c3-4748-9c95-b1fbac0cce1d/log"},"job":{"href":"https://support.east.local:4443/v3/jobs/b20cedd4-66b2-49b1-86de-a575dc67e83b"}}}`
@@ -120,6 +124,7 @@ func TestSessionModelAcrossVersions(t *testing.T) {
 }
 
 func TestLogItemBothForms(t *testing.T) {
+	t.Parallel()
 	var old, v8 wireLogItem
 	_ = json.Unmarshal([]byte(`{"id":"x","usn":"2","title":"[Warning] Item skipped: locked","creationTime":"2019-06-16T15:00:00.0558112-07:00"}`), &old)
 	_ = json.Unmarshal([]byte(`{"id":"y","usn":1000,"type":"Error","message":"Connection lost","creationTime":"2024-06-16T15:00:00Z"}`), &v8)
@@ -139,6 +144,7 @@ func TestLogItemBothForms(t *testing.T) {
 }
 
 func TestDecodeCollection(t *testing.T) {
+	t.Parallel()
 	arr, err := decodeCollection[wireJob]([]byte(` [{"id":"a"},{"id":"b"}]`))
 	if err != nil || len(arr.Results) != 2 || arr.Limit.Set {
 		t.Fatalf("bare array: %+v %v", arr, err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestBoundedExpiringLRU(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(0, 0)
 	c := New(100, func() time.Time { return now })
 	c.Put("a", 1, 40, time.Minute, "")

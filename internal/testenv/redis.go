@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -55,14 +56,27 @@ func (r *Redis) Start(t testing.TB) {
 	var once sync.Once
 	r.stop = func() { once.Do(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) }
 	t.Cleanup(r.stop)
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", r.Addr); err == nil {
-			c.Close()
-			return
-		}
+	for i := 0; !r.answersPing(); i++ {
 		if i == 100 {
-			t.Fatalf("redis-server never listened on %s", r.Addr)
+			t.Fatalf("redis-server never answered on %s", r.Addr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// answersPing reports whether a Redis answers on its address: not merely
+// something listening (another test's server may have taken the port).
+func (r *Redis) answersPing() bool {
+	c, err := net.DialTimeout("tcp", r.Addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	reply := make([]byte, 7)
+	n, _ := io.ReadFull(c, reply)
+	return string(reply[:n]) == "+PONG\r\n"
 }

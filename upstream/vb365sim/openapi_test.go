@@ -94,6 +94,7 @@ func (v *validator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
+	t.Parallel()
 	for _, version := range []int{6, 7, 8} {
 		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
 			doc := loadSpec(t, version)
@@ -284,6 +285,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 // TestValidatorCatchesBadAnswers shows the check above can fail: an answer
 // with a wrong type, a bad date or an unknown enum value is reported.
 func TestValidatorCatchesBadAnswers(t *testing.T) {
+	t.Parallel()
 	doc := loadSpec(t, 8)
 	var err error
 	for _, bad := range []string{

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLiveSessionsAdvanceAndFinish(t *testing.T) {
+	t.Parallel()
 	c := testenv.NewClock()
 	env := testenv.New(t, testenv.Options{Clock: c.Now})
 	tok := env.Token(t)
@@ -45,6 +46,7 @@ func TestLiveSessionsAdvanceAndFinish(t *testing.T) {
 }
 
 func TestVersionQuirks(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		version int
 		check   func(t *testing.T, get func(path, tok string) (int, string), tok string, sim *vb365sim.Server)
@@ -103,6 +105,7 @@ func TestVersionQuirks(t *testing.T) {
 }
 
 func TestDataIsStable(t *testing.T) {
+	t.Parallel()
 	a, b := vb365sim.New(vb365sim.Options{Anchor: testenv.Anchor}), vb365sim.New(vb365sim.Options{Anchor: testenv.Anchor})
 	if strings.Join(a.SessionIDs(), ",") != strings.Join(b.SessionIDs(), ",") || len(a.SessionIDs()) != 12*35 {
 		t.Error("the same anchor must give the same sessions")
@@ -113,6 +116,7 @@ func TestDataIsStable(t *testing.T) {
 }
 
 func TestAsManyLiveSessionsAsAsked(t *testing.T) {
+	t.Parallel()
 	env := testenv.New(t, testenv.Options{Sim: func(o *vb365sim.Options) { o.LiveSessions = 20 }})
 	tok := env.Token(t)
 	live := env.Sim.LiveSessionIDs()
