@@ -6,14 +6,12 @@ package main
 // gateway's in gateway/, the whole system's in e2e/.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -49,13 +47,13 @@ func TestWrongPasswordStopsTheStart(t *testing.T) {
 // stream is ended at once and run returns within the grace.
 func TestGracefulShutdown(t *testing.T) {
 	defer slog.SetDefault(slog.Default()) // run sets its own logger
-	addr := freeTCPAddr(t)
+	addr := testenv.FreeAddr(t)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--listen", addr, "--shutdown-grace", "3s", "--poll-interval", "50ms", "--log-level", "error"})
 	}()
-	waitTCP(t, addr)
+	testenv.WaitListening(t, addr)
 	base := "http://" + addr
 
 	// Find a running session and follow it over SSE.
@@ -65,16 +63,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("no running session: %s", body)
 	}
 	id := body[i+6 : i+6+36]
-	req, _ := http.NewRequest(http.MethodPost, base+"/graphql",
-		strings.NewReader(`{"query":"subscription { jobSessionUpdated(id: \"`+id+`\") { progress } }"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	events := bufio.NewScanner(resp.Body)
+	events := testenv.Subscribe(t, base+"/graphql", `subscription { jobSessionUpdated(id: "`+id+`") { progress } }`)
 	if !events.Scan() {
 		t.Fatal("the stream did not start")
 	}
@@ -110,7 +99,7 @@ func TestGracefulShutdown(t *testing.T) {
 // debug listener only, never on the API's port.
 func TestRuntimeSettingsAndDebugListener(t *testing.T) {
 	t.Cleanup(func() { debug.SetGCPercent(100); debug.SetMemoryLimit(math.MaxInt64) })
-	debugAddr := freeTCPAddr(t)
+	debugAddr := testenv.FreeAddr(t)
 	api := startGateway(t, "--gc-percent", "300", "--memory-limit", "500000000", "--debug-addr", debugAddr)
 	get := func(url string) (int, string) {
 		t.Helper()
@@ -200,7 +189,7 @@ func TestUpstreamURLIsNeverPrinted(t *testing.T) {
 func startGateway(t *testing.T, args ...string) string {
 	t.Helper()
 	defer slog.SetDefault(slog.Default()) // run sets its own logger
-	addr := freeTCPAddr(t)
+	addr := testenv.FreeAddr(t)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -212,7 +201,7 @@ func startGateway(t *testing.T, args ...string) string {
 			t.Errorf("run: %v", err)
 		}
 	})
-	waitTCP(t, addr)
+	testenv.WaitListening(t, addr)
 	return "http://" + addr
 }
 
@@ -239,7 +228,7 @@ func TestServersFromTheConfigFile(t *testing.T) {
 		items = append(items, fmt.Sprintf("  - {name: %s, upstream-url: %q, username: %q, password-env: PW_%s}", s.name, ts.URL, user, strings.ToUpper(s.name)))
 		t.Setenv("PW_"+strings.ToUpper(s.name), testenv.Secret)
 	}
-	items = append(items, fmt.Sprintf("  - {name: down, upstream-url: %q, username: u, password: p, upstream-timeout: 1s}", "http://"+freeTCPAddr(t)))
+	items = append(items, fmt.Sprintf("  - {name: down, upstream-url: %q, username: u, password: p, upstream-timeout: 1s}", "http://"+testenv.FreeAddr(t)))
 	file := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(file, []byte("allow-anonymous: true\nupstream-retries: 0\nservers:\n"+strings.Join(items, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -330,28 +319,6 @@ func TestDemoServers(t *testing.T) {
 	if len(r.Data.Jobs.Nodes) != 4*12 || len(ids) != 4*12 {
 		t.Errorf("%d jobs, %d ids: want 12 of each server, every id its own: %s", len(r.Data.Jobs.Nodes), len(ids), body)
 	}
-}
-
-func freeTCPAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitTCP(t *testing.T, addr string) {
-	t.Helper()
-	for range 100 {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s never listened", addr)
 }
 
 // post sends a query and returns the status and the body.

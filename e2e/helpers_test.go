@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -108,28 +107,6 @@ func get(t *testing.T, url string) (int, string) {
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	resp, body := send(t, req)
 	return resp.StatusCode, body
-}
-
-func freeTCPAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitTCP(t *testing.T, addr string) {
-	t.Helper()
-	for range 100 {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s never listened", addr)
 }
 
 // fastClock runs the simulator's clock 600 times faster than real time, so

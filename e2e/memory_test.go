@@ -28,7 +28,7 @@ func TestHugeUpstreamAnswersStayWithinMemory(t *testing.T) {
 	up := httptest.NewServer(testenv.LargeSessionPages(30<<20, 0, true)(sim))
 	defer up.Close()
 	bin := gatewayBinary(t)
-	addr := freeTCPAddr(t)
+	addr := testenv.FreeAddr(t)
 	user, pass := sim.Credentials()
 	cmd := exec.Command(bin, "--listen", addr, "--upstream-url", up.URL, "--api-version", "v8", "--username", user, "--allow-anonymous", "--log-level", "error")
 	cmd.Env = append(os.Environ(), "VB365_PASSWORD="+pass)
@@ -37,7 +37,7 @@ func TestHugeUpstreamAnswersStayWithinMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitTCP(t, addr)
+	testenv.WaitListening(t, addr)
 
 	outcomes := map[string]int{}
 	var mu sync.Mutex

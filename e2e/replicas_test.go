@@ -106,7 +106,7 @@ func replicas(t *testing.T, sim *vb365sim.Server, upstreamURL, redisAddr string,
 	bin := gatewayBinary(t)
 	user, pass := sim.Credentials()
 	return func() string {
-		addr := freeTCPAddr(t)
+		addr := testenv.FreeAddr(t)
 		args := append([]string{"--listen", addr, "--upstream-url", upstreamURL, "--api-version", fmt.Sprintf("v%d", sim.Version()),
 			"--username", user, "--redis-url", "redis://" + redisAddr + "/0", "--log-format", "json"}, extra...)
 		if !slices.Contains(extra, "--api-keys") {

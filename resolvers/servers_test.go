@@ -1,7 +1,6 @@
 package resolvers_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -385,16 +384,7 @@ func TestEntitiesAndSubscriptionsFindTheirServer(t *testing.T) {
 
 	live := sessionPageOf(t, g, map[string]any{"first": 1, "servers": []string{"west"}}) // the newest: running
 	running := live.JobSessions.Nodes[0].ID
-	body := fmt.Sprintf(`{"query":"subscription { jobSessionUpdated(id: \"%s\") { id status server { name } } }"}`, running)
-	req, _ := http.NewRequest(http.MethodPost, g.URL+"/graphql", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	events := bufio.NewScanner(resp.Body)
+	events := testenv.Subscribe(t, g.URL+"/graphql", `subscription { jobSessionUpdated(id: "`+running+`") { id status server { name } } }`)
 	for events.Scan() {
 		if line := events.Text(); strings.HasPrefix(line, "data: ") {
 			if !strings.Contains(line, `"status":"RUNNING","server":{"name":"west"}`) {
