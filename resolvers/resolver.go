@@ -1,7 +1,8 @@
-// Package resolvers holds the GraphQL resolvers: thin functions that ask the
-// operation's loaders or the upstream client for data (operation.go), and
-// Relay pagination over the upstream's offset paging (pagination.go).
-// Nothing here knows HTTP.
+// Package resolvers holds the GraphQL resolvers: thin functions that fetch
+// through the operation's typed accessors (fetch.go), which ask its loaders
+// and scope (operation.go); Relay pagination over the upstream's offset
+// paging (pagination.go), merged across servers (servers.go). Nothing here
+// knows HTTP.
 package resolvers
 
 import (
