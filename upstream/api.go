@@ -115,19 +115,21 @@ func (c *Client) LogPages(ctx context.Context, s *Scope, reqs []LogRequest) ([]P
 	})
 }
 
-// JobsByID fetches jobs. A batch of JobListThreshold ids or more costs one
+// JobsByID fetches jobs. A batch of ListThreshold ids or more costs one
 // listing (GET /Jobs answers every job up to v7); ids the listing lacks, and
 // smaller batches, are fetched one by one, concurrently.
 func (c *Client) JobsByID(ctx context.Context, s *Scope, ids []string) ([]*Job, []error) {
-	return byID(ctx, c, s, jobs, ids, c.opts.JobListThreshold)
+	return byID(ctx, c, s, jobs, ids, c.opts.ListThreshold)
 }
 
 // listing is one decoded answer of a collection endpoint.
 type listing[M any] struct {
-	items []M
-	whole bool // a bare array: the whole collection, paged here
-	total *int
-	next  bool // the answer links a next page
+	items  []M
+	whole  bool // a bare array: the whole collection, paged here
+	total  *int
+	next   bool   // the answer links a next page
+	linked bool   // the answer has page links at all: no next link is no next page
+	setID  string // the result set the server keeps for the listing
 }
 
 // listPage reads one page of a collection. When the endpoint pages (paged),
@@ -147,6 +149,9 @@ func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path st
 		}
 		q.Set("offset", strconv.Itoa(p.Offset))
 		q.Set("limit", strconv.Itoa(p.Limit))
+		if p.SetID != "" {
+			q.Set("setId", p.SetID)
+		}
 	}
 	l, err := fetch(ctx, c, s, request{route: route, target: c.url(path, q), fresh: p.Fresh}, func(body []byte) (*listing[M], time.Duration, error) {
 		wp, err := decodeCollection[W](body)
@@ -154,7 +159,7 @@ func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path st
 			return nil, 0, err
 		}
 		_, next := wp.Links["next"]
-		l := &listing[M]{whole: !wp.Limit.Set && !wp.Offset.Set, next: next}
+		l := &listing[M]{whole: !wp.Limit.Set && !wp.Offset.Set, next: next, linked: len(wp.Links) > 0, setID: wp.SetID}
 		results := wp.Results
 		if !l.whole && len(results) > p.Limit {
 			results = results[:p.Limit] // more than asked for: the rest is never read, nor kept
@@ -181,7 +186,7 @@ func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path st
 // say) stays with the cache, which counts it, not with every request that
 // read a page of it.
 func (l *listing[M]) window(p PageRequest) Page[M] {
-	out := Page[M]{Offset: p.Offset}
+	out := Page[M]{Offset: p.Offset, SetID: l.setID}
 	if l.whole {
 		total := len(l.items)
 		lo := min(p.Offset, total)
@@ -194,8 +199,8 @@ func (l *listing[M]) window(p PageRequest) Page[M] {
 	case l.total != nil:
 		out.Total = l.total
 		out.HasMore = p.Offset+len(out.Items) < *l.total
-	case l.next:
-		out.HasMore = len(out.Items) > 0
+	case l.next || l.linked:
+		out.HasMore = l.next && len(out.Items) > 0
 	default:
 		out.HasMore = len(out.Items) == p.Limit
 	}

@@ -61,9 +61,10 @@ type Options struct {
 	// Budget bounds the large answers every client of the gateway holds at
 	// once while reading and decoding them (nil: no bound); see Budget.
 	Budget *Budget
-	// JobListThreshold: a batch of at least this many job ids is served by one
-	// GET /Jobs listing instead of one GET per job (0: never).
-	JobListThreshold int
+	// ListThreshold: a batch of at least this many ids of one collection
+	// (jobs; an organization's users, groups, sites or teams) is served by
+	// one listing of it instead of one GET per id (0: never).
+	ListThreshold int
 	// Retries is how often a GET is tried again after a connection error,
 	// 502/503/504 or 429 (0: never). RetryBaseDelay and RetryMaxDelay shape
 	// the jittered exponential backoff.
@@ -96,8 +97,8 @@ func DefaultOptions(baseURL string, version int) Options {
 	return Options{
 		Name: "default", BaseURL: baseURL, Version: version,
 		Timeout: 10 * time.Second, MaxConcurrency: 8, MaxBodyBytes: 32 << 20,
-		JobListThreshold: 3,
-		Retries:          2, RetryBaseDelay: 100 * time.Millisecond, RetryMaxDelay: 2 * time.Second,
+		ListThreshold: 3,
+		Retries:       2, RetryBaseDelay: 100 * time.Millisecond, RetryMaxDelay: 2 * time.Second,
 		BreakerThreshold: 5, BreakerCooldown: 5 * time.Second,
 		StartWait: 5 * time.Second,
 		Sharing:   DefaultSharing(), Now: time.Now,
@@ -234,7 +235,7 @@ func (o Options) check() error {
 	bad(o.Version < MinVersion || o.Version > MaxVersion, fmt.Sprintf("API version must be v%d..v%d, got v%d", MinVersion, MaxVersion, o.Version))
 	bad((o.Username == "") != (o.Password == ""), "set both username and password, or neither (pass-through mode)")
 	bad(o.Timeout <= 0 || o.MaxConcurrency <= 0 || o.MaxBodyBytes <= 0, "timeout, concurrency and body size must be positive")
-	bad(o.Retries < 0 || o.JobListThreshold < 0 || o.BreakerThreshold < 0, "retries and thresholds must not be negative")
+	bad(o.Retries < 0 || o.ListThreshold < 0 || o.BreakerThreshold < 0, "retries and thresholds must not be negative")
 	bad(o.RetryBaseDelay <= 0 || o.RetryMaxDelay < o.RetryBaseDelay, "retry delays must be positive, the most at least the base")
 	bad(o.BreakerThreshold > 0 && o.BreakerCooldown <= 0, "the breaker's cooldown must be positive")
 	bad(o.Now == nil, "a clock (Now) is required")

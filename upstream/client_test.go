@@ -248,7 +248,7 @@ func TestJobsByIDBatches(t *testing.T) {
 
 	// Without the listing, the GETs run concurrently, within the bound.
 	env := testenv.New(t, testenv.Options{Latency: 20 * time.Millisecond, Client: func(o *upstream.Options) {
-		o.MaxConcurrency, o.Sharing.Off, o.JobListThreshold = 4, true, 0
+		o.MaxConcurrency, o.Sharing.Off, o.ListThreshold = 4, true, 0
 	}})
 	sim, c := env.Sim, env.Client
 	_ = c.Login(ctx)

@@ -123,11 +123,13 @@ func (c *Client) JobSessions(ctx context.Context, s *Scope, f SessionFilter, p P
 // through here, so that offsets and totals mean the same on every version.
 func readAll[M any](keep func(*M) bool, fetch func(PageRequest) (Page[M], error)) ([]M, error) {
 	var kept []M
+	set := ""
 	for offset := 0; ; offset += MaxPageLimit {
-		page, err := fetch(PageRequest{Offset: offset, Limit: MaxPageLimit})
+		page, err := fetch(PageRequest{Offset: offset, Limit: MaxPageLimit, SetID: set})
 		if err != nil {
 			return nil, err
 		}
+		set = page.SetID
 		if keep == nil {
 			kept = append(kept, page.Items...)
 		}

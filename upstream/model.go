@@ -200,12 +200,15 @@ func stampAll[T any](server string, items []T) {
 }
 
 // Page is a window of a collection. Total is nil when the server does not
-// count (v8); HasMore still tells whether another page follows.
+// count (v8); HasMore still tells whether another page follows. SetID names
+// the result set the server keeps for the listing (directory listings, v6+):
+// the next page asks for it, so that it pages the same set.
 type Page[T any] struct {
 	Items   []T
 	Offset  int
 	Total   *int
 	HasMore bool
+	SetID   string
 }
 
 // PageRequest asks for Limit items starting at Offset; Fresh: as the
@@ -214,4 +217,5 @@ type PageRequest struct {
 	Offset int
 	Limit  int
 	Fresh  bool
+	SetID  string // the result set an earlier page named
 }

@@ -12,7 +12,6 @@ import (
 // What was backed up and what was restored. Which version serves what:
 //
 //	/JobSessions/{id}/ProcessedObjects      v7+, paged, no filter: status is filtered here
-//	/Organizations/{id}/Users|Groups|...    every version (names of processed objects)
 //	/RestorePoints                          v6 a bare array (backupTime = "after"), v7+ paged with from/to/isCopy
 //	/RestoreSessions                        v3, v4 a bare array; paged from v5; start-time filters from v6
 //	/RestoreSessions/{id}/Events            paged on every version
@@ -55,40 +54,6 @@ func (c *Client) sessionPartTTL(s *Scope, sessionID string) time.Duration {
 		return c.opts.Sharing.FinalTTL
 	}
 	return c.opts.Sharing.LiveTTL
-}
-
-// OrganizationObjects reads the organization's users, groups, sites or
-// teams that refs name, concurrently (no endpoint takes several ids).
-// Results align with refs; a ref of an unknown type is nil.
-func (c *Client) OrganizationObjects(ctx context.Context, s *Scope, refs []ObjectRef) ([]*OrganizationObject, []error) {
-	return fanOut(ctx, s, len(refs), func(i int) (*OrganizationObject, error) { return c.organizationObject(ctx, s, refs[i]) })
-}
-
-func (c *Client) organizationObject(ctx context.Context, s *Scope, r ObjectRef) (*OrganizationObject, error) {
-	col := r.Type.collection()
-	if col == "" {
-		return nil, nil
-	}
-	if err := ValidateID(r.OrganizationID); err != nil {
-		return nil, err
-	}
-	if err := ValidateID(r.ID); err != nil {
-		return nil, err
-	}
-	path := "/Organizations/" + url.PathEscape(strings.ToLower(r.OrganizationID)) + "/" + col + "/" + url.PathEscape(strings.ToLower(r.ID))
-	var q url.Values
-	if c.has(LocalDirectory) {
-		// From the server's copy of the organization, not Microsoft 365 itself.
-		q = url.Values{"dataSource": {"PreferLocal"}}
-	}
-	req := request{route: "GET /Organizations/{id}/" + col + "/{id}", target: c.url(path, q)}
-	return fetch(ctx, c, s, req, func(body []byte) (*OrganizationObject, time.Duration, error) {
-		var w wireOrganizationObject
-		if err := decodeJSON(body, &w); err != nil || w.ID == "" {
-			return nil, 0, orMissing(err, "id")
-		}
-		return w.model(r.Type), c.opts.Sharing.OrganizationTTL, nil
-	})
 }
 
 // RestorePointFilter narrows the restore points.

@@ -63,15 +63,6 @@ type ObjectRef struct {
 	ID             string
 }
 
-// OrganizationObject is what an organization says of one of its users,
-// groups, sites or teams.
-type OrganizationObject struct {
-	ID          string
-	Type        ObjectType
-	DisplayName string  // a user's or group's display name, a site's title, a team's name
-	Address     *string // a user's sign-in name, a group's or team's mail, a site's URL
-}
-
 // RestorePoint is a point in time the backups of a job can be restored
 // from (v6+).
 type RestorePoint struct {

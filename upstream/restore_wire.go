@@ -25,29 +25,6 @@ func (w *wireProcessedObject) model(sessionID string) ProcessedObject {
 	return o
 }
 
-// wireOrganizationObject reads users, groups, sites and teams alike.
-type wireOrganizationObject struct {
-	ID          string  `json:"id"`
-	DisplayName *string `json:"displayName"`
-	Name        *string `json:"name"`
-	Title       *string `json:"title"`
-	URL         *string `json:"url"`
-	Mail        *string `json:"mail"`
-}
-
-func (w *wireOrganizationObject) model(t ObjectType) *OrganizationObject {
-	o := &OrganizationObject{ID: w.ID, Type: t}
-	switch t {
-	case ObjectSite:
-		o.DisplayName, o.Address = deref(w.Title), w.URL
-	case ObjectTeam:
-		o.DisplayName, o.Address = deref(w.DisplayName), w.Mail
-	default: // users and groups: name is the address
-		o.DisplayName, o.Address = deref(w.DisplayName), w.Name
-	}
-	return o
-}
-
 type wireRestorePoint struct {
 	ID                    string    `json:"id"`
 	BackupTime            flexTime  `json:"backupTime"`

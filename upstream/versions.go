@@ -26,6 +26,9 @@ const (
 	UsedRepositories
 	ProcessedObjects
 	LocalDirectory
+	PagedDirectory
+	DirectoryFilters
+	SiteTitleFilter
 	RestorePoints
 	PagedRestorePoints
 	PagedRestoreSessions
@@ -62,6 +65,9 @@ var capabilities = [capabilityCount]struct {
 	UsedRepositories:           {6, "used repositories", "an organization's use of repositories (`/Organizations/{id}/usedRepositories`)"},
 	ProcessedObjects:           {7, "processed objects", "a session's processed objects (`/JobSessions/{id}/ProcessedObjects`)"},
 	LocalDirectory:             {7, "the local directory", "an organization's users, groups, sites and teams read from the server's copy (`dataSource=PreferLocal`)"},
+	PagedDirectory:             {5, "paged directory listings", "an organization's users, groups, sites and teams, and a repository's backed-up data, answer pages (before: one array)"},
+	DirectoryFilters:           {6, "directory filters", "users and groups filtered by name, display name and location upstream, teams by display name (before: by the gateway)"},
+	SiteTitleFilter:            {7, "the site title filter", "sites filtered by title upstream (`filter`; before: by the gateway)"},
 	RestorePoints:              {6, "restore points", "restore points (`/RestorePoints`)"},
 	PagedRestorePoints:         {7, "paged restore points", "restore points paged and filtered upstream (`from`, `to`, `isCopy`, `orderAsc`)"},
 	PagedRestoreSessions:       {5, "paged restore sessions", "`/RestoreSessions` answers pages (before: one array)"},

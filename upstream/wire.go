@@ -237,6 +237,7 @@ type wirePage[T any] struct {
 	TotalCount flexInt64 `json:"totalCount"`
 	Results    []T       `json:"results"`
 	Links      wireLinks `json:"_links"`
+	SetID      string    `json:"setId"`
 }
 
 var errNoResults = errors.New(`collection has no "results"`)

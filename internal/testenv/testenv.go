@@ -143,8 +143,8 @@ func startSimulator(t testing.TB, o *Options) *Env {
 	return &Env{Sim: sim, Upstream: ts, Options: opts}
 }
 
-// NoJobListing makes each job cost its own GET (Options.Client).
-func NoJobListing(o *upstream.Options) { o.JobListThreshold = 0 }
+// NoListing makes each job cost its own GET (Options.Client).
+func NoListing(o *upstream.Options) { o.ListThreshold = 0 }
 
 // LeakCheck fails t if goroutines started during it are still running once
 // it and its cleanups are done. Call it first in the test: cleanups run last

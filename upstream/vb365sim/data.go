@@ -50,6 +50,7 @@ type dataset struct {
 	uuids
 	*estate
 	restoreData
+	directoryData
 	jobs     []*job
 	jobByID  map[string]*job
 	sessions []*session // newest first
@@ -175,6 +176,7 @@ func newDataset(anchor time.Time, sessionsPerJob, live, version int, seed uuids)
 		return d.sessions[a].id < d.sessions[b].id
 	})
 	d.restoreData = newRestoreData(d, anchor, version)
+	d.directoryData = newDirectoryData(d, anchor)
 	return d
 }
 

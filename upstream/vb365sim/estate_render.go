@@ -238,13 +238,7 @@ func (s *Server) licensingJSON(o *organization) obj {
 func (s *Server) usedRepositories(o *organization) []obj {
 	var out []obj
 	for _, r := range s.data.repos {
-		var used, objects int64
-		for _, ss := range s.sessionsOf(o) {
-			if ss.job.repository == r.id {
-				used += ss.bytes / 4
-				objects += ss.objects / 50
-			}
-		}
+		used, objects := s.usage(o, r)
 		if used == 0 {
 			continue
 		}
@@ -252,10 +246,7 @@ func (s *Server) usedRepositories(o *organization) []obj {
 		if s.opts.Version >= 8 {
 			u = append(u, kv{"repositoryId", r.id})
 		}
-		var cache, storage any
-		if r.storage != nil {
-			cache, storage = used/20, used
-		}
+		cache, storage := s.storageOf(r, used)
 		u = append(u, kv{"usedSpaceBytes", used}, kv{"localCacheUsedSpaceBytes", cache}, kv{"objectStorageUsedSpaceBytes", storage},
 			kv{"isAvailable", r.proxy.online}, kv{"details", map[bool]string{true: "", false: "The backup proxy of the repository is offline."}[r.proxy.online]})
 		if s.opts.Version >= 8 {
@@ -264,6 +255,27 @@ func (s *Server) usedRepositories(o *organization) []obj {
 		out = append(out, append(u, kv{"_links", obj{{"backupRepository", link(s.href("/BackupRepositories/" + r.id))}}}))
 	}
 	return out
+}
+
+// usage is what an organization's backups take on a repository: bytes and
+// objects.
+func (s *Server) usage(o *organization, r *repository) (used, objects int64) {
+	for _, ss := range s.sessionsOf(o) {
+		if ss.job.repository == r.id {
+			used += ss.bytes / 4
+			objects += ss.objects / 50
+		}
+	}
+	return used, objects
+}
+
+// storageOf splits used bytes between the local cache and object storage
+// (null for a repository on local disk).
+func (s *Server) storageOf(r *repository, used int64) (cache, storage any) {
+	if r.storage != nil {
+		return used / 20, used
+	}
+	return nil, nil
 }
 
 func (s *Server) productVersion() string {

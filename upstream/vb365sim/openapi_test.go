@@ -184,6 +184,59 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					_, err := c.RestorePoints(ctx, s, upstream.RestorePointFilter{OrganizationID: sim.OrganizationIDs()[0], Copy: &yes}, upstream.PageRequest{Limit: 10})
 					return err
 				})
+			// The directory, each kind with and without filters (a walk of
+			// pages carries the listing's set), and what the repositories hold.
+			org := sim.OrganizationIDs()[0]
+			cloud := upstream.InCloudOrHybrid
+			for _, kind := range []upstream.ObjectType{upstream.ObjectUser, upstream.ObjectGroup, upstream.ObjectSite, upstream.ObjectTeam} {
+				calls = append(calls, func() error {
+					first, err := c.Directory(ctx, s, org, kind, upstream.DirectoryFilter{}, upstream.PageRequest{Limit: 2})
+					if err != nil {
+						return err
+					}
+					if _, err := c.Directory(ctx, s, org, kind, upstream.DirectoryFilter{}, upstream.PageRequest{Offset: 2, Limit: 2, SetID: first.SetID}); err != nil {
+						return err
+					}
+					source := upstream.DataSource("")
+					if version >= 7 {
+						source = upstream.Production
+					}
+					_, err = c.Directory(ctx, s, org, kind, upstream.DirectoryFilter{DisplayName: "e", Location: &cloud, Source: source}, upstream.PageRequest{Limit: 5})
+					if kind == upstream.ObjectUser || kind == upstream.ObjectGroup {
+						_, err = c.Directory(ctx, s, org, kind, upstream.DirectoryFilter{Name: "0", Location: &cloud}, upstream.PageRequest{Limit: 5})
+					}
+					if kind == upstream.ObjectSite {
+						_, err = c.Directory(ctx, s, org, kind, upstream.DirectoryFilter{DisplayName: "r", IncludePersonalSites: true}, upstream.PageRequest{Limit: 5})
+					}
+					return err
+				})
+			}
+			calls = append(calls,
+				func() error {
+					_, err := c.GroupMembers(ctx, s, org, sim.DirectoryIDs(org, "Group")[0], upstream.PageRequest{Limit: 5})
+					return err
+				},
+				func() error {
+					users := sim.DirectoryIDs(org, "User")
+					_, errs := c.OneDrives(ctx, s, []upstream.ObjectRef{{OrganizationID: org, ID: users[0]}, {OrganizationID: org, ID: users[len(users)-1]}})
+					return errors.Join(errs...)
+				},
+				func() error {
+					for _, kind := range []upstream.ObjectType{upstream.ObjectUser, upstream.ObjectGroup, upstream.ObjectSite, upstream.ObjectTeam} {
+						if _, err := c.Protections(ctx, s, org, kind); err != nil {
+							return err
+						}
+					}
+					for _, repo := range sim.RepositoryIDs() {
+						if _, err := c.OrganizationData(ctx, s, repo, upstream.PageRequest{Limit: 5}); err != nil {
+							return err
+						}
+						if _, err := c.BackedUpOrganizations(ctx, s, repo, upstream.PageRequest{Limit: 5}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
 			if version >= 7 {
 				calls = append(calls, func() error {
 					failed := upstream.ObjectFailed
@@ -260,7 +313,13 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 			want = append(want, "GET /v%d/RestoreSessions", "GET /v%d/RestoreSessions/{restoreSessionId}",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Events", "GET /v%d/RestorePoints",
 				"GET /v%d/Organizations/{organizationId}/Users/{userId}", "GET /v%d/Organizations/{organizationId}/Groups/{groupId}",
-				"GET /v%d/Organizations/{organizationId}/Sites/{siteId}", "GET /v%d/Organizations/{organizationId}/Teams/{teamId}")
+				"GET /v%d/Organizations/{organizationId}/Sites/{siteId}", "GET /v%d/Organizations/{organizationId}/Teams/{teamId}",
+				"GET /v%d/Organizations/{organizationId}/Users", "GET /v%d/Organizations/{organizationId}/Groups",
+				"GET /v%d/Organizations/{organizationId}/Sites", "GET /v%d/Organizations/{organizationId}/Teams",
+				"GET /v%d/Organizations/{organizationId}/Groups/{groupId}/Members", "GET /v%d/Organizations/{organizationId}/Users/{userId}/OneDrives",
+				"GET /v%d/BackupRepositories/{repositoryId}/UserData", "GET /v%d/BackupRepositories/{repositoryId}/GroupData",
+				"GET /v%d/BackupRepositories/{repositoryId}/SiteData", "GET /v%d/BackupRepositories/{repositoryId}/TeamData",
+				"GET /v%d/BackupRepositories/{repositoryId}/OrganizationData", "GET /v%d/BackupRepositories/{repositoryId}/backedupOrganizations")
 			if version >= 7 {
 				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects")
 			}

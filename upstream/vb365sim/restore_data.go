@@ -19,6 +19,11 @@ type member struct {
 	org      *organization
 	name     string // users: the sign-in address; sites: the title
 	display  string
+	account  string        // users: User or Shared
+	licensed *licensedUser // users who hold a license
+	// directoryOnly: in the organization's directory but never processed by
+	// a session here (shared mailboxes, users no job backs up)
+	directoryOnly bool
 }
 
 // url is where a site lives, or a team's address.
@@ -126,7 +131,7 @@ func newRestoreData(d *dataset, anchor time.Time, version int) restoreData {
 	}
 	for _, u := range d.users {
 		local, _, _ := strings.Cut(u.name, "@")
-		add(&member{id: u.id, kind: "User", org: u.org, name: u.name, display: "User " + strings.TrimPrefix(local, "user")})
+		add(&member{id: u.id, kind: "User", org: u.org, name: u.name, display: "User " + strings.TrimPrefix(local, "user"), account: "User", licensed: u})
 	}
 	for oi, o := range d.orgs {
 		n := []int{4, 2, 1}[oi]

@@ -19,21 +19,6 @@ func (s *Server) processedJSON(ss *session, p processed) obj {
 	}}}
 }
 
-// memberJSON is an organization's user, group, site or team.
-func (s *Server) memberJSON(m *member) obj {
-	self := kv{"_links", obj{{"self", link(s.href("/Organizations/" + m.org.id + "/" + collectionOf[m.kind] + "/" + m.id))}}}
-	switch m.kind {
-	case "User":
-		return obj{{"id", m.id}, {"displayName", m.display}, {"name", m.name}, {"type", "User"}, {"locationType", "Cloud"}, {"office", m.org.office}, self}
-	case "Group":
-		return obj{{"id", m.id}, {"displayName", m.display}, {"name", m.mail()}, {"type", "Office365"}, {"locationType", "Cloud"}, self}
-	case "Site":
-		return obj{{"id", m.id}, {"url", m.url()}, {"name", m.display}, {"isCloud", true}, {"isPersonal", false}, {"title", m.name}, {"isAvailable", true}, self}
-	default:
-		return obj{{"id", m.id}, {"displayName", m.display}, {"description", m.display + " team"}, {"mail", m.mail()}, self}
-	}
-}
-
 func (s *Server) restorePointJSON(p *restorePoint) obj {
 	v := s.opts.Version
 	ss := p.session
@@ -168,10 +153,6 @@ func (s *Server) serveRestores(w http.ResponseWriter, route string, parts []stri
 			offset, limit := paging(q)
 			s.writeJSON(w, s.page("/JobSessions/"+ss.id+"/ProcessedObjects", q, offset, limit, len(out), window(out, offset, limit)))
 		}
-	case "GET /Organizations/{id}/Users/{id}", "GET /Organizations/{id}/Groups/{id}", "GET /Organizations/{id}/Sites/{id}", "GET /Organizations/{id}/Teams/{id}":
-		m := d.memberByID[parts[3]]
-		found := m != nil && m.org.id == parts[1] && strings.EqualFold(collectionOf[m.kind], parts[2])
-		s.serveOne(w, found, "Organization object", func() obj { return s.memberJSON(m) })
 	case "GET /RestorePoints", "GET /RestorePoints/{id}":
 		if v < 6 {
 			notServed()

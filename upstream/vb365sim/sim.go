@@ -318,7 +318,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if len(parts) > 1 {
 			id = parts[1]
 		}
-		if !s.serveEstate(w, route, id, q) && !s.serveRestores(w, route, parts, q) {
+		if !s.serveEstate(w, route, id, q) && !s.serveRestores(w, route, parts, q) && !s.serveDirectory(w, route, parts, q) {
 			s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
 		}
 	}
@@ -332,6 +332,8 @@ func routeOf(method string, parts []string) string {
 		"license": "License", "licensedusers": "LicensedUsers", "serviceinstance": "ServiceInstance", "health": "Health",
 		"processedobjects": "ProcessedObjects", "users": "Users", "groups": "Groups", "sites": "Sites", "teams": "Teams",
 		"restorepoints": "RestorePoints", "restoresessions": "RestoreSessions", "events": "Events", "statistics": "Statistics",
+		"members": "Members", "onedrives": "OneDrives", "userdata": "UserData", "groupdata": "GroupData", "sitedata": "SiteData",
+		"teamdata": "TeamData", "organizationdata": "OrganizationData", "backeduporganizations": "backedupOrganizations",
 		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable"}
 	var b strings.Builder
 	b.WriteString(method + " ")
