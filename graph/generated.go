@@ -32,17 +32,31 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BackedUpOrganization() BackedUpOrganizationResolver
+	BackupGroupData() BackupGroupDataResolver
+	BackupOrganizationData() BackupOrganizationDataResolver
 	BackupRepository() BackupRepositoryResolver
+	BackupSiteData() BackupSiteDataResolver
+	BackupTeamData() BackupTeamDataResolver
+	BackupUserData() BackupUserDataResolver
 	CopyJob() CopyJobResolver
 	CopyJobActionPayload() CopyJobActionPayloadResolver
 	Entity() EntityResolver
+	GroupMember() GroupMemberResolver
+	GroupProtection() GroupProtectionResolver
 	Job() JobResolver
 	JobActionPayload() JobActionPayloadResolver
 	JobSession() JobSessionResolver
 	LicensedUser() LicensedUserResolver
 	Mutation() MutationResolver
+	ObjectProtection() ObjectProtectionResolver
 	Organization() OrganizationResolver
+	OrganizationGroup() OrganizationGroupResolver
+	OrganizationSite() OrganizationSiteResolver
+	OrganizationTeam() OrganizationTeamResolver
+	OrganizationUser() OrganizationUserResolver
 	ProcessedObject() ProcessedObjectResolver
+	ProtectionSummary() ProtectionSummaryResolver
 	Proxy() ProxyResolver
 	ProxyPool() ProxyPoolResolver
 	Query() QueryResolver
@@ -53,35 +67,107 @@ type ResolverRoot interface {
 	StartCopyJobPayload() StartCopyJobPayloadResolver
 	StartJobPayload() StartJobPayloadResolver
 	Subscription() SubscriptionResolver
+	UserProtection() UserProtectionResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	BackedUpOrganization struct {
+		LocalCacheUsedSpaceBytes    func(childComplexity int) int
+		Name                        func(childComplexity int) int
+		ObjectStorageUsedSpaceBytes func(childComplexity int) int
+		Organization                func(childComplexity int) int
+		Origin                      func(childComplexity int) int
+		UsedSpaceBytes              func(childComplexity int) int
+	}
+
+	BackedUpOrganizationConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BackedUpOrganizationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BackupGroupData struct {
+		AccountID    func(childComplexity int) int
+		DisplayName  func(childComplexity int) int
+		Email        func(childComplexity int) int
+		Group        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Mailbox      func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Origin       func(childComplexity int) int
+		Repository   func(childComplexity int) int
+		Site         func(childComplexity int) int
+		SiteURLs     func(childComplexity int) int
+	}
+
+	BackupGroupDataConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BackupGroupDataEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BackupOrganizationData struct {
+		DisplayName  func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Origin       func(childComplexity int) int
+	}
+
+	BackupOrganizationDataConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BackupOrganizationDataEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	BackupRepository struct {
-		CapacityBytes     func(childComplexity int) int
-		Description       func(childComplexity int) int
-		EncryptionEnabled func(childComplexity int) int
-		EncryptionKeyID   func(childComplexity int) int
-		FreeSpaceBytes    func(childComplexity int) int
-		ID                func(childComplexity int) int
-		IsIndexed         func(childComplexity int) int
-		IsLongTerm        func(childComplexity int) int
-		IsOutOfOrder      func(childComplexity int) int
-		IsOutOfSync       func(childComplexity int) int
-		IsOutdated        func(childComplexity int) int
-		Jobs              func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Name              func(childComplexity int) int
-		ObjectStorage     func(childComplexity int) int
-		Origin            func(childComplexity int) int
-		OutOfOrderReason  func(childComplexity int) int
-		Path              func(childComplexity int) int
-		Proxy             func(childComplexity int) int
-		ProxyPool         func(childComplexity int) int
-		RestorePoints     func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
-		Retention         func(childComplexity int) int
-		UsedSpaceBytes    func(childComplexity int) int
+		BackedUpOrganizations func(childComplexity int, first *int, after *string, last *int, before *string) int
+		CapacityBytes         func(childComplexity int) int
+		Description           func(childComplexity int) int
+		EncryptionEnabled     func(childComplexity int) int
+		EncryptionKeyID       func(childComplexity int) int
+		FreeSpaceBytes        func(childComplexity int) int
+		GroupData             func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ID                    func(childComplexity int) int
+		IsIndexed             func(childComplexity int) int
+		IsLongTerm            func(childComplexity int) int
+		IsOutOfOrder          func(childComplexity int) int
+		IsOutOfSync           func(childComplexity int) int
+		IsOutdated            func(childComplexity int) int
+		Jobs                  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Name                  func(childComplexity int) int
+		ObjectStorage         func(childComplexity int) int
+		OrganizationData      func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Origin                func(childComplexity int) int
+		OutOfOrderReason      func(childComplexity int) int
+		Path                  func(childComplexity int) int
+		Proxy                 func(childComplexity int) int
+		ProxyPool             func(childComplexity int) int
+		RestorePoints         func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
+		Retention             func(childComplexity int) int
+		SiteData              func(childComplexity int, first *int, after *string, last *int, before *string) int
+		TeamData              func(childComplexity int, first *int, after *string, last *int, before *string) int
+		UsedSpaceBytes        func(childComplexity int) int
+		UserData              func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
 	BackupRepositoryConnection struct {
@@ -92,6 +178,87 @@ type ComplexityRoot struct {
 	}
 
 	BackupRepositoryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BackupSiteData struct {
+		ID           func(childComplexity int) int
+		LastBackup   func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Origin       func(childComplexity int) int
+		Repository   func(childComplexity int) int
+		Site         func(childComplexity int) int
+		Title        func(childComplexity int) int
+		URL          func(childComplexity int) int
+	}
+
+	BackupSiteDataConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BackupSiteDataEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BackupState struct {
+		BackedUp func(childComplexity int) int
+		Last     func(childComplexity int) int
+	}
+
+	BackupTeamData struct {
+		DisplayName  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		LastBackup   func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Origin       func(childComplexity int) int
+		Repository   func(childComplexity int) int
+		Team         func(childComplexity int) int
+	}
+
+	BackupTeamDataConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BackupTeamDataEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BackupUserData struct {
+		AccountID        func(childComplexity int) int
+		AccountType      func(childComplexity int) int
+		Archive          func(childComplexity int) int
+		ArchiveName      func(childComplexity int) int
+		DisplayName      func(childComplexity int) int
+		Email            func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Mailbox          func(childComplexity int) int
+		OneDrive         func(childComplexity int) int
+		OneDriveURLs     func(childComplexity int) int
+		Organization     func(childComplexity int) int
+		Origin           func(childComplexity int) int
+		PersonalSite     func(childComplexity int) int
+		PersonalSiteURLs func(childComplexity int) int
+		Repository       func(childComplexity int) int
+		User             func(childComplexity int) int
+	}
+
+	BackupUserDataConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BackupUserDataEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -146,6 +313,33 @@ type ComplexityRoot struct {
 		FindJobSessionByID       func(childComplexity int, id string) int
 		FindOrganizationByID     func(childComplexity int, id string) int
 		FindProxyByID            func(childComplexity int, id string) int
+	}
+
+	GroupMember struct {
+		IsCloud func(childComplexity int) int
+		Login   func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Type    func(childComplexity int) int
+		User    func(childComplexity int) int
+	}
+
+	GroupMemberConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	GroupMemberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	GroupProtection struct {
+		Mailbox      func(childComplexity int) int
+		Protected    func(childComplexity int) int
+		Repositories func(childComplexity int) int
+		Site         func(childComplexity int) int
 	}
 
 	HealthEntry struct {
@@ -316,6 +510,12 @@ type ComplexityRoot struct {
 		StopJob        func(childComplexity int, input model.JobActionInput) int
 	}
 
+	ObjectProtection struct {
+		Last         func(childComplexity int) int
+		Protected    func(childComplexity int) int
+		Repositories func(childComplexity int) int
+	}
+
 	ObjectStorage struct {
 		Folder         func(childComplexity int) int
 		FreeSpaceBytes func(childComplexity int) int
@@ -326,9 +526,16 @@ type ComplexityRoot struct {
 		UsedSpaceBytes func(childComplexity int) int
 	}
 
+	OneDrive struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+		URL  func(childComplexity int) int
+	}
+
 	Organization struct {
 		Description        func(childComplexity int) int
 		FirstBackupTime    func(childComplexity int) int
+		Groups             func(childComplexity int, first *int, after *string, last *int, before *string, name *string, displayName *string, location *upstream.LocationFilter, source *upstream.DataSource, protected *bool) int
 		ID                 func(childComplexity int) int
 		IsBackedUp         func(childComplexity int) int
 		IsExchangeOnline   func(childComplexity int) int
@@ -342,10 +549,14 @@ type ComplexityRoot struct {
 		Name               func(childComplexity int) int
 		OfficeName         func(childComplexity int) int
 		Origin             func(childComplexity int) int
+		ProtectionSummary  func(childComplexity int) int
 		Region             func(childComplexity int) int
 		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
+		Sites              func(childComplexity int, first *int, after *string, last *int, before *string, title *string, includePersonal *bool, source *upstream.DataSource, protected *bool) int
+		Teams              func(childComplexity int, first *int, after *string, last *int, before *string, displayName *string, source *upstream.DataSource, protected *bool) int
 		Type               func(childComplexity int) int
 		UsedRepositories   func(childComplexity int) int
+		Users              func(childComplexity int, first *int, after *string, last *int, before *string, name *string, displayName *string, location *upstream.LocationFilter, source *upstream.DataSource, protected *bool) int
 	}
 
 	OrganizationConnection struct {
@@ -360,9 +571,107 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OrganizationGroup struct {
+		Address      func(childComplexity int) int
+		DisplayName  func(childComplexity int) int
+		GroupSite    func(childComplexity int) int
+		GroupType    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Location     func(childComplexity int) int
+		ManagedBy    func(childComplexity int) int
+		Members      func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Organization func(childComplexity int) int
+		Origin       func(childComplexity int) int
+		Protection   func(childComplexity int) int
+	}
+
+	OrganizationGroupConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationGroupEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	OrganizationLicensing struct {
 		LicensedUsers func(childComplexity int) int
 		NewUsers      func(childComplexity int) int
+	}
+
+	OrganizationSite struct {
+		Address      func(childComplexity int) int
+		DisplayName  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		IsAvailable  func(childComplexity int) int
+		IsCloud      func(childComplexity int) int
+		IsPersonal   func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Origin       func(childComplexity int) int
+		ParentURL    func(childComplexity int) int
+		Protection   func(childComplexity int) int
+	}
+
+	OrganizationSiteConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationSiteEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrganizationTeam struct {
+		Address      func(childComplexity int) int
+		Description  func(childComplexity int) int
+		DisplayName  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Origin       func(childComplexity int) int
+		Protection   func(childComplexity int) int
+	}
+
+	OrganizationTeamConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationTeamEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrganizationUser struct {
+		AccountType  func(childComplexity int) int
+		Address      func(childComplexity int) int
+		DisplayName  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Location     func(childComplexity int) int
+		Office       func(childComplexity int) int
+		OneDrives    func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Origin       func(childComplexity int) int
+		Protection   func(childComplexity int) int
+	}
+
+	OrganizationUserConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationUserEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -394,6 +703,19 @@ type ComplexityRoot struct {
 	ProcessedObjectEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ProtectionCount struct {
+		Protected   func(childComplexity int) int
+		Total       func(childComplexity int) int
+		Unprotected func(childComplexity int) int
+	}
+
+	ProtectionSummary struct {
+		Groups func(childComplexity int) int
+		Sites  func(childComplexity int) int
+		Teams  func(childComplexity int) int
+		Users  func(childComplexity int) int
 	}
 
 	Proxy struct {
@@ -638,6 +960,15 @@ type ComplexityRoot struct {
 		RestoreSessionUpdated func(childComplexity int, id string, server *string) int
 	}
 
+	UserProtection struct {
+		Archive      func(childComplexity int) int
+		Mailbox      func(childComplexity int) int
+		OneDrive     func(childComplexity int) int
+		PersonalSite func(childComplexity int) int
+		Protected    func(childComplexity int) int
+		Repositories func(childComplexity int) int
+	}
+
 	_Service struct {
 		SDL func(childComplexity int) int
 	}
@@ -647,11 +978,43 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BackedUpOrganizationResolver interface {
+	Organization(ctx context.Context, obj *upstream.BackedUpOrganization) (*model.Organization, error)
+}
+type BackupGroupDataResolver interface {
+	Repository(ctx context.Context, obj *upstream.BackupGroupData) (*model.BackupRepository, error)
+	Organization(ctx context.Context, obj *upstream.BackupGroupData) (*model.Organization, error)
+	Group(ctx context.Context, obj *upstream.BackupGroupData) (*model.OrganizationGroup, error)
+}
+type BackupOrganizationDataResolver interface {
+	Organization(ctx context.Context, obj *upstream.BackupOrganizationData) (*model.Organization, error)
+}
 type BackupRepositoryResolver interface {
 	Proxy(ctx context.Context, obj *model.BackupRepository) (*model.Proxy, error)
 	ProxyPool(ctx context.Context, obj *model.BackupRepository) (*upstream.ProxyPool, error)
 	Jobs(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[model.Job], error)
 	RestorePoints(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
+	UserData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupUserData], error)
+	GroupData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupGroupData], error)
+	SiteData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupSiteData], error)
+	TeamData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupTeamData], error)
+	OrganizationData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupOrganizationData], error)
+	BackedUpOrganizations(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackedUpOrganization], error)
+}
+type BackupSiteDataResolver interface {
+	Repository(ctx context.Context, obj *upstream.BackupSiteData) (*model.BackupRepository, error)
+	Organization(ctx context.Context, obj *upstream.BackupSiteData) (*model.Organization, error)
+	Site(ctx context.Context, obj *upstream.BackupSiteData) (*model.OrganizationSite, error)
+}
+type BackupTeamDataResolver interface {
+	Repository(ctx context.Context, obj *upstream.BackupTeamData) (*model.BackupRepository, error)
+	Organization(ctx context.Context, obj *upstream.BackupTeamData) (*model.Organization, error)
+	Team(ctx context.Context, obj *upstream.BackupTeamData) (*model.OrganizationTeam, error)
+}
+type BackupUserDataResolver interface {
+	Repository(ctx context.Context, obj *upstream.BackupUserData) (*model.BackupRepository, error)
+	Organization(ctx context.Context, obj *upstream.BackupUserData) (*model.Organization, error)
+	User(ctx context.Context, obj *upstream.BackupUserData) (*model.OrganizationUser, error)
 }
 type CopyJobResolver interface {
 	BackupJob(ctx context.Context, obj *upstream.CopyJob) (*model.Job, error)
@@ -666,6 +1029,12 @@ type EntityResolver interface {
 	FindJobSessionByID(ctx context.Context, id string) (*model.JobSession, error)
 	FindOrganizationByID(ctx context.Context, id string) (*model.Organization, error)
 	FindProxyByID(ctx context.Context, id string) (*model.Proxy, error)
+}
+type GroupMemberResolver interface {
+	User(ctx context.Context, obj *upstream.GroupMember) (*model.OrganizationUser, error)
+}
+type GroupProtectionResolver interface {
+	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
 }
 type JobResolver interface {
 	Organization(ctx context.Context, obj *model.Job) (*model.Organization, error)
@@ -698,12 +1067,42 @@ type MutationResolver interface {
 	EnableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
 	DisableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
 }
+type ObjectProtectionResolver interface {
+	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
+}
 type OrganizationResolver interface {
 	Licensing(ctx context.Context, obj *model.Organization) (*upstream.OrganizationLicensing, error)
 	Jobs(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string) (*model.Connection[model.Job], error)
 	UsedRepositories(ctx context.Context, obj *model.Organization) ([]*upstream.RepositoryUsage, error)
 	LicensedUsers(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, name *string) (*model.Connection[upstream.LicensedUser], error)
 	RestorePoints(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
+	Users(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, name *string, displayName *string, location *upstream.LocationFilter, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationUser], error)
+	Groups(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, name *string, displayName *string, location *upstream.LocationFilter, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationGroup], error)
+	Sites(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, title *string, includePersonal *bool, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationSite], error)
+	Teams(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, displayName *string, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationTeam], error)
+	ProtectionSummary(ctx context.Context, obj *model.Organization) (*model.ProtectionSummary, error)
+}
+type OrganizationGroupResolver interface {
+	Organization(ctx context.Context, obj *model.OrganizationGroup) (*model.Organization, error)
+
+	Members(ctx context.Context, obj *model.OrganizationGroup, first *int, after *string, last *int, before *string) (*model.Connection[upstream.GroupMember], error)
+	Protection(ctx context.Context, obj *model.OrganizationGroup) (*upstream.Protection, error)
+}
+type OrganizationSiteResolver interface {
+	Organization(ctx context.Context, obj *model.OrganizationSite) (*model.Organization, error)
+
+	Protection(ctx context.Context, obj *model.OrganizationSite) (*upstream.Protection, error)
+}
+type OrganizationTeamResolver interface {
+	Organization(ctx context.Context, obj *model.OrganizationTeam) (*model.Organization, error)
+
+	Protection(ctx context.Context, obj *model.OrganizationTeam) (*upstream.Protection, error)
+}
+type OrganizationUserResolver interface {
+	Organization(ctx context.Context, obj *model.OrganizationUser) (*model.Organization, error)
+
+	OneDrives(ctx context.Context, obj *model.OrganizationUser) ([]*upstream.OneDrive, error)
+	Protection(ctx context.Context, obj *model.OrganizationUser) (*upstream.Protection, error)
 }
 type ProcessedObjectResolver interface {
 	Name(ctx context.Context, obj *upstream.ProcessedObject) (*string, error)
@@ -711,6 +1110,12 @@ type ProcessedObjectResolver interface {
 	Organization(ctx context.Context, obj *upstream.ProcessedObject) (*model.Organization, error)
 	Session(ctx context.Context, obj *upstream.ProcessedObject) (*model.JobSession, error)
 	Messages(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream.LogItem, error)
+}
+type ProtectionSummaryResolver interface {
+	Users(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error)
+	Groups(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error)
+	Sites(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error)
+	Teams(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error)
 }
 type ProxyResolver interface {
 	Pool(ctx context.Context, obj *model.Proxy) (*upstream.ProxyPool, error)
@@ -774,6 +1179,9 @@ type SubscriptionResolver interface {
 	JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *model.JobSession, error)
 	RestoreSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.RestoreSession, error)
 }
+type UserProtectionResolver interface {
+	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
+}
 
 // endregion ************************** generated!.gotpl **************************
 
@@ -793,6 +1201,254 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "BackedUpOrganization.localCacheUsedSpaceBytes":
+		if e.ComplexityRoot.BackedUpOrganization.LocalCacheUsedSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganization.LocalCacheUsedSpaceBytes(childComplexity), true
+	case "BackedUpOrganization.name":
+		if e.ComplexityRoot.BackedUpOrganization.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganization.Name(childComplexity), true
+	case "BackedUpOrganization.objectStorageUsedSpaceBytes":
+		if e.ComplexityRoot.BackedUpOrganization.ObjectStorageUsedSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganization.ObjectStorageUsedSpaceBytes(childComplexity), true
+	case "BackedUpOrganization.organization":
+		if e.ComplexityRoot.BackedUpOrganization.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganization.Organization(childComplexity), true
+	case "BackedUpOrganization.server":
+		if e.ComplexityRoot.BackedUpOrganization.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganization.Origin(childComplexity), true
+	case "BackedUpOrganization.usedSpaceBytes":
+		if e.ComplexityRoot.BackedUpOrganization.UsedSpaceBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganization.UsedSpaceBytes(childComplexity), true
+
+	case "BackedUpOrganizationConnection.edges":
+		if e.ComplexityRoot.BackedUpOrganizationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganizationConnection.Edges(childComplexity), true
+	case "BackedUpOrganizationConnection.nodes":
+		if e.ComplexityRoot.BackedUpOrganizationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganizationConnection.Nodes(childComplexity), true
+	case "BackedUpOrganizationConnection.pageInfo":
+		if e.ComplexityRoot.BackedUpOrganizationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganizationConnection.PageInfo(childComplexity), true
+	case "BackedUpOrganizationConnection.totalCount":
+		if e.ComplexityRoot.BackedUpOrganizationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganizationConnection.TotalCount(childComplexity), true
+
+	case "BackedUpOrganizationEdge.cursor":
+		if e.ComplexityRoot.BackedUpOrganizationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganizationEdge.Cursor(childComplexity), true
+	case "BackedUpOrganizationEdge.node":
+		if e.ComplexityRoot.BackedUpOrganizationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackedUpOrganizationEdge.Node(childComplexity), true
+
+	case "BackupGroupData.objectId":
+		if e.ComplexityRoot.BackupGroupData.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.AccountID(childComplexity), true
+	case "BackupGroupData.displayName":
+		if e.ComplexityRoot.BackupGroupData.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.DisplayName(childComplexity), true
+	case "BackupGroupData.email":
+		if e.ComplexityRoot.BackupGroupData.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.Email(childComplexity), true
+	case "BackupGroupData.group":
+		if e.ComplexityRoot.BackupGroupData.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.Group(childComplexity), true
+	case "BackupGroupData.id":
+		if e.ComplexityRoot.BackupGroupData.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.ID(childComplexity), true
+	case "BackupGroupData.mailbox":
+		if e.ComplexityRoot.BackupGroupData.Mailbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.Mailbox(childComplexity), true
+	case "BackupGroupData.organization":
+		if e.ComplexityRoot.BackupGroupData.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.Organization(childComplexity), true
+	case "BackupGroupData.server":
+		if e.ComplexityRoot.BackupGroupData.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.Origin(childComplexity), true
+	case "BackupGroupData.repository":
+		if e.ComplexityRoot.BackupGroupData.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.Repository(childComplexity), true
+	case "BackupGroupData.site":
+		if e.ComplexityRoot.BackupGroupData.Site == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.Site(childComplexity), true
+	case "BackupGroupData.siteUrls":
+		if e.ComplexityRoot.BackupGroupData.SiteURLs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupData.SiteURLs(childComplexity), true
+
+	case "BackupGroupDataConnection.edges":
+		if e.ComplexityRoot.BackupGroupDataConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupDataConnection.Edges(childComplexity), true
+	case "BackupGroupDataConnection.nodes":
+		if e.ComplexityRoot.BackupGroupDataConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupDataConnection.Nodes(childComplexity), true
+	case "BackupGroupDataConnection.pageInfo":
+		if e.ComplexityRoot.BackupGroupDataConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupDataConnection.PageInfo(childComplexity), true
+	case "BackupGroupDataConnection.totalCount":
+		if e.ComplexityRoot.BackupGroupDataConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupDataConnection.TotalCount(childComplexity), true
+
+	case "BackupGroupDataEdge.cursor":
+		if e.ComplexityRoot.BackupGroupDataEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupDataEdge.Cursor(childComplexity), true
+	case "BackupGroupDataEdge.node":
+		if e.ComplexityRoot.BackupGroupDataEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupGroupDataEdge.Node(childComplexity), true
+
+	case "BackupOrganizationData.displayName":
+		if e.ComplexityRoot.BackupOrganizationData.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationData.DisplayName(childComplexity), true
+	case "BackupOrganizationData.organization":
+		if e.ComplexityRoot.BackupOrganizationData.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationData.Organization(childComplexity), true
+	case "BackupOrganizationData.server":
+		if e.ComplexityRoot.BackupOrganizationData.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationData.Origin(childComplexity), true
+
+	case "BackupOrganizationDataConnection.edges":
+		if e.ComplexityRoot.BackupOrganizationDataConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationDataConnection.Edges(childComplexity), true
+	case "BackupOrganizationDataConnection.nodes":
+		if e.ComplexityRoot.BackupOrganizationDataConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationDataConnection.Nodes(childComplexity), true
+	case "BackupOrganizationDataConnection.pageInfo":
+		if e.ComplexityRoot.BackupOrganizationDataConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationDataConnection.PageInfo(childComplexity), true
+	case "BackupOrganizationDataConnection.totalCount":
+		if e.ComplexityRoot.BackupOrganizationDataConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationDataConnection.TotalCount(childComplexity), true
+
+	case "BackupOrganizationDataEdge.cursor":
+		if e.ComplexityRoot.BackupOrganizationDataEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationDataEdge.Cursor(childComplexity), true
+	case "BackupOrganizationDataEdge.node":
+		if e.ComplexityRoot.BackupOrganizationDataEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupOrganizationDataEdge.Node(childComplexity), true
+
+	case "BackupRepository.backedUpOrganizations":
+		if e.ComplexityRoot.BackupRepository.BackedUpOrganizations == nil {
+			break
+		}
+
+		args, err := ec.field_BackupRepository_backedUpOrganizations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BackupRepository.BackedUpOrganizations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "BackupRepository.capacityBytes":
 		if e.ComplexityRoot.BackupRepository.CapacityBytes == nil {
 			break
@@ -823,6 +1479,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepository.FreeSpaceBytes(childComplexity), true
+	case "BackupRepository.groupData":
+		if e.ComplexityRoot.BackupRepository.GroupData == nil {
+			break
+		}
+
+		args, err := ec.field_BackupRepository_groupData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BackupRepository.GroupData(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "BackupRepository.id":
 		if e.ComplexityRoot.BackupRepository.ID == nil {
 			break
@@ -882,6 +1549,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepository.ObjectStorage(childComplexity), true
+	case "BackupRepository.organizationData":
+		if e.ComplexityRoot.BackupRepository.OrganizationData == nil {
+			break
+		}
+
+		args, err := ec.field_BackupRepository_organizationData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BackupRepository.OrganizationData(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "BackupRepository.server":
 		if e.ComplexityRoot.BackupRepository.Origin == nil {
 			break
@@ -929,12 +1607,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepository.Retention(childComplexity), true
+	case "BackupRepository.siteData":
+		if e.ComplexityRoot.BackupRepository.SiteData == nil {
+			break
+		}
+
+		args, err := ec.field_BackupRepository_siteData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BackupRepository.SiteData(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "BackupRepository.teamData":
+		if e.ComplexityRoot.BackupRepository.TeamData == nil {
+			break
+		}
+
+		args, err := ec.field_BackupRepository_teamData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BackupRepository.TeamData(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "BackupRepository.usedSpaceBytes":
 		if e.ComplexityRoot.BackupRepository.UsedSpaceBytes == nil {
 			break
 		}
 
 		return e.ComplexityRoot.BackupRepository.UsedSpaceBytes(childComplexity), true
+	case "BackupRepository.userData":
+		if e.ComplexityRoot.BackupRepository.UserData == nil {
+			break
+		}
+
+		args, err := ec.field_BackupRepository_userData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BackupRepository.UserData(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "BackupRepositoryConnection.edges":
 		if e.ComplexityRoot.BackupRepositoryConnection.Edges == nil {
@@ -973,6 +1684,322 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepositoryEdge.Node(childComplexity), true
+
+	case "BackupSiteData.objectId":
+		if e.ComplexityRoot.BackupSiteData.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteData.ID(childComplexity), true
+	case "BackupSiteData.lastBackupTime":
+		if e.ComplexityRoot.BackupSiteData.LastBackup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteData.LastBackup(childComplexity), true
+	case "BackupSiteData.organization":
+		if e.ComplexityRoot.BackupSiteData.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteData.Organization(childComplexity), true
+	case "BackupSiteData.server":
+		if e.ComplexityRoot.BackupSiteData.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteData.Origin(childComplexity), true
+	case "BackupSiteData.repository":
+		if e.ComplexityRoot.BackupSiteData.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteData.Repository(childComplexity), true
+	case "BackupSiteData.site":
+		if e.ComplexityRoot.BackupSiteData.Site == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteData.Site(childComplexity), true
+	case "BackupSiteData.title":
+		if e.ComplexityRoot.BackupSiteData.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteData.Title(childComplexity), true
+	case "BackupSiteData.url":
+		if e.ComplexityRoot.BackupSiteData.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteData.URL(childComplexity), true
+
+	case "BackupSiteDataConnection.edges":
+		if e.ComplexityRoot.BackupSiteDataConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteDataConnection.Edges(childComplexity), true
+	case "BackupSiteDataConnection.nodes":
+		if e.ComplexityRoot.BackupSiteDataConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteDataConnection.Nodes(childComplexity), true
+	case "BackupSiteDataConnection.pageInfo":
+		if e.ComplexityRoot.BackupSiteDataConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteDataConnection.PageInfo(childComplexity), true
+	case "BackupSiteDataConnection.totalCount":
+		if e.ComplexityRoot.BackupSiteDataConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteDataConnection.TotalCount(childComplexity), true
+
+	case "BackupSiteDataEdge.cursor":
+		if e.ComplexityRoot.BackupSiteDataEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteDataEdge.Cursor(childComplexity), true
+	case "BackupSiteDataEdge.node":
+		if e.ComplexityRoot.BackupSiteDataEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupSiteDataEdge.Node(childComplexity), true
+
+	case "BackupState.backedUp":
+		if e.ComplexityRoot.BackupState.BackedUp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupState.BackedUp(childComplexity), true
+	case "BackupState.lastBackupTime":
+		if e.ComplexityRoot.BackupState.Last == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupState.Last(childComplexity), true
+
+	case "BackupTeamData.displayName":
+		if e.ComplexityRoot.BackupTeamData.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamData.DisplayName(childComplexity), true
+	case "BackupTeamData.objectId":
+		if e.ComplexityRoot.BackupTeamData.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamData.ID(childComplexity), true
+	case "BackupTeamData.lastBackupTime":
+		if e.ComplexityRoot.BackupTeamData.LastBackup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamData.LastBackup(childComplexity), true
+	case "BackupTeamData.organization":
+		if e.ComplexityRoot.BackupTeamData.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamData.Organization(childComplexity), true
+	case "BackupTeamData.server":
+		if e.ComplexityRoot.BackupTeamData.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamData.Origin(childComplexity), true
+	case "BackupTeamData.repository":
+		if e.ComplexityRoot.BackupTeamData.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamData.Repository(childComplexity), true
+	case "BackupTeamData.team":
+		if e.ComplexityRoot.BackupTeamData.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamData.Team(childComplexity), true
+
+	case "BackupTeamDataConnection.edges":
+		if e.ComplexityRoot.BackupTeamDataConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamDataConnection.Edges(childComplexity), true
+	case "BackupTeamDataConnection.nodes":
+		if e.ComplexityRoot.BackupTeamDataConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamDataConnection.Nodes(childComplexity), true
+	case "BackupTeamDataConnection.pageInfo":
+		if e.ComplexityRoot.BackupTeamDataConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamDataConnection.PageInfo(childComplexity), true
+	case "BackupTeamDataConnection.totalCount":
+		if e.ComplexityRoot.BackupTeamDataConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamDataConnection.TotalCount(childComplexity), true
+
+	case "BackupTeamDataEdge.cursor":
+		if e.ComplexityRoot.BackupTeamDataEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamDataEdge.Cursor(childComplexity), true
+	case "BackupTeamDataEdge.node":
+		if e.ComplexityRoot.BackupTeamDataEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupTeamDataEdge.Node(childComplexity), true
+
+	case "BackupUserData.objectId":
+		if e.ComplexityRoot.BackupUserData.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.AccountID(childComplexity), true
+	case "BackupUserData.accountType":
+		if e.ComplexityRoot.BackupUserData.AccountType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.AccountType(childComplexity), true
+	case "BackupUserData.archive":
+		if e.ComplexityRoot.BackupUserData.Archive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.Archive(childComplexity), true
+	case "BackupUserData.archiveName":
+		if e.ComplexityRoot.BackupUserData.ArchiveName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.ArchiveName(childComplexity), true
+	case "BackupUserData.displayName":
+		if e.ComplexityRoot.BackupUserData.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.DisplayName(childComplexity), true
+	case "BackupUserData.email":
+		if e.ComplexityRoot.BackupUserData.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.Email(childComplexity), true
+	case "BackupUserData.id":
+		if e.ComplexityRoot.BackupUserData.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.ID(childComplexity), true
+	case "BackupUserData.mailbox":
+		if e.ComplexityRoot.BackupUserData.Mailbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.Mailbox(childComplexity), true
+	case "BackupUserData.oneDrive":
+		if e.ComplexityRoot.BackupUserData.OneDrive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.OneDrive(childComplexity), true
+	case "BackupUserData.oneDriveUrls":
+		if e.ComplexityRoot.BackupUserData.OneDriveURLs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.OneDriveURLs(childComplexity), true
+	case "BackupUserData.organization":
+		if e.ComplexityRoot.BackupUserData.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.Organization(childComplexity), true
+	case "BackupUserData.server":
+		if e.ComplexityRoot.BackupUserData.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.Origin(childComplexity), true
+	case "BackupUserData.personalSite":
+		if e.ComplexityRoot.BackupUserData.PersonalSite == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.PersonalSite(childComplexity), true
+	case "BackupUserData.personalSiteUrls":
+		if e.ComplexityRoot.BackupUserData.PersonalSiteURLs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.PersonalSiteURLs(childComplexity), true
+	case "BackupUserData.repository":
+		if e.ComplexityRoot.BackupUserData.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.Repository(childComplexity), true
+	case "BackupUserData.user":
+		if e.ComplexityRoot.BackupUserData.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserData.User(childComplexity), true
+
+	case "BackupUserDataConnection.edges":
+		if e.ComplexityRoot.BackupUserDataConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserDataConnection.Edges(childComplexity), true
+	case "BackupUserDataConnection.nodes":
+		if e.ComplexityRoot.BackupUserDataConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserDataConnection.Nodes(childComplexity), true
+	case "BackupUserDataConnection.pageInfo":
+		if e.ComplexityRoot.BackupUserDataConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserDataConnection.PageInfo(childComplexity), true
+	case "BackupUserDataConnection.totalCount":
+		if e.ComplexityRoot.BackupUserDataConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserDataConnection.TotalCount(childComplexity), true
+
+	case "BackupUserDataEdge.cursor":
+		if e.ComplexityRoot.BackupUserDataEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserDataEdge.Cursor(childComplexity), true
+	case "BackupUserDataEdge.node":
+		if e.ComplexityRoot.BackupUserDataEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupUserDataEdge.Node(childComplexity), true
 
 	case "Caller.name":
 		if e.ComplexityRoot.Caller.Name == nil {
@@ -1191,6 +2218,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.FindProxyByID(childComplexity, args["id"].(string)), true
+
+	case "GroupMember.isCloud":
+		if e.ComplexityRoot.GroupMember.IsCloud == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.IsCloud(childComplexity), true
+	case "GroupMember.login":
+		if e.ComplexityRoot.GroupMember.Login == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.Login(childComplexity), true
+	case "GroupMember.name":
+		if e.ComplexityRoot.GroupMember.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.Name(childComplexity), true
+	case "GroupMember.type":
+		if e.ComplexityRoot.GroupMember.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.Type(childComplexity), true
+	case "GroupMember.user":
+		if e.ComplexityRoot.GroupMember.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.User(childComplexity), true
+
+	case "GroupMemberConnection.edges":
+		if e.ComplexityRoot.GroupMemberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMemberConnection.Edges(childComplexity), true
+	case "GroupMemberConnection.nodes":
+		if e.ComplexityRoot.GroupMemberConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMemberConnection.Nodes(childComplexity), true
+	case "GroupMemberConnection.pageInfo":
+		if e.ComplexityRoot.GroupMemberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMemberConnection.PageInfo(childComplexity), true
+	case "GroupMemberConnection.totalCount":
+		if e.ComplexityRoot.GroupMemberConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMemberConnection.TotalCount(childComplexity), true
+
+	case "GroupMemberEdge.cursor":
+		if e.ComplexityRoot.GroupMemberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMemberEdge.Cursor(childComplexity), true
+	case "GroupMemberEdge.node":
+		if e.ComplexityRoot.GroupMemberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMemberEdge.Node(childComplexity), true
+
+	case "GroupProtection.mailbox":
+		if e.ComplexityRoot.GroupProtection.Mailbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupProtection.Mailbox(childComplexity), true
+	case "GroupProtection.protected":
+		if e.ComplexityRoot.GroupProtection.Protected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupProtection.Protected(childComplexity), true
+	case "GroupProtection.repositories":
+		if e.ComplexityRoot.GroupProtection.Repositories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupProtection.Repositories(childComplexity), true
+	case "GroupProtection.site":
+		if e.ComplexityRoot.GroupProtection.Site == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupProtection.Site(childComplexity), true
 
 	case "HealthEntry.description":
 		if e.ComplexityRoot.HealthEntry.Description == nil {
@@ -1971,6 +3092,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.StopJob(childComplexity, args["input"].(model.JobActionInput)), true
 
+	case "ObjectProtection.lastBackupTime":
+		if e.ComplexityRoot.ObjectProtection.Last == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectProtection.Last(childComplexity), true
+	case "ObjectProtection.protected":
+		if e.ComplexityRoot.ObjectProtection.Protected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectProtection.Protected(childComplexity), true
+	case "ObjectProtection.repositories":
+		if e.ComplexityRoot.ObjectProtection.Repositories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectProtection.Repositories(childComplexity), true
+
 	case "ObjectStorage.folder":
 		if e.ComplexityRoot.ObjectStorage.Folder == nil {
 			break
@@ -2014,6 +3154,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ObjectStorage.UsedSpaceBytes(childComplexity), true
 
+	case "OneDrive.id":
+		if e.ComplexityRoot.OneDrive.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OneDrive.ID(childComplexity), true
+	case "OneDrive.name":
+		if e.ComplexityRoot.OneDrive.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OneDrive.Name(childComplexity), true
+	case "OneDrive.url":
+		if e.ComplexityRoot.OneDrive.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OneDrive.URL(childComplexity), true
+
 	case "Organization.description":
 		if e.ComplexityRoot.Organization.Description == nil {
 			break
@@ -2026,6 +3185,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.FirstBackupTime(childComplexity), true
+	case "Organization.groups":
+		if e.ComplexityRoot.Organization.Groups == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_groups_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Groups(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["name"].(*string), args["displayName"].(*string), args["location"].(*upstream.LocationFilter), args["source"].(*upstream.DataSource), args["protected"].(*bool)), true
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
 			break
@@ -2114,6 +3284,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Origin(childComplexity), true
+	case "Organization.protectionSummary":
+		if e.ComplexityRoot.Organization.ProtectionSummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.ProtectionSummary(childComplexity), true
 	case "Organization.region":
 		if e.ComplexityRoot.Organization.Region == nil {
 			break
@@ -2131,6 +3307,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
+	case "Organization.sites":
+		if e.ComplexityRoot.Organization.Sites == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_sites_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Sites(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["title"].(*string), args["includePersonal"].(*bool), args["source"].(*upstream.DataSource), args["protected"].(*bool)), true
+	case "Organization.teams":
+		if e.ComplexityRoot.Organization.Teams == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_teams_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Teams(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["displayName"].(*string), args["source"].(*upstream.DataSource), args["protected"].(*bool)), true
 	case "Organization.type":
 		if e.ComplexityRoot.Organization.Type == nil {
 			break
@@ -2143,6 +3341,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.UsedRepositories(childComplexity), true
+	case "Organization.users":
+		if e.ComplexityRoot.Organization.Users == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_users_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Users(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["name"].(*string), args["displayName"].(*string), args["location"].(*upstream.LocationFilter), args["source"].(*upstream.DataSource), args["protected"].(*bool)), true
 
 	case "OrganizationConnection.edges":
 		if e.ComplexityRoot.OrganizationConnection.Edges == nil {
@@ -2182,6 +3391,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
 
+	case "OrganizationGroup.name":
+		if e.ComplexityRoot.OrganizationGroup.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.Address(childComplexity), true
+	case "OrganizationGroup.displayName":
+		if e.ComplexityRoot.OrganizationGroup.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.DisplayName(childComplexity), true
+	case "OrganizationGroup.site":
+		if e.ComplexityRoot.OrganizationGroup.GroupSite == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.GroupSite(childComplexity), true
+	case "OrganizationGroup.type":
+		if e.ComplexityRoot.OrganizationGroup.GroupType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.GroupType(childComplexity), true
+	case "OrganizationGroup.id":
+		if e.ComplexityRoot.OrganizationGroup.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.ID(childComplexity), true
+	case "OrganizationGroup.location":
+		if e.ComplexityRoot.OrganizationGroup.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.Location(childComplexity), true
+	case "OrganizationGroup.managedBy":
+		if e.ComplexityRoot.OrganizationGroup.ManagedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.ManagedBy(childComplexity), true
+	case "OrganizationGroup.members":
+		if e.ComplexityRoot.OrganizationGroup.Members == nil {
+			break
+		}
+
+		args, err := ec.field_OrganizationGroup_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "OrganizationGroup.organization":
+		if e.ComplexityRoot.OrganizationGroup.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.Organization(childComplexity), true
+	case "OrganizationGroup.server":
+		if e.ComplexityRoot.OrganizationGroup.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.Origin(childComplexity), true
+	case "OrganizationGroup.protection":
+		if e.ComplexityRoot.OrganizationGroup.Protection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.Protection(childComplexity), true
+
+	case "OrganizationGroupConnection.edges":
+		if e.ComplexityRoot.OrganizationGroupConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroupConnection.Edges(childComplexity), true
+	case "OrganizationGroupConnection.nodes":
+		if e.ComplexityRoot.OrganizationGroupConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroupConnection.Nodes(childComplexity), true
+	case "OrganizationGroupConnection.pageInfo":
+		if e.ComplexityRoot.OrganizationGroupConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroupConnection.PageInfo(childComplexity), true
+	case "OrganizationGroupConnection.totalCount":
+		if e.ComplexityRoot.OrganizationGroupConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroupConnection.TotalCount(childComplexity), true
+
+	case "OrganizationGroupEdge.cursor":
+		if e.ComplexityRoot.OrganizationGroupEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroupEdge.Cursor(childComplexity), true
+	case "OrganizationGroupEdge.node":
+		if e.ComplexityRoot.OrganizationGroupEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroupEdge.Node(childComplexity), true
+
 	case "OrganizationLicensing.licensedUsers":
 		if e.ComplexityRoot.OrganizationLicensing.LicensedUsers == nil {
 			break
@@ -2194,6 +3513,285 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationLicensing.NewUsers(childComplexity), true
+
+	case "OrganizationSite.url":
+		if e.ComplexityRoot.OrganizationSite.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.Address(childComplexity), true
+	case "OrganizationSite.title":
+		if e.ComplexityRoot.OrganizationSite.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.DisplayName(childComplexity), true
+	case "OrganizationSite.id":
+		if e.ComplexityRoot.OrganizationSite.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.ID(childComplexity), true
+	case "OrganizationSite.isAvailable":
+		if e.ComplexityRoot.OrganizationSite.IsAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.IsAvailable(childComplexity), true
+	case "OrganizationSite.isCloud":
+		if e.ComplexityRoot.OrganizationSite.IsCloud == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.IsCloud(childComplexity), true
+	case "OrganizationSite.isPersonal":
+		if e.ComplexityRoot.OrganizationSite.IsPersonal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.IsPersonal(childComplexity), true
+	case "OrganizationSite.organization":
+		if e.ComplexityRoot.OrganizationSite.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.Organization(childComplexity), true
+	case "OrganizationSite.server":
+		if e.ComplexityRoot.OrganizationSite.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.Origin(childComplexity), true
+	case "OrganizationSite.parentUrl":
+		if e.ComplexityRoot.OrganizationSite.ParentURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.ParentURL(childComplexity), true
+	case "OrganizationSite.protection":
+		if e.ComplexityRoot.OrganizationSite.Protection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.Protection(childComplexity), true
+
+	case "OrganizationSiteConnection.edges":
+		if e.ComplexityRoot.OrganizationSiteConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSiteConnection.Edges(childComplexity), true
+	case "OrganizationSiteConnection.nodes":
+		if e.ComplexityRoot.OrganizationSiteConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSiteConnection.Nodes(childComplexity), true
+	case "OrganizationSiteConnection.pageInfo":
+		if e.ComplexityRoot.OrganizationSiteConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSiteConnection.PageInfo(childComplexity), true
+	case "OrganizationSiteConnection.totalCount":
+		if e.ComplexityRoot.OrganizationSiteConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSiteConnection.TotalCount(childComplexity), true
+
+	case "OrganizationSiteEdge.cursor":
+		if e.ComplexityRoot.OrganizationSiteEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSiteEdge.Cursor(childComplexity), true
+	case "OrganizationSiteEdge.node":
+		if e.ComplexityRoot.OrganizationSiteEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSiteEdge.Node(childComplexity), true
+
+	case "OrganizationTeam.mail":
+		if e.ComplexityRoot.OrganizationTeam.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.Address(childComplexity), true
+	case "OrganizationTeam.description":
+		if e.ComplexityRoot.OrganizationTeam.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.Description(childComplexity), true
+	case "OrganizationTeam.displayName":
+		if e.ComplexityRoot.OrganizationTeam.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.DisplayName(childComplexity), true
+	case "OrganizationTeam.id":
+		if e.ComplexityRoot.OrganizationTeam.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.ID(childComplexity), true
+	case "OrganizationTeam.organization":
+		if e.ComplexityRoot.OrganizationTeam.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.Organization(childComplexity), true
+	case "OrganizationTeam.server":
+		if e.ComplexityRoot.OrganizationTeam.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.Origin(childComplexity), true
+	case "OrganizationTeam.protection":
+		if e.ComplexityRoot.OrganizationTeam.Protection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.Protection(childComplexity), true
+
+	case "OrganizationTeamConnection.edges":
+		if e.ComplexityRoot.OrganizationTeamConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeamConnection.Edges(childComplexity), true
+	case "OrganizationTeamConnection.nodes":
+		if e.ComplexityRoot.OrganizationTeamConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeamConnection.Nodes(childComplexity), true
+	case "OrganizationTeamConnection.pageInfo":
+		if e.ComplexityRoot.OrganizationTeamConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeamConnection.PageInfo(childComplexity), true
+	case "OrganizationTeamConnection.totalCount":
+		if e.ComplexityRoot.OrganizationTeamConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeamConnection.TotalCount(childComplexity), true
+
+	case "OrganizationTeamEdge.cursor":
+		if e.ComplexityRoot.OrganizationTeamEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeamEdge.Cursor(childComplexity), true
+	case "OrganizationTeamEdge.node":
+		if e.ComplexityRoot.OrganizationTeamEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeamEdge.Node(childComplexity), true
+
+	case "OrganizationUser.type":
+		if e.ComplexityRoot.OrganizationUser.AccountType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.AccountType(childComplexity), true
+	case "OrganizationUser.name":
+		if e.ComplexityRoot.OrganizationUser.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.Address(childComplexity), true
+	case "OrganizationUser.displayName":
+		if e.ComplexityRoot.OrganizationUser.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.DisplayName(childComplexity), true
+	case "OrganizationUser.id":
+		if e.ComplexityRoot.OrganizationUser.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.ID(childComplexity), true
+	case "OrganizationUser.location":
+		if e.ComplexityRoot.OrganizationUser.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.Location(childComplexity), true
+	case "OrganizationUser.office":
+		if e.ComplexityRoot.OrganizationUser.Office == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.Office(childComplexity), true
+	case "OrganizationUser.oneDrives":
+		if e.ComplexityRoot.OrganizationUser.OneDrives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.OneDrives(childComplexity), true
+	case "OrganizationUser.organization":
+		if e.ComplexityRoot.OrganizationUser.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.Organization(childComplexity), true
+	case "OrganizationUser.server":
+		if e.ComplexityRoot.OrganizationUser.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.Origin(childComplexity), true
+	case "OrganizationUser.protection":
+		if e.ComplexityRoot.OrganizationUser.Protection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.Protection(childComplexity), true
+
+	case "OrganizationUserConnection.edges":
+		if e.ComplexityRoot.OrganizationUserConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUserConnection.Edges(childComplexity), true
+	case "OrganizationUserConnection.nodes":
+		if e.ComplexityRoot.OrganizationUserConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUserConnection.Nodes(childComplexity), true
+	case "OrganizationUserConnection.pageInfo":
+		if e.ComplexityRoot.OrganizationUserConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUserConnection.PageInfo(childComplexity), true
+	case "OrganizationUserConnection.totalCount":
+		if e.ComplexityRoot.OrganizationUserConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUserConnection.TotalCount(childComplexity), true
+
+	case "OrganizationUserEdge.cursor":
+		if e.ComplexityRoot.OrganizationUserEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUserEdge.Cursor(childComplexity), true
+	case "OrganizationUserEdge.node":
+		if e.ComplexityRoot.OrganizationUserEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUserEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2312,6 +3910,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProcessedObjectEdge.Node(childComplexity), true
+
+	case "ProtectionCount.protected":
+		if e.ComplexityRoot.ProtectionCount.Protected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectionCount.Protected(childComplexity), true
+	case "ProtectionCount.total":
+		if e.ComplexityRoot.ProtectionCount.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectionCount.Total(childComplexity), true
+	case "ProtectionCount.unprotected":
+		if e.ComplexityRoot.ProtectionCount.Unprotected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectionCount.Unprotected(childComplexity), true
+
+	case "ProtectionSummary.groups":
+		if e.ComplexityRoot.ProtectionSummary.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectionSummary.Groups(childComplexity), true
+	case "ProtectionSummary.sites":
+		if e.ComplexityRoot.ProtectionSummary.Sites == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectionSummary.Sites(childComplexity), true
+	case "ProtectionSummary.teams":
+		if e.ComplexityRoot.ProtectionSummary.Teams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectionSummary.Teams(childComplexity), true
+	case "ProtectionSummary.users":
+		if e.ComplexityRoot.ProtectionSummary.Users == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectionSummary.Users(childComplexity), true
 
 	case "Proxy.cpuUsagePercent":
 		if e.ComplexityRoot.Proxy.CPUUsagePercent == nil {
@@ -3456,6 +5098,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.RestoreSessionUpdated(childComplexity, args["id"].(string), args["server"].(*string)), true
 
+	case "UserProtection.archive":
+		if e.ComplexityRoot.UserProtection.Archive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserProtection.Archive(childComplexity), true
+	case "UserProtection.mailbox":
+		if e.ComplexityRoot.UserProtection.Mailbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserProtection.Mailbox(childComplexity), true
+	case "UserProtection.oneDrive":
+		if e.ComplexityRoot.UserProtection.OneDrive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserProtection.OneDrive(childComplexity), true
+	case "UserProtection.personalSite":
+		if e.ComplexityRoot.UserProtection.PersonalSite == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserProtection.PersonalSite(childComplexity), true
+	case "UserProtection.protected":
+		if e.ComplexityRoot.UserProtection.Protected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserProtection.Protected(childComplexity), true
+	case "UserProtection.repositories":
+		if e.ComplexityRoot.UserProtection.Repositories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserProtection.Repositories(childComplexity), true
+
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
 			break
@@ -4470,6 +6149,97 @@ type Organization @key(fields: "id") {
     "Only points backed up at or before this time."
     backedUpBefore: DateTime
   ): RestorePointConnection
+  """
+  The organization's users (` + "`" + `/Organizations/{id}/Users` + "`" + `), as the server's
+  copy of its directory has them (v7+; earlier versions ask Microsoft 365).
+  Filters the version cannot apply (before v6) are applied by the gateway
+  over the whole directory; so is ` + "`" + `protected` + "`" + `, which reads what every
+  repository holds of users as well: 1 + (number of repositories) calls
+  for the whole operation, however many users are asked about.
+  """
+  users(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only users whose sign-in name contains this (ignoring case)."
+    name: String
+    "Only users whose display name contains this (ignoring case)."
+    displayName: String
+    "Only users of this location."
+    location: LocationFilter
+    "Where the server reads the directory from (v7+; by default its own copy)."
+    source: DirectorySource
+    "Only users with a backup anywhere (true), or with none (false)."
+    protected: Boolean
+  ): OrganizationUserConnection!
+  "The organization's groups (` + "`" + `/Organizations/{id}/Groups` + "`" + `), filtered as ` + "`" + `users` + "`" + ` are."
+  groups(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only groups whose name contains this (ignoring case)."
+    name: String
+    "Only groups whose display name contains this (ignoring case)."
+    displayName: String
+    "Only groups of this location."
+    location: LocationFilter
+    "Where the server reads the directory from (v7+; by default its own copy)."
+    source: DirectorySource
+    "Only groups with a backup anywhere (true), or with none (false)."
+    protected: Boolean
+  ): OrganizationGroupConnection!
+  "The organization's SharePoint sites (` + "`" + `/Organizations/{id}/Sites` + "`" + `), filtered as ` + "`" + `users` + "`" + ` are (the title upstream from v7)."
+  sites(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only sites whose title contains this (ignoring case)."
+    title: String
+    "Whether users' personal sites are listed too."
+    includePersonal: Boolean = false
+    "Where the server reads the directory from (v7+; by default its own copy)."
+    source: DirectorySource
+    "Only sites with a backup anywhere (true), or with none (false)."
+    protected: Boolean
+  ): OrganizationSiteConnection!
+  "The organization's teams (` + "`" + `/Organizations/{id}/Teams` + "`" + `), filtered as ` + "`" + `users` + "`" + ` are."
+  teams(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only teams whose display name contains this (ignoring case)."
+    displayName: String
+    "Where the server reads the directory from (v7+; by default its own copy)."
+    source: DirectorySource
+    "Only teams with a backup anywhere (true), or with none (false)."
+    protected: Boolean
+  ): OrganizationTeamConnection!
+  """
+  How many of the organization's users, groups, sites and teams have a
+  backup anywhere: the whole directory and what every repository holds,
+  1 + 4 × (1 + number of repositories) calls at most.
+  """
+  protectionSummary: ProtectionSummary!
 }
 
 "Where an organization lives."
@@ -4594,6 +6364,72 @@ type BackupRepository @key(fields: "id") {
     "Only points backed up at or before this time."
     backedUpBefore: DateTime
   ): RestorePointConnection
+  "What the repository holds of users (` + "`" + `/BackupRepositories/{id}/UserData` + "`" + `): an item per user, with an ID of its own."
+  userData(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): BackupUserDataConnection!
+  "What the repository holds of groups (` + "`" + `/BackupRepositories/{id}/GroupData` + "`" + `)."
+  groupData(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): BackupGroupDataConnection!
+  "What the repository holds of sites (` + "`" + `/BackupRepositories/{id}/SiteData` + "`" + `)."
+  siteData(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): BackupSiteDataConnection!
+  "What the repository holds of teams (` + "`" + `/BackupRepositories/{id}/TeamData` + "`" + `)."
+  teamData(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): BackupTeamDataConnection!
+  "The organizations the repository holds data of (` + "`" + `/BackupRepositories/{id}/OrganizationData` + "`" + `)."
+  organizationData(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): BackupOrganizationDataConnection!
+  "The organizations the repository holds backups of, with the space each takes (` + "`" + `/BackupRepositories/{id}/backedupOrganizations` + "`" + `)."
+  backedUpOrganizations(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): BackedUpOrganizationConnection!
 }
 
 "How long a repository keeps backups; values as the server names them."
@@ -5328,6 +7164,629 @@ type RestoreEventEdge {
   "The item."
   node: RestoreEvent!
 }
+
+# ---------------------------------------------------------------------------
+# Who is protected: the directory and what the repositories hold of it.
+
+"""
+A user of an organization (` + "`" + `/Organizations/{id}/Users/{id}` + "`" + `): a person, a
+shared or a public mailbox.
+"""
+type OrganizationUser {
+  "The user's ID in the organization."
+  id: ID!
+  "The VB365 server it comes from."
+  server: Server!
+  "The organization."
+  organization: Organization
+  "The user's display name."
+  displayName: String!
+  "The user's sign-in name, e.g. ` + "`" + `adele@contoso.onmicrosoft.com` + "`" + `."
+  name: String
+  "What the account is."
+  type: AccountType
+  "Where the account lives."
+  location: ObjectLocation
+  "The user's office (v7+)."
+  office: String
+  "The user's OneDrives (` + "`" + `/Organizations/{id}/Users/{id}/OneDrives` + "`" + `): a call per user, batched."
+  oneDrives: [OneDrive!]!
+  """
+  What of the user is backed up, the latest over every repository (their
+  ` + "`" + `UserData` + "`" + `), and where: read once per operation for the whole
+  organization, whatever the number of users.
+  """
+  protection: UserProtection!
+}
+
+"What kind of account a user is."
+enum AccountType {
+  "A person's account."
+  USER
+  "A shared mailbox (it takes no license)."
+  SHARED
+  "A public folder mailbox."
+  PUBLIC
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"Where a user or group lives."
+enum ObjectLocation {
+  "Microsoft 365."
+  CLOUD
+  "On-premises Exchange."
+  ON_PREMISES
+  "Both."
+  HYBRID
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"Which users or groups a directory listing keeps, by where they live."
+enum LocationFilter {
+  "Microsoft 365 only."
+  CLOUD
+  "On-premises only."
+  ON_PREMISES
+  "Hybrid only."
+  HYBRID
+  "Microsoft 365 or hybrid."
+  CLOUD_OR_HYBRID
+  "On-premises or hybrid."
+  ON_PREMISES_OR_HYBRID
+  "Anywhere."
+  ANY
+}
+
+"Where the server reads an organization's directory from (v7+)."
+enum DirectorySource {
+  "The server's own copy of the directory (the default)."
+  PREFER_LOCAL
+  "Microsoft 365 itself, now (slower)."
+  PRODUCTION
+  "The server's copy, synchronized with Microsoft 365 first."
+  PREFER_LOCAL_RESYNCED
+}
+
+"A user's OneDrive."
+type OneDrive {
+  "The OneDrive's ID."
+  id: ID!
+  "Its name."
+  name: String!
+  "Its address."
+  url: String!
+}
+
+"Whether one part of an object is backed up, and when it last was."
+type BackupState {
+  "Whether any repository holds it."
+  backedUp: Boolean!
+  "The latest backup any repository holds of it."
+  lastBackupTime: DateTime
+}
+
+"What of a user is backed up, over every repository."
+type UserProtection {
+  "Whether any part of the user is backed up."
+  protected: Boolean!
+  "The mailbox."
+  mailbox: BackupState!
+  "The archive mailbox."
+  archive: BackupState!
+  "The OneDrive."
+  oneDrive: BackupState!
+  "The personal site."
+  personalSite: BackupState!
+  "The repositories that hold any of it."
+  repositories: [BackupRepository!]!
+}
+
+"A group of an organization (` + "`" + `/Organizations/{id}/Groups/{id}` + "`" + `)."
+type OrganizationGroup {
+  "The group's ID in the organization."
+  id: ID!
+  "The VB365 server it comes from."
+  server: Server!
+  "The organization."
+  organization: Organization
+  "The group's display name."
+  displayName: String!
+  "The group's name (its mail address for a Microsoft 365 group)."
+  name: String
+  "What the group is."
+  type: GroupType
+  "Where the group lives."
+  location: ObjectLocation
+  "Who manages it."
+  managedBy: String
+  "The group's site."
+  site: String
+  "The group's members (` + "`" + `/Organizations/{id}/Groups/{id}/Members` + "`" + `): a call per page."
+  members(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): GroupMemberConnection!
+  "What of the group is backed up, over every repository (their ` + "`" + `GroupData` + "`" + `)."
+  protection: GroupProtection!
+}
+
+"What a group is."
+enum GroupType {
+  "A Microsoft 365 group."
+  OFFICE365
+  "A security group."
+  SECURITY
+  "A distribution list."
+  DISTRIBUTION
+  "A dynamic distribution list."
+  DYNAMIC_DISTRIBUTION
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"A member of a group."
+type GroupMember {
+  "The member's display name."
+  name: String!
+  "The member's sign-in name."
+  login: String!
+  "What the member is."
+  type: GroupMemberType!
+  "Whether the member lives in Microsoft 365."
+  isCloud: Boolean!
+  "The member as a user of the organization, when it is one the server links."
+  user: OrganizationUser
+}
+
+"What a group's member is."
+enum GroupMemberType {
+  "A user."
+  USER
+  "A group."
+  GROUP
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"What of a group is backed up, over every repository."
+type GroupProtection {
+  "Whether any part of the group is backed up."
+  protected: Boolean!
+  "The group's mailbox."
+  mailbox: BackupState!
+  "The group's site."
+  site: BackupState!
+  "The repositories that hold any of it."
+  repositories: [BackupRepository!]!
+}
+
+"A SharePoint site of an organization (` + "`" + `/Organizations/{id}/Sites/{id}` + "`" + `)."
+type OrganizationSite {
+  "The site's ID in the organization."
+  id: ID!
+  "The VB365 server it comes from."
+  server: Server!
+  "The organization."
+  organization: Organization
+  "The site's title."
+  title: String!
+  "The site's address."
+  url: String
+  "The address of the site it belongs to."
+  parentUrl: String
+  "Whether it is a user's personal site."
+  isPersonal: Boolean
+  "Whether it lives in Microsoft 365."
+  isCloud: Boolean
+  "Whether the server can reach it."
+  isAvailable: Boolean
+  "What of the site is backed up, over every repository (their ` + "`" + `SiteData` + "`" + `)."
+  protection: ObjectProtection!
+}
+
+"A team of an organization (` + "`" + `/Organizations/{id}/Teams/{id}` + "`" + `)."
+type OrganizationTeam {
+  "The team's ID in the organization."
+  id: ID!
+  "The VB365 server it comes from."
+  server: Server!
+  "The organization."
+  organization: Organization
+  "The team's display name."
+  displayName: String!
+  "The team's description."
+  description: String
+  "The team's mail address."
+  mail: String
+  "What of the team is backed up, over every repository (their ` + "`" + `TeamData` + "`" + `)."
+  protection: ObjectProtection!
+}
+
+"Whether a site or team is backed up, over every repository."
+type ObjectProtection {
+  "Whether any repository holds it."
+  protected: Boolean!
+  "The latest backup any repository holds of it."
+  lastBackupTime: DateTime
+  "The repositories that hold it."
+  repositories: [BackupRepository!]!
+}
+
+"How many of an organization's objects have a backup anywhere, by kind."
+type ProtectionSummary {
+  "Users."
+  users: ProtectionCount!
+  "Groups."
+  groups: ProtectionCount!
+  "Sites."
+  sites: ProtectionCount!
+  "Teams."
+  teams: ProtectionCount!
+}
+
+"How many objects of a kind have a backup anywhere."
+type ProtectionCount {
+  "With a backup in some repository."
+  protected: Int!
+  "With none."
+  unprotected: Int!
+  "All of them."
+  total: Int!
+}
+
+"What one repository holds of one user (` + "`" + `/BackupRepositories/{id}/UserData` + "`" + `)."
+type BackupUserData {
+  "The item's own ID (not the user's)."
+  id: ID!
+  "The user's ID in its organization (the API's ` + "`" + `accountId` + "`" + `)."
+  objectId: ID!
+  "The VB365 server it comes from."
+  server: Server!
+  "The repository."
+  repository: BackupRepository
+  "The user's organization."
+  organization: Organization
+  "The user, as its organization has it now (null when it is gone from it)."
+  user: OrganizationUser
+  "The user's display name when backed up."
+  displayName: String!
+  "The user's mail address."
+  email: String!
+  "What the account is."
+  accountType: AccountType!
+  "The mailbox."
+  mailbox: BackupState!
+  "The archive mailbox."
+  archive: BackupState!
+  "The OneDrive."
+  oneDrive: BackupState!
+  "The personal site."
+  personalSite: BackupState!
+  "The archive mailbox's name."
+  archiveName: String
+  "The OneDrives' addresses."
+  oneDriveUrls: [String!]!
+  "The personal sites' addresses."
+  personalSiteUrls: [String!]!
+}
+
+"What one repository holds of one group (` + "`" + `/BackupRepositories/{id}/GroupData` + "`" + `)."
+type BackupGroupData {
+  "The item's own ID (not the group's)."
+  id: ID!
+  "The group's ID in its organization (the API's ` + "`" + `accountId` + "`" + `)."
+  objectId: ID!
+  "The VB365 server it comes from."
+  server: Server!
+  "The repository."
+  repository: BackupRepository
+  "The group's organization."
+  organization: Organization
+  "The group, as its organization has it now."
+  group: OrganizationGroup
+  "The group's display name when backed up."
+  displayName: String!
+  "The group's mail address."
+  email: String!
+  "The group's mailbox."
+  mailbox: BackupState!
+  "The group's site."
+  site: BackupState!
+  "The group site's addresses."
+  siteUrls: [String!]!
+}
+
+"What one repository holds of one site (` + "`" + `/BackupRepositories/{id}/SiteData` + "`" + `)."
+type BackupSiteData {
+  "The site's ID in its organization."
+  objectId: ID!
+  "The VB365 server it comes from."
+  server: Server!
+  "The repository."
+  repository: BackupRepository
+  "The site's organization."
+  organization: Organization
+  "The site, as its organization has it now."
+  site: OrganizationSite
+  "The site's title when backed up."
+  title: String!
+  "The site's address."
+  url: String!
+  "When the repository last backed it up."
+  lastBackupTime: DateTime
+}
+
+"What one repository holds of one team (` + "`" + `/BackupRepositories/{id}/TeamData` + "`" + `)."
+type BackupTeamData {
+  "The team's ID in its organization."
+  objectId: ID!
+  "The VB365 server it comes from."
+  server: Server!
+  "The repository."
+  repository: BackupRepository
+  "The team's organization."
+  organization: Organization
+  "The team, as its organization has it now."
+  team: OrganizationTeam
+  "The team's name when backed up."
+  displayName: String!
+  "When the repository last backed it up."
+  lastBackupTime: DateTime
+}
+
+"An organization a repository holds data of (` + "`" + `/BackupRepositories/{id}/OrganizationData` + "`" + `)."
+type BackupOrganizationData {
+  "The VB365 server it comes from."
+  server: Server!
+  "The organization, as the server has it now."
+  organization: Organization
+  "Its name when backed up."
+  displayName: String!
+}
+
+"An organization a repository holds backups of, with the space they take (` + "`" + `/BackupRepositories/{id}/backedupOrganizations` + "`" + `)."
+type BackedUpOrganization {
+  "The VB365 server it comes from."
+  server: Server!
+  "The organization."
+  organization: Organization
+  "Its name."
+  name: String!
+  "Space its backups take, in bytes."
+  usedSpaceBytes: Long
+  "Of that, space in the local cache of an object storage repository, in bytes."
+  localCacheUsedSpaceBytes: Long
+  "Of that, space in object storage, in bytes."
+  objectStorageUsedSpaceBytes: Long
+}
+
+"A page of an organization's users (Relay)."
+type OrganizationUserConnection {
+  "The items with their cursors."
+  edges: [OrganizationUserEdge!]!
+  "The items alone."
+  nodes: [OrganizationUser!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of an organization's users with its cursor."
+type OrganizationUserEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: OrganizationUser!
+}
+
+"A page of an organization's groups (Relay)."
+type OrganizationGroupConnection {
+  "The items with their cursors."
+  edges: [OrganizationGroupEdge!]!
+  "The items alone."
+  nodes: [OrganizationGroup!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of an organization's groups with its cursor."
+type OrganizationGroupEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: OrganizationGroup!
+}
+
+"A page of an organization's sites (Relay)."
+type OrganizationSiteConnection {
+  "The items with their cursors."
+  edges: [OrganizationSiteEdge!]!
+  "The items alone."
+  nodes: [OrganizationSite!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of an organization's sites with its cursor."
+type OrganizationSiteEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: OrganizationSite!
+}
+
+"A page of an organization's teams (Relay)."
+type OrganizationTeamConnection {
+  "The items with their cursors."
+  edges: [OrganizationTeamEdge!]!
+  "The items alone."
+  nodes: [OrganizationTeam!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of an organization's teams with its cursor."
+type OrganizationTeamEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: OrganizationTeam!
+}
+
+"A page of a group's members (Relay)."
+type GroupMemberConnection {
+  "The items with their cursors."
+  edges: [GroupMemberEdge!]!
+  "The items alone."
+  nodes: [GroupMember!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of a group's members with its cursor."
+type GroupMemberEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: GroupMember!
+}
+
+"A page of a repository's user data (Relay)."
+type BackupUserDataConnection {
+  "The items with their cursors."
+  edges: [BackupUserDataEdge!]!
+  "The items alone."
+  nodes: [BackupUserData!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of a repository's user data with its cursor."
+type BackupUserDataEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: BackupUserData!
+}
+
+"A page of a repository's group data (Relay)."
+type BackupGroupDataConnection {
+  "The items with their cursors."
+  edges: [BackupGroupDataEdge!]!
+  "The items alone."
+  nodes: [BackupGroupData!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of a repository's group data with its cursor."
+type BackupGroupDataEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: BackupGroupData!
+}
+
+"A page of a repository's site data (Relay)."
+type BackupSiteDataConnection {
+  "The items with their cursors."
+  edges: [BackupSiteDataEdge!]!
+  "The items alone."
+  nodes: [BackupSiteData!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of a repository's site data with its cursor."
+type BackupSiteDataEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: BackupSiteData!
+}
+
+"A page of a repository's team data (Relay)."
+type BackupTeamDataConnection {
+  "The items with their cursors."
+  edges: [BackupTeamDataEdge!]!
+  "The items alone."
+  nodes: [BackupTeamData!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of a repository's team data with its cursor."
+type BackupTeamDataEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: BackupTeamData!
+}
+
+"A page of the organizations a repository holds data of (Relay)."
+type BackupOrganizationDataConnection {
+  "The items with their cursors."
+  edges: [BackupOrganizationDataEdge!]!
+  "The items alone."
+  nodes: [BackupOrganizationData!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of the organizations a repository holds data of with its cursor."
+type BackupOrganizationDataEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: BackupOrganizationData!
+}
+
+"A page of the organizations a repository holds backups of (Relay)."
+type BackedUpOrganizationConnection {
+  "The items with their cursors."
+  edges: [BackedUpOrganizationEdge!]!
+  "The items alone."
+  nodes: [BackedUpOrganization!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count; nor where the gateway cannot know without reading everything)."
+  totalCount: Int
+}
+
+"One of the organizations a repository holds backups of with its cursor."
+type BackedUpOrganizationEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: BackedUpOrganization!
+}
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -5410,6 +7869,136 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_BackedUpOrganization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "server":
+		return ec.fieldContext_BackedUpOrganization_server(ctx, field)
+	case "organization":
+		return ec.fieldContext_BackedUpOrganization_organization(ctx, field)
+	case "name":
+		return ec.fieldContext_BackedUpOrganization_name(ctx, field)
+	case "usedSpaceBytes":
+		return ec.fieldContext_BackedUpOrganization_usedSpaceBytes(ctx, field)
+	case "localCacheUsedSpaceBytes":
+		return ec.fieldContext_BackedUpOrganization_localCacheUsedSpaceBytes(ctx, field)
+	case "objectStorageUsedSpaceBytes":
+		return ec.fieldContext_BackedUpOrganization_objectStorageUsedSpaceBytes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackedUpOrganization", field.Name)
+}
+
+func (ec *executionContext) childFields_BackedUpOrganizationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BackedUpOrganizationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BackedUpOrganizationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BackedUpOrganizationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BackedUpOrganizationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackedUpOrganizationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BackedUpOrganizationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BackedUpOrganizationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BackedUpOrganizationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackedUpOrganizationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupGroupData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BackupGroupData_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_BackupGroupData_objectId(ctx, field)
+	case "server":
+		return ec.fieldContext_BackupGroupData_server(ctx, field)
+	case "repository":
+		return ec.fieldContext_BackupGroupData_repository(ctx, field)
+	case "organization":
+		return ec.fieldContext_BackupGroupData_organization(ctx, field)
+	case "group":
+		return ec.fieldContext_BackupGroupData_group(ctx, field)
+	case "displayName":
+		return ec.fieldContext_BackupGroupData_displayName(ctx, field)
+	case "email":
+		return ec.fieldContext_BackupGroupData_email(ctx, field)
+	case "mailbox":
+		return ec.fieldContext_BackupGroupData_mailbox(ctx, field)
+	case "site":
+		return ec.fieldContext_BackupGroupData_site(ctx, field)
+	case "siteUrls":
+		return ec.fieldContext_BackupGroupData_siteUrls(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupGroupData", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupGroupDataConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BackupGroupDataConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BackupGroupDataConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BackupGroupDataConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BackupGroupDataConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupGroupDataConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupGroupDataEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BackupGroupDataEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BackupGroupDataEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupGroupDataEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupOrganizationData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "server":
+		return ec.fieldContext_BackupOrganizationData_server(ctx, field)
+	case "organization":
+		return ec.fieldContext_BackupOrganizationData_organization(ctx, field)
+	case "displayName":
+		return ec.fieldContext_BackupOrganizationData_displayName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupOrganizationData", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupOrganizationDataConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BackupOrganizationDataConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BackupOrganizationDataConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BackupOrganizationDataConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BackupOrganizationDataConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupOrganizationDataConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupOrganizationDataEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BackupOrganizationDataEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BackupOrganizationDataEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupOrganizationDataEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_BackupRepository(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5456,6 +8045,18 @@ func (ec *executionContext) childFields_BackupRepository(ctx context.Context, fi
 		return ec.fieldContext_BackupRepository_jobs(ctx, field)
 	case "restorePoints":
 		return ec.fieldContext_BackupRepository_restorePoints(ctx, field)
+	case "userData":
+		return ec.fieldContext_BackupRepository_userData(ctx, field)
+	case "groupData":
+		return ec.fieldContext_BackupRepository_groupData(ctx, field)
+	case "siteData":
+		return ec.fieldContext_BackupRepository_siteData(ctx, field)
+	case "teamData":
+		return ec.fieldContext_BackupRepository_teamData(ctx, field)
+	case "organizationData":
+		return ec.fieldContext_BackupRepository_organizationData(ctx, field)
+	case "backedUpOrganizations":
+		return ec.fieldContext_BackupRepository_backedUpOrganizations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BackupRepository", field.Name)
 }
@@ -5482,6 +8083,168 @@ func (ec *executionContext) childFields_BackupRepositoryEdge(ctx context.Context
 		return ec.fieldContext_BackupRepositoryEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BackupRepositoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupSiteData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "objectId":
+		return ec.fieldContext_BackupSiteData_objectId(ctx, field)
+	case "server":
+		return ec.fieldContext_BackupSiteData_server(ctx, field)
+	case "repository":
+		return ec.fieldContext_BackupSiteData_repository(ctx, field)
+	case "organization":
+		return ec.fieldContext_BackupSiteData_organization(ctx, field)
+	case "site":
+		return ec.fieldContext_BackupSiteData_site(ctx, field)
+	case "title":
+		return ec.fieldContext_BackupSiteData_title(ctx, field)
+	case "url":
+		return ec.fieldContext_BackupSiteData_url(ctx, field)
+	case "lastBackupTime":
+		return ec.fieldContext_BackupSiteData_lastBackupTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupSiteData", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupSiteDataConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BackupSiteDataConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BackupSiteDataConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BackupSiteDataConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BackupSiteDataConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupSiteDataConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupSiteDataEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BackupSiteDataEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BackupSiteDataEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupSiteDataEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupState(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "backedUp":
+		return ec.fieldContext_BackupState_backedUp(ctx, field)
+	case "lastBackupTime":
+		return ec.fieldContext_BackupState_lastBackupTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupState", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupTeamData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "objectId":
+		return ec.fieldContext_BackupTeamData_objectId(ctx, field)
+	case "server":
+		return ec.fieldContext_BackupTeamData_server(ctx, field)
+	case "repository":
+		return ec.fieldContext_BackupTeamData_repository(ctx, field)
+	case "organization":
+		return ec.fieldContext_BackupTeamData_organization(ctx, field)
+	case "team":
+		return ec.fieldContext_BackupTeamData_team(ctx, field)
+	case "displayName":
+		return ec.fieldContext_BackupTeamData_displayName(ctx, field)
+	case "lastBackupTime":
+		return ec.fieldContext_BackupTeamData_lastBackupTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupTeamData", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupTeamDataConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BackupTeamDataConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BackupTeamDataConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BackupTeamDataConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BackupTeamDataConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupTeamDataConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupTeamDataEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BackupTeamDataEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BackupTeamDataEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupTeamDataEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupUserData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BackupUserData_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_BackupUserData_objectId(ctx, field)
+	case "server":
+		return ec.fieldContext_BackupUserData_server(ctx, field)
+	case "repository":
+		return ec.fieldContext_BackupUserData_repository(ctx, field)
+	case "organization":
+		return ec.fieldContext_BackupUserData_organization(ctx, field)
+	case "user":
+		return ec.fieldContext_BackupUserData_user(ctx, field)
+	case "displayName":
+		return ec.fieldContext_BackupUserData_displayName(ctx, field)
+	case "email":
+		return ec.fieldContext_BackupUserData_email(ctx, field)
+	case "accountType":
+		return ec.fieldContext_BackupUserData_accountType(ctx, field)
+	case "mailbox":
+		return ec.fieldContext_BackupUserData_mailbox(ctx, field)
+	case "archive":
+		return ec.fieldContext_BackupUserData_archive(ctx, field)
+	case "oneDrive":
+		return ec.fieldContext_BackupUserData_oneDrive(ctx, field)
+	case "personalSite":
+		return ec.fieldContext_BackupUserData_personalSite(ctx, field)
+	case "archiveName":
+		return ec.fieldContext_BackupUserData_archiveName(ctx, field)
+	case "oneDriveUrls":
+		return ec.fieldContext_BackupUserData_oneDriveUrls(ctx, field)
+	case "personalSiteUrls":
+		return ec.fieldContext_BackupUserData_personalSiteUrls(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupUserData", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupUserDataConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BackupUserDataConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BackupUserDataConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BackupUserDataConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BackupUserDataConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupUserDataConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BackupUserDataEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BackupUserDataEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BackupUserDataEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackupUserDataEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Caller(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5570,6 +8333,60 @@ func (ec *executionContext) childFields_CopyJobSchedule(ctx context.Context, fie
 		return ec.fieldContext_CopyJobSchedule_dailyTime(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CopyJobSchedule", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_GroupMember_name(ctx, field)
+	case "login":
+		return ec.fieldContext_GroupMember_login(ctx, field)
+	case "type":
+		return ec.fieldContext_GroupMember_type(ctx, field)
+	case "isCloud":
+		return ec.fieldContext_GroupMember_isCloud(ctx, field)
+	case "user":
+		return ec.fieldContext_GroupMember_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupMember", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_GroupMemberConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_GroupMemberConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_GroupMemberConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_GroupMemberConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupMemberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupMemberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_GroupMemberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_GroupMemberEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupMemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupProtection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "protected":
+		return ec.fieldContext_GroupProtection_protected(ctx, field)
+	case "mailbox":
+		return ec.fieldContext_GroupProtection_mailbox(ctx, field)
+	case "site":
+		return ec.fieldContext_GroupProtection_site(ctx, field)
+	case "repositories":
+		return ec.fieldContext_GroupProtection_repositories(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupProtection", field.Name)
 }
 
 func (ec *executionContext) childFields_HealthEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5886,6 +8703,18 @@ func (ec *executionContext) childFields_LogItemEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type LogItemEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ObjectProtection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "protected":
+		return ec.fieldContext_ObjectProtection_protected(ctx, field)
+	case "lastBackupTime":
+		return ec.fieldContext_ObjectProtection_lastBackupTime(ctx, field)
+	case "repositories":
+		return ec.fieldContext_ObjectProtection_repositories(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObjectProtection", field.Name)
+}
+
 func (ec *executionContext) childFields_ObjectStorage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5904,6 +8733,18 @@ func (ec *executionContext) childFields_ObjectStorage(ctx context.Context, field
 		return ec.fieldContext_ObjectStorage_sizeLimitBytes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ObjectStorage", field.Name)
+}
+
+func (ec *executionContext) childFields_OneDrive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OneDrive_id(ctx, field)
+	case "name":
+		return ec.fieldContext_OneDrive_name(ctx, field)
+	case "url":
+		return ec.fieldContext_OneDrive_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OneDrive", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5946,6 +8787,16 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_licensedUsers(ctx, field)
 	case "restorePoints":
 		return ec.fieldContext_Organization_restorePoints(ctx, field)
+	case "users":
+		return ec.fieldContext_Organization_users(ctx, field)
+	case "groups":
+		return ec.fieldContext_Organization_groups(ctx, field)
+	case "sites":
+		return ec.fieldContext_Organization_sites(ctx, field)
+	case "teams":
+		return ec.fieldContext_Organization_teams(ctx, field)
+	case "protectionSummary":
+		return ec.fieldContext_Organization_protectionSummary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -5974,6 +8825,58 @@ func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OrganizationGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrganizationGroup_id(ctx, field)
+	case "server":
+		return ec.fieldContext_OrganizationGroup_server(ctx, field)
+	case "organization":
+		return ec.fieldContext_OrganizationGroup_organization(ctx, field)
+	case "displayName":
+		return ec.fieldContext_OrganizationGroup_displayName(ctx, field)
+	case "name":
+		return ec.fieldContext_OrganizationGroup_name(ctx, field)
+	case "type":
+		return ec.fieldContext_OrganizationGroup_type(ctx, field)
+	case "location":
+		return ec.fieldContext_OrganizationGroup_location(ctx, field)
+	case "managedBy":
+		return ec.fieldContext_OrganizationGroup_managedBy(ctx, field)
+	case "site":
+		return ec.fieldContext_OrganizationGroup_site(ctx, field)
+	case "members":
+		return ec.fieldContext_OrganizationGroup_members(ctx, field)
+	case "protection":
+		return ec.fieldContext_OrganizationGroup_protection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationGroupConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganizationGroupConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrganizationGroupConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganizationGroupConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganizationGroupConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationGroupConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationGroupEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganizationGroupEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganizationGroupEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationGroupEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_OrganizationLicensing(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "licensedUsers":
@@ -5982,6 +8885,150 @@ func (ec *executionContext) childFields_OrganizationLicensing(ctx context.Contex
 		return ec.fieldContext_OrganizationLicensing_newUsers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationLicensing", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationSite(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrganizationSite_id(ctx, field)
+	case "server":
+		return ec.fieldContext_OrganizationSite_server(ctx, field)
+	case "organization":
+		return ec.fieldContext_OrganizationSite_organization(ctx, field)
+	case "title":
+		return ec.fieldContext_OrganizationSite_title(ctx, field)
+	case "url":
+		return ec.fieldContext_OrganizationSite_url(ctx, field)
+	case "parentUrl":
+		return ec.fieldContext_OrganizationSite_parentUrl(ctx, field)
+	case "isPersonal":
+		return ec.fieldContext_OrganizationSite_isPersonal(ctx, field)
+	case "isCloud":
+		return ec.fieldContext_OrganizationSite_isCloud(ctx, field)
+	case "isAvailable":
+		return ec.fieldContext_OrganizationSite_isAvailable(ctx, field)
+	case "protection":
+		return ec.fieldContext_OrganizationSite_protection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationSite", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationSiteConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganizationSiteConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrganizationSiteConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganizationSiteConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganizationSiteConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationSiteConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationSiteEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganizationSiteEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganizationSiteEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationSiteEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationTeam(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrganizationTeam_id(ctx, field)
+	case "server":
+		return ec.fieldContext_OrganizationTeam_server(ctx, field)
+	case "organization":
+		return ec.fieldContext_OrganizationTeam_organization(ctx, field)
+	case "displayName":
+		return ec.fieldContext_OrganizationTeam_displayName(ctx, field)
+	case "description":
+		return ec.fieldContext_OrganizationTeam_description(ctx, field)
+	case "mail":
+		return ec.fieldContext_OrganizationTeam_mail(ctx, field)
+	case "protection":
+		return ec.fieldContext_OrganizationTeam_protection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationTeam", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationTeamConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganizationTeamConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrganizationTeamConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganizationTeamConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganizationTeamConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationTeamConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationTeamEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganizationTeamEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganizationTeamEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationTeamEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrganizationUser_id(ctx, field)
+	case "server":
+		return ec.fieldContext_OrganizationUser_server(ctx, field)
+	case "organization":
+		return ec.fieldContext_OrganizationUser_organization(ctx, field)
+	case "displayName":
+		return ec.fieldContext_OrganizationUser_displayName(ctx, field)
+	case "name":
+		return ec.fieldContext_OrganizationUser_name(ctx, field)
+	case "type":
+		return ec.fieldContext_OrganizationUser_type(ctx, field)
+	case "location":
+		return ec.fieldContext_OrganizationUser_location(ctx, field)
+	case "office":
+		return ec.fieldContext_OrganizationUser_office(ctx, field)
+	case "oneDrives":
+		return ec.fieldContext_OrganizationUser_oneDrives(ctx, field)
+	case "protection":
+		return ec.fieldContext_OrganizationUser_protection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationUser", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationUserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganizationUserConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrganizationUserConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganizationUserConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganizationUserConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationUserConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationUserEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganizationUserEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganizationUserEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationUserEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6044,6 +9091,32 @@ func (ec *executionContext) childFields_ProcessedObjectEdge(ctx context.Context,
 		return ec.fieldContext_ProcessedObjectEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProcessedObjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProtectionCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "protected":
+		return ec.fieldContext_ProtectionCount_protected(ctx, field)
+	case "unprotected":
+		return ec.fieldContext_ProtectionCount_unprotected(ctx, field)
+	case "total":
+		return ec.fieldContext_ProtectionCount_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProtectionCount", field.Name)
+}
+
+func (ec *executionContext) childFields_ProtectionSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "users":
+		return ec.fieldContext_ProtectionSummary_users(ctx, field)
+	case "groups":
+		return ec.fieldContext_ProtectionSummary_groups(ctx, field)
+	case "sites":
+		return ec.fieldContext_ProtectionSummary_sites(ctx, field)
+	case "teams":
+		return ec.fieldContext_ProtectionSummary_teams(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProtectionSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Proxy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6468,6 +9541,24 @@ func (ec *executionContext) childFields_StartJobPayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type StartJobPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UserProtection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "protected":
+		return ec.fieldContext_UserProtection_protected(ctx, field)
+	case "mailbox":
+		return ec.fieldContext_UserProtection_mailbox(ctx, field)
+	case "archive":
+		return ec.fieldContext_UserProtection_archive(ctx, field)
+	case "oneDrive":
+		return ec.fieldContext_UserProtection_oneDrive(ctx, field)
+	case "personalSite":
+		return ec.fieldContext_UserProtection_personalSite(ctx, field)
+	case "repositories":
+		return ec.fieldContext_UserProtection_repositories(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserProtection", field.Name)
+}
+
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sdl":
@@ -6592,7 +9683,121 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_BackupRepository_backedUpOrganizations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_BackupRepository_groupData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_BackupRepository_jobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_BackupRepository_organizationData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -6681,6 +9886,120 @@ func (ec *executionContext) field_BackupRepository_restorePoints_args(ctx contex
 		return nil, err
 	}
 	args["backedUpBefore"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_BackupRepository_siteData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_BackupRepository_teamData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_BackupRepository_userData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -7066,6 +10385,122 @@ func (ec *executionContext) field_Mutation_stopJob_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_OrganizationGroup_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_groups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "displayName",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["displayName"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "location",
+		func(ctx context.Context, v any) (*upstream.LocationFilter, error) {
+			return ec.unmarshalOLocationFilter2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocationFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["location"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (*upstream.DataSource, error) {
+			return ec.unmarshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "protected",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["protected"] = arg8
+	return args, nil
+}
+
 func (ec *executionContext) field_Organization_jobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7201,6 +10636,216 @@ func (ec *executionContext) field_Organization_restorePoints_args(ctx context.Co
 		return nil, err
 	}
 	args["backedUpBefore"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_sites_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "title",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["title"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "includePersonal",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includePersonal"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (*upstream.DataSource, error) {
+			return ec.unmarshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "protected",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["protected"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_teams_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "displayName",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["displayName"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (*upstream.DataSource, error) {
+			return ec.unmarshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "protected",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["protected"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "displayName",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["displayName"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "location",
+		func(ctx context.Context, v any) (*upstream.LocationFilter, error) {
+			return ec.unmarshalOLocationFilter2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocationFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["location"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (*upstream.DataSource, error) {
+			return ec.unmarshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "protected",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["protected"] = arg8
 	return args, nil
 }
 
@@ -8182,6 +11827,1078 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _BackedUpOrganization_server(ctx context.Context, field graphql.CollectedField, obj *upstream.BackedUpOrganization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganization_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganization_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackedUpOrganization",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackedUpOrganization_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.BackedUpOrganization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganization_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackedUpOrganization().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganization_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackedUpOrganization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackedUpOrganization_name(ctx context.Context, field graphql.CollectedField, obj *upstream.BackedUpOrganization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganization_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackedUpOrganization", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackedUpOrganization_usedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackedUpOrganization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganization_usedSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganization_usedSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackedUpOrganization", field, false, false, "Long")
+}
+
+func (ec *executionContext) _BackedUpOrganization_localCacheUsedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackedUpOrganization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganization_localCacheUsedSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocalCacheUsedSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganization_localCacheUsedSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackedUpOrganization", field, false, false, "Long")
+}
+
+func (ec *executionContext) _BackedUpOrganization_objectStorageUsedSpaceBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.BackedUpOrganization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganization_objectStorageUsedSpaceBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectStorageUsedSpaceBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganization_objectStorageUsedSpaceBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackedUpOrganization", field, false, false, "Long")
+}
+
+func (ec *executionContext) _BackedUpOrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackedUpOrganization]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganizationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.BackedUpOrganization]) graphql.Marshaler {
+			return ec.marshalNBackedUpOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganizationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackedUpOrganizationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackedUpOrganizationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackedUpOrganizationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackedUpOrganization]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganizationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackedUpOrganization) graphql.Marshaler {
+			return ec.marshalNBackedUpOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackedUpOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganizationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackedUpOrganizationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackedUpOrganization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackedUpOrganizationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackedUpOrganization]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganizationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganizationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackedUpOrganizationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackedUpOrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackedUpOrganization]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganizationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganizationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackedUpOrganizationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BackedUpOrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackedUpOrganization]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganizationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackedUpOrganizationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackedUpOrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackedUpOrganization]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackedUpOrganizationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackedUpOrganization) graphql.Marshaler {
+			return ec.marshalNBackedUpOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackedUpOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackedUpOrganizationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackedUpOrganizationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackedUpOrganization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupData_id(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupGroupData", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupGroupData_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupGroupData", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupGroupData_server(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupData_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupGroupData().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupData_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupGroupData().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupData_group(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupGroupData().Group(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationGroup) graphql.Marshaler {
+			return ec.marshalOOrganizationGroup2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupData_displayName(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupGroupData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupGroupData_email(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupGroupData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupGroupData_mailbox(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_mailbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mailbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_mailbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupData_site(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_site(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Site, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_site(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupData_siteUrls(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupData_siteUrls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SiteURLs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupData_siteUrls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupGroupData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupGroupDataConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupGroupData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupDataConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.BackupGroupData]) graphql.Marshaler {
+			return ec.marshalNBackupGroupDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupDataConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupGroupDataEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupDataConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupGroupData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupDataConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupGroupData) graphql.Marshaler {
+			return ec.marshalNBackupGroupData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupGroupDataᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupDataConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupGroupData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupDataConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupGroupData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupDataConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupDataConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupGroupDataConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupGroupData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupDataConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupDataConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupGroupDataConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BackupGroupDataEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupGroupData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupDataEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupDataEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupGroupDataEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupGroupDataEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupGroupData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupGroupDataEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupGroupData) graphql.Marshaler {
+			return ec.marshalNBackupGroupData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupGroupData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupGroupDataEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupGroupDataEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupGroupData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupOrganizationData_server(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupOrganizationData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationData_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationData_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupOrganizationData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupOrganizationData_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupOrganizationData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationData_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupOrganizationData().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationData_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupOrganizationData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupOrganizationData_displayName(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupOrganizationData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationData_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationData_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupOrganizationData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupOrganizationDataConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupOrganizationData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationDataConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.BackupOrganizationData]) graphql.Marshaler {
+			return ec.marshalNBackupOrganizationDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationDataConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupOrganizationDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupOrganizationDataEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupOrganizationDataConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupOrganizationData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationDataConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupOrganizationData) graphql.Marshaler {
+			return ec.marshalNBackupOrganizationData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupOrganizationDataᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationDataConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupOrganizationDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupOrganizationData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupOrganizationDataConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupOrganizationData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationDataConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationDataConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupOrganizationDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupOrganizationDataConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupOrganizationData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationDataConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationDataConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupOrganizationDataConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BackupOrganizationDataEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupOrganizationData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationDataEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationDataEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupOrganizationDataEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupOrganizationDataEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupOrganizationData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupOrganizationDataEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupOrganizationData) graphql.Marshaler {
+			return ec.marshalNBackupOrganizationData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupOrganizationData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupOrganizationDataEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupOrganizationDataEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupOrganizationData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BackupRepository_id(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8775,6 +13492,270 @@ func (ec *executionContext) fieldContext_BackupRepository_restorePoints(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _BackupRepository_userData(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_userData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BackupRepository().UserData(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackupUserData]) graphql.Marshaler {
+			return ec.marshalNBackupUserDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_userData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupUserDataConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BackupRepository_userData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_groupData(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_groupData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BackupRepository().GroupData(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackupGroupData]) graphql.Marshaler {
+			return ec.marshalNBackupGroupDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_groupData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupGroupDataConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BackupRepository_groupData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_siteData(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_siteData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BackupRepository().SiteData(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackupSiteData]) graphql.Marshaler {
+			return ec.marshalNBackupSiteDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_siteData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupSiteDataConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BackupRepository_siteData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_teamData(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_teamData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BackupRepository().TeamData(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackupTeamData]) graphql.Marshaler {
+			return ec.marshalNBackupTeamDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_teamData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupTeamDataConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BackupRepository_teamData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_organizationData(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_organizationData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BackupRepository().OrganizationData(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackupOrganizationData]) graphql.Marshaler {
+			return ec.marshalNBackupOrganizationDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_organizationData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupOrganizationDataConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BackupRepository_organizationData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupRepository_backedUpOrganizations(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_backedUpOrganizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BackupRepository().BackedUpOrganizations(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.BackedUpOrganization]) graphql.Marshaler {
+			return ec.marshalNBackedUpOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_backedUpOrganizations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupRepository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackedUpOrganizationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BackupRepository_backedUpOrganizations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BackupRepositoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.BackupRepository]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8944,6 +13925,1431 @@ func (ec *executionContext) fieldContext_BackupRepositoryEdge_node(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupSiteData_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupSiteData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteData_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteData_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupSiteData", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupSiteData_server(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupSiteData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteData_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteData_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupSiteData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupSiteData_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupSiteData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteData_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupSiteData().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteData_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupSiteData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupSiteData_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupSiteData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteData_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupSiteData().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteData_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupSiteData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupSiteData_site(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupSiteData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteData_site(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupSiteData().Site(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationSite) graphql.Marshaler {
+			return ec.marshalOOrganizationSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationSite(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteData_site(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupSiteData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupSiteData_title(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupSiteData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteData_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteData_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupSiteData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupSiteData_url(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupSiteData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteData_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteData_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupSiteData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupSiteData_lastBackupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupSiteData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteData_lastBackupTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastBackup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteData_lastBackupTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupSiteData", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _BackupSiteDataConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupSiteData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteDataConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.BackupSiteData]) graphql.Marshaler {
+			return ec.marshalNBackupSiteDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteDataConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupSiteDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupSiteDataEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupSiteDataConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupSiteData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteDataConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupSiteData) graphql.Marshaler {
+			return ec.marshalNBackupSiteData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupSiteDataᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteDataConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupSiteDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupSiteData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupSiteDataConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupSiteData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteDataConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteDataConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupSiteDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupSiteDataConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupSiteData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteDataConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteDataConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupSiteDataConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BackupSiteDataEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupSiteData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteDataEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteDataEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupSiteDataEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupSiteDataEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupSiteData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupSiteDataEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupSiteData) graphql.Marshaler {
+			return ec.marshalNBackupSiteData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupSiteData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupSiteDataEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupSiteDataEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupSiteData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupState_backedUp(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupPart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupState_backedUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BackedUp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupState_backedUp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupState", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BackupState_lastBackupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupPart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupState_lastBackupTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Last, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupState_lastBackupTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupState", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _BackupTeamData_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupTeamData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamData_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamData_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupTeamData", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupTeamData_server(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupTeamData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamData_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamData_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupTeamData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupTeamData_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupTeamData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamData_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupTeamData().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamData_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupTeamData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupTeamData_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupTeamData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamData_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupTeamData().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamData_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupTeamData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupTeamData_team(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupTeamData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamData_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupTeamData().Team(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationTeam) graphql.Marshaler {
+			return ec.marshalOOrganizationTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeam(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamData_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupTeamData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationTeam(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupTeamData_displayName(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupTeamData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamData_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamData_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupTeamData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupTeamData_lastBackupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupTeamData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamData_lastBackupTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastBackup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamData_lastBackupTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupTeamData", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _BackupTeamDataConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupTeamData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamDataConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.BackupTeamData]) graphql.Marshaler {
+			return ec.marshalNBackupTeamDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamDataConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupTeamDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupTeamDataEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupTeamDataConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupTeamData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamDataConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupTeamData) graphql.Marshaler {
+			return ec.marshalNBackupTeamData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupTeamDataᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamDataConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupTeamDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupTeamData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupTeamDataConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupTeamData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamDataConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamDataConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupTeamDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupTeamDataConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupTeamData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamDataConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamDataConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupTeamDataConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BackupTeamDataEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupTeamData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamDataEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamDataEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupTeamDataEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupTeamDataEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupTeamData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupTeamDataEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupTeamData) graphql.Marshaler {
+			return ec.marshalNBackupTeamData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupTeamData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupTeamDataEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupTeamDataEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupTeamData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_id(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupUserData_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupUserData_server(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_repository(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupUserData().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_organization(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupUserData().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_user(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupUserData().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationUser) graphql.Marshaler {
+			return ec.marshalOOrganizationUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_displayName(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupUserData_email(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupUserData_accountType(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_accountType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.AccountType) graphql.Marshaler {
+			return ec.marshalNAccountType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_accountType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "AccountType")
+}
+
+func (ec *executionContext) _BackupUserData_mailbox(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_mailbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mailbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_mailbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_archive(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_archive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Archive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_archive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_oneDrive(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_oneDrive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OneDrive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_oneDrive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_personalSite(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_personalSite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonalSite, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_personalSite(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserData_archiveName(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_archiveName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchiveName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_archiveName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupUserData_oneDriveUrls(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_oneDriveUrls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OneDriveURLs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_oneDriveUrls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupUserData_personalSiteUrls(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserData_personalSiteUrls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonalSiteURLs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserData_personalSiteUrls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupUserDataConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupUserData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserDataConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.BackupUserData]) graphql.Marshaler {
+			return ec.marshalNBackupUserDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserDataConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupUserDataEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserDataConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupUserData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserDataConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.BackupUserData) graphql.Marshaler {
+			return ec.marshalNBackupUserData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupUserDataᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserDataConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupUserData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserDataConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupUserData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserDataConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserDataConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserDataConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BackupUserDataConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.BackupUserData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserDataConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserDataConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserDataConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BackupUserDataEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupUserData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserDataEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserDataEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupUserDataEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackupUserDataEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.BackupUserData]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupUserDataEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.BackupUserData) graphql.Marshaler {
+			return ec.marshalNBackupUserData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupUserData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupUserDataEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BackupUserDataEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupUserData(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9844,6 +16250,423 @@ func (ec *executionContext) fieldContext_Entity_findProxyByID(ctx context.Contex
 	if fc.Args, err = ec.field_Entity_findProxyByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupMember_name(ctx context.Context, field graphql.CollectedField, obj *upstream.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _GroupMember_login(ctx context.Context, field graphql.CollectedField, obj *upstream.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_login(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Login, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_login(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _GroupMember_type(ctx context.Context, field graphql.CollectedField, obj *upstream.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.MemberType) graphql.Marshaler {
+			return ec.marshalNGroupMemberType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMemberType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMember", field, false, false, "GroupMemberType")
+}
+
+func (ec *executionContext) _GroupMember_isCloud(ctx context.Context, field graphql.CollectedField, obj *upstream.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_isCloud(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsCloud, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_isCloud(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMember", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GroupMember_user(ctx context.Context, field graphql.CollectedField, obj *upstream.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GroupMember().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationUser) graphql.Marshaler {
+			return ec.marshalOOrganizationUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupMember",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupMemberConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.GroupMember]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMemberConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.GroupMember]) graphql.Marshaler {
+			return ec.marshalNGroupMemberEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMemberConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupMemberEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupMemberConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.GroupMember]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMemberConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.GroupMember) graphql.Marshaler {
+			return ec.marshalNGroupMember2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMemberConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupMemberConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.GroupMember]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMemberConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMemberConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupMemberConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.GroupMember]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMemberConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMemberConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMemberConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GroupMemberEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.GroupMember]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMemberEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMemberEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMemberEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _GroupMemberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.GroupMember]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMemberEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.GroupMember) graphql.Marshaler {
+			return ec.marshalNGroupMember2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMemberEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupMemberEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupProtection_protected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protected(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupProtection_protected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupProtection", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _GroupProtection_mailbox(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupProtection_mailbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mailbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupProtection_mailbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupProtection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupProtection_site(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupProtection_site(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Site, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupProtection_site(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupProtection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupProtection_repositories(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupProtection_repositories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GroupProtection().Repositories(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupProtection_repositories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupProtection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13070,6 +19893,84 @@ func (ec *executionContext) fieldContext_Mutation_disableCopyJob(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _ObjectProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectProtection_protected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protected(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectProtection_protected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectProtection", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ObjectProtection_lastBackupTime(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectProtection_lastBackupTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Last(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectProtection_lastBackupTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectProtection", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _ObjectProtection_repositories(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectProtection_repositories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ObjectProtection().Repositories(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectProtection_repositories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ObjectProtection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ObjectStorage_id(ctx context.Context, field graphql.CollectedField, obj *upstream.ObjectStorage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13229,6 +20130,75 @@ func (ec *executionContext) _ObjectStorage_sizeLimitBytes(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ObjectStorage_sizeLimitBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ObjectStorage", field, false, false, "Long")
+}
+
+func (ec *executionContext) _OneDrive_id(ctx context.Context, field graphql.CollectedField, obj *upstream.OneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OneDrive_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OneDrive_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OneDrive", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OneDrive_name(ctx context.Context, field graphql.CollectedField, obj *upstream.OneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OneDrive_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OneDrive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OneDrive", field, false, false, "String")
+}
+
+func (ec *executionContext) _OneDrive_url(ctx context.Context, field graphql.CollectedField, obj *upstream.OneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OneDrive_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OneDrive_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OneDrive", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
@@ -13758,6 +20728,214 @@ func (ec *executionContext) fieldContext_Organization_restorePoints(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Organization_users(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().Users(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["name"].(*string), fc.Args["displayName"].(*string), fc.Args["location"].(*upstream.LocationFilter), fc.Args["source"].(*upstream.DataSource), fc.Args["protected"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.OrganizationUser]) graphql.Marshaler {
+			return ec.marshalNOrganizationUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationUserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_groups(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().Groups(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["name"].(*string), fc.Args["displayName"].(*string), fc.Args["location"].(*upstream.LocationFilter), fc.Args["source"].(*upstream.DataSource), fc.Args["protected"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.OrganizationGroup]) graphql.Marshaler {
+			return ec.marshalNOrganizationGroupConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_groups(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationGroupConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_groups_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_sites(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_sites(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().Sites(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["title"].(*string), fc.Args["includePersonal"].(*bool), fc.Args["source"].(*upstream.DataSource), fc.Args["protected"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.OrganizationSite]) graphql.Marshaler {
+			return ec.marshalNOrganizationSiteConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_sites(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSiteConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_sites_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_teams(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_teams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().Teams(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["displayName"].(*string), fc.Args["source"].(*upstream.DataSource), fc.Args["protected"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.OrganizationTeam]) graphql.Marshaler {
+			return ec.marshalNOrganizationTeamConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_teams(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationTeamConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_teams_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_protectionSummary(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_protectionSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().ProtectionSummary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProtectionSummary) graphql.Marshaler {
+			return ec.marshalNProtectionSummary2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProtectionSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_protectionSummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProtectionSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.Organization]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13932,6 +21110,481 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _OrganizationGroup_id(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrganizationGroup_server(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationGroup_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationGroup().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationGroup_displayName(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationGroup_name(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationGroup_type(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.GroupType) graphql.Marshaler {
+			return ec.marshalOGroupType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroup", field, false, false, "GroupType")
+}
+
+func (ec *executionContext) _OrganizationGroup_location(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Location) graphql.Marshaler {
+			return ec.marshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroup", field, false, false, "ObjectLocation")
+}
+
+func (ec *executionContext) _OrganizationGroup_managedBy(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_managedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManagedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_managedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationGroup_site(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_site(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupSite, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_site(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationGroup_members(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.OrganizationGroup().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.GroupMember]) graphql.Marshaler {
+			return ec.marshalNGroupMemberConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_members(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupMemberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OrganizationGroup_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationGroup_protection(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_protection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationGroup().Protection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
+			return ec.marshalNGroupProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_protection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupProtection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationGroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationGroup]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroupConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.OrganizationGroup]) graphql.Marshaler {
+			return ec.marshalNOrganizationGroupEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroupConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroupConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationGroupEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationGroupConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationGroup]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroupConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrganizationGroup) graphql.Marshaler {
+			return ec.marshalNOrganizationGroup2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroupConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroupConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationGroupConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationGroup]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroupConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroupConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroupConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationGroupConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationGroup]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroupConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroupConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroupConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrganizationGroupEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.OrganizationGroup]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroupEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroupEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroupEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationGroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.OrganizationGroup]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroupEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationGroup) graphql.Marshaler {
+			return ec.marshalNOrganizationGroup2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroupEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroupEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationLicensing_licensedUsers(ctx context.Context, field graphql.CollectedField, obj *upstream.OrganizationLicensing) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13976,6 +21629,1239 @@ func (ec *executionContext) _OrganizationLicensing_newUsers(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_OrganizationLicensing_newUsers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationLicensing", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrganizationSite_id(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSite", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrganizationSite_server(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSite",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSite_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationSite().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSite_title(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSite", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationSite_url(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSite", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationSite_parentUrl(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_parentUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParentURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_parentUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSite", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationSite_isPersonal(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_isPersonal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsPersonal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_isPersonal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSite", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OrganizationSite_isCloud(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_isCloud(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsCloud, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_isCloud(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSite", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OrganizationSite_isAvailable(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_isAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsAvailable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_isAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSite", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OrganizationSite_protection(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_protection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationSite().Protection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
+			return ec.marshalNObjectProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_protection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectProtection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSiteConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSiteConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.OrganizationSite]) graphql.Marshaler {
+			return ec.marshalNOrganizationSiteEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSiteConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSiteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSiteEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSiteConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSiteConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrganizationSite) graphql.Marshaler {
+			return ec.marshalNOrganizationSite2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationSiteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSiteConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSiteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSiteConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSiteConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSiteConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSiteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSiteConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSiteConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSiteConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSiteConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrganizationSiteEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.OrganizationSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSiteEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSiteEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSiteEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationSiteEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.OrganizationSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSiteEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationSite) graphql.Marshaler {
+			return ec.marshalNOrganizationSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationSite(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSiteEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSiteEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationTeam_id(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationTeam", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrganizationTeam_server(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationTeam",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationTeam_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationTeam().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationTeam",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationTeam_displayName(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationTeam", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationTeam_description(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationTeam", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationTeam_mail(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_mail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_mail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationTeam", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationTeam_protection(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_protection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationTeam().Protection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
+			return ec.marshalNObjectProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_protection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationTeam",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectProtection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationTeamConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeamConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.OrganizationTeam]) graphql.Marshaler {
+			return ec.marshalNOrganizationTeamEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeamConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationTeamConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationTeamEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationTeamConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeamConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrganizationTeam) graphql.Marshaler {
+			return ec.marshalNOrganizationTeam2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeamᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeamConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationTeamConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationTeam(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationTeamConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeamConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeamConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationTeamConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationTeamConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeamConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeamConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationTeamConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrganizationTeamEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.OrganizationTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeamEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeamEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationTeamEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationTeamEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.OrganizationTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeamEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationTeam) graphql.Marshaler {
+			return ec.marshalNOrganizationTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeamEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationTeamEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationTeam(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUser_id(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUser", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrganizationUser_server(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
+			return ec.marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUser",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Server(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUser_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationUser().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUser",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUser_displayName(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationUser_name(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationUser_type(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.AccountType) graphql.Marshaler {
+			return ec.marshalOAccountType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUser", field, false, false, "AccountType")
+}
+
+func (ec *executionContext) _OrganizationUser_location(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Location) graphql.Marshaler {
+			return ec.marshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUser", field, false, false, "ObjectLocation")
+}
+
+func (ec *executionContext) _OrganizationUser_office(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_office(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Office, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_office(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationUser_oneDrives(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_oneDrives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationUser().OneDrives(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.OneDrive) graphql.Marshaler {
+			return ec.marshalNOneDrive2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOneDriveᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_oneDrives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUser",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OneDrive(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUser_protection(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_protection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationUser().Protection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
+			return ec.marshalNUserProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_protection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUser",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserProtection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationUser]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUserConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[model.OrganizationUser]) graphql.Marshaler {
+			return ec.marshalNOrganizationUserEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUserConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationUserEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUserConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationUser]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUserConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrganizationUser) graphql.Marshaler {
+			return ec.marshalNOrganizationUser2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUserConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationUser]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUserConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUserConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationUser]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUserConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUserConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUserConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrganizationUserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.OrganizationUser]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUserEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUserEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationUserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.OrganizationUser]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUserEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationUser) graphql.Marshaler {
+			return ec.marshalNOrganizationUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUserEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUserEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationUser(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -14482,6 +23368,203 @@ func (ec *executionContext) fieldContext_ProcessedObjectEdge_node(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProcessedObject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProtectionCount_protected(ctx context.Context, field graphql.CollectedField, obj *model.ProtectionCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectionCount_protected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectionCount_protected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProtectionCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProtectionCount_unprotected(ctx context.Context, field graphql.CollectedField, obj *model.ProtectionCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectionCount_unprotected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unprotected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectionCount_unprotected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProtectionCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProtectionCount_total(ctx context.Context, field graphql.CollectedField, obj *model.ProtectionCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectionCount_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectionCount_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProtectionCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProtectionSummary_users(ctx context.Context, field graphql.CollectedField, obj *model.ProtectionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectionSummary_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProtectionSummary().Users(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProtectionCount) graphql.Marshaler {
+			return ec.marshalNProtectionCount2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProtectionCount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectionSummary_users(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProtectionSummary",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProtectionCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProtectionSummary_groups(ctx context.Context, field graphql.CollectedField, obj *model.ProtectionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectionSummary_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProtectionSummary().Groups(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProtectionCount) graphql.Marshaler {
+			return ec.marshalNProtectionCount2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProtectionCount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectionSummary_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProtectionSummary",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProtectionCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProtectionSummary_sites(ctx context.Context, field graphql.CollectedField, obj *model.ProtectionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectionSummary_sites(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProtectionSummary().Sites(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProtectionCount) graphql.Marshaler {
+			return ec.marshalNProtectionCount2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProtectionCount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectionSummary_sites(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProtectionSummary",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProtectionCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProtectionSummary_teams(ctx context.Context, field graphql.CollectedField, obj *model.ProtectionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectionSummary_teams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProtectionSummary().Teams(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProtectionCount) graphql.Marshaler {
+			return ec.marshalNProtectionCount2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProtectionCount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectionSummary_teams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProtectionSummary",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProtectionCount(ctx, field)
 		},
 	}
 	return fc, nil
@@ -19265,6 +28348,189 @@ func (ec *executionContext) fieldContext_Subscription_restoreSessionUpdated(ctx 
 	return fc, nil
 }
 
+func (ec *executionContext) _UserProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserProtection_protected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protected(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserProtection_protected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserProtection", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _UserProtection_mailbox(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserProtection_mailbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mailbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserProtection_mailbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserProtection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserProtection_archive(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserProtection_archive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Archive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserProtection_archive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserProtection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserProtection_oneDrive(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserProtection_oneDrive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OneDrive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserProtection_oneDrive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserProtection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserProtection_personalSite(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserProtection_personalSite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonalSite, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+			return ec.marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserProtection_personalSite(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserProtection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserProtection_repositories(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserProtection_repositories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.UserProtection().Repositories(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
+			return ec.marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserProtection_repositories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserProtection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20540,6 +29806,453 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 
 // region    **************************** object.gotpl ****************************
 
+var backedUpOrganizationImplementors = []string{"BackedUpOrganization"}
+
+func (ec *executionContext) _BackedUpOrganization(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackedUpOrganization) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backedUpOrganizationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackedUpOrganization")
+		case "server":
+			out.Values[i] = ec._BackedUpOrganization_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackedUpOrganization_organization(ctx, field, obj)
+				})
+		case "name":
+			out.Values[i] = ec._BackedUpOrganization_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "usedSpaceBytes":
+			out.Values[i] = ec._BackedUpOrganization_usedSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "localCacheUsedSpaceBytes":
+			out.Values[i] = ec._BackedUpOrganization_localCacheUsedSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "objectStorageUsedSpaceBytes":
+			out.Values[i] = ec._BackedUpOrganization_objectStorageUsedSpaceBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backedUpOrganizationConnectionImplementors = []string{"BackedUpOrganizationConnection"}
+
+func (ec *executionContext) _BackedUpOrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.BackedUpOrganization]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backedUpOrganizationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackedUpOrganizationConnection")
+		case "edges":
+			out.Values[i] = ec._BackedUpOrganizationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._BackedUpOrganizationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BackedUpOrganizationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BackedUpOrganizationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backedUpOrganizationEdgeImplementors = []string{"BackedUpOrganizationEdge"}
+
+func (ec *executionContext) _BackedUpOrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.BackedUpOrganization]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backedUpOrganizationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackedUpOrganizationEdge")
+		case "cursor":
+			out.Values[i] = ec._BackedUpOrganizationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BackedUpOrganizationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupGroupDataImplementors = []string{"BackupGroupData"}
+
+func (ec *executionContext) _BackupGroupData(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackupGroupData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupGroupDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupGroupData")
+		case "id":
+			out.Values[i] = ec._BackupGroupData_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "objectId":
+			out.Values[i] = ec._BackupGroupData_objectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._BackupGroupData_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupGroupData_repository(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupGroupData_organization(ctx, field, obj)
+				})
+		case "group":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupGroupData_group(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._BackupGroupData_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._BackupGroupData_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mailbox":
+			out.Values[i] = ec._BackupGroupData_mailbox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "site":
+			out.Values[i] = ec._BackupGroupData_site(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "siteUrls":
+			out.Values[i] = ec._BackupGroupData_siteUrls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupGroupDataConnectionImplementors = []string{"BackupGroupDataConnection"}
+
+func (ec *executionContext) _BackupGroupDataConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.BackupGroupData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupGroupDataConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupGroupDataConnection")
+		case "edges":
+			out.Values[i] = ec._BackupGroupDataConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._BackupGroupDataConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BackupGroupDataConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BackupGroupDataConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupGroupDataEdgeImplementors = []string{"BackupGroupDataEdge"}
+
+func (ec *executionContext) _BackupGroupDataEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.BackupGroupData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupGroupDataEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupGroupDataEdge")
+		case "cursor":
+			out.Values[i] = ec._BackupGroupDataEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BackupGroupDataEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupOrganizationDataImplementors = []string{"BackupOrganizationData"}
+
+func (ec *executionContext) _BackupOrganizationData(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackupOrganizationData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupOrganizationDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupOrganizationData")
+		case "server":
+			out.Values[i] = ec._BackupOrganizationData_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupOrganizationData_organization(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._BackupOrganizationData_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupOrganizationDataConnectionImplementors = []string{"BackupOrganizationDataConnection"}
+
+func (ec *executionContext) _BackupOrganizationDataConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.BackupOrganizationData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupOrganizationDataConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupOrganizationDataConnection")
+		case "edges":
+			out.Values[i] = ec._BackupOrganizationDataConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._BackupOrganizationDataConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BackupOrganizationDataConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BackupOrganizationDataConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupOrganizationDataEdgeImplementors = []string{"BackupOrganizationDataEdge"}
+
+func (ec *executionContext) _BackupOrganizationDataEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.BackupOrganizationData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupOrganizationDataEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupOrganizationDataEdge")
+		case "cursor":
+			out.Values[i] = ec._BackupOrganizationDataEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BackupOrganizationDataEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var backupRepositoryImplementors = []string{"BackupRepository", "_Entity"}
 
 func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.SelectionSet, obj *model.BackupRepository) graphql.Marshaler {
@@ -20665,6 +30378,42 @@ func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.Selec
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._BackupRepository_restorePoints(ctx, field, obj)
 				})
+		case "userData":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_userData(ctx, field, obj)
+				})
+		case "groupData":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_groupData(ctx, field, obj)
+				})
+		case "siteData":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_siteData(ctx, field, obj)
+				})
+		case "teamData":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_teamData(ctx, field, obj)
+				})
+		case "organizationData":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_organizationData(ctx, field, obj)
+				})
+		case "backedUpOrganizations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_backedUpOrganizations(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20748,6 +30497,550 @@ func (ec *executionContext) _BackupRepositoryEdge(ctx context.Context, sel ast.S
 			}
 		case "node":
 			out.Values[i] = ec._BackupRepositoryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupSiteDataImplementors = []string{"BackupSiteData"}
+
+func (ec *executionContext) _BackupSiteData(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackupSiteData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupSiteDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupSiteData")
+		case "objectId":
+			out.Values[i] = ec._BackupSiteData_objectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._BackupSiteData_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupSiteData_repository(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupSiteData_organization(ctx, field, obj)
+				})
+		case "site":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupSiteData_site(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._BackupSiteData_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._BackupSiteData_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastBackupTime":
+			out.Values[i] = ec._BackupSiteData_lastBackupTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupSiteDataConnectionImplementors = []string{"BackupSiteDataConnection"}
+
+func (ec *executionContext) _BackupSiteDataConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.BackupSiteData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupSiteDataConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupSiteDataConnection")
+		case "edges":
+			out.Values[i] = ec._BackupSiteDataConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._BackupSiteDataConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BackupSiteDataConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BackupSiteDataConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupSiteDataEdgeImplementors = []string{"BackupSiteDataEdge"}
+
+func (ec *executionContext) _BackupSiteDataEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.BackupSiteData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupSiteDataEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupSiteDataEdge")
+		case "cursor":
+			out.Values[i] = ec._BackupSiteDataEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BackupSiteDataEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupStateImplementors = []string{"BackupState"}
+
+func (ec *executionContext) _BackupState(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackupPart) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupStateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupState")
+		case "backedUp":
+			out.Values[i] = ec._BackupState_backedUp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastBackupTime":
+			out.Values[i] = ec._BackupState_lastBackupTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupTeamDataImplementors = []string{"BackupTeamData"}
+
+func (ec *executionContext) _BackupTeamData(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackupTeamData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupTeamDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupTeamData")
+		case "objectId":
+			out.Values[i] = ec._BackupTeamData_objectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._BackupTeamData_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupTeamData_repository(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupTeamData_organization(ctx, field, obj)
+				})
+		case "team":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupTeamData_team(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._BackupTeamData_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastBackupTime":
+			out.Values[i] = ec._BackupTeamData_lastBackupTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupTeamDataConnectionImplementors = []string{"BackupTeamDataConnection"}
+
+func (ec *executionContext) _BackupTeamDataConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.BackupTeamData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupTeamDataConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupTeamDataConnection")
+		case "edges":
+			out.Values[i] = ec._BackupTeamDataConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._BackupTeamDataConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BackupTeamDataConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BackupTeamDataConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupTeamDataEdgeImplementors = []string{"BackupTeamDataEdge"}
+
+func (ec *executionContext) _BackupTeamDataEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.BackupTeamData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupTeamDataEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupTeamDataEdge")
+		case "cursor":
+			out.Values[i] = ec._BackupTeamDataEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BackupTeamDataEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupUserDataImplementors = []string{"BackupUserData"}
+
+func (ec *executionContext) _BackupUserData(ctx context.Context, sel ast.SelectionSet, obj *upstream.BackupUserData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupUserDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupUserData")
+		case "id":
+			out.Values[i] = ec._BackupUserData_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "objectId":
+			out.Values[i] = ec._BackupUserData_objectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._BackupUserData_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupUserData_repository(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupUserData_organization(ctx, field, obj)
+				})
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupUserData_user(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._BackupUserData_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._BackupUserData_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accountType":
+			out.Values[i] = ec._BackupUserData_accountType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mailbox":
+			out.Values[i] = ec._BackupUserData_mailbox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archive":
+			out.Values[i] = ec._BackupUserData_archive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oneDrive":
+			out.Values[i] = ec._BackupUserData_oneDrive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personalSite":
+			out.Values[i] = ec._BackupUserData_personalSite(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archiveName":
+			out.Values[i] = ec._BackupUserData_archiveName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oneDriveUrls":
+			out.Values[i] = ec._BackupUserData_oneDriveUrls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personalSiteUrls":
+			out.Values[i] = ec._BackupUserData_personalSiteUrls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupUserDataConnectionImplementors = []string{"BackupUserDataConnection"}
+
+func (ec *executionContext) _BackupUserDataConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.BackupUserData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupUserDataConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupUserDataConnection")
+		case "edges":
+			out.Values[i] = ec._BackupUserDataConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._BackupUserDataConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BackupUserDataConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BackupUserDataConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var backupUserDataEdgeImplementors = []string{"BackupUserDataEdge"}
+
+func (ec *executionContext) _BackupUserDataEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.BackupUserData]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backupUserDataEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackupUserDataEdge")
+		case "cursor":
+			out.Values[i] = ec._BackupUserDataEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BackupUserDataEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21117,6 +31410,195 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_findProxyByID(ctx, field)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupMemberImplementors = []string{"GroupMember"}
+
+func (ec *executionContext) _GroupMember(ctx context.Context, sel ast.SelectionSet, obj *upstream.GroupMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupMember")
+		case "name":
+			out.Values[i] = ec._GroupMember_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "login":
+			out.Values[i] = ec._GroupMember_login(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._GroupMember_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isCloud":
+			out.Values[i] = ec._GroupMember_isCloud(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GroupMember_user(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupMemberConnectionImplementors = []string{"GroupMemberConnection"}
+
+func (ec *executionContext) _GroupMemberConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.GroupMember]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupMemberConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupMemberConnection")
+		case "edges":
+			out.Values[i] = ec._GroupMemberConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._GroupMemberConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._GroupMemberConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._GroupMemberConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupMemberEdgeImplementors = []string{"GroupMemberEdge"}
+
+func (ec *executionContext) _GroupMemberEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.GroupMember]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupMemberEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupMemberEdge")
+		case "cursor":
+			out.Values[i] = ec._GroupMemberEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._GroupMemberEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupProtectionImplementors = []string{"GroupProtection"}
+
+func (ec *executionContext) _GroupProtection(ctx context.Context, sel ast.SelectionSet, obj *upstream.Protection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupProtectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupProtection")
+		case "protected":
+			out.Values[i] = ec._GroupProtection_protected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mailbox":
+			out.Values[i] = ec._GroupProtection_mailbox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "site":
+			out.Values[i] = ec._GroupProtection_site(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repositories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GroupProtection_repositories(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -22233,6 +32715,50 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var objectProtectionImplementors = []string{"ObjectProtection"}
+
+func (ec *executionContext) _ObjectProtection(ctx context.Context, sel ast.SelectionSet, obj *upstream.Protection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, objectProtectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObjectProtection")
+		case "protected":
+			out.Values[i] = ec._ObjectProtection_protected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastBackupTime":
+			out.Values[i] = ec._ObjectProtection_lastBackupTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repositories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ObjectProtection_repositories(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var objectStorageImplementors = []string{"ObjectStorage"}
 
 func (ec *executionContext) _ObjectStorage(ctx context.Context, sel ast.SelectionSet, obj *upstream.ObjectStorage) graphql.Marshaler {
@@ -22277,6 +32803,49 @@ func (ec *executionContext) _ObjectStorage(ctx context.Context, sel ast.Selectio
 		case "sizeLimitBytes":
 			out.Values[i] = ec._ObjectStorage_sizeLimitBytes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oneDriveImplementors = []string{"OneDrive"}
+
+func (ec *executionContext) _OneDrive(ctx context.Context, sel ast.SelectionSet, obj *upstream.OneDrive) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oneDriveImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OneDrive")
+		case "id":
+			out.Values[i] = ec._OneDrive_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._OneDrive_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._OneDrive_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -22407,6 +32976,36 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_restorePoints(ctx, field, obj)
 				})
+		case "users":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_users(ctx, field, obj)
+				})
+		case "groups":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_groups(ctx, field, obj)
+				})
+		case "sites":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_sites(ctx, field, obj)
+				})
+		case "teams":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_teams(ctx, field, obj)
+				})
+		case "protectionSummary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_protectionSummary(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22510,6 +33109,178 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var organizationGroupImplementors = []string{"OrganizationGroup"}
+
+func (ec *executionContext) _OrganizationGroup(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationGroup")
+		case "id":
+			out.Values[i] = ec._OrganizationGroup_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._OrganizationGroup_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationGroup_organization(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._OrganizationGroup_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._OrganizationGroup_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._OrganizationGroup_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "location":
+			out.Values[i] = ec._OrganizationGroup_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "managedBy":
+			out.Values[i] = ec._OrganizationGroup_managedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "site":
+			out.Values[i] = ec._OrganizationGroup_site(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "members":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationGroup_members(ctx, field, obj)
+				})
+		case "protection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationGroup_protection(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationGroupConnectionImplementors = []string{"OrganizationGroupConnection"}
+
+func (ec *executionContext) _OrganizationGroupConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.OrganizationGroup]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationGroupConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationGroupConnection")
+		case "edges":
+			out.Values[i] = ec._OrganizationGroupConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OrganizationGroupConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OrganizationGroupConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OrganizationGroupConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationGroupEdgeImplementors = []string{"OrganizationGroupEdge"}
+
+func (ec *executionContext) _OrganizationGroupEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.OrganizationGroup]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationGroupEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationGroupEdge")
+		case "cursor":
+			out.Values[i] = ec._OrganizationGroupEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OrganizationGroupEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organizationLicensingImplementors = []string{"OrganizationLicensing"}
 
 func (ec *executionContext) _OrganizationLicensing(ctx context.Context, sel ast.SelectionSet, obj *upstream.OrganizationLicensing) graphql.Marshaler {
@@ -22528,6 +33299,490 @@ func (ec *executionContext) _OrganizationLicensing(ctx context.Context, sel ast.
 			}
 		case "newUsers":
 			out.Values[i] = ec._OrganizationLicensing_newUsers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationSiteImplementors = []string{"OrganizationSite"}
+
+func (ec *executionContext) _OrganizationSite(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationSite) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationSiteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationSite")
+		case "id":
+			out.Values[i] = ec._OrganizationSite_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._OrganizationSite_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationSite_organization(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._OrganizationSite_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._OrganizationSite_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "parentUrl":
+			out.Values[i] = ec._OrganizationSite_parentUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isPersonal":
+			out.Values[i] = ec._OrganizationSite_isPersonal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isCloud":
+			out.Values[i] = ec._OrganizationSite_isCloud(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isAvailable":
+			out.Values[i] = ec._OrganizationSite_isAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "protection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationSite_protection(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationSiteConnectionImplementors = []string{"OrganizationSiteConnection"}
+
+func (ec *executionContext) _OrganizationSiteConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.OrganizationSite]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationSiteConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationSiteConnection")
+		case "edges":
+			out.Values[i] = ec._OrganizationSiteConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OrganizationSiteConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OrganizationSiteConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OrganizationSiteConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationSiteEdgeImplementors = []string{"OrganizationSiteEdge"}
+
+func (ec *executionContext) _OrganizationSiteEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.OrganizationSite]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationSiteEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationSiteEdge")
+		case "cursor":
+			out.Values[i] = ec._OrganizationSiteEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OrganizationSiteEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationTeamImplementors = []string{"OrganizationTeam"}
+
+func (ec *executionContext) _OrganizationTeam(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationTeam) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationTeamImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationTeam")
+		case "id":
+			out.Values[i] = ec._OrganizationTeam_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._OrganizationTeam_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationTeam_organization(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._OrganizationTeam_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._OrganizationTeam_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mail":
+			out.Values[i] = ec._OrganizationTeam_mail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "protection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationTeam_protection(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationTeamConnectionImplementors = []string{"OrganizationTeamConnection"}
+
+func (ec *executionContext) _OrganizationTeamConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.OrganizationTeam]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationTeamConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationTeamConnection")
+		case "edges":
+			out.Values[i] = ec._OrganizationTeamConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OrganizationTeamConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OrganizationTeamConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OrganizationTeamConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationTeamEdgeImplementors = []string{"OrganizationTeamEdge"}
+
+func (ec *executionContext) _OrganizationTeamEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.OrganizationTeam]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationTeamEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationTeamEdge")
+		case "cursor":
+			out.Values[i] = ec._OrganizationTeamEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OrganizationTeamEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationUserImplementors = []string{"OrganizationUser"}
+
+func (ec *executionContext) _OrganizationUser(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationUser) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationUserImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationUser")
+		case "id":
+			out.Values[i] = ec._OrganizationUser_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._OrganizationUser_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationUser_organization(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._OrganizationUser_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._OrganizationUser_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._OrganizationUser_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "location":
+			out.Values[i] = ec._OrganizationUser_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "office":
+			out.Values[i] = ec._OrganizationUser_office(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oneDrives":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationUser_oneDrives(ctx, field, obj)
+				})
+		case "protection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationUser_protection(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationUserConnectionImplementors = []string{"OrganizationUserConnection"}
+
+func (ec *executionContext) _OrganizationUserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.OrganizationUser]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationUserConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationUserConnection")
+		case "edges":
+			out.Values[i] = ec._OrganizationUserConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OrganizationUserConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OrganizationUserConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OrganizationUserConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationUserEdgeImplementors = []string{"OrganizationUserEdge"}
+
+func (ec *executionContext) _OrganizationUserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[model.OrganizationUser]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationUserEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationUserEdge")
+		case "cursor":
+			out.Values[i] = ec._OrganizationUserEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OrganizationUserEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22743,6 +33998,101 @@ func (ec *executionContext) _ProcessedObjectEdge(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var protectionCountImplementors = []string{"ProtectionCount"}
+
+func (ec *executionContext) _ProtectionCount(ctx context.Context, sel ast.SelectionSet, obj *model.ProtectionCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, protectionCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProtectionCount")
+		case "protected":
+			out.Values[i] = ec._ProtectionCount_protected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unprotected":
+			out.Values[i] = ec._ProtectionCount_unprotected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._ProtectionCount_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var protectionSummaryImplementors = []string{"ProtectionSummary"}
+
+func (ec *executionContext) _ProtectionSummary(ctx context.Context, sel ast.SelectionSet, obj *model.ProtectionSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, protectionSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProtectionSummary")
+		case "users":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProtectionSummary_users(ctx, field, obj)
+				})
+		case "groups":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProtectionSummary_groups(ctx, field, obj)
+				})
+		case "sites":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProtectionSummary_sites(ctx, field, obj)
+				})
+		case "teams":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProtectionSummary_teams(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24342,6 +35692,65 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 }
 
+var userProtectionImplementors = []string{"UserProtection"}
+
+func (ec *executionContext) _UserProtection(ctx context.Context, sel ast.SelectionSet, obj *upstream.Protection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userProtectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserProtection")
+		case "protected":
+			out.Values[i] = ec._UserProtection_protected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mailbox":
+			out.Values[i] = ec._UserProtection_mailbox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archive":
+			out.Values[i] = ec._UserProtection_archive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oneDrive":
+			out.Values[i] = ec._UserProtection_oneDrive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personalSite":
+			out.Values[i] = ec._UserProtection_personalSite(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repositories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UserProtection_repositories(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var _ServiceImplementors = []string{"_Service"}
 
 func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet, obj *fedruntime.Service) graphql.Marshaler {
@@ -24737,6 +36146,204 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAccountType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType(ctx context.Context, v any) (upstream.AccountType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAccountType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType(ctx context.Context, sel ast.SelectionSet, v upstream.AccountType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAccountType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AccountType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAccountType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType = map[string]upstream.AccountType{
+		"USER":    upstream.AccountUser,
+		"SHARED":  upstream.AccountShared,
+		"PUBLIC":  upstream.AccountPublic,
+		"UNKNOWN": upstream.AccountUnknown,
+	}
+	marshalNAccountType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType = map[upstream.AccountType]string{
+		upstream.AccountUser:    "USER",
+		upstream.AccountShared:  "SHARED",
+		upstream.AccountPublic:  "PUBLIC",
+		upstream.AccountUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalNBackedUpOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackedUpOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackedUpOrganization) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackedUpOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackedUpOrganization(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackedUpOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackedUpOrganization(ctx context.Context, sel ast.SelectionSet, v *upstream.BackedUpOrganization) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackedUpOrganization!")
+		return graphql.Null
+	}
+	return ec._BackedUpOrganization(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackedUpOrganizationConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.BackedUpOrganization]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackedUpOrganizationConnection!")
+		return graphql.Null
+	}
+	return ec._BackedUpOrganizationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackedUpOrganizationEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.BackedUpOrganization]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackedUpOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackedUpOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.BackedUpOrganization]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackedUpOrganizationEdge!")
+		return graphql.Null
+	}
+	return ec._BackedUpOrganizationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupGroupData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupGroupDataᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupGroupData) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupGroupData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupGroupData(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupGroupData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupGroupData(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupGroupData) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupGroupData!")
+		return graphql.Null
+	}
+	return ec._BackupGroupData(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupGroupDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.BackupGroupData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupGroupDataConnection!")
+		return graphql.Null
+	}
+	return ec._BackupGroupDataConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupGroupDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.BackupGroupData]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupGroupDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupGroupDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.BackupGroupData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupGroupDataEdge!")
+		return graphql.Null
+	}
+	return ec._BackupGroupDataEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupOrganizationData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupOrganizationDataᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupOrganizationData) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupOrganizationData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupOrganizationData(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupOrganizationData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupOrganizationData(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupOrganizationData) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupOrganizationData!")
+		return graphql.Null
+	}
+	return ec._BackupOrganizationData(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupOrganizationDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.BackupOrganizationData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupOrganizationDataConnection!")
+		return graphql.Null
+	}
+	return ec._BackupOrganizationDataConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupOrganizationDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.BackupOrganizationData]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupOrganizationDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupOrganizationDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.BackupOrganizationData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupOrganizationDataEdge!")
+		return graphql.Null
+	}
+	return ec._BackupOrganizationDataEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -24783,6 +36390,178 @@ func (ec *executionContext) marshalNBackupRepositoryEdge2ᚖgithubᚗcomᚋvb365
 		return graphql.Null
 	}
 	return ec._BackupRepositoryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupSiteData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupSiteDataᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupSiteData) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupSiteData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupSiteData(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupSiteData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupSiteData(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupSiteData) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupSiteData!")
+		return graphql.Null
+	}
+	return ec._BackupSiteData(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupSiteDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.BackupSiteData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupSiteDataConnection!")
+		return graphql.Null
+	}
+	return ec._BackupSiteDataConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupSiteDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.BackupSiteData]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupSiteDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupSiteDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.BackupSiteData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupSiteDataEdge!")
+		return graphql.Null
+	}
+	return ec._BackupSiteDataEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupPart(ctx context.Context, sel ast.SelectionSet, v upstream.BackupPart) graphql.Marshaler {
+	return ec._BackupState(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBackupTeamData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupTeamDataᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupTeamData) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupTeamData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupTeamData(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupTeamData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupTeamData(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupTeamData) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupTeamData!")
+		return graphql.Null
+	}
+	return ec._BackupTeamData(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupTeamDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.BackupTeamData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupTeamDataConnection!")
+		return graphql.Null
+	}
+	return ec._BackupTeamDataConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupTeamDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.BackupTeamData]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupTeamDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupTeamDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.BackupTeamData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupTeamDataEdge!")
+		return graphql.Null
+	}
+	return ec._BackupTeamDataEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupUserData2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupUserDataᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.BackupUserData) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupUserData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupUserData(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupUserData2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐBackupUserData(ctx context.Context, sel ast.SelectionSet, v *upstream.BackupUserData) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupUserData!")
+		return graphql.Null
+	}
+	return ec._BackupUserData(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupUserDataConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.BackupUserData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupUserDataConnection!")
+		return graphql.Null
+	}
+	return ec._BackupUserDataConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBackupUserDataEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.BackupUserData]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackupUserDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBackupUserDataEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.BackupUserData]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BackupUserDataEdge!")
+		return graphql.Null
+	}
+	return ec._BackupUserDataEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -24913,6 +36692,98 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNGroupMember2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.GroupMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroupMember2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGroupMember2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupMember(ctx context.Context, sel ast.SelectionSet, v *upstream.GroupMember) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupMember!")
+		return graphql.Null
+	}
+	return ec._GroupMember(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGroupMemberConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.GroupMember]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupMemberConnection!")
+		return graphql.Null
+	}
+	return ec._GroupMemberConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGroupMemberEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.GroupMember]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroupMemberEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGroupMemberEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.GroupMember]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupMemberEdge!")
+		return graphql.Null
+	}
+	return ec._GroupMemberEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGroupMemberType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMemberType(ctx context.Context, v any) (upstream.MemberType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNGroupMemberType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMemberType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGroupMemberType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMemberType(ctx context.Context, sel ast.SelectionSet, v upstream.MemberType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNGroupMemberType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMemberType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "GroupMemberType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNGroupMemberType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMemberType = map[string]upstream.MemberType{
+		"USER":    upstream.MemberUser,
+		"GROUP":   upstream.MemberGroup,
+		"UNKNOWN": upstream.MemberUnknown,
+	}
+	marshalNGroupMemberType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMemberType = map[upstream.MemberType]string{
+		upstream.MemberUser:    "USER",
+		upstream.MemberGroup:   "GROUP",
+		upstream.MemberUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalNGroupProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx context.Context, sel ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupProtection!")
+		return graphql.Null
+	}
+	return ec._GroupProtection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHealthEntry2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealthEntry(ctx context.Context, sel ast.SelectionSet, v upstream.HealthEntry) graphql.Marshaler {
@@ -25360,6 +37231,38 @@ func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalNObjectProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx context.Context, sel ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ObjectProtection!")
+		return graphql.Null
+	}
+	return ec._ObjectProtection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOneDrive2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOneDriveᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.OneDrive) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOneDrive2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOneDrive(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOneDrive2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOneDrive(ctx context.Context, sel ast.SelectionSet, v *upstream.OneDrive) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OneDrive!")
+		return graphql.Null
+	}
+	return ec._OneDrive(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -25406,6 +37309,230 @@ func (ec *executionContext) marshalNOrganizationEdge2ᚖgithubᚗcomᚋvb365ᚑg
 		return graphql.Null
 	}
 	return ec._OrganizationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationGroup2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationGroup2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationGroup2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationGroup(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationGroup!")
+		return graphql.Null
+	}
+	return ec._OrganizationGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationGroupConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.OrganizationGroup]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationGroupConnection!")
+		return graphql.Null
+	}
+	return ec._OrganizationGroupConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationGroupEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.OrganizationGroup]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationGroupEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationGroupEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.OrganizationGroup]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationGroupEdge!")
+		return graphql.Null
+	}
+	return ec._OrganizationGroupEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationSite2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationSiteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationSite) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationSite(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationSite(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationSite) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationSite!")
+		return graphql.Null
+	}
+	return ec._OrganizationSite(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationSiteConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.OrganizationSite]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationSiteConnection!")
+		return graphql.Null
+	}
+	return ec._OrganizationSiteConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationSiteEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.OrganizationSite]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationSiteEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationSiteEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.OrganizationSite]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationSiteEdge!")
+		return graphql.Null
+	}
+	return ec._OrganizationSiteEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationTeam2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeamᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationTeam) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeam(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeam(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationTeam) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationTeam!")
+		return graphql.Null
+	}
+	return ec._OrganizationTeam(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationTeamConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.OrganizationTeam]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationTeamConnection!")
+		return graphql.Null
+	}
+	return ec._OrganizationTeamConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationTeamEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.OrganizationTeam]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationTeamEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationTeamEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.OrganizationTeam]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationTeamEdge!")
+		return graphql.Null
+	}
+	return ec._OrganizationTeamEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationUser2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationUser) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUser(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationUser) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationUser!")
+		return graphql.Null
+	}
+	return ec._OrganizationUser(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.OrganizationUser]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationUserConnection!")
+		return graphql.Null
+	}
+	return ec._OrganizationUserConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrganizationUserEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[model.OrganizationUser]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationUserEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationUserEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[model.OrganizationUser]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationUserEdge!")
+		return graphql.Null
+	}
+	return ec._OrganizationUserEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -25525,6 +37652,22 @@ var (
 		upstream.ObjectUnknown: "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) marshalNProtectionCount2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProtectionCount(ctx context.Context, sel ast.SelectionSet, v *model.ProtectionCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProtectionCount!")
+		return graphql.Null
+	}
+	return ec._ProtectionCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProtectionSummary2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProtectionSummary(ctx context.Context, sel ast.SelectionSet, v *model.ProtectionSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProtectionSummary!")
+		return graphql.Null
+	}
+	return ec._ProtectionSummary(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNProxy2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Proxy) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -26032,6 +38175,14 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNUserProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx context.Context, sel ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserProtection!")
+		return graphql.Null
+	}
+	return ec._UserProtection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := graphql.UnmarshalMap(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26379,6 +38530,40 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	return ret
 }
 
+func (ec *executionContext) unmarshalOAccountType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType(ctx context.Context, v any) (*upstream.AccountType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOAccountType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAccountType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType(ctx context.Context, sel ast.SelectionSet, v *upstream.AccountType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOAccountType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType[*v])
+	return res
+}
+
+var (
+	unmarshalOAccountType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType = map[string]upstream.AccountType{
+		"USER":    upstream.AccountUser,
+		"SHARED":  upstream.AccountShared,
+		"PUBLIC":  upstream.AccountPublic,
+		"UNKNOWN": upstream.AccountUnknown,
+	}
+	marshalOAccountType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐAccountType = map[upstream.AccountType]string{
+		upstream.AccountUser:    "USER",
+		upstream.AccountShared:  "SHARED",
+		upstream.AccountPublic:  "PUBLIC",
+		upstream.AccountUnknown: "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalOBackupRepository2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BackupRepository) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26520,6 +38705,38 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource(ctx context.Context, v any) (*upstream.DataSource, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource(ctx context.Context, sel ast.SelectionSet, v *upstream.DataSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource[*v])
+	return res
+}
+
+var (
+	unmarshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource = map[string]upstream.DataSource{
+		"PREFER_LOCAL":          upstream.PreferLocal,
+		"PRODUCTION":            upstream.Production,
+		"PREFER_LOCAL_RESYNCED": upstream.PreferLocalResynced,
+	}
+	marshalODirectorySource2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDataSource = map[upstream.DataSource]string{
+		upstream.PreferLocal:         "PREFER_LOCAL",
+		upstream.Production:          "PRODUCTION",
+		upstream.PreferLocalResynced: "PREFER_LOCAL_RESYNCED",
+	}
+)
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -26536,6 +38753,42 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
 }
+
+func (ec *executionContext) unmarshalOGroupType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupType(ctx context.Context, v any) (*upstream.GroupType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOGroupType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupType[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGroupType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupType(ctx context.Context, sel ast.SelectionSet, v *upstream.GroupType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOGroupType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupType[*v])
+	return res
+}
+
+var (
+	unmarshalOGroupType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupType = map[string]upstream.GroupType{
+		"OFFICE365":            upstream.GroupOffice365,
+		"SECURITY":             upstream.GroupSecurity,
+		"DISTRIBUTION":         upstream.GroupDistribution,
+		"DYNAMIC_DISTRIBUTION": upstream.GroupDynamicDistribution,
+		"UNKNOWN":              upstream.GroupTypeUnknown,
+	}
+	marshalOGroupType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupType = map[upstream.GroupType]string{
+		upstream.GroupOffice365:           "OFFICE365",
+		upstream.GroupSecurity:            "SECURITY",
+		upstream.GroupDistribution:        "DISTRIBUTION",
+		upstream.GroupDynamicDistribution: "DYNAMIC_DISTRIBUTION",
+		upstream.GroupTypeUnknown:         "UNKNOWN",
+	}
+)
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
@@ -26730,6 +38983,44 @@ func (ec *executionContext) marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb3
 	return ec._LicensedUserConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOLocationFilter2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocationFilter(ctx context.Context, v any) (*upstream.LocationFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOLocationFilter2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocationFilter[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLocationFilter2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocationFilter(ctx context.Context, sel ast.SelectionSet, v *upstream.LocationFilter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOLocationFilter2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocationFilter[*v])
+	return res
+}
+
+var (
+	unmarshalOLocationFilter2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocationFilter = map[string]upstream.LocationFilter{
+		"CLOUD":                 upstream.InCloud,
+		"ON_PREMISES":           upstream.InOnPremises,
+		"HYBRID":                upstream.InHybrid,
+		"CLOUD_OR_HYBRID":       upstream.InCloudOrHybrid,
+		"ON_PREMISES_OR_HYBRID": upstream.InOnPremisesOrHybrid,
+		"ANY":                   upstream.InAnyLocation,
+	}
+	marshalOLocationFilter2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocationFilter = map[upstream.LocationFilter]string{
+		upstream.InCloud:              "CLOUD",
+		upstream.InOnPremises:         "ON_PREMISES",
+		upstream.InHybrid:             "HYBRID",
+		upstream.InCloudOrHybrid:      "CLOUD_OR_HYBRID",
+		upstream.InOnPremisesOrHybrid: "ON_PREMISES_OR_HYBRID",
+		upstream.InAnyLocation:        "ANY",
+	}
+)
+
 func (ec *executionContext) unmarshalOLong2ᚖint64(ctx context.Context, v any) (*int64, error) {
 	if v == nil {
 		return nil, nil
@@ -26747,6 +39038,40 @@ func (ec *executionContext) marshalOLong2ᚖint64(ctx context.Context, sel ast.S
 	res := graphql.MarshalInt64(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation(ctx context.Context, v any) (*upstream.Location, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation(ctx context.Context, sel ast.SelectionSet, v *upstream.Location) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation[*v])
+	return res
+}
+
+var (
+	unmarshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation = map[string]upstream.Location{
+		"CLOUD":       upstream.LocationCloud,
+		"ON_PREMISES": upstream.LocationOnPremises,
+		"HYBRID":      upstream.LocationHybrid,
+		"UNKNOWN":     upstream.LocationUnknown,
+	}
+	marshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation = map[upstream.Location]string{
+		upstream.LocationCloud:      "CLOUD",
+		upstream.LocationOnPremises: "ON_PREMISES",
+		upstream.LocationHybrid:     "HYBRID",
+		upstream.LocationUnknown:    "UNKNOWN",
+	}
+)
 
 func (ec *executionContext) marshalOObjectStorage2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐObjectStorage(ctx context.Context, sel ast.SelectionSet, v *upstream.ObjectStorage) graphql.Marshaler {
 	if v == nil {
@@ -26767,6 +39092,13 @@ func (ec *executionContext) marshalOOrganizationConnection2ᚖgithubᚗcomᚋvb3
 		return graphql.Null
 	}
 	return ec._OrganizationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganizationGroup2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationGroup(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationGroup) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationGroup(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOOrganizationLicensing2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationLicensing(ctx context.Context, sel ast.SelectionSet, v *upstream.OrganizationLicensing) graphql.Marshaler {
@@ -26814,6 +39146,20 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOOrganizationSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationSite(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationSite) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationSite(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganizationTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeam(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationTeam) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationTeam(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOOrganizationType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrganizationType(ctx context.Context, v any) (*upstream.OrganizationType, error) {
 	if v == nil {
 		return nil, nil
@@ -26847,6 +39193,13 @@ var (
 		upstream.OrgUnknown:    "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) marshalOOrganizationUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUser(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationUser) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationUser(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalOProcessedObjectConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.ProcessedObject]) graphql.Marshaler {
 	if v == nil {

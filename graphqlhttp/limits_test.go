@@ -10,7 +10,7 @@ import (
 
 func TestHostileQueriesAreRefusedBeforeAnyUpstreamCall(t *testing.T) {
 	t.Parallel()
-	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoJobListing, Unshared: true})
+	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoListing, Unshared: true})
 	deep := `{ jobs { nodes { sessions { nodes { job { sessions { nodes { job { sessions { nodes { job { sessions { nodes { id } } } } } } } } } } } } } }`
 	var aliases strings.Builder
 	aliases.WriteString("{")

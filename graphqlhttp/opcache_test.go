@@ -73,7 +73,7 @@ func TestIdenticalOperationsShareOneAnswer(t *testing.T) {
 // type must be refused, whatever an identical JSON POST got).
 func TestOperationKeyCoversHowTheRequestWasSent(t *testing.T) {
 	t.Parallel()
-	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoJobListing})
+	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoListing})
 	body := `{"query":"{ jobs(first: 1) { totalCount } }"}`
 	send := func(contentType, accept string) int {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))

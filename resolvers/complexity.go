@@ -77,6 +77,30 @@ func Complexity(servers int) graph.ComplexityRoot {
 	c.Query.RestoreSessions = func(child int, first *int, _ *string, last *int, _ *string, _, _ *time.Time, _ []string) int {
 		return page(child, first, last)
 	}
+	// The directory: a page of users costs its items like any page; the
+	// protected filter and a protection count read the whole directory and
+	// every repository's data, priced as a page of the default size.
+	dirPage := func(child int, first, last *int, protected *bool) int {
+		if protected != nil {
+			return page(child, first, last) + defaultPageSize
+		}
+		return page(child, first, last)
+	}
+	c.Organization.Users = func(child int, first *int, _ *string, last *int, _ *string, _, _ *string, _ *upstream.LocationFilter, _ *upstream.DataSource, protected *bool) int {
+		return dirPage(child, first, last, protected)
+	}
+	c.Organization.Groups = c.Organization.Users
+	c.Organization.Sites = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *bool, _ *upstream.DataSource, protected *bool) int {
+		return dirPage(child, first, last, protected)
+	}
+	c.Organization.Teams = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.DataSource, protected *bool) int {
+		return dirPage(child, first, last, protected)
+	}
+	wholeCount := func(child int) int { return costOf(child, 1) + defaultPageSize }
+	c.ProtectionSummary.Users, c.ProtectionSummary.Groups, c.ProtectionSummary.Sites, c.ProtectionSummary.Teams = wholeCount, wholeCount, wholeCount, wholeCount
+	c.OrganizationGroup.Members = plain
+	c.BackupRepository.UserData, c.BackupRepository.GroupData, c.BackupRepository.SiteData = plain, plain, plain
+	c.BackupRepository.TeamData, c.BackupRepository.OrganizationData, c.BackupRepository.BackedUpOrganizations = plain, plain, plain
 	// Each representation costs what is selected of it, as a page's item does.
 	c.SetEntitiesComplexity(func(child int, reps []map[string]any) int { return costOf(child, len(reps)) })
 	return c

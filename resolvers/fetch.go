@@ -26,6 +26,11 @@ func convert[M, U any](items []U, as func(U) M) []M {
 	return out
 }
 
+// mapPage is a page of upstream models as the graph's type for them.
+func mapPage[M, U any](p upstream.Page[U], as func(U) M) upstream.Page[M] {
+	return upstream.Page[M]{Items: convert(p.Items, as), Offset: p.Offset, Total: p.Total, HasMore: p.HasMore, SetID: p.SetID}
+}
+
 // optional fetches what an optional id names: nothing, with no call, when
 // it names none.
 func optional[V any](ctx context.Context, id *string, get func(context.Context, string) (V, error)) (V, error) {
@@ -129,6 +134,61 @@ func (o *serverOp) OrganizationObject(ctx context.Context, ref upstream.ObjectRe
 	return o.objects.Load(ctx, ref)()
 }
 
+// Directory is one page of an organization's users, groups, sites or
+// teams.
+func (o *serverOp) Directory(ctx context.Context, organizationID string, kind upstream.ObjectType, f upstream.DirectoryFilter, p upstream.PageRequest) (upstream.Page[upstream.OrganizationObject], error) {
+	return o.api.Directory(ctx, o.scope, organizationID, kind, f, p)
+}
+
+// GroupMembers is one page of a group's members.
+func (o *serverOp) GroupMembers(ctx context.Context, organizationID, groupID string, p upstream.PageRequest) (upstream.Page[upstream.GroupMember], error) {
+	return o.api.GroupMembers(ctx, o.scope, organizationID, groupID, p)
+}
+
+// OneDrives are a user's OneDrives.
+func (o *serverOp) OneDrives(ctx context.Context, user upstream.ObjectRef) ([]upstream.OneDrive, error) {
+	return o.oneDrives.Load(ctx, user)()
+}
+
+// Protection is what of an object is backed up over every repository (the
+// repositories' data is read once per operation for the whole
+// organization).
+func (o *serverOp) Protection(ctx context.Context, ref upstream.ObjectRef) (*upstream.Protection, error) {
+	return o.api.Protection(ctx, o.scope, ref)
+}
+
+// ProtectionCount counts an organization's objects of a kind, and those of
+// them with a backup.
+func (o *serverOp) ProtectionCount(ctx context.Context, organizationID string, kind upstream.ObjectType) (protected, total int, err error) {
+	return o.api.ProtectionCount(ctx, o.scope, organizationID, kind)
+}
+
+// UserData is one page of what a repository holds of users; the others
+// alike.
+func (o *serverOp) UserData(ctx context.Context, repositoryID string, p upstream.PageRequest) (upstream.Page[upstream.BackupUserData], error) {
+	return o.api.UserData(ctx, o.scope, repositoryID, p)
+}
+
+func (o *serverOp) GroupData(ctx context.Context, repositoryID string, p upstream.PageRequest) (upstream.Page[upstream.BackupGroupData], error) {
+	return o.api.GroupData(ctx, o.scope, repositoryID, p)
+}
+
+func (o *serverOp) SiteData(ctx context.Context, repositoryID string, p upstream.PageRequest) (upstream.Page[upstream.BackupSiteData], error) {
+	return o.api.SiteData(ctx, o.scope, repositoryID, p)
+}
+
+func (o *serverOp) TeamData(ctx context.Context, repositoryID string, p upstream.PageRequest) (upstream.Page[upstream.BackupTeamData], error) {
+	return o.api.TeamData(ctx, o.scope, repositoryID, p)
+}
+
+func (o *serverOp) OrganizationData(ctx context.Context, repositoryID string, p upstream.PageRequest) (upstream.Page[upstream.BackupOrganizationData], error) {
+	return o.api.OrganizationData(ctx, o.scope, repositoryID, p)
+}
+
+func (o *serverOp) BackedUpOrganizations(ctx context.Context, repositoryID string, p upstream.PageRequest) (upstream.Page[upstream.BackedUpOrganization], error) {
+	return o.api.BackedUpOrganizations(ctx, o.scope, repositoryID, p)
+}
+
 // RestorePoints is one page of restore points.
 func (o *serverOp) RestorePoints(ctx context.Context, f upstream.RestorePointFilter, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
 	return o.restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()
@@ -176,8 +236,7 @@ func (o *serverOp) CopyJobs(ctx context.Context) ([]upstream.CopyJob, error) {
 // JobSessions is one page of the sessions f keeps.
 func (o *serverOp) JobSessions(ctx context.Context, f upstream.SessionFilter, p upstream.PageRequest) (upstream.Page[model.JobSession], error) {
 	page, err := o.api.JobSessions(ctx, o.scope, f, p)
-	items := convert(page.Items, func(v upstream.JobSession) model.JobSession { return model.JobSession(v) })
-	return upstream.Page[model.JobSession]{Items: items, Offset: page.Offset, Total: page.Total, HasMore: page.HasMore}, err
+	return mapPage(page, func(v upstream.JobSession) model.JobSession { return model.JobSession(v) }), err
 }
 
 // LicensedUsers is one page of the licensed users f keeps.

@@ -91,7 +91,7 @@ func TestUpstreamCallsPerQuery(t *testing.T) {
 // TestJobCallsAreConcurrent turns the job listing off, so each job costs its
 // own GET: the 12 GETs must overlap (bounded), not run one after another.
 func TestJobCallsAreConcurrent(t *testing.T) {
-	g := testenv.Start(t, testenv.Options{Version: 8, Latency: 10 * time.Millisecond, Client: testenv.NoJobListing, Unshared: true})
+	g := testenv.Start(t, testenv.Options{Version: 8, Latency: 10 * time.Millisecond, Client: testenv.NoListing, Unshared: true})
 	r, calls := g.Calls(t, qList50, nil)
 	if len(r.Errors) > 0 {
 		t.Fatalf("%s", r.Raw)
@@ -106,7 +106,7 @@ func TestJobCallsAreConcurrent(t *testing.T) {
 
 func TestErrorsHaveStableCodes(t *testing.T) {
 	t.Parallel()
-	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoJobListing, Unshared: true})
+	g := testenv.Start(t, testenv.Options{Version: 8, Client: testenv.NoListing, Unshared: true})
 	cases := []struct {
 		name, query string
 		vars        map[string]any
@@ -151,7 +151,7 @@ func TestPartialData(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
-	g := testenv.Start(t, testenv.Options{Version: 6, Wrap: failJobs, Client: testenv.NoJobListing, Unshared: true})
+	g := testenv.Start(t, testenv.Options{Version: 6, Wrap: failJobs, Client: testenv.NoListing, Unshared: true})
 	id := g.Sim.SessionIDs()[2]
 	r := g.Do(t, qSessionDeep, map[string]any{"id": id})
 	if !strings.Contains(string(r.Data), id) || !strings.Contains(string(r.Data), `"job":null`) || !strings.Contains(string(r.Data), `"usn":1`) {
@@ -180,7 +180,7 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 				"jobSessionConfigType":"Differential","statistics":{"bottleneck":"Network","transferredDataBytes":9007199254740993}}`, id)
 		})
 	}
-	g := testenv.Start(t, testenv.Options{Version: 8, Wrap: newer, Client: testenv.NoJobListing, Unshared: true})
+	g := testenv.Start(t, testenv.Options{Version: 8, Wrap: newer, Client: testenv.NoListing, Unshared: true})
 	r := g.Do(t, `query($id: ID!) { jobSession(id: $id) { status jobType configType statistics { bottleneck transferredDataBytes } } }`, map[string]any{"id": id})
 	want := `{"jobSession":{"status":"UNKNOWN","jobType":"UNKNOWN","configType":"UNKNOWN","statistics":{"bottleneck":"UNKNOWN","transferredDataBytes":9007199254740993}}}`
 	if string(r.Data) != want || len(r.Errors) > 0 {

@@ -76,6 +76,31 @@ var goldenQueries = []struct {
 		func(g *testenv.Gateway) map[string]any {
 			return map[string]any{"live": g.Sim.LiveRestoreSessionIDs()[0]}
 		}},
+	{"user-protection", `query($org: ID!, $name: String!) { organization(id: $org) { users(name: $name) { totalCount nodes { id name displayName type location office
+			organization { name } oneDrives { id name url }
+			protection { protected mailbox { backedUp lastBackupTime } archive { backedUp lastBackupTime } oneDrive { backedUp lastBackupTime }
+				personalSite { backedUp lastBackupTime } repositories { name } } } } } }`,
+		func(g *testenv.Gateway) map[string]any {
+			return map[string]any{"org": g.Sim.OrganizationIDs()[0], "name": "user02@"}
+		}},
+	{"directory", `query($org: ID!) { organization(id: $org) { name
+		users(first: 3) { totalCount nodes { name type protection { protected repositories { name } } } pageInfo { hasNextPage } }
+		unprotected: users(protected: false, first: 3) { totalCount nodes { name type } }
+		groups(first: 2) { totalCount nodes { id name displayName type location managedBy site
+			members(first: 3) { totalCount nodes { name login type isCloud user { displayName } } }
+			protection { protected mailbox { backedUp lastBackupTime } site { backedUp lastBackupTime } repositories { name } } } }
+		sites(first: 2) { totalCount nodes { id title url parentUrl isPersonal isCloud isAvailable protection { protected lastBackupTime repositories { name } } } }
+		teams(first: 2) { totalCount nodes { id displayName description mail protection { protected lastBackupTime repositories { name } } } }
+		protectionSummary { users { protected unprotected total } groups { protected unprotected total } sites { protected unprotected total } teams { protected unprotected total } } }
+	backupRepositories(first: 1) { nodes { name
+		userData(first: 2) { totalCount nodes { id objectId displayName email accountType mailbox { backedUp lastBackupTime } archive { backedUp }
+			oneDrive { backedUp } personalSite { backedUp } archiveName oneDriveUrls personalSiteUrls user { displayName } organization { name } repository { name } } }
+		groupData(first: 1) { nodes { id objectId displayName email mailbox { backedUp lastBackupTime } site { backedUp } siteUrls group { displayName } } }
+		siteData(first: 1) { nodes { objectId title url lastBackupTime site { title } organization { name } } }
+		teamData(first: 1) { nodes { objectId displayName lastBackupTime team { displayName } } }
+		organizationData { nodes { displayName organization { name } } }
+		backedUpOrganizations { nodes { name usedSpaceBytes localCacheUsedSpaceBytes objectStorageUsedSpaceBytes organization { name } } } } } }`,
+		func(g *testenv.Gateway) map[string]any { return map[string]any{"org": g.Sim.OrganizationIDs()[0]} }},
 	{"errors", `query($bad: ID!, $none: ID!) { bad: jobSession(id: $bad) { id } none: jobSession(id: $none) { id } }`,
 		func(*testenv.Gateway) map[string]any {
 			return map[string]any{"bad": "1; DROP TABLE", "none": "00000000-0000-0000-0000-000000000000"}

@@ -61,6 +61,7 @@ type serverOp struct {
 
 	processed     *dataloader.Loader[upstream.ProcessedRequest, upstream.Page[upstream.ProcessedObject]]
 	objects       *dataloader.Loader[upstream.ObjectRef, *upstream.OrganizationObject]
+	oneDrives     *dataloader.Loader[upstream.ObjectRef, []upstream.OneDrive]
 	restorePoints *dataloader.Loader[upstream.RestorePointsRequest, upstream.Page[upstream.RestorePoint]]
 	restores      *dataloader.Loader[string, *upstream.RestoreSession]
 	events        *dataloader.Loader[upstream.EventsRequest, upstream.Page[upstream.RestoreEvent]]
@@ -205,6 +206,7 @@ func newServerOp(api *upstream.Client, scope *upstream.Scope, windows *Windows, 
 
 		processed:     loader("processedObjects", scope, obs, windows, api.ProcessedObjectPages, nil),
 		objects:       loader("organizationObjects", scope, obs, windows, api.OrganizationObjects, nil),
+		oneDrives:     loader("oneDrives", scope, obs, windows, api.OneDrives, nil),
 		restorePoints: loader("restorePoints", scope, obs, windows, api.RestorePointPages, nil),
 		restores:      loader("restoreSessions", scope, obs, windows, api.RestoreSessionsByID, nil),
 		events:        loader("restoreEvents", scope, obs, windows, api.RestoreEventPages, nil),

@@ -15,6 +15,7 @@ const (
 	defaultPageSize = 30
 	maxPageSize     = 1000
 	cursorPrefix    = "offset:"
+	cursorSetPrefix = " set:"
 )
 
 // window is what a Relay connection field was asked for.
@@ -39,19 +40,23 @@ func fetchWindow[T any](w window, fetch func(upstream.PageRequest) (upstream.Pag
 		return none, graph.BadInput("give first or last, not both")
 	}
 	start, end := 0, -1 // end is exclusive; -1: the end of the list
+	set := ""           // the result set the server keeps for the listing, if it named one
 	if w.after != nil && *w.after != "" {
-		offset, ok := decodeCursor(*w.after)
+		offset, afterSet, ok := decodeCursor(*w.after)
 		if !ok {
 			return none, graph.BadInput("after is not a cursor returned by this API")
 		}
-		start = offset + 1
+		start, set = offset+1, afterSet
 	}
 	if w.before != nil && *w.before != "" {
-		offset, ok := decodeCursor(*w.before)
+		offset, beforeSet, ok := decodeCursor(*w.before)
 		if !ok {
 			return none, graph.BadInput("before is not a cursor returned by this API")
 		}
 		end = offset
+		if set == "" {
+			set = beforeSet
+		}
 	}
 	limit := defaultPageSize
 	switch {
@@ -75,7 +80,7 @@ func fetchWindow[T any](w window, fetch func(upstream.PageRequest) (upstream.Pag
 	if limit <= 0 {
 		return upstream.Page[T]{Offset: start, HasMore: beforeGiven}, nil
 	}
-	page, err := fetch(upstream.PageRequest{Offset: start, Limit: limit})
+	page, err := fetch(upstream.PageRequest{Offset: start, Limit: limit, SetID: set})
 	if end >= 0 && err == nil {
 		page.HasMore = start+len(page.Items) < end || beforeGiven
 	}
@@ -124,37 +129,50 @@ func derefOr(n *int) int {
 	return *n
 }
 
-func encodeCursor(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
+// encodeCursor is an item's cursor: its offset and, where the server keeps
+// the listing as a result set, that set, which the next page must ask for.
+func encodeCursor(offset int, set string) string {
+	c := cursorPrefix + strconv.Itoa(offset)
+	if set != "" {
+		c += cursorSetPrefix + set
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(c))
 }
 
 // decodeCursor reads a cursor strictly: exactly what encodeCursor writes
-// (decimal digits, no sign, no leading zero), and no offset past maxOffset,
-// so that arithmetic on it cannot overflow.
-func decodeCursor(c string) (int, bool) {
+// (decimal digits, no sign, no leading zero; a set only as a UUID), and no
+// offset past maxOffset, so that arithmetic on it cannot overflow.
+func decodeCursor(c string) (offset int, set string, ok bool) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return 0, false
+		return 0, "", false
 	}
 	digits, ok := strings.CutPrefix(string(b), cursorPrefix)
-	if !ok || digits == "" || len(digits) > 9 || (digits[0] == '0' && digits != "0") {
-		return 0, false
+	if !ok {
+		return 0, "", false
+	}
+	digits, set, _ = strings.Cut(digits, cursorSetPrefix)
+	if digits == "" || len(digits) > 9 || (digits[0] == '0' && digits != "0") {
+		return 0, "", false
+	}
+	if set != "" && upstream.ValidateID(set) != nil {
+		return 0, "", false
 	}
 	n := 0
 	for _, d := range digits {
 		if d < '0' || d > '9' {
-			return 0, false
+			return 0, "", false
 		}
 		n = n*10 + int(d-'0')
 	}
-	return n, true
+	return n, set, true
 }
 
 // pageInfo describes a page that starts at offset.
 func pageInfo[T any](p upstream.Page[T]) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: p.HasMore, HasPreviousPage: p.Offset > 0}
 	if n := len(p.Items); n > 0 {
-		start, end := encodeCursor(p.Offset), encodeCursor(p.Offset+n-1)
+		start, end := encodeCursor(p.Offset, p.SetID), encodeCursor(p.Offset+n-1, p.SetID)
 		info.StartCursor, info.EndCursor = &start, &end
 	}
 	return info
@@ -166,7 +184,7 @@ func connection[T any](p upstream.Page[T]) *model.Connection[T] {
 		PageInfo: pageInfo(p), TotalCount: p.Total}
 	for i := range p.Items {
 		c.Nodes[i] = &p.Items[i]
-		c.Edges[i] = &model.Edge[T]{Cursor: encodeCursor(p.Offset + i), Node: c.Nodes[i]}
+		c.Edges[i] = &model.Edge[T]{Cursor: encodeCursor(p.Offset+i, p.SetID), Node: c.Nodes[i]}
 	}
 	return c
 }

@@ -16,6 +16,31 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
+// Organization is the resolver for the organization field.
+func (r *backedUpOrganizationResolver) Organization(ctx context.Context, obj *upstream.BackedUpOrganization) (*model.Organization, error) {
+	return optional(ctx, &obj.ID, part(ctx, obj.ServerName).Organization)
+}
+
+// Repository is the resolver for the repository field.
+func (r *backupGroupDataResolver) Repository(ctx context.Context, obj *upstream.BackupGroupData) (*model.BackupRepository, error) {
+	return optional(ctx, &obj.RepositoryID, part(ctx, obj.ServerName).Repository)
+}
+
+// Organization is the resolver for the organization field.
+func (r *backupGroupDataResolver) Organization(ctx context.Context, obj *upstream.BackupGroupData) (*model.Organization, error) {
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
+// Group is the resolver for the group field.
+func (r *backupGroupDataResolver) Group(ctx context.Context, obj *upstream.BackupGroupData) (*model.OrganizationGroup, error) {
+	return directoryObject(ctx, obj.ServerName, obj.OrganizationID, upstream.ObjectGroup, obj.AccountID, asGroup)
+}
+
+// Organization is the resolver for the organization field.
+func (r *backupOrganizationDataResolver) Organization(ctx context.Context, obj *upstream.BackupOrganizationData) (*model.Organization, error) {
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
 // Proxy is the resolver for the proxy field.
 func (r *backupRepositoryResolver) Proxy(ctx context.Context, obj *model.BackupRepository) (*model.Proxy, error) {
 	return optional(ctx, obj.ProxyID, part(ctx, obj.ServerName).Proxy)
@@ -36,6 +61,81 @@ func (r *backupRepositoryResolver) RestorePoints(ctx context.Context, obj *model
 	return restorePointsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.RestorePointFilter{RepositoryID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
 }
 
+// UserData is the resolver for the userData field.
+func (r *backupRepositoryResolver) UserData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupUserData], error) {
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).UserData)
+}
+
+// GroupData is the resolver for the groupData field.
+func (r *backupRepositoryResolver) GroupData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupGroupData], error) {
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).GroupData)
+}
+
+// SiteData is the resolver for the siteData field.
+func (r *backupRepositoryResolver) SiteData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupSiteData], error) {
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).SiteData)
+}
+
+// TeamData is the resolver for the teamData field.
+func (r *backupRepositoryResolver) TeamData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupTeamData], error) {
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).TeamData)
+}
+
+// OrganizationData is the resolver for the organizationData field.
+func (r *backupRepositoryResolver) OrganizationData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupOrganizationData], error) {
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).OrganizationData)
+}
+
+// BackedUpOrganizations is the resolver for the backedUpOrganizations field.
+func (r *backupRepositoryResolver) BackedUpOrganizations(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackedUpOrganization], error) {
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).BackedUpOrganizations)
+}
+
+// Repository is the resolver for the repository field.
+func (r *backupSiteDataResolver) Repository(ctx context.Context, obj *upstream.BackupSiteData) (*model.BackupRepository, error) {
+	return optional(ctx, &obj.RepositoryID, part(ctx, obj.ServerName).Repository)
+}
+
+// Organization is the resolver for the organization field.
+func (r *backupSiteDataResolver) Organization(ctx context.Context, obj *upstream.BackupSiteData) (*model.Organization, error) {
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
+// Site is the resolver for the site field.
+func (r *backupSiteDataResolver) Site(ctx context.Context, obj *upstream.BackupSiteData) (*model.OrganizationSite, error) {
+	return directoryObject(ctx, obj.ServerName, obj.OrganizationID, upstream.ObjectSite, obj.ID, asSite)
+}
+
+// Repository is the resolver for the repository field.
+func (r *backupTeamDataResolver) Repository(ctx context.Context, obj *upstream.BackupTeamData) (*model.BackupRepository, error) {
+	return optional(ctx, &obj.RepositoryID, part(ctx, obj.ServerName).Repository)
+}
+
+// Organization is the resolver for the organization field.
+func (r *backupTeamDataResolver) Organization(ctx context.Context, obj *upstream.BackupTeamData) (*model.Organization, error) {
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
+// Team is the resolver for the team field.
+func (r *backupTeamDataResolver) Team(ctx context.Context, obj *upstream.BackupTeamData) (*model.OrganizationTeam, error) {
+	return directoryObject(ctx, obj.ServerName, obj.OrganizationID, upstream.ObjectTeam, obj.ID, asTeam)
+}
+
+// Repository is the resolver for the repository field.
+func (r *backupUserDataResolver) Repository(ctx context.Context, obj *upstream.BackupUserData) (*model.BackupRepository, error) {
+	return optional(ctx, &obj.RepositoryID, part(ctx, obj.ServerName).Repository)
+}
+
+// Organization is the resolver for the organization field.
+func (r *backupUserDataResolver) Organization(ctx context.Context, obj *upstream.BackupUserData) (*model.Organization, error) {
+	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
+// User is the resolver for the user field.
+func (r *backupUserDataResolver) User(ctx context.Context, obj *upstream.BackupUserData) (*model.OrganizationUser, error) {
+	return directoryObject(ctx, obj.ServerName, obj.OrganizationID, upstream.ObjectUser, obj.AccountID, asUser)
+}
+
 // BackupJob is the resolver for the backupJob field.
 func (r *copyJobResolver) BackupJob(ctx context.Context, obj *upstream.CopyJob) (*model.Job, error) {
 	return optional(ctx, obj.BackupJobID, part(ctx, obj.ServerName).Job)
@@ -49,6 +149,19 @@ func (r *copyJobResolver) Repository(ctx context.Context, obj *upstream.CopyJob)
 // CopyJob is the resolver for the copyJob field.
 func (r *copyJobActionPayloadResolver) CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error) {
 	return part(ctx, obj.ServerName).CopyJob(ctx, obj.CopyJobID)
+}
+
+// User is the resolver for the user field.
+func (r *groupMemberResolver) User(ctx context.Context, obj *upstream.GroupMember) (*model.OrganizationUser, error) {
+	if obj.Type != upstream.MemberUser {
+		return nil, nil
+	}
+	return directoryObject(ctx, obj.ServerName, &obj.OrganizationID, upstream.ObjectUser, deref(obj.ID), asUser)
+}
+
+// Repositories is the resolver for the repositories field.
+func (r *groupProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
+	return repositoriesOf(ctx, obj)
 }
 
 // Organization is the resolver for the organization field.
@@ -188,6 +301,11 @@ func (r *mutationResolver) DisableCopyJob(ctx context.Context, input model.JobAc
 	return r.copyJobAction(ctx, "disableCopyJob", upstream.ActionDisable, input)
 }
 
+// Repositories is the resolver for the repositories field.
+func (r *objectProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
+	return repositoriesOf(ctx, obj)
+}
+
 // Licensing is the resolver for the licensing field.
 func (r *organizationResolver) Licensing(ctx context.Context, obj *model.Organization) (*upstream.OrganizationLicensing, error) {
 	return optional(ctx, &obj.ID, part(ctx, obj.ServerName).Licensing)
@@ -212,6 +330,88 @@ func (r *organizationResolver) LicensedUsers(ctx context.Context, obj *model.Org
 // RestorePoints is the resolver for the restorePoints field.
 func (r *organizationResolver) RestorePoints(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
 	return restorePointsWhere(ctx, window{first, last, after, before}, []string{obj.ServerName}, upstream.RestorePointFilter{OrganizationID: obj.ID, After: backedUpAfter, Before: backedUpBefore})
+}
+
+// Users is the resolver for the users field.
+func (r *organizationResolver) Users(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, name *string, displayName *string, location *upstream.LocationFilter, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationUser], error) {
+	f := upstream.DirectoryFilter{Name: deref(name), DisplayName: deref(displayName), Location: location, Source: deref(source), Protected: protected}
+	return directory(ctx, obj, upstream.ObjectUser, window{first, last, after, before}, f, func(o upstream.OrganizationObject) model.OrganizationUser { return model.OrganizationUser(o) })
+}
+
+// Groups is the resolver for the groups field.
+func (r *organizationResolver) Groups(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, name *string, displayName *string, location *upstream.LocationFilter, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationGroup], error) {
+	f := upstream.DirectoryFilter{Name: deref(name), DisplayName: deref(displayName), Location: location, Source: deref(source), Protected: protected}
+	return directory(ctx, obj, upstream.ObjectGroup, window{first, last, after, before}, f, func(o upstream.OrganizationObject) model.OrganizationGroup { return model.OrganizationGroup(o) })
+}
+
+// Sites is the resolver for the sites field.
+func (r *organizationResolver) Sites(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, title *string, includePersonal *bool, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationSite], error) {
+	f := upstream.DirectoryFilter{DisplayName: deref(title), IncludePersonalSites: deref(includePersonal), Source: deref(source), Protected: protected}
+	return directory(ctx, obj, upstream.ObjectSite, window{first, last, after, before}, f, func(o upstream.OrganizationObject) model.OrganizationSite { return model.OrganizationSite(o) })
+}
+
+// Teams is the resolver for the teams field.
+func (r *organizationResolver) Teams(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, displayName *string, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationTeam], error) {
+	f := upstream.DirectoryFilter{DisplayName: deref(displayName), Source: deref(source), Protected: protected}
+	return directory(ctx, obj, upstream.ObjectTeam, window{first, last, after, before}, f, func(o upstream.OrganizationObject) model.OrganizationTeam { return model.OrganizationTeam(o) })
+}
+
+// ProtectionSummary is the resolver for the protectionSummary field.
+func (r *organizationResolver) ProtectionSummary(ctx context.Context, obj *model.Organization) (*model.ProtectionSummary, error) {
+	return &model.ProtectionSummary{Organization: obj}, nil
+}
+
+// Organization is the resolver for the organization field.
+func (r *organizationGroupResolver) Organization(ctx context.Context, obj *model.OrganizationGroup) (*model.Organization, error) {
+	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
+// Members is the resolver for the members field.
+func (r *organizationGroupResolver) Members(ctx context.Context, obj *model.OrganizationGroup, first *int, after *string, last *int, before *string) (*model.Connection[upstream.GroupMember], error) {
+	so := part(ctx, obj.ServerName)
+	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.GroupMember], error) {
+		return so.GroupMembers(ctx, obj.OrganizationID, obj.ID, p)
+	})
+}
+
+// Protection is the resolver for the protection field.
+func (r *organizationGroupResolver) Protection(ctx context.Context, obj *model.OrganizationGroup) (*upstream.Protection, error) {
+	return protectionOf(ctx, (*upstream.OrganizationObject)(obj))
+}
+
+// Organization is the resolver for the organization field.
+func (r *organizationSiteResolver) Organization(ctx context.Context, obj *model.OrganizationSite) (*model.Organization, error) {
+	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
+// Protection is the resolver for the protection field.
+func (r *organizationSiteResolver) Protection(ctx context.Context, obj *model.OrganizationSite) (*upstream.Protection, error) {
+	return protectionOf(ctx, (*upstream.OrganizationObject)(obj))
+}
+
+// Organization is the resolver for the organization field.
+func (r *organizationTeamResolver) Organization(ctx context.Context, obj *model.OrganizationTeam) (*model.Organization, error) {
+	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
+// Protection is the resolver for the protection field.
+func (r *organizationTeamResolver) Protection(ctx context.Context, obj *model.OrganizationTeam) (*upstream.Protection, error) {
+	return protectionOf(ctx, (*upstream.OrganizationObject)(obj))
+}
+
+// Organization is the resolver for the organization field.
+func (r *organizationUserResolver) Organization(ctx context.Context, obj *model.OrganizationUser) (*model.Organization, error) {
+	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
+}
+
+// OneDrives is the resolver for the oneDrives field.
+func (r *organizationUserResolver) OneDrives(ctx context.Context, obj *model.OrganizationUser) ([]*upstream.OneDrive, error) {
+	return oneDrivesOf(ctx, obj)
+}
+
+// Protection is the resolver for the protection field.
+func (r *organizationUserResolver) Protection(ctx context.Context, obj *model.OrganizationUser) (*upstream.Protection, error) {
+	return protectionOf(ctx, (*upstream.OrganizationObject)(obj))
 }
 
 // Name is the resolver for the name field.
@@ -245,6 +445,26 @@ func (r *processedObjectResolver) Session(ctx context.Context, obj *upstream.Pro
 // Messages is the resolver for the messages field.
 func (r *processedObjectResolver) Messages(ctx context.Context, obj *upstream.ProcessedObject) ([]*upstream.LogItem, error) {
 	return messagesOf(ctx, obj)
+}
+
+// Users is the resolver for the users field.
+func (r *protectionSummaryResolver) Users(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error) {
+	return protectionCount(ctx, obj.Organization, upstream.ObjectUser)
+}
+
+// Groups is the resolver for the groups field.
+func (r *protectionSummaryResolver) Groups(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error) {
+	return protectionCount(ctx, obj.Organization, upstream.ObjectGroup)
+}
+
+// Sites is the resolver for the sites field.
+func (r *protectionSummaryResolver) Sites(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error) {
+	return protectionCount(ctx, obj.Organization, upstream.ObjectSite)
+}
+
+// Teams is the resolver for the teams field.
+func (r *protectionSummaryResolver) Teams(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error) {
+	return protectionCount(ctx, obj.Organization, upstream.ObjectTeam)
 }
 
 // Pool is the resolver for the pool field.
@@ -512,10 +732,39 @@ func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id str
 	return srv.RestoreLive.Watch(ctx, operation(ctx).Credential(), id)
 }
 
+// Repositories is the resolver for the repositories field.
+func (r *userProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
+	return repositoriesOf(ctx, obj)
+}
+
+// BackedUpOrganization returns graph.BackedUpOrganizationResolver implementation.
+func (r *Resolver) BackedUpOrganization() graph.BackedUpOrganizationResolver {
+	return &backedUpOrganizationResolver{r}
+}
+
+// BackupGroupData returns graph.BackupGroupDataResolver implementation.
+func (r *Resolver) BackupGroupData() graph.BackupGroupDataResolver {
+	return &backupGroupDataResolver{r}
+}
+
+// BackupOrganizationData returns graph.BackupOrganizationDataResolver implementation.
+func (r *Resolver) BackupOrganizationData() graph.BackupOrganizationDataResolver {
+	return &backupOrganizationDataResolver{r}
+}
+
 // BackupRepository returns graph.BackupRepositoryResolver implementation.
 func (r *Resolver) BackupRepository() graph.BackupRepositoryResolver {
 	return &backupRepositoryResolver{r}
 }
+
+// BackupSiteData returns graph.BackupSiteDataResolver implementation.
+func (r *Resolver) BackupSiteData() graph.BackupSiteDataResolver { return &backupSiteDataResolver{r} }
+
+// BackupTeamData returns graph.BackupTeamDataResolver implementation.
+func (r *Resolver) BackupTeamData() graph.BackupTeamDataResolver { return &backupTeamDataResolver{r} }
+
+// BackupUserData returns graph.BackupUserDataResolver implementation.
+func (r *Resolver) BackupUserData() graph.BackupUserDataResolver { return &backupUserDataResolver{r} }
 
 // CopyJob returns graph.CopyJobResolver implementation.
 func (r *Resolver) CopyJob() graph.CopyJobResolver { return &copyJobResolver{r} }
@@ -523,6 +772,14 @@ func (r *Resolver) CopyJob() graph.CopyJobResolver { return &copyJobResolver{r} 
 // CopyJobActionPayload returns graph.CopyJobActionPayloadResolver implementation.
 func (r *Resolver) CopyJobActionPayload() graph.CopyJobActionPayloadResolver {
 	return &copyJobActionPayloadResolver{r}
+}
+
+// GroupMember returns graph.GroupMemberResolver implementation.
+func (r *Resolver) GroupMember() graph.GroupMemberResolver { return &groupMemberResolver{r} }
+
+// GroupProtection returns graph.GroupProtectionResolver implementation.
+func (r *Resolver) GroupProtection() graph.GroupProtectionResolver {
+	return &groupProtectionResolver{r}
 }
 
 // Job returns graph.JobResolver implementation.
@@ -542,12 +799,42 @@ func (r *Resolver) LicensedUser() graph.LicensedUserResolver { return &licensedU
 // Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
+// ObjectProtection returns graph.ObjectProtectionResolver implementation.
+func (r *Resolver) ObjectProtection() graph.ObjectProtectionResolver {
+	return &objectProtectionResolver{r}
+}
+
 // Organization returns graph.OrganizationResolver implementation.
 func (r *Resolver) Organization() graph.OrganizationResolver { return &organizationResolver{r} }
+
+// OrganizationGroup returns graph.OrganizationGroupResolver implementation.
+func (r *Resolver) OrganizationGroup() graph.OrganizationGroupResolver {
+	return &organizationGroupResolver{r}
+}
+
+// OrganizationSite returns graph.OrganizationSiteResolver implementation.
+func (r *Resolver) OrganizationSite() graph.OrganizationSiteResolver {
+	return &organizationSiteResolver{r}
+}
+
+// OrganizationTeam returns graph.OrganizationTeamResolver implementation.
+func (r *Resolver) OrganizationTeam() graph.OrganizationTeamResolver {
+	return &organizationTeamResolver{r}
+}
+
+// OrganizationUser returns graph.OrganizationUserResolver implementation.
+func (r *Resolver) OrganizationUser() graph.OrganizationUserResolver {
+	return &organizationUserResolver{r}
+}
 
 // ProcessedObject returns graph.ProcessedObjectResolver implementation.
 func (r *Resolver) ProcessedObject() graph.ProcessedObjectResolver {
 	return &processedObjectResolver{r}
+}
+
+// ProtectionSummary returns graph.ProtectionSummaryResolver implementation.
+func (r *Resolver) ProtectionSummary() graph.ProtectionSummaryResolver {
+	return &protectionSummaryResolver{r}
 }
 
 // Proxy returns graph.ProxyResolver implementation.
@@ -586,25 +873,43 @@ func (r *Resolver) StartJobPayload() graph.StartJobPayloadResolver {
 // Subscription returns graph.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
+// UserProtection returns graph.UserProtectionResolver implementation.
+func (r *Resolver) UserProtection() graph.UserProtectionResolver { return &userProtectionResolver{r} }
+
 type (
-	backupRepositoryResolver     struct{ *Resolver }
-	copyJobResolver              struct{ *Resolver }
-	copyJobActionPayloadResolver struct{ *Resolver }
-	jobResolver                  struct{ *Resolver }
-	jobActionPayloadResolver     struct{ *Resolver }
-	jobSessionResolver           struct{ *Resolver }
-	licensedUserResolver         struct{ *Resolver }
-	mutationResolver             struct{ *Resolver }
-	organizationResolver         struct{ *Resolver }
-	processedObjectResolver      struct{ *Resolver }
-	proxyResolver                struct{ *Resolver }
-	proxyPoolResolver            struct{ *Resolver }
-	queryResolver                struct{ *Resolver }
-	repositoryUsageResolver      struct{ *Resolver }
-	restorePointResolver         struct{ *Resolver }
-	restoreSessionResolver       struct{ *Resolver }
-	serverResolver               struct{ *Resolver }
-	startCopyJobPayloadResolver  struct{ *Resolver }
-	startJobPayloadResolver      struct{ *Resolver }
-	subscriptionResolver         struct{ *Resolver }
+	backedUpOrganizationResolver   struct{ *Resolver }
+	backupGroupDataResolver        struct{ *Resolver }
+	backupOrganizationDataResolver struct{ *Resolver }
+	backupRepositoryResolver       struct{ *Resolver }
+	backupSiteDataResolver         struct{ *Resolver }
+	backupTeamDataResolver         struct{ *Resolver }
+	backupUserDataResolver         struct{ *Resolver }
+	copyJobResolver                struct{ *Resolver }
+	copyJobActionPayloadResolver   struct{ *Resolver }
+	groupMemberResolver            struct{ *Resolver }
+	groupProtectionResolver        struct{ *Resolver }
+	jobResolver                    struct{ *Resolver }
+	jobActionPayloadResolver       struct{ *Resolver }
+	jobSessionResolver             struct{ *Resolver }
+	licensedUserResolver           struct{ *Resolver }
+	mutationResolver               struct{ *Resolver }
+	objectProtectionResolver       struct{ *Resolver }
+	organizationResolver           struct{ *Resolver }
+	organizationGroupResolver      struct{ *Resolver }
+	organizationSiteResolver       struct{ *Resolver }
+	organizationTeamResolver       struct{ *Resolver }
+	organizationUserResolver       struct{ *Resolver }
+	processedObjectResolver        struct{ *Resolver }
+	protectionSummaryResolver      struct{ *Resolver }
+	proxyResolver                  struct{ *Resolver }
+	proxyPoolResolver              struct{ *Resolver }
+	queryResolver                  struct{ *Resolver }
+	repositoryUsageResolver        struct{ *Resolver }
+	restorePointResolver           struct{ *Resolver }
+	restoreSessionResolver         struct{ *Resolver }
+	serverResolver                 struct{ *Resolver }
+	startCopyJobPayloadResolver    struct{ *Resolver }
+	startJobPayloadResolver        struct{ *Resolver }
+	subscriptionResolver           struct{ *Resolver }
+	userProtectionResolver         struct{ *Resolver }
 )

@@ -41,6 +41,16 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// How many objects of a kind have a backup anywhere.
+type ProtectionCount struct {
+	// With a backup in some repository.
+	Protected int `json:"protected"`
+	// With none.
+	Unprotected int `json:"unprotected"`
+	// All of them.
+	Total int `json:"total"`
+}
+
 // The entry points of the Veeam Backup for Microsoft 365 gateway. Every field
 // fetches only what the query selects: a session's job and log cost an upstream
 // call each, and only when asked for.

@@ -1,0 +1,245 @@
+package resolvers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+)
+
+// part is one part of an object's protection, as the graph answers it.
+type part struct {
+	BackedUp       bool
+	LastBackupTime *string
+}
+
+// restUserProtection is what the REST API says of each user of an
+// organization: every repository's UserData, read as a script would, each
+// part the latest over the repositories, by the user's id (accountId; the
+// item's own id is another).
+func restUserProtection(t *testing.T, env *testenv.Env, organizationID string) (map[string]map[string]part, map[string][]string) {
+	t.Helper()
+	v := fmt.Sprintf("/v%d", env.Sim.Version())
+	tok := env.Token(t)
+	items := func(path string) []map[string]any {
+		_, body := env.Get(t, v+path, tok)
+		var page struct{ Results []map[string]any }
+		if json.Unmarshal([]byte(body), &page) == nil && page.Results != nil {
+			return page.Results
+		}
+		var all []map[string]any
+		if err := json.Unmarshal([]byte(body), &all); err != nil {
+			t.Fatalf("%s: %v %.300s", path, err, body)
+		}
+		return all
+	}
+	parts := map[string]map[string]part{}
+	repos := map[string][]string{}
+	for _, r := range items("/BackupRepositories") {
+		for _, d := range items("/BackupRepositories/" + r["id"].(string) + "/UserData?limit=1000") {
+			if org, ok := d["organizationId"].(string); ok && org != organizationID {
+				continue
+			}
+			user := d["accountId"].(string)
+			if parts[user] == nil {
+				parts[user] = map[string]part{}
+			}
+			held := false
+			for name, field := range map[string]string{"mailbox": "mailbox", "archive": "archive", "oneDrive": "oneDrive", "personalSite": "personalSite"} {
+				p := parts[user][name]
+				upper := strings.ToUpper(field[:1]) + field[1:]
+				if d["is"+upper+"BackedUp"] == true {
+					p.BackedUp, held = true, true
+				}
+				if when, ok := d[field+"BackedUpTime"].(string); ok && (p.LastBackupTime == nil || when > *p.LastBackupTime) {
+					p.LastBackupTime = &when
+				}
+				parts[user][name] = p
+			}
+			if held {
+				repos[user] = append(repos[user], r["name"].(string))
+			}
+		}
+	}
+	return parts, repos
+}
+
+// TestWhoIsProtected: for Contoso's 60 users, 12 of them with no backup
+// anywhere, one query answers every user's protection as the REST API
+// says, for at most 3 + (number of repositories) calls with sharing off;
+// protected: false lists exactly the 12; pages of 7 cover the 60 once.
+func TestWhoIsProtected(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{3, 5, 6, 7, 8} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			t.Parallel()
+			g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
+			org := g.Sim.OrganizationIDs()[0]
+			ids := g.Sim.DirectoryIDs(org, "User")
+			if len(ids) != 60 {
+				t.Fatalf("the simulator's Contoso has %d users", len(ids))
+			}
+			wantParts, wantRepos := restUserProtection(t, g.Env, org)
+			repositories := len(g.Sim.RepositoryIDs())
+
+			const sel = `{ backedUp lastBackupTime }`
+			r, calls := g.Calls(t, `query($org: ID!) { organization(id: $org) { users(first: 1000) { totalCount nodes { id
+				protection { protected mailbox `+sel+` archive `+sel+` oneDrive `+sel+` personalSite `+sel+` repositories { name } } } } } }`,
+				map[string]any{"org": org})
+			var all struct {
+				Organization struct {
+					Users struct {
+						Nodes []struct {
+							ID         string
+							Protection struct {
+								Protected                                bool
+								Mailbox, Archive, OneDrive, PersonalSite part
+								Repositories                             []struct{ Name string }
+							}
+						}
+					}
+				}
+			}
+			if err := json.Unmarshal(r.Data, &all); err != nil || len(r.Errors) > 0 {
+				t.Fatalf("%v %.600s", err, r.Raw)
+			}
+			users := all.Organization.Users.Nodes
+			if len(users) != 60 {
+				t.Fatalf("%d users", len(users))
+			}
+			var unprotected []string
+			for _, u := range users {
+				want := wantParts[u.ID]
+				got := map[string]part{"mailbox": u.Protection.Mailbox, "archive": u.Protection.Archive, "oneDrive": u.Protection.OneDrive, "personalSite": u.Protection.PersonalSite}
+				for name, p := range got {
+					w := want[name]
+					if p.BackedUp != w.BackedUp || fmt.Sprint(p.LastBackupTime != nil) != fmt.Sprint(w.LastBackupTime != nil) ||
+						p.LastBackupTime != nil && !sameInstant(*p.LastBackupTime, *w.LastBackupTime) {
+						t.Errorf("user %s %s: %+v, the REST API says %+v", u.ID, name, p, w)
+					}
+				}
+				var names []string
+				for _, rep := range u.Protection.Repositories {
+					names = append(names, rep.Name)
+				}
+				if slices.Sort(names); fmt.Sprint(names) != fmt.Sprint(sorted(wantRepos[u.ID])) {
+					t.Errorf("user %s is held by %v, the REST API says %v", u.ID, names, wantRepos[u.ID])
+				}
+				if !u.Protection.Protected {
+					unprotected = append(unprotected, u.ID)
+				}
+			}
+			if len(unprotected) != 12 {
+				t.Errorf("%d users unprotected, want 12", len(unprotected))
+			}
+			if n := testenv.Total(calls); n > 3+repositories {
+				t.Errorf("%d calls (%v), want at most 3 + %d repositories", n, calls, repositories)
+			}
+			t.Logf("v%d: every user's protection in %d calls: %v", v, testenv.Total(calls), calls)
+
+			r, calls = g.Calls(t, `query($org: ID!) { organization(id: $org) { users(protected: false, first: 100) { totalCount nodes { id protection { protected } } } } }`,
+				map[string]any{"org": org})
+			var none struct {
+				Organization struct {
+					Users struct {
+						TotalCount int
+						Nodes      []struct{ ID string }
+					}
+				}
+			}
+			if err := json.Unmarshal(r.Data, &none); err != nil || len(r.Errors) > 0 {
+				t.Fatalf("%v %.600s", err, r.Raw)
+			}
+			var got []string
+			for _, u := range none.Organization.Users.Nodes {
+				got = append(got, u.ID)
+			}
+			if fmt.Sprint(sorted(got)) != fmt.Sprint(sorted(unprotected)) || none.Organization.Users.TotalCount != 12 {
+				t.Errorf("protected: false lists %v (total %d), want %v", got, none.Organization.Users.TotalCount, unprotected)
+			}
+			if n := testenv.Total(calls); n > 3+repositories {
+				t.Errorf("who is not protected: %d calls (%v), want at most 3 + %d", n, calls, repositories)
+			}
+			t.Logf("v%d: who is not protected in %d calls: %v", v, testenv.Total(calls), calls)
+
+			var walked []string
+			after := ""
+			for pages := 0; ; pages++ {
+				if pages > 9 {
+					t.Fatalf("more than 9 pages of 7")
+				}
+				r := g.Do(t, `query($org: ID!, $after: String) { organization(id: $org) { users(first: 7, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } } }`,
+					map[string]any{"org": org, "after": after})
+				var page struct {
+					Organization struct {
+						Users struct {
+							Nodes    []struct{ ID string }
+							PageInfo struct {
+								HasNextPage bool
+								EndCursor   string
+							}
+						}
+					}
+				}
+				if err := json.Unmarshal(r.Data, &page); err != nil || len(r.Errors) > 0 {
+					t.Fatalf("%v %.600s", err, r.Raw)
+				}
+				for _, u := range page.Organization.Users.Nodes {
+					walked = append(walked, u.ID)
+				}
+				if !page.Organization.Users.PageInfo.HasNextPage {
+					break
+				}
+				after = page.Organization.Users.PageInfo.EndCursor
+			}
+			if fmt.Sprint(walked) != fmt.Sprint(ids) {
+				t.Errorf("pages of 7 walked %d users, not the 60 once in the directory's order", len(walked))
+			}
+		})
+	}
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
+
+// sameInstant compares two RFC 3339 times, however each is written.
+func sameInstant(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339Nano, a)
+	tb, errB := time.Parse(time.RFC3339Nano, b)
+	return errA == nil && errB == nil && ta.Equal(tb)
+}
+
+// TestDirectoryLinksAreBatched: a group's members as users, and what a
+// repository holds as the users it names, cost one listing of the users,
+// not a call per row; OneDrives a call per user, asked together.
+func TestDirectoryLinksAreBatched(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{3, 8} {
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
+		org := g.Sim.OrganizationIDs()[0]
+		r, calls := g.Calls(t, `query($org: ID!) { organization(id: $org) { groups(first: 1) { nodes { members(first: 15) { nodes { user { displayName } } } } } } }`,
+			map[string]any{"org": org})
+		if len(r.Errors) > 0 || strings.Count(string(r.Raw), `"displayName"`) != 15 {
+			t.Fatalf("v%d: %s", v, r.Raw)
+		}
+		if calls["GET /Organizations/{id}/Users/{id}"] > 0 || calls["GET /Organizations/{id}/Users"] != 1 {
+			t.Errorf("v%d: 15 members as users cost %v", v, calls)
+		}
+		repo := g.Sim.RepositoryIDs()[0]
+		r, calls = g.Calls(t, `query($id: ID!) { backupRepository(id: $id) { userData(first: 20) { nodes { user { displayName } } } } }`, map[string]any{"id": repo})
+		if len(r.Errors) > 0 || calls["GET /Organizations/{id}/Users/{id}"] > 0 || calls["GET /Organizations/{id}/Users"] > 3 {
+			t.Errorf("v%d: 20 data items as users cost %v: %.300s", v, calls, r.Raw)
+		}
+		r, calls = g.Calls(t, `query($org: ID!) { organization(id: $org) { users(first: 10) { nodes { oneDrives { url } } } } }`, map[string]any{"org": org})
+		if len(r.Errors) > 0 || calls["GET /Organizations/{id}/Users/{id}/OneDrives"] != 10 {
+			t.Errorf("v%d: OneDrives of 10 users cost %v: %.300s", v, calls, r.Raw)
+		}
+	}
+}

@@ -1,0 +1,60 @@
+package resolvers_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+)
+
+// readmeExample is the first GraphQL example of the README after the line
+// that starts with intro.
+func readmeExample(t *testing.T, intro string) string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "\n"+intro)
+	if i < 0 {
+		t.Fatalf("the README has no example after %q", intro)
+	}
+	s = s[i:]
+	start := strings.Index(s, "```graphql\n")
+	end := strings.Index(s[start+11:], "```")
+	if start < 0 || end < 0 {
+		t.Fatalf("the README's example after %q is not a graphql block", intro)
+	}
+	return s[start+11 : start+11+end]
+}
+
+// TestREADMEExamplesCostWhatTheREADMESays runs the README's examples that
+// promise a number of calls, with sharing off, on versions old and new.
+func TestREADMEExamplesCostWhatTheREADMESays(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		intro string
+		calls func(g *testenv.Gateway) int // at most
+	}{
+		{"Who has no backup anywhere", func(g *testenv.Gateway) int { return 3 + len(g.Sim.RepositoryIDs()) }},
+		{"What of each user is protected", func(g *testenv.Gateway) int { return 3 + len(g.Sim.RepositoryIDs()) }},
+	} {
+		query := readmeExample(t, c.intro)
+		for _, v := range []int{3, 6, 7, 8} {
+			t.Run(fmt.Sprintf("%s/v%d", c.intro, v), func(t *testing.T) {
+				g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
+				r, calls := g.Calls(t, query, nil)
+				if len(r.Errors) > 0 || len(r.Data) < 50 {
+					t.Fatalf("%s", r.Raw)
+				}
+				t.Logf("%d calls: %v", testenv.Total(calls), calls)
+				if n := testenv.Total(calls); n > c.calls(g) {
+					t.Errorf("%d calls, the README says at most %d", n, c.calls(g))
+				}
+			})
+		}
+	}
+}
