@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	Job() JobResolver
 	JobActionPayload() JobActionPayloadResolver
 	JobSession() JobSessionResolver
+	JobSessionConnection() JobSessionConnectionResolver
 	LicensedUser() LicensedUserResolver
 	Mutation() MutationResolver
 	ObjectProtection() ObjectProtectionResolver
@@ -349,25 +350,27 @@ type ComplexityRoot struct {
 	}
 
 	Job struct {
-		BackupType     func(childComplexity int) int
-		CopyJob        func(childComplexity int) int
-		Description    func(childComplexity int) int
-		ETag           func(childComplexity int) int
-		ID             func(childComplexity int) int
-		IsEnabled      func(childComplexity int) int
-		LastBackup     func(childComplexity int) int
-		LastRun        func(childComplexity int) int
-		LastStatus     func(childComplexity int) int
-		Name           func(childComplexity int) int
-		NextRun        func(childComplexity int) int
-		Organization   func(childComplexity int) int
-		OrganizationID func(childComplexity int) int
-		Origin         func(childComplexity int) int
-		Repository     func(childComplexity int) int
-		RepositoryID   func(childComplexity int) int
-		RestorePoints  func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
-		SchedulePolicy func(childComplexity int) int
-		Sessions       func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
+		BackupType          func(childComplexity int) int
+		CopyJob             func(childComplexity int) int
+		Description         func(childComplexity int) int
+		ETag                func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		IsEnabled           func(childComplexity int) int
+		LastBackup          func(childComplexity int) int
+		LastFinishedSession func(childComplexity int) int
+		LastRun             func(childComplexity int) int
+		LastSession         func(childComplexity int) int
+		LastStatus          func(childComplexity int) int
+		Name                func(childComplexity int) int
+		NextRun             func(childComplexity int) int
+		Organization        func(childComplexity int) int
+		OrganizationID      func(childComplexity int) int
+		Origin              func(childComplexity int) int
+		Repository          func(childComplexity int) int
+		RepositoryID        func(childComplexity int) int
+		RestorePoints       func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
+		SchedulePolicy      func(childComplexity int) int
+		Sessions            func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
 	}
 
 	JobActionPayload struct {
@@ -418,6 +421,7 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
+		Summary    func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
 
@@ -434,6 +438,19 @@ type ComplexityRoot struct {
 		ReadRateBytesPS       func(childComplexity int) int
 		TransferredDataBytes  func(childComplexity int) int
 		WriteRateBytesPS      func(childComplexity int) int
+	}
+
+	JobSessionSummary struct {
+		AverageDuration  func(childComplexity int) int
+		Complete         func(childComplexity int) int
+		Failed           func(childComplexity int) int
+		Running          func(childComplexity int) int
+		Stopped          func(childComplexity int) int
+		Succeeded        func(childComplexity int) int
+		SuccessRate      func(childComplexity int) int
+		Total            func(childComplexity int) int
+		TransferredBytes func(childComplexity int) int
+		Warning          func(childComplexity int) int
 	}
 
 	License struct {
@@ -542,6 +559,7 @@ type ComplexityRoot struct {
 		IsSharePointOnline func(childComplexity int) int
 		IsTeamsChatsOnline func(childComplexity int) int
 		IsTeamsOnline      func(childComplexity int) int
+		JobSessionSummary  func(childComplexity int, createdAfter *time.Time, createdBefore *time.Time) int
 		Jobs               func(childComplexity int, first *int, after *string, last *int, before *string) int
 		LastBackupTime     func(childComplexity int) int
 		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, name *string) int
@@ -1040,7 +1058,9 @@ type JobResolver interface {
 	Organization(ctx context.Context, obj *model.Job) (*model.Organization, error)
 	Repository(ctx context.Context, obj *model.Job) (*model.BackupRepository, error)
 	CopyJob(ctx context.Context, obj *model.Job) (*upstream.CopyJob, error)
-	Sessions(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[model.JobSession], error)
+	LastSession(ctx context.Context, obj *model.Job) (*model.JobSession, error)
+	LastFinishedSession(ctx context.Context, obj *model.Job) (*model.JobSession, error)
+	Sessions(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
 	RestorePoints(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type JobActionPayloadResolver interface {
@@ -1053,6 +1073,9 @@ type JobSessionResolver interface {
 	Organization(ctx context.Context, obj *model.JobSession) (*model.Organization, error)
 	Log(ctx context.Context, obj *model.JobSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.LogItem], error)
 	ProcessedObjects(ctx context.Context, obj *model.JobSession, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) (*model.Connection[upstream.ProcessedObject], error)
+}
+type JobSessionConnectionResolver interface {
+	Summary(ctx context.Context, obj *model.JobSessionConnection) (*upstream.SessionSummary, error)
 }
 type LicensedUserResolver interface {
 	Organization(ctx context.Context, obj *upstream.LicensedUser) (*model.Organization, error)
@@ -1081,6 +1104,7 @@ type OrganizationResolver interface {
 	Sites(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, title *string, includePersonal *bool, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationSite], error)
 	Teams(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, displayName *string, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationTeam], error)
 	ProtectionSummary(ctx context.Context, obj *model.Organization) (*model.ProtectionSummary, error)
+	JobSessionSummary(ctx context.Context, obj *model.Organization, createdAfter *time.Time, createdBefore *time.Time) (*upstream.SessionSummary, error)
 }
 type OrganizationGroupResolver interface {
 	Organization(ctx context.Context, obj *model.OrganizationGroup) (*model.Organization, error)
@@ -1126,7 +1150,7 @@ type ProxyPoolResolver interface {
 }
 type QueryResolver interface {
 	JobSession(ctx context.Context, id string, server *string) (*model.JobSession, error)
-	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[model.JobSession], error)
+	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.JobSessionConnection, error)
 	Job(ctx context.Context, id string, server *string) (*model.Job, error)
 	Jobs(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[model.Job], error)
 	Organizations(ctx context.Context, first *int, after *string, last *int, before *string, servers []string) (*model.Connection[model.Organization], error)
@@ -2374,12 +2398,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.LastBackup(childComplexity), true
+	case "Job.lastFinishedSession":
+		if e.ComplexityRoot.Job.LastFinishedSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.LastFinishedSession(childComplexity), true
 	case "Job.lastRun":
 		if e.ComplexityRoot.Job.LastRun == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Job.LastRun(childComplexity), true
+	case "Job.lastSession":
+		if e.ComplexityRoot.Job.LastSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.LastSession(childComplexity), true
 	case "Job.lastStatus":
 		if e.ComplexityRoot.Job.LastStatus == nil {
 			break
@@ -2681,6 +2717,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSessionConnection.PageInfo(childComplexity), true
+	case "JobSessionConnection.summary":
+		if e.ComplexityRoot.JobSessionConnection.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionConnection.Summary(childComplexity), true
 	case "JobSessionConnection.totalCount":
 		if e.ComplexityRoot.JobSessionConnection.TotalCount == nil {
 			break
@@ -2743,6 +2785,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSessionStatistics.WriteRateBytesPS(childComplexity), true
+
+	case "JobSessionSummary.averageDuration":
+		if e.ComplexityRoot.JobSessionSummary.AverageDuration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.AverageDuration(childComplexity), true
+	case "JobSessionSummary.complete":
+		if e.ComplexityRoot.JobSessionSummary.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.Complete(childComplexity), true
+	case "JobSessionSummary.failed":
+		if e.ComplexityRoot.JobSessionSummary.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.Failed(childComplexity), true
+	case "JobSessionSummary.running":
+		if e.ComplexityRoot.JobSessionSummary.Running == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.Running(childComplexity), true
+	case "JobSessionSummary.stopped":
+		if e.ComplexityRoot.JobSessionSummary.Stopped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.Stopped(childComplexity), true
+	case "JobSessionSummary.succeeded":
+		if e.ComplexityRoot.JobSessionSummary.Succeeded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.Succeeded(childComplexity), true
+	case "JobSessionSummary.successRate":
+		if e.ComplexityRoot.JobSessionSummary.SuccessRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.SuccessRate(childComplexity), true
+	case "JobSessionSummary.total":
+		if e.ComplexityRoot.JobSessionSummary.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.Total(childComplexity), true
+	case "JobSessionSummary.transferredBytes":
+		if e.ComplexityRoot.JobSessionSummary.TransferredBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.TransferredBytes(childComplexity), true
+	case "JobSessionSummary.warning":
+		if e.ComplexityRoot.JobSessionSummary.Warning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSessionSummary.Warning(childComplexity), true
 
 	case "License.contactPerson":
 		if e.ComplexityRoot.License.ContactPerson == nil {
@@ -3232,6 +3335,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.IsTeamsOnline(childComplexity), true
+	case "Organization.jobSessionSummary":
+		if e.ComplexityRoot.Organization.JobSessionSummary == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_jobSessionSummary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.JobSessionSummary(childComplexity, args["createdAfter"].(*time.Time), args["createdBefore"].(*time.Time)), true
 	case "Organization.jobs":
 		if e.ComplexityRoot.Organization.Jobs == nil {
 			break
@@ -5917,6 +6031,16 @@ type Job @key(fields: "id") {
   "The backup copy job that copies this job's backups (v6+; null when none does, or before v6)."
   copyJob: CopyJob
   """
+  The job's newest session, running or not. Asked for many jobs at once,
+  one page of the newest sessions of every job answers most of them.
+  """
+  lastSession: JobSession
+  """
+  The job's newest finished session (succeeded, warning, failed or
+  stopped): what the last run gave, even while the next one runs.
+  """
+  lastFinishedSession: JobSession
+  """
   The job's sessions, newest first (` + "`" + `/Jobs/{id}/JobSessions` + "`" + ` up to v6,
   ` + "`" + `/JobSessions?jobId=` + "`" + ` from v7).
   """
@@ -6020,6 +6144,36 @@ type JobSessionConnection {
   pageInfo: PageInfo!
   "How many sessions there are in all; null when the server does not tell (v8)."
   totalCount: Int
+  """
+  The whole filtered list summed up, whatever the page: the newest 10,000
+  sessions at most (` + "`" + `complete` + "`" + ` says whether that was all of them), in the
+  calls the list itself costs, per server.
+  """
+  summary: JobSessionSummary!
+}
+
+"Sessions summed up."
+type JobSessionSummary {
+  "Sessions counted."
+  total: Int!
+  "Of them, succeeded."
+  succeeded: Int!
+  "Of them, finished with a warning."
+  warning: Int!
+  "Of them, failed."
+  failed: Int!
+  "Of them, running now."
+  running: Int!
+  "Of them, stopped by someone."
+  stopped: Int!
+  "The share of finished sessions (succeeded, warning or failed) that succeeded, 0 to 1; null when none finished."
+  successRate: Float
+  "How long a finished session took on average, in seconds; null when none finished."
+  averageDuration: Float
+  "The data the sessions transferred, in bytes."
+  transferredBytes: Long!
+  "Whether every session of the list was counted (false: only the newest 10,000)."
+  complete: Boolean!
 }
 
 "A job session and its cursor."
@@ -6240,6 +6394,17 @@ type Organization @key(fields: "id") {
   1 + 4 × (1 + number of repositories) calls at most.
   """
   protectionSummary: ProtectionSummary!
+  """
+  The sessions of the organization's jobs summed up, as
+  ` + "`" + `jobSessions { summary }` + "`" + ` is: the newest 10,000 sessions of every job at
+  most, and the job collection.
+  """
+  jobSessionSummary(
+    "Only sessions created at or after this time."
+    createdAfter: DateTime
+    "Only sessions created at or before this time."
+    createdBefore: DateTime
+  ): JobSessionSummary!
 }
 
 "Where an organization lives."
@@ -8437,6 +8602,10 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 		return ec.fieldContext_Job_repository(ctx, field)
 	case "copyJob":
 		return ec.fieldContext_Job_copyJob(ctx, field)
+	case "lastSession":
+		return ec.fieldContext_Job_lastSession(ctx, field)
+	case "lastFinishedSession":
+		return ec.fieldContext_Job_lastFinishedSession(ctx, field)
 	case "sessions":
 		return ec.fieldContext_Job_sessions(ctx, field)
 	case "restorePoints":
@@ -8543,6 +8712,8 @@ func (ec *executionContext) childFields_JobSessionConnection(ctx context.Context
 		return ec.fieldContext_JobSessionConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_JobSessionConnection_totalCount(ctx, field)
+	case "summary":
+		return ec.fieldContext_JobSessionConnection_summary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type JobSessionConnection", field.Name)
 }
@@ -8575,6 +8746,32 @@ func (ec *executionContext) childFields_JobSessionStatistics(ctx context.Context
 		return ec.fieldContext_JobSessionStatistics_bottleneck(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type JobSessionStatistics", field.Name)
+}
+
+func (ec *executionContext) childFields_JobSessionSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_JobSessionSummary_total(ctx, field)
+	case "succeeded":
+		return ec.fieldContext_JobSessionSummary_succeeded(ctx, field)
+	case "warning":
+		return ec.fieldContext_JobSessionSummary_warning(ctx, field)
+	case "failed":
+		return ec.fieldContext_JobSessionSummary_failed(ctx, field)
+	case "running":
+		return ec.fieldContext_JobSessionSummary_running(ctx, field)
+	case "stopped":
+		return ec.fieldContext_JobSessionSummary_stopped(ctx, field)
+	case "successRate":
+		return ec.fieldContext_JobSessionSummary_successRate(ctx, field)
+	case "averageDuration":
+		return ec.fieldContext_JobSessionSummary_averageDuration(ctx, field)
+	case "transferredBytes":
+		return ec.fieldContext_JobSessionSummary_transferredBytes(ctx, field)
+	case "complete":
+		return ec.fieldContext_JobSessionSummary_complete(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobSessionSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_License(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8797,6 +8994,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_teams(ctx, field)
 	case "protectionSummary":
 		return ec.fieldContext_Organization_protectionSummary(ctx, field)
+	case "jobSessionSummary":
+		return ec.fieldContext_Organization_jobSessionSummary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -10498,6 +10697,28 @@ func (ec *executionContext) field_Organization_groups_args(ctx context.Context, 
 		return nil, err
 	}
 	args["protected"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_jobSessionSummary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "createdAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["createdAfter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "createdBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["createdBefore"] = arg1
 	return args, nil
 }
 
@@ -17176,6 +17397,70 @@ func (ec *executionContext) fieldContext_Job_copyJob(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Job_lastSession(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_lastSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Job().LastSession(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_lastSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Job_lastFinishedSession(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_lastFinishedSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Job().LastFinishedSession(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_lastFinishedSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Job_sessions(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17189,8 +17474,8 @@ func (ec *executionContext) _Job_sessions(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Job().Sessions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.JobSession]) graphql.Marshaler {
-			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSessionConnection) graphql.Marshaler {
+			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18141,7 +18426,7 @@ func (ec *executionContext) fieldContext_JobSession_processedObjects(ctx context
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18173,7 +18458,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_edges(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18205,7 +18490,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_nodes(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18237,7 +18522,7 @@ func (ec *executionContext) fieldContext_JobSessionConnection_pageInfo(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _JobSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.JobSession]) (ret graphql.Marshaler) {
+func (ec *executionContext) _JobSessionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18258,6 +18543,38 @@ func (ec *executionContext) _JobSessionConnection_totalCount(ctx context.Context
 }
 func (ec *executionContext) fieldContext_JobSessionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("JobSessionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobSessionConnection_summary(ctx context.Context, field graphql.CollectedField, obj *model.JobSessionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionConnection_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobSessionConnection().Summary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.SessionSummary) graphql.Marshaler {
+			return ec.marshalNJobSessionSummary2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionConnection_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobSessionConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSessionSummary(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _JobSessionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.JobSession]) (ret graphql.Marshaler) {
@@ -18474,6 +18791,236 @@ func (ec *executionContext) _JobSessionStatistics_bottleneck(ctx context.Context
 }
 func (ec *executionContext) fieldContext_JobSessionStatistics_bottleneck(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("JobSessionStatistics", field, false, false, "Bottleneck")
+}
+
+func (ec *executionContext) _JobSessionSummary_total(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobSessionSummary_succeeded(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_succeeded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Succeeded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_succeeded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobSessionSummary_warning(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_warning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warning, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_warning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobSessionSummary_failed(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobSessionSummary_running(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_running(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Running, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_running(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobSessionSummary_stopped(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_stopped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stopped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_stopped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobSessionSummary_successRate(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_successRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuccessRate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_successRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, true, false, "Float")
+}
+
+func (ec *executionContext) _JobSessionSummary_averageDuration(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_averageDuration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageDuration(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_averageDuration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, true, false, "Float")
+}
+
+func (ec *executionContext) _JobSessionSummary_transferredBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_transferredBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TransferredBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNLong2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_transferredBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Long")
+}
+
+func (ec *executionContext) _JobSessionSummary_complete(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSessionSummary_complete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Complete, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSessionSummary_complete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _License_id(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
@@ -20932,6 +21479,50 @@ func (ec *executionContext) fieldContext_Organization_protectionSummary(_ contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProtectionSummary(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_jobSessionSummary(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_jobSessionSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().JobSessionSummary(ctx, obj, fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.SessionSummary) graphql.Marshaler {
+			return ec.marshalNJobSessionSummary2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_jobSessionSummary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSessionSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_jobSessionSummary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -24526,8 +25117,8 @@ func (ec *executionContext) _Query_jobSessions(ctx context.Context, field graphq
 			return ec.Resolvers.Query().JobSessions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["status"].(*upstream.SessionStatus), fc.Args["jobType"].(*upstream.JobType), fc.Args["createdAfter"].(*time.Time), fc.Args["createdBefore"].(*time.Time), fc.Args["servers"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[model.JobSession]) graphql.Marshaler {
-			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSessionConnection) graphql.Marshaler {
+			return ec.marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -31759,6 +32350,18 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Job_copyJob(ctx, field, obj)
 				})
+		case "lastSession":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_lastSession(ctx, field, obj)
+				})
+		case "lastFinishedSession":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_lastFinishedSession(ctx, field, obj)
+				})
 		case "sessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -32069,7 +32672,7 @@ func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSe
 
 var jobSessionConnectionImplementors = []string{"JobSessionConnection"}
 
-func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[model.JobSession]) graphql.Marshaler {
+func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.JobSessionConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobSessionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32081,23 +32684,29 @@ func (ec *executionContext) _JobSessionConnection(ctx context.Context, sel ast.S
 		case "edges":
 			out.Values[i] = ec._JobSessionConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._JobSessionConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._JobSessionConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._JobSessionConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "summary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobSessionConnection_summary(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32196,6 +32805,84 @@ func (ec *executionContext) _JobSessionStatistics(ctx context.Context, sel ast.S
 			}
 		case "bottleneck":
 			out.Values[i] = ec._JobSessionStatistics_bottleneck(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobSessionSummaryImplementors = []string{"JobSessionSummary"}
+
+func (ec *executionContext) _JobSessionSummary(ctx context.Context, sel ast.SelectionSet, obj *upstream.SessionSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobSessionSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobSessionSummary")
+		case "total":
+			out.Values[i] = ec._JobSessionSummary_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "succeeded":
+			out.Values[i] = ec._JobSessionSummary_succeeded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warning":
+			out.Values[i] = ec._JobSessionSummary_warning(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._JobSessionSummary_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "running":
+			out.Values[i] = ec._JobSessionSummary_running(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stopped":
+			out.Values[i] = ec._JobSessionSummary_stopped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "successRate":
+			out.Values[i] = ec._JobSessionSummary_successRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "averageDuration":
+			out.Values[i] = ec._JobSessionSummary_averageDuration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "transferredBytes":
+			out.Values[i] = ec._JobSessionSummary_transferredBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "complete":
+			out.Values[i] = ec._JobSessionSummary_complete(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33005,6 +33692,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_protectionSummary(ctx, field, obj)
+				})
+		case "jobSessionSummary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_jobSessionSummary(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -36947,7 +37640,7 @@ func (ec *executionContext) marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphql
 	return ec._JobSession(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[model.JobSession]) graphql.Marshaler {
+func (ec *executionContext) marshalNJobSessionConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionConnection(ctx context.Context, sel ast.SelectionSet, v *model.JobSessionConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JobSessionConnection!")
 		return graphql.Null
@@ -37018,6 +37711,14 @@ var (
 		upstream.StatusUnknown:       "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) marshalNJobSessionSummary2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionSummary(ctx context.Context, sel ast.SelectionSet, v *upstream.SessionSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JobSessionSummary!")
+		return graphql.Null
+	}
+	return ec._JobSessionSummary(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNLicenseState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseState(ctx context.Context, v any) (upstream.LicenseState, error) {
 	tmp, err := graphql.UnmarshalString(v)

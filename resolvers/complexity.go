@@ -98,6 +98,9 @@ func Complexity(servers int) graph.ComplexityRoot {
 	}
 	wholeCount := func(child int) int { return costOf(child, 1) + defaultPageSize }
 	c.ProtectionSummary.Users, c.ProtectionSummary.Groups, c.ProtectionSummary.Sites, c.ProtectionSummary.Teams = wholeCount, wholeCount, wholeCount, wholeCount
+	// A summary reads its whole list (the newest 10,000), priced alike.
+	c.JobSessionConnection.Summary = wholeCount
+	c.Organization.JobSessionSummary = func(child int, _, _ *time.Time) int { return wholeCount(child) }
 	c.OrganizationGroup.Members = plain
 	c.BackupRepository.UserData, c.BackupRepository.GroupData, c.BackupRepository.SiteData = plain, plain, plain
 	c.BackupRepository.TeamData, c.BackupRepository.OrganizationData, c.BackupRepository.BackedUpOrganizations = plain, plain, plain

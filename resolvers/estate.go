@@ -13,6 +13,7 @@ import (
 // (one call each, shared by every field of the operation that asks for
 // jobs), and primes the job loaders with them.
 func jobsWhere(ctx context.Context, w window, servers []string, keep func(*model.Job) bool) (*model.JobConnection, error) {
+	last, lastFinished := nodesSelect(ctx, "lastSession"), nodesSelect(ctx, "lastFinishedSession")
 	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[model.Job], error) {
 		all, err := so.Jobs(ctx)
 		if err != nil {
@@ -22,6 +23,7 @@ func jobsWhere(ctx context.Context, w window, servers []string, keep func(*model
 		for i := range page.Items {
 			so.primeJob(ctx, &page.Items[i])
 		}
+		so.prefetchLastSessions(ctx, page.Items, last, lastFinished)
 		remember(ctx, so, page.Items, func(j *model.Job) string { return j.ID })
 		return page, nil
 	}, nil)

@@ -54,6 +54,20 @@ func (o *serverOp) Job(ctx context.Context, id string) (*model.Job, error) {
 	return (*model.Job)(j), err
 }
 
+// LastSession is a job's newest session, or its newest finished one.
+func (o *serverOp) LastSession(ctx context.Context, jobID string, finished bool) (*model.JobSession, error) {
+	s, err := o.lastRuns.Load(ctx, upstream.LastSessionKey{JobID: strings.ToLower(jobID), Finished: finished})()
+	if s != nil {
+		o.primeSession(ctx, (*model.JobSession)(s))
+	}
+	return (*model.JobSession)(s), err
+}
+
+// SessionSummary sums up the sessions f keeps, and keep (nil: all).
+func (o *serverOp) SessionSummary(ctx context.Context, f upstream.SessionFilter, keep func(*upstream.JobSession) bool) (*upstream.SessionSummary, error) {
+	return o.api.SummarizeSessions(ctx, o.scope, f, keep)
+}
+
 // CopyJob is one backup copy job.
 func (o *serverOp) CopyJob(ctx context.Context, id string) (*upstream.CopyJob, error) {
 	return o.copyJobs.Load(ctx, strings.ToLower(id))()

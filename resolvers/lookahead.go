@@ -37,3 +37,19 @@ func nodesSelect(ctx context.Context, fields ...string) bool {
 	}
 	return items(graphql.CollectFields(oc, fc.Field.Selections, nil), 0)
 }
+
+// selectsOnly reports whether the field being resolved selects none but
+// fields (and __typename): a connection asked for its summary alone need
+// not read a page.
+func selectsOnly(ctx context.Context, fields ...string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fc.Field.Selections, nil) {
+		if f.Name != "__typename" && !slices.Contains(fields, f.Name) {
+			return false
+		}
+	}
+	return true
+}

@@ -49,6 +49,7 @@ type serverOp struct {
 	obs      BatchObserver
 	sessions *dataloader.Loader[string, *upstream.JobSession]
 	jobs     *dataloader.Loader[string, *upstream.Job]
+	lastRuns *dataloader.Loader[upstream.LastSessionKey, *upstream.JobSession]
 	logs     *dataloader.Loader[upstream.LogRequest, upstream.Page[upstream.LogItem]]
 
 	organizations *dataloader.Loader[string, *upstream.Organization]
@@ -194,6 +195,7 @@ func newServerOp(api *upstream.Client, scope *upstream.Scope, windows *Windows, 
 		obs:      obs,
 		sessions: loader("sessions", scope, obs, windows, api.JobSessionsByID, cachedSession),
 		jobs:     loader("jobs", scope, obs, windows, api.JobsByID, cachedJob),
+		lastRuns: loader("lastSessions", scope, obs, windows, api.LastSessions, nil),
 		logs:     loader("logs", scope, obs, windows, api.LogPages, nil),
 
 		organizations: loader("organizations", scope, obs, windows, api.OrganizationsByID, nil),
@@ -340,6 +342,32 @@ func (o *serverOp) prefetchJobs(ctx context.Context, sessions []model.JobSession
 	for i, id := range ids {
 		if errs[i] == nil && jobs[i] != nil {
 			o.jobs.Prime(ctx, id, jobs[i])
+		}
+	}
+}
+
+// prefetchLastSessions finds the last (finished) sessions of a page of jobs
+// in one batch and primes the loader with them, for the reason
+// prefetchJobs gives.
+func (o *serverOp) prefetchLastSessions(ctx context.Context, jobs []model.Job, last, lastFinished bool) {
+	var keys []upstream.LastSessionKey
+	for i := range jobs {
+		id := strings.ToLower(jobs[i].ID)
+		if last {
+			keys = append(keys, upstream.LastSessionKey{JobID: id})
+		}
+		if lastFinished {
+			keys = append(keys, upstream.LastSessionKey{JobID: id, Finished: true})
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	o.obs.LoaderBatch("lastSessions", len(keys)) // a batch of the loader's, made here
+	sessions, errs := o.api.LastSessions(ctx, o.scope, keys)
+	for i, k := range keys {
+		if errs[i] == nil {
+			o.lastRuns.Prime(ctx, k, sessions[i])
 		}
 	}
 }

@@ -41,6 +41,7 @@ func TestREADMEExamplesCostWhatTheREADMESays(t *testing.T) {
 	}{
 		{"Who has no backup anywhere", func(g *testenv.Gateway) int { return 3 + len(g.Sim.RepositoryIDs()) }},
 		{"What of each user is protected", func(g *testenv.Gateway) int { return 3 + len(g.Sim.RepositoryIDs()) }},
+		{"A job summary for a dashboard", func(*testenv.Gateway) int { return 3 }},
 	} {
 		query := readmeExample(t, c.intro)
 		for _, v := range []int{3, 6, 7, 8} {

@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
@@ -72,7 +73,14 @@ func liveServer[V any](ctx context.Context, r *Resolver, id string, server *stri
 // each server's session loader with them.
 func sessions(ctx context.Context, w window, servers []string, f upstream.SessionFilter) (*model.JobSessionConnection, error) {
 	jobsWanted := nodesSelect(ctx, "job", "organization", "repository", "proxy")
-	return across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[model.JobSession], error) {
+	names, err := selected(ctx, servers)
+	if err != nil {
+		return nil, err
+	}
+	if selectsOnly(ctx, "summary") { // no page to read
+		return &model.JobSessionConnection{Connection: connection(upstream.Page[model.JobSession]{}), Filter: f, Servers: names}, nil
+	}
+	page, err := across(ctx, w, servers, func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[model.JobSession], error) {
 		page, err := so.JobSessions(ctx, f, p)
 		for i := range page.Items {
 			so.primeSession(ctx, &page.Items[i])
@@ -83,6 +91,49 @@ func sessions(ctx context.Context, w window, servers []string, f upstream.Sessio
 		remember(ctx, so, page.Items, func(s *model.JobSession) string { return s.ID })
 		return page, err
 	}, newestFirst)
+	if err != nil {
+		return nil, err
+	}
+	return &model.JobSessionConnection{Connection: page, Filter: f, Servers: names}, nil
 }
 
 func newestFirst(a, b *model.JobSession) int { return b.CreationTime.Compare(a.CreationTime) }
+
+// sessionSummary sums up the sessions f keeps on each server named, and
+// keep on each (nil: all of them).
+func sessionSummary(ctx context.Context, servers []string, f upstream.SessionFilter, keep func(context.Context, *serverOp) (func(*upstream.JobSession) bool, error)) (*upstream.SessionSummary, error) {
+	total := &upstream.SessionSummary{Complete: true}
+	for _, name := range servers {
+		so := part(ctx, name)
+		var k func(*upstream.JobSession) bool
+		if keep != nil {
+			var err error
+			if k, err = keep(ctx, so); err != nil {
+				return nil, err
+			}
+		}
+		sum, err := so.SessionSummary(ctx, f, k)
+		if err != nil {
+			return nil, err
+		}
+		total.Add(sum)
+	}
+	return total, nil
+}
+
+// organizationSessions keeps the sessions of an organization's jobs.
+func organizationSessions(org *model.Organization) func(context.Context, *serverOp) (func(*upstream.JobSession) bool, error) {
+	return func(ctx context.Context, so *serverOp) (func(*upstream.JobSession) bool, error) {
+		jobs, err := so.Jobs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ids := map[string]bool{}
+		for i := range jobs {
+			if sameID(jobs[i].OrganizationID, org.ID) {
+				ids[strings.ToLower(jobs[i].ID)] = true
+			}
+		}
+		return func(s *upstream.JobSession) bool { return s.JobID != nil && ids[strings.ToLower(*s.JobID)] }, nil
+	}
+}

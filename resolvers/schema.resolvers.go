@@ -179,8 +179,18 @@ func (r *jobResolver) CopyJob(ctx context.Context, obj *model.Job) (*upstream.Co
 	return copyJobOf(ctx, obj)
 }
 
+// LastSession is the resolver for the lastSession field.
+func (r *jobResolver) LastSession(ctx context.Context, obj *model.Job) (*model.JobSession, error) {
+	return part(ctx, obj.ServerName).LastSession(ctx, obj.ID, false)
+}
+
+// LastFinishedSession is the resolver for the lastFinishedSession field.
+func (r *jobResolver) LastFinishedSession(ctx context.Context, obj *model.Job) (*model.JobSession, error) {
+	return part(ctx, obj.ServerName).LastSession(ctx, obj.ID, true)
+}
+
 // Sessions is the resolver for the sessions field.
-func (r *jobResolver) Sessions(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.Connection[model.JobSession], error) {
+func (r *jobResolver) Sessions(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error) {
 	f := upstream.SessionFilter{JobID: obj.ID, Status: status, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	return sessions(ctx, window{first, last, after, before}, []string{obj.ServerName}, f)
 }
@@ -246,6 +256,11 @@ func (r *jobSessionResolver) ProcessedObjects(ctx context.Context, obj *model.Jo
 	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.ProcessedObject], error) {
 		return part(ctx, obj.ServerName).ProcessedObjects(ctx, obj.ID, f, p)
 	})
+}
+
+// Summary is the resolver for the summary field.
+func (r *jobSessionConnectionResolver) Summary(ctx context.Context, obj *model.JobSessionConnection) (*upstream.SessionSummary, error) {
+	return sessionSummary(ctx, obj.Servers, obj.Filter, nil)
 }
 
 // Organization is the resolver for the organization field.
@@ -359,6 +374,12 @@ func (r *organizationResolver) Teams(ctx context.Context, obj *model.Organizatio
 // ProtectionSummary is the resolver for the protectionSummary field.
 func (r *organizationResolver) ProtectionSummary(ctx context.Context, obj *model.Organization) (*model.ProtectionSummary, error) {
 	return &model.ProtectionSummary{Organization: obj}, nil
+}
+
+// JobSessionSummary is the resolver for the jobSessionSummary field.
+func (r *organizationResolver) JobSessionSummary(ctx context.Context, obj *model.Organization, createdAfter *time.Time, createdBefore *time.Time) (*upstream.SessionSummary, error) {
+	f := upstream.SessionFilter{CreatedAfter: createdAfter, CreatedBefore: createdBefore}
+	return sessionSummary(ctx, []string{obj.ServerName}, f, organizationSessions(obj))
 }
 
 // Organization is the resolver for the organization field.
@@ -492,7 +513,7 @@ func (r *queryResolver) JobSession(ctx context.Context, id string, server *strin
 }
 
 // JobSessions is the resolver for the jobSessions field.
-func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.Connection[model.JobSession], error) {
+func (r *queryResolver) JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.JobSessionConnection, error) {
 	f := upstream.SessionFilter{Status: status, JobType: jobType, CreatedAfter: createdAfter, CreatedBefore: createdBefore}
 	if jobID != nil {
 		f.JobID = *jobID
@@ -793,6 +814,11 @@ func (r *Resolver) JobActionPayload() graph.JobActionPayloadResolver {
 // JobSession returns graph.JobSessionResolver implementation.
 func (r *Resolver) JobSession() graph.JobSessionResolver { return &jobSessionResolver{r} }
 
+// JobSessionConnection returns graph.JobSessionConnectionResolver implementation.
+func (r *Resolver) JobSessionConnection() graph.JobSessionConnectionResolver {
+	return &jobSessionConnectionResolver{r}
+}
+
 // LicensedUser returns graph.LicensedUserResolver implementation.
 func (r *Resolver) LicensedUser() graph.LicensedUserResolver { return &licensedUserResolver{r} }
 
@@ -891,6 +917,7 @@ type (
 	jobResolver                    struct{ *Resolver }
 	jobActionPayloadResolver       struct{ *Resolver }
 	jobSessionResolver             struct{ *Resolver }
+	jobSessionConnectionResolver   struct{ *Resolver }
 	licensedUserResolver           struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
 	objectProtectionResolver       struct{ *Resolver }

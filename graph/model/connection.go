@@ -18,7 +18,6 @@ type Edge[T any] struct {
 }
 
 type (
-	JobSessionConnection       = Connection[JobSession]
 	JobSessionEdge             = Edge[JobSession]
 	JobConnection              = Connection[Job]
 	JobEdge                    = Edge[Job]
@@ -68,3 +67,11 @@ type (
 	BackedUpOrganizationConnection   = Connection[upstream.BackedUpOrganization]
 	BackedUpOrganizationEdge         = Edge[upstream.BackedUpOrganization]
 )
+
+// JobSessionConnection is a page of sessions, with the listing it is a
+// page of: what its summary sums up.
+type JobSessionConnection struct {
+	*Connection[JobSession]
+	Filter  upstream.SessionFilter
+	Servers []string
+}
