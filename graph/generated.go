@@ -590,17 +590,18 @@ type ComplexityRoot struct {
 	}
 
 	OrganizationGroup struct {
-		Address      func(childComplexity int) int
-		DisplayName  func(childComplexity int) int
-		GroupSite    func(childComplexity int) int
-		GroupType    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Location     func(childComplexity int) int
-		ManagedBy    func(childComplexity int) int
-		Members      func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Organization func(childComplexity int) int
-		Origin       func(childComplexity int) int
-		Protection   func(childComplexity int) int
+		Address       func(childComplexity int) int
+		DisplayName   func(childComplexity int) int
+		GroupSite     func(childComplexity int) int
+		GroupType     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Location      func(childComplexity int) int
+		ManagedBy     func(childComplexity int) int
+		Members       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Organization  func(childComplexity int) int
+		Origin        func(childComplexity int) int
+		Protection    func(childComplexity int) int
+		RestorePoints func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 	}
 
 	OrganizationGroupConnection struct {
@@ -621,16 +622,17 @@ type ComplexityRoot struct {
 	}
 
 	OrganizationSite struct {
-		Address      func(childComplexity int) int
-		DisplayName  func(childComplexity int) int
-		ID           func(childComplexity int) int
-		IsAvailable  func(childComplexity int) int
-		IsCloud      func(childComplexity int) int
-		IsPersonal   func(childComplexity int) int
-		Organization func(childComplexity int) int
-		Origin       func(childComplexity int) int
-		ParentURL    func(childComplexity int) int
-		Protection   func(childComplexity int) int
+		Address       func(childComplexity int) int
+		DisplayName   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		IsAvailable   func(childComplexity int) int
+		IsCloud       func(childComplexity int) int
+		IsPersonal    func(childComplexity int) int
+		Organization  func(childComplexity int) int
+		Origin        func(childComplexity int) int
+		ParentURL     func(childComplexity int) int
+		Protection    func(childComplexity int) int
+		RestorePoints func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 	}
 
 	OrganizationSiteConnection struct {
@@ -646,13 +648,14 @@ type ComplexityRoot struct {
 	}
 
 	OrganizationTeam struct {
-		Address      func(childComplexity int) int
-		Description  func(childComplexity int) int
-		DisplayName  func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Organization func(childComplexity int) int
-		Origin       func(childComplexity int) int
-		Protection   func(childComplexity int) int
+		Address       func(childComplexity int) int
+		Description   func(childComplexity int) int
+		DisplayName   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Organization  func(childComplexity int) int
+		Origin        func(childComplexity int) int
+		Protection    func(childComplexity int) int
+		RestorePoints func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 	}
 
 	OrganizationTeamConnection struct {
@@ -668,16 +671,17 @@ type ComplexityRoot struct {
 	}
 
 	OrganizationUser struct {
-		AccountType  func(childComplexity int) int
-		Address      func(childComplexity int) int
-		DisplayName  func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Location     func(childComplexity int) int
-		Office       func(childComplexity int) int
-		OneDrives    func(childComplexity int) int
-		Organization func(childComplexity int) int
-		Origin       func(childComplexity int) int
-		Protection   func(childComplexity int) int
+		AccountType   func(childComplexity int) int
+		Address       func(childComplexity int) int
+		DisplayName   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Location      func(childComplexity int) int
+		Office        func(childComplexity int) int
+		OneDrives     func(childComplexity int) int
+		Organization  func(childComplexity int) int
+		Origin        func(childComplexity int) int
+		Protection    func(childComplexity int) int
+		RestorePoints func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 	}
 
 	OrganizationUserConnection struct {
@@ -805,7 +809,8 @@ type ComplexityRoot struct {
 		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
 		Proxy              func(childComplexity int, id string, server *string) int
 		ProxyPools         func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
-		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, servers []string) int
+		RestorePoint       func(childComplexity int, id string, server *string) int
+		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, userID *string, groupID *string, siteID *string, teamID *string, servers []string) int
 		RestoreSession     func(childComplexity int, id string, server *string) int
 		RestoreSessions    func(childComplexity int, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) int
 		Server             func(childComplexity int, name *string) int
@@ -1111,22 +1116,26 @@ type OrganizationGroupResolver interface {
 
 	Members(ctx context.Context, obj *model.OrganizationGroup, first *int, after *string, last *int, before *string) (*model.Connection[upstream.GroupMember], error)
 	Protection(ctx context.Context, obj *model.OrganizationGroup) (*upstream.Protection, error)
+	RestorePoints(ctx context.Context, obj *model.OrganizationGroup, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type OrganizationSiteResolver interface {
 	Organization(ctx context.Context, obj *model.OrganizationSite) (*model.Organization, error)
 
 	Protection(ctx context.Context, obj *model.OrganizationSite) (*upstream.Protection, error)
+	RestorePoints(ctx context.Context, obj *model.OrganizationSite, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type OrganizationTeamResolver interface {
 	Organization(ctx context.Context, obj *model.OrganizationTeam) (*model.Organization, error)
 
 	Protection(ctx context.Context, obj *model.OrganizationTeam) (*upstream.Protection, error)
+	RestorePoints(ctx context.Context, obj *model.OrganizationTeam, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type OrganizationUserResolver interface {
 	Organization(ctx context.Context, obj *model.OrganizationUser) (*model.Organization, error)
 
 	OneDrives(ctx context.Context, obj *model.OrganizationUser) ([]*upstream.OneDrive, error)
 	Protection(ctx context.Context, obj *model.OrganizationUser) (*upstream.Protection, error)
+	RestorePoints(ctx context.Context, obj *model.OrganizationUser, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type ProcessedObjectResolver interface {
 	Name(ctx context.Context, obj *upstream.ProcessedObject) (*string, error)
@@ -1166,7 +1175,8 @@ type QueryResolver interface {
 	LicensedUsers(ctx context.Context, first *int, after *string, last *int, before *string, organizationID *string, name *string, servers []string) (*model.Connection[upstream.LicensedUser], error)
 	Server(ctx context.Context, name *string) (*upstream.Origin, error)
 	Servers(ctx context.Context) ([]*upstream.Origin, error)
-	RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, servers []string) (*model.Connection[upstream.RestorePoint], error)
+	RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, userID *string, groupID *string, siteID *string, teamID *string, servers []string) (*model.Connection[upstream.RestorePoint], error)
+	RestorePoint(ctx context.Context, id string, server *string) (*upstream.RestorePoint, error)
 	RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) (*model.Connection[upstream.RestoreSession], error)
 	RestoreSession(ctx context.Context, id string, server *string) (*upstream.RestoreSession, error)
 	Me(ctx context.Context) (*access.Caller, error)
@@ -3576,6 +3586,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationGroup.Protection(childComplexity), true
+	case "OrganizationGroup.restorePoints":
+		if e.ComplexityRoot.OrganizationGroup.RestorePoints == nil {
+			break
+		}
+
+		args, err := ec.field_OrganizationGroup_restorePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
 
 	case "OrganizationGroupConnection.edges":
 		if e.ComplexityRoot.OrganizationGroupConnection.Edges == nil {
@@ -3688,6 +3709,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationSite.Protection(childComplexity), true
+	case "OrganizationSite.restorePoints":
+		if e.ComplexityRoot.OrganizationSite.RestorePoints == nil {
+			break
+		}
+
+		args, err := ec.field_OrganizationSite_restorePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OrganizationSite.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
 
 	case "OrganizationSiteConnection.edges":
 		if e.ComplexityRoot.OrganizationSiteConnection.Edges == nil {
@@ -3769,6 +3801,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationTeam.Protection(childComplexity), true
+	case "OrganizationTeam.restorePoints":
+		if e.ComplexityRoot.OrganizationTeam.RestorePoints == nil {
+			break
+		}
+
+		args, err := ec.field_OrganizationTeam_restorePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
 
 	case "OrganizationTeamConnection.edges":
 		if e.ComplexityRoot.OrganizationTeamConnection.Edges == nil {
@@ -3868,6 +3911,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationUser.Protection(childComplexity), true
+	case "OrganizationUser.restorePoints":
+		if e.ComplexityRoot.OrganizationUser.RestorePoints == nil {
+			break
+		}
+
+		args, err := ec.field_OrganizationUser_restorePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OrganizationUser.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time)), true
 
 	case "OrganizationUserConnection.edges":
 		if e.ComplexityRoot.OrganizationUserConnection.Edges == nil {
@@ -4451,6 +4505,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ProxyPools(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["servers"].([]string)), true
+	case "Query.restorePoint":
+		if e.ComplexityRoot.Query.RestorePoint == nil {
+			break
+		}
+
+		args, err := ec.field_Query_restorePoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RestorePoint(childComplexity, args["id"].(string), args["server"].(*string)), true
 	case "Query.restorePoints":
 		if e.ComplexityRoot.Query.RestorePoints == nil {
 			break
@@ -4461,7 +4526,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["jobId"].(*string), args["organizationId"].(*string), args["repositoryId"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time), args["copy"].(*bool), args["longTermCopy"].(*bool), args["servers"].([]string)), true
+		return e.ComplexityRoot.Query.RestorePoints(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["jobId"].(*string), args["organizationId"].(*string), args["repositoryId"].(*string), args["backedUpAfter"].(*time.Time), args["backedUpBefore"].(*time.Time), args["copy"].(*bool), args["longTermCopy"].(*bool), args["userId"].(*string), args["groupId"].(*string), args["siteId"].(*string), args["teamId"].(*string), args["servers"].([]string)), true
 	case "Query.restoreSession":
 		if e.ComplexityRoot.Query.RestoreSession == nil {
 			break
@@ -5613,9 +5678,25 @@ type Query {
     copy: Boolean
     "Only the points copied to archive object storage (true), or none of them (false)."
     longTermCopy: Boolean
+    "Only the points that hold this user (v8; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before). At most one of userId, groupId, siteId and teamId."
+    userId: ID
+    "Only the points that hold this group (v8)."
+    groupId: ID
+    "Only the points that hold this site (v8)."
+    siteId: ID
+    "Only the points that hold this team (v8)."
+    teamId: ID
     "The servers to ask, by name (` + "`" + `servers { name }` + "`" + `); all of them when not given. Several servers' pages are merged in the list's order."
     servers: [String!]
   ): RestorePointConnection
+
+  "One restore point by its ID (` + "`" + `/RestorePoints/{id}` + "`" + `, v6+); null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
+  restorePoint(
+    "The restore point's ID (a UUID)."
+    id: ID!
+    "The server that has it, by name: needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `)."
+    server: String
+  ): RestorePoint
 
   """
   The restore sessions (` + "`" + `/RestoreSessions` + "`" + `), newest first, as a Relay
@@ -7362,6 +7443,21 @@ type OrganizationUser {
   organization, whatever the number of users.
   """
   protection: UserProtection!
+  "The restore points that hold the user, newest first (` + "`" + `/RestorePoints?userId=` + "`" + `, v8; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before): the first screen of a restore portal."
+  restorePoints(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only points backed up at or after this time."
+    backedUpAfter: DateTime
+    "Only points backed up at or before this time."
+    backedUpBefore: DateTime
+  ): RestorePointConnection
 }
 
 "What kind of account a user is."
@@ -7481,6 +7577,21 @@ type OrganizationGroup {
   ): GroupMemberConnection!
   "What of the group is backed up, over every repository (their ` + "`" + `GroupData` + "`" + `)."
   protection: GroupProtection!
+  "The restore points that hold the group, newest first (` + "`" + `/RestorePoints?groupId=` + "`" + `, v8; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before): the first screen of a restore portal."
+  restorePoints(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only points backed up at or after this time."
+    backedUpAfter: DateTime
+    "Only points backed up at or before this time."
+    backedUpBefore: DateTime
+  ): RestorePointConnection
 }
 
 "What a group is."
@@ -7555,6 +7666,21 @@ type OrganizationSite {
   isAvailable: Boolean
   "What of the site is backed up, over every repository (their ` + "`" + `SiteData` + "`" + `)."
   protection: ObjectProtection!
+  "The restore points that hold the site, newest first (` + "`" + `/RestorePoints?siteId=` + "`" + `, v8; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before): the first screen of a restore portal."
+  restorePoints(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only points backed up at or after this time."
+    backedUpAfter: DateTime
+    "Only points backed up at or before this time."
+    backedUpBefore: DateTime
+  ): RestorePointConnection
 }
 
 "A team of an organization (` + "`" + `/Organizations/{id}/Teams/{id}` + "`" + `)."
@@ -7573,6 +7699,21 @@ type OrganizationTeam {
   mail: String
   "What of the team is backed up, over every repository (their ` + "`" + `TeamData` + "`" + `)."
   protection: ObjectProtection!
+  "The restore points that hold the team, newest first (` + "`" + `/RestorePoints?teamId=` + "`" + `, v8; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before): the first screen of a restore portal."
+  restorePoints(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+    "Only points backed up at or after this time."
+    backedUpAfter: DateTime
+    "Only points backed up at or before this time."
+    backedUpBefore: DateTime
+  ): RestorePointConnection
 }
 
 "Whether a site or team is backed up, over every repository."
@@ -9048,6 +9189,8 @@ func (ec *executionContext) childFields_OrganizationGroup(ctx context.Context, f
 		return ec.fieldContext_OrganizationGroup_members(ctx, field)
 	case "protection":
 		return ec.fieldContext_OrganizationGroup_protection(ctx, field)
+	case "restorePoints":
+		return ec.fieldContext_OrganizationGroup_restorePoints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationGroup", field.Name)
 }
@@ -9108,6 +9251,8 @@ func (ec *executionContext) childFields_OrganizationSite(ctx context.Context, fi
 		return ec.fieldContext_OrganizationSite_isAvailable(ctx, field)
 	case "protection":
 		return ec.fieldContext_OrganizationSite_protection(ctx, field)
+	case "restorePoints":
+		return ec.fieldContext_OrganizationSite_restorePoints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationSite", field.Name)
 }
@@ -9152,6 +9297,8 @@ func (ec *executionContext) childFields_OrganizationTeam(ctx context.Context, fi
 		return ec.fieldContext_OrganizationTeam_mail(ctx, field)
 	case "protection":
 		return ec.fieldContext_OrganizationTeam_protection(ctx, field)
+	case "restorePoints":
+		return ec.fieldContext_OrganizationTeam_restorePoints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationTeam", field.Name)
 }
@@ -9202,6 +9349,8 @@ func (ec *executionContext) childFields_OrganizationUser(ctx context.Context, fi
 		return ec.fieldContext_OrganizationUser_oneDrives(ctx, field)
 	case "protection":
 		return ec.fieldContext_OrganizationUser_protection(ctx, field)
+	case "restorePoints":
+		return ec.fieldContext_OrganizationUser_restorePoints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationUser", field.Name)
 }
@@ -10622,6 +10771,222 @@ func (ec *executionContext) field_OrganizationGroup_members_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_OrganizationGroup_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpAfter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpBefore"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_OrganizationSite_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpAfter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpBefore"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_OrganizationTeam_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpAfter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpBefore"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_OrganizationUser_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpAfter",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpAfter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "backedUpBefore",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["backedUpBefore"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Organization_groups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11692,6 +12057,28 @@ func (ec *executionContext) field_Query_proxy_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_restorePoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "server",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["server"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11783,14 +12170,46 @@ func (ec *executionContext) field_Query_restorePoints_args(ctx context.Context, 
 		return nil, err
 	}
 	args["longTermCopy"] = arg10
-	arg11, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+	arg11, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg11
+	arg12, err := graphql.ProcessArgField(ctx, rawArgs, "groupId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupId"] = arg12
+	arg13, err := graphql.ProcessArgField(ctx, rawArgs, "siteId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["siteId"] = arg13
+	arg14, err := graphql.ProcessArgField(ctx, rawArgs, "teamId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["teamId"] = arg14
+	arg15, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
 		func(ctx context.Context, v any) ([]string, error) {
 			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["servers"] = arg11
+	args["servers"] = arg15
 	return args, nil
 }
 
@@ -22002,6 +22421,50 @@ func (ec *executionContext) fieldContext_OrganizationGroup_protection(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _OrganizationGroup_restorePoints(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_restorePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.OrganizationGroup().RestorePoints(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_restorePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OrganizationGroup_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationGroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationGroup]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22479,6 +22942,50 @@ func (ec *executionContext) fieldContext_OrganizationSite_protection(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _OrganizationSite_restorePoints(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_restorePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.OrganizationSite().RestorePoints(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_restorePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OrganizationSite_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationSiteConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[model.OrganizationSite]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22837,6 +23344,50 @@ func (ec *executionContext) fieldContext_OrganizationTeam_protection(_ context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ObjectProtection(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationTeam_restorePoints(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_restorePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.OrganizationTeam().RestorePoints(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_restorePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationTeam",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OrganizationTeam_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -23277,6 +23828,50 @@ func (ec *executionContext) fieldContext_OrganizationUser_protection(_ context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserProtection(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationUser_restorePoints(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_restorePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.OrganizationUser().RestorePoints(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
+			return ec.marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_restorePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationUser",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePointConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OrganizationUser_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -25806,7 +26401,7 @@ func (ec *executionContext) _Query_restorePoints(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().RestorePoints(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["organizationId"].(*string), fc.Args["repositoryId"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time), fc.Args["copy"].(*bool), fc.Args["longTermCopy"].(*bool), fc.Args["servers"].([]string))
+			return ec.Resolvers.Query().RestorePoints(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["jobId"].(*string), fc.Args["organizationId"].(*string), fc.Args["repositoryId"].(*string), fc.Args["backedUpAfter"].(*time.Time), fc.Args["backedUpBefore"].(*time.Time), fc.Args["copy"].(*bool), fc.Args["longTermCopy"].(*bool), fc.Args["userId"].(*string), fc.Args["groupId"].(*string), fc.Args["siteId"].(*string), fc.Args["teamId"].(*string), fc.Args["servers"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
@@ -25834,6 +26429,50 @@ func (ec *executionContext) fieldContext_Query_restorePoints(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_restorePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_restorePoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_restorePoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RestorePoint(ctx, fc.Args["id"].(string), fc.Args["server"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestorePoint) graphql.Marshaler {
+			return ec.marshalORestorePoint2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_restorePoint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePoint(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_restorePoint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -33871,6 +34510,12 @@ func (ec *executionContext) _OrganizationGroup(ctx context.Context, sel ast.Sele
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrganizationGroup_protection(ctx, field, obj)
 				})
+		case "restorePoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationGroup_restorePoints(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34075,6 +34720,12 @@ func (ec *executionContext) _OrganizationSite(ctx context.Context, sel ast.Selec
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrganizationSite_protection(ctx, field, obj)
 				})
+		case "restorePoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationSite_restorePoints(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34225,6 +34876,12 @@ func (ec *executionContext) _OrganizationTeam(ctx context.Context, sel ast.Selec
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrganizationTeam_protection(ctx, field, obj)
+				})
+		case "restorePoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationTeam_restorePoints(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -34392,6 +35049,12 @@ func (ec *executionContext) _OrganizationUser(ctx context.Context, sel ast.Selec
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrganizationUser_protection(ctx, field, obj)
+				})
+		case "restorePoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationUser_restorePoints(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -35270,6 +35933,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_restorePoints(ctx, field)
+				})
+		case "restorePoint":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_restorePoint(ctx, field)
 				})
 		case "restoreSessions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -40048,6 +40717,13 @@ var (
 		upstream.EventTypeUnknown: "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) marshalORestorePoint2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePoint(ctx context.Context, sel ast.SelectionSet, v *upstream.RestorePoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestorePoint(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalORestorePointConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.RestorePoint]) graphql.Marshaler {
 	if v == nil {

@@ -71,7 +71,9 @@ func Complexity(servers int) graph.ComplexityRoot {
 		return page(child, first, last)
 	}
 	c.Job.RestorePoints, c.Organization.RestorePoints, c.BackupRepository.RestorePoints = points, points, points
-	c.Query.RestorePoints = func(child int, first *int, _ *string, last *int, _ *string, _, _, _ *string, _, _ *time.Time, _, _ *bool, _ []string) int {
+	c.OrganizationUser.RestorePoints, c.OrganizationGroup.RestorePoints = points, points
+	c.OrganizationSite.RestorePoints, c.OrganizationTeam.RestorePoints = points, points
+	c.Query.RestorePoints = func(child int, first *int, _ *string, last *int, _ *string, _, _, _ *string, _, _ *time.Time, _, _ *bool, _, _, _, _ *string, _ []string) int {
 		return page(child, first, last)
 	}
 	c.Query.RestoreSessions = func(child int, first *int, _ *string, last *int, _ *string, _, _ *time.Time, _ []string) int {

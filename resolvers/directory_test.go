@@ -243,3 +243,76 @@ func TestDirectoryLinksAreBatched(t *testing.T) {
 		}
 	}
 }
+
+// TestRestorePointsOfAnObject: on v8 a user's restore points are those
+// the REST API lists for it (userId), newest first; the root list takes
+// the same filter and restorePoint(id) finds each; before v8 the field is
+// NOT_SUPPORTED_BY_VERSION, naming v8.
+func TestRestorePointsOfAnObject(t *testing.T) {
+	t.Parallel()
+	g := testenv.Start(t, testenv.Options{Version: 8, Unshared: true})
+	org := g.Sim.OrganizationIDs()[0]
+	tok := g.Env.Token(t)
+	for _, user := range g.Sim.DirectoryIDs(org, "User")[:3] {
+		_, body := g.Env.Get(t, "/v8/RestorePoints?orderAsc=false&limit=1000&userId="+user, tok)
+		var rest struct{ Results []struct{ ID string } }
+		if err := json.Unmarshal([]byte(body), &rest); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, p := range rest.Results {
+			want = append(want, p.ID)
+		}
+		r := g.Do(t, `query($org: ID!, $user: ID!) { organization(id: $org) { users(first: 3) { nodes { id restorePoints(first: 100) { nodes { id backupTime } } } } }
+			restorePoints(userId: $user, first: 100) { nodes { id } } }`, map[string]any{"org": org, "user": user})
+		var d struct {
+			Organization struct {
+				Users struct {
+					Nodes []struct {
+						ID            string
+						RestorePoints struct {
+							Nodes []struct{ ID, BackupTime string }
+						}
+					}
+				}
+			}
+			RestorePoints struct{ Nodes []struct{ ID string } }
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("%v %.500s", err, r.Raw)
+		}
+		var got, root []string
+		for _, u := range d.Organization.Users.Nodes {
+			if u.ID != user {
+				continue
+			}
+			for i, p := range u.RestorePoints.Nodes {
+				got = append(got, p.ID)
+				if i > 0 && p.BackupTime > u.RestorePoints.Nodes[i-1].BackupTime {
+					t.Errorf("user %s: restore points not newest first", user)
+				}
+			}
+		}
+		for _, p := range d.RestorePoints.Nodes {
+			root = append(root, p.ID)
+		}
+		want = want[:min(100, len(want))]
+		if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(root) != fmt.Sprint(want) {
+			t.Errorf("user %s: %d and %d restore points, not the %d the REST API lists", user, len(got), len(root), len(want))
+		}
+		r = g.Do(t, `query($id: ID!) { restorePoint(id: $id) { id organization { id } } }`, map[string]any{"id": want[0]})
+		if len(r.Errors) > 0 || !strings.Contains(string(r.Data), want[0]) || !strings.Contains(string(r.Data), org) {
+			t.Errorf("restorePoint(%s): %s", want[0], r.Raw)
+		}
+	}
+	r := g.Do(t, `{ restorePoints(userId: "6848de9a-7315-5117-8b36-585ed1ff5fd0", teamId: "6848de9a-7315-5117-8b36-585ed1ff5fd0") { totalCount } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+		t.Errorf("two objects at once: %s", r.Raw)
+	}
+
+	old := testenv.Start(t, testenv.Options{Version: 7, Unshared: true})
+	r, calls := old.Calls(t, `query($org: ID!) { organization(id: $org) { users(first: 2) { nodes { restorePoints { totalCount } } } } }`, map[string]any{"org": org})
+	if len(r.Errors) != 2 || r.Errors[0].Extensions["code"] != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v8") || calls["GET /RestorePoints"] > 0 {
+		t.Errorf("v7: %s (%v)", r.Raw, calls)
+	}
+}

@@ -208,6 +208,11 @@ func (o *serverOp) RestorePoints(ctx context.Context, f upstream.RestorePointFil
 	return o.restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()
 }
 
+// RestorePoint is one restore point.
+func (o *serverOp) RestorePoint(ctx context.Context, id string) (*upstream.RestorePoint, error) {
+	return o.points.Load(ctx, strings.ToLower(id))()
+}
+
 // RestoreEvents is one page of what a restore session did.
 func (o *serverOp) RestoreEvents(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.RestoreEvent], error) {
 	return o.events.Load(ctx, upstream.EventsRequest{SessionID: strings.ToLower(sessionID), Page: p})()

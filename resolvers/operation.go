@@ -64,6 +64,7 @@ type serverOp struct {
 	objects       *dataloader.Loader[upstream.ObjectRef, *upstream.OrganizationObject]
 	oneDrives     *dataloader.Loader[upstream.ObjectRef, []upstream.OneDrive]
 	restorePoints *dataloader.Loader[upstream.RestorePointsRequest, upstream.Page[upstream.RestorePoint]]
+	points        *dataloader.Loader[string, *upstream.RestorePoint]
 	restores      *dataloader.Loader[string, *upstream.RestoreSession]
 	events        *dataloader.Loader[upstream.EventsRequest, upstream.Page[upstream.RestoreEvent]]
 	restoreStats  *dataloader.Loader[string, *upstream.RestoreStatistics]
@@ -210,6 +211,7 @@ func newServerOp(api *upstream.Client, scope *upstream.Scope, windows *Windows, 
 		objects:       loader("organizationObjects", scope, obs, windows, api.OrganizationObjects, nil),
 		oneDrives:     loader("oneDrives", scope, obs, windows, api.OneDrives, nil),
 		restorePoints: loader("restorePoints", scope, obs, windows, api.RestorePointPages, nil),
+		points:        loader("restorePointsByID", scope, obs, windows, api.RestorePointsByID, nil),
 		restores:      loader("restoreSessions", scope, obs, windows, api.RestoreSessionsByID, nil),
 		events:        loader("restoreEvents", scope, obs, windows, api.RestoreEventPages, nil),
 		restoreStats:  loader("restoreStatistics", scope, obs, windows, api.RestoreStatisticsOf, nil),

@@ -37,14 +37,19 @@ func TestREADMEExamplesCostWhatTheREADMESays(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
 		intro string
+		since int                          // the first version that answers it
 		calls func(g *testenv.Gateway) int // at most
 	}{
-		{"Who has no backup anywhere", func(g *testenv.Gateway) int { return 3 + len(g.Sim.RepositoryIDs()) }},
-		{"What of each user is protected", func(g *testenv.Gateway) int { return 3 + len(g.Sim.RepositoryIDs()) }},
-		{"A job summary for a dashboard", func(*testenv.Gateway) int { return 3 }},
+		{"Who has no backup anywhere", 3, func(g *testenv.Gateway) int { return 3 + len(g.Sim.RepositoryIDs()) }},
+		{"What of each user is protected", 3, func(g *testenv.Gateway) int { return 3 + len(g.Sim.RepositoryIDs()) }},
+		{"A job summary for a dashboard", 3, func(*testenv.Gateway) int { return 3 }},
+		{"A restore portal's first screen", 8, func(g *testenv.Gateway) int { return 4 + len(g.Sim.RepositoryIDs()) }},
 	} {
 		query := readmeExample(t, c.intro)
 		for _, v := range []int{3, 6, 7, 8} {
+			if v < c.since {
+				continue
+			}
 			t.Run(fmt.Sprintf("%s/v%d", c.intro, v), func(t *testing.T) {
 				g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
 				r, calls := g.Calls(t, query, nil)

@@ -3,7 +3,9 @@ package resolvers
 import (
 	"context"
 	"strings"
+	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
@@ -95,4 +97,33 @@ func organizationNamed(ctx context.Context, rs *upstream.RestoreSession) (*model
 		}
 	}
 	return nil, nil
+}
+
+// restorePointsOf pages the restore points that hold an organization's
+// user, group, site or team (v8).
+func restorePointsOf(ctx context.Context, o *upstream.OrganizationObject, w window, after, before *time.Time) (*model.RestorePointConnection, error) {
+	f := upstream.RestorePointFilter{OrganizationID: o.OrganizationID, Object: &upstream.ObjectRef{OrganizationID: o.OrganizationID, Type: o.Type, ID: o.ID}, After: after, Before: before}
+	return restorePointsWhere(ctx, w, []string{o.ServerName}, f)
+}
+
+// objectNamed is the object one of a list's object filters names (nil:
+// none), or an error where several are given.
+func objectNamed(userID, groupID, siteID, teamID *string) (*upstream.ObjectRef, error) {
+	var out *upstream.ObjectRef
+	for _, o := range []struct {
+		id   *string
+		kind upstream.ObjectType
+	}{{userID, upstream.ObjectUser}, {groupID, upstream.ObjectGroup}, {siteID, upstream.ObjectSite}, {teamID, upstream.ObjectTeam}} {
+		if o.id == nil || *o.id == "" {
+			continue
+		}
+		if out != nil {
+			return nil, graph.BadInput("give at most one of userId, groupId, siteId and teamId")
+		}
+		if err := upstream.ValidateID(*o.id); err != nil {
+			return nil, err
+		}
+		out = &upstream.ObjectRef{Type: o.kind, ID: *o.id}
+	}
+	return out, nil
 }

@@ -400,6 +400,11 @@ func (r *organizationGroupResolver) Protection(ctx context.Context, obj *model.O
 	return protectionOf(ctx, (*upstream.OrganizationObject)(obj))
 }
 
+// RestorePoints is the resolver for the restorePoints field.
+func (r *organizationGroupResolver) RestorePoints(ctx context.Context, obj *model.OrganizationGroup, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+	return restorePointsOf(ctx, (*upstream.OrganizationObject)(obj), window{first, last, after, before}, backedUpAfter, backedUpBefore)
+}
+
 // Organization is the resolver for the organization field.
 func (r *organizationSiteResolver) Organization(ctx context.Context, obj *model.OrganizationSite) (*model.Organization, error) {
 	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
@@ -410,6 +415,11 @@ func (r *organizationSiteResolver) Protection(ctx context.Context, obj *model.Or
 	return protectionOf(ctx, (*upstream.OrganizationObject)(obj))
 }
 
+// RestorePoints is the resolver for the restorePoints field.
+func (r *organizationSiteResolver) RestorePoints(ctx context.Context, obj *model.OrganizationSite, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+	return restorePointsOf(ctx, (*upstream.OrganizationObject)(obj), window{first, last, after, before}, backedUpAfter, backedUpBefore)
+}
+
 // Organization is the resolver for the organization field.
 func (r *organizationTeamResolver) Organization(ctx context.Context, obj *model.OrganizationTeam) (*model.Organization, error) {
 	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
@@ -418,6 +428,11 @@ func (r *organizationTeamResolver) Organization(ctx context.Context, obj *model.
 // Protection is the resolver for the protection field.
 func (r *organizationTeamResolver) Protection(ctx context.Context, obj *model.OrganizationTeam) (*upstream.Protection, error) {
 	return protectionOf(ctx, (*upstream.OrganizationObject)(obj))
+}
+
+// RestorePoints is the resolver for the restorePoints field.
+func (r *organizationTeamResolver) RestorePoints(ctx context.Context, obj *model.OrganizationTeam, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+	return restorePointsOf(ctx, (*upstream.OrganizationObject)(obj), window{first, last, after, before}, backedUpAfter, backedUpBefore)
 }
 
 // Organization is the resolver for the organization field.
@@ -433,6 +448,11 @@ func (r *organizationUserResolver) OneDrives(ctx context.Context, obj *model.Org
 // Protection is the resolver for the protection field.
 func (r *organizationUserResolver) Protection(ctx context.Context, obj *model.OrganizationUser) (*upstream.Protection, error) {
 	return protectionOf(ctx, (*upstream.OrganizationObject)(obj))
+}
+
+// RestorePoints is the resolver for the restorePoints field.
+func (r *organizationUserResolver) RestorePoints(ctx context.Context, obj *model.OrganizationUser, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
+	return restorePointsOf(ctx, (*upstream.OrganizationObject)(obj), window{first, last, after, before}, backedUpAfter, backedUpBefore)
 }
 
 // Name is the resolver for the name field.
@@ -612,10 +632,19 @@ func (r *queryResolver) Servers(ctx context.Context) ([]*upstream.Origin, error)
 }
 
 // RestorePoints is the resolver for the restorePoints field.
-func (r *queryResolver) RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, servers []string) (*model.Connection[upstream.RestorePoint], error) {
+func (r *queryResolver) RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, userID *string, groupID *string, siteID *string, teamID *string, servers []string) (*model.Connection[upstream.RestorePoint], error) {
+	object, err := objectNamed(userID, groupID, siteID, teamID)
+	if err != nil {
+		return nil, err
+	}
 	f := upstream.RestorePointFilter{JobID: deref(jobID), OrganizationID: deref(organizationID), RepositoryID: deref(repositoryID),
-		After: backedUpAfter, Before: backedUpBefore, Copy: copy, LongTermCopy: longTermCopy}
+		Object: object, After: backedUpAfter, Before: backedUpBefore, Copy: copy, LongTermCopy: longTermCopy}
 	return restorePointsWhere(ctx, window{first, last, after, before}, servers, f)
+}
+
+// RestorePoint is the resolver for the restorePoint field.
+func (r *queryResolver) RestorePoint(ctx context.Context, id string, server *string) (*upstream.RestorePoint, error) {
+	return lookUpAnywhere(ctx, id, server, false, (*serverOp).RestorePoint)
 }
 
 // RestoreSessions is the resolver for the restoreSessions field.

@@ -59,9 +59,14 @@ func (c *Client) sessionPartTTL(s *Scope, sessionID string) time.Duration {
 // RestorePointFilter narrows the restore points.
 type RestorePointFilter struct {
 	JobID, OrganizationID, RepositoryID string
+	Object                              *ObjectRef // only points that hold this user, group, site or team (v8; its organization is not read)
 	After, Before                       *time.Time // backup time
 	Copy, LongTermCopy                  *bool
 }
+
+// objectParam is the v8 restore point filter that names an object of a
+// type.
+var objectParam = map[ObjectType]string{ObjectUser: "userId", ObjectGroup: "groupId", ObjectSite: "siteId", ObjectTeam: "teamId"}
 
 // isCopy: v6 has no isCopy; its isLongTermCopy meant a copy in object storage.
 func (p *RestorePoint) isCopy() bool {
@@ -87,6 +92,15 @@ func (c *Client) RestorePoints(ctx context.Context, s *Scope, f RestorePointFilt
 			return Page[RestorePoint]{}, err
 		}
 		q.Set(param, id)
+	}
+	if f.Object != nil {
+		if err := c.require(RestorePointsByObject); err != nil {
+			return Page[RestorePoint]{}, err
+		}
+		if err := ValidateID(f.Object.ID); err != nil {
+			return Page[RestorePoint]{}, err
+		}
+		q.Set(objectParam[f.Object.Type], f.Object.ID)
 	}
 	if f.LongTermCopy != nil {
 		q.Set("isLongTermCopy", strconv.FormatBool(*f.LongTermCopy))
@@ -185,6 +199,22 @@ func (c *Client) restoreSession(ctx context.Context, s *Scope, id string, fresh 
 	}
 	req := request{route: "GET /RestoreSessions/{id}", target: c.restoreSessionURL(id), fresh: fresh}
 	return getItem(ctx, c, s, req, (*wireRestoreSession).model, func(r *RestoreSession) string { return r.ID }, c.restoreSessionTTL)
+}
+
+// RestorePointsByID fetches restore points (v6+) concurrently. Results
+// align with ids.
+func (c *Client) RestorePointsByID(ctx context.Context, s *Scope, ids []string) ([]*RestorePoint, []error) {
+	return fanOut(ctx, s, len(ids), func(i int) (*RestorePoint, error) {
+		if err := c.require(RestorePoints); err != nil {
+			return nil, err
+		}
+		if err := ValidateID(ids[i]); err != nil {
+			return nil, err
+		}
+		req := request{route: "GET /RestorePoints/{id}", target: c.url("/RestorePoints/"+url.PathEscape(strings.ToLower(ids[i])), nil)}
+		return getItem(ctx, c, s, req, (*wireRestorePoint).model, func(p *RestorePoint) string { return p.ID },
+			func(*RestorePoint) time.Duration { return c.opts.Sharing.ListTTL })
+	})
 }
 
 // RestoreSessionsByID fetches restore sessions concurrently. Results align

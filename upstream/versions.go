@@ -31,6 +31,7 @@ const (
 	SiteTitleFilter
 	RestorePoints
 	PagedRestorePoints
+	RestorePointsByObject
 	PagedRestoreSessions
 	RestoreSessionTimeFilters
 	RestoreSessionStatistics
@@ -70,6 +71,7 @@ var capabilities = [capabilityCount]struct {
 	SiteTitleFilter:            {7, "the site title filter", "sites filtered by title upstream (`filter`; before: by the gateway)"},
 	RestorePoints:              {6, "restore points", "restore points (`/RestorePoints`)"},
 	PagedRestorePoints:         {7, "paged restore points", "restore points paged and filtered upstream (`from`, `to`, `isCopy`, `orderAsc`)"},
+	RestorePointsByObject:      {8, "restore points by object", "restore points of one user, group, site or team (`userId`, `groupId`, `siteId`, `teamId`)"},
 	PagedRestoreSessions:       {5, "paged restore sessions", "`/RestoreSessions` answers pages (before: one array)"},
 	RestoreSessionTimeFilters:  {6, "restore session time filters", "restore sessions filtered by start time upstream"},
 	RestoreSessionStatistics:   {8, "restore statistics", "a restore session's statistics (`/RestoreSessions/{id}/Statistics`)"},

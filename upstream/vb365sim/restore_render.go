@@ -223,7 +223,8 @@ func (s *Server) listRestorePoints(w http.ResponseWriter, q url.Values) {
 			q.Get("isLongTermCopy") != "" && (q.Get("isLongTermCopy") == "true") != s.longTermCopy(p),
 			v >= 7 && q.Get("isCopy") != "" && (q.Get("isCopy") == "true") != ss.job.copy,
 			!from.IsZero() && end.Before(from),
-			!to.IsZero() && end.After(to):
+			!to.IsZero() && end.After(to),
+			v >= 8 && !s.pointHolds(p, q):
 			continue
 		}
 		out = append(out, s.restorePointJSON(p))
@@ -287,4 +288,27 @@ func reverse[T any](items []T) {
 	for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
 		items[i], items[j] = items[j], items[i]
 	}
+}
+
+// pointHolds reports whether a restore point holds the object v8's
+// userId, groupId, siteId or teamId names (true when none is named): an
+// object of the point's organization that the point's repository holds.
+func (s *Server) pointHolds(p *restorePoint, q url.Values) bool {
+	for _, param := range []string{"userId", "groupId", "siteId", "teamId"} {
+		id := q.Get(param)
+		if id == "" {
+			continue
+		}
+		held := false
+		for _, r := range s.data.backups[p.session.job.repository] {
+			if strings.EqualFold(r.member.id, id) && r.member.org == p.session.job.org &&
+				strings.EqualFold(r.member.kind, strings.TrimSuffix(param, "Id")) {
+				held = true
+			}
+		}
+		if !held {
+			return false
+		}
+	}
+	return true
 }
