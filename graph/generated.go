@@ -156,6 +156,7 @@ type ComplexityRoot struct {
 		IsOutdated            func(childComplexity int) int
 		Jobs                  func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Name                  func(childComplexity int) int
+		NodeID                func(childComplexity int) int
 		ObjectStorage         func(childComplexity int) int
 		OrganizationData      func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Origin                func(childComplexity int) int
@@ -279,6 +280,7 @@ type ComplexityRoot struct {
 		LastStatus func(childComplexity int) int
 		Name       func(childComplexity int) int
 		NextRun    func(childComplexity int) int
+		NodeID     func(childComplexity int) int
 		Origin     func(childComplexity int) int
 		Repository func(childComplexity int) int
 		Schedule   func(childComplexity int) int
@@ -363,6 +365,7 @@ type ComplexityRoot struct {
 		LastStatus          func(childComplexity int) int
 		Name                func(childComplexity int) int
 		NextRun             func(childComplexity int) int
+		NodeID              func(childComplexity int) int
 		Organization        func(childComplexity int) int
 		OrganizationID      func(childComplexity int) int
 		Origin              func(childComplexity int) int
@@ -403,6 +406,7 @@ type ComplexityRoot struct {
 		JobWillBeRetried func(childComplexity int) int
 		Log              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		MainSessionID    func(childComplexity int) int
+		NodeID           func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		Origin           func(childComplexity int) int
 		ProcessedObjects func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.ObjectStatus) int
@@ -565,6 +569,7 @@ type ComplexityRoot struct {
 		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, name *string) int
 		Licensing          func(childComplexity int) int
 		Name               func(childComplexity int) int
+		NodeID             func(childComplexity int) int
 		OfficeName         func(childComplexity int) int
 		Origin             func(childComplexity int) int
 		ProtectionSummary  func(childComplexity int) int
@@ -598,6 +603,7 @@ type ComplexityRoot struct {
 		Location      func(childComplexity int) int
 		ManagedBy     func(childComplexity int) int
 		Members       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		NodeID        func(childComplexity int) int
 		Organization  func(childComplexity int) int
 		Origin        func(childComplexity int) int
 		Protection    func(childComplexity int) int
@@ -628,6 +634,7 @@ type ComplexityRoot struct {
 		IsAvailable   func(childComplexity int) int
 		IsCloud       func(childComplexity int) int
 		IsPersonal    func(childComplexity int) int
+		NodeID        func(childComplexity int) int
 		Organization  func(childComplexity int) int
 		Origin        func(childComplexity int) int
 		ParentURL     func(childComplexity int) int
@@ -652,6 +659,7 @@ type ComplexityRoot struct {
 		Description   func(childComplexity int) int
 		DisplayName   func(childComplexity int) int
 		ID            func(childComplexity int) int
+		NodeID        func(childComplexity int) int
 		Organization  func(childComplexity int) int
 		Origin        func(childComplexity int) int
 		Protection    func(childComplexity int) int
@@ -676,6 +684,7 @@ type ComplexityRoot struct {
 		DisplayName   func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Location      func(childComplexity int) int
+		NodeID        func(childComplexity int) int
 		Office        func(childComplexity int) int
 		OneDrives     func(childComplexity int) int
 		Organization  func(childComplexity int) int
@@ -748,6 +757,7 @@ type ComplexityRoot struct {
 		ID                 func(childComplexity int) int
 		MaintenanceMode    func(childComplexity int) int
 		MemoryUsagePercent func(childComplexity int) int
+		NodeID             func(childComplexity int) int
 		OperatingSystem    func(childComplexity int) int
 		Origin             func(childComplexity int) int
 		Pool               func(childComplexity int) int
@@ -776,6 +786,7 @@ type ComplexityRoot struct {
 		Description func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
+		NodeID      func(childComplexity int) int
 		Origin      func(childComplexity int) int
 		Proxies     func(childComplexity int) int
 	}
@@ -804,6 +815,8 @@ type ComplexityRoot struct {
 		License            func(childComplexity int, server *string) int
 		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, organizationID *string, name *string, servers []string) int
 		Me                 func(childComplexity int) int
+		Node               func(childComplexity int, id string) int
+		Nodes              func(childComplexity int, ids []string) int
 		Organization       func(childComplexity int, id string, server *string) int
 		Organizations      func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
 		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
@@ -871,6 +884,7 @@ type ComplexityRoot struct {
 		IsSharePoint          func(childComplexity int) int
 		IsTeams               func(childComplexity int) int
 		Job                   func(childComplexity int) int
+		NodeID                func(childComplexity int) int
 		Organization          func(childComplexity int) int
 		Origin                func(childComplexity int) int
 		Repository            func(childComplexity int) int
@@ -898,6 +912,7 @@ type ComplexityRoot struct {
 		ID               func(childComplexity int) int
 		InitiatedBy      func(childComplexity int) int
 		Name             func(childComplexity int) int
+		NodeID           func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		OrganizationName func(childComplexity int) int
 		Origin           func(childComplexity int) int
@@ -1013,6 +1028,8 @@ type BackupOrganizationDataResolver interface {
 	Organization(ctx context.Context, obj *upstream.BackupOrganizationData) (*model.Organization, error)
 }
 type BackupRepositoryResolver interface {
+	NodeID(ctx context.Context, obj *model.BackupRepository) (string, error)
+
 	Proxy(ctx context.Context, obj *model.BackupRepository) (*model.Proxy, error)
 	ProxyPool(ctx context.Context, obj *model.BackupRepository) (*upstream.ProxyPool, error)
 	Jobs(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[model.Job], error)
@@ -1040,6 +1057,8 @@ type BackupUserDataResolver interface {
 	User(ctx context.Context, obj *upstream.BackupUserData) (*model.OrganizationUser, error)
 }
 type CopyJobResolver interface {
+	NodeID(ctx context.Context, obj *upstream.CopyJob) (string, error)
+
 	BackupJob(ctx context.Context, obj *upstream.CopyJob) (*model.Job, error)
 	Repository(ctx context.Context, obj *upstream.CopyJob) (*model.BackupRepository, error)
 }
@@ -1060,6 +1079,8 @@ type GroupProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
 }
 type JobResolver interface {
+	NodeID(ctx context.Context, obj *model.Job) (string, error)
+
 	Organization(ctx context.Context, obj *model.Job) (*model.Organization, error)
 	Repository(ctx context.Context, obj *model.Job) (*model.BackupRepository, error)
 	CopyJob(ctx context.Context, obj *model.Job) (*upstream.CopyJob, error)
@@ -1072,6 +1093,8 @@ type JobActionPayloadResolver interface {
 	Job(ctx context.Context, obj *model.JobActionPayload) (*model.Job, error)
 }
 type JobSessionResolver interface {
+	NodeID(ctx context.Context, obj *model.JobSession) (string, error)
+
 	Job(ctx context.Context, obj *model.JobSession) (*model.Job, error)
 	Repository(ctx context.Context, obj *model.JobSession) (*model.BackupRepository, error)
 	Proxy(ctx context.Context, obj *model.JobSession) (*model.Proxy, error)
@@ -1099,6 +1122,8 @@ type ObjectProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
 }
 type OrganizationResolver interface {
+	NodeID(ctx context.Context, obj *model.Organization) (string, error)
+
 	Licensing(ctx context.Context, obj *model.Organization) (*upstream.OrganizationLicensing, error)
 	Jobs(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string) (*model.Connection[model.Job], error)
 	UsedRepositories(ctx context.Context, obj *model.Organization) ([]*upstream.RepositoryUsage, error)
@@ -1112,6 +1137,8 @@ type OrganizationResolver interface {
 	JobSessionSummary(ctx context.Context, obj *model.Organization, createdAfter *time.Time, createdBefore *time.Time) (*upstream.SessionSummary, error)
 }
 type OrganizationGroupResolver interface {
+	NodeID(ctx context.Context, obj *model.OrganizationGroup) (string, error)
+
 	Organization(ctx context.Context, obj *model.OrganizationGroup) (*model.Organization, error)
 
 	Members(ctx context.Context, obj *model.OrganizationGroup, first *int, after *string, last *int, before *string) (*model.Connection[upstream.GroupMember], error)
@@ -1119,18 +1146,24 @@ type OrganizationGroupResolver interface {
 	RestorePoints(ctx context.Context, obj *model.OrganizationGroup, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type OrganizationSiteResolver interface {
+	NodeID(ctx context.Context, obj *model.OrganizationSite) (string, error)
+
 	Organization(ctx context.Context, obj *model.OrganizationSite) (*model.Organization, error)
 
 	Protection(ctx context.Context, obj *model.OrganizationSite) (*upstream.Protection, error)
 	RestorePoints(ctx context.Context, obj *model.OrganizationSite, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type OrganizationTeamResolver interface {
+	NodeID(ctx context.Context, obj *model.OrganizationTeam) (string, error)
+
 	Organization(ctx context.Context, obj *model.OrganizationTeam) (*model.Organization, error)
 
 	Protection(ctx context.Context, obj *model.OrganizationTeam) (*upstream.Protection, error)
 	RestorePoints(ctx context.Context, obj *model.OrganizationTeam, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type OrganizationUserResolver interface {
+	NodeID(ctx context.Context, obj *model.OrganizationUser) (string, error)
+
 	Organization(ctx context.Context, obj *model.OrganizationUser) (*model.Organization, error)
 
 	OneDrives(ctx context.Context, obj *model.OrganizationUser) ([]*upstream.OneDrive, error)
@@ -1151,13 +1184,19 @@ type ProtectionSummaryResolver interface {
 	Teams(ctx context.Context, obj *model.ProtectionSummary) (*model.ProtectionCount, error)
 }
 type ProxyResolver interface {
+	NodeID(ctx context.Context, obj *model.Proxy) (string, error)
+
 	Pool(ctx context.Context, obj *model.Proxy) (*upstream.ProxyPool, error)
 	Repositories(ctx context.Context, obj *model.Proxy) ([]*model.BackupRepository, error)
 }
 type ProxyPoolResolver interface {
+	NodeID(ctx context.Context, obj *upstream.ProxyPool) (string, error)
+
 	Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*model.Proxy, error)
 }
 type QueryResolver interface {
+	Node(ctx context.Context, id string) (model.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	JobSession(ctx context.Context, id string, server *string) (*model.JobSession, error)
 	JobSessions(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) (*model.JobSessionConnection, error)
 	Job(ctx context.Context, id string, server *string) (*model.Job, error)
@@ -1185,11 +1224,15 @@ type RepositoryUsageResolver interface {
 	Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*model.BackupRepository, error)
 }
 type RestorePointResolver interface {
+	NodeID(ctx context.Context, obj *upstream.RestorePoint) (string, error)
+
 	Job(ctx context.Context, obj *upstream.RestorePoint) (*model.Job, error)
 	Organization(ctx context.Context, obj *upstream.RestorePoint) (*model.Organization, error)
 	Repository(ctx context.Context, obj *upstream.RestorePoint) (*model.BackupRepository, error)
 }
 type RestoreSessionResolver interface {
+	NodeID(ctx context.Context, obj *upstream.RestoreSession) (string, error)
+
 	Organization(ctx context.Context, obj *upstream.RestoreSession) (*model.Organization, error)
 
 	Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error)
@@ -1577,6 +1620,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BackupRepository.Name(childComplexity), true
+	case "BackupRepository.nodeId":
+		if e.ComplexityRoot.BackupRepository.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackupRepository.NodeID(childComplexity), true
 	case "BackupRepository.objectStorage":
 		if e.ComplexityRoot.BackupRepository.ObjectStorage == nil {
 			break
@@ -2102,6 +2151,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CopyJob.NextRun(childComplexity), true
+	case "CopyJob.nodeId":
+		if e.ComplexityRoot.CopyJob.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyJob.NodeID(childComplexity), true
 	case "CopyJob.server":
 		if e.ComplexityRoot.CopyJob.Origin == nil {
 			break
@@ -2444,6 +2499,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.NextRun(childComplexity), true
+	case "Job.nodeId":
+		if e.ComplexityRoot.Job.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.NodeID(childComplexity), true
 	case "Job.organization":
 		if e.ComplexityRoot.Job.Organization == nil {
 			break
@@ -2631,6 +2692,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobSession.MainSessionID(childComplexity), true
+	case "JobSession.nodeId":
+		if e.ComplexityRoot.JobSession.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobSession.NodeID(childComplexity), true
 	case "JobSession.organization":
 		if e.ComplexityRoot.JobSession.Organization == nil {
 			break
@@ -3396,6 +3463,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Name(childComplexity), true
+	case "Organization.nodeId":
+		if e.ComplexityRoot.Organization.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.NodeID(childComplexity), true
 	case "Organization.officeName":
 		if e.ComplexityRoot.Organization.OfficeName == nil {
 			break
@@ -3568,6 +3641,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationGroup.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "OrganizationGroup.nodeId":
+		if e.ComplexityRoot.OrganizationGroup.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationGroup.NodeID(childComplexity), true
 	case "OrganizationGroup.organization":
 		if e.ComplexityRoot.OrganizationGroup.Organization == nil {
 			break
@@ -3685,6 +3764,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationSite.IsPersonal(childComplexity), true
+	case "OrganizationSite.nodeId":
+		if e.ComplexityRoot.OrganizationSite.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSite.NodeID(childComplexity), true
 	case "OrganizationSite.organization":
 		if e.ComplexityRoot.OrganizationSite.Organization == nil {
 			break
@@ -3783,6 +3868,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationTeam.ID(childComplexity), true
+	case "OrganizationTeam.nodeId":
+		if e.ComplexityRoot.OrganizationTeam.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationTeam.NodeID(childComplexity), true
 	case "OrganizationTeam.organization":
 		if e.ComplexityRoot.OrganizationTeam.Organization == nil {
 			break
@@ -3881,6 +3972,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationUser.Location(childComplexity), true
+	case "OrganizationUser.nodeId":
+		if e.ComplexityRoot.OrganizationUser.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationUser.NodeID(childComplexity), true
 	case "OrganizationUser.office":
 		if e.ComplexityRoot.OrganizationUser.Office == nil {
 			break
@@ -4165,6 +4262,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Proxy.MemoryUsagePercent(childComplexity), true
+	case "Proxy.nodeId":
+		if e.ComplexityRoot.Proxy.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Proxy.NodeID(childComplexity), true
 	case "Proxy.operatingSystem":
 		if e.ComplexityRoot.Proxy.OperatingSystem == nil {
 			break
@@ -4282,6 +4385,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProxyPool.Name(childComplexity), true
+	case "ProxyPool.nodeId":
+		if e.ComplexityRoot.ProxyPool.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyPool.NodeID(childComplexity), true
 	case "ProxyPool.server":
 		if e.ComplexityRoot.ProxyPool.Origin == nil {
 			break
@@ -4450,6 +4559,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.organization":
 		if e.ComplexityRoot.Query.Organization == nil {
 			break
@@ -4822,6 +4953,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestorePoint.Job(childComplexity), true
+	case "RestorePoint.nodeId":
+		if e.ComplexityRoot.RestorePoint.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePoint.NodeID(childComplexity), true
 	case "RestorePoint.organization":
 		if e.ComplexityRoot.RestorePoint.Organization == nil {
 			break
@@ -4938,6 +5075,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.Name(childComplexity), true
+	case "RestoreSession.nodeId":
+		if e.ComplexityRoot.RestoreSession.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSession.NodeID(childComplexity), true
 	case "RestoreSession.organization":
 		if e.ComplexityRoot.RestoreSession.Organization == nil {
 			break
@@ -5441,11 +5584,36 @@ A date and time in RFC 3339 form, always in UTC (for example
 scalar DateTime
 
 """
+An object a Relay client can refetch by its ` + "`" + `nodeId` + "`" + `. Its ` + "`" + `id` + "`" + ` stays the
+Veeam UUID, which the API and every existing client use; tell
+relay-compiler to use ` + "`" + `nodeId` + "`" + ` instead (` + "`" + `schemaConfig:
+{ nodeInterfaceIdField: "nodeId" }` + "`" + `).
+"""
+interface Node {
+  "The object's globally unique ID: its type, server and ID, opaque."
+  nodeId: ID!
+}
+
+"""
 The entry points of the Veeam Backup for Microsoft 365 gateway. Every field
 fetches only what the query selects: a session's job and log cost an upstream
 call each, and only when asked for.
 """
 type Query {
+  """
+  Any object by its ` + "`" + `nodeId` + "`" + ` (Relay's global object identification): a
+  call on the server the ID names, through the same batched loaders as
+  every lookup. Null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, where there is none.
+  """
+  node(
+    "A ` + "`" + `nodeId` + "`" + `."
+    id: ID!
+  ): Node
+  "Several objects by their ` + "`" + `nodeId` + "`" + `s, in order (at most 100); each one that is not found is null with its own error."
+  nodes(
+    "` + "`" + `nodeId` + "`" + `s."
+    ids: [ID!]!
+  ): [Node]!
   "One job session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when the server has no such session."
   jobSession(
     "The session's ID (a UUID)."
@@ -5879,9 +6047,11 @@ type Subscription {
 One run of a backup or backup copy job (` + "`" + `/JobSessions/{id}` + "`" + `). Fields that only
 some API versions serve are null on the others; the version is noted on each.
 """
-type JobSession @key(fields: "id") {
+type JobSession implements Node @key(fields: "id") {
   "The session's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The ID of the session's job (v8 sends it; earlier versions only link to the job, and the gateway reads the ID from that link)."
@@ -6076,9 +6246,11 @@ enum LogItemType {
 }
 
 "A backup or backup copy job (` + "`" + `/Jobs/{id}` + "`" + `)."
-type Job @key(fields: "id") {
+type Job implements Node @key(fields: "id") {
   "The job's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The job's name."
@@ -6309,9 +6481,11 @@ type LogItemEdge {
 A Microsoft 365 (or on-premises Exchange and SharePoint) organization added
 to the server (` + "`" + `/Organizations/{id}` + "`" + `).
 """
-type Organization @key(fields: "id") {
+type Organization implements Node @key(fields: "id") {
   "The organization's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The organization's name, e.g. ` + "`" + `contoso.onmicrosoft.com` + "`" + `."
@@ -6543,9 +6717,11 @@ type RepositoryUsage {
 }
 
 "A backup repository (` + "`" + `/BackupRepositories/{id}` + "`" + `)."
-type BackupRepository @key(fields: "id") {
+type BackupRepository implements Node @key(fields: "id") {
   "The repository's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The repository's name."
@@ -6711,9 +6887,11 @@ type ObjectStorage {
 }
 
 "A backup proxy (` + "`" + `/Proxies/{id}` + "`" + `)."
-type Proxy @key(fields: "id") {
+type Proxy implements Node @key(fields: "id") {
   "The proxy's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The proxy's host name."
@@ -6759,9 +6937,11 @@ enum ProxyStatus {
 }
 
 "A pool of backup proxies (` + "`" + `/ProxyPools/{id}` + "`" + `, v8)."
-type ProxyPool {
+type ProxyPool implements Node {
   "The pool's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The pool's name."
@@ -6773,9 +6953,11 @@ type ProxyPool {
 }
 
 "A backup copy job (` + "`" + `/CopyJobs/{id}` + "`" + `, v6+): copies a backup job's restore points to another repository."
-type CopyJob {
+type CopyJob implements Node {
   "The copy job's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The copy job's name."
@@ -7146,9 +7328,11 @@ type ProcessedObjectEdge {
 A point in time the backed-up data of a job can be restored from
 (` + "`" + `/RestorePoints/{id}` + "`" + `, v6+).
 """
-type RestorePoint {
+type RestorePoint implements Node {
   "The restore point's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "When the backup was made."
@@ -7203,9 +7387,11 @@ type RestorePointEdge {
 A session of exploring and restoring backed-up data (` + "`" + `/RestoreSessions/{id}` + "`" + `):
 who restored what, when, and how it went.
 """
-type RestoreSession {
+type RestoreSession implements Node {
   "The restore session's ID."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The session's name."
@@ -7418,9 +7604,11 @@ type RestoreEventEdge {
 A user of an organization (` + "`" + `/Organizations/{id}/Users/{id}` + "`" + `): a person, a
 shared or a public mailbox.
 """
-type OrganizationUser {
+type OrganizationUser implements Node {
   "The user's ID in the organization."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The organization."
@@ -7545,9 +7733,11 @@ type UserProtection {
 }
 
 "A group of an organization (` + "`" + `/Organizations/{id}/Groups/{id}` + "`" + `)."
-type OrganizationGroup {
+type OrganizationGroup implements Node {
   "The group's ID in the organization."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The organization."
@@ -7645,9 +7835,11 @@ type GroupProtection {
 }
 
 "A SharePoint site of an organization (` + "`" + `/Organizations/{id}/Sites/{id}` + "`" + `)."
-type OrganizationSite {
+type OrganizationSite implements Node {
   "The site's ID in the organization."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The organization."
@@ -7684,9 +7876,11 @@ type OrganizationSite {
 }
 
 "A team of an organization (` + "`" + `/Organizations/{id}/Teams/{id}` + "`" + `)."
-type OrganizationTeam {
+type OrganizationTeam implements Node {
   "The team's ID in the organization."
   id: ID!
+  "The object's globally unique ID for Relay (` + "`" + `node(id:)` + "`" + `): its type, server and ID, opaque. ` + "`" + `id` + "`" + ` is the Veeam ID."
+  nodeId: ID!
   "The VB365 server it comes from."
   server: Server!
   "The organization."
@@ -8309,6 +8503,8 @@ func (ec *executionContext) childFields_BackupRepository(ctx context.Context, fi
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_BackupRepository_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_BackupRepository_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_BackupRepository_server(ctx, field)
 	case "name":
@@ -8569,6 +8765,8 @@ func (ec *executionContext) childFields_CopyJob(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_CopyJob_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_CopyJob_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_CopyJob_server(ctx, field)
 	case "name":
@@ -8711,6 +8909,8 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Job_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_Job_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_Job_server(ctx, field)
 	case "name":
@@ -8793,6 +8993,8 @@ func (ec *executionContext) childFields_JobSession(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_JobSession_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_JobSession_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_JobSession_server(ctx, field)
 	case "jobId":
@@ -9089,6 +9291,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Organization_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_Organization_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_Organization_server(ctx, field)
 	case "name":
@@ -9169,6 +9373,8 @@ func (ec *executionContext) childFields_OrganizationGroup(ctx context.Context, f
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_OrganizationGroup_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_OrganizationGroup_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_OrganizationGroup_server(ctx, field)
 	case "organization":
@@ -9233,6 +9439,8 @@ func (ec *executionContext) childFields_OrganizationSite(ctx context.Context, fi
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_OrganizationSite_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_OrganizationSite_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_OrganizationSite_server(ctx, field)
 	case "organization":
@@ -9285,6 +9493,8 @@ func (ec *executionContext) childFields_OrganizationTeam(ctx context.Context, fi
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_OrganizationTeam_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_OrganizationTeam_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_OrganizationTeam_server(ctx, field)
 	case "organization":
@@ -9331,6 +9541,8 @@ func (ec *executionContext) childFields_OrganizationUser(ctx context.Context, fi
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_OrganizationUser_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_OrganizationUser_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_OrganizationUser_server(ctx, field)
 	case "organization":
@@ -9471,6 +9683,8 @@ func (ec *executionContext) childFields_Proxy(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Proxy_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_Proxy_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_Proxy_server(ctx, field)
 	case "hostName":
@@ -9535,6 +9749,8 @@ func (ec *executionContext) childFields_ProxyPool(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_ProxyPool_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_ProxyPool_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_ProxyPool_server(ctx, field)
 	case "name":
@@ -9653,6 +9869,8 @@ func (ec *executionContext) childFields_RestorePoint(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RestorePoint_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_RestorePoint_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_RestorePoint_server(ctx, field)
 	case "backupTime":
@@ -9713,6 +9931,8 @@ func (ec *executionContext) childFields_RestoreSession(ctx context.Context, fiel
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RestoreSession_id(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_RestoreSession_nodeId(ctx, field)
 	case "server":
 		return ec.fieldContext_RestoreSession_server(ctx, field)
 	case "name":
@@ -11875,6 +12095,34 @@ func (ec *executionContext) field_Query_licensedUsers_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_organization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13560,6 +13808,29 @@ func (ec *executionContext) _BackupRepository_id(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_BackupRepository_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BackupRepository", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BackupRepository_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackupRepository_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BackupRepository().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackupRepository_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackupRepository", field, true, true, "ID")
 }
 
 func (ec *executionContext) _BackupRepository_server(ctx context.Context, field graphql.CollectedField, obj *model.BackupRepository) (ret graphql.Marshaler) {
@@ -16087,6 +16358,29 @@ func (ec *executionContext) fieldContext_CopyJob_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("CopyJob", field, false, false, "ID")
 }
 
+func (ec *executionContext) _CopyJob_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CopyJob_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CopyJob().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CopyJob_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CopyJob", field, true, true, "ID")
+}
+
 func (ec *executionContext) _CopyJob_server(ctx context.Context, field graphql.CollectedField, obj *upstream.CopyJob) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17403,6 +17697,29 @@ func (ec *executionContext) fieldContext_Job_id(_ context.Context, field graphql
 	return graphql.NewScalarFieldContext("Job", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Job_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Job().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Job_server(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18218,6 +18535,29 @@ func (ec *executionContext) _JobSession_id(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_JobSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("JobSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _JobSession_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobSession_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobSession().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobSession_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobSession", field, true, true, "ID")
 }
 
 func (ec *executionContext) _JobSession_server(ctx context.Context, field graphql.CollectedField, obj *model.JobSession) (ret graphql.Marshaler) {
@@ -21190,6 +21530,29 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Organization_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Organization_server(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22143,6 +22506,29 @@ func (ec *executionContext) fieldContext_OrganizationGroup_id(_ context.Context,
 	return graphql.NewScalarFieldContext("OrganizationGroup", field, false, false, "ID")
 }
 
+func (ec *executionContext) _OrganizationGroup_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationGroup_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationGroup().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationGroup_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationGroup", field, true, true, "ID")
+}
+
 func (ec *executionContext) _OrganizationGroup_server(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22708,6 +23094,29 @@ func (ec *executionContext) fieldContext_OrganizationSite_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("OrganizationSite", field, false, false, "ID")
 }
 
+func (ec *executionContext) _OrganizationSite_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSite_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationSite().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSite_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSite", field, true, true, "ID")
+}
+
 func (ec *executionContext) _OrganizationSite_server(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSite) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23183,6 +23592,29 @@ func (ec *executionContext) fieldContext_OrganizationTeam_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("OrganizationTeam", field, false, false, "ID")
 }
 
+func (ec *executionContext) _OrganizationTeam_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationTeam_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationTeam().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationTeam_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationTeam", field, true, true, "ID")
+}
+
 func (ec *executionContext) _OrganizationTeam_server(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationTeam) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23587,6 +24019,29 @@ func (ec *executionContext) _OrganizationUser_id(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_OrganizationUser_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationUser", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrganizationUser_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationUser_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationUser().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationUser_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationUser", field, true, true, "ID")
 }
 
 func (ec *executionContext) _OrganizationUser_server(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationUser) (ret graphql.Marshaler) {
@@ -24779,6 +25234,29 @@ func (ec *executionContext) fieldContext_Proxy_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Proxy", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Proxy_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Proxy_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Proxy().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Proxy_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Proxy", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Proxy_server(ctx context.Context, field graphql.CollectedField, obj *model.Proxy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25371,6 +25849,29 @@ func (ec *executionContext) fieldContext_ProxyPool_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("ProxyPool", field, false, false, "ID")
 }
 
+func (ec *executionContext) _ProxyPool_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.ProxyPool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyPool_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProxyPool().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyPool_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyPool", field, true, true, "ID")
+}
+
 func (ec *executionContext) _ProxyPool_server(ctx context.Context, field graphql.CollectedField, obj *upstream.ProxyPool) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25651,6 +26152,94 @@ func (ec *executionContext) fieldContext_ProxyPoolEdge_node(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProxyPool(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -27440,6 +28029,29 @@ func (ec *executionContext) fieldContext_RestorePoint_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("RestorePoint", field, false, false, "ID")
 }
 
+func (ec *executionContext) _RestorePoint_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePoint_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestorePoint().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePoint_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePoint", field, true, true, "ID")
+}
+
 func (ec *executionContext) _RestorePoint_server(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27993,6 +28605,29 @@ func (ec *executionContext) _RestoreSession_id(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_RestoreSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestoreSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestoreSession_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestoreSession().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSession", field, true, true, "ID")
 }
 
 func (ec *executionContext) _RestoreSession_server(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
@@ -30984,6 +31619,110 @@ func UnmarshalStartJobInput(ctx context.Context, raw any) (model.StartJobInput, 
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case upstream.RestoreSession:
+		return ec._RestoreSession(ctx, sel, &obj)
+	case *upstream.RestoreSession:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RestoreSession(ctx, sel, obj)
+	case upstream.RestorePoint:
+		return ec._RestorePoint(ctx, sel, &obj)
+	case *upstream.RestorePoint:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RestorePoint(ctx, sel, obj)
+	case upstream.ProxyPool:
+		return ec._ProxyPool(ctx, sel, &obj)
+	case *upstream.ProxyPool:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ProxyPool(ctx, sel, obj)
+	case model.Proxy:
+		return ec._Proxy(ctx, sel, &obj)
+	case *model.Proxy:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Proxy(ctx, sel, obj)
+	case model.OrganizationUser:
+		return ec._OrganizationUser(ctx, sel, &obj)
+	case *model.OrganizationUser:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OrganizationUser(ctx, sel, obj)
+	case model.OrganizationTeam:
+		return ec._OrganizationTeam(ctx, sel, &obj)
+	case *model.OrganizationTeam:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OrganizationTeam(ctx, sel, obj)
+	case model.OrganizationSite:
+		return ec._OrganizationSite(ctx, sel, &obj)
+	case *model.OrganizationSite:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OrganizationSite(ctx, sel, obj)
+	case model.OrganizationGroup:
+		return ec._OrganizationGroup(ctx, sel, &obj)
+	case *model.OrganizationGroup:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OrganizationGroup(ctx, sel, obj)
+	case model.Organization:
+		return ec._Organization(ctx, sel, &obj)
+	case *model.Organization:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Organization(ctx, sel, obj)
+	case model.JobSession:
+		return ec._JobSession(ctx, sel, &obj)
+	case *model.JobSession:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._JobSession(ctx, sel, obj)
+	case model.Job:
+		return ec._Job(ctx, sel, &obj)
+	case *model.Job:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Job(ctx, sel, obj)
+	case upstream.CopyJob:
+		return ec._CopyJob(ctx, sel, &obj)
+	case *upstream.CopyJob:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CopyJob(ctx, sel, obj)
+	case model.BackupRepository:
+		return ec._BackupRepository(ctx, sel, &obj)
+	case *model.BackupRepository:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._BackupRepository(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj fedruntime.Entity) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -31483,7 +32222,7 @@ func (ec *executionContext) _BackupOrganizationDataEdge(ctx context.Context, sel
 	return out
 }
 
-var backupRepositoryImplementors = []string{"BackupRepository", "_Entity"}
+var backupRepositoryImplementors = []string{"BackupRepository", "Node", "_Entity"}
 
 func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.SelectionSet, obj *model.BackupRepository) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, backupRepositoryImplementors)
@@ -31499,6 +32238,12 @@ func (ec *executionContext) _BackupRepository(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupRepository_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._BackupRepository_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -32334,7 +33079,7 @@ func (ec *executionContext) _Caller(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var copyJobImplementors = []string{"CopyJob"}
+var copyJobImplementors = []string{"CopyJob", "Node"}
 
 func (ec *executionContext) _CopyJob(ctx context.Context, sel ast.SelectionSet, obj *upstream.CopyJob) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, copyJobImplementors)
@@ -32350,6 +33095,12 @@ func (ec *executionContext) _CopyJob(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CopyJob_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._CopyJob_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -32890,7 +33641,7 @@ func (ec *executionContext) _HealthEntry(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var jobImplementors = []string{"Job", "_Entity"}
+var jobImplementors = []string{"Job", "Node", "_Entity"}
 
 func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj *model.Job) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobImplementors)
@@ -32906,6 +33657,12 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._Job_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33155,7 +33912,7 @@ func (ec *executionContext) _JobEdge(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
-var jobSessionImplementors = []string{"JobSession", "_Entity"}
+var jobSessionImplementors = []string{"JobSession", "Node", "_Entity"}
 
 func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSet, obj *model.JobSession) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobSessionImplementors)
@@ -33171,6 +33928,12 @@ func (ec *executionContext) _JobSession(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobSession_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._JobSession_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34191,7 +34954,7 @@ func (ec *executionContext) _OneDrive(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var organizationImplementors = []string{"Organization", "_Entity"}
+var organizationImplementors = []string{"Organization", "Node", "_Entity"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *model.Organization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
@@ -34207,6 +34970,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._Organization_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34441,7 +35210,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var organizationGroupImplementors = []string{"OrganizationGroup"}
+var organizationGroupImplementors = []string{"OrganizationGroup", "Node"}
 
 func (ec *executionContext) _OrganizationGroup(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationGroup) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationGroupImplementors)
@@ -34457,6 +35226,12 @@ func (ec *executionContext) _OrganizationGroup(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationGroup_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._OrganizationGroup_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34657,7 +35432,7 @@ func (ec *executionContext) _OrganizationLicensing(ctx context.Context, sel ast.
 	return out
 }
 
-var organizationSiteImplementors = []string{"OrganizationSite"}
+var organizationSiteImplementors = []string{"OrganizationSite", "Node"}
 
 func (ec *executionContext) _OrganizationSite(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationSite) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationSiteImplementors)
@@ -34673,6 +35448,12 @@ func (ec *executionContext) _OrganizationSite(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationSite_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._OrganizationSite_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34829,7 +35610,7 @@ func (ec *executionContext) _OrganizationSiteEdge(ctx context.Context, sel ast.S
 	return out
 }
 
-var organizationTeamImplementors = []string{"OrganizationTeam"}
+var organizationTeamImplementors = []string{"OrganizationTeam", "Node"}
 
 func (ec *executionContext) _OrganizationTeam(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationTeam) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationTeamImplementors)
@@ -34845,6 +35626,12 @@ func (ec *executionContext) _OrganizationTeam(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationTeam_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._OrganizationTeam_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34986,7 +35773,7 @@ func (ec *executionContext) _OrganizationTeamEdge(ctx context.Context, sel ast.S
 	return out
 }
 
-var organizationUserImplementors = []string{"OrganizationUser"}
+var organizationUserImplementors = []string{"OrganizationUser", "Node"}
 
 func (ec *executionContext) _OrganizationUser(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationUser) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationUserImplementors)
@@ -35002,6 +35789,12 @@ func (ec *executionContext) _OrganizationUser(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationUser_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._OrganizationUser_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35466,7 +36259,7 @@ func (ec *executionContext) _ProtectionSummary(ctx context.Context, sel ast.Sele
 	return out
 }
 
-var proxyImplementors = []string{"Proxy", "_Entity"}
+var proxyImplementors = []string{"Proxy", "Node", "_Entity"}
 
 func (ec *executionContext) _Proxy(ctx context.Context, sel ast.SelectionSet, obj *model.Proxy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyImplementors)
@@ -35482,6 +36275,12 @@ func (ec *executionContext) _Proxy(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Proxy_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._Proxy_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35667,7 +36466,7 @@ func (ec *executionContext) _ProxyEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var proxyPoolImplementors = []string{"ProxyPool"}
+var proxyPoolImplementors = []string{"ProxyPool", "Node"}
 
 func (ec *executionContext) _ProxyPool(ctx context.Context, sel ast.SelectionSet, obj *upstream.ProxyPool) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, proxyPoolImplementors)
@@ -35683,6 +36482,12 @@ func (ec *executionContext) _ProxyPool(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProxyPool_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._ProxyPool_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35826,6 +36631,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
 		case "jobSession":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -36249,7 +37066,7 @@ func (ec *executionContext) _RestoreEventEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var restorePointImplementors = []string{"RestorePoint"}
+var restorePointImplementors = []string{"RestorePoint", "Node"}
 
 func (ec *executionContext) _RestorePoint(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestorePoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, restorePointImplementors)
@@ -36265,6 +37082,12 @@ func (ec *executionContext) _RestorePoint(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestorePoint_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._RestorePoint_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -36441,7 +37264,7 @@ func (ec *executionContext) _RestorePointEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var restoreSessionImplementors = []string{"RestoreSession"}
+var restoreSessionImplementors = []string{"RestoreSession", "Node"}
 
 func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreSession) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSessionImplementors)
@@ -36457,6 +37280,12 @@ func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_nodeId(ctx, field, obj)
+				})
 		case "server":
 			out.Values[i] = ec._RestoreSession_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -38210,6 +39039,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -38599,6 +39457,16 @@ func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.Sele
 		graphql.AddInvalidNullFromMarshaler(ctx, "Long!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalNObjectProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx context.Context, sel ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
@@ -40407,6 +41275,13 @@ func (ec *executionContext) marshalOLong2ᚖint64(ctx context.Context, sel ast.S
 	_ = ctx
 	res := graphql.MarshalInt64(*v)
 	return res
+}
+
+func (ec *executionContext) marshalONode2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOObjectLocation2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLocation(ctx context.Context, v any) (*upstream.Location, error) {

@@ -37,6 +37,9 @@ func Complexity(servers int) graph.ComplexityRoot {
 	c.Query.JobSession, c.Query.Job, c.Query.Organization, c.Query.BackupRepository = byID, byID, byID, byID
 	c.Query.Proxy, c.Query.CopyJob, c.Query.RestoreSession = byID, byID, byID
 	c.Subscription.JobSessionUpdated, c.Subscription.RestoreSessionUpdated = byID, byID
+	// A nodeId names its server: a call each.
+	c.Query.Node = func(child int, _ string) int { return costOf(child, 1) }
+	c.Query.Nodes = func(child int, ids []string) int { return costOf(child, len(ids)) }
 	c.Query.JobSessions = func(child int, first *int, _ *string, last *int, _ *string, _ *string, _ *upstream.SessionStatus, _ *upstream.JobType, _, _ *time.Time, _ []string) int {
 		return page(child, first, last)
 	}

@@ -233,7 +233,7 @@ func TestEntitiesAreBatched(t *testing.T) {
 	t.Logf("_entities with 100 representations: %v, at most %d at once", calls, g.Sim.MaxInFlight())
 
 	sdl := g.Do(t, `{ _service { sdl } }`, nil)
-	for _, want := range []string{`type JobSession @key(fields: \"id\")`, `type Job @key(fields: \"id\")`, "federation/v2"} {
+	for _, want := range []string{`type JobSession implements Node @key(fields: \"id\")`, `type Job implements Node @key(fields: \"id\")`, "federation/v2"} {
 		if !strings.Contains(string(sdl.Raw), want) {
 			t.Errorf("_service.sdl lacks %s", want)
 		}

@@ -41,6 +41,11 @@ func (r *backupOrganizationDataResolver) Organization(ctx context.Context, obj *
 	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *backupRepositoryResolver) NodeID(ctx context.Context, obj *model.BackupRepository) (string, error) {
+	return nodeID("BackupRepository", obj.ServerName, obj.ID), nil
+}
+
 // Proxy is the resolver for the proxy field.
 func (r *backupRepositoryResolver) Proxy(ctx context.Context, obj *model.BackupRepository) (*model.Proxy, error) {
 	return optional(ctx, obj.ProxyID, part(ctx, obj.ServerName).Proxy)
@@ -136,6 +141,11 @@ func (r *backupUserDataResolver) User(ctx context.Context, obj *upstream.BackupU
 	return directoryObject(ctx, obj.ServerName, obj.OrganizationID, upstream.ObjectUser, obj.AccountID, asUser)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *copyJobResolver) NodeID(ctx context.Context, obj *upstream.CopyJob) (string, error) {
+	return nodeID("CopyJob", obj.ServerName, obj.ID), nil
+}
+
 // BackupJob is the resolver for the backupJob field.
 func (r *copyJobResolver) BackupJob(ctx context.Context, obj *upstream.CopyJob) (*model.Job, error) {
 	return optional(ctx, obj.BackupJobID, part(ctx, obj.ServerName).Job)
@@ -162,6 +172,11 @@ func (r *groupMemberResolver) User(ctx context.Context, obj *upstream.GroupMembe
 // Repositories is the resolver for the repositories field.
 func (r *groupProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
 	return repositoriesOf(ctx, obj)
+}
+
+// NodeID is the resolver for the nodeId field.
+func (r *jobResolver) NodeID(ctx context.Context, obj *model.Job) (string, error) {
+	return nodeID("Job", obj.ServerName, obj.ID), nil
 }
 
 // Organization is the resolver for the organization field.
@@ -203,6 +218,11 @@ func (r *jobResolver) RestorePoints(ctx context.Context, obj *model.Job, first *
 // Job is the resolver for the job field.
 func (r *jobActionPayloadResolver) Job(ctx context.Context, obj *model.JobActionPayload) (*model.Job, error) {
 	return part(ctx, obj.ServerName).Job(ctx, obj.JobID)
+}
+
+// NodeID is the resolver for the nodeId field.
+func (r *jobSessionResolver) NodeID(ctx context.Context, obj *model.JobSession) (string, error) {
+	return nodeID("JobSession", obj.ServerName, obj.ID), nil
 }
 
 // Job is the resolver for the job field.
@@ -321,6 +341,11 @@ func (r *objectProtectionResolver) Repositories(ctx context.Context, obj *upstre
 	return repositoriesOf(ctx, obj)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *organizationResolver) NodeID(ctx context.Context, obj *model.Organization) (string, error) {
+	return nodeID("Organization", obj.ServerName, obj.ID), nil
+}
+
 // Licensing is the resolver for the licensing field.
 func (r *organizationResolver) Licensing(ctx context.Context, obj *model.Organization) (*upstream.OrganizationLicensing, error) {
 	return optional(ctx, &obj.ID, part(ctx, obj.ServerName).Licensing)
@@ -382,6 +407,11 @@ func (r *organizationResolver) JobSessionSummary(ctx context.Context, obj *model
 	return sessionSummary(ctx, []string{obj.ServerName}, f, organizationSessions(obj))
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *organizationGroupResolver) NodeID(ctx context.Context, obj *model.OrganizationGroup) (string, error) {
+	return objectNodeID("OrganizationGroup", (*upstream.OrganizationObject)(obj)), nil
+}
+
 // Organization is the resolver for the organization field.
 func (r *organizationGroupResolver) Organization(ctx context.Context, obj *model.OrganizationGroup) (*model.Organization, error) {
 	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
@@ -405,6 +435,11 @@ func (r *organizationGroupResolver) RestorePoints(ctx context.Context, obj *mode
 	return restorePointsOf(ctx, (*upstream.OrganizationObject)(obj), window{first, last, after, before}, backedUpAfter, backedUpBefore)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *organizationSiteResolver) NodeID(ctx context.Context, obj *model.OrganizationSite) (string, error) {
+	return objectNodeID("OrganizationSite", (*upstream.OrganizationObject)(obj)), nil
+}
+
 // Organization is the resolver for the organization field.
 func (r *organizationSiteResolver) Organization(ctx context.Context, obj *model.OrganizationSite) (*model.Organization, error) {
 	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
@@ -420,6 +455,11 @@ func (r *organizationSiteResolver) RestorePoints(ctx context.Context, obj *model
 	return restorePointsOf(ctx, (*upstream.OrganizationObject)(obj), window{first, last, after, before}, backedUpAfter, backedUpBefore)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *organizationTeamResolver) NodeID(ctx context.Context, obj *model.OrganizationTeam) (string, error) {
+	return objectNodeID("OrganizationTeam", (*upstream.OrganizationObject)(obj)), nil
+}
+
 // Organization is the resolver for the organization field.
 func (r *organizationTeamResolver) Organization(ctx context.Context, obj *model.OrganizationTeam) (*model.Organization, error) {
 	return optional(ctx, &obj.OrganizationID, part(ctx, obj.ServerName).Organization)
@@ -433,6 +473,11 @@ func (r *organizationTeamResolver) Protection(ctx context.Context, obj *model.Or
 // RestorePoints is the resolver for the restorePoints field.
 func (r *organizationTeamResolver) RestorePoints(ctx context.Context, obj *model.OrganizationTeam, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
 	return restorePointsOf(ctx, (*upstream.OrganizationObject)(obj), window{first, last, after, before}, backedUpAfter, backedUpBefore)
+}
+
+// NodeID is the resolver for the nodeId field.
+func (r *organizationUserResolver) NodeID(ctx context.Context, obj *model.OrganizationUser) (string, error) {
+	return objectNodeID("OrganizationUser", (*upstream.OrganizationObject)(obj)), nil
 }
 
 // Organization is the resolver for the organization field.
@@ -508,6 +553,11 @@ func (r *protectionSummaryResolver) Teams(ctx context.Context, obj *model.Protec
 	return protectionCount(ctx, obj.Organization, upstream.ObjectTeam)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *proxyResolver) NodeID(ctx context.Context, obj *model.Proxy) (string, error) {
+	return nodeID("Proxy", obj.ServerName, obj.ID), nil
+}
+
 // Pool is the resolver for the pool field.
 func (r *proxyResolver) Pool(ctx context.Context, obj *model.Proxy) (*upstream.ProxyPool, error) {
 	return optional(ctx, obj.PoolID, part(ctx, obj.ServerName).ProxyPool)
@@ -520,11 +570,26 @@ func (r *proxyResolver) Repositories(ctx context.Context, obj *model.Proxy) ([]*
 	return filter(all, func(repo *model.BackupRepository) bool { return sameID(repo.ProxyID, obj.ID) }), err
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *proxyPoolResolver) NodeID(ctx context.Context, obj *upstream.ProxyPool) (string, error) {
+	return nodeID("ProxyPool", obj.ServerName, obj.ID), nil
+}
+
 // Proxies is the resolver for the proxies field.
 func (r *proxyPoolResolver) Proxies(ctx context.Context, obj *upstream.ProxyPool) ([]*model.Proxy, error) {
 	so := part(ctx, obj.ServerName)
 	all, err := so.Proxies(ctx)
 	return filter(all, func(p *model.Proxy) bool { return sameID(p.PoolID, obj.ID) }), err
+}
+
+// Node is the resolver for the node field.
+func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
+	return nodeOf(ctx, id)
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	return nodesOf(ctx, ids)
 }
 
 // JobSession is the resolver for the jobSession field.
@@ -671,6 +736,11 @@ func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.
 	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *restorePointResolver) NodeID(ctx context.Context, obj *upstream.RestorePoint) (string, error) {
+	return nodeID("RestorePoint", obj.ServerName, obj.ID), nil
+}
+
 // Job is the resolver for the job field.
 func (r *restorePointResolver) Job(ctx context.Context, obj *upstream.RestorePoint) (*model.Job, error) {
 	if obj.JobID == nil {
@@ -687,6 +757,11 @@ func (r *restorePointResolver) Organization(ctx context.Context, obj *upstream.R
 // Repository is the resolver for the repository field.
 func (r *restorePointResolver) Repository(ctx context.Context, obj *upstream.RestorePoint) (*model.BackupRepository, error) {
 	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
+}
+
+// NodeID is the resolver for the nodeId field.
+func (r *restoreSessionResolver) NodeID(ctx context.Context, obj *upstream.RestoreSession) (string, error) {
+	return nodeID("RestoreSession", obj.ServerName, obj.ID), nil
 }
 
 // Organization is the resolver for the organization field.

@@ -18,3 +18,7 @@ type (
 type ProtectionSummary struct {
 	Organization *Organization
 }
+
+// Node is any object Relay refetches by its nodeId (resolvers/node.go
+// makes and reads those).
+type Node interface{}

@@ -1,0 +1,50 @@
+package graph_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/vb365-graphql/vb365-graphql/graph"
+)
+
+// TestClientSchemaIsTheServedOneWithoutFederation: the client schema
+// parses on its own, has every type and field a client can query, and
+// nothing of the federation's.
+func TestClientSchemaIsTheServedOneWithoutFederation(t *testing.T) {
+	t.Parallel()
+	text := graph.ClientSchema()
+	client, err := gqlparser.LoadSchema(&ast.Source{Name: "client.graphql", Input: text})
+	if err != nil {
+		t.Fatalf("%v\n%.2000s", err, text)
+	}
+	served := graph.NewExecutableSchema(graph.Config{}).Schema()
+	for name, def := range served.Types {
+		if def.BuiltIn || strings.HasPrefix(name, "_") || name == "Entity" || name == "FieldSet" || strings.Contains(name, "__") {
+			if client.Types[name] != nil && !client.Types[name].BuiltIn {
+				t.Errorf("the federation's %s is in the client schema", name)
+			}
+			continue
+		}
+		got := client.Types[name]
+		if got == nil {
+			t.Errorf("%s is missing", name)
+			continue
+		}
+		for _, f := range def.Fields {
+			if !strings.HasPrefix(f.Name, "_") && got.Fields.ForName(f.Name) == nil {
+				t.Errorf("%s.%s is missing", name, f.Name)
+			}
+		}
+	}
+	for _, bad := range []string{"@key", "@link", "@shareable", "_entities", "_service"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("the client schema holds %s", bad)
+		}
+	}
+	if client.Types["Node"] == nil || len(client.GetPossibleTypes(client.Types["Node"])) < 13 {
+		t.Errorf("the client schema lacks Node or its implementations")
+	}
+}
