@@ -27,8 +27,7 @@ func directoryObject[M any](ctx context.Context, server string, organizationID *
 	if organizationID == nil || *organizationID == "" || id == "" {
 		return none, nil
 	}
-	ref := upstream.ObjectRef{OrganizationID: strings.ToLower(*organizationID), Type: kind, ID: strings.ToLower(id)}
-	o, err := part(ctx, server).OrganizationObject(ctx, ref)
+	o, err := part(ctx, server).OrganizationObject(ctx, *dataRef(organizationID, kind, id))
 	if o == nil || upstream.KindOf(err) == upstream.KindNotFound {
 		return none, nil
 	}
@@ -93,9 +92,58 @@ func protectionCount(ctx context.Context, org *model.Organization, kind upstream
 	return &model.ProtectionCount{Protected: protected, Unprotected: total - protected, Total: total}, nil
 }
 
-// repositoryData pages one kind of what a repository holds.
+// repositoryData pages one kind of what a repository holds. Where the page's
+// items are asked for the directory object they name (link, by the field
+// that names it), those are read together first.
 func repositoryData[T any](ctx context.Context, repo *model.BackupRepository, w window,
-	read func(so *serverOp, ctx context.Context, repositoryID string, p upstream.PageRequest) (upstream.Page[T], error)) (*model.Connection[T], error) {
+	read func(so *serverOp, ctx context.Context, repositoryID string, p upstream.PageRequest) (upstream.Page[T], error),
+	link string, ref func(*T) *upstream.ObjectRef) (*model.Connection[T], error) {
 	so := part(ctx, repo.ServerName)
-	return pagedConnection(w, func(p upstream.PageRequest) (upstream.Page[T], error) { return read(so, ctx, repo.ID, p) })
+	linked := link != "" && nodesSelect(ctx, link)
+	return pagedConnection(w, func(p upstream.PageRequest) (upstream.Page[T], error) {
+		page, err := read(so, ctx, repo.ID, p)
+		if linked {
+			so.prefetchObjects(ctx, refsOf(page.Items, ref))
+		}
+		return page, err
+	})
+}
+
+// refsOf are the directory objects items name (those that name one).
+func refsOf[T any](items []T, ref func(*T) *upstream.ObjectRef) []upstream.ObjectRef {
+	var out []upstream.ObjectRef
+	for i := range items {
+		if r := ref(&items[i]); r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+// dataRef is the directory object a repository's data item names (nil
+// where it names no organization).
+func dataRef(organizationID *string, kind upstream.ObjectType, id string) *upstream.ObjectRef {
+	if organizationID == nil || *organizationID == "" || id == "" {
+		return nil
+	}
+	return &upstream.ObjectRef{OrganizationID: strings.ToLower(*organizationID), Type: kind, ID: strings.ToLower(id)}
+}
+
+// groupMembers pages a group's members, reading the users they are together
+// where asked.
+func groupMembers(ctx context.Context, g *model.OrganizationGroup, w window) (*model.Connection[upstream.GroupMember], error) {
+	so := part(ctx, g.ServerName)
+	linked := nodesSelect(ctx, "user")
+	return pagedConnection(w, func(p upstream.PageRequest) (upstream.Page[upstream.GroupMember], error) {
+		page, err := so.GroupMembers(ctx, g.OrganizationID, g.ID, p)
+		if linked {
+			so.prefetchObjects(ctx, refsOf(page.Items, func(m *upstream.GroupMember) *upstream.ObjectRef {
+				if m.Type != upstream.MemberUser {
+					return nil
+				}
+				return dataRef(&m.OrganizationID, upstream.ObjectUser, deref(m.ID))
+			}))
+		}
+		return page, err
+	})
 }

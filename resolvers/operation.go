@@ -373,3 +373,18 @@ func (o *serverOp) prefetchLastSessions(ctx context.Context, jobs []model.Job, l
 		}
 	}
 }
+
+// prefetchObjects reads the directory objects a page links to in one batch
+// and primes the loader with them, for the reason prefetchJobs gives.
+func (o *serverOp) prefetchObjects(ctx context.Context, refs []upstream.ObjectRef) {
+	if len(refs) == 0 {
+		return
+	}
+	o.obs.LoaderBatch("organizationObjects", len(refs)) // a batch of the loader's, made here
+	objects, errs := o.api.OrganizationObjects(ctx, o.scope, refs)
+	for i, r := range refs {
+		if errs[i] == nil && objects[i] != nil {
+			o.objects.Prime(ctx, r, objects[i])
+		}
+	}
+}

@@ -68,32 +68,40 @@ func (r *backupRepositoryResolver) RestorePoints(ctx context.Context, obj *model
 
 // UserData is the resolver for the userData field.
 func (r *backupRepositoryResolver) UserData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupUserData], error) {
-	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).UserData)
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).UserData, "user", func(d *upstream.BackupUserData) *upstream.ObjectRef {
+		return dataRef(d.OrganizationID, upstream.ObjectUser, d.AccountID)
+	})
 }
 
 // GroupData is the resolver for the groupData field.
 func (r *backupRepositoryResolver) GroupData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupGroupData], error) {
-	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).GroupData)
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).GroupData, "group", func(d *upstream.BackupGroupData) *upstream.ObjectRef {
+		return dataRef(d.OrganizationID, upstream.ObjectGroup, d.AccountID)
+	})
 }
 
 // SiteData is the resolver for the siteData field.
 func (r *backupRepositoryResolver) SiteData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupSiteData], error) {
-	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).SiteData)
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).SiteData, "site", func(d *upstream.BackupSiteData) *upstream.ObjectRef {
+		return dataRef(d.OrganizationID, upstream.ObjectSite, d.ID)
+	})
 }
 
 // TeamData is the resolver for the teamData field.
 func (r *backupRepositoryResolver) TeamData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupTeamData], error) {
-	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).TeamData)
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).TeamData, "team", func(d *upstream.BackupTeamData) *upstream.ObjectRef {
+		return dataRef(d.OrganizationID, upstream.ObjectTeam, d.ID)
+	})
 }
 
 // OrganizationData is the resolver for the organizationData field.
 func (r *backupRepositoryResolver) OrganizationData(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackupOrganizationData], error) {
-	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).OrganizationData)
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).OrganizationData, "", nil)
 }
 
 // BackedUpOrganizations is the resolver for the backedUpOrganizations field.
 func (r *backupRepositoryResolver) BackedUpOrganizations(ctx context.Context, obj *model.BackupRepository, first *int, after *string, last *int, before *string) (*model.Connection[upstream.BackedUpOrganization], error) {
-	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).BackedUpOrganizations)
+	return repositoryData(ctx, obj, window{first, last, after, before}, (*serverOp).BackedUpOrganizations, "", nil)
 }
 
 // Repository is the resolver for the repository field.
@@ -419,10 +427,7 @@ func (r *organizationGroupResolver) Organization(ctx context.Context, obj *model
 
 // Members is the resolver for the members field.
 func (r *organizationGroupResolver) Members(ctx context.Context, obj *model.OrganizationGroup, first *int, after *string, last *int, before *string) (*model.Connection[upstream.GroupMember], error) {
-	so := part(ctx, obj.ServerName)
-	return pagedConnection(window{first, last, after, before}, func(p upstream.PageRequest) (upstream.Page[upstream.GroupMember], error) {
-		return so.GroupMembers(ctx, obj.OrganizationID, obj.ID, p)
-	})
+	return groupMembers(ctx, obj, window{first, last, after, before})
 }
 
 // Protection is the resolver for the protection field.

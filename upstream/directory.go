@@ -190,9 +190,10 @@ func (f LocationFilter) admits(l Location) bool {
 
 // OrganizationObjects reads the organization's users, groups, sites or
 // teams that refs name. No endpoint takes several ids: where a batch names
-// ListThreshold or more of one organization's kind, its whole listing is
-// read (once per scope) and the ids it lacks asked one by one; else each is
-// asked, concurrently. Results align with refs; a ref of an unknown type
+// ListThreshold or more of one organization's kind, or its whole listing
+// has been started in the scope, that listing answers (read once per
+// scope) and the ids it lacks are asked one by one; else each is asked,
+// concurrently. Results align with refs; a ref of an unknown type
 // is nil.
 func (c *Client) OrganizationObjects(ctx context.Context, s *Scope, refs []ObjectRef) ([]*OrganizationObject, []error) {
 	out, errs := make([]*OrganizationObject, len(refs)), make([]error, len(refs))
@@ -202,7 +203,8 @@ func (c *Client) OrganizationObjects(ctx context.Context, s *Scope, refs []Objec
 	}
 	listed := map[ObjectRef]map[string]*OrganizationObject{}
 	for g, n := range groups {
-		if c.opts.ListThreshold <= 0 || n < c.opts.ListThreshold || g.Type.collection() == "" || ValidateID(g.OrganizationID) != nil {
+		listing := c.opts.ListThreshold > 0 && n >= c.opts.ListThreshold || s.started(wholeDirectoryKey(g.OrganizationID, g.Type))
+		if !listing || g.Type.collection() == "" || ValidateID(g.OrganizationID) != nil {
 			continue
 		}
 		all, err := c.wholeDirectory(ctx, s, g.OrganizationID, g.Type)
@@ -231,10 +233,15 @@ func (c *Client) OrganizationObjects(ctx context.Context, s *Scope, refs []Objec
 	return out, errs
 }
 
+func wholeDirectoryKey(organizationID string, kind ObjectType) string {
+	return "directory " + string(kind) + " " + organizationID
+}
+
 // wholeDirectory is an organization's whole listing of a kind, read once
-// per scope.
+// per scope: a batch of its ids that comes after the listing has started
+// joins it, whatever its size.
 func (c *Client) wholeDirectory(ctx context.Context, s *Scope, organizationID string, kind ObjectType) ([]OrganizationObject, error) {
-	all, err := s.once("directory "+string(kind)+" "+organizationID, func() (any, error) {
+	all, err := s.once(wholeDirectoryKey(organizationID, kind), func() (any, error) {
 		return readAll(nil, func(p PageRequest) (Page[OrganizationObject], error) {
 			return c.Directory(ctx, s, organizationID, kind, DirectoryFilter{}, p)
 		})
