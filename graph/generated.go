@@ -48,6 +48,7 @@ type ResolverRoot interface {
 	JobActionPayload() JobActionPayloadResolver
 	JobSession() JobSessionResolver
 	JobSessionConnection() JobSessionConnectionResolver
+	License() LicenseResolver
 	LicensedUser() LicensedUserResolver
 	Mutation() MutationResolver
 	ObjectProtection() ObjectProtectionResolver
@@ -68,6 +69,8 @@ type ResolverRoot interface {
 	StartCopyJobPayload() StartCopyJobPayloadResolver
 	StartJobPayload() StartJobPayloadResolver
 	Subscription() SubscriptionResolver
+	SyncOrganizationPayload() SyncOrganizationPayloadResolver
+	SynchronizeRepositoryPayload() SynchronizeRepositoryPayloadResolver
 	UserProtection() UserProtectionResolver
 }
 
@@ -310,6 +313,13 @@ type ComplexityRoot struct {
 		Type              func(childComplexity int) int
 	}
 
+	CurrentSync struct {
+		Running       func(childComplexity int) int
+		ScheduledTime func(childComplexity int) int
+		StartTime     func(childComplexity int) int
+		Type          func(childComplexity int) int
+	}
+
 	Entity struct {
 		FindBackupRepositoryByID func(childComplexity int, id string) int
 		FindJobByID              func(childComplexity int, id string) int
@@ -457,7 +467,16 @@ type ComplexityRoot struct {
 		Warning          func(childComplexity int) int
 	}
 
+	LastSync struct {
+		EndTime   func(childComplexity int) int
+		Error     func(childComplexity int) int
+		StartTime func(childComplexity int) int
+		Succeeded func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
 	License struct {
+		AutoUpdate         func(childComplexity int) int
 		ContactPerson      func(childComplexity int) int
 		Email              func(childComplexity int) int
 		Expires            func(childComplexity int) int
@@ -473,6 +492,13 @@ type ComplexityRoot struct {
 		Total              func(childComplexity int) int
 		Type               func(childComplexity int) int
 		Used               func(childComplexity int) int
+	}
+
+	LicenseUsage struct {
+		NewObjects  func(childComplexity int) int
+		NewPoints   func(childComplexity int) int
+		UsedObjects func(childComplexity int) int
+		UsedPoints  func(childComplexity int) int
 	}
 
 	LicensedUser struct {
@@ -521,14 +547,17 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		DisableCopyJob func(childComplexity int, input model.JobActionInput) int
-		DisableJob     func(childComplexity int, input model.JobActionInput) int
-		EnableCopyJob  func(childComplexity int, input model.JobActionInput) int
-		EnableJob      func(childComplexity int, input model.JobActionInput) int
-		StartCopyJob   func(childComplexity int, input model.StartJobInput) int
-		StartJob       func(childComplexity int, input model.StartJobInput) int
-		StopCopyJob    func(childComplexity int, input model.JobActionInput) int
-		StopJob        func(childComplexity int, input model.JobActionInput) int
+		DisableCopyJob        func(childComplexity int, input model.JobActionInput) int
+		DisableJob            func(childComplexity int, input model.JobActionInput) int
+		EnableCopyJob         func(childComplexity int, input model.JobActionInput) int
+		EnableJob             func(childComplexity int, input model.JobActionInput) int
+		RevokeLicense         func(childComplexity int, input model.EstateActionInput) int
+		StartCopyJob          func(childComplexity int, input model.StartJobInput) int
+		StartJob              func(childComplexity int, input model.StartJobInput) int
+		StopCopyJob           func(childComplexity int, input model.JobActionInput) int
+		StopJob               func(childComplexity int, input model.JobActionInput) int
+		SyncOrganization      func(childComplexity int, input model.SyncOrganizationInput) int
+		SynchronizeRepository func(childComplexity int, input model.EstateActionInput) int
 	}
 
 	ObjectProtection struct {
@@ -566,6 +595,7 @@ type ComplexityRoot struct {
 		JobSessionSummary  func(childComplexity int, createdAfter *time.Time, createdBefore *time.Time) int
 		Jobs               func(childComplexity int, first *int, after *string, last *int, before *string) int
 		LastBackupTime     func(childComplexity int) int
+		LicenseUsage       func(childComplexity int) int
 		LicensedUsers      func(childComplexity int, first *int, after *string, last *int, before *string, name *string) int
 		Licensing          func(childComplexity int) int
 		Name               func(childComplexity int) int
@@ -576,6 +606,7 @@ type ComplexityRoot struct {
 		Region             func(childComplexity int) int
 		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		Sites              func(childComplexity int, first *int, after *string, last *int, before *string, title *string, includePersonal *bool, source *upstream.DataSource, protected *bool) int
+		SyncState          func(childComplexity int) int
 		Teams              func(childComplexity int, first *int, after *string, last *int, before *string, displayName *string, source *upstream.DataSource, protected *bool) int
 		Type               func(childComplexity int) int
 		UsedRepositories   func(childComplexity int) int
@@ -652,6 +683,11 @@ type ComplexityRoot struct {
 	OrganizationSiteEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OrganizationSyncState struct {
+		Current func(childComplexity int) int
+		Last    func(childComplexity int) int
 	}
 
 	OrganizationTeam struct {
@@ -902,6 +938,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RestorePortal struct {
+		ApplicationID    func(childComplexity int) int
+		Enabled          func(childComplexity int) int
+		MSALAuthorityURL func(childComplexity int) int
+		PortalURL        func(childComplexity int) int
+	}
+
 	RestoreSession struct {
 		ClientHost       func(childComplexity int) int
 		CreationTime     func(childComplexity int) int
@@ -953,6 +996,11 @@ type ComplexityRoot struct {
 		YearlyPeriod  func(childComplexity int) int
 	}
 
+	RevokeLicensePayload struct {
+		ClientMutationID func(childComplexity int) int
+		LicensedUserID   func(childComplexity int) int
+	}
+
 	SchedulePolicy struct {
 		BackupWindowEnabled       func(childComplexity int) int
 		DailyTime                 func(childComplexity int) int
@@ -971,6 +1019,7 @@ type ComplexityRoot struct {
 		InstallationID func(childComplexity int) int
 		LastError      func(childComplexity int) int
 		ProductVersion func(childComplexity int) int
+		RestorePortal  func(childComplexity int) int
 		ServerName     func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Version        func(childComplexity int) int
@@ -996,6 +1045,19 @@ type ComplexityRoot struct {
 	Subscription struct {
 		JobSessionUpdated     func(childComplexity int, id string, server *string) int
 		RestoreSessionUpdated func(childComplexity int, id string, server *string) int
+	}
+
+	SyncOrganizationPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Organization     func(childComplexity int) int
+	}
+
+	SynchronizeRepositoryPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Error            func(childComplexity int) int
+		ProgressPercent  func(childComplexity int) int
+		Repository       func(childComplexity int) int
+		State            func(childComplexity int) int
 	}
 
 	UserProtection struct {
@@ -1105,6 +1167,9 @@ type JobSessionResolver interface {
 type JobSessionConnectionResolver interface {
 	Summary(ctx context.Context, obj *model.JobSessionConnection) (*upstream.SessionSummary, error)
 }
+type LicenseResolver interface {
+	AutoUpdate(ctx context.Context, obj *upstream.License) (*bool, error)
+}
 type LicensedUserResolver interface {
 	Organization(ctx context.Context, obj *upstream.LicensedUser) (*model.Organization, error)
 }
@@ -1117,6 +1182,9 @@ type MutationResolver interface {
 	StopCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
 	EnableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
 	DisableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error)
+	SyncOrganization(ctx context.Context, input model.SyncOrganizationInput) (*model.SyncOrganizationPayload, error)
+	SynchronizeRepository(ctx context.Context, input model.EstateActionInput) (*model.SynchronizeRepositoryPayload, error)
+	RevokeLicense(ctx context.Context, input model.EstateActionInput) (*model.RevokeLicensePayload, error)
 }
 type ObjectProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -1134,6 +1202,8 @@ type OrganizationResolver interface {
 	Sites(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, title *string, includePersonal *bool, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationSite], error)
 	Teams(ctx context.Context, obj *model.Organization, first *int, after *string, last *int, before *string, displayName *string, source *upstream.DataSource, protected *bool) (*model.Connection[model.OrganizationTeam], error)
 	ProtectionSummary(ctx context.Context, obj *model.Organization) (*model.ProtectionSummary, error)
+	SyncState(ctx context.Context, obj *model.Organization) (*upstream.SyncState, error)
+	LicenseUsage(ctx context.Context, obj *model.Organization) (*upstream.LicenseUsage, error)
 	JobSessionSummary(ctx context.Context, obj *model.Organization, createdAfter *time.Time, createdBefore *time.Time) (*upstream.SessionSummary, error)
 }
 type OrganizationGroupResolver interface {
@@ -1245,6 +1315,7 @@ type ServerResolver interface {
 	ProductVersion(ctx context.Context, obj *upstream.Origin) (*string, error)
 	InstallationID(ctx context.Context, obj *upstream.Origin) (*string, error)
 	Health(ctx context.Context, obj *upstream.Origin) (*upstream.Health, error)
+	RestorePortal(ctx context.Context, obj *upstream.Origin) (*upstream.RestorePortal, error)
 }
 type StartCopyJobPayloadResolver interface {
 	CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error)
@@ -1255,6 +1326,12 @@ type StartJobPayloadResolver interface {
 type SubscriptionResolver interface {
 	JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *model.JobSession, error)
 	RestoreSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.RestoreSession, error)
+}
+type SyncOrganizationPayloadResolver interface {
+	Organization(ctx context.Context, obj *model.SyncOrganizationPayload) (*model.Organization, error)
+}
+type SynchronizeRepositoryPayloadResolver interface {
+	Repository(ctx context.Context, obj *model.SynchronizeRepositoryPayload) (*model.BackupRepository, error)
 }
 type UserProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -2252,6 +2329,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CopyJobSchedule.Type(childComplexity), true
 
+	case "CurrentSync.running":
+		if e.ComplexityRoot.CurrentSync.Running == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrentSync.Running(childComplexity), true
+	case "CurrentSync.scheduledTime":
+		if e.ComplexityRoot.CurrentSync.ScheduledTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrentSync.ScheduledTime(childComplexity), true
+	case "CurrentSync.startTime":
+		if e.ComplexityRoot.CurrentSync.StartTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrentSync.StartTime(childComplexity), true
+	case "CurrentSync.type":
+		if e.ComplexityRoot.CurrentSync.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrentSync.Type(childComplexity), true
+
 	case "Entity.findBackupRepositoryByID":
 		if e.ComplexityRoot.Entity.FindBackupRepositoryByID == nil {
 			break
@@ -2924,6 +3026,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.JobSessionSummary.Warning(childComplexity), true
 
+	case "LastSync.endTime":
+		if e.ComplexityRoot.LastSync.EndTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LastSync.EndTime(childComplexity), true
+	case "LastSync.error":
+		if e.ComplexityRoot.LastSync.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LastSync.Error(childComplexity), true
+	case "LastSync.startTime":
+		if e.ComplexityRoot.LastSync.StartTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LastSync.StartTime(childComplexity), true
+	case "LastSync.succeeded":
+		if e.ComplexityRoot.LastSync.Succeeded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LastSync.Succeeded(childComplexity), true
+	case "LastSync.type":
+		if e.ComplexityRoot.LastSync.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LastSync.Type(childComplexity), true
+
+	case "License.autoUpdate":
+		if e.ComplexityRoot.License.AutoUpdate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.License.AutoUpdate(childComplexity), true
 	case "License.contactPerson":
 		if e.ComplexityRoot.License.ContactPerson == nil {
 			break
@@ -3014,6 +3153,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.License.Used(childComplexity), true
+
+	case "LicenseUsage.newObjects":
+		if e.ComplexityRoot.LicenseUsage.NewObjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseUsage.NewObjects(childComplexity), true
+	case "LicenseUsage.newPoints":
+		if e.ComplexityRoot.LicenseUsage.NewPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseUsage.NewPoints(childComplexity), true
+	case "LicenseUsage.usedObjects":
+		if e.ComplexityRoot.LicenseUsage.UsedObjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseUsage.UsedObjects(childComplexity), true
+	case "LicenseUsage.usedPoints":
+		if e.ComplexityRoot.LicenseUsage.UsedPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LicenseUsage.UsedPoints(childComplexity), true
 
 	case "LicensedUser.id":
 		if e.ComplexityRoot.LicensedUser.ID == nil {
@@ -3227,6 +3391,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnableJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.revokeLicense":
+		if e.ComplexityRoot.Mutation.RevokeLicense == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeLicense_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeLicense(childComplexity, args["input"].(model.EstateActionInput)), true
 	case "Mutation.startCopyJob":
 		if e.ComplexityRoot.Mutation.StartCopyJob == nil {
 			break
@@ -3271,6 +3446,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StopJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.syncOrganization":
+		if e.ComplexityRoot.Mutation.SyncOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_syncOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SyncOrganization(childComplexity, args["input"].(model.SyncOrganizationInput)), true
+	case "Mutation.synchronizeRepository":
+		if e.ComplexityRoot.Mutation.SynchronizeRepository == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_synchronizeRepository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SynchronizeRepository(childComplexity, args["input"].(model.EstateActionInput)), true
 
 	case "ObjectProtection.lastBackupTime":
 		if e.ComplexityRoot.ObjectProtection.Last == nil {
@@ -3440,6 +3637,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.LastBackupTime(childComplexity), true
+	case "Organization.licenseUsage":
+		if e.ComplexityRoot.Organization.LicenseUsage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.LicenseUsage(childComplexity), true
 	case "Organization.licensedUsers":
 		if e.ComplexityRoot.Organization.LicensedUsers == nil {
 			break
@@ -3515,6 +3718,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Sites(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["title"].(*string), args["includePersonal"].(*bool), args["source"].(*upstream.DataSource), args["protected"].(*bool)), true
+	case "Organization.syncState":
+		if e.ComplexityRoot.Organization.SyncState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.SyncState(childComplexity), true
 	case "Organization.teams":
 		if e.ComplexityRoot.Organization.Teams == nil {
 			break
@@ -3843,6 +4052,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationSiteEdge.Node(childComplexity), true
+
+	case "OrganizationSyncState.current":
+		if e.ComplexityRoot.OrganizationSyncState.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSyncState.Current(childComplexity), true
+	case "OrganizationSyncState.last":
+		if e.ComplexityRoot.OrganizationSyncState.Last == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSyncState.Last(childComplexity), true
 
 	case "OrganizationTeam.mail":
 		if e.ComplexityRoot.OrganizationTeam.Address == nil {
@@ -5016,6 +5238,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RestorePointEdge.Node(childComplexity), true
 
+	case "RestorePortal.applicationId":
+		if e.ComplexityRoot.RestorePortal.ApplicationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePortal.ApplicationID(childComplexity), true
+	case "RestorePortal.enabled":
+		if e.ComplexityRoot.RestorePortal.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePortal.Enabled(childComplexity), true
+	case "RestorePortal.msalAuthorityUrl":
+		if e.ComplexityRoot.RestorePortal.MSALAuthorityURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePortal.MSALAuthorityURL(childComplexity), true
+	case "RestorePortal.portalUrl":
+		if e.ComplexityRoot.RestorePortal.PortalURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestorePortal.PortalURL(childComplexity), true
+
 	case "RestoreSession.clientHost":
 		if e.ComplexityRoot.RestoreSession.ClientHost == nil {
 			break
@@ -5242,6 +5489,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Retention.YearlyPeriod(childComplexity), true
 
+	case "RevokeLicensePayload.clientMutationId":
+		if e.ComplexityRoot.RevokeLicensePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeLicensePayload.ClientMutationID(childComplexity), true
+	case "RevokeLicensePayload.licensedUserId":
+		if e.ComplexityRoot.RevokeLicensePayload.LicensedUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeLicensePayload.LicensedUserID(childComplexity), true
+
 	case "SchedulePolicy.backupWindowEnabled":
 		if e.ComplexityRoot.SchedulePolicy.BackupWindowEnabled == nil {
 			break
@@ -5327,6 +5587,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Server.ProductVersion(childComplexity), true
+	case "Server.restorePortal":
+		if e.ComplexityRoot.Server.RestorePortal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Server.RestorePortal(childComplexity), true
 	case "Server.name":
 		if e.ComplexityRoot.Server.ServerName == nil {
 			break
@@ -5420,6 +5686,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.RestoreSessionUpdated(childComplexity, args["id"].(string), args["server"].(*string)), true
 
+	case "SyncOrganizationPayload.clientMutationId":
+		if e.ComplexityRoot.SyncOrganizationPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncOrganizationPayload.ClientMutationID(childComplexity), true
+	case "SyncOrganizationPayload.organization":
+		if e.ComplexityRoot.SyncOrganizationPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncOrganizationPayload.Organization(childComplexity), true
+
+	case "SynchronizeRepositoryPayload.clientMutationId":
+		if e.ComplexityRoot.SynchronizeRepositoryPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SynchronizeRepositoryPayload.ClientMutationID(childComplexity), true
+	case "SynchronizeRepositoryPayload.error":
+		if e.ComplexityRoot.SynchronizeRepositoryPayload.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SynchronizeRepositoryPayload.Error(childComplexity), true
+	case "SynchronizeRepositoryPayload.progressPercent":
+		if e.ComplexityRoot.SynchronizeRepositoryPayload.ProgressPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SynchronizeRepositoryPayload.ProgressPercent(childComplexity), true
+	case "SynchronizeRepositoryPayload.repository":
+		if e.ComplexityRoot.SynchronizeRepositoryPayload.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SynchronizeRepositoryPayload.Repository(childComplexity), true
+	case "SynchronizeRepositoryPayload.state":
+		if e.ComplexityRoot.SynchronizeRepositoryPayload.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SynchronizeRepositoryPayload.State(childComplexity), true
+
 	case "UserProtection.archive":
 		if e.ComplexityRoot.UserProtection.Archive == nil {
 			break
@@ -5473,8 +5783,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("EstateActionInput", ec.unmarshalInputEstateActionInput),
 			graphql.NewInputUnmarshaler("JobActionInput", ec.unmarshalInputJobActionInput),
 			graphql.NewInputUnmarshaler("StartJobInput", ec.unmarshalInputStartJobInput),
+			graphql.NewInputUnmarshaler("SyncOrganizationInput", ec.unmarshalInputSyncOrganizationInput),
 		)
 	}
 	first := true
@@ -5948,6 +6260,139 @@ type Mutation {
   enableCopyJob(input: JobActionInput!): CopyJobActionPayload
   "Disables a backup copy job (v6+)."
   disableCopyJob(input: JobActionInput!): CopyJobActionPayload
+  """
+  Synchronizes an organization's directory with Microsoft 365 now
+  (` + "`" + `POST /Organizations/{id}/Sync` + "`" + `, v7+). Refused with ` + "`" + `ACTION_REFUSED` + "`" + `
+  while one runs; follow it with ` + "`" + `organization { syncState }` + "`" + `.
+  """
+  syncOrganization(input: SyncOrganizationInput!): SyncOrganizationPayload
+  "Synchronizes a backup repository with its storage (` + "`" + `POST /BackupRepositories/{id}/Sync` + "`" + `, v6+)."
+  synchronizeRepository(input: EstateActionInput!): SynchronizeRepositoryPayload
+  """
+  Takes a licensed user's license back (` + "`" + `DELETE /LicensedUsers/{id}` + "`" + `, v6+):
+  it is free for another user until this one is backed up again.
+  """
+  revokeLicense(input: EstateActionInput!): RevokeLicensePayload
+}
+
+"Which organization to synchronize, and how."
+input SyncOrganizationInput {
+  "The organization's ID."
+  id: ID!
+  "Only what changed (the default), or everything."
+  type: SyncType = INCREMENTAL
+  "Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result."
+  clientMutationId: String
+  "The server that has the organization, by name: needed only where two servers have its id (` + "`" + `AMBIGUOUS_ID` + "`" + `)."
+  server: String
+}
+
+"What an organization's synchronization did."
+type SyncOrganizationPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The organization, read after the action (its ` + "`" + `syncState` + "`" + ` shows the synchronization)."
+  organization: Organization
+}
+
+"Which repository or licensed user to act on."
+input EstateActionInput {
+  "Its ID."
+  id: ID!
+  "Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result."
+  clientMutationId: String
+  "The server that has it, by name (several servers: required for a licensed user, whose id only its server knows)."
+  server: String
+}
+
+"What a repository's synchronization did."
+type SynchronizeRepositoryPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The repository."
+  repository: BackupRepository
+  "The synchronization: ` + "`" + `Synchronizing` + "`" + `, or ` + "`" + `Failed` + "`" + ` with its error."
+  state: String!
+  "How far it got, in percent."
+  progressPercent: Int
+  "Why it failed."
+  error: String
+}
+
+"What a license's revocation did."
+type RevokeLicensePayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The licensed user whose license was taken back."
+  licensedUserId: ID!
+}
+
+"A kind of directory synchronization."
+enum SyncType {
+  "Only new and changed objects."
+  INCREMENTAL
+  "Every object."
+  FULL
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"An organization's directory synchronization with Microsoft 365."
+type OrganizationSyncState {
+  "The latest finished synchronization."
+  last: LastSync
+  "The synchronization queued or running now; null when none is."
+  current: CurrentSync
+}
+
+"A finished directory synchronization."
+type LastSync {
+  "Its kind."
+  type: SyncType!
+  "Whether it succeeded."
+  succeeded: Boolean!
+  "When it started."
+  startTime: DateTime
+  "When it ended."
+  endTime: DateTime
+  "Why it failed."
+  error: String
+}
+
+"A directory synchronization queued or running."
+type CurrentSync {
+  "Its kind."
+  type: SyncType!
+  "Whether it runs (else it is queued)."
+  running: Boolean!
+  "When it is scheduled to run."
+  scheduledTime: DateTime
+  "When it started."
+  startTime: DateTime
+}
+
+"What an organization's users take of the license."
+type LicenseUsage {
+  "Objects with a license."
+  usedObjects: Int!
+  "Licensing points they take."
+  usedPoints: Float!
+  "Objects licensed within the report's period."
+  newObjects: Int!
+  "Licensing points those take."
+  newPoints: Float!
+}
+
+"The server's self-service restore portal."
+type RestorePortal {
+  "Whether it is enabled."
+  enabled: Boolean!
+  "Its Microsoft Entra application."
+  applicationId: ID
+  "Its address."
+  portalUrl: String
+  "The sign-in authority it uses."
+  msalAuthorityUrl: String
 }
 
 "What to start."
@@ -6649,6 +7094,10 @@ type Organization implements Node @key(fields: "id") {
   1 + 4 × (1 + number of repositories) calls at most.
   """
   protectionSummary: ProtectionSummary!
+  "The directory's synchronization with Microsoft 365 (` + "`" + `/Organizations/{id}/SyncState` + "`" + `, v7+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
+  syncState: OrganizationSyncState
+  "What its users take of the license (` + "`" + `/licensing/statistic/usage` + "`" + `, v7+: one call for every organization; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before)."
+  licenseUsage: LicenseUsage
   """
   The sessions of the organization's jobs summed up, as
   ` + "`" + `jobSessions { summary }` + "`" + ` is: the newest 10,000 sessions of every job at
@@ -7024,6 +7473,8 @@ type License {
   used: Int!
   "Users new since the last count, not yet charged."
   new: Int!
+  "Whether the license updates itself (` + "`" + `/License/AutoUpdate` + "`" + `, v6+; null before)."
+  autoUpdate: Boolean
 }
 
 "Whether a license is valid."
@@ -7086,6 +7537,8 @@ type Server {
   installationId: ID
   "The server's health report (` + "`" + `/Health` + "`" + `, v8; null before)."
   health: ServerHealth
+  "The server's self-service restore portal (` + "`" + `/RestorePortalSettings` + "`" + `, v6+; null before)."
+  restorePortal: RestorePortal
 }
 
 "Whether a server answers, as the gateway last saw it."
@@ -8839,6 +9292,20 @@ func (ec *executionContext) childFields_CopyJobSchedule(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CopyJobSchedule", field.Name)
 }
 
+func (ec *executionContext) childFields_CurrentSync(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_CurrentSync_type(ctx, field)
+	case "running":
+		return ec.fieldContext_CurrentSync_running(ctx, field)
+	case "scheduledTime":
+		return ec.fieldContext_CurrentSync_scheduledTime(ctx, field)
+	case "startTime":
+		return ec.fieldContext_CurrentSync_startTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CurrentSync", field.Name)
+}
+
 func (ec *executionContext) childFields_GroupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -9117,6 +9584,22 @@ func (ec *executionContext) childFields_JobSessionSummary(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type JobSessionSummary", field.Name)
 }
 
+func (ec *executionContext) childFields_LastSync(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_LastSync_type(ctx, field)
+	case "succeeded":
+		return ec.fieldContext_LastSync_succeeded(ctx, field)
+	case "startTime":
+		return ec.fieldContext_LastSync_startTime(ctx, field)
+	case "endTime":
+		return ec.fieldContext_LastSync_endTime(ctx, field)
+	case "error":
+		return ec.fieldContext_LastSync_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LastSync", field.Name)
+}
+
 func (ec *executionContext) childFields_License(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -9149,8 +9632,24 @@ func (ec *executionContext) childFields_License(ctx context.Context, field graph
 		return ec.fieldContext_License_used(ctx, field)
 	case "new":
 		return ec.fieldContext_License_new(ctx, field)
+	case "autoUpdate":
+		return ec.fieldContext_License_autoUpdate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type License", field.Name)
+}
+
+func (ec *executionContext) childFields_LicenseUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "usedObjects":
+		return ec.fieldContext_LicenseUsage_usedObjects(ctx, field)
+	case "usedPoints":
+		return ec.fieldContext_LicenseUsage_usedPoints(ctx, field)
+	case "newObjects":
+		return ec.fieldContext_LicenseUsage_newObjects(ctx, field)
+	case "newPoints":
+		return ec.fieldContext_LicenseUsage_newPoints(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LicenseUsage", field.Name)
 }
 
 func (ec *executionContext) childFields_LicensedUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9339,6 +9838,10 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_teams(ctx, field)
 	case "protectionSummary":
 		return ec.fieldContext_Organization_protectionSummary(ctx, field)
+	case "syncState":
+		return ec.fieldContext_Organization_syncState(ctx, field)
+	case "licenseUsage":
+		return ec.fieldContext_Organization_licenseUsage(ctx, field)
 	case "jobSessionSummary":
 		return ec.fieldContext_Organization_jobSessionSummary(ctx, field)
 	}
@@ -9487,6 +9990,16 @@ func (ec *executionContext) childFields_OrganizationSiteEdge(ctx context.Context
 		return ec.fieldContext_OrganizationSiteEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationSiteEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationSyncState(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "last":
+		return ec.fieldContext_OrganizationSyncState_last(ctx, field)
+	case "current":
+		return ec.fieldContext_OrganizationSyncState_current(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationSyncState", field.Name)
 }
 
 func (ec *executionContext) childFields_OrganizationTeam(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9927,6 +10440,20 @@ func (ec *executionContext) childFields_RestorePointEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type RestorePointEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RestorePortal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enabled":
+		return ec.fieldContext_RestorePortal_enabled(ctx, field)
+	case "applicationId":
+		return ec.fieldContext_RestorePortal_applicationId(ctx, field)
+	case "portalUrl":
+		return ec.fieldContext_RestorePortal_portalUrl(ctx, field)
+	case "msalAuthorityUrl":
+		return ec.fieldContext_RestorePortal_msalAuthorityUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestorePortal", field.Name)
+}
+
 func (ec *executionContext) childFields_RestoreSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -10029,6 +10556,16 @@ func (ec *executionContext) childFields_Retention(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Retention", field.Name)
 }
 
+func (ec *executionContext) childFields_RevokeLicensePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_RevokeLicensePayload_clientMutationId(ctx, field)
+	case "licensedUserId":
+		return ec.fieldContext_RevokeLicensePayload_licensedUserId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeLicensePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SchedulePolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "type":
@@ -10071,6 +10608,8 @@ func (ec *executionContext) childFields_Server(ctx context.Context, field graphq
 		return ec.fieldContext_Server_installationId(ctx, field)
 	case "health":
 		return ec.fieldContext_Server_health(ctx, field)
+	case "restorePortal":
+		return ec.fieldContext_Server_restorePortal(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Server", field.Name)
 }
@@ -10107,6 +10646,32 @@ func (ec *executionContext) childFields_StartJobPayload(ctx context.Context, fie
 		return ec.fieldContext_StartJobPayload_session(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StartJobPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_SyncOrganizationPayload_clientMutationId(ctx, field)
+	case "organization":
+		return ec.fieldContext_SyncOrganizationPayload_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncOrganizationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SynchronizeRepositoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_SynchronizeRepositoryPayload_clientMutationId(ctx, field)
+	case "repository":
+		return ec.fieldContext_SynchronizeRepositoryPayload_repository(ctx, field)
+	case "state":
+		return ec.fieldContext_SynchronizeRepositoryPayload_state(ctx, field)
+	case "progressPercent":
+		return ec.fieldContext_SynchronizeRepositoryPayload_progressPercent(ctx, field)
+	case "error":
+		return ec.fieldContext_SynchronizeRepositoryPayload_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SynchronizeRepositoryPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UserProtection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10897,6 +11462,20 @@ func (ec *executionContext) field_Mutation_enableJob_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_revokeLicense_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EstateActionInput, error) {
+			return ec.unmarshalNEstateActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEstateActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_startCopyJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10945,6 +11524,34 @@ func (ec *executionContext) field_Mutation_stopJob_args(ctx context.Context, raw
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.JobActionInput, error) {
 			return ec.unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_syncOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SyncOrganizationInput, error) {
+			return ec.unmarshalNSyncOrganizationInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSyncOrganizationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_synchronizeRepository_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EstateActionInput, error) {
+			return ec.unmarshalNEstateActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEstateActionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -16968,6 +17575,98 @@ func (ec *executionContext) fieldContext_CopyJobSchedule_dailyTime(_ context.Con
 	return graphql.NewScalarFieldContext("CopyJobSchedule", field, false, false, "String")
 }
 
+func (ec *executionContext) _CurrentSync_type(ctx context.Context, field graphql.CollectedField, obj *upstream.CurrentSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrentSync_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.SyncType) graphql.Marshaler {
+			return ec.marshalNSyncType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrentSync_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrentSync", field, false, false, "SyncType")
+}
+
+func (ec *executionContext) _CurrentSync_running(ctx context.Context, field graphql.CollectedField, obj *upstream.CurrentSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrentSync_running(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Running, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrentSync_running(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrentSync", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CurrentSync_scheduledTime(ctx context.Context, field graphql.CollectedField, obj *upstream.CurrentSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrentSync_scheduledTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CurrentSync_scheduledTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrentSync", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CurrentSync_startTime(ctx context.Context, field graphql.CollectedField, obj *upstream.CurrentSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrentSync_startTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CurrentSync_startTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrentSync", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Entity_findBackupRepositoryByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19782,6 +20481,121 @@ func (ec *executionContext) fieldContext_JobSessionSummary_complete(_ context.Co
 	return graphql.NewScalarFieldContext("JobSessionSummary", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _LastSync_type(ctx context.Context, field graphql.CollectedField, obj *upstream.LastSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LastSync_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.SyncType) graphql.Marshaler {
+			return ec.marshalNSyncType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LastSync_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LastSync", field, false, false, "SyncType")
+}
+
+func (ec *executionContext) _LastSync_succeeded(ctx context.Context, field graphql.CollectedField, obj *upstream.LastSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LastSync_succeeded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Succeeded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LastSync_succeeded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LastSync", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LastSync_startTime(ctx context.Context, field graphql.CollectedField, obj *upstream.LastSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LastSync_startTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LastSync_startTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LastSync", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LastSync_endTime(ctx context.Context, field graphql.CollectedField, obj *upstream.LastSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LastSync_endTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LastSync_endTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LastSync", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LastSync_error(ctx context.Context, field graphql.CollectedField, obj *upstream.LastSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LastSync_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LastSync_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LastSync", field, false, false, "String")
+}
+
 func (ec *executionContext) _License_id(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20134,6 +20948,121 @@ func (ec *executionContext) _License_new(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_License_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("License", field, false, false, "Int")
+}
+
+func (ec *executionContext) _License_autoUpdate(ctx context.Context, field graphql.CollectedField, obj *upstream.License) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_License_autoUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.License().AutoUpdate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_License_autoUpdate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("License", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _LicenseUsage_usedObjects(ctx context.Context, field graphql.CollectedField, obj *upstream.LicenseUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseUsage_usedObjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedObjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseUsage_usedObjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseUsage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseUsage_usedPoints(ctx context.Context, field graphql.CollectedField, obj *upstream.LicenseUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseUsage_usedPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedPoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseUsage_usedPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseUsage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LicenseUsage_newObjects(ctx context.Context, field graphql.CollectedField, obj *upstream.LicenseUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseUsage_newObjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewObjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseUsage_newObjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseUsage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LicenseUsage_newPoints(ctx context.Context, field graphql.CollectedField, obj *upstream.LicenseUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LicenseUsage_newPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewPoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LicenseUsage_newPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LicenseUsage", field, false, false, "Float")
 }
 
 func (ec *executionContext) _LicensedUser_id(ctx context.Context, field graphql.CollectedField, obj *upstream.LicensedUser) (ret graphql.Marshaler) {
@@ -21193,6 +22122,138 @@ func (ec *executionContext) fieldContext_Mutation_disableCopyJob(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_disableCopyJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_syncOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_syncOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SyncOrganization(ctx, fc.Args["input"].(model.SyncOrganizationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncOrganizationPayload) graphql.Marshaler {
+			return ec.marshalOSyncOrganizationPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSyncOrganizationPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_syncOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncOrganizationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_syncOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_synchronizeRepository(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_synchronizeRepository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SynchronizeRepository(ctx, fc.Args["input"].(model.EstateActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SynchronizeRepositoryPayload) graphql.Marshaler {
+			return ec.marshalOSynchronizeRepositoryPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSynchronizeRepositoryPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_synchronizeRepository(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SynchronizeRepositoryPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_synchronizeRepository_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeLicense(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeLicense(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeLicense(ctx, fc.Args["input"].(model.EstateActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeLicensePayload) graphql.Marshaler {
+			return ec.marshalORevokeLicensePayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRevokeLicensePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeLicense(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeLicensePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeLicense_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22260,6 +23321,70 @@ func (ec *executionContext) fieldContext_Organization_protectionSummary(_ contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProtectionSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_syncState(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_syncState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().SyncState(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.SyncState) graphql.Marshaler {
+			return ec.marshalOOrganizationSyncState2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_syncState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSyncState(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_licenseUsage(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_licenseUsage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().LicenseUsage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.LicenseUsage) graphql.Marshaler {
+			return ec.marshalOLicenseUsage2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseUsage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_licenseUsage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LicenseUsage(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23564,6 +24689,70 @@ func (ec *executionContext) fieldContext_OrganizationSiteEdge_node(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrganizationSite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSyncState_last(ctx context.Context, field graphql.CollectedField, obj *upstream.SyncState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSyncState_last(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Last, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.LastSync) graphql.Marshaler {
+			return ec.marshalOLastSync2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLastSync(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSyncState_last(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSyncState",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LastSync(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSyncState_current(ctx context.Context, field graphql.CollectedField, obj *upstream.SyncState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSyncState_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.CurrentSync) graphql.Marshaler {
+			return ec.marshalOCurrentSync2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCurrentSync(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSyncState_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSyncState",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CurrentSync(ctx, field)
 		},
 	}
 	return fc, nil
@@ -28584,6 +29773,98 @@ func (ec *executionContext) fieldContext_RestorePointEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _RestorePortal_enabled(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePortal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePortal_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePortal_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePortal", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestorePortal_applicationId(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePortal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePortal_applicationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplicationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePortal_applicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePortal", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestorePortal_portalUrl(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePortal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePortal_portalUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePortal_portalUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePortal", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestorePortal_msalAuthorityUrl(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePortal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestorePortal_msalAuthorityUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MSALAuthorityURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestorePortal_msalAuthorityUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestorePortal", field, false, false, "String")
+}
+
 func (ec *executionContext) _RestoreSession_id(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29496,6 +30777,52 @@ func (ec *executionContext) fieldContext_Retention_yearlyPeriod(_ context.Contex
 	return graphql.NewScalarFieldContext("Retention", field, false, false, "String")
 }
 
+func (ec *executionContext) _RevokeLicensePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RevokeLicensePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeLicensePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeLicensePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeLicensePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevokeLicensePayload_licensedUserId(ctx context.Context, field graphql.CollectedField, obj *model.RevokeLicensePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeLicensePayload_licensedUserId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LicensedUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeLicensePayload_licensedUserId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeLicensePayload", field, false, false, "ID")
+}
+
 func (ec *executionContext) _SchedulePolicy_type(ctx context.Context, field graphql.CollectedField, obj *upstream.SchedulePolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29896,6 +31223,38 @@ func (ec *executionContext) fieldContext_Server_health(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Server_restorePortal(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Server_restorePortal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Server().RestorePortal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestorePortal) graphql.Marshaler {
+			return ec.marshalORestorePortal2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePortal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Server_restorePortal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Server",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestorePortal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ServerHealth_status(ctx context.Context, field graphql.CollectedField, obj *upstream.Health) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30211,6 +31570,185 @@ func (ec *executionContext) fieldContext_Subscription_restoreSessionUpdated(ctx 
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SyncOrganizationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SyncOrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncOrganizationPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncOrganizationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncOrganizationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncOrganizationPayload_organization(ctx context.Context, field graphql.CollectedField, obj *model.SyncOrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncOrganizationPayload_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SyncOrganizationPayload().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncOrganizationPayload_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncOrganizationPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SynchronizeRepositoryPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SynchronizeRepositoryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SynchronizeRepositoryPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SynchronizeRepositoryPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SynchronizeRepositoryPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SynchronizeRepositoryPayload_repository(ctx context.Context, field graphql.CollectedField, obj *model.SynchronizeRepositoryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SynchronizeRepositoryPayload_repository(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SynchronizeRepositoryPayload().Repository(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BackupRepository) graphql.Marshaler {
+			return ec.marshalOBackupRepository2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐBackupRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SynchronizeRepositoryPayload_repository(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SynchronizeRepositoryPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackupRepository(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SynchronizeRepositoryPayload_state(ctx context.Context, field graphql.CollectedField, obj *model.SynchronizeRepositoryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SynchronizeRepositoryPayload_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SynchronizeRepositoryPayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SynchronizeRepositoryPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SynchronizeRepositoryPayload_progressPercent(ctx context.Context, field graphql.CollectedField, obj *model.SynchronizeRepositoryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SynchronizeRepositoryPayload_progressPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProgressPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SynchronizeRepositoryPayload_progressPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SynchronizeRepositoryPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SynchronizeRepositoryPayload_error(ctx context.Context, field graphql.CollectedField, obj *model.SynchronizeRepositoryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SynchronizeRepositoryPayload_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SynchronizeRepositoryPayload_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SynchronizeRepositoryPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _UserProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
@@ -31492,6 +33030,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputEstateActionInput(ctx context.Context, obj any) (model.EstateActionInput, error) {
+	var it model.EstateActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEstateActionInput unmarshals raw into the EstateActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEstateActionInput(ctx context.Context, raw any) (model.EstateActionInput, error) {
+	var out model.EstateActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EstateActionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputJobActionInput(ctx context.Context, obj any) (model.JobActionInput, error) {
 	var it model.JobActionInput
 	if obj == nil {
@@ -31612,6 +33206,73 @@ func (ec *executionContext) unmarshalInputStartJobInput(ctx context.Context, obj
 func UnmarshalStartJobInput(ctx context.Context, raw any) (model.StartJobInput, error) {
 	var out model.StartJobInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "StartJobInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSyncOrganizationInput(ctx context.Context, obj any) (model.SyncOrganizationInput, error) {
+	var it model.SyncOrganizationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["type"]; !present {
+		asMap["type"] = "INCREMENTAL"
+	}
+
+	fieldsInOrder := [...]string{"id", "type", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOSyncType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSyncOrganizationInput unmarshals raw into the SyncOrganizationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSyncOrganizationInput(ctx context.Context, raw any) (model.SyncOrganizationInput, error) {
+	var out model.SyncOrganizationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SyncOrganizationInput", raw, &out)
 	return out, err
 }
 
@@ -33343,6 +35004,54 @@ func (ec *executionContext) _CopyJobSchedule(ctx context.Context, sel ast.Select
 	return out
 }
 
+var currentSyncImplementors = []string{"CurrentSync"}
+
+func (ec *executionContext) _CurrentSync(ctx context.Context, sel ast.SelectionSet, obj *upstream.CurrentSync) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, currentSyncImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CurrentSync")
+		case "type":
+			out.Values[i] = ec._CurrentSync_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "running":
+			out.Values[i] = ec._CurrentSync_running(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledTime":
+			out.Values[i] = ec._CurrentSync_scheduledTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "startTime":
+			out.Values[i] = ec._CurrentSync_startTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var entityImplementors = []string{"Entity"}
 
 func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -34305,6 +36014,59 @@ func (ec *executionContext) _JobSessionSummary(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var lastSyncImplementors = []string{"LastSync"}
+
+func (ec *executionContext) _LastSync(ctx context.Context, sel ast.SelectionSet, obj *upstream.LastSync) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lastSyncImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LastSync")
+		case "type":
+			out.Values[i] = ec._LastSync_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "succeeded":
+			out.Values[i] = ec._LastSync_succeeded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startTime":
+			out.Values[i] = ec._LastSync_startTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endTime":
+			out.Values[i] = ec._LastSync_endTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._LastSync_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var licenseImplementors = []string{"License"}
 
 func (ec *executionContext) _License(ctx context.Context, sel ast.SelectionSet, obj *upstream.License) graphql.Marshaler {
@@ -34319,75 +36081,129 @@ func (ec *executionContext) _License(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._License_id(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "server":
 			out.Values[i] = ec._License_server(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
 			out.Values[i] = ec._License_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._License_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._License_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "package":
 			out.Values[i] = ec._License_package(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "licensedTo":
 			out.Values[i] = ec._License_licensedTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contactPerson":
 			out.Values[i] = ec._License_contactPerson(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "expires":
 			out.Values[i] = ec._License_expires(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "gracePeriodExpires":
 			out.Values[i] = ec._License_gracePeriodExpires(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "supportId":
 			out.Values[i] = ec._License_supportId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "supportExpires":
 			out.Values[i] = ec._License_supportExpires(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "total":
 			out.Values[i] = ec._License_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "used":
 			out.Values[i] = ec._License_used(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "new":
 			out.Values[i] = ec._License_new(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoUpdate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._License_autoUpdate(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var licenseUsageImplementors = []string{"LicenseUsage"}
+
+func (ec *executionContext) _LicenseUsage(ctx context.Context, sel ast.SelectionSet, obj *upstream.LicenseUsage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, licenseUsageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LicenseUsage")
+		case "usedObjects":
+			out.Values[i] = ec._LicenseUsage_usedObjects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usedPoints":
+			out.Values[i] = ec._LicenseUsage_usedPoints(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newObjects":
+			out.Values[i] = ec._LicenseUsage_newObjects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newPoints":
+			out.Values[i] = ec._LicenseUsage_newPoints(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34787,6 +36603,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "syncOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_syncOrganization(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "synchronizeRepository":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_synchronizeRepository(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revokeLicense":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeLicense(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35100,6 +36937,18 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_protectionSummary(ctx, field, obj)
+				})
+		case "syncState":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_syncState(ctx, field, obj)
+				})
+		case "licenseUsage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_licenseUsage(ctx, field, obj)
 				})
 		case "jobSessionSummary":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -35591,6 +37440,44 @@ func (ec *executionContext) _OrganizationSiteEdge(ctx context.Context, sel ast.S
 		case "node":
 			out.Values[i] = ec._OrganizationSiteEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationSyncStateImplementors = []string{"OrganizationSyncState"}
+
+func (ec *executionContext) _OrganizationSyncState(ctx context.Context, sel ast.SelectionSet, obj *upstream.SyncState) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationSyncStateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationSyncState")
+		case "last":
+			out.Values[i] = ec._OrganizationSyncState_last(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._OrganizationSyncState_current(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -37264,6 +39151,54 @@ func (ec *executionContext) _RestorePointEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var restorePortalImplementors = []string{"RestorePortal"}
+
+func (ec *executionContext) _RestorePortal(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestorePortal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restorePortalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestorePortal")
+		case "enabled":
+			out.Values[i] = ec._RestorePortal_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applicationId":
+			out.Values[i] = ec._RestorePortal_applicationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "portalUrl":
+			out.Values[i] = ec._RestorePortal_portalUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "msalAuthorityUrl":
+			out.Values[i] = ec._RestorePortal_msalAuthorityUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var restoreSessionImplementors = []string{"RestoreSession", "Node"}
 
 func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreSession) graphql.Marshaler {
@@ -37588,6 +39523,44 @@ func (ec *executionContext) _Retention(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var revokeLicensePayloadImplementors = []string{"RevokeLicensePayload"}
+
+func (ec *executionContext) _RevokeLicensePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeLicensePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeLicensePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeLicensePayload")
+		case "clientMutationId":
+			out.Values[i] = ec._RevokeLicensePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "licensedUserId":
+			out.Values[i] = ec._RevokeLicensePayload_licensedUserId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var schedulePolicyImplementors = []string{"SchedulePolicy"}
 
 func (ec *executionContext) _SchedulePolicy(ctx context.Context, sel ast.SelectionSet, obj *upstream.SchedulePolicy) graphql.Marshaler {
@@ -37717,6 +39690,12 @@ func (ec *executionContext) _Server(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Server_health(ctx, field, obj)
+				})
+		case "restorePortal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Server_restorePortal(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -37881,6 +39860,99 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var syncOrganizationPayloadImplementors = []string{"SyncOrganizationPayload"}
+
+func (ec *executionContext) _SyncOrganizationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SyncOrganizationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncOrganizationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncOrganizationPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._SyncOrganizationPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SyncOrganizationPayload_organization(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var synchronizeRepositoryPayloadImplementors = []string{"SynchronizeRepositoryPayload"}
+
+func (ec *executionContext) _SynchronizeRepositoryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SynchronizeRepositoryPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, synchronizeRepositoryPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SynchronizeRepositoryPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._SynchronizeRepositoryPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repository":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SynchronizeRepositoryPayload_repository(ctx, field, obj)
+				})
+		case "state":
+			out.Values[i] = ec._SynchronizeRepositoryPayload_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "progressPercent":
+			out.Values[i] = ec._SynchronizeRepositoryPayload_progressPercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.Values[i] = ec._SynchronizeRepositoryPayload_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var userProtectionImplementors = []string{"UserProtection"}
@@ -38871,6 +40943,11 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNEstateActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEstateActionInput(ctx context.Context, v any) (model.EstateActionInput, error) {
+	res, err := ec.unmarshalInputEstateActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -38883,6 +40960,20 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNGroupMember2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.GroupMember) graphql.Marshaler {
@@ -40413,6 +42504,39 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSyncOrganizationInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSyncOrganizationInput(ctx context.Context, v any) (model.SyncOrganizationInput, error) {
+	res, err := ec.unmarshalInputSyncOrganizationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSyncType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType(ctx context.Context, v any) (upstream.SyncType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSyncType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType(ctx context.Context, sel ast.SelectionSet, v upstream.SyncType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSyncType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SyncType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSyncType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType = map[string]upstream.SyncType{
+		"INCREMENTAL": upstream.SyncIncremental,
+		"FULL":        upstream.SyncFull,
+		"UNKNOWN":     upstream.SyncUnknown,
+	}
+	marshalNSyncType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType = map[upstream.SyncType]string{
+		upstream.SyncIncremental: "INCREMENTAL",
+		upstream.SyncFull:        "FULL",
+		upstream.SyncUnknown:     "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalNUserProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx context.Context, sel ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UserProtection!")
@@ -40925,6 +43049,13 @@ func (ec *executionContext) marshalOCopyJobSchedule2ᚖgithubᚗcomᚋvb365ᚑgr
 	return ec._CopyJobSchedule(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCurrentSync2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCurrentSync(ctx context.Context, sel ast.SelectionSet, v *upstream.CurrentSync) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CurrentSync(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -41207,11 +43338,25 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOLastSync2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLastSync(ctx context.Context, sel ast.SelectionSet, v *upstream.LastSync) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LastSync(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOLicense2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicense(ctx context.Context, sel ast.SelectionSet, v *upstream.License) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._License(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLicenseUsage2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐLicenseUsage(ctx context.Context, sel ast.SelectionSet, v *upstream.LicenseUsage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LicenseUsage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOLicensedUserConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.LicensedUser]) graphql.Marshaler {
@@ -41396,6 +43541,13 @@ func (ec *executionContext) marshalOOrganizationSite2ᚖgithubᚗcomᚋvb365ᚑg
 		return graphql.Null
 	}
 	return ec._OrganizationSite(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganizationSyncState2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncState(ctx context.Context, sel ast.SelectionSet, v *upstream.SyncState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrganizationSyncState(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOOrganizationTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeam(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationTeam) graphql.Marshaler {
@@ -41607,6 +43759,13 @@ func (ec *executionContext) marshalORestorePointConnection2ᚖgithubᚗcomᚋvb3
 	return ec._RestorePointConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalORestorePortal2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePortal(ctx context.Context, sel ast.SelectionSet, v *upstream.RestorePortal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestorePortal(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalORestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -41633,6 +43792,13 @@ func (ec *executionContext) marshalORetention2ᚖgithubᚗcomᚋvb365ᚑgraphql�
 		return graphql.Null
 	}
 	return ec._Retention(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORevokeLicensePayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRevokeLicensePayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeLicensePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RevokeLicensePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSchedulePolicy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSchedulePolicy(ctx context.Context, sel ast.SelectionSet, v *upstream.SchedulePolicy) graphql.Marshaler {
@@ -41760,6 +43926,52 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSyncOrganizationPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSyncOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.SyncOrganizationPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SyncOrganizationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSyncType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType(ctx context.Context, v any) (*upstream.SyncType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSyncType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSyncType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType(ctx context.Context, sel ast.SelectionSet, v *upstream.SyncType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSyncType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType[*v])
+	return res
+}
+
+var (
+	unmarshalOSyncType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType = map[string]upstream.SyncType{
+		"INCREMENTAL": upstream.SyncIncremental,
+		"FULL":        upstream.SyncFull,
+		"UNKNOWN":     upstream.SyncUnknown,
+	}
+	marshalOSyncType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSyncType = map[upstream.SyncType]string{
+		upstream.SyncIncremental: "INCREMENTAL",
+		upstream.SyncFull:        "FULL",
+		upstream.SyncUnknown:     "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalOSynchronizeRepositoryPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSynchronizeRepositoryPayload(ctx context.Context, sel ast.SelectionSet, v *model.SynchronizeRepositoryPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SynchronizeRepositoryPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {

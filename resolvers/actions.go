@@ -43,62 +43,89 @@ type action struct {
 	clientMutationID *string
 }
 
-// act runs one action for the operation's caller: refused before any call
-// for a viewer, sent once per idempotency key, written to the audit log and
-// counted. It returns the session a start began (nil: none, or not known)
-// and the name of the server that holds the job.
+// act runs one action on a job (see perform). It returns the session a
+// start began (nil: none, or not known) and the name of the server that
+// holds the job.
 func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, in action) (*model.JobSession, string, error) {
-	job, full, clientMutationID := in.job, in.full, in.clientMutationID
+	job, full := in.job, in.full
+	done := performance{audit: "job action", subject: []any{"job", job.ID}, key: []string{job.ID, fmt.Sprint(full)}, clientMutationID: in.clientMutationID}
+	done.locate = func() (*serverOp, error) { return locateJob(ctx, job, in.server) }
+	done.run = func(so *serverOp) ([]byte, int, error) {
+		acted, err := so.Act(ctx, job, a, full)
+		if err != nil || acted.Session == nil {
+			return nil, acted.Status, err
+		}
+		so.primeSession(ctx, (*model.JobSession)(acted.Session))
+		return []byte(acted.Session.ID), acted.Status, nil
+	}
+	done.describe = func(result []byte) []any { return []any{"session", string(result)} }
+	result, so, err := r.perform(ctx, mutation, done)
+	if so == nil || err != nil || len(result) == 0 {
+		return nil, serverName(so), err
+	}
+	s, err := so.Session(ctx, string(result))
+	return s, so.name, err
+}
+
+// performance is one operator action: what the audit log calls it and what
+// it acts on, what makes a repeat the same action, and how it is done.
+type performance struct {
+	audit            string // the audit log's message: "job action"
+	subject          []any  // what it acts on, for the audit log: "job", id
+	key              []string
+	clientMutationID *string
+	locate           func() (*serverOp, error)            // the server to act on
+	run              func(*serverOp) ([]byte, int, error) // the result, kept for repeats, and the upstream's status
+	describe         func(result []byte) []any            // more for the audit log (nil: nothing)
+}
+
+// perform runs one operator action for the operation's caller: refused
+// before any call for a viewer, sent once per idempotency key (a repeat
+// gives the first result), written to the audit log and counted.
+func (r *Resolver) perform(ctx context.Context, mutation string, p performance) (result []byte, so *serverOp, err error) {
 	op := operation(ctx)
 	caller := op.request.Caller
 	start := time.Now()
-	outcome, sessionID, status, server := outcomeDone, "", 0, ""
-	var err error
+	outcome, status := outcomeDone, 0
 	defer func() {
 		r.Actions.Action(mutation, outcome)
 		if status == 0 {
 			status = upstream.StatusOf(err)
 		}
-		attrs := []any{"mutation", mutation, "job", job.ID, "who", caller.Name, "via", caller.Via, "role", caller.Role.String(),
-			"outcome", outcome, "upstream_status", status, "duration", time.Since(start).Round(time.Millisecond)}
-		if sessionID != "" {
-			attrs = append(attrs, "session", sessionID)
+		attrs := append([]any{"mutation", mutation}, p.subject...)
+		attrs = append(attrs, "who", caller.Name, "via", caller.Via, "role", caller.Role.String(),
+			"outcome", outcome, "upstream_status", status, "duration", time.Since(start).Round(time.Millisecond))
+		if len(result) > 0 && p.describe != nil {
+			attrs = append(attrs, p.describe(result)...)
 		}
-		if server != "" && len(op.servers) > 1 {
-			attrs = append(attrs, "server", server)
+		if so != nil && len(op.servers) > 1 {
+			attrs = append(attrs, "server", so.name)
 		}
 		if err != nil {
 			attrs = append(attrs, "err", err.Error())
 		}
-		r.Audit.InfoContext(ctx, "job action", attrs...)
+		r.Audit.InfoContext(ctx, p.audit, attrs...)
 	}()
 	if !caller.MayAct() {
 		outcome = outcomeForbidden
-		err = graph.Forbidden(fmt.Sprintf("%s needs the operator role; %s is a %s", mutation, caller.Name, caller.Role))
-		return nil, "", err
+		return nil, nil, graph.Forbidden(fmt.Sprintf("%s needs the operator role; %s is a %s", mutation, caller.Name, caller.Role))
 	}
-	so, err := locateJob(ctx, job, in.server)
-	if err != nil {
+	if so, err = p.locate(); err != nil {
 		outcome = outcomeFailed
-		return nil, "", err
+		return nil, nil, err
 	}
-	server = so.name
 	run := func() ([]byte, error) {
-		acted, err := so.Act(ctx, job, a, full)
-		status = acted.Status
-		if err != nil || acted.Session == nil {
-			return nil, err
-		}
-		so.primeSession(ctx, (*model.JobSession)(acted.Session))
-		return []byte(acted.Session.ID), nil
+		var out []byte
+		out, status, err = p.run(so)
+		return out, err
 	}
-	var result []byte
 	repeated := false
-	if key := op.request.IdempotencyKey; key != "" || clientMutationID != nil {
+	if key := op.request.IdempotencyKey; key != "" || p.clientMutationID != nil {
 		if key == "" {
-			key = *clientMutationID
+			key = *p.clientMutationID
 		}
-		result, repeated, err = r.Idempotency.Do(ctx, onceKey(caller.ID, so.name, mutation, job.ID, fmt.Sprint(full), key), run)
+		parts := append([]string{caller.ID, so.name, mutation}, p.key...)
+		result, repeated, err = r.Idempotency.Do(ctx, onceKey(append(parts, key)...), run)
 	} else {
 		result, err = run()
 	}
@@ -111,12 +138,14 @@ func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, 
 	case repeated:
 		outcome = outcomeRepeated
 	}
-	if err != nil || len(result) == 0 {
-		return nil, so.name, err
+	return result, so, err
+}
+
+func serverName(so *serverOp) string {
+	if so == nil {
+		return ""
 	}
-	sessionID = string(result)
-	s, err := so.Session(ctx, sessionID)
-	return s, so.name, err
+	return so.name
 }
 
 // locateJob finds the server of the job (or copy job) an action names:

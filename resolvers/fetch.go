@@ -283,6 +283,34 @@ func (o *serverOp) Health(ctx context.Context) (*upstream.Health, error) {
 	return o.api.Health(ctx, o.scope)
 }
 
+// SyncState is an organization's directory synchronization (a call per
+// organization).
+func (o *serverOp) SyncState(ctx context.Context, organizationID string) (*upstream.SyncState, error) {
+	return o.api.SyncState(ctx, o.scope, organizationID)
+}
+
+// LicenseUsage is what an organization's users take of the license (nil:
+// the server reports none), from the one listing of every organization's.
+func (o *serverOp) LicenseUsage(ctx context.Context, organizationID string) (*upstream.LicenseUsage, error) {
+	all, err := o.api.LicenseUsages(ctx, o.scope)
+	for i := range all {
+		if sameID(all[i].OrganizationID, organizationID) {
+			return &all[i], nil
+		}
+	}
+	return nil, err
+}
+
+// LicenseAutoUpdate is whether the license updates itself.
+func (o *serverOp) LicenseAutoUpdate(ctx context.Context) (*bool, error) {
+	return o.api.LicenseAutoUpdate(ctx, o.scope)
+}
+
+// RestorePortal is the server's restore portal's settings.
+func (o *serverOp) RestorePortal(ctx context.Context) (*upstream.RestorePortal, error) {
+	return o.api.RestorePortalSettings(ctx, o.scope)
+}
+
 // Act takes an action on a job (sent once: see upstream.Client.Act). What
 // the loaders hold of the job is its state before: it is dropped.
 func (o *serverOp) Act(ctx context.Context, job upstream.JobRef, a upstream.Action, full bool) (upstream.Acted, error) {
@@ -290,6 +318,24 @@ func (o *serverOp) Act(ctx context.Context, job upstream.JobRef, a upstream.Acti
 	o.jobs.Clear(ctx, strings.ToLower(job.ID))
 	o.copyJobs.Clear(ctx, strings.ToLower(job.ID))
 	return acted, err
+}
+
+// SyncOrganization starts an organization's directory synchronization.
+func (o *serverOp) SyncOrganization(ctx context.Context, organizationID string, t upstream.SyncType) (upstream.Changed, error) {
+	return o.api.SyncOrganization(ctx, o.scope, organizationID, t)
+}
+
+// SynchronizeRepository starts a repository's synchronization; what the
+// loader holds of it is its state before: it is dropped.
+func (o *serverOp) SynchronizeRepository(ctx context.Context, repositoryID string) (*upstream.RepositorySync, upstream.Changed, error) {
+	sync, changed, err := o.api.SynchronizeRepository(ctx, o.scope, repositoryID)
+	o.repositories.Clear(ctx, strings.ToLower(repositoryID))
+	return sync, changed, err
+}
+
+// RevokeLicense takes a licensed user's license back.
+func (o *serverOp) RevokeLicense(ctx context.Context, licensedUserID string) (upstream.Changed, error) {
+	return o.api.RevokeLicense(ctx, o.scope, licensedUserID)
 }
 
 // Reach is what the client last heard from its server.

@@ -291,6 +291,11 @@ func (r *jobSessionConnectionResolver) Summary(ctx context.Context, obj *model.J
 	return sessionSummary(ctx, obj.Servers, obj.Filter, nil)
 }
 
+// AutoUpdate is the resolver for the autoUpdate field.
+func (r *licenseResolver) AutoUpdate(ctx context.Context, obj *upstream.License) (*bool, error) {
+	return orNilBeforeVersion(part(ctx, obj.ServerName).LicenseAutoUpdate(ctx))
+}
+
 // Organization is the resolver for the organization field.
 func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.LicensedUser) (*model.Organization, error) {
 	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
@@ -342,6 +347,21 @@ func (r *mutationResolver) EnableCopyJob(ctx context.Context, input model.JobAct
 // DisableCopyJob is the resolver for the disableCopyJob field.
 func (r *mutationResolver) DisableCopyJob(ctx context.Context, input model.JobActionInput) (*model.CopyJobActionPayload, error) {
 	return r.copyJobAction(ctx, "disableCopyJob", upstream.ActionDisable, input)
+}
+
+// SyncOrganization is the resolver for the syncOrganization field.
+func (r *mutationResolver) SyncOrganization(ctx context.Context, input model.SyncOrganizationInput) (*model.SyncOrganizationPayload, error) {
+	return r.syncOrganization(ctx, input)
+}
+
+// SynchronizeRepository is the resolver for the synchronizeRepository field.
+func (r *mutationResolver) SynchronizeRepository(ctx context.Context, input model.EstateActionInput) (*model.SynchronizeRepositoryPayload, error) {
+	return r.synchronizeRepository(ctx, input)
+}
+
+// RevokeLicense is the resolver for the revokeLicense field.
+func (r *mutationResolver) RevokeLicense(ctx context.Context, input model.EstateActionInput) (*model.RevokeLicensePayload, error) {
+	return r.revokeLicense(ctx, input)
 }
 
 // Repositories is the resolver for the repositories field.
@@ -407,6 +427,16 @@ func (r *organizationResolver) Teams(ctx context.Context, obj *model.Organizatio
 // ProtectionSummary is the resolver for the protectionSummary field.
 func (r *organizationResolver) ProtectionSummary(ctx context.Context, obj *model.Organization) (*model.ProtectionSummary, error) {
 	return &model.ProtectionSummary{Organization: obj}, nil
+}
+
+// SyncState is the resolver for the syncState field.
+func (r *organizationResolver) SyncState(ctx context.Context, obj *model.Organization) (*upstream.SyncState, error) {
+	return part(ctx, obj.ServerName).SyncState(ctx, obj.ID)
+}
+
+// LicenseUsage is the resolver for the licenseUsage field.
+func (r *organizationResolver) LicenseUsage(ctx context.Context, obj *model.Organization) (*upstream.LicenseUsage, error) {
+	return part(ctx, obj.ServerName).LicenseUsage(ctx, obj.ID)
 }
 
 // JobSessionSummary is the resolver for the jobSessionSummary field.
@@ -834,6 +864,11 @@ func (r *serverResolver) Health(ctx context.Context, obj *upstream.Origin) (*ups
 	return orNilBeforeVersion(so.Health(ctx))
 }
 
+// RestorePortal is the resolver for the restorePortal field.
+func (r *serverResolver) RestorePortal(ctx context.Context, obj *upstream.Origin) (*upstream.RestorePortal, error) {
+	return orNilBeforeVersion(part(ctx, obj.ServerName).RestorePortal(ctx))
+}
+
 // CopyJob is the resolver for the copyJob field.
 func (r *startCopyJobPayloadResolver) CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error) {
 	return part(ctx, obj.ServerName).CopyJob(ctx, obj.CopyJobID)
@@ -860,6 +895,16 @@ func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id str
 		return nil, err
 	}
 	return srv.RestoreLive.Watch(ctx, operation(ctx).Credential(), id)
+}
+
+// Organization is the resolver for the organization field.
+func (r *syncOrganizationPayloadResolver) Organization(ctx context.Context, obj *model.SyncOrganizationPayload) (*model.Organization, error) {
+	return part(ctx, obj.ServerName).Organization(ctx, obj.OrganizationID)
+}
+
+// Repository is the resolver for the repository field.
+func (r *synchronizeRepositoryPayloadResolver) Repository(ctx context.Context, obj *model.SynchronizeRepositoryPayload) (*model.BackupRepository, error) {
+	return part(ctx, obj.ServerName).Repository(ctx, obj.RepositoryID)
 }
 
 // Repositories is the resolver for the repositories field.
@@ -927,6 +972,9 @@ func (r *Resolver) JobSession() graph.JobSessionResolver { return &jobSessionRes
 func (r *Resolver) JobSessionConnection() graph.JobSessionConnectionResolver {
 	return &jobSessionConnectionResolver{r}
 }
+
+// License returns graph.LicenseResolver implementation.
+func (r *Resolver) License() graph.LicenseResolver { return &licenseResolver{r} }
 
 // LicensedUser returns graph.LicensedUserResolver implementation.
 func (r *Resolver) LicensedUser() graph.LicensedUserResolver { return &licensedUserResolver{r} }
@@ -1008,44 +1056,57 @@ func (r *Resolver) StartJobPayload() graph.StartJobPayloadResolver {
 // Subscription returns graph.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
+// SyncOrganizationPayload returns graph.SyncOrganizationPayloadResolver implementation.
+func (r *Resolver) SyncOrganizationPayload() graph.SyncOrganizationPayloadResolver {
+	return &syncOrganizationPayloadResolver{r}
+}
+
+// SynchronizeRepositoryPayload returns graph.SynchronizeRepositoryPayloadResolver implementation.
+func (r *Resolver) SynchronizeRepositoryPayload() graph.SynchronizeRepositoryPayloadResolver {
+	return &synchronizeRepositoryPayloadResolver{r}
+}
+
 // UserProtection returns graph.UserProtectionResolver implementation.
 func (r *Resolver) UserProtection() graph.UserProtectionResolver { return &userProtectionResolver{r} }
 
 type (
-	backedUpOrganizationResolver   struct{ *Resolver }
-	backupGroupDataResolver        struct{ *Resolver }
-	backupOrganizationDataResolver struct{ *Resolver }
-	backupRepositoryResolver       struct{ *Resolver }
-	backupSiteDataResolver         struct{ *Resolver }
-	backupTeamDataResolver         struct{ *Resolver }
-	backupUserDataResolver         struct{ *Resolver }
-	copyJobResolver                struct{ *Resolver }
-	copyJobActionPayloadResolver   struct{ *Resolver }
-	groupMemberResolver            struct{ *Resolver }
-	groupProtectionResolver        struct{ *Resolver }
-	jobResolver                    struct{ *Resolver }
-	jobActionPayloadResolver       struct{ *Resolver }
-	jobSessionResolver             struct{ *Resolver }
-	jobSessionConnectionResolver   struct{ *Resolver }
-	licensedUserResolver           struct{ *Resolver }
-	mutationResolver               struct{ *Resolver }
-	objectProtectionResolver       struct{ *Resolver }
-	organizationResolver           struct{ *Resolver }
-	organizationGroupResolver      struct{ *Resolver }
-	organizationSiteResolver       struct{ *Resolver }
-	organizationTeamResolver       struct{ *Resolver }
-	organizationUserResolver       struct{ *Resolver }
-	processedObjectResolver        struct{ *Resolver }
-	protectionSummaryResolver      struct{ *Resolver }
-	proxyResolver                  struct{ *Resolver }
-	proxyPoolResolver              struct{ *Resolver }
-	queryResolver                  struct{ *Resolver }
-	repositoryUsageResolver        struct{ *Resolver }
-	restorePointResolver           struct{ *Resolver }
-	restoreSessionResolver         struct{ *Resolver }
-	serverResolver                 struct{ *Resolver }
-	startCopyJobPayloadResolver    struct{ *Resolver }
-	startJobPayloadResolver        struct{ *Resolver }
-	subscriptionResolver           struct{ *Resolver }
-	userProtectionResolver         struct{ *Resolver }
+	backedUpOrganizationResolver         struct{ *Resolver }
+	backupGroupDataResolver              struct{ *Resolver }
+	backupOrganizationDataResolver       struct{ *Resolver }
+	backupRepositoryResolver             struct{ *Resolver }
+	backupSiteDataResolver               struct{ *Resolver }
+	backupTeamDataResolver               struct{ *Resolver }
+	backupUserDataResolver               struct{ *Resolver }
+	copyJobResolver                      struct{ *Resolver }
+	copyJobActionPayloadResolver         struct{ *Resolver }
+	groupMemberResolver                  struct{ *Resolver }
+	groupProtectionResolver              struct{ *Resolver }
+	jobResolver                          struct{ *Resolver }
+	jobActionPayloadResolver             struct{ *Resolver }
+	jobSessionResolver                   struct{ *Resolver }
+	jobSessionConnectionResolver         struct{ *Resolver }
+	licenseResolver                      struct{ *Resolver }
+	licensedUserResolver                 struct{ *Resolver }
+	mutationResolver                     struct{ *Resolver }
+	objectProtectionResolver             struct{ *Resolver }
+	organizationResolver                 struct{ *Resolver }
+	organizationGroupResolver            struct{ *Resolver }
+	organizationSiteResolver             struct{ *Resolver }
+	organizationTeamResolver             struct{ *Resolver }
+	organizationUserResolver             struct{ *Resolver }
+	processedObjectResolver              struct{ *Resolver }
+	protectionSummaryResolver            struct{ *Resolver }
+	proxyResolver                        struct{ *Resolver }
+	proxyPoolResolver                    struct{ *Resolver }
+	queryResolver                        struct{ *Resolver }
+	repositoryUsageResolver              struct{ *Resolver }
+	restorePointResolver                 struct{ *Resolver }
+	restoreSessionResolver               struct{ *Resolver }
+	serverResolver                       struct{ *Resolver }
+	startCopyJobPayloadResolver          struct{ *Resolver }
+	startJobPayloadResolver              struct{ *Resolver }
+	subscriptionResolver                 struct{ *Resolver }
+	syncOrganizationPayloadResolver      struct{ *Resolver }
+	synchronizeRepositoryPayloadResolver struct{ *Resolver }
+	userProtectionResolver               struct{ *Resolver }
 )

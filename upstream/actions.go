@@ -52,6 +52,7 @@ const (
 // ActionError is the upstream's refusal of an action (HTTP 400 or 409).
 type ActionError struct {
 	Action  Action
+	Object  string // what was acted on, when not a job: "the organization"
 	Refusal Refusal
 	Err     error // the upstream's answer, for logs
 }
@@ -64,6 +65,9 @@ func (e *ActionError) Error() string {
 		return "the job is disabled"
 	case RefusedNotRunning:
 		return "the job is not running"
+	}
+	if e.Object != "" {
+		return fmt.Sprintf("the upstream refused to %s %s", e.Action, e.Object)
 	}
 	return fmt.Sprintf("the upstream refused to %s the job", e.Action)
 }
@@ -104,7 +108,7 @@ func (c *Client) Act(ctx context.Context, s *Scope, job JobRef, a Action, full b
 		}
 		return Acted{}, err
 	}
-	c.InvalidateJobs(ctx)
+	c.InvalidateActed(ctx)
 	acted := Acted{Status: r.status}
 	switch {
 	case a != ActionStart:
@@ -209,10 +213,11 @@ func (c *Client) copyJobNow(ctx context.Context, s *Scope, id string) (*CopyJob,
 	return getItem(ctx, c, s, req, copyJobs.model, copyJobs.id, func(*CopyJob) time.Duration { return copyJobs.ttl(c.opts.Sharing) })
 }
 
-// InvalidateJobs makes everything cached of jobs, copy jobs and session
-// listings stale: the generation in their cache keys advances, here and,
-// through the shared store, on every replica before this returns.
-func (c *Client) InvalidateJobs(ctx context.Context) {
+// InvalidateActed makes everything cached that actions change (jobs, copy
+// jobs, session listings, and the estate: see changedByActions) stale:
+// the generation in their cache keys advances, here and, through the
+// shared store, on every replica before this returns.
+func (c *Client) InvalidateActed(ctx context.Context) {
 	next := c.jobsGeneration.Load() + 1
 	if g, ok := c.opts.Shared.(generations); ok {
 		if v, ok := g.Advance(ctx, c.jobsGenerationName()); ok {

@@ -334,10 +334,16 @@ func (c *Client) getOnce(ctx context.Context, s *Scope, route, target, etag stri
 	return r, err
 }
 
-// post makes one POST (an action), behind the circuit breaker. It is sent
-// again only when it cannot have reached the upstream: its connection never
-// carried it, or the service account's token was refused (401) and renewed.
+// post makes one POST (an action); see write.
 func (c *Client) post(ctx context.Context, s *Scope, route, target string, payload []byte) (response, error) {
+	return c.write(ctx, s, http.MethodPost, route, target, payload)
+}
+
+// write makes one request that changes something (POST, PUT, DELETE),
+// behind the circuit breaker. It is sent again only when it cannot have
+// reached the upstream: its connection never carried it, or the service
+// account's token was refused (401) and renewed.
+func (c *Client) write(ctx context.Context, s *Scope, method, route, target string, payload []byte) (response, error) {
 	if err := s.refusal(); err != nil {
 		return response{}, err
 	}
@@ -349,12 +355,12 @@ func (c *Client) post(ctx context.Context, s *Scope, route, target string, paylo
 		if err != nil {
 			return response{}, err
 		}
-		r, wrote, err := c.exchange(ctx, http.MethodPost, route, target, auth, "", payload)
+		r, wrote, err := c.exchange(ctx, method, route, target, auth, "", payload)
 		if StatusOf(err) == http.StatusUnauthorized && c.ServiceAccount() {
 			if auth, err = c.authorization(ctx, "", auth); err != nil {
 				return response{}, err
 			}
-			r, wrote, err = c.exchange(ctx, http.MethodPost, route, target, auth, "", payload)
+			r, wrote, err = c.exchange(ctx, method, route, target, auth, "", payload)
 		}
 		c.breaker.record(outcomeOf(err))
 		s.noteRefusal(err)

@@ -83,8 +83,10 @@ func (c *Client) cacheKey(s *Scope, target string) string {
 	return s.credID + " " + key
 }
 
-// changedByActions: /Jobs..., /CopyJobs..., and session listings (not a
-// session by id, nor its log). Targets are built by c.url.
+// changedByActions: /Jobs..., /CopyJobs..., session listings (not a
+// session by id, nor its log), and what the estate's actions change:
+// /Organizations... (sync state, licensing), /LicensedUsers...,
+// /BackupRepositories... and /License.... Targets are built by c.url.
 func (c *Client) changedByActions(target string) bool {
 	i := strings.Index(target, c.prefix()+"/")
 	if i < 0 {
@@ -92,7 +94,11 @@ func (c *Client) changedByActions(target string) bool {
 	}
 	first, rest, _ := strings.Cut(target[i+len(c.prefix())+1:], "/")
 	first, _, _ = strings.Cut(first, "?")
-	return strings.EqualFold(first, "jobs") || strings.EqualFold(first, "copyjobs") || strings.EqualFold(first, "jobsessions") && rest == ""
+	switch strings.ToLower(first) {
+	case "jobs", "copyjobs", "organizations", "licensedusers", "backuprepositories", "license":
+		return true
+	}
+	return strings.EqualFold(first, "jobsessions") && rest == ""
 }
 
 // credentialID names a credential in cache keys without holding it.

@@ -40,6 +40,12 @@ const (
 	StartAnswersSession
 	Logout
 	LoginWithoutAntiforgery
+	OrganizationSync
+	RepositorySynchronization
+	LicenseRevocation
+	LicenseAutoUpdate
+	LicenseUsageStatistics
+	RestorePortalSettings
 	capabilityCount // not a capability: how many there are
 )
 
@@ -80,6 +86,12 @@ var capabilities = [capabilityCount]struct {
 	StartAnswersSession:        {8, "a start that answers its session", "a start answers the new session (before: the gateway looks for it)"},
 	Logout:                     {7, "logging out", "logging out (`POST /token/logout`)"},
 	LoginWithoutAntiforgery:    {7, "a login without an antiforgery token", "a login says `disable_antiforgery_token`"},
+	OrganizationSync:           {7, "directory synchronization", "an organization's directory sync state and `POST /Organizations/{id}/Sync`"},
+	RepositorySynchronization:  {6, "repository synchronization", "`POST /BackupRepositories/{id}/Sync`"},
+	LicenseRevocation:          {6, "license revocation", "`DELETE /LicensedUsers/{id}`"},
+	LicenseAutoUpdate:          {6, "the license's automatic update", "`/License/AutoUpdate`"},
+	LicenseUsageStatistics:     {7, "license usage statistics", "`/licensing/statistic/usage`"},
+	RestorePortalSettings:      {6, "the restore portal's settings", "`/RestorePortalSettings`"},
 }
 
 // Since is the first version that has c.

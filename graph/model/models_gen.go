@@ -7,7 +7,19 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
+
+// Which repository or licensed user to act on.
+type EstateActionInput struct {
+	// Its ID.
+	ID string `json:"id"`
+	// Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has it, by name (several servers: required for a licensed user, whose id only its server knows).
+	Server *string `json:"server,omitempty"`
+}
 
 // Which job to act on.
 type JobActionInput struct {
@@ -72,6 +84,18 @@ type StartJobInput struct {
 // Live updates, over WebSocket (the `graphql-transport-ws` protocol) or
 // Server-Sent Events (POST with `Accept: text/event-stream`).
 type Subscription struct {
+}
+
+// Which organization to synchronize, and how.
+type SyncOrganizationInput struct {
+	// The organization's ID.
+	ID string `json:"id"`
+	// Only what changed (the default), or everything.
+	Type *upstream.SyncType `json:"type,omitempty"`
+	// Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the organization, by name: needed only where two servers have its id (`AMBIGUOUS_ID`).
+	Server *string `json:"server,omitempty"`
 }
 
 // Whether a server answers, as the gateway last saw it.

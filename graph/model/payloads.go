@@ -32,3 +32,26 @@ type CopyJobActionPayload struct {
 	ServerName       string
 	CopyJobID        string
 }
+
+// SyncOrganizationPayload is what syncOrganization answers.
+type SyncOrganizationPayload struct {
+	ClientMutationID *string
+	ServerName       string
+	OrganizationID   string
+}
+
+// SynchronizeRepositoryPayload is what synchronizeRepository answers.
+type SynchronizeRepositoryPayload struct {
+	ClientMutationID *string
+	ServerName       string
+	RepositoryID     string
+	State            string
+	ProgressPercent  *int
+	Error            *string
+}
+
+// RevokeLicensePayload is what revokeLicense answers.
+type RevokeLicensePayload struct {
+	ClientMutationID *string
+	LicensedUserID   string
+}

@@ -51,6 +51,7 @@ type dataset struct {
 	*estate
 	restoreData
 	directoryData
+	tenantData
 	jobs     []*job
 	jobByID  map[string]*job
 	sessions []*session // newest first
@@ -177,6 +178,7 @@ func newDataset(anchor time.Time, sessionsPerJob, live, version int, seed uuids)
 	})
 	d.restoreData = newRestoreData(d, anchor, version)
 	d.directoryData = newDirectoryData(d, anchor)
+	d.tenantData = newTenantData(d, anchor)
 	return d
 }
 

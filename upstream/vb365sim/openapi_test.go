@@ -259,8 +259,44 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					return nil
 				})
 			}
+			// Restore points by id, and the tenant's hygiene: reads, then the
+			// operator's actions.
+			calls = append(calls,
+				func() error {
+					page, err := c.RestorePoints(ctx, s, upstream.RestorePointFilter{}, upstream.PageRequest{Limit: 1})
+					if err != nil || len(page.Items) == 0 {
+						return fmt.Errorf("no restore point: %v", err)
+					}
+					_, errs := c.RestorePointsByID(ctx, s, []string{page.Items[0].ID})
+					return errs[0]
+				},
+				func() error { _, err := c.LicenseAutoUpdate(ctx, s); return err },
+				func() error { _, err := c.RestorePortalSettings(ctx, s); return err },
+				func() error {
+					_, _, err := c.SynchronizeRepository(ctx, c.NewScope(""), sim.RepositoryIDs()[0])
+					return err
+				},
+				func() error {
+					page, err := c.LicensedUsers(ctx, s, upstream.LicensedUserFilter{}, upstream.PageRequest{Limit: 1})
+					if err != nil || len(page.Items) == 0 {
+						return fmt.Errorf("no licensed user: %v", err)
+					}
+					_, err = c.RevokeLicense(ctx, c.NewScope(""), page.Items[0].ID)
+					return err
+				})
+			if version >= 7 {
+				calls = append(calls,
+					func() error { _, err := c.SyncState(ctx, s, org); return err },
+					func() error { _, err := c.SyncOrganization(ctx, c.NewScope(""), org, upstream.SyncFull); return err },
+					func() error { _, err := c.LicenseUsages(ctx, s); return err })
+			}
 			if version >= 8 {
 				calls = append(calls,
+					func() error {
+						user := &upstream.ObjectRef{OrganizationID: org, Type: upstream.ObjectUser, ID: sim.DirectoryIDs(org, "User")[0]}
+						_, err := c.RestorePoints(ctx, s, upstream.RestorePointFilter{Object: user}, upstream.PageRequest{Limit: 5})
+						return err
+					},
 					func() error { _, err := c.ProxyPools(ctx, s); return err },
 					func() error { _, err := c.Health(ctx, s); return err },
 					func() error { _, err := c.RestoreStatistics(ctx, s, restores[0]); return err })
@@ -320,8 +356,11 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/BackupRepositories/{repositoryId}/UserData", "GET /v%d/BackupRepositories/{repositoryId}/GroupData",
 				"GET /v%d/BackupRepositories/{repositoryId}/SiteData", "GET /v%d/BackupRepositories/{repositoryId}/TeamData",
 				"GET /v%d/BackupRepositories/{repositoryId}/OrganizationData", "GET /v%d/BackupRepositories/{repositoryId}/backedupOrganizations")
+			want = append(want, "GET /v%d/RestorePoints/{restorePointId}", "GET /v%d/License/AutoUpdate", "GET /v%d/RestorePortalSettings",
+				"POST /v%d/BackupRepositories/{repositoryId}/Sync", "DELETE /v%d/LicensedUsers/{licensedUserId}")
 			if version >= 7 {
-				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects")
+				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects", "GET /v%d/Organizations/{organizationId}/SyncState",
+					"POST /v%d/Organizations/{organizationId}/Sync", "GET /v%d/licensing/statistic/usage")
 			}
 			if version >= 8 {
 				want = append(want, "GET /v%d/ProxyPools", "GET /v%d/ProxyPools/{poolId}", "GET /v%d/Health",

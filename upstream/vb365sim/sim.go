@@ -274,6 +274,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
+	if s.serveTenant(w, r, parts) {
+		return
+	}
 	for i := 1; i < len(parts); i += 2 {
 		if !uuidRE.MatchString(parts[i]) {
 			s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The value '"+parts[i]+"' is not valid.")
@@ -334,13 +337,15 @@ func routeOf(method string, parts []string) string {
 		"restorepoints": "RestorePoints", "restoresessions": "RestoreSessions", "events": "Events", "statistics": "Statistics",
 		"members": "Members", "onedrives": "OneDrives", "userdata": "UserData", "groupdata": "GroupData", "sitedata": "SiteData",
 		"teamdata": "TeamData", "organizationdata": "OrganizationData", "backeduporganizations": "backedupOrganizations",
-		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable"}
+		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable",
+		"syncstate": "SyncState", "sync": "Sync", "autoupdate": "AutoUpdate", "licensing": "licensing", "statistic": "statistic",
+		"usage": "usage", "restoreportalsettings": "RestorePortalSettings"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
 		b.WriteByte('/')
 		switch {
-		case i%2 == 1:
+		case i%2 == 1 && parts[0] != "licensing" && parts[0] != "license": // their paths name no id
 			b.WriteString("{id}")
 		case names[p] != "":
 			b.WriteString(names[p])
