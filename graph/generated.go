@@ -46,6 +46,7 @@ type ResolverRoot interface {
 	GroupProtection() GroupProtectionResolver
 	Job() JobResolver
 	JobActionPayload() JobActionPayloadResolver
+	JobItem() JobItemResolver
 	JobSession() JobSessionResolver
 	JobSessionConnection() JobSessionConnectionResolver
 	License() LicenseResolver
@@ -366,6 +367,7 @@ type ComplexityRoot struct {
 		CopyJob             func(childComplexity int) int
 		Description         func(childComplexity int) int
 		ETag                func(childComplexity int) int
+		ExcludedItems       func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ID                  func(childComplexity int) int
 		IsEnabled           func(childComplexity int) int
 		LastBackup          func(childComplexity int) int
@@ -383,6 +385,7 @@ type ComplexityRoot struct {
 		RepositoryID        func(childComplexity int) int
 		RestorePoints       func(childComplexity int, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) int
 		SchedulePolicy      func(childComplexity int) int
+		SelectedItems       func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Sessions            func(childComplexity int, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) int
 	}
 
@@ -399,6 +402,34 @@ type ComplexityRoot struct {
 	}
 
 	JobEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	JobItem struct {
+		ArchiveMailbox func(childComplexity int) int
+		Folders        func(childComplexity int) int
+		Group          func(childComplexity int) int
+		ItemID         func(childComplexity int) int
+		Mailbox        func(childComplexity int) int
+		OneDrive       func(childComplexity int) int
+		Site           func(childComplexity int) int
+		Sites          func(childComplexity int) int
+		Team           func(childComplexity int) int
+		Teams          func(childComplexity int) int
+		TeamsChat      func(childComplexity int) int
+		Type           func(childComplexity int) int
+		User           func(childComplexity int) int
+	}
+
+	JobItemConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	JobItemEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -1146,6 +1177,8 @@ type JobResolver interface {
 	Organization(ctx context.Context, obj *model.Job) (*model.Organization, error)
 	Repository(ctx context.Context, obj *model.Job) (*model.BackupRepository, error)
 	CopyJob(ctx context.Context, obj *model.Job) (*upstream.CopyJob, error)
+	SelectedItems(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string) (*model.Connection[upstream.JobItem], error)
+	ExcludedItems(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string) (*model.Connection[upstream.JobItem], error)
 	LastSession(ctx context.Context, obj *model.Job) (*model.JobSession, error)
 	LastFinishedSession(ctx context.Context, obj *model.Job) (*model.JobSession, error)
 	Sessions(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string, status *upstream.SessionStatus, createdAfter *time.Time, createdBefore *time.Time) (*model.JobSessionConnection, error)
@@ -1153,6 +1186,12 @@ type JobResolver interface {
 }
 type JobActionPayloadResolver interface {
 	Job(ctx context.Context, obj *model.JobActionPayload) (*model.Job, error)
+}
+type JobItemResolver interface {
+	User(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationUser, error)
+	Group(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationGroup, error)
+	Site(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationSite, error)
+	Team(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationTeam, error)
 }
 type JobSessionResolver interface {
 	NodeID(ctx context.Context, obj *model.JobSession) (string, error)
@@ -2547,6 +2586,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.ETag(childComplexity), true
+	case "Job.excludedItems":
+		if e.ComplexityRoot.Job.ExcludedItems == nil {
+			break
+		}
+
+		args, err := ec.field_Job_excludedItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Job.ExcludedItems(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Job.id":
 		if e.ComplexityRoot.Job.ID == nil {
 			break
@@ -2654,6 +2704,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.SchedulePolicy(childComplexity), true
+	case "Job.selectedItems":
+		if e.ComplexityRoot.Job.SelectedItems == nil {
+			break
+		}
+
+		args, err := ec.field_Job_selectedItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Job.SelectedItems(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Job.sessions":
 		if e.ComplexityRoot.Job.Sessions == nil {
 			break
@@ -2716,6 +2777,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobEdge.Node(childComplexity), true
+
+	case "JobItem.archiveMailbox":
+		if e.ComplexityRoot.JobItem.ArchiveMailbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.ArchiveMailbox(childComplexity), true
+	case "JobItem.folders":
+		if e.ComplexityRoot.JobItem.Folders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.Folders(childComplexity), true
+	case "JobItem.group":
+		if e.ComplexityRoot.JobItem.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.Group(childComplexity), true
+	case "JobItem.id":
+		if e.ComplexityRoot.JobItem.ItemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.ItemID(childComplexity), true
+	case "JobItem.mailbox":
+		if e.ComplexityRoot.JobItem.Mailbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.Mailbox(childComplexity), true
+	case "JobItem.oneDrive":
+		if e.ComplexityRoot.JobItem.OneDrive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.OneDrive(childComplexity), true
+	case "JobItem.site":
+		if e.ComplexityRoot.JobItem.Site == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.Site(childComplexity), true
+	case "JobItem.sites":
+		if e.ComplexityRoot.JobItem.Sites == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.Sites(childComplexity), true
+	case "JobItem.team":
+		if e.ComplexityRoot.JobItem.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.Team(childComplexity), true
+	case "JobItem.teams":
+		if e.ComplexityRoot.JobItem.Teams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.Teams(childComplexity), true
+	case "JobItem.teamsChats":
+		if e.ComplexityRoot.JobItem.TeamsChat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.TeamsChat(childComplexity), true
+	case "JobItem.type":
+		if e.ComplexityRoot.JobItem.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.Type(childComplexity), true
+	case "JobItem.user":
+		if e.ComplexityRoot.JobItem.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.User(childComplexity), true
+
+	case "JobItemConnection.edges":
+		if e.ComplexityRoot.JobItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItemConnection.Edges(childComplexity), true
+	case "JobItemConnection.nodes":
+		if e.ComplexityRoot.JobItemConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItemConnection.Nodes(childComplexity), true
+	case "JobItemConnection.pageInfo":
+		if e.ComplexityRoot.JobItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItemConnection.PageInfo(childComplexity), true
+	case "JobItemConnection.totalCount":
+		if e.ComplexityRoot.JobItemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItemConnection.TotalCount(childComplexity), true
+
+	case "JobItemEdge.cursor":
+		if e.ComplexityRoot.JobItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItemEdge.Cursor(childComplexity), true
+	case "JobItemEdge.node":
+		if e.ComplexityRoot.JobItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItemEdge.Node(childComplexity), true
 
 	case "JobSession.configType":
 		if e.ComplexityRoot.JobSession.ConfigType == nil {
@@ -6728,6 +6906,28 @@ type Job implements Node @key(fields: "id") {
   repository: BackupRepository
   "The backup copy job that copies this job's backups (v6+; null when none does, or before v6)."
   copyJob: CopyJob
+  "What the job backs up (` + "`" + `/Jobs/{id}/SelectedItems` + "`" + `, v6+; ` + "`" + `NOT_SUPPORTED_BY_VERSION` + "`" + ` before): users, groups, sites, teams or the whole organization, with what of each."
+  selectedItems(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): JobItemConnection
+  "What the job leaves out (` + "`" + `/Jobs/{id}/ExcludedItems` + "`" + `, v6+)."
+  excludedItems(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): JobItemConnection
   """
   The job's newest session, running or not. Asked for many jobs at once,
   one page of the newest sessions of every job answers most of them.
@@ -8740,6 +8940,76 @@ type BackedUpOrganizationEdge {
   "The item."
   node: BackedUpOrganization!
 }
+
+"One item a job backs up or leaves out, and what of it."
+type JobItem {
+  "The item's ID in the job (Veeam's: its type's and its object's)."
+  id: ID
+  "What the item is."
+  type: JobItemType!
+  "Mail."
+  mailbox: Boolean
+  "The archive mailbox."
+  archiveMailbox: Boolean
+  "OneDrive."
+  oneDrive: Boolean
+  "Sites."
+  sites: Boolean
+  "Teams."
+  teams: Boolean
+  "Teams chats."
+  teamsChats: Boolean
+  "The OneDrive folders of a ` + "`" + `ONEDRIVE_FOLDERS` + "`" + ` item."
+  folders: [String!]!
+  "The user, as the job names it (a user of the job's organization: its protection and restore points are there)."
+  user: OrganizationUser
+  "The group."
+  group: OrganizationGroup
+  "The site."
+  site: OrganizationSite
+  "The team."
+  team: OrganizationTeam
+}
+
+"What a job's item is."
+enum JobItemType {
+  "A user."
+  USER
+  "A group."
+  GROUP
+  "A site."
+  SITE
+  "A team."
+  TEAM
+  "The organization (what of it, by the item's flags)."
+  PARTIAL_ORGANIZATION
+  "Every personal site."
+  PERSONAL_SITES
+  "Some OneDrive folders of every user."
+  ONEDRIVE_FOLDERS
+  "A value this gateway does not know yet."
+  UNKNOWN
+}
+
+"A page of a job's items (Relay)."
+type JobItemConnection {
+  "The items with their cursors."
+  edges: [JobItemEdge!]!
+  "The items alone."
+  nodes: [JobItem!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8, which does not count)."
+  totalCount: Int
+}
+
+"One of a job's items with its cursor."
+type JobItemEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: JobItem!
+}
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -9410,6 +9680,10 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 		return ec.fieldContext_Job_repository(ctx, field)
 	case "copyJob":
 		return ec.fieldContext_Job_copyJob(ctx, field)
+	case "selectedItems":
+		return ec.fieldContext_Job_selectedItems(ctx, field)
+	case "excludedItems":
+		return ec.fieldContext_Job_excludedItems(ctx, field)
 	case "lastSession":
 		return ec.fieldContext_Job_lastSession(ctx, field)
 	case "lastFinishedSession":
@@ -9454,6 +9728,62 @@ func (ec *executionContext) childFields_JobEdge(ctx context.Context, field graph
 		return ec.fieldContext_JobEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type JobEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_JobItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_JobItem_id(ctx, field)
+	case "type":
+		return ec.fieldContext_JobItem_type(ctx, field)
+	case "mailbox":
+		return ec.fieldContext_JobItem_mailbox(ctx, field)
+	case "archiveMailbox":
+		return ec.fieldContext_JobItem_archiveMailbox(ctx, field)
+	case "oneDrive":
+		return ec.fieldContext_JobItem_oneDrive(ctx, field)
+	case "sites":
+		return ec.fieldContext_JobItem_sites(ctx, field)
+	case "teams":
+		return ec.fieldContext_JobItem_teams(ctx, field)
+	case "teamsChats":
+		return ec.fieldContext_JobItem_teamsChats(ctx, field)
+	case "folders":
+		return ec.fieldContext_JobItem_folders(ctx, field)
+	case "user":
+		return ec.fieldContext_JobItem_user(ctx, field)
+	case "group":
+		return ec.fieldContext_JobItem_group(ctx, field)
+	case "site":
+		return ec.fieldContext_JobItem_site(ctx, field)
+	case "team":
+		return ec.fieldContext_JobItem_team(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobItem", field.Name)
+}
+
+func (ec *executionContext) childFields_JobItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_JobItemConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_JobItemConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_JobItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_JobItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_JobItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_JobItemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_JobItemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobItemEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_JobSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11290,6 +11620,44 @@ func (ec *executionContext) field_JobSession_processedObjects_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Job_excludedItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Job_restorePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11341,6 +11709,44 @@ func (ec *executionContext) field_Job_restorePoints_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["backedUpBefore"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Job_selectedItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -18832,6 +19238,94 @@ func (ec *executionContext) fieldContext_Job_copyJob(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Job_selectedItems(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_selectedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Job().SelectedItems(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.JobItem]) graphql.Marshaler {
+			return ec.marshalOJobItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_selectedItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Job_selectedItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Job_excludedItems(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_excludedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Job().ExcludedItems(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.JobItem]) graphql.Marshaler {
+			return ec.marshalOJobItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_excludedItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Job_excludedItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Job_lastSession(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19208,6 +19702,515 @@ func (ec *executionContext) fieldContext_JobEdge_node(_ context.Context, field g
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Job(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobItem_id(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _JobItem_type(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.JobItemType) graphql.Marshaler {
+			return ec.marshalNJobItemType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "JobItemType")
+}
+
+func (ec *executionContext) _JobItem_mailbox(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_mailbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mailbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_mailbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _JobItem_archiveMailbox(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_archiveMailbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchiveMailbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_archiveMailbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _JobItem_oneDrive(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_oneDrive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OneDrive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_oneDrive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _JobItem_sites(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_sites(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sites, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_sites(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _JobItem_teams(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_teams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Teams, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_teams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _JobItem_teamsChats(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_teamsChats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamsChat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_teamsChats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _JobItem_folders(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_folders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Folders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_folders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _JobItem_user(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobItem().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationUser) graphql.Marshaler {
+			return ec.marshalOOrganizationUser2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobItem_group(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobItem().Group(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationGroup) graphql.Marshaler {
+			return ec.marshalOOrganizationGroup2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobItem_site(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_site(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobItem().Site(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationSite) graphql.Marshaler {
+			return ec.marshalOOrganizationSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationSite(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_site(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobItem_team(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobItem().Team(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationTeam) graphql.Marshaler {
+			return ec.marshalOOrganizationTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationTeam(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationTeam(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.JobItem]) graphql.Marshaler {
+			return ec.marshalNJobItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobItemConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItemConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.JobItem) graphql.Marshaler {
+			return ec.marshalNJobItem2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobItemConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.JobItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.JobItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItemEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _JobItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.JobItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.JobItem) graphql.Marshaler {
+			return ec.marshalNJobItem2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobItem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -35455,6 +36458,18 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Job_copyJob(ctx, field, obj)
 				})
+		case "selectedItems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_selectedItems(ctx, field, obj)
+				})
+		case "excludedItems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Job_excludedItems(ctx, field, obj)
+				})
 		case "lastSession":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -35601,6 +36616,189 @@ func (ec *executionContext) _JobEdge(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "node":
 			out.Values[i] = ec._JobEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobItemImplementors = []string{"JobItem"}
+
+func (ec *executionContext) _JobItem(ctx context.Context, sel ast.SelectionSet, obj *upstream.JobItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobItem")
+		case "id":
+			out.Values[i] = ec._JobItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._JobItem_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mailbox":
+			out.Values[i] = ec._JobItem_mailbox(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archiveMailbox":
+			out.Values[i] = ec._JobItem_archiveMailbox(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oneDrive":
+			out.Values[i] = ec._JobItem_oneDrive(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sites":
+			out.Values[i] = ec._JobItem_sites(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "teams":
+			out.Values[i] = ec._JobItem_teams(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "teamsChats":
+			out.Values[i] = ec._JobItem_teamsChats(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "folders":
+			out.Values[i] = ec._JobItem_folders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobItem_user(ctx, field, obj)
+				})
+		case "group":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobItem_group(ctx, field, obj)
+				})
+		case "site":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobItem_site(ctx, field, obj)
+				})
+		case "team":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobItem_team(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobItemConnectionImplementors = []string{"JobItemConnection"}
+
+func (ec *executionContext) _JobItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.JobItem]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobItemConnection")
+		case "edges":
+			out.Values[i] = ec._JobItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._JobItemConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._JobItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._JobItemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobItemEdgeImplementors = []string{"JobItemEdge"}
+
+func (ec *executionContext) _JobItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.JobItem]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobItemEdge")
+		case "cursor":
+			out.Values[i] = ec._JobItemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._JobItemEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41234,6 +42432,92 @@ func (ec *executionContext) marshalNJobEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋ
 	return ec._JobEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNJobItem2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.JobItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJobItem2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJobItem2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItem(ctx context.Context, sel ast.SelectionSet, v *upstream.JobItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JobItem!")
+		return graphql.Null
+	}
+	return ec._JobItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNJobItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.JobItem]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJobItemEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJobItemEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.JobItem]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JobItemEdge!")
+		return graphql.Null
+	}
+	return ec._JobItemEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNJobItemType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemType(ctx context.Context, v any) (upstream.JobItemType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNJobItemType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJobItemType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemType(ctx context.Context, sel ast.SelectionSet, v upstream.JobItemType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNJobItemType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "JobItemType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNJobItemType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemType = map[string]upstream.JobItemType{
+		"USER":                 upstream.JobItemUser,
+		"GROUP":                upstream.JobItemGroup,
+		"SITE":                 upstream.JobItemSite,
+		"TEAM":                 upstream.JobItemTeam,
+		"PARTIAL_ORGANIZATION": upstream.JobItemPartialOrganization,
+		"PERSONAL_SITES":       upstream.JobItemPersonalSites,
+		"ONEDRIVE_FOLDERS":     upstream.JobItemOneDriveFolders,
+		"UNKNOWN":              upstream.JobItemUnknown,
+	}
+	marshalNJobItemType2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐJobItemType = map[upstream.JobItemType]string{
+		upstream.JobItemUser:                "USER",
+		upstream.JobItemGroup:               "GROUP",
+		upstream.JobItemSite:                "SITE",
+		upstream.JobItemTeam:                "TEAM",
+		upstream.JobItemPartialOrganization: "PARTIAL_ORGANIZATION",
+		upstream.JobItemPersonalSites:       "PERSONAL_SITES",
+		upstream.JobItemOneDriveFolders:     "ONEDRIVE_FOLDERS",
+		upstream.JobItemUnknown:             "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalNJobSession2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JobSession) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -43214,6 +44498,13 @@ func (ec *executionContext) marshalOJobConnection2ᚖgithubᚗcomᚋvb365ᚑgrap
 		return graphql.Null
 	}
 	return ec._JobConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOJobItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.JobItem]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._JobItemConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx context.Context, sel ast.SelectionSet, v *model.JobSession) graphql.Marshaler {

@@ -107,6 +107,7 @@ func Complexity(servers int) graph.ComplexityRoot {
 	c.JobSessionConnection.Summary = wholeCount
 	c.Organization.JobSessionSummary = func(child int, _, _ *time.Time) int { return wholeCount(child) }
 	c.OrganizationGroup.Members = plain
+	c.Job.SelectedItems, c.Job.ExcludedItems = plain, plain
 	c.BackupRepository.UserData, c.BackupRepository.GroupData, c.BackupRepository.SiteData = plain, plain, plain
 	c.BackupRepository.TeamData, c.BackupRepository.OrganizationData, c.BackupRepository.BackedUpOrganizations = plain, plain, plain
 	// Each representation costs what is selected of it, as a page's item does.

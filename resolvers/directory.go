@@ -147,3 +147,20 @@ func groupMembers(ctx context.Context, g *model.OrganizationGroup, w window) (*m
 		return page, err
 	})
 }
+
+// jobItems pages what a job selects, or leaves out.
+func jobItems(ctx context.Context, job *model.Job, excluded bool, w window) (*model.Connection[upstream.JobItem], error) {
+	so := part(ctx, job.ServerName)
+	return pagedConnection(w, func(p upstream.PageRequest) (upstream.Page[upstream.JobItem], error) {
+		return so.JobItems(ctx, job, excluded, p)
+	})
+}
+
+// itemObject is the directory object of a job's item, as the graph's type
+// for its kind (nil: the item names none of that kind).
+func itemObject[M any](item *upstream.JobItem, kind upstream.ObjectType, as func(*upstream.OrganizationObject) *M) *M {
+	if item.Object == nil || item.Object.Type != kind {
+		return nil
+	}
+	return as(item.Object)
+}

@@ -316,3 +316,95 @@ func TestRestorePointsOfAnObject(t *testing.T) {
 		t.Errorf("v7: %s (%v)", r.Raw, calls)
 	}
 }
+
+// TestWhatAJobProtects: Contoso's first job selects the organization and
+// leaves out the users no job backs up, exactly those of its users that
+// have no backup but shared mailboxes' and new users'; its other jobs
+// select users, each linked to the directory with its protection; before
+// v6 the lists are NOT_SUPPORTED_BY_VERSION, naming v6.
+func TestWhatAJobProtects(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{6, 7, 8} {
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true})
+		org := g.Sim.OrganizationIDs()[0]
+		r := g.Do(t, `query($org: ID!) { organization(id: $org) { jobs(first: 6) { nodes { name
+				selectedItems(first: 30) { nodes { type mailbox oneDrive sites teams user { id protection { protected } } group { id } site { id } team { id } } }
+				excludedItems(first: 20) { nodes { type id user { id name protection { protected } } } } } }
+			unprotected: users(protected: false, first: 100) { nodes { id type } } } }`, map[string]any{"org": org})
+		var d struct {
+			Organization struct {
+				Jobs struct {
+					Nodes []struct {
+						Name          string
+						SelectedItems struct {
+							Nodes []struct {
+								Type                    string
+								User, Group, Site, Team *struct{ ID string }
+							}
+						}
+						ExcludedItems struct {
+							Nodes []struct {
+								Type string
+								User *struct {
+									ID         string
+									Protection struct{ Protected bool }
+								}
+							}
+						}
+					}
+				}
+				Unprotected struct{ Nodes []struct{ ID, Type string } }
+			}
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("v%d: %v %.600s", v, err, r.Raw)
+		}
+		jobs := d.Organization.Jobs.Nodes
+		first := jobs[0]
+		if len(first.SelectedItems.Nodes) != 1 || first.SelectedItems.Nodes[0].Type != "PARTIAL_ORGANIZATION" {
+			t.Errorf("v%d: %s selects %+v", v, first.Name, first.SelectedItems.Nodes)
+		}
+		var excluded, unprotectedUsers []string
+		for _, n := range first.ExcludedItems.Nodes {
+			if n.Type != "USER" || n.User == nil || n.User.Protection.Protected {
+				t.Errorf("v%d: an excluded item %+v", v, n)
+				continue
+			}
+			excluded = append(excluded, n.User.ID)
+		}
+		for _, u := range d.Organization.Unprotected.Nodes {
+			if u.Type == "USER" {
+				unprotectedUsers = append(unprotectedUsers, u.ID)
+			}
+		}
+		// The unprotected users are those left out, and the two licensed ones not backed up yet.
+		if len(excluded) != 10 || len(unprotectedUsers) != 12 || !subset(excluded, unprotectedUsers) {
+			t.Errorf("v%d: %d users left out, %d unprotected", v, len(excluded), len(unprotectedUsers))
+		}
+		linked := 0
+		for _, j := range jobs[1:] {
+			for _, n := range j.SelectedItems.Nodes {
+				if n.User != nil || n.Group != nil || n.Site != nil || n.Team != nil {
+					linked++
+				}
+			}
+		}
+		if linked == 0 {
+			t.Errorf("v%d: no job selects a user, group, site or team", v)
+		}
+	}
+	old := testenv.Start(t, testenv.Options{Version: 5})
+	r := old.Do(t, `{ jobs(first: 1) { nodes { selectedItems { totalCount } } } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v6") {
+		t.Errorf("v5: %s", r.Raw)
+	}
+}
+
+func subset(small, big []string) bool {
+	for _, s := range small {
+		if !slices.Contains(big, s) {
+			return false
+		}
+	}
+	return true
+}

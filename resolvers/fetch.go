@@ -203,6 +203,11 @@ func (o *serverOp) BackedUpOrganizations(ctx context.Context, repositoryID strin
 	return o.api.BackedUpOrganizations(ctx, o.scope, repositoryID, p)
 }
 
+// JobItems is one page of what a job selects, or leaves out.
+func (o *serverOp) JobItems(ctx context.Context, job *model.Job, excluded bool, p upstream.PageRequest) (upstream.Page[upstream.JobItem], error) {
+	return o.api.JobItems(ctx, o.scope, job.ID, deref(job.OrganizationID), excluded, p)
+}
+
 // RestorePoints is one page of restore points.
 func (o *serverOp) RestorePoints(ctx context.Context, f upstream.RestorePointFilter, p upstream.PageRequest) (upstream.Page[upstream.RestorePoint], error) {
 	return o.restorePoints.Load(ctx, upstream.RestorePointsRequest{Filter: f, Page: p})()

@@ -101,6 +101,17 @@ var goldenQueries = []struct {
 		organizationData { nodes { displayName organization { name } } }
 		backedUpOrganizations { nodes { name usedSpaceBytes localCacheUsedSpaceBytes objectStorageUsedSpaceBytes organization { name } } } } } }`,
 		func(g *testenv.Gateway) map[string]any { return map[string]any{"org": g.Sim.OrganizationIDs()[0]} }},
+	{"job-items", `{ jobs(first: 2) { nodes { name
+		selectedItems(first: 6) { totalCount nodes { id type mailbox archiveMailbox oneDrive sites teams teamsChats folders
+			user { name protection { protected } } group { name } site { title } team { displayName } } pageInfo { hasNextPage } }
+		excludedItems(first: 3) { totalCount nodes { type user { name } } pageInfo { hasNextPage } } } } }`,
+		func(*testenv.Gateway) map[string]any { return nil }},
+	{"tenant", `{ organizations { nodes { name syncState { last { type succeeded startTime endTime error } current { type running scheduledTime startTime } }
+			licenseUsage { usedObjects usedPoints newObjects newPoints } } }
+		license { autoUpdate } server { restorePortal { enabled applicationId portalUrl msalAuthorityUrl } }
+		jobs(first: 3) { nodes { name lastSession { status } lastFinishedSession { status endTime } } }
+		jobSessions(createdAfter: "2026-10-28T00:00:00Z") { summary { total succeeded warning failed running stopped successRate averageDuration transferredBytes complete } } }`,
+		func(*testenv.Gateway) map[string]any { return nil }},
 	{"errors", `query($bad: ID!, $none: ID!) { bad: jobSession(id: $bad) { id } none: jobSession(id: $none) { id } }`,
 		func(*testenv.Gateway) map[string]any {
 			return map[string]any{"bad": "1; DROP TABLE", "none": "00000000-0000-0000-0000-000000000000"}

@@ -202,6 +202,16 @@ func (r *jobResolver) CopyJob(ctx context.Context, obj *model.Job) (*upstream.Co
 	return copyJobOf(ctx, obj)
 }
 
+// SelectedItems is the resolver for the selectedItems field.
+func (r *jobResolver) SelectedItems(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string) (*model.Connection[upstream.JobItem], error) {
+	return jobItems(ctx, obj, false, window{first, last, after, before})
+}
+
+// ExcludedItems is the resolver for the excludedItems field.
+func (r *jobResolver) ExcludedItems(ctx context.Context, obj *model.Job, first *int, after *string, last *int, before *string) (*model.Connection[upstream.JobItem], error) {
+	return jobItems(ctx, obj, true, window{first, last, after, before})
+}
+
 // LastSession is the resolver for the lastSession field.
 func (r *jobResolver) LastSession(ctx context.Context, obj *model.Job) (*model.JobSession, error) {
 	return part(ctx, obj.ServerName).LastSession(ctx, obj.ID, false)
@@ -226,6 +236,26 @@ func (r *jobResolver) RestorePoints(ctx context.Context, obj *model.Job, first *
 // Job is the resolver for the job field.
 func (r *jobActionPayloadResolver) Job(ctx context.Context, obj *model.JobActionPayload) (*model.Job, error) {
 	return part(ctx, obj.ServerName).Job(ctx, obj.JobID)
+}
+
+// User is the resolver for the user field.
+func (r *jobItemResolver) User(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationUser, error) {
+	return itemObject(obj, upstream.ObjectUser, asUser), nil
+}
+
+// Group is the resolver for the group field.
+func (r *jobItemResolver) Group(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationGroup, error) {
+	return itemObject(obj, upstream.ObjectGroup, asGroup), nil
+}
+
+// Site is the resolver for the site field.
+func (r *jobItemResolver) Site(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationSite, error) {
+	return itemObject(obj, upstream.ObjectSite, asSite), nil
+}
+
+// Team is the resolver for the team field.
+func (r *jobItemResolver) Team(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationTeam, error) {
+	return itemObject(obj, upstream.ObjectTeam, asTeam), nil
 }
 
 // NodeID is the resolver for the nodeId field.
@@ -965,6 +995,9 @@ func (r *Resolver) JobActionPayload() graph.JobActionPayloadResolver {
 	return &jobActionPayloadResolver{r}
 }
 
+// JobItem returns graph.JobItemResolver implementation.
+func (r *Resolver) JobItem() graph.JobItemResolver { return &jobItemResolver{r} }
+
 // JobSession returns graph.JobSessionResolver implementation.
 func (r *Resolver) JobSession() graph.JobSessionResolver { return &jobSessionResolver{r} }
 
@@ -1083,6 +1116,7 @@ type (
 	groupProtectionResolver              struct{ *Resolver }
 	jobResolver                          struct{ *Resolver }
 	jobActionPayloadResolver             struct{ *Resolver }
+	jobItemResolver                      struct{ *Resolver }
 	jobSessionResolver                   struct{ *Resolver }
 	jobSessionConnectionResolver         struct{ *Resolver }
 	licenseResolver                      struct{ *Resolver }

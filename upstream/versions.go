@@ -46,6 +46,8 @@ const (
 	LicenseAutoUpdate
 	LicenseUsageStatistics
 	RestorePortalSettings
+	JobSelection
+	PagedJobSelection
 	capabilityCount // not a capability: how many there are
 )
 
@@ -92,6 +94,8 @@ var capabilities = [capabilityCount]struct {
 	LicenseAutoUpdate:          {6, "the license's automatic update", "`/License/AutoUpdate`"},
 	LicenseUsageStatistics:     {7, "license usage statistics", "`/licensing/statistic/usage`"},
 	RestorePortalSettings:      {6, "the restore portal's settings", "`/RestorePortalSettings`"},
+	JobSelection:               {6, "a job's selected and excluded items", "`/Jobs/{id}/SelectedItems` and `/ExcludedItems`"},
+	PagedJobSelection:          {8, "paged job items", "a job's selected and excluded items answer pages (before: one array)"},
 }
 
 // Since is the first version that has c.

@@ -21,6 +21,8 @@ type (
 	JobSessionEdge             = Edge[JobSession]
 	JobConnection              = Connection[Job]
 	JobEdge                    = Edge[Job]
+	JobItemConnection          = Connection[upstream.JobItem]
+	JobItemEdge                = Edge[upstream.JobItem]
 	LogItemConnection          = Connection[upstream.LogItem]
 	LogItemEdge                = Edge[upstream.LogItem]
 	OrganizationConnection     = Connection[Organization]

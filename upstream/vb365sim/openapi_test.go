@@ -284,6 +284,18 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					_, err = c.RevokeLicense(ctx, c.NewScope(""), page.Items[0].ID)
 					return err
 				})
+			for _, j := range sim.JobIDs()[:4] {
+				for _, excluded := range []bool{false, true} {
+					calls = append(calls, func() error {
+						first, err := c.JobItems(ctx, s, j, org, excluded, upstream.PageRequest{Limit: 2})
+						if err != nil || !first.HasMore {
+							return err
+						}
+						_, err = c.JobItems(ctx, s, j, org, excluded, upstream.PageRequest{Offset: 2, Limit: 2, SetID: first.SetID})
+						return err
+					})
+				}
+			}
 			if version >= 7 {
 				calls = append(calls,
 					func() error { _, err := c.SyncState(ctx, s, org); return err },
@@ -357,7 +369,8 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/BackupRepositories/{repositoryId}/SiteData", "GET /v%d/BackupRepositories/{repositoryId}/TeamData",
 				"GET /v%d/BackupRepositories/{repositoryId}/OrganizationData", "GET /v%d/BackupRepositories/{repositoryId}/backedupOrganizations")
 			want = append(want, "GET /v%d/RestorePoints/{restorePointId}", "GET /v%d/License/AutoUpdate", "GET /v%d/RestorePortalSettings",
-				"POST /v%d/BackupRepositories/{repositoryId}/Sync", "DELETE /v%d/LicensedUsers/{licensedUserId}")
+				"POST /v%d/BackupRepositories/{repositoryId}/Sync", "DELETE /v%d/LicensedUsers/{licensedUserId}",
+				"GET /v%d/Jobs/{jobId}/SelectedItems", "GET /v%d/Jobs/{jobId}/ExcludedItems")
 			if version >= 7 {
 				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects", "GET /v%d/Organizations/{organizationId}/SyncState",
 					"POST /v%d/Organizations/{organizationId}/Sync", "GET /v%d/licensing/statistic/usage")

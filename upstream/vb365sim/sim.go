@@ -321,7 +321,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if len(parts) > 1 {
 			id = parts[1]
 		}
-		if !s.serveEstate(w, route, id, q) && !s.serveRestores(w, route, parts, q) && !s.serveDirectory(w, route, parts, q) {
+		if !s.serveEstate(w, route, id, q) && !s.serveRestores(w, route, parts, q) && !s.serveDirectory(w, route, parts, q) && !s.serveJobItems(w, route, parts, q) {
 			s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
 		}
 	}
@@ -339,7 +339,7 @@ func routeOf(method string, parts []string) string {
 		"teamdata": "TeamData", "organizationdata": "OrganizationData", "backeduporganizations": "backedupOrganizations",
 		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable",
 		"syncstate": "SyncState", "sync": "Sync", "autoupdate": "AutoUpdate", "licensing": "licensing", "statistic": "statistic",
-		"usage": "usage", "restoreportalsettings": "RestorePortalSettings"}
+		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
