@@ -57,13 +57,17 @@ type Listen struct {
 // Upstream is how the gateway calls the VB365 servers (each server's own
 // settings are in Server).
 type Upstream struct {
-	Retries        int
-	MaxConcurrency int
-	StartWait      time.Duration
-	ServerTimeout  time.Duration
-	AnswerBytes    int64
-	BatchWait      time.Duration
-	BatchWaitMax   time.Duration
+	// ProxyCredentials are the Windows backup proxies' administrators' (for
+	// their maintenance mode), by "server/host" or "host", lower case.
+	ProxyCredentials     map[string]upstream.ProxyCredentials
+	proxyCredentialsFile string
+	Retries              int
+	MaxConcurrency       int
+	StartWait            time.Duration
+	ServerTimeout        time.Duration
+	AnswerBytes          int64
+	BatchWait            time.Duration
+	BatchWaitMax         time.Duration
 }
 
 // Access is who may call, and as what.
@@ -173,6 +177,7 @@ func (s *Settings) table() []Setting {
 		boolean(&acc.AllowAnonymous, "allow-anonymous", "VB365_ALLOW_ANONYMOUS", "false", "serve real backup data through the service account to clients that present no API key"),
 		list(&acc.keyEntries, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients may send (X-API-Key or Authorization: Bearer) in service-account mode, each KEY [ROLE [NAME]] (role viewer, the default, or operator)"),
 		text(&acc.keysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one KEY [ROLE [NAME]] per line (# starts a comment)"),
+		text(&up.proxyCredentialsFile, "proxy-credentials-file", "VB365_PROXY_CREDENTIALS_FILE", "", "file of Windows backup proxies' administrator credentials, which v8 asks for to switch a proxy's maintenance mode (setProxyMaintenance): one [SERVER/]PROXY-HOST USERNAME PASSWORD per line, the password the rest of the line (# starts a comment); clients never send them"),
 		text(&acc.OIDC.Issuer, "oidc-issuer", "VB365_OIDC_ISSUER", "", "OpenID Connect issuer whose access tokens (JWT, RS256/ES256) clients may send as Authorization: Bearer, e.g. https://login.microsoftonline.com/TENANT/v2.0"),
 		text(&acc.OIDC.Audience, "oidc-audience", "VB365_OIDC_AUDIENCE", "", "the audience (aud) those tokens must be for: this API's identifier"),
 		text(&acc.OIDC.RolesClaim, "oidc-roles-claim", "VB365_OIDC_ROLES_CLAIM", "roles", "the token claim that lists the caller's roles or groups"),
@@ -281,6 +286,9 @@ func Load(args []string, getenv func(string) string) (Settings, error) {
 	if err := errors.Join(errs...); err != nil {
 		return s, err
 	}
+	if err := s.readProxyCredentials(); err != nil {
+		return s, err
+	}
 	if err := s.readKeys(); err != nil {
 		return s, err
 	}
@@ -337,6 +345,9 @@ func (s Settings) Secrets() []string {
 	for _, srv := range s.Servers {
 		out = append(out, srv.Password)
 	}
+	for _, c := range s.Upstream.ProxyCredentials {
+		out = append(out, c.Password)
+	}
 	return append(out, s.Access.Keys.Secrets()...)
 }
 
@@ -381,6 +392,32 @@ func onLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// readProxyCredentials reads --proxy-credentials-file: one
+// [SERVER/]HOST USERNAME PASSWORD per line, the password the rest of it.
+func (s *Settings) readProxyCredentials() error {
+	if s.Upstream.proxyCredentialsFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s.Upstream.proxyCredentialsFile)
+	if err != nil {
+		return fmt.Errorf("proxy-credentials-file: %w", err)
+	}
+	s.Upstream.ProxyCredentials = map[string]upstream.ProxyCredentials{}
+	for i, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		host, rest, _ := strings.Cut(line, " ")
+		user, password, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		if password = strings.TrimSpace(password); user == "" || password == "" {
+			// The line is not quoted: it holds a password.
+			return fmt.Errorf("proxy-credentials-file: line %d: want [SERVER/]PROXY-HOST USERNAME PASSWORD", i+1)
+		}
+		s.Upstream.ProxyCredentials[strings.ToLower(host)] = upstream.ProxyCredentials{Username: user, Password: password}
+	}
+	return nil
 }
 
 // readKeys parses the keys of --api-keys and of --api-keys-file (one per

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -148,5 +149,34 @@ func TestDebugListenerStaysOnLoopback(t *testing.T) {
 	}
 	if _, err := Load([]string{"--debug-addr", ":6060", "--debug-allow-remote"}, env(nil)); err != nil {
 		t.Errorf("--debug-allow-remote: %v", err)
+	}
+}
+
+// TestProxyCredentialsFile: a host's credentials, the password the rest of
+// its line (spaces kept), and every password among the secrets the logs
+// redact; a line without a password is an error naming its number and no
+// secret.
+func TestProxyCredentialsFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "proxies")
+	_ = os.WriteFile(file, []byte("# host user password\nVBO-Proxy01 CONTOSO\\admin pass word 1\neast/vbo-proxy02 root s3cret!\n"), 0o600)
+	s, err := Load([]string{"--proxy-credentials-file", file}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Upstream.ProxyCredentials
+	if c["vbo-proxy01"].Username != `CONTOSO\admin` || c["vbo-proxy01"].Password != "pass word 1" || c["east/vbo-proxy02"].Password != "s3cret!" {
+		t.Errorf("credentials %v", c)
+	}
+	if secrets := strings.Join(s.Secrets(), ","); !strings.Contains(secrets, "pass word 1") || !strings.Contains(secrets, "s3cret!") {
+		t.Errorf("the passwords are not among the secrets")
+	}
+	if fmt.Sprint(c["vbo-proxy01"]) != `CONTOSO\admin (password hidden)` {
+		t.Errorf("printed: %v", c["vbo-proxy01"])
+	}
+	_ = os.WriteFile(file, []byte("vbo-proxy01 admin-without-password\n"), 0o600)
+	if _, err := Load([]string{"--proxy-credentials-file", file}, env(nil)); err == nil || !strings.Contains(err.Error(), "line 1") || strings.Contains(err.Error(), "admin-without") {
+		t.Errorf("a line without a password: %v", err)
 	}
 }

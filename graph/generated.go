@@ -61,6 +61,7 @@ type ResolverRoot interface {
 	ProcessedObject() ProcessedObjectResolver
 	ProtectionSummary() ProtectionSummaryResolver
 	Proxy() ProxyResolver
+	ProxyMaintenancePayload() ProxyMaintenancePayloadResolver
 	ProxyPool() ProxyPoolResolver
 	Query() QueryResolver
 	RepositoryUsage() RepositoryUsageResolver
@@ -583,6 +584,7 @@ type ComplexityRoot struct {
 		EnableCopyJob         func(childComplexity int, input model.JobActionInput) int
 		EnableJob             func(childComplexity int, input model.JobActionInput) int
 		RevokeLicense         func(childComplexity int, input model.EstateActionInput) int
+		SetProxyMaintenance   func(childComplexity int, input model.ProxyMaintenanceInput) int
 		StartCopyJob          func(childComplexity int, input model.StartJobInput) int
 		StartJob              func(childComplexity int, input model.StartJobInput) int
 		StopCopyJob           func(childComplexity int, input model.JobActionInput) int
@@ -847,6 +849,11 @@ type ComplexityRoot struct {
 	ProxyEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ProxyMaintenancePayload struct {
+		ClientMutationID func(childComplexity int) int
+		Proxy            func(childComplexity int) int
 	}
 
 	ProxyPool struct {
@@ -1224,6 +1231,7 @@ type MutationResolver interface {
 	SyncOrganization(ctx context.Context, input model.SyncOrganizationInput) (*model.SyncOrganizationPayload, error)
 	SynchronizeRepository(ctx context.Context, input model.EstateActionInput) (*model.SynchronizeRepositoryPayload, error)
 	RevokeLicense(ctx context.Context, input model.EstateActionInput) (*model.RevokeLicensePayload, error)
+	SetProxyMaintenance(ctx context.Context, input model.ProxyMaintenanceInput) (*model.ProxyMaintenancePayload, error)
 }
 type ObjectProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -1297,6 +1305,9 @@ type ProxyResolver interface {
 
 	Pool(ctx context.Context, obj *model.Proxy) (*upstream.ProxyPool, error)
 	Repositories(ctx context.Context, obj *model.Proxy) ([]*model.BackupRepository, error)
+}
+type ProxyMaintenancePayloadResolver interface {
+	Proxy(ctx context.Context, obj *model.ProxyMaintenancePayload) (*model.Proxy, error)
 }
 type ProxyPoolResolver interface {
 	NodeID(ctx context.Context, obj *upstream.ProxyPool) (string, error)
@@ -3580,6 +3591,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeLicense(childComplexity, args["input"].(model.EstateActionInput)), true
+	case "Mutation.setProxyMaintenance":
+		if e.ComplexityRoot.Mutation.SetProxyMaintenance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setProxyMaintenance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetProxyMaintenance(childComplexity, args["input"].(model.ProxyMaintenanceInput)), true
 	case "Mutation.startCopyJob":
 		if e.ComplexityRoot.Mutation.StartCopyJob == nil {
 			break
@@ -4766,6 +4788,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProxyEdge.Node(childComplexity), true
+
+	case "ProxyMaintenancePayload.clientMutationId":
+		if e.ComplexityRoot.ProxyMaintenancePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyMaintenancePayload.ClientMutationID(childComplexity), true
+	case "ProxyMaintenancePayload.proxy":
+		if e.ComplexityRoot.ProxyMaintenancePayload.Proxy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProxyMaintenancePayload.Proxy(childComplexity), true
 
 	case "ProxyPool.description":
 		if e.ComplexityRoot.ProxyPool.Description == nil {
@@ -5963,6 +5998,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("EstateActionInput", ec.unmarshalInputEstateActionInput),
 			graphql.NewInputUnmarshaler("JobActionInput", ec.unmarshalInputJobActionInput),
+			graphql.NewInputUnmarshaler("ProxyMaintenanceInput", ec.unmarshalInputProxyMaintenanceInput),
 			graphql.NewInputUnmarshaler("StartJobInput", ec.unmarshalInputStartJobInput),
 			graphql.NewInputUnmarshaler("SyncOrganizationInput", ec.unmarshalInputSyncOrganizationInput),
 		)
@@ -6451,6 +6487,33 @@ type Mutation {
   it is free for another user until this one is backed up again.
   """
   revokeLicense(input: EstateActionInput!): RevokeLicensePayload
+  """
+  Switches a Windows backup proxy's maintenance mode on or off (` + "`" + `POST
+  /Proxies/{id}/maintenance/enable|disable` + "`" + `, v8). The server asks for the
+  proxy's administrator's credentials: the gateway sends those its operator
+  configured (` + "`" + `--proxy-credentials-file` + "`" + `); no client sends them.
+  """
+  setProxyMaintenance(input: ProxyMaintenanceInput!): ProxyMaintenancePayload
+}
+
+"Which proxy, and whether it is to be in maintenance."
+input ProxyMaintenanceInput {
+  "The proxy's ID."
+  id: ID!
+  "Maintenance on (true) or off (false)."
+  enabled: Boolean!
+  "Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result."
+  clientMutationId: String
+  "The server that has the proxy, by name: needed only where two servers have its id (` + "`" + `AMBIGUOUS_ID` + "`" + `)."
+  server: String
+}
+
+"What a proxy's maintenance switch did."
+type ProxyMaintenancePayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The proxy, read after the action (its ` + "`" + `maintenanceMode` + "`" + `)."
+  proxy: Proxy
 }
 
 "Which organization to synchronize, and how."
@@ -10588,6 +10651,16 @@ func (ec *executionContext) childFields_ProxyEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type ProxyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProxyMaintenancePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_ProxyMaintenancePayload_clientMutationId(ctx, field)
+	case "proxy":
+		return ec.fieldContext_ProxyMaintenancePayload_proxy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProxyMaintenancePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ProxyPool(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -11874,6 +11947,20 @@ func (ec *executionContext) field_Mutation_revokeLicense_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EstateActionInput, error) {
 			return ec.unmarshalNEstateActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEstateActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setProxyMaintenance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ProxyMaintenanceInput, error) {
+			return ec.unmarshalNProxyMaintenanceInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyMaintenanceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -23263,6 +23350,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeLicense(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setProxyMaintenance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setProxyMaintenance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetProxyMaintenance(ctx, fc.Args["input"].(model.ProxyMaintenanceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProxyMaintenancePayload) graphql.Marshaler {
+			return ec.marshalOProxyMaintenancePayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyMaintenancePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setProxyMaintenance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProxyMaintenancePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setProxyMaintenance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ObjectProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28011,6 +28142,61 @@ func (ec *executionContext) fieldContext_ProxyEdge_node(_ context.Context, field
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Proxy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProxyMaintenancePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.ProxyMaintenancePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyMaintenancePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyMaintenancePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProxyMaintenancePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProxyMaintenancePayload_proxy(ctx context.Context, field graphql.CollectedField, obj *model.ProxyMaintenancePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProxyMaintenancePayload_proxy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProxyMaintenancePayload().Proxy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Proxy) graphql.Marshaler {
+			return ec.marshalOProxy2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProxyMaintenancePayload_proxy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProxyMaintenancePayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Proxy(ctx, field)
 		},
@@ -34145,6 +34331,69 @@ func UnmarshalJobActionInput(ctx context.Context, raw any) (model.JobActionInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputProxyMaintenanceInput(ctx context.Context, obj any) (model.ProxyMaintenanceInput, error) {
+	var it model.ProxyMaintenanceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "enabled", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProxyMaintenanceInput unmarshals raw into the ProxyMaintenanceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProxyMaintenanceInput(ctx context.Context, raw any) (model.ProxyMaintenanceInput, error) {
+	var out model.ProxyMaintenanceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProxyMaintenanceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStartJobInput(ctx context.Context, obj any) (model.StartJobInput, error) {
 	var it model.StartJobInput
 	if obj == nil {
@@ -37822,6 +38071,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "setProxyMaintenance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setProxyMaintenance(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -39534,6 +39790,45 @@ func (ec *executionContext) _ProxyEdge(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var proxyMaintenancePayloadImplementors = []string{"ProxyMaintenancePayload"}
+
+func (ec *executionContext) _ProxyMaintenancePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProxyMaintenancePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proxyMaintenancePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProxyMaintenancePayload")
+		case "clientMutationId":
+			out.Values[i] = ec._ProxyMaintenancePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "proxy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProxyMaintenancePayload_proxy(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43330,6 +43625,11 @@ func (ec *executionContext) marshalNProxyEdge2ᚖgithubᚗcomᚋvb365ᚑgraphql�
 	return ec._ProxyEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNProxyMaintenanceInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyMaintenanceInput(ctx context.Context, v any) (model.ProxyMaintenanceInput, error) {
+	res, err := ec.unmarshalInputProxyMaintenanceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNProxyPool2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPoolᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.ProxyPool) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -44961,6 +45261,13 @@ func (ec *executionContext) marshalOProxyConnection2ᚖgithubᚗcomᚋvb365ᚑgr
 		return graphql.Null
 	}
 	return ec._ProxyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProxyMaintenancePayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐProxyMaintenancePayload(ctx context.Context, sel ast.SelectionSet, v *model.ProxyMaintenancePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProxyMaintenancePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOProxyPool2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProxyPool(ctx context.Context, sel ast.SelectionSet, v *upstream.ProxyPool) graphql.Marshaler {

@@ -44,13 +44,16 @@ type Observer interface {
 
 // Options configure the handler. DefaultOptions fills every one; New checks them.
 type Options struct {
-	BatchWait      time.Duration // how long loaders collect keys before calling the upstream (0: none)
-	BatchWaitMax   time.Duration // how far a loader's wait may widen under load (resolvers.Windows)
-	RequestTimeout time.Duration // deadline of one query or mutation (not of subscriptions)
-	PollInterval   time.Duration // how often a session followed by a subscription is asked for
-	QueryCacheSize int           // parsed and validated queries kept
-	Limits         Limits
-	Introspection  bool
+	// ProxyCredentials are the Windows backup proxies' administrators', by
+	// "server/host" or "host" (lower case), for their maintenance mode.
+	ProxyCredentials map[string]upstream.ProxyCredentials
+	BatchWait        time.Duration // how long loaders collect keys before calling the upstream (0: none)
+	BatchWaitMax     time.Duration // how far a loader's wait may widen under load (resolvers.Windows)
+	RequestTimeout   time.Duration // deadline of one query or mutation (not of subscriptions)
+	PollInterval     time.Duration // how often a session followed by a subscription is asked for
+	QueryCacheSize   int           // parsed and validated queries kept
+	Limits           Limits
+	Introspection    bool
 	// OperationCacheBytes bounds the answers shared whole between identical
 	// operations (see operationCache); 0: none are.
 	OperationCacheBytes int64
@@ -173,7 +176,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
-	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger}
+	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger, ProxyCredentials: o.ProxyCredentials}
 	for _, api := range servers {
 		resolver.Servers = append(resolver.Servers, resolvers.NewServer(api, o.PollInterval, o.Logger))
 	}

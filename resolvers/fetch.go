@@ -343,6 +343,14 @@ func (o *serverOp) RevokeLicense(ctx context.Context, licensedUserID string) (up
 	return o.api.RevokeLicense(ctx, o.scope, licensedUserID)
 }
 
+// ProxyMaintenance switches a proxy's maintenance mode; what the loader
+// holds of it is its state before: it is dropped.
+func (o *serverOp) ProxyMaintenance(ctx context.Context, proxyID string, on bool, creds upstream.ProxyCredentials) (upstream.Changed, error) {
+	changed, err := o.api.ProxyMaintenance(ctx, o.scope, proxyID, on, creds)
+	o.proxies.Clear(ctx, strings.ToLower(proxyID))
+	return changed, err
+}
+
 // Reach is what the client last heard from its server.
 func (o *serverOp) Reach() upstream.Reach { return o.api.Reach() }
 

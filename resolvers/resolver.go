@@ -22,6 +22,9 @@ type Resolver struct {
 	Idempotency Idempotency
 	Actions     ActionObserver
 	Audit       *slog.Logger // one line per action: who, what, how it ended
+	// ProxyCredentials are the Windows backup proxies' administrators', by
+	// "server/host" or "host" (lower case): setProxyMaintenance sends them.
+	ProxyCredentials map[string]upstream.ProxyCredentials
 }
 
 // Server is one VB365 server the graph covers.

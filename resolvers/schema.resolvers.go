@@ -394,6 +394,11 @@ func (r *mutationResolver) RevokeLicense(ctx context.Context, input model.Estate
 	return r.revokeLicense(ctx, input)
 }
 
+// SetProxyMaintenance is the resolver for the setProxyMaintenance field.
+func (r *mutationResolver) SetProxyMaintenance(ctx context.Context, input model.ProxyMaintenanceInput) (*model.ProxyMaintenancePayload, error) {
+	return r.setProxyMaintenance(ctx, input)
+}
+
 // Repositories is the resolver for the repositories field.
 func (r *objectProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
 	return repositoriesOf(ctx, obj)
@@ -633,6 +638,11 @@ func (r *proxyResolver) Repositories(ctx context.Context, obj *model.Proxy) ([]*
 	so := part(ctx, obj.ServerName)
 	all, err := so.Repositories(ctx)
 	return filter(all, func(repo *model.BackupRepository) bool { return sameID(repo.ProxyID, obj.ID) }), err
+}
+
+// Proxy is the resolver for the proxy field.
+func (r *proxyMaintenancePayloadResolver) Proxy(ctx context.Context, obj *model.ProxyMaintenancePayload) (*model.Proxy, error) {
+	return part(ctx, obj.ServerName).Proxy(ctx, obj.ProxyID)
 }
 
 // NodeID is the resolver for the nodeId field.
@@ -1056,6 +1066,11 @@ func (r *Resolver) ProtectionSummary() graph.ProtectionSummaryResolver {
 // Proxy returns graph.ProxyResolver implementation.
 func (r *Resolver) Proxy() graph.ProxyResolver { return &proxyResolver{r} }
 
+// ProxyMaintenancePayload returns graph.ProxyMaintenancePayloadResolver implementation.
+func (r *Resolver) ProxyMaintenancePayload() graph.ProxyMaintenancePayloadResolver {
+	return &proxyMaintenancePayloadResolver{r}
+}
+
 // ProxyPool returns graph.ProxyPoolResolver implementation.
 func (r *Resolver) ProxyPool() graph.ProxyPoolResolver { return &proxyPoolResolver{r} }
 
@@ -1131,6 +1146,7 @@ type (
 	processedObjectResolver              struct{ *Resolver }
 	protectionSummaryResolver            struct{ *Resolver }
 	proxyResolver                        struct{ *Resolver }
+	proxyMaintenancePayloadResolver      struct{ *Resolver }
 	proxyPoolResolver                    struct{ *Resolver }
 	queryResolver                        struct{ *Resolver }
 	repositoryUsageResolver              struct{ *Resolver }

@@ -3,6 +3,8 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
@@ -94,4 +96,39 @@ func (r *Resolver) revokeLicense(ctx context.Context, in model.EstateActionInput
 		return nil, err
 	}
 	return &model.RevokeLicensePayload{ClientMutationID: in.ClientMutationID, LicensedUserID: in.ID}, nil
+}
+
+// setProxyMaintenance sends the credentials the operator configured for the
+// proxy's host (on its server, or on any), which no client sees.
+func (r *Resolver) setProxyMaintenance(ctx context.Context, in model.ProxyMaintenanceInput) (*model.ProxyMaintenancePayload, error) {
+	mutation := "setProxyMaintenance"
+	_, so, err := r.perform(ctx, mutation, performance{
+		audit: "estate action", subject: []any{"proxy", in.ID, "maintenance", in.Enabled}, key: []string{in.ID, fmt.Sprint(in.Enabled)}, clientMutationID: in.ClientMutationID,
+		locate: func() (*serverOp, error) {
+			p, err := lookUpAnywhere(ctx, in.ID, in.Server, true, (*serverOp).Proxy)
+			if err != nil {
+				return nil, err
+			}
+			return part(ctx, p.ServerName), nil
+		},
+		run: func(so *serverOp) ([]byte, int, error) {
+			p, err := so.Proxy(ctx, in.ID)
+			if err != nil {
+				return nil, 0, err
+			}
+			creds, ok := r.ProxyCredentials[strings.ToLower(so.name+"/"+p.HostName)]
+			if !ok {
+				creds, ok = r.ProxyCredentials[strings.ToLower(p.HostName)]
+			}
+			if !ok {
+				return nil, 0, graph.BadInput(fmt.Sprintf("no credentials are configured for proxy %s: the gateway's operator adds them to --proxy-credentials-file", p.HostName))
+			}
+			changed, err := so.ProxyMaintenance(ctx, in.ID, in.Enabled, creds)
+			return []byte("switched"), changed.Status, err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.ProxyMaintenancePayload{ClientMutationID: in.ClientMutationID, ServerName: so.name, ProxyID: in.ID}, nil
 }

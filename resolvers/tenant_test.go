@@ -3,11 +3,14 @@ package resolvers_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
 )
 
 // TestTenantHygiene: each organization's sync state, license usage, the
@@ -155,3 +158,49 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestProxyMaintenance: an operator switches a proxy's maintenance mode
+// with the credentials the gateway's operator configured for its host
+// (--proxy-credentials-file), which appear in no answer and no log; a proxy
+// without credentials is refused before any call; before v8 the mutation
+// is NOT_SUPPORTED_BY_VERSION, naming v8.
+func TestProxyMaintenance(t *testing.T) {
+	t.Parallel()
+	user, password := vb365sim.New(vb365sim.Options{}).ProxyCredentials()
+	file := filepath.Join(t.TempDir(), "proxies")
+	if err := os.WriteFile(file, []byte("# host user password\nvbo-proxy01 "+user+" "+password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	g := actionGateway(t, testenv.Options{Version: 8, Unshared: true, Logs: &logs, Env: map[string]string{"VB365_PROXY_CREDENTIALS_FILE": file}})
+	var proxies struct {
+		Proxies struct {
+			Nodes []struct{ ID, HostName string }
+		}
+	}
+	_ = json.Unmarshal(as(t, g, operatorKey, "", `{ proxies { nodes { id hostName } } }`, nil).Data, &proxies)
+	ids := map[string]string{}
+	for _, p := range proxies.Proxies.Nodes {
+		ids[p.HostName] = p.ID
+	}
+	set := `mutation($id: ID!, $on: Boolean!) { setProxyMaintenance(input: {id: $id, enabled: $on, clientMutationId: "m"}) { proxy { hostName maintenanceMode } } }`
+	r := as(t, g, operatorKey, "", set, map[string]any{"id": ids["vbo-proxy01"], "on": true})
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"maintenanceMode":"Enabled"`) || !g.Sim.ProxyInMaintenance(ids["vbo-proxy01"]) {
+		t.Errorf("maintenance on: %s", r.Raw)
+	}
+	if r := as(t, g, operatorKey, "", set, map[string]any{"id": ids["vbo-proxy01"], "on": false}); len(r.Errors) > 0 || g.Sim.ProxyInMaintenance(ids["vbo-proxy01"]) {
+		t.Errorf("maintenance off: %s", r.Raw)
+	}
+	g.Sim.ResetActions()
+	if r := as(t, g, operatorKey, "", set, map[string]any{"id": ids["vbo-proxy02"], "on": true}); codeOf(r) != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "proxy-credentials-file") || len(g.Sim.Actions()) != 0 {
+		t.Errorf("a proxy without credentials: %s %+v", r.Raw, g.Sim.Actions())
+	}
+	if strings.Contains(logs.String(), password) || !strings.Contains(logs.String(), "mutation=setProxyMaintenance proxy="+ids["vbo-proxy01"]+" maintenance=true") {
+		t.Errorf("the log shows the password, or no audit line:\n%s", logs.String())
+	}
+
+	old := actionGateway(t, testenv.Options{Version: 7, Env: map[string]string{"VB365_PROXY_CREDENTIALS_FILE": file}})
+	if r := as(t, old, operatorKey, "", set, map[string]any{"id": ids["vbo-proxy01"], "on": true}); codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v8") {
+		t.Errorf("v7: %s", r.Raw)
+	}
+}

@@ -67,15 +67,19 @@ func listAll[W, M any](ctx context.Context, c *Client, s *Scope, col collection[
 	if err := col.servedBy(c); err != nil {
 		return nil, err
 	}
-	all, err := s.once(wholeKey(col), func() (any, error) { return readCollection(ctx, c, s, col) })
+	all, err := s.once(wholeKey(c, s, col), func() (any, error) { return readCollection(ctx, c, s, col) })
 	if err != nil {
 		return nil, err
 	}
 	return all.([]M), nil
 }
 
-// wholeKey names the reading of a whole collection within a scope.
-func wholeKey[W, M any](col collection[W, M]) string { return "whole " + col.path }
+// wholeKey names the reading of a whole collection within a scope; an
+// action that changes the collection changes its key (see cacheKey), so
+// that what the operation reads after the action is read anew.
+func wholeKey[W, M any](c *Client, s *Scope, col collection[W, M]) string {
+	return "whole " + c.cacheKey(s, c.url(col.path, nil))
+}
 
 func readCollection[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, M]) ([]M, error) {
 	ttl := col.ttl(c.opts.Sharing)
@@ -118,7 +122,7 @@ func byID[W, M any](ctx context.Context, c *Client, s *Scope, col collection[W, 
 	for i := range ids {
 		missing = append(missing, i)
 	}
-	if threshold > 0 && len(ids) >= threshold || s.started(wholeKey(col)) {
+	if threshold > 0 && len(ids) >= threshold || s.started(wholeKey(c, s, col)) {
 		all, err := listAll(ctx, c, s, col)
 		var ve *VersionError
 		if errors.As(err, &ve) {

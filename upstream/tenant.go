@@ -299,3 +299,36 @@ func refused(err error, a Action, object string) error {
 	}
 	return err
 }
+
+// ProxyCredentials are a Windows backup proxy's administrator's, which v8
+// asks for to switch its maintenance mode. The gateway's operator
+// configures them (--proxy-credentials-file); no client sends them.
+type ProxyCredentials struct {
+	Username string
+	Password string
+}
+
+// String keeps the password out of anything that prints the credentials.
+func (p ProxyCredentials) String() string { return p.Username + " (password hidden)" }
+
+// ProxyMaintenance switches a proxy's maintenance mode on or off (v8).
+func (c *Client) ProxyMaintenance(ctx context.Context, s *Scope, proxyID string, on bool, creds ProxyCredentials) (Changed, error) {
+	if err := c.require(ProxyMaintenanceMode); err != nil {
+		return Changed{}, err
+	}
+	if err := ValidateID(proxyID); err != nil {
+		return Changed{}, err
+	}
+	which := "disable"
+	if on {
+		which = "enable"
+	}
+	body, _ := json.Marshal(map[string]string{"username": creds.Username, "password": creds.Password})
+	path := "/Proxies/" + url.PathEscape(strings.ToLower(proxyID)) + "/maintenance/" + which
+	r, err := c.write(ctx, s, http.MethodPost, "POST /Proxies/{id}/maintenance/"+which, c.url(path, nil), body)
+	r.held.release()
+	if err == nil {
+		c.InvalidateActed(ctx)
+	}
+	return Changed{Status: r.status}, refused(err, Action(which+" maintenance of"), "the proxy")
+}

@@ -48,6 +48,7 @@ const (
 	RestorePortalSettings
 	JobSelection
 	PagedJobSelection
+	ProxyMaintenanceMode
 	capabilityCount // not a capability: how many there are
 )
 
@@ -96,6 +97,7 @@ var capabilities = [capabilityCount]struct {
 	RestorePortalSettings:      {6, "the restore portal's settings", "`/RestorePortalSettings`"},
 	JobSelection:               {6, "a job's selected and excluded items", "`/Jobs/{id}/SelectedItems` and `/ExcludedItems`"},
 	PagedJobSelection:          {8, "paged job items", "a job's selected and excluded items answer pages (before: one array)"},
+	ProxyMaintenanceMode:       {8, "proxy maintenance", "a proxy's maintenance mode switched (`POST /Proxies/{id}/maintenance/enable`, `/disable`)"},
 }
 
 // Since is the first version that has c.

@@ -63,6 +63,18 @@ type ProtectionCount struct {
 	Total int `json:"total"`
 }
 
+// Which proxy, and whether it is to be in maintenance.
+type ProxyMaintenanceInput struct {
+	// The proxy's ID.
+	ID string `json:"id"`
+	// Maintenance on (true) or off (false).
+	Enabled bool `json:"enabled"`
+	// Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the proxy, by name: needed only where two servers have its id (`AMBIGUOUS_ID`).
+	Server *string `json:"server,omitempty"`
+}
+
 // The entry points of the Veeam Backup for Microsoft 365 gateway. Every field
 // fetches only what the query selects: a session's job and log cost an upstream
 // call each, and only when asked for.

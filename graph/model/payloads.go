@@ -55,3 +55,10 @@ type RevokeLicensePayload struct {
 	ClientMutationID *string
 	LicensedUserID   string
 }
+
+// ProxyMaintenancePayload is what setProxyMaintenance answers.
+type ProxyMaintenancePayload struct {
+	ClientMutationID *string
+	ServerName       string
+	ProxyID          string
+}

@@ -37,6 +37,7 @@ type proxy struct {
 	cpu, memory                float64
 	threads                    int
 	roles                      []string
+	maintenance                bool // switched by an operator (v8)
 }
 
 type proxyPool struct{ id, name, description string }
@@ -91,9 +92,9 @@ func newEstate(anchor time.Time, seed uuids) *estate {
 	pool := &proxyPool{seed.of("pool-0"), "Contoso pool", "Proxies of the main site"}
 	e.pools = []*proxyPool{pool}
 	e.proxies = []*proxy{
-		{seed.fixed(proxyID, "proxy-0"), "vbo-proxy01", "contoso.local", "Local", "Windows", true, pool, 37.5, 61.2, 64, []string{"Orchestrator", "Processor"}},
-		{seed.of("proxy-1"), "vbo-proxy02", "contoso.local", "Domain", "Linux", true, pool, 12.25, 40.8, 64, []string{"Processor"}},
-		{seed.of("proxy-2"), "vbo-proxy03", "fabrikam.local", "Workgroup", "Windows", false, nil, 0, 0, 32, []string{"Processor"}},
+		{seed.fixed(proxyID, "proxy-0"), "vbo-proxy01", "contoso.local", "Local", "Windows", true, pool, 37.5, 61.2, 64, []string{"Orchestrator", "Processor"}, false},
+		{seed.of("proxy-1"), "vbo-proxy02", "contoso.local", "Domain", "Linux", true, pool, 12.25, 40.8, 64, []string{"Processor"}, false},
+		{seed.of("proxy-2"), "vbo-proxy03", "fabrikam.local", "Workgroup", "Windows", false, nil, 0, 0, 32, []string{"Processor"}, false},
 	}
 	e.repos = []*repository{
 		{e.repositoryIDs[0], "Local Repository", "Default repository of the main site", `D:\VeeamRepository`, 4 * tib, 1200 * gib, e.proxies[0], nil, false, "Years3"},

@@ -128,7 +128,7 @@ func (s *Server) proxyJSON(p *proxy) obj {
 		if !p.online {
 			cpu, memory = nil, nil
 		}
-		out = append(out, kv{"maintenanceModeState", "Disabled"}, kv{"cpuUsagePercent", cpu}, kv{"memoryUsagePercent", memory},
+		out = append(out, kv{"maintenanceModeState", map[bool]string{false: "Disabled", true: "Enabled"}[p.maintenance]}, kv{"cpuUsagePercent", cpu}, kv{"memoryUsagePercent", memory},
 			kv{"version", s.productVersion()}, kv{"serviceAccount", `CONTOSO\svc-vbo`}, kv{"role", p.roles})
 	}
 	return append(out, kv{"_links", obj{{"self", link(s.href("/Proxies/" + p.id))}, {"repositories", link(s.href("/BackupRepositories?proxyId=" + p.id))}}})

@@ -309,6 +309,15 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 						_, err := c.RestorePoints(ctx, s, upstream.RestorePointFilter{Object: user}, upstream.PageRequest{Limit: 5})
 						return err
 					},
+					func() error {
+						user, password := sim.ProxyCredentials()
+						for _, on := range []bool{true, false} {
+							if _, err := c.ProxyMaintenance(ctx, c.NewScope(""), sim.ProxyIDs()[0], on, upstream.ProxyCredentials{Username: user, Password: password}); err != nil {
+								return err
+							}
+						}
+						return nil
+					},
 					func() error { _, err := c.ProxyPools(ctx, s); return err },
 					func() error { _, err := c.Health(ctx, s); return err },
 					func() error { _, err := c.RestoreStatistics(ctx, s, restores[0]); return err })
@@ -377,6 +386,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 			}
 			if version >= 8 {
 				want = append(want, "GET /v%d/ProxyPools", "GET /v%d/ProxyPools/{poolId}", "GET /v%d/Health",
+					"POST /v%d/Proxies/{proxyId}/maintenance/enable", "POST /v%d/Proxies/{proxyId}/maintenance/disable",
 					"GET /v%d/RestoreSessions/{restoreSessionId}/Statistics")
 			}
 			for _, w := range want {

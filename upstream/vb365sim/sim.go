@@ -339,13 +339,13 @@ func routeOf(method string, parts []string) string {
 		"teamdata": "TeamData", "organizationdata": "OrganizationData", "backeduporganizations": "backedupOrganizations",
 		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable",
 		"syncstate": "SyncState", "sync": "Sync", "autoupdate": "AutoUpdate", "licensing": "licensing", "statistic": "statistic",
-		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems"}
+		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems", "maintenance": "maintenance"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
 		b.WriteByte('/')
 		switch {
-		case i%2 == 1 && parts[0] != "licensing" && parts[0] != "license": // their paths name no id
+		case i%2 == 1 && names[p] == "": // an id (ids are UUIDs, never one of the names)
 			b.WriteString("{id}")
 		case names[p] != "":
 			b.WriteString(names[p])

@@ -156,6 +156,26 @@ func (s *Server) serveTenant(w http.ResponseWriter, r *http.Request, parts []str
 		id := uuidFor("repository sync " + parts[1] + string(rune('0'+s.data.repoSyncs[parts[1]])))
 		s.writeJSON(w, obj{{"id", id}, {"repositoryId", parts[1]}, {"state", "Synchronizing"}, {"progressPercent", 0}, {"error", ""},
 			{"_links", obj{{"self", link(s.href("/RepositorySynchronizeSessions/" + id))}}}})
+	case len(parts) == 4 && parts[0] == "proxies" && parts[2] == "maintenance" && (parts[3] == "enable" || parts[3] == "disable") && r.Method == http.MethodPost:
+		if v < 8 {
+			notServed()
+			return true
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		s.record(r, []byte(`{"password":"hidden"}`)) // the sim keeps no secret it is sent
+		var creds struct{ Username, Password string }
+		s.dataMu.Lock()
+		defer s.dataMu.Unlock()
+		p := s.data.proxyByID[parts[1]]
+		switch {
+		case p == nil:
+			s.fail(w, http.StatusNotFound, "ResourceNotFound", "Proxy with the specified ID was not found.")
+		case json.Unmarshal(body, &creds) != nil || creds.Username != ProxyAdmin || creds.Password != proxyPassword:
+			s.fail(w, http.StatusBadRequest, "ResourceAccessDenied", "The specified credentials are not valid for the proxy.")
+		default:
+			p.maintenance = parts[3] == "enable"
+			w.WriteHeader(http.StatusNoContent)
+		}
 	case len(parts) == 2 && parts[0] == "licensedusers" && r.Method == http.MethodDelete:
 		if v < 6 {
 			notServed()
@@ -198,4 +218,22 @@ func (s *Server) record(r *http.Request, body []byte) {
 	s.mu.Lock()
 	s.actions = append(s.actions, Action{r.Method, r.URL.Path, string(body)})
 	s.mu.Unlock()
+}
+
+// The credentials the simulator's proxies accept for their maintenance
+// mode.
+const (
+	ProxyAdmin    = `CONTOSO\vbo-admin`
+	proxyPassword = "proxy-admin-secret"
+)
+
+// ProxyCredentials are the credentials the simulator's proxies accept.
+func (s *Server) ProxyCredentials() (username, password string) { return ProxyAdmin, proxyPassword }
+
+// ProxyInMaintenance reports whether a proxy is in maintenance mode.
+func (s *Server) ProxyInMaintenance(id string) bool {
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	p := s.data.proxyByID[id]
+	return p != nil && p.maintenance
 }
