@@ -219,18 +219,22 @@ func (s *Server) licenseJSON() obj {
 }
 
 func (s *Server) licensingJSON(o *organization) obj {
-	licensed, fresh := 0, 0
+	licensed, fresh := s.licenses(o)
+	return obj{{"licensedUsers", licensed}, {"newUsers", fresh}}
+}
+
+// licenses counts an organization's licensed users, and of them the new.
+func (s *Server) licenses(o *organization) (licensed, fresh int) {
 	for _, u := range s.data.users {
-		if u.org != o {
-			continue
-		}
-		if u.state == "New" {
+		switch {
+		case u.org != o:
+		case u.state == "New":
 			fresh++
-		} else {
+		default:
 			licensed++
 		}
 	}
-	return obj{{"licensedUsers", licensed}, {"newUsers", fresh}}
+	return licensed, fresh
 }
 
 // usedRepositories is what an organization's backups take on each

@@ -51,22 +51,24 @@ func newTenantData(d *dataset, anchor time.Time) tenantData {
 func (s *Server) serveTenant(w http.ResponseWriter, r *http.Request, parts []string) bool {
 	v := s.opts.Version
 	path := strings.Join(parts, "/")
-	notServed := func() {
-		s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
+	// since answers 404 on versions before n, as they have no such route.
+	since := func(n int) bool {
+		if v < n {
+			s.fail(w, http.StatusNotFound, "ResourceNotFound", "No HTTP resource was found that matches the request URI.")
+		}
+		return v >= n
 	}
 	get := r.Method == http.MethodGet
 	switch {
 	case path == "license/autoupdate" && get:
-		if v < 6 {
-			notServed()
+		if !since(6) {
 			return true
 		}
 		s.dataMu.RLock()
 		defer s.dataMu.RUnlock()
 		s.writeJSON(w, obj{{"isEnabled", s.data.autoUpdate}, {"_links", obj{{"self", link(s.href("/License/AutoUpdate"))}}}})
 	case path == "licensing/statistic/usage" && get:
-		if v < 7 {
-			notServed()
+		if !since(7) {
 			return true
 		}
 		s.dataMu.RLock()
@@ -77,14 +79,7 @@ func (s *Server) serveTenant(w http.ResponseWriter, r *http.Request, parts []str
 			if org != "" && org != o.id {
 				continue
 			}
-			used, fresh := 0, 0
-			for _, u := range s.data.users {
-				if u.org == o && u.state == "New" {
-					fresh++
-				} else if u.org == o {
-					used++
-				}
-			}
+			used, fresh := s.licenses(o)
 			usage := obj{{"organizationId", o.id}}
 			if v >= 8 {
 				usage = append(usage, kv{"backedUpOrganizationId", o.id})
@@ -97,15 +92,13 @@ func (s *Server) serveTenant(w http.ResponseWriter, r *http.Request, parts []str
 		}
 		s.writeJSON(w, obj{{"platformTypes", []obj{{{"platformId", uuidFor("platform Microsoft 365")}, {"typeId", 1}, {"organizations", orgs}}}}})
 	case path == "restoreportalsettings" && get:
-		if v < 6 {
-			notServed()
+		if !since(6) {
 			return true
 		}
 		s.writeJSON(w, obj{{"applicationId", uuidFor("restore portal application")}, {"msalAuthorityUri", "https://login.microsoftonline.com/organizations"},
 			{"restorePortalUri", "https://vbo.contoso.local:4443/"}, {"isEnabled", true}})
 	case len(parts) == 3 && parts[0] == "organizations" && parts[2] == "syncstate" && get:
-		if v < 7 {
-			notServed()
+		if !since(7) {
 			return true
 		}
 		s.dataMu.RLock()
@@ -113,8 +106,7 @@ func (s *Server) serveTenant(w http.ResponseWriter, r *http.Request, parts []str
 		sync := s.data.syncs[parts[1]]
 		s.serveOne(w, sync != nil, "Organization", func() obj { return s.syncStateJSON(parts[1], sync) })
 	case len(parts) == 3 && parts[0] == "organizations" && parts[2] == "sync" && r.Method == http.MethodPost:
-		if v < 7 {
-			notServed()
+		if !since(7) {
 			return true
 		}
 		var opts struct{ Type string }
@@ -141,8 +133,7 @@ func (s *Server) serveTenant(w http.ResponseWriter, r *http.Request, parts []str
 			w.WriteHeader(http.StatusNoContent)
 		}
 	case len(parts) == 3 && parts[0] == "backuprepositories" && parts[2] == "sync" && r.Method == http.MethodPost:
-		if v < 6 {
-			notServed()
+		if !since(6) {
 			return true
 		}
 		s.record(r, nil)
@@ -157,8 +148,7 @@ func (s *Server) serveTenant(w http.ResponseWriter, r *http.Request, parts []str
 		s.writeJSON(w, obj{{"id", id}, {"repositoryId", parts[1]}, {"state", "Synchronizing"}, {"progressPercent", 0}, {"error", ""},
 			{"_links", obj{{"self", link(s.href("/RepositorySynchronizeSessions/" + id))}}}})
 	case len(parts) == 4 && parts[0] == "proxies" && parts[2] == "maintenance" && (parts[3] == "enable" || parts[3] == "disable") && r.Method == http.MethodPost:
-		if v < 8 {
-			notServed()
+		if !since(8) {
 			return true
 		}
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
@@ -177,8 +167,7 @@ func (s *Server) serveTenant(w http.ResponseWriter, r *http.Request, parts []str
 			w.WriteHeader(http.StatusNoContent)
 		}
 	case len(parts) == 2 && parts[0] == "licensedusers" && r.Method == http.MethodDelete:
-		if v < 6 {
-			notServed()
+		if !since(6) {
 			return true
 		}
 		s.record(r, nil)
