@@ -47,7 +47,7 @@ func ParseKeys(entries []string) (*Keys, error) {
 		if len(fields) > 1 {
 			role, ok := ParseRole(fields[1])
 			if !ok {
-				return nil, fmt.Errorf("API key entry %d (%s): its second field is neither viewer nor operator (an entry is KEY [ROLE [NAME]], entries separated by commas or lines)", i+1, entry.name)
+				return nil, fmt.Errorf("API key entry %d (%s): its second field is not a role: viewer, operator, restore-operator, or several joined by + (an entry is KEY [ROLE [NAME]], entries separated by commas or lines)", i+1, entry.name)
 			}
 			entry.role = role
 		}

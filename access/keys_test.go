@@ -19,7 +19,8 @@ func TestKeyNamesAreUniqueAndErrorsQuoteNoKey(t *testing.T) {
 		{[]string{"k3y-one viewer wallboard", "k3y-two operator wallboard"}, "entries 1 and 2 have the same name"},
 		{[]string{"k3y-one viewer k3y-three", "k3y-two viewer k3y-three"}, "entries 1 and 2 have the same name"},
 		{[]string{"k3y-one viewer", "k3y-one operator ops"}, "entries 1 and 2 have the same key"},
-		{[]string{"k3y-one k3y-two"}, "neither viewer nor operator"},
+		{[]string{"k3y-one k3y-two"}, "its second field is not a role"},
+		{[]string{"k3y-one operator+owner"}, "its second field is not a role"},
 		{[]string{"k3y-one viewer name k3y-two"}, "has 4 fields"},
 	} {
 		_, err := ParseKeys(c.entries)

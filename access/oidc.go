@@ -27,6 +27,9 @@ type OIDCOptions struct {
 	// OperatorRoles are the values of RolesClaim that make an operator;
 	// anyone else with a valid token is a viewer.
 	OperatorRoles []string
+	// RestoreOperatorRoles are the values of RolesClaim that make a
+	// restore operator (a value in both lists makes both).
+	RestoreOperatorRoles []string
 	// TokenTypes are the values of the header typ a token may carry
 	// (compared without case and without "application/"); Untyped is the
 	// one that stands for no typ at all. An ID token of the same client
@@ -121,7 +124,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 	}
 	for _, r := range claimValues(extra[v.opts.RolesClaim]) {
 		if slices.Contains(v.opts.OperatorRoles, r) {
-			c.Role = Operator
+			c.Role |= Operator
+		}
+		if slices.Contains(v.opts.RestoreOperatorRoles, r) {
+			c.Role |= RestoreOperator
 		}
 	}
 	return c, nil

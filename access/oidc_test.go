@@ -88,7 +88,7 @@ func TestKeysAreRefetchedForANewKidButNotTooOften(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
 	v := access.NewVerifier(access.OIDCOptions{Issuer: is.URL, Audience: "api://x", RolesClaim: "roles", OperatorRoles: []string{"admin"},
-		Leeway: time.Second, RefreshFloor: time.Minute, Now: clock})
+		RestoreOperatorRoles: []string{"helpdesk"}, Leeway: time.Second, RefreshFloor: time.Minute, Now: clock})
 	claims := func(sub string, roles ...string) map[string]any {
 		return map[string]any{"iss": is.URL, "aud": "api://x", "sub": sub, "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "roles": roles}
 	}
@@ -99,6 +99,12 @@ func TestKeysAreRefetchedForANewKidButNotTooOften(t *testing.T) {
 	}
 	if c, err := v.Verify(ctx, sign(claims("bob", "reader"))); err != nil || c.Role != access.Viewer {
 		t.Errorf("a viewer's token: %+v %v", c, err)
+	}
+	if c, err := v.Verify(ctx, sign(claims("dave", "helpdesk"))); err != nil || c.Role != access.RestoreOperator || c.MayAct() {
+		t.Errorf("a restore operator's token: %+v %v", c, err)
+	}
+	if c, err := v.Verify(ctx, sign(claims("erin", "helpdesk", "admin"))); err != nil || !c.MayAct() || !c.MayRestore() {
+		t.Errorf("both roles: %+v %v", c, err)
 	}
 	if is.fetches.Load() != 1 {
 		t.Errorf("%d key fetches for one key", is.fetches.Load())

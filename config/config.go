@@ -81,12 +81,13 @@ type Access struct {
 
 // OIDC is the identity provider whose access tokens callers may bring.
 type OIDC struct {
-	Issuer        string
-	Audience      string
-	RolesClaim    string
-	OperatorRoles []string
-	ClockSkew     time.Duration
-	TokenTypes    []string
+	Issuer               string
+	Audience             string
+	RolesClaim           string
+	OperatorRoles        []string
+	RestoreOperatorRoles []string
+	ClockSkew            time.Duration
+	TokenTypes           []string
 }
 
 // Limits bound what one request may ask for and hold.
@@ -175,13 +176,14 @@ func (s *Settings) table() []Setting {
 		span(&lim.RequestTimeout, time.Nanosecond, "request-timeout", "VB365_REQUEST_TIMEOUT", "30s", "deadline of one GraphQL request"),
 		span(&up.ServerTimeout, time.Nanosecond, "server-timeout", "VB365_SERVER_TIMEOUT", "5s", "with several servers, how long each server's part of a merged list, or of a lookup asked of every server, may take: past it the others' items arrive, with an UPSTREAM_TIMEOUT error naming the late one"),
 		boolean(&acc.AllowAnonymous, "allow-anonymous", "VB365_ALLOW_ANONYMOUS", "false", "serve real backup data through the service account to clients that present no API key"),
-		list(&acc.keyEntries, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients may send (X-API-Key or Authorization: Bearer) in service-account mode, each KEY [ROLE [NAME]] (role viewer, the default, or operator)"),
-		text(&acc.keysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one KEY [ROLE [NAME]] per line (# starts a comment)"),
+		list(&acc.keyEntries, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients may send (X-API-Key or Authorization: Bearer) in service-account mode, each KEY [ROLE [NAME]] (role viewer, the default, operator, restore-operator, or several joined by +)"),
+		text(&acc.keysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one KEY [ROLE[,ROLE] [NAME]] per line (# starts a comment); roles: viewer (the default), operator, restore-operator"),
 		text(&up.proxyCredentialsFile, "proxy-credentials-file", "VB365_PROXY_CREDENTIALS_FILE", "", "file of Windows backup proxies' administrator credentials, which v8 asks for to switch a proxy's maintenance mode (setProxyMaintenance): one [SERVER/]PROXY-HOST USERNAME PASSWORD per line, the password the rest of the line (# starts a comment); clients never send them"),
 		text(&acc.OIDC.Issuer, "oidc-issuer", "VB365_OIDC_ISSUER", "", "OpenID Connect issuer whose access tokens (JWT, RS256/ES256) clients may send as Authorization: Bearer, e.g. https://login.microsoftonline.com/TENANT/v2.0"),
 		text(&acc.OIDC.Audience, "oidc-audience", "VB365_OIDC_AUDIENCE", "", "the audience (aud) those tokens must be for: this API's identifier"),
 		text(&acc.OIDC.RolesClaim, "oidc-roles-claim", "VB365_OIDC_ROLES_CLAIM", "roles", "the token claim that lists the caller's roles or groups"),
 		list(&acc.OIDC.OperatorRoles, "oidc-operator-roles", "VB365_OIDC_OPERATOR_ROLES", "operator", "comma-separated values of that claim that make the caller an operator (everyone else with a valid token is a viewer)"),
+		list(&acc.OIDC.RestoreOperatorRoles, "oidc-restore-operator-roles", "VB365_OIDC_RESTORE_OPERATOR_ROLES", "restore-operator", "comma-separated values of that claim that make the caller a restore operator, who may see inside backups and restore (a caller may be both)"),
 		list(&acc.OIDC.TokenTypes, "oidc-token-types", "VB365_OIDC_TOKEN_TYPES", "at+jwt,JWT,untyped", "comma-separated values of a token's typ header that make it an access token (untyped: a token without one); any other type, an ID token's say, is refused"),
 		span(&acc.OIDC.ClockSkew, 0, "oidc-clock-skew", "VB365_OIDC_CLOCK_SKEW", "1m", "clock difference allowed with the issuer when checking a token's exp, nbf and iat"),
 		span(&up.StartWait, 0, "start-wait", "VB365_START_WAIT", "5s", "how long startJob looks for the new session on servers that do not return it (before v8)"),

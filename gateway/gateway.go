@@ -273,7 +273,7 @@ func gate(s config.Settings, passThrough bool) *access.Gate {
 	}
 	if oidc := s.Access.OIDC; oidc.Issuer != "" {
 		g.OIDC = access.NewVerifier(access.OIDCOptions{Issuer: oidc.Issuer, Audience: oidc.Audience, RolesClaim: oidc.RolesClaim,
-			OperatorRoles: oidc.OperatorRoles, TokenTypes: oidc.TokenTypes, Leeway: oidc.ClockSkew, RefreshFloor: 30 * time.Second})
+			OperatorRoles: oidc.OperatorRoles, RestoreOperatorRoles: oidc.RestoreOperatorRoles, TokenTypes: oidc.TokenTypes, Leeway: oidc.ClockSkew, RefreshFloor: 30 * time.Second})
 	}
 	return g
 }

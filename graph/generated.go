@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	BackupSiteData() BackupSiteDataResolver
 	BackupTeamData() BackupTeamDataResolver
 	BackupUserData() BackupUserDataResolver
+	Caller() CallerResolver
 	CopyJob() CopyJobResolver
 	CopyJobActionPayload() CopyJobActionPayloadResolver
 	Entity() EntityResolver
@@ -271,9 +272,10 @@ type ComplexityRoot struct {
 	}
 
 	Caller struct {
-		Name func(childComplexity int) int
-		Role func(childComplexity int) int
-		Via  func(childComplexity int) int
+		Name  func(childComplexity int) int
+		Role  func(childComplexity int) int
+		Roles func(childComplexity int) int
+		Via   func(childComplexity int) int
 	}
 
 	CopyJob struct {
@@ -1155,6 +1157,9 @@ type BackupUserDataResolver interface {
 	Repository(ctx context.Context, obj *upstream.BackupUserData) (*model.BackupRepository, error)
 	Organization(ctx context.Context, obj *upstream.BackupUserData) (*model.Organization, error)
 	User(ctx context.Context, obj *upstream.BackupUserData) (*model.OrganizationUser, error)
+}
+type CallerResolver interface {
+	Roles(ctx context.Context, obj *access.Caller) ([]access.Role, error)
 }
 type CopyJobResolver interface {
 	NodeID(ctx context.Context, obj *upstream.CopyJob) (string, error)
@@ -2223,6 +2228,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Caller.Role(childComplexity), true
+	case "Caller.roles":
+		if e.ComplexityRoot.Caller.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.Roles(childComplexity), true
 	case "Caller.via":
 		if e.ComplexityRoot.Caller.Via == nil {
 			break
@@ -6430,8 +6441,10 @@ type Query {
 type Caller {
   "An API key's name, an access token's subject, ` + "`" + `anonymous` + "`" + `, or (pass-through) a digest of the caller's VB365 token."
   name: String!
-  "What the caller may do."
-  role: Role!
+  "What the caller may do: its first role (see roles)."
+  role: Role! @deprecated(reason: "A caller may have several roles: use roles.")
+  "Every role the caller has (VIEWER alone for a viewer)."
+  roles: [Role!]!
   "How the caller was recognised: ` + "`" + `api-key` + "`" + `, ` + "`" + `oidc` + "`" + `, ` + "`" + `pass-through` + "`" + ` or ` + "`" + `anonymous` + "`" + `."
   via: String!
 }
@@ -6440,8 +6453,10 @@ type Caller {
 enum Role {
   "Queries and subscriptions."
   VIEWER
-  "Also the mutations (job actions). In pass-through mode every caller is one, and the VB365 server decides."
+  "Also the actions on jobs and the estate. In pass-through mode every caller is one, and the VB365 server decides."
   OPERATOR
+  "May see what is inside backups (mail subjects, file names, contents), and explore, restore, send and export it."
+  RESTORE_OPERATOR
 }
 
 """
@@ -9541,6 +9556,8 @@ func (ec *executionContext) childFields_Caller(ctx context.Context, field graphq
 		return ec.fieldContext_Caller_name(ctx, field)
 	case "role":
 		return ec.fieldContext_Caller_role(ctx, field)
+	case "roles":
+		return ec.fieldContext_Caller_roles(ctx, field)
 	case "via":
 		return ec.fieldContext_Caller_via(ctx, field)
 	}
@@ -17410,6 +17427,29 @@ func (ec *executionContext) _Caller_role(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Caller_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Caller", field, false, false, "Role")
+}
+
+func (ec *executionContext) _Caller_roles(ctx context.Context, field graphql.CollectedField, obj *access.Caller) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Caller().Roles(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []access.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Caller", field, true, true, "Role")
 }
 
 func (ec *executionContext) _Caller_via(ctx context.Context, field graphql.CollectedField, obj *access.Caller) (ret graphql.Marshaler) {
@@ -35963,17 +36003,23 @@ func (ec *executionContext) _Caller(ctx context.Context, sel ast.SelectionSet, o
 		case "name":
 			out.Values[i] = ec._Caller_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
 			out.Values[i] = ec._Caller_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "roles":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Caller_roles(ctx, field, obj)
+				})
 		case "via":
 			out.Values[i] = ec._Caller_via(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -44000,6 +44046,36 @@ func (ec *executionContext) unmarshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb36
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRole(ctx context.Context, sel ast.SelectionSet, v access.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRole2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRoleᚄ(ctx context.Context, v any) ([]access.Role, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]access.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []access.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx context.Context, sel ast.SelectionSet, v upstream.Origin) graphql.Marshaler {

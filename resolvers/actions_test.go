@@ -178,6 +178,26 @@ func TestCopyJobActions(t *testing.T) {
 	}
 }
 
+// TestRolesAreReported: me { roles } lists each role a key has; a restore
+// operator who is not an operator may not act on jobs.
+func TestRolesAreReported(t *testing.T) {
+	t.Parallel()
+	keys, err := access.ParseKeys([]string{"k3y-both operator,restore-operator helpdesk", "k3y-restore restore-operator portal", viewerKey + " viewer dashboard"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := testenv.Start(t, testenv.Options{Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+	for key, want := range map[string]string{"k3y-both": `"roles":["OPERATOR","RESTORE_OPERATOR"]`, "k3y-restore": `"roles":["RESTORE_OPERATOR"]`, viewerKey: `"roles":["VIEWER"]`} {
+		if r := as(t, g, key, "", `{ me { name roles } }`, nil); !strings.Contains(string(r.Data), want) {
+			t.Errorf("%s: %s", key, r.Raw)
+		}
+	}
+	g.Sim.ResetCalls()
+	if r := as(t, g, "k3y-restore", "", mStart, map[string]any{"id": g.Sim.JobIDs()[5]}); codeOf(r) != "FORBIDDEN" || g.Sim.DataCalls() != 0 {
+		t.Errorf("a restore operator's start: %s", r.Raw)
+	}
+}
+
 // TestViewersMayNotAct: a viewer's mutation is FORBIDDEN before any call;
 // a caller without a key is refused at the door.
 func TestViewersMayNotAct(t *testing.T) {

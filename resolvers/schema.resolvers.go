@@ -149,6 +149,11 @@ func (r *backupUserDataResolver) User(ctx context.Context, obj *upstream.BackupU
 	return directoryObject(ctx, obj.ServerName, obj.OrganizationID, upstream.ObjectUser, obj.AccountID, asUser)
 }
 
+// Roles is the resolver for the roles field.
+func (r *callerResolver) Roles(ctx context.Context, obj *access.Caller) ([]access.Role, error) {
+	return obj.Role.Each(), nil
+}
+
 // NodeID is the resolver for the nodeId field.
 func (r *copyJobResolver) NodeID(ctx context.Context, obj *upstream.CopyJob) (string, error) {
 	return nodeID("CopyJob", obj.ServerName, obj.ID), nil
@@ -981,6 +986,9 @@ func (r *Resolver) BackupTeamData() graph.BackupTeamDataResolver { return &backu
 // BackupUserData returns graph.BackupUserDataResolver implementation.
 func (r *Resolver) BackupUserData() graph.BackupUserDataResolver { return &backupUserDataResolver{r} }
 
+// Caller returns graph.CallerResolver implementation.
+func (r *Resolver) Caller() graph.CallerResolver { return &callerResolver{r} }
+
 // CopyJob returns graph.CopyJobResolver implementation.
 func (r *Resolver) CopyJob() graph.CopyJobResolver { return &copyJobResolver{r} }
 
@@ -1125,6 +1133,7 @@ type (
 	backupSiteDataResolver               struct{ *Resolver }
 	backupTeamDataResolver               struct{ *Resolver }
 	backupUserDataResolver               struct{ *Resolver }
+	callerResolver                       struct{ *Resolver }
 	copyJobResolver                      struct{ *Resolver }
 	copyJobActionPayloadResolver         struct{ *Resolver }
 	groupMemberResolver                  struct{ *Resolver }

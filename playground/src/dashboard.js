@@ -30,7 +30,7 @@ const client = new Client({
 // session's job for the size of its last successful run.
 const ESTATE = gql`
   query Estate {
-    me { name role }
+    me { name roles }
     server { version productVersion health { status } }
     license { status used total expires }
     organizations { nodes { id name type lastBackupTime licensing { licensedUsers newUsers } } }
@@ -271,8 +271,9 @@ async function load() {
   for (const s of d.running.nodes) {
     if (s.job) expected.set(s.job.id, s.job.sessions.nodes[0]?.progress ?? s.progress * 2);
   }
-  const operator = d.me?.role === 'OPERATOR';
-  document.body.dataset.role = d.me?.role ?? '';
+  const roles = d.me?.roles ?? [];
+  const operator = roles.includes('OPERATOR');
+  document.body.dataset.role = roles.join(' ');
   const jobRows = new Map();
   for (const j of d.jobs.nodes) {
     const live = document.createElement('span');
