@@ -295,6 +295,7 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 	o.Gate = gate(s, !g.Clients[0].ServiceAccount())
 	o.Idempotency = store.NewOnce(redis, graphqlhttp.IdempotencyWindow)
 	o.ProxyCredentials = s.Upstream.ProxyCredentials
+	o.RestoreOwners = store.NewOwners(redis, 0)
 	o.IDs = store.NewServerIDs(redis, 0)
 	if s.Cache.Share {
 		o.OperationCacheBytes = s.Cache.MaxBytes / 4

@@ -68,6 +68,7 @@ type ResolverRoot interface {
 	RepositoryUsage() RepositoryUsageResolver
 	RestorePoint() RestorePointResolver
 	RestoreSession() RestoreSessionResolver
+	RestoreSessionPayload() RestoreSessionPayloadResolver
 	Server() ServerResolver
 	StartCopyJobPayload() StartCopyJobPayloadResolver
 	StartJobPayload() StartJobPayloadResolver
@@ -581,10 +582,12 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		CloseRestoreSession   func(childComplexity int, input model.CloseRestoreSessionInput) int
 		DisableCopyJob        func(childComplexity int, input model.JobActionInput) int
 		DisableJob            func(childComplexity int, input model.JobActionInput) int
 		EnableCopyJob         func(childComplexity int, input model.JobActionInput) int
 		EnableJob             func(childComplexity int, input model.JobActionInput) int
+		OpenRestoreSession    func(childComplexity int, input model.OpenRestoreSessionInput) int
 		RevokeLicense         func(childComplexity int, input model.EstateActionInput) int
 		SetProxyMaintenance   func(childComplexity int, input model.ProxyMaintenanceInput) int
 		StartCopyJob          func(childComplexity int, input model.StartJobInput) int
@@ -1019,6 +1022,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RestoreSessionPayload struct {
+		ClientMutationID func(childComplexity int) int
+		RestoreSession   func(childComplexity int) int
+	}
+
 	RestoreStatistics struct {
 		Errors        func(childComplexity int) int
 		FailedItems   func(childComplexity int) int
@@ -1237,6 +1245,8 @@ type MutationResolver interface {
 	SynchronizeRepository(ctx context.Context, input model.EstateActionInput) (*model.SynchronizeRepositoryPayload, error)
 	RevokeLicense(ctx context.Context, input model.EstateActionInput) (*model.RevokeLicensePayload, error)
 	SetProxyMaintenance(ctx context.Context, input model.ProxyMaintenanceInput) (*model.ProxyMaintenancePayload, error)
+	OpenRestoreSession(ctx context.Context, input model.OpenRestoreSessionInput) (*model.RestoreSessionPayload, error)
+	CloseRestoreSession(ctx context.Context, input model.CloseRestoreSessionInput) (*model.RestoreSessionPayload, error)
 }
 type ObjectProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -1362,6 +1372,9 @@ type RestoreSessionResolver interface {
 
 	Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error)
 	Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error)
+}
+type RestoreSessionPayloadResolver interface {
+	RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error)
 }
 type ServerResolver interface {
 	Status(ctx context.Context, obj *upstream.Origin) (model.ServerStatus, error)
@@ -3547,6 +3560,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogItemEdge.Node(childComplexity), true
 
+	case "Mutation.closeRestoreSession":
+		if e.ComplexityRoot.Mutation.CloseRestoreSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeRestoreSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseRestoreSession(childComplexity, args["input"].(model.CloseRestoreSessionInput)), true
 	case "Mutation.disableCopyJob":
 		if e.ComplexityRoot.Mutation.DisableCopyJob == nil {
 			break
@@ -3591,6 +3615,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnableJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.openRestoreSession":
+		if e.ComplexityRoot.Mutation.OpenRestoreSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openRestoreSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenRestoreSession(childComplexity, args["input"].(model.OpenRestoreSessionInput)), true
 	case "Mutation.revokeLicense":
 		if e.ComplexityRoot.Mutation.RevokeLicense == nil {
 			break
@@ -5645,6 +5680,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RestoreSessionEdge.Node(childComplexity), true
 
+	case "RestoreSessionPayload.clientMutationId":
+		if e.ComplexityRoot.RestoreSessionPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSessionPayload.ClientMutationID(childComplexity), true
+	case "RestoreSessionPayload.restoreSession":
+		if e.ComplexityRoot.RestoreSessionPayload.RestoreSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSessionPayload.RestoreSession(childComplexity), true
+
 	case "RestoreStatistics.errors":
 		if e.ComplexityRoot.RestoreStatistics.Errors == nil {
 			break
@@ -6007,8 +6055,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CloseRestoreSessionInput", ec.unmarshalInputCloseRestoreSessionInput),
 			graphql.NewInputUnmarshaler("EstateActionInput", ec.unmarshalInputEstateActionInput),
 			graphql.NewInputUnmarshaler("JobActionInput", ec.unmarshalInputJobActionInput),
+			graphql.NewInputUnmarshaler("OpenRestoreSessionInput", ec.unmarshalInputOpenRestoreSessionInput),
 			graphql.NewInputUnmarshaler("ProxyMaintenanceInput", ec.unmarshalInputProxyMaintenanceInput),
 			graphql.NewInputUnmarshaler("StartJobInput", ec.unmarshalInputStartJobInput),
 			graphql.NewInputUnmarshaler("SyncOrganizationInput", ec.unmarshalInputSyncOrganizationInput),
@@ -6460,8 +6510,9 @@ enum Role {
 }
 
 """
-Actions on jobs, for callers with the ` + "`" + `operator` + "`" + ` role (a ` + "`" + `viewer` + "`" + `'s is
-refused with ` + "`" + `FORBIDDEN` + "`" + ` before any upstream call). Each sends exactly one
+Actions on jobs and the estate, for callers with the ` + "`" + `operator` + "`" + ` role, and
+on restore sessions, for those with the ` + "`" + `restore-operator` + "`" + ` role (anyone
+else is refused with ` + "`" + `FORBIDDEN` + "`" + ` before any upstream call). Each sends exactly one
 request to the upstream: it is never retried once it may have arrived, and
 a repeat with the same ` + "`" + `Idempotency-Key` + "`" + ` header or ` + "`" + `clientMutationId` + "`" + `
 within ten minutes gives the first result without a second request. After
@@ -6509,6 +6560,65 @@ type Mutation {
   configured (` + "`" + `--proxy-credentials-file` + "`" + `); no client sends them.
   """
   setProxyMaintenance(input: ProxyMaintenanceInput!): ProxyMaintenancePayload
+  """
+  Opens a restore session over an organization's backups, for restore
+  operators (v6+ ` + "`" + `POST /Organizations/{id}/explore` + "`" + `; v3..v5 the
+  organization's ` + "`" + `Action` + "`" + `). The session is the caller's: others get
+  ` + "`" + `NOT_FOUND` + "`" + ` for it. Audited with the reason.
+  """
+  openRestoreSession(input: OpenRestoreSessionInput!): RestoreSessionPayload
+  "Closes (stops) a restore session the caller opened (v6+ ` + "`" + `POST /RestoreSessions/{id}/Stop` + "`" + `; v3..v5 its ` + "`" + `Action` + "`" + `)."
+  closeRestoreSession(input: CloseRestoreSessionInput!): RestoreSessionPayload
+}
+
+"What a restore session explores."
+enum RestoreKind {
+  "Mailboxes (Veeam Explorer for Exchange)."
+  EXCHANGE
+  "OneDrives."
+  ONEDRIVE
+  "SharePoint sites."
+  SHAREPOINT
+  "Teams."
+  TEAMS
+}
+
+"The restore session to open."
+input OpenRestoreSessionInput {
+  "The organization whose backups to explore."
+  organizationId: ID!
+  "What to explore."
+  kind: RestoreKind!
+  "The backup state to show (default: the latest)."
+  pointInTime: DateTime
+  "Show items deleted before that time too."
+  showDeleted: Boolean = false
+  "Show every version of changed items."
+  showAllVersions: Boolean = false
+  "Why: the ticket or request this serves (the audit log keeps it)."
+  reason: String!
+  "Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first session."
+  clientMutationId: String
+  "The server that has the organization, by name: needed only where two servers have its id (` + "`" + `AMBIGUOUS_ID` + "`" + `)."
+  server: String
+}
+
+"The restore session to close."
+input CloseRestoreSessionInput {
+  "The restore session's ID."
+  id: ID!
+  "Any string: returned in the payload."
+  clientMutationId: String
+  "The server that has the session, by name: needed only where two servers have its id."
+  server: String
+}
+
+"What opening or closing a restore session did."
+type RestoreSessionPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The restore session, as it is after the action."
+  restoreSession: RestoreSession
 }
 
 "Which proxy, and whether it is to be in maintenance."
@@ -10942,6 +11052,16 @@ func (ec *executionContext) childFields_RestoreSessionEdge(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type RestoreSessionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RestoreSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_RestoreSessionPayload_clientMutationId(ctx, field)
+	case "restoreSession":
+		return ec.fieldContext_RestoreSessionPayload_restoreSession(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreSessionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RestoreStatistics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "totalItems":
@@ -11902,6 +12022,20 @@ func (ec *executionContext) field_Job_sessions_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_closeRestoreSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CloseRestoreSessionInput, error) {
+			return ec.unmarshalNCloseRestoreSessionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCloseRestoreSessionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_disableCopyJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11950,6 +12084,20 @@ func (ec *executionContext) field_Mutation_enableJob_args(ctx context.Context, r
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.JobActionInput, error) {
 			return ec.unmarshalNJobActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_openRestoreSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OpenRestoreSessionInput, error) {
+			return ec.unmarshalNOpenRestoreSessionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOpenRestoreSessionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -23434,6 +23582,94 @@ func (ec *executionContext) fieldContext_Mutation_setProxyMaintenance(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_openRestoreSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openRestoreSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenRestoreSession(ctx, fc.Args["input"].(model.OpenRestoreSessionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RestoreSessionPayload) graphql.Marshaler {
+			return ec.marshalORestoreSessionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreSessionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openRestoreSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openRestoreSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeRestoreSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeRestoreSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseRestoreSession(ctx, fc.Args["input"].(model.CloseRestoreSessionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RestoreSessionPayload) graphql.Marshaler {
+			return ec.marshalORestoreSessionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreSessionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeRestoreSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeRestoreSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ObjectProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31753,6 +31989,61 @@ func (ec *executionContext) fieldContext_RestoreSessionEdge_node(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _RestoreSessionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RestoreSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSessionPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSessionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSessionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSessionPayload_restoreSession(ctx context.Context, field graphql.CollectedField, obj *model.RestoreSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSessionPayload_restoreSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestoreSessionPayload().RestoreSession(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalORestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSessionPayload_restoreSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSessionPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RestoreStatistics_totalItems(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreStatistics) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34259,6 +34550,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCloseRestoreSessionInput(ctx context.Context, obj any) (model.CloseRestoreSessionInput, error) {
+	var it model.CloseRestoreSessionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCloseRestoreSessionInput unmarshals raw into the CloseRestoreSessionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCloseRestoreSessionInput(ctx context.Context, raw any) (model.CloseRestoreSessionInput, error) {
+	var out model.CloseRestoreSessionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CloseRestoreSessionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEstateActionInput(ctx context.Context, obj any) (model.EstateActionInput, error) {
 	var it model.EstateActionInput
 	if obj == nil {
@@ -34368,6 +34715,104 @@ func (ec *executionContext) unmarshalInputJobActionInput(ctx context.Context, ob
 func UnmarshalJobActionInput(ctx context.Context, raw any) (model.JobActionInput, error) {
 	var out model.JobActionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "JobActionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOpenRestoreSessionInput(ctx context.Context, obj any) (model.OpenRestoreSessionInput, error) {
+	var it model.OpenRestoreSessionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["showDeleted"]; !present {
+		asMap["showDeleted"] = false
+	}
+	if _, present := asMap["showAllVersions"]; !present {
+		asMap["showAllVersions"] = false
+	}
+
+	fieldsInOrder := [...]string{"organizationId", "kind", "pointInTime", "showDeleted", "showAllVersions", "reason", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "pointInTime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointInTime"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointInTime = data
+		case "showDeleted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showDeleted"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowDeleted = data
+		case "showAllVersions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showAllVersions"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowAllVersions = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOpenRestoreSessionInput unmarshals raw into the OpenRestoreSessionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpenRestoreSessionInput(ctx context.Context, raw any) (model.OpenRestoreSessionInput, error) {
+	var out model.OpenRestoreSessionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenRestoreSessionInput", raw, &out)
 	return out, err
 }
 
@@ -38124,6 +38569,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "openRestoreSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openRestoreSession(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "closeRestoreSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeRestoreSession(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -40951,6 +41410,45 @@ func (ec *executionContext) _RestoreSessionEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var restoreSessionPayloadImplementors = []string{"RestoreSessionPayload"}
+
+func (ec *executionContext) _RestoreSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RestoreSessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreSessionPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._RestoreSessionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "restoreSession":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSessionPayload_restoreSession(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var restoreStatisticsImplementors = []string{"RestoreStatistics"}
 
 func (ec *executionContext) _RestoreStatistics(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreStatistics) graphql.Marshaler {
@@ -42420,6 +42918,11 @@ func (ec *executionContext) marshalNCaller2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋv
 	return ec._Caller(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCloseRestoreSessionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐCloseRestoreSessionInput(ctx context.Context, v any) (model.CloseRestoreSessionInput, error) {
+	res, err := ec.unmarshalInputCloseRestoreSessionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCopyJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐCopyJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.CopyJob) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -43217,6 +43720,11 @@ func (ec *executionContext) marshalNOneDrive2ᚖgithubᚗcomᚋvb365ᚑgraphql�
 	return ec._OneDrive(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOpenRestoreSessionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOpenRestoreSessionInput(ctx context.Context, v any) (model.OpenRestoreSessionInput, error) {
+	res, err := ec.unmarshalInputOpenRestoreSessionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -43849,6 +44357,36 @@ var (
 		upstream.EventCancelled:     "CANCELLED",
 		upstream.EventSkipped:       "SKIPPED",
 		upstream.EventStatusUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) unmarshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind(ctx context.Context, v any) (upstream.RestoreKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind(ctx context.Context, sel ast.SelectionSet, v upstream.RestoreKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RestoreKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind = map[string]upstream.RestoreKind{
+		"EXCHANGE":   upstream.ExploreExchange,
+		"ONEDRIVE":   upstream.ExploreOneDrive,
+		"SHAREPOINT": upstream.ExploreSharePoint,
+		"TEAMS":      upstream.ExploreTeams,
+	}
+	marshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind = map[upstream.RestoreKind]string{
+		upstream.ExploreExchange:   "EXCHANGE",
+		upstream.ExploreOneDrive:   "ONEDRIVE",
+		upstream.ExploreSharePoint: "SHAREPOINT",
+		upstream.ExploreTeams:      "TEAMS",
 	}
 )
 
@@ -45452,6 +45990,13 @@ func (ec *executionContext) marshalORestoreSessionConnection2ᚖgithubᚗcomᚋv
 		return graphql.Null
 	}
 	return ec._RestoreSessionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORestoreSessionPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.RestoreSessionPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestoreSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORestoreStatistics2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreStatistics(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreStatistics) graphql.Marshaler {

@@ -64,6 +64,9 @@ type Options struct {
 	// Idempotency gives a repeated mutation its first result (nil: within
 	// this process only).
 	Idempotency resolvers.Idempotency
+	// RestoreOwners remembers who opened each restore session (nil: this
+	// process only).
+	RestoreOwners resolvers.RestoreOwners
 	// MaxBodyBytes and BodyTimeout bound a request body's size and arrival.
 	MaxBodyBytes int64
 	BodyTimeout  time.Duration
@@ -153,6 +156,9 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	if o.Gate == nil {
 		o.Gate = &access.Gate{PassThrough: !servers[0].ServiceAccount(), Anonymous: access.Viewer}
 	}
+	if o.RestoreOwners == nil {
+		o.RestoreOwners = store.NewOwners(nil, 0)
+	}
 	if o.Idempotency == nil {
 		o.Idempotency = store.NewOnce(nil, IdempotencyWindow)
 	}
@@ -176,7 +182,8 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
-	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger, ProxyCredentials: o.ProxyCredentials}
+	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger, ProxyCredentials: o.ProxyCredentials,
+		RestoreOwners: o.RestoreOwners}
 	for _, api := range servers {
 		resolver.Servers = append(resolver.Servers, resolvers.NewServer(api, o.PollInterval, o.Logger))
 	}

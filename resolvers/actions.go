@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -70,8 +71,9 @@ func (r *Resolver) act(ctx context.Context, mutation string, a upstream.Action, 
 // performance is one operator action: what the audit log calls it and what
 // it acts on, what makes a repeat the same action, and how it is done.
 type performance struct {
-	audit            string // the audit log's message: "job action"
-	subject          []any  // what it acts on, for the audit log: "job", id
+	audit            string      // the audit log's message: "job action"
+	needs            access.Role // the role it takes (Viewer, the zero value: Operator)
+	subject          []any       // what it acts on, for the audit log: "job", id
 	key              []string
 	clientMutationID *string
 	locate           func() (*serverOp, error)            // the server to act on
@@ -106,9 +108,13 @@ func (r *Resolver) perform(ctx context.Context, mutation string, p performance) 
 		}
 		r.Audit.InfoContext(ctx, p.audit, attrs...)
 	}()
-	if !caller.MayAct() {
+	needs := p.needs
+	if needs == access.Viewer {
+		needs = access.Operator
+	}
+	if !caller.Role.Has(needs) {
 		outcome = outcomeForbidden
-		return nil, nil, graph.Forbidden(fmt.Sprintf("%s needs the operator role; %s is a %s", mutation, caller.Name, caller.Role))
+		return nil, nil, graph.Forbidden(fmt.Sprintf("%s needs the %s role; %s is a %s", mutation, needs, caller.Name, caller.Role))
 	}
 	if so, err = p.locate(); err != nil {
 		outcome = outcomeFailed

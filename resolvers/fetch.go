@@ -351,6 +351,24 @@ func (o *serverOp) ProxyMaintenance(ctx context.Context, proxyID string, on bool
 	return changed, err
 }
 
+// OpenRestoreSession opens a restore session, which later lookups in the
+// operation find without a call.
+func (o *serverOp) OpenRestoreSession(ctx context.Context, organizationID string, kind upstream.RestoreKind, opts upstream.ExploreOptions) (*upstream.RestoreSession, upstream.Changed, error) {
+	rs, changed, err := o.api.OpenRestoreSession(ctx, o.scope, organizationID, kind, opts)
+	if rs != nil {
+		o.restores.Prime(ctx, strings.ToLower(rs.ID), rs)
+	}
+	return rs, changed, err
+}
+
+// CloseRestoreSession stops a restore session; what the loader holds of it
+// is its state before: it is dropped.
+func (o *serverOp) CloseRestoreSession(ctx context.Context, id string) (upstream.Changed, error) {
+	changed, err := o.api.CloseRestoreSession(ctx, o.scope, id)
+	o.restores.Clear(ctx, strings.ToLower(id))
+	return changed, err
+}
+
 // Reach is what the client last heard from its server.
 func (o *serverOp) Reach() upstream.Reach { return o.api.Reach() }
 

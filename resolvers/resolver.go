@@ -25,6 +25,14 @@ type Resolver struct {
 	// ProxyCredentials are the Windows backup proxies' administrators', by
 	// "server/host" or "host" (lower case): setProxyMaintenance sends them.
 	ProxyCredentials map[string]upstream.ProxyCredentials
+	// RestoreOwners remembers who opened each restore session.
+	RestoreOwners RestoreOwners
+}
+
+// RestoreOwners remembers who (a caller's ID) opened each restore session.
+type RestoreOwners interface {
+	Set(ctx context.Context, session, owner string)
+	Get(ctx context.Context, session string) (owner string, ok bool)
 }
 
 // Server is one VB365 server the graph covers.

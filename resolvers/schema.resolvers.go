@@ -404,6 +404,16 @@ func (r *mutationResolver) SetProxyMaintenance(ctx context.Context, input model.
 	return r.setProxyMaintenance(ctx, input)
 }
 
+// OpenRestoreSession is the resolver for the openRestoreSession field.
+func (r *mutationResolver) OpenRestoreSession(ctx context.Context, input model.OpenRestoreSessionInput) (*model.RestoreSessionPayload, error) {
+	return r.openRestoreSession(ctx, input)
+}
+
+// CloseRestoreSession is the resolver for the closeRestoreSession field.
+func (r *mutationResolver) CloseRestoreSession(ctx context.Context, input model.CloseRestoreSessionInput) (*model.RestoreSessionPayload, error) {
+	return r.closeRestoreSession(ctx, input)
+}
+
 // Repositories is the resolver for the repositories field.
 func (r *objectProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
 	return repositoriesOf(ctx, obj)
@@ -861,6 +871,11 @@ func (r *restoreSessionResolver) Statistics(ctx context.Context, obj *upstream.R
 	return orNilBeforeVersion(part(ctx, obj.ServerName).RestoreStatistics(ctx, obj.ID))
 }
 
+// RestoreSession is the resolver for the restoreSession field.
+func (r *restoreSessionPayloadResolver) RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error) {
+	return part(ctx, obj.ServerName).RestoreSession(ctx, obj.RestoreSessionID)
+}
+
 // Status is the resolver for the status field.
 func (r *serverResolver) Status(ctx context.Context, obj *upstream.Origin) (model.ServerStatus, error) {
 	switch reach := part(ctx, obj.ServerName).Reach(); {
@@ -1096,6 +1111,11 @@ func (r *Resolver) RestorePoint() graph.RestorePointResolver { return &restorePo
 // RestoreSession returns graph.RestoreSessionResolver implementation.
 func (r *Resolver) RestoreSession() graph.RestoreSessionResolver { return &restoreSessionResolver{r} }
 
+// RestoreSessionPayload returns graph.RestoreSessionPayloadResolver implementation.
+func (r *Resolver) RestoreSessionPayload() graph.RestoreSessionPayloadResolver {
+	return &restoreSessionPayloadResolver{r}
+}
+
 // Server returns graph.ServerResolver implementation.
 func (r *Resolver) Server() graph.ServerResolver { return &serverResolver{r} }
 
@@ -1161,6 +1181,7 @@ type (
 	repositoryUsageResolver              struct{ *Resolver }
 	restorePointResolver                 struct{ *Resolver }
 	restoreSessionResolver               struct{ *Resolver }
+	restoreSessionPayloadResolver        struct{ *Resolver }
 	serverResolver                       struct{ *Resolver }
 	startCopyJobPayloadResolver          struct{ *Resolver }
 	startJobPayloadResolver              struct{ *Resolver }

@@ -86,8 +86,8 @@ func (c *Client) cacheKey(s *Scope, target string) string {
 // changedByActions: /Jobs..., /CopyJobs..., session listings (not a
 // session by id, nor its log), and what the estate's actions change:
 // /Organizations... (sync state, licensing), /LicensedUsers...,
-// /BackupRepositories..., /Proxies... and /License.... Targets are built
-// by c.url.
+// /BackupRepositories..., /Proxies..., /RestoreSessions... and
+// /License.... Targets are built by c.url.
 func (c *Client) changedByActions(target string) bool {
 	i := strings.Index(target, c.prefix()+"/")
 	if i < 0 {
@@ -96,7 +96,7 @@ func (c *Client) changedByActions(target string) bool {
 	first, rest, _ := strings.Cut(target[i+len(c.prefix())+1:], "/")
 	first, _, _ = strings.Cut(first, "?")
 	switch strings.ToLower(first) {
-	case "jobs", "copyjobs", "organizations", "licensedusers", "backuprepositories", "license", "proxies":
+	case "jobs", "copyjobs", "organizations", "licensedusers", "backuprepositories", "license", "proxies", "restoresessions":
 		return true
 	}
 	return strings.EqualFold(first, "jobsessions") && rest == ""

@@ -49,6 +49,7 @@ const (
 	JobSelection
 	PagedJobSelection
 	ProxyMaintenanceMode
+	ExploreEndpoints
 	capabilityCount // not a capability: how many there are
 )
 
@@ -98,6 +99,7 @@ var capabilities = [capabilityCount]struct {
 	JobSelection:               {6, "a job's selected and excluded items", "`/Jobs/{id}/SelectedItems` and `/ExcludedItems`"},
 	PagedJobSelection:          {8, "paged job items", "a job's selected and excluded items answer pages (before: one array)"},
 	ProxyMaintenanceMode:       {8, "proxy maintenance", "a proxy's maintenance mode switched (`POST /Proxies/{id}/maintenance/enable`, `/disable`)"},
+	ExploreEndpoints:           {6, "explore endpoints", "restore sessions opened at `POST /Organizations/{id}/explore` and stopped at `/RestoreSessions/{id}/Stop` (before: `/Action`)"},
 }
 
 // Since is the first version that has c.

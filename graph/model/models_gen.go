@@ -7,9 +7,20 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
+
+// The restore session to close.
+type CloseRestoreSessionInput struct {
+	// The restore session's ID.
+	ID string `json:"id"`
+	// Any string: returned in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the session, by name: needed only where two servers have its id.
+	Server *string `json:"server,omitempty"`
+}
 
 // Which repository or licensed user to act on.
 type EstateActionInput struct {
@@ -31,14 +42,35 @@ type JobActionInput struct {
 	Server *string `json:"server,omitempty"`
 }
 
-// Actions on jobs, for callers with the `operator` role (a `viewer`'s is
-// refused with `FORBIDDEN` before any upstream call). Each sends exactly one
+// Actions on jobs and the estate, for callers with the `operator` role, and
+// on restore sessions, for those with the `restore-operator` role (anyone
+// else is refused with `FORBIDDEN` before any upstream call). Each sends exactly one
 // request to the upstream: it is never retried once it may have arrived, and
 // a repeat with the same `Idempotency-Key` header or `clientMutationId`
 // within ten minutes gives the first result without a second request. After
 // an action, nothing cached of jobs and session lists is served again, on
 // any replica.
 type Mutation struct {
+}
+
+// The restore session to open.
+type OpenRestoreSessionInput struct {
+	// The organization whose backups to explore.
+	OrganizationID string `json:"organizationId"`
+	// What to explore.
+	Kind upstream.RestoreKind `json:"kind"`
+	// The backup state to show (default: the latest).
+	PointInTime *time.Time `json:"pointInTime,omitempty"`
+	// Show items deleted before that time too.
+	ShowDeleted *bool `json:"showDeleted,omitempty"`
+	// Show every version of changed items.
+	ShowAllVersions *bool `json:"showAllVersions,omitempty"`
+	// Why: the ticket or request this serves (the audit log keeps it).
+	Reason string `json:"reason"`
+	// Any string: returned in the payload, and a repeat with the same one (by the same caller, with the same input) gives the first session.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the organization, by name: needed only where two servers have its id (`AMBIGUOUS_ID`).
+	Server *string `json:"server,omitempty"`
 }
 
 // Information about a page of a Relay connection.

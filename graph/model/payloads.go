@@ -62,3 +62,11 @@ type ProxyMaintenancePayload struct {
 	ServerName       string
 	ProxyID          string
 }
+
+// RestoreSessionPayload is what openRestoreSession and closeRestoreSession
+// answer.
+type RestoreSessionPayload struct {
+	ClientMutationID *string
+	ServerName       string
+	RestoreSessionID string
+}

@@ -296,6 +296,14 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					})
 				}
 			}
+			calls = append(calls, func() error {
+				rs, _, err := c.OpenRestoreSession(ctx, c.NewScope(""), org, upstream.ExploreExchange, upstream.ExploreOptions{PointInTime: &monthAgo, ShowDeleted: true})
+				if err != nil {
+					return err
+				}
+				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
+				return err
+			})
 			if version >= 7 {
 				calls = append(calls,
 					func() error { _, err := c.SyncState(ctx, s, org); return err },
@@ -379,7 +387,8 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/BackupRepositories/{repositoryId}/OrganizationData", "GET /v%d/BackupRepositories/{repositoryId}/backedupOrganizations")
 			want = append(want, "GET /v%d/RestorePoints/{restorePointId}", "GET /v%d/License/AutoUpdate", "GET /v%d/RestorePortalSettings",
 				"POST /v%d/BackupRepositories/{repositoryId}/Sync", "DELETE /v%d/LicensedUsers/{licensedUserId}",
-				"GET /v%d/Jobs/{jobId}/SelectedItems", "GET /v%d/Jobs/{jobId}/ExcludedItems")
+				"GET /v%d/Jobs/{jobId}/SelectedItems", "GET /v%d/Jobs/{jobId}/ExcludedItems",
+				"POST /v%d/Organizations/{organizationId}/explore", "POST /v%d/RestoreSessions/{restoreSessionId}/Stop")
 			if version >= 7 {
 				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects", "GET /v%d/Organizations/{organizationId}/SyncState",
 					"POST /v%d/Organizations/{organizationId}/Sync", "GET /v%d/licensing/statistic/usage")

@@ -112,6 +112,7 @@ type restoreData struct {
 	restores      []*restoreSession
 	restoreByID   map[string]*restoreSession
 	processedMemo map[string][]processed // finished sessions' objects never change
+	explored      int                    // restore sessions opened by clients
 }
 
 var (

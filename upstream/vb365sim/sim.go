@@ -274,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if s.serveTenant(w, r, parts) {
+	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) {
 		return
 	}
 	for i := 1; i < len(parts); i += 2 {
@@ -339,7 +339,7 @@ func routeOf(method string, parts []string) string {
 		"teamdata": "TeamData", "organizationdata": "OrganizationData", "backeduporganizations": "backedupOrganizations",
 		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable",
 		"syncstate": "SyncState", "sync": "Sync", "autoupdate": "AutoUpdate", "licensing": "licensing", "statistic": "statistic",
-		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems", "maintenance": "maintenance"}
+		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems", "maintenance": "maintenance", "explore": "explore"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {

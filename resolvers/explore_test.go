@@ -1,0 +1,96 @@
+package resolvers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+)
+
+// TestRestoreSessionsOfOnesOwn: on v3, v6 and v8 a restore operator opens
+// an Exchange session (a repeat with the same clientMutationId gives the
+// same session and explores once), the REST API shows it working; another
+// restore operator is told it does not exist and cannot close it; its owner
+// closes it and the REST API shows it stopped. Viewers and job operators
+// are FORBIDDEN before any upstream call; every attempt is audited with its
+// reason.
+func TestRestoreSessionsOfOnesOwn(t *testing.T) {
+	t.Parallel()
+	keys, err := access.ParseKeys([]string{"k3y-portal restore-operator portal", "k3y-helpdesk restore-operator helpdesk",
+		operatorKey + " operator ops-console", viewerKey + " viewer dashboard"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []int{3, 6, 8} {
+		var logs syncBuffer
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true, Logs: &logs, Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+		org := g.Sim.OrganizationIDs()[0]
+		open := `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: EXCHANGE, pointInTime: "2026-10-30T00:00:00Z",
+			showDeleted: true, reason: "INC-4711: lost mail", clientMutationId: "open-1"}) { clientMutationId restoreSession { id type state organization { name } } } }`
+		var ids []string
+		for range 2 {
+			r := as(t, g, "k3y-portal", "", open, map[string]any{"org": org})
+			var d struct {
+				OpenRestoreSession struct {
+					RestoreSession struct{ ID, Type, State string }
+				}
+			}
+			if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+				t.Fatalf("v%d: %v %s", v, err, r.Raw)
+			}
+			rs := d.OpenRestoreSession.RestoreSession
+			if rs.Type != "EXCHANGE" || rs.State != "WORKING" {
+				t.Errorf("v%d: opened %+v", v, rs)
+			}
+			ids = append(ids, rs.ID)
+		}
+		explores := 0
+		for _, a := range g.Sim.Actions() {
+			if strings.HasSuffix(strings.ToLower(a.Path), "/explore") || strings.HasSuffix(strings.ToLower(a.Path), "/action") {
+				explores++
+			}
+		}
+		if ids[0] != ids[1] || explores != 1 {
+			t.Errorf("v%d: the same clientMutationId twice gave %v with %d explores", v, ids, explores)
+		}
+		id := ids[0]
+		state := func() string {
+			_, body := g.Env.Get(t, fmt.Sprintf("/v%d/RestoreSessions/%s", v, id), g.Env.Token(t))
+			var rs struct{ State string }
+			_ = json.Unmarshal([]byte(body), &rs)
+			return rs.State
+		}
+		if s := state(); s != "Working" {
+			t.Errorf("v%d: the REST API says the session is %q", v, s)
+		}
+
+		closeSession := `mutation($id: ID!) { closeRestoreSession(input: {id: $id}) { restoreSession { id state } } }`
+		g.Sim.ResetActions()
+		g.Sim.ResetCalls()
+		if r := as(t, g, "k3y-helpdesk", "", closeSession, map[string]any{"id": id}); codeOf(r) != "NOT_FOUND" || len(g.Sim.Actions()) != 0 || g.Sim.DataCalls() != 0 {
+			t.Errorf("v%d: another restore operator's close: %s %+v", v, r.Raw, g.Sim.Actions())
+		}
+		for _, key := range []string{viewerKey, operatorKey} {
+			if r := as(t, g, key, "", open, map[string]any{"org": org}); codeOf(r) != "FORBIDDEN" {
+				t.Errorf("v%d: %s opens: %s", v, key, r.Raw)
+			}
+		}
+		if g.Sim.DataCalls() != 0 {
+			t.Errorf("v%d: refused callers reached the upstream: %v", v, g.Sim.Calls())
+		}
+		r := as(t, g, "k3y-portal", "", closeSession, map[string]any{"id": id})
+		if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"state":"STOPPED"`) || state() != "Stopped" || len(g.Sim.Actions()) != 1 {
+			t.Errorf("v%d: the owner's close: %s; the REST API says %q; %+v", v, r.Raw, state(), g.Sim.Actions())
+		}
+		for _, want := range []string{`msg="restore action" mutation=openRestoreSession organization=` + org + ` kind=Vex point_in_time=2026-10-30T00:00:00Z reason="INC-4711: lost mail" who=portal`,
+			"mutation=closeRestoreSession restore_session=" + id + " who=helpdesk", "role=operator outcome=forbidden", "mutation=closeRestoreSession restore_session=" + id + " who=portal via=api-key role=restore-operator outcome=done"} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("v%d: the audit log lacks %s:\n%s", v, want, logs.String())
+			}
+		}
+	}
+}
