@@ -52,6 +52,8 @@ type ResolverRoot interface {
 	JobSessionConnection() JobSessionConnectionResolver
 	License() LicenseResolver
 	LicensedUser() LicensedUserResolver
+	MailFolder() MailFolderResolver
+	Mailbox() MailboxResolver
 	Mutation() MutationResolver
 	ObjectProtection() ObjectProtectionResolver
 	Organization() OrganizationResolver
@@ -581,6 +583,72 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MailFolder struct {
+		Category func(childComplexity int) int
+		Folders  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ID       func(childComplexity int) int
+		Items    func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Name     func(childComplexity int) int
+	}
+
+	MailFolderConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MailFolderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	MailItem struct {
+		Attachments func(childComplexity int) int
+		From        func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Importance  func(childComplexity int) int
+		ItemClass   func(childComplexity int) int
+		Received    func(childComplexity int) int
+		Sent        func(childComplexity int) int
+		Subject     func(childComplexity int) int
+		To          func(childComplexity int) int
+	}
+
+	MailItemConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MailItemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Mailbox struct {
+		Email     func(childComplexity int) int
+		Folders   func(childComplexity int, parentID *string, first *int, after *string, last *int, before *string) int
+		ID        func(childComplexity int) int
+		IsArchive func(childComplexity int) int
+		Items     func(childComplexity int, folderID *string, first *int, after *string, last *int, before *string) int
+		Name      func(childComplexity int) int
+		Public    func(childComplexity int) int
+	}
+
+	MailboxConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MailboxEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CloseRestoreSession   func(childComplexity int, input model.CloseRestoreSessionInput) int
 		DisableCopyJob        func(childComplexity int, input model.JobActionInput) int
@@ -997,6 +1065,7 @@ type ComplexityRoot struct {
 		Events           func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ID               func(childComplexity int) int
 		InitiatedBy      func(childComplexity int) int
+		Mailboxes        func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Name             func(childComplexity int) int
 		NodeID           func(childComplexity int) int
 		Organization     func(childComplexity int) int
@@ -1232,6 +1301,14 @@ type LicenseResolver interface {
 type LicensedUserResolver interface {
 	Organization(ctx context.Context, obj *upstream.LicensedUser) (*model.Organization, error)
 }
+type MailFolderResolver interface {
+	Folders(ctx context.Context, obj *upstream.MailFolder, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error)
+	Items(ctx context.Context, obj *upstream.MailFolder, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error)
+}
+type MailboxResolver interface {
+	Folders(ctx context.Context, obj *upstream.Mailbox, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error)
+	Items(ctx context.Context, obj *upstream.Mailbox, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error)
+}
 type MutationResolver interface {
 	StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error)
 	StopJob(ctx context.Context, input model.JobActionInput) (*model.JobActionPayload, error)
@@ -1372,6 +1449,7 @@ type RestoreSessionResolver interface {
 
 	Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error)
 	Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error)
+	Mailboxes(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Mailbox], error)
 }
 type RestoreSessionPayloadResolver interface {
 	RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error)
@@ -3560,6 +3638,269 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogItemEdge.Node(childComplexity), true
 
+	case "MailFolder.category":
+		if e.ComplexityRoot.MailFolder.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolder.Category(childComplexity), true
+	case "MailFolder.folders":
+		if e.ComplexityRoot.MailFolder.Folders == nil {
+			break
+		}
+
+		args, err := ec.field_MailFolder_folders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.MailFolder.Folders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "MailFolder.id":
+		if e.ComplexityRoot.MailFolder.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolder.ID(childComplexity), true
+	case "MailFolder.items":
+		if e.ComplexityRoot.MailFolder.Items == nil {
+			break
+		}
+
+		args, err := ec.field_MailFolder_items_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.MailFolder.Items(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "MailFolder.name":
+		if e.ComplexityRoot.MailFolder.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolder.Name(childComplexity), true
+
+	case "MailFolderConnection.edges":
+		if e.ComplexityRoot.MailFolderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolderConnection.Edges(childComplexity), true
+	case "MailFolderConnection.nodes":
+		if e.ComplexityRoot.MailFolderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolderConnection.Nodes(childComplexity), true
+	case "MailFolderConnection.pageInfo":
+		if e.ComplexityRoot.MailFolderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolderConnection.PageInfo(childComplexity), true
+	case "MailFolderConnection.totalCount":
+		if e.ComplexityRoot.MailFolderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolderConnection.TotalCount(childComplexity), true
+
+	case "MailFolderEdge.cursor":
+		if e.ComplexityRoot.MailFolderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolderEdge.Cursor(childComplexity), true
+	case "MailFolderEdge.node":
+		if e.ComplexityRoot.MailFolderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailFolderEdge.Node(childComplexity), true
+
+	case "MailItem.attachmentCount":
+		if e.ComplexityRoot.MailItem.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.Attachments(childComplexity), true
+	case "MailItem.from":
+		if e.ComplexityRoot.MailItem.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.From(childComplexity), true
+	case "MailItem.id":
+		if e.ComplexityRoot.MailItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.ID(childComplexity), true
+	case "MailItem.importance":
+		if e.ComplexityRoot.MailItem.Importance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.Importance(childComplexity), true
+	case "MailItem.itemClass":
+		if e.ComplexityRoot.MailItem.ItemClass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.ItemClass(childComplexity), true
+	case "MailItem.received":
+		if e.ComplexityRoot.MailItem.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.Received(childComplexity), true
+	case "MailItem.sent":
+		if e.ComplexityRoot.MailItem.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.Sent(childComplexity), true
+	case "MailItem.subject":
+		if e.ComplexityRoot.MailItem.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.Subject(childComplexity), true
+	case "MailItem.to":
+		if e.ComplexityRoot.MailItem.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItem.To(childComplexity), true
+
+	case "MailItemConnection.edges":
+		if e.ComplexityRoot.MailItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItemConnection.Edges(childComplexity), true
+	case "MailItemConnection.nodes":
+		if e.ComplexityRoot.MailItemConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItemConnection.Nodes(childComplexity), true
+	case "MailItemConnection.pageInfo":
+		if e.ComplexityRoot.MailItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItemConnection.PageInfo(childComplexity), true
+	case "MailItemConnection.totalCount":
+		if e.ComplexityRoot.MailItemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItemConnection.TotalCount(childComplexity), true
+
+	case "MailItemEdge.cursor":
+		if e.ComplexityRoot.MailItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItemEdge.Cursor(childComplexity), true
+	case "MailItemEdge.node":
+		if e.ComplexityRoot.MailItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailItemEdge.Node(childComplexity), true
+
+	case "Mailbox.email":
+		if e.ComplexityRoot.Mailbox.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mailbox.Email(childComplexity), true
+	case "Mailbox.folders":
+		if e.ComplexityRoot.Mailbox.Folders == nil {
+			break
+		}
+
+		args, err := ec.field_Mailbox_folders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mailbox.Folders(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Mailbox.id":
+		if e.ComplexityRoot.Mailbox.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mailbox.ID(childComplexity), true
+	case "Mailbox.isArchive":
+		if e.ComplexityRoot.Mailbox.IsArchive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mailbox.IsArchive(childComplexity), true
+	case "Mailbox.items":
+		if e.ComplexityRoot.Mailbox.Items == nil {
+			break
+		}
+
+		args, err := ec.field_Mailbox_items_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mailbox.Items(childComplexity, args["folderId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Mailbox.name":
+		if e.ComplexityRoot.Mailbox.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mailbox.Name(childComplexity), true
+	case "Mailbox.isPublic":
+		if e.ComplexityRoot.Mailbox.Public == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mailbox.Public(childComplexity), true
+
+	case "MailboxConnection.edges":
+		if e.ComplexityRoot.MailboxConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxConnection.Edges(childComplexity), true
+	case "MailboxConnection.nodes":
+		if e.ComplexityRoot.MailboxConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxConnection.Nodes(childComplexity), true
+	case "MailboxConnection.pageInfo":
+		if e.ComplexityRoot.MailboxConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxConnection.PageInfo(childComplexity), true
+	case "MailboxConnection.totalCount":
+		if e.ComplexityRoot.MailboxConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxConnection.TotalCount(childComplexity), true
+
+	case "MailboxEdge.cursor":
+		if e.ComplexityRoot.MailboxEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxEdge.Cursor(childComplexity), true
+	case "MailboxEdge.node":
+		if e.ComplexityRoot.MailboxEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxEdge.Node(childComplexity), true
+
 	case "Mutation.closeRestoreSession":
 		if e.ComplexityRoot.Mutation.CloseRestoreSession == nil {
 			break
@@ -5575,6 +5916,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.InitiatedBy(childComplexity), true
+	case "RestoreSession.mailboxes":
+		if e.ComplexityRoot.RestoreSession.Mailboxes == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSession_mailboxes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSession.Mailboxes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "RestoreSession.name":
 		if e.ComplexityRoot.RestoreSession.Name == nil {
 			break
@@ -8276,6 +8628,115 @@ type RestoreSession implements Node {
   ): RestoreEventConnection!
   "Totals of what the session restored (` + "`" + `/RestoreSessions/{id}/Statistics` + "`" + `, v8; null before)."
   statistics: RestoreStatistics
+  """
+  The mailboxes an Exchange session shows (` + "`" + `/RestoreSessions/{id}/organization/mailboxes` + "`" + `):
+  only for the restore operator who opened the session (` + "`" + `FORBIDDEN` + "`" + ` for
+  other roles, ` + "`" + `NOT_FOUND` + "`" + ` for other restore operators, before any call).
+  """
+  mailboxes(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): MailboxConnection!
+}
+
+"A mailbox inside an Exchange restore session: personal data, for the session's owner only."
+type Mailbox {
+  "Its ID in the session."
+  id: ID!
+  "Its name."
+  name: String!
+  "Its address."
+  email: String!
+  "Whether it is an archive mailbox."
+  isArchive: Boolean!
+  "Whether it is a public folder mailbox."
+  isPublic: Boolean!
+  "Its folders under parentId (its top ones when not given)."
+  folders(
+    "A folder's ID: its subfolders."
+    parentId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): MailFolderConnection!
+  "The items of one of its folders (its Inbox when not given)."
+  items(
+    "The folder's ID."
+    folderId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): MailItemConnection!
+}
+
+"A mailbox's folder."
+type MailFolder {
+  "Its ID (the server's, opaque)."
+  id: ID!
+  "Its name."
+  name: String!
+  "What it is: ` + "`" + `Inbox` + "`" + `, ` + "`" + `Sent` + "`" + `, ` + "`" + `Deleted` + "`" + `, ` + "`" + `Drafts` + "`" + `, ... or ` + "`" + `None` + "`" + ` for a folder of one's own."
+  category: String
+  "Its subfolders."
+  folders(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): MailFolderConnection!
+  "Its items, a page at a time (a folder of 5,000 in pages of 100 costs 50 calls)."
+  items(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): MailItemConnection!
+}
+
+"An item of a folder: a message, an appointment, a contact..."
+type MailItem {
+  "Its ID (the server's, opaque)."
+  id: ID!
+  "Its class: ` + "`" + `IPM.Note` + "`" + ` for a message."
+  itemClass: String
+  "Its subject."
+  subject: String
+  "Who sent it."
+  from: String
+  "Who it was sent to."
+  to: String
+  "When it was sent."
+  sent: DateTime
+  "When it was received."
+  received: DateTime
+  "Its importance."
+  importance: String
+  "How many attachments it has."
+  attachmentCount: Int!
 }
 
 "What kind of data a restore session restores (the upstream's explorer)."
@@ -9197,6 +9658,66 @@ type JobItemEdge {
   cursor: String!
   "The item."
   node: JobItem!
+}
+
+"A page of Mailboxs (Relay)."
+type MailboxConnection {
+  "The items with their cursors."
+  edges: [MailboxEdge!]!
+  "The items alone."
+  nodes: [Mailbox!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One Mailbox with its cursor."
+type MailboxEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: Mailbox!
+}
+
+"A page of MailFolders (Relay)."
+type MailFolderConnection {
+  "The items with their cursors."
+  edges: [MailFolderEdge!]!
+  "The items alone."
+  nodes: [MailFolder!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One MailFolder with its cursor."
+type MailFolderEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: MailFolder!
+}
+
+"A page of MailItems (Relay)."
+type MailItemConnection {
+  "The items with their cursors."
+  edges: [MailItemEdge!]!
+  "The items alone."
+  nodes: [MailItem!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One MailItem with its cursor."
+type MailItemEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: MailItem!
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -10262,6 +10783,138 @@ func (ec *executionContext) childFields_LogItemEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type LogItemEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MailFolder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MailFolder_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MailFolder_name(ctx, field)
+	case "category":
+		return ec.fieldContext_MailFolder_category(ctx, field)
+	case "folders":
+		return ec.fieldContext_MailFolder_folders(ctx, field)
+	case "items":
+		return ec.fieldContext_MailFolder_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailFolder", field.Name)
+}
+
+func (ec *executionContext) childFields_MailFolderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MailFolderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MailFolderConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MailFolderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MailFolderConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailFolderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MailFolderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MailFolderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MailFolderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailFolderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MailItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MailItem_id(ctx, field)
+	case "itemClass":
+		return ec.fieldContext_MailItem_itemClass(ctx, field)
+	case "subject":
+		return ec.fieldContext_MailItem_subject(ctx, field)
+	case "from":
+		return ec.fieldContext_MailItem_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MailItem_to(ctx, field)
+	case "sent":
+		return ec.fieldContext_MailItem_sent(ctx, field)
+	case "received":
+		return ec.fieldContext_MailItem_received(ctx, field)
+	case "importance":
+		return ec.fieldContext_MailItem_importance(ctx, field)
+	case "attachmentCount":
+		return ec.fieldContext_MailItem_attachmentCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailItem", field.Name)
+}
+
+func (ec *executionContext) childFields_MailItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MailItemConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MailItemConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MailItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MailItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MailItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MailItemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MailItemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailItemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Mailbox(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Mailbox_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Mailbox_name(ctx, field)
+	case "email":
+		return ec.fieldContext_Mailbox_email(ctx, field)
+	case "isArchive":
+		return ec.fieldContext_Mailbox_isArchive(ctx, field)
+	case "isPublic":
+		return ec.fieldContext_Mailbox_isPublic(ctx, field)
+	case "folders":
+		return ec.fieldContext_Mailbox_folders(ctx, field)
+	case "items":
+		return ec.fieldContext_Mailbox_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Mailbox", field.Name)
+}
+
+func (ec *executionContext) childFields_MailboxConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MailboxConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MailboxConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MailboxConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MailboxConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailboxConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MailboxEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MailboxEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MailboxEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailboxEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_ObjectProtection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "protected":
@@ -11024,6 +11677,8 @@ func (ec *executionContext) childFields_RestoreSession(ctx context.Context, fiel
 		return ec.fieldContext_RestoreSession_events(ctx, field)
 	case "statistics":
 		return ec.fieldContext_RestoreSession_statistics(ctx, field)
+	case "mailboxes":
+		return ec.fieldContext_RestoreSession_mailboxes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestoreSession", field.Name)
 }
@@ -12019,6 +12674,174 @@ func (ec *executionContext) field_Job_sessions_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["createdBefore"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_MailFolder_folders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_MailFolder_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mailbox_folders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "parentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mailbox_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "folderId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["folderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -13825,6 +14648,44 @@ func (ec *executionContext) field_Query_server_args(ctx context.Context, rawArgs
 }
 
 func (ec *executionContext) field_RestoreSession_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSession_mailboxes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -23054,6 +23915,1095 @@ func (ec *executionContext) fieldContext_LogItemEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _MailFolder_id(ctx context.Context, field graphql.CollectedField, obj *upstream.MailFolder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolder_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolder_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailFolder", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MailFolder_name(ctx context.Context, field graphql.CollectedField, obj *upstream.MailFolder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolder_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolder_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailFolder", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailFolder_category(ctx context.Context, field graphql.CollectedField, obj *upstream.MailFolder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolder_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolder_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailFolder", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailFolder_folders(ctx context.Context, field graphql.CollectedField, obj *upstream.MailFolder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolder_folders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MailFolder().Folders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.MailFolder]) graphql.Marshaler {
+			return ec.marshalNMailFolderConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolder_folders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailFolder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailFolderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MailFolder_folders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailFolder_items(ctx context.Context, field graphql.CollectedField, obj *upstream.MailFolder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolder_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MailFolder().Items(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.MailItem]) graphql.Marshaler {
+			return ec.marshalNMailItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolder_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailFolder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MailFolder_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailFolderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.MailFolder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.MailFolder]) graphql.Marshaler {
+			return ec.marshalNMailFolderEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailFolderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailFolderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailFolderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.MailFolder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.MailFolder) graphql.Marshaler {
+			return ec.marshalNMailFolder2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailFolderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailFolderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailFolder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailFolderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.MailFolder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolderConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailFolderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailFolderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.MailFolder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolderConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailFolderConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MailFolderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.MailFolder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailFolderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailFolderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.MailFolder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.MailFolder) graphql.Marshaler {
+			return ec.marshalNMailFolder2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailFolder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailFolderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailFolder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailItem_id(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MailItem_itemClass(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_itemClass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemClass, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_itemClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailItem_subject(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailItem_from(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailItem_to(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailItem_sent(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _MailItem_received(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _MailItem_importance(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_importance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Importance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_importance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailItem_attachmentCount(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_attachmentCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attachments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_attachmentCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MailItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.MailItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.MailItem]) graphql.Marshaler {
+			return ec.marshalNMailItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailItemConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.MailItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItemConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.MailItem) graphql.Marshaler {
+			return ec.marshalNMailItem2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailItemConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.MailItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.MailItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MailItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.MailItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItemEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.MailItem]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.MailItem) graphql.Marshaler {
+			return ec.marshalNMailItem2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mailbox_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mailbox", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Mailbox_name(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mailbox", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mailbox_email(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mailbox", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mailbox_isArchive(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_isArchive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsArchive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_isArchive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mailbox", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Mailbox_isPublic(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_isPublic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Public, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_isPublic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mailbox", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Mailbox_folders(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_folders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mailbox().Folders(ctx, obj, fc.Args["parentId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.MailFolder]) graphql.Marshaler {
+			return ec.marshalNMailFolderConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_folders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mailbox",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailFolderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mailbox_folders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mailbox_items(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mailbox().Items(ctx, obj, fc.Args["folderId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.MailItem]) graphql.Marshaler {
+			return ec.marshalNMailItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mailbox",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mailbox_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailboxConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Mailbox]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.Mailbox]) graphql.Marshaler {
+			return ec.marshalNMailboxEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailboxConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailboxEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailboxConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Mailbox]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Mailbox) graphql.Marshaler {
+			return ec.marshalNMailbox2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailboxᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailboxConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mailbox(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailboxConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Mailbox]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailboxConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MailboxConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.Mailbox]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailboxConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MailboxEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Mailbox]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailboxEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailboxEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.Mailbox]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Mailbox) graphql.Marshaler {
+			return ec.marshalNMailbox2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailbox(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MailboxEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mailbox(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_startJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31815,6 +33765,50 @@ func (ec *executionContext) fieldContext_RestoreSession_statistics(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _RestoreSession_mailboxes(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_mailboxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSession().Mailboxes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.Mailbox]) graphql.Marshaler {
+			return ec.marshalNMailboxConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_mailboxes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailboxConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSession_mailboxes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RestoreSessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSession]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38466,6 +40460,457 @@ func (ec *executionContext) _LogItemEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var mailFolderImplementors = []string{"MailFolder"}
+
+func (ec *executionContext) _MailFolder(ctx context.Context, sel ast.SelectionSet, obj *upstream.MailFolder) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailFolderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailFolder")
+		case "id":
+			out.Values[i] = ec._MailFolder_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._MailFolder_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "category":
+			out.Values[i] = ec._MailFolder_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "folders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MailFolder_folders(ctx, field, obj)
+				})
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MailFolder_items(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailFolderConnectionImplementors = []string{"MailFolderConnection"}
+
+func (ec *executionContext) _MailFolderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.MailFolder]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailFolderConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailFolderConnection")
+		case "edges":
+			out.Values[i] = ec._MailFolderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._MailFolderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MailFolderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MailFolderConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailFolderEdgeImplementors = []string{"MailFolderEdge"}
+
+func (ec *executionContext) _MailFolderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.MailFolder]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailFolderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailFolderEdge")
+		case "cursor":
+			out.Values[i] = ec._MailFolderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MailFolderEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailItemImplementors = []string{"MailItem"}
+
+func (ec *executionContext) _MailItem(ctx context.Context, sel ast.SelectionSet, obj *upstream.MailItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailItem")
+		case "id":
+			out.Values[i] = ec._MailItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "itemClass":
+			out.Values[i] = ec._MailItem_itemClass(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._MailItem_subject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._MailItem_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._MailItem_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._MailItem_sent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "received":
+			out.Values[i] = ec._MailItem_received(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "importance":
+			out.Values[i] = ec._MailItem_importance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attachmentCount":
+			out.Values[i] = ec._MailItem_attachmentCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailItemConnectionImplementors = []string{"MailItemConnection"}
+
+func (ec *executionContext) _MailItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.MailItem]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailItemConnection")
+		case "edges":
+			out.Values[i] = ec._MailItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._MailItemConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MailItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MailItemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailItemEdgeImplementors = []string{"MailItemEdge"}
+
+func (ec *executionContext) _MailItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.MailItem]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailItemEdge")
+		case "cursor":
+			out.Values[i] = ec._MailItemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MailItemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailboxImplementors = []string{"Mailbox"}
+
+func (ec *executionContext) _Mailbox(ctx context.Context, sel ast.SelectionSet, obj *upstream.Mailbox) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailboxImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mailbox")
+		case "id":
+			out.Values[i] = ec._Mailbox_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Mailbox_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._Mailbox_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isArchive":
+			out.Values[i] = ec._Mailbox_isArchive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isPublic":
+			out.Values[i] = ec._Mailbox_isPublic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "folders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Mailbox_folders(ctx, field, obj)
+				})
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Mailbox_items(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailboxConnectionImplementors = []string{"MailboxConnection"}
+
+func (ec *executionContext) _MailboxConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.Mailbox]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailboxConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailboxConnection")
+		case "edges":
+			out.Values[i] = ec._MailboxConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._MailboxConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MailboxConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MailboxConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailboxEdgeImplementors = []string{"MailboxEdge"}
+
+func (ec *executionContext) _MailboxEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.Mailbox]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailboxEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailboxEdge")
+		case "cursor":
+			out.Values[i] = ec._MailboxEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MailboxEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -41307,6 +43752,12 @@ func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RestoreSession_statistics(ctx, field, obj)
 				})
+		case "mailboxes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_mailboxes(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43676,6 +46127,174 @@ func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.Sele
 		graphql.AddInvalidNullFromMarshaler(ctx, "Long!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNMailFolder2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailFolderᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.MailFolder) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMailFolder2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailFolder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMailFolder2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailFolder(ctx context.Context, sel ast.SelectionSet, v *upstream.MailFolder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MailFolder!")
+		return graphql.Null
+	}
+	return ec._MailFolder(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMailFolderConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.MailFolder]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MailFolderConnection!")
+		return graphql.Null
+	}
+	return ec._MailFolderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMailFolderEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.MailFolder]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMailFolderEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMailFolderEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.MailFolder]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MailFolderEdge!")
+		return graphql.Null
+	}
+	return ec._MailFolderEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMailItem2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.MailItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMailItem2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMailItem2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailItem(ctx context.Context, sel ast.SelectionSet, v *upstream.MailItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MailItem!")
+		return graphql.Null
+	}
+	return ec._MailItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMailItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.MailItem]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MailItemConnection!")
+		return graphql.Null
+	}
+	return ec._MailItemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMailItemEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.MailItem]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMailItemEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMailItemEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.MailItem]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MailItemEdge!")
+		return graphql.Null
+	}
+	return ec._MailItemEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMailbox2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailboxᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Mailbox) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMailbox2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailbox(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMailbox2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailbox(ctx context.Context, sel ast.SelectionSet, v *upstream.Mailbox) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Mailbox!")
+		return graphql.Null
+	}
+	return ec._Mailbox(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMailboxConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.Mailbox]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MailboxConnection!")
+		return graphql.Null
+	}
+	return ec._MailboxConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMailboxEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.Mailbox]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMailboxEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMailboxEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.Mailbox]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MailboxEdge!")
+		return graphql.Null
+	}
+	return ec._MailboxEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {

@@ -108,6 +108,11 @@ func Complexity(servers int) graph.ComplexityRoot {
 	c.Organization.JobSessionSummary = func(child int, _, _ *time.Time) int { return wholeCount(child) }
 	c.OrganizationGroup.Members = plain
 	c.Job.SelectedItems, c.Job.ExcludedItems = plain, plain
+	c.RestoreSession.Mailboxes, c.MailFolder.Folders, c.MailFolder.Items = plain, plain, plain
+	inFolder := func(child int, _ *string, first *int, _ *string, last *int, _ *string) int {
+		return page(child, first, last)
+	}
+	c.Mailbox.Folders, c.Mailbox.Items = inFolder, inFolder
 	c.BackupRepository.UserData, c.BackupRepository.GroupData, c.BackupRepository.SiteData = plain, plain, plain
 	c.BackupRepository.TeamData, c.BackupRepository.OrganizationData, c.BackupRepository.BackedUpOrganizations = plain, plain, plain
 	// Each representation costs what is selected of it, as a page's item does.

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -88,4 +89,25 @@ func (r *Resolver) ownRestoreSession(ctx context.Context, id string) error {
 		return &upstream.Error{Kind: upstream.KindNotFound, Message: "no restore session of yours has this id"}
 	}
 	return nil
+}
+
+// mayBrowse lets the restore operator who opened a session see inside it:
+// another role is FORBIDDEN, another restore operator told it does not
+// exist, before any call.
+func (r *Resolver) mayBrowse(ctx context.Context, sessionID string) error {
+	caller := operation(ctx).request.Caller
+	if !caller.MayRestore() {
+		return graph.Forbidden(fmt.Sprintf("what is inside a backup is for restore operators; %s is a %s", caller.Name, caller.Role))
+	}
+	return r.ownRestoreSession(ctx, sessionID)
+}
+
+// browse pages what a restore session shows, for its owner.
+func browse[T any](ctx context.Context, r *Resolver, server, sessionID string, w window,
+	read func(*serverOp, upstream.PageRequest) (upstream.Page[T], error)) (*model.Connection[T], error) {
+	if err := r.mayBrowse(ctx, sessionID); err != nil {
+		return nil, err
+	}
+	so := part(ctx, server)
+	return pagedConnection(w, func(p upstream.PageRequest) (upstream.Page[T], error) { return read(so, p) })
 }

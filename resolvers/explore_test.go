@@ -94,3 +94,128 @@ func TestRestoreSessionsOfOnesOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowsingAMailbox: inside an Exchange session its owner sees the
+// mailboxes and folders the REST API lists, and walks a folder of 5,000
+// items in pages of 100 for 50 calls, each item once; another restore
+// operator gets NOT_FOUND and a job operator FORBIDDEN, before any call.
+func TestBrowsingAMailbox(t *testing.T) {
+	t.Parallel()
+	keys, err := access.ParseKeys([]string{"k3y-portal restore-operator portal", "k3y-helpdesk restore-operator helpdesk", operatorKey + " operator ops-console"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []int{3, 6, 8} {
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true, Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+		r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: EXCHANGE, reason: "INC-1"}) { restoreSession { id } } }`,
+			map[string]any{"org": g.Sim.OrganizationIDs()[0]})
+		var opened struct {
+			OpenRestoreSession struct{ RestoreSession struct{ ID string } }
+		}
+		if err := json.Unmarshal(r.Data, &opened); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("v%d: %v %s", v, err, r.Raw)
+		}
+		session := opened.OpenRestoreSession.RestoreSession.ID
+		rest := func(path string) []map[string]any {
+			_, body := g.Env.Get(t, fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes%s", v, session, path), g.Env.Token(t))
+			var page struct{ Results []map[string]any }
+			if json.Unmarshal([]byte(body), &page) == nil && page.Results != nil {
+				return page.Results
+			}
+			var all []map[string]any
+			_ = json.Unmarshal([]byte(body), &all)
+			return all
+		}
+		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { mailboxes(first: 200) { nodes { id name email isArchive
+			folders(first: 10) { nodes { id name category } } } } } }`, map[string]any{"id": session})
+		var d struct {
+			RestoreSession struct {
+				Mailboxes struct {
+					Nodes []struct {
+						ID, Name string
+						Folders  struct{ Nodes []struct{ ID, Name string } }
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("v%d: %v %.500s", v, err, r.Raw)
+		}
+		mailboxes := d.RestoreSession.Mailboxes.Nodes
+		want := rest("?limit=1000")
+		if len(mailboxes) == 0 || len(mailboxes) != len(want) {
+			t.Fatalf("v%d: %d mailboxes, the REST API lists %d", v, len(mailboxes), len(want))
+		}
+		for i, mb := range mailboxes {
+			if mb.ID != want[i]["id"] || mb.Name != want[i]["name"] {
+				t.Errorf("v%d: mailbox %d is %s, the REST API says %v", v, i, mb.Name, want[i]["name"])
+			}
+		}
+		first := mailboxes[0]
+		folders := rest("/" + first.ID + "/folders?limit=100")
+		archive := ""
+		for i, f := range first.Folders.Nodes {
+			if i >= len(folders) || f.ID != folders[i]["id"] {
+				t.Errorf("v%d: folder %d is %s, the REST API says %v", v, i, f.Name, folders)
+			}
+			if f.Name == "Archive 2019" {
+				archive = f.ID
+			}
+		}
+
+		seen := map[string]bool{}
+		after := ""
+		g.Sim.ResetCalls()
+		for {
+			r := as(t, g, "k3y-portal", "", `query($id: ID!, $after: String, $folder: String) { restoreSession(id: $id) { mailboxes(first: 1) { nodes {
+				items(folderId: $folder, first: 100, after: $after) { nodes { id subject } pageInfo { hasNextPage endCursor } } } } } }`,
+				map[string]any{"id": session, "after": after, "folder": archive})
+			var p struct {
+				RestoreSession struct {
+					Mailboxes struct {
+						Nodes []struct {
+							Items struct {
+								Nodes    []struct{ ID, Subject string }
+								PageInfo struct {
+									HasNextPage bool
+									EndCursor   string
+								}
+							}
+						}
+					}
+				}
+			}
+			if err := json.Unmarshal(r.Data, &p); err != nil || len(r.Errors) > 0 || len(p.RestoreSession.Mailboxes.Nodes) != 1 {
+				t.Fatalf("v%d: %v %.500s", v, err, r.Raw)
+			}
+			items := p.RestoreSession.Mailboxes.Nodes[0].Items
+			for _, it := range items.Nodes {
+				if seen[it.ID] || it.Subject == "" {
+					t.Fatalf("v%d: item %s twice, or without a subject", v, it.ID)
+				}
+				seen[it.ID] = true
+			}
+			if !items.PageInfo.HasNextPage {
+				break
+			}
+			after = items.PageInfo.EndCursor
+		}
+		calls := g.Sim.Calls()["GET /RestoreSessions/{id}/organization/mailboxes/{id}/items"]
+		t.Logf("v%d: 5,000 items in pages of 100: %d item calls, %v", v, calls, g.Sim.Calls())
+		if len(seen) != 5000 || calls != 50 {
+			t.Errorf("v%d: %d items in %d calls, want 5000 in 50", v, len(seen), calls)
+		}
+
+		g.Sim.ResetCalls()
+		q := `query($id: ID!) { restoreSession(id: $id) { mailboxes { nodes { name } } } }`
+		if r := as(t, g, "k3y-helpdesk", "", q, map[string]any{"id": session}); !strings.Contains(string(r.Raw), "NOT_FOUND") {
+			t.Errorf("v%d: another restore operator: %s", v, r.Raw)
+		}
+		if r := as(t, g, operatorKey, "", q, map[string]any{"id": session}); !strings.Contains(string(r.Raw), "FORBIDDEN") {
+			t.Errorf("v%d: a job operator: %s", v, r.Raw)
+		}
+		if n := g.Sim.Calls()["GET /RestoreSessions/{id}/organization/mailboxes"]; n != 0 {
+			t.Errorf("v%d: refused callers cost %d mailbox calls", v, n)
+		}
+	}
+}

@@ -369,6 +369,21 @@ func (o *serverOp) CloseRestoreSession(ctx context.Context, id string) (upstream
 	return changed, err
 }
 
+// Mailboxes is one page of the mailboxes a restore session shows.
+func (o *serverOp) Mailboxes(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.Mailbox], error) {
+	return o.api.Mailboxes(ctx, o.scope, sessionID, p)
+}
+
+// MailFolders is one page of a mailbox's folders under parentID.
+func (o *serverOp) MailFolders(ctx context.Context, sessionID, mailboxID, parentID string, p upstream.PageRequest) (upstream.Page[upstream.MailFolder], error) {
+	return o.api.MailFolders(ctx, o.scope, sessionID, mailboxID, parentID, p)
+}
+
+// MailItems is one page of a mailbox folder's items.
+func (o *serverOp) MailItems(ctx context.Context, sessionID, mailboxID, folderID string, p upstream.PageRequest) (upstream.Page[upstream.MailItem], error) {
+	return o.api.MailItems(ctx, o.scope, sessionID, mailboxID, folderID, p)
+}
+
 // Reach is what the client last heard from its server.
 func (o *serverOp) Reach() upstream.Reach { return o.api.Reach() }
 

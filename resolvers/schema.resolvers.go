@@ -336,6 +336,34 @@ func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.L
 	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
+// Folders is the resolver for the folders field.
+func (r *mailFolderResolver) Folders(ctx context.Context, obj *upstream.MailFolder, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailFolder], error) {
+		return so.MailFolders(ctx, obj.RestoreSessionID, obj.MailboxID, obj.ID, p)
+	})
+}
+
+// Items is the resolver for the items field.
+func (r *mailFolderResolver) Items(ctx context.Context, obj *upstream.MailFolder, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailItem], error) {
+		return so.MailItems(ctx, obj.RestoreSessionID, obj.MailboxID, obj.ID, p)
+	})
+}
+
+// Folders is the resolver for the folders field.
+func (r *mailboxResolver) Folders(ctx context.Context, obj *upstream.Mailbox, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailFolder], error) {
+		return so.MailFolders(ctx, obj.RestoreSessionID, obj.ID, deref(parentID), p)
+	})
+}
+
+// Items is the resolver for the items field.
+func (r *mailboxResolver) Items(ctx context.Context, obj *upstream.Mailbox, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailItem], error) {
+		return so.MailItems(ctx, obj.RestoreSessionID, obj.ID, deref(folderID), p)
+	})
+}
+
 // StartJob is the resolver for the startJob field.
 func (r *mutationResolver) StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error) {
 	s, server, err := r.act(ctx, "startJob", upstream.ActionStart, action{job: upstream.JobRef{ID: input.ID}, server: input.Server, full: deref(input.Full), clientMutationID: input.ClientMutationID})
@@ -871,6 +899,13 @@ func (r *restoreSessionResolver) Statistics(ctx context.Context, obj *upstream.R
 	return orNilBeforeVersion(part(ctx, obj.ServerName).RestoreStatistics(ctx, obj.ID))
 }
 
+// Mailboxes is the resolver for the mailboxes field.
+func (r *restoreSessionResolver) Mailboxes(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Mailbox], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.ID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.Mailbox], error) {
+		return so.Mailboxes(ctx, obj.ID, p)
+	})
+}
+
 // RestoreSession is the resolver for the restoreSession field.
 func (r *restoreSessionPayloadResolver) RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error) {
 	return part(ctx, obj.ServerName).RestoreSession(ctx, obj.RestoreSessionID)
@@ -1045,6 +1080,12 @@ func (r *Resolver) License() graph.LicenseResolver { return &licenseResolver{r} 
 // LicensedUser returns graph.LicensedUserResolver implementation.
 func (r *Resolver) LicensedUser() graph.LicensedUserResolver { return &licensedUserResolver{r} }
 
+// MailFolder returns graph.MailFolderResolver implementation.
+func (r *Resolver) MailFolder() graph.MailFolderResolver { return &mailFolderResolver{r} }
+
+// Mailbox returns graph.MailboxResolver implementation.
+func (r *Resolver) Mailbox() graph.MailboxResolver { return &mailboxResolver{r} }
+
 // Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
@@ -1165,6 +1206,8 @@ type (
 	jobSessionConnectionResolver         struct{ *Resolver }
 	licenseResolver                      struct{ *Resolver }
 	licensedUserResolver                 struct{ *Resolver }
+	mailFolderResolver                   struct{ *Resolver }
+	mailboxResolver                      struct{ *Resolver }
 	mutationResolver                     struct{ *Resolver }
 	objectProtectionResolver             struct{ *Resolver }
 	organizationResolver                 struct{ *Resolver }

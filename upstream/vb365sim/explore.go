@@ -105,3 +105,129 @@ func (s *Server) serveExplore(w http.ResponseWriter, r *http.Request, parts []st
 // user is who opens a session: the service account (the simulator keeps
 // no user per token).
 func (s *Server) user(*http.Request) string { return `CONTOSO\svc-vbo` }
+
+// The mailboxes an Exchange restore session shows: its organization's
+// users whose mailbox (or archive) a repository holds. Each has an Inbox
+// (with a Projects folder), Sent Items, Deleted Items and Drafts; the
+// first also an Archive 2019 folder of 5,000 messages.
+type simMailbox struct {
+	id, name, email string
+	archive         bool
+	m               *member
+}
+
+type simFolder struct {
+	id, name, category, parent string
+	items                      int
+}
+
+func (s *Server) mailboxesOf(rs *restoreSession) []simMailbox {
+	var out []simMailbox
+	seen := map[string]bool{}
+	for _, m := range s.data.directory[rs.org.id] {
+		if m.kind != "User" || seen[m.id] {
+			continue
+		}
+		var mailbox, archive bool
+		for _, recs := range s.data.backups {
+			for _, r := range recs {
+				if r.member == m {
+					mailbox, archive = mailbox || r.mailbox != nil, archive || r.archive != nil
+				}
+			}
+		}
+		seen[m.id] = true
+		if mailbox {
+			out = append(out, simMailbox{uuidFor("mailbox " + rs.id + m.id), m.display, m.name, false, m})
+		}
+		if archive {
+			out = append(out, simMailbox{uuidFor("archive " + rs.id + m.id), "In-Place Archive - " + m.display, m.name, true, m})
+		}
+	}
+	return out
+}
+
+func (s *Server) foldersOf(mb simMailbox, first bool) []simFolder {
+	id := func(name string) string { return fmt.Sprintf("AAMkAD%08x", hashOf(mb.id+name)) }
+	h := int(hashOf(mb.id) % 10)
+	out := []simFolder{{id("Inbox"), "Inbox", "Inbox", "", 25 + h}, {id("Sent Items"), "Sent Items", "Sent", "", 12}, {id("Deleted Items"), "Deleted Items", "Deleted", "", 5},
+		{id("Drafts"), "Drafts", "Drafts", "", 2}, {id("Projects"), "Projects", "None", id("Inbox"), 8}}
+	if first {
+		out = append(out, simFolder{id("Archive 2019"), "Archive 2019", "None", "", 5000})
+	}
+	return out
+}
+
+func (s *Server) mailItemJSON(mb simMailbox, f simFolder, i int) obj {
+	received := s.opts.Anchor.Add(-time.Duration(i+1) * 37 * time.Minute)
+	from, to := fmt.Sprintf("colleague%02d@%s", i%17, mb.m.org.name), mb.email
+	if f.category == "Sent" {
+		from, to = to, from
+	}
+	return obj{{"id", fmt.Sprintf("%s-%05d", f.id, i)}, {"itemClass", "IPM.Note"}, {"subject", fmt.Sprintf("%s message %d", f.name, i+1)},
+		{"from", from}, {"to", to}, {"sent", timeText(received.Add(-time.Minute))}, {"received", timeText(received)},
+		{"importance", "Normal"}, {"attachments", []obj{}}}
+}
+
+// serveMailboxes answers an Exchange session's mailboxes, folders and
+// items; false: not one of those routes.
+func (s *Server) serveMailboxes(w http.ResponseWriter, r *http.Request, parts []string) bool {
+	if r.Method != http.MethodGet || len(parts) < 4 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "mailboxes" {
+		return false
+	}
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	rs := s.data.restoreByID[parts[1]]
+	switch {
+	case rs == nil:
+		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
+		return true
+	case rs.kind != "Vex":
+		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore Exchange.")
+		return true
+	case rs.at(s.opts.Now()).state != "Working":
+		s.fail(w, http.StatusInternalServerError, "", "Restore session is not active.") // what a real server answers
+		return true
+	}
+	q := r.URL.Query()
+	path := "/RestoreSessions/" + rs.id + "/organization/mailboxes"
+	mailboxes := s.mailboxesOf(rs)
+	if len(parts) == 4 {
+		var out []obj
+		for _, mb := range mailboxes {
+			out = append(out, obj{{"id", mb.id}, {"name", mb.name}, {"email", mb.email}, {"isArchive", mb.archive}, {"isPublic", false},
+				{"_links", obj{{"self", link(s.href(path + "/" + mb.id))}}}})
+		}
+		s.serveDirectoryPage(w, q, path, out)
+		return true
+	}
+	var mb *simMailbox
+	for i := range mailboxes {
+		if mailboxes[i].id == parts[4] {
+			mb = &mailboxes[i]
+		}
+	}
+	if mb == nil || len(parts) != 6 || parts[5] != "folders" && parts[5] != "items" {
+		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Mailbox with the specified ID was not found.")
+		return true
+	}
+	folders := s.foldersOf(*mb, mb == &mailboxes[0])
+	var out []obj
+	if parts[5] == "folders" {
+		for _, f := range folders {
+			if f.parent == q.Get("parentId") {
+				out = append(out, obj{{"id", f.id}, {"name", f.name}, {"type", "None"}, {"category", f.category}, {"description", ""}})
+			}
+		}
+	} else {
+		for _, f := range folders {
+			if f.id == q.Get("folderId") || q.Get("folderId") == "" && f.category == "Inbox" {
+				for i := range f.items {
+					out = append(out, s.mailItemJSON(*mb, f, i))
+				}
+			}
+		}
+	}
+	s.serveDirectoryPage(w, q, path+"/"+mb.id+"/"+parts[5], out)
+	return true
+}

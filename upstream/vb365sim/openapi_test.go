@@ -301,6 +301,25 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				if err != nil {
 					return err
 				}
+				mailboxes, err := c.Mailboxes(ctx, s, rs.ID, upstream.PageRequest{Limit: 3})
+				if err != nil || len(mailboxes.Items) == 0 {
+					return fmt.Errorf("mailboxes: %v", err)
+				}
+				mb := mailboxes.Items[0].ID
+				folders, err := c.MailFolders(ctx, s, rs.ID, mb, "", upstream.PageRequest{Limit: 10})
+				if err != nil || len(folders.Items) == 0 {
+					return fmt.Errorf("folders: %v", err)
+				}
+				if _, err := c.MailFolders(ctx, s, rs.ID, mb, folders.Items[0].ID, upstream.PageRequest{Limit: 10}); err != nil {
+					return err
+				}
+				first, err := c.MailItems(ctx, s, rs.ID, mb, folders.Items[0].ID, upstream.PageRequest{Limit: 5})
+				if err != nil {
+					return err
+				}
+				if _, err := c.MailItems(ctx, s, rs.ID, mb, folders.Items[0].ID, upstream.PageRequest{Offset: 5, Limit: 5, SetID: first.SetID}); err != nil {
+					return err
+				}
 				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
 				return err
 			})
@@ -388,7 +407,10 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 			want = append(want, "GET /v%d/RestorePoints/{restorePointId}", "GET /v%d/License/AutoUpdate", "GET /v%d/RestorePortalSettings",
 				"POST /v%d/BackupRepositories/{repositoryId}/Sync", "DELETE /v%d/LicensedUsers/{licensedUserId}",
 				"GET /v%d/Jobs/{jobId}/SelectedItems", "GET /v%d/Jobs/{jobId}/ExcludedItems",
-				"POST /v%d/Organizations/{organizationId}/explore", "POST /v%d/RestoreSessions/{restoreSessionId}/Stop")
+				"POST /v%d/Organizations/{organizationId}/explore", "POST /v%d/RestoreSessions/{restoreSessionId}/Stop",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/folders",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items")
 			if version >= 7 {
 				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects", "GET /v%d/Organizations/{organizationId}/SyncState",
 					"POST /v%d/Organizations/{organizationId}/Sync", "GET /v%d/licensing/statistic/usage")

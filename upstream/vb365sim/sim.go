@@ -274,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) {
+	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveMailboxes(w, r, parts) {
 		return
 	}
 	for i := 1; i < len(parts); i += 2 {
@@ -339,13 +339,14 @@ func routeOf(method string, parts []string) string {
 		"teamdata": "TeamData", "organizationdata": "OrganizationData", "backeduporganizations": "backedupOrganizations",
 		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable",
 		"syncstate": "SyncState", "sync": "Sync", "autoupdate": "AutoUpdate", "licensing": "licensing", "statistic": "statistic",
-		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems", "maintenance": "maintenance", "explore": "explore"}
+		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems", "maintenance": "maintenance", "explore": "explore",
+		"organization": "organization", "mailboxes": "mailboxes", "folders": "folders", "items": "items"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
 		b.WriteByte('/')
 		switch {
-		case i%2 == 1 && names[p] == "": // an id (ids are UUIDs, never one of the names)
+		case uuidRE.MatchString(p) || i%2 == 1 && names[p] == "": // an id (ids are UUIDs, never one of the names)
 			b.WriteString("{id}")
 		case names[p] != "":
 			b.WriteString(names[p])
