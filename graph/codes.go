@@ -20,11 +20,12 @@ const (
 	CodeBadRequest          = "BAD_REQUEST"
 	CodeNotSupported        = "NOT_SUPPORTED_BY_VERSION" // the server's API version does not serve it
 	CodeRequestTooLarge     = "REQUEST_TOO_LARGE"
-	CodeJobRunning          = "JOB_ALREADY_RUNNING" // a start refused: the job runs already
-	CodeJobDisabled         = "JOB_DISABLED"        // a start refused: the job is disabled
-	CodeJobNotRunning       = "JOB_NOT_RUNNING"     // a stop refused: the job does not run
-	CodeActionRefused       = "ACTION_REFUSED"      // the upstream refused an action for another reason
-	CodeAmbiguousID         = "AMBIGUOUS_ID"        // more than one server has the id: the client must name one
+	CodeJobRunning          = "JOB_ALREADY_RUNNING"     // a start refused: the job runs already
+	CodeJobDisabled         = "JOB_DISABLED"            // a start refused: the job is disabled
+	CodeJobNotRunning       = "JOB_NOT_RUNNING"         // a stop refused: the job does not run
+	CodeActionRefused       = "ACTION_REFUSED"          // the upstream refused an action for another reason
+	CodeAmbiguousID         = "AMBIGUOUS_ID"            // more than one server has the id: the client must name one
+	CodeSessionExpired      = "RESTORE_SESSION_EXPIRED" // the restore session has ended on the server: open a new one
 )
 
 // BadInput is the client's mistake in what it asked: a message that says

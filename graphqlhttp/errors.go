@@ -23,6 +23,7 @@ var codeOfKind = map[upstream.Kind]string{
 	upstream.KindTimeout:         graph.CodeUpstreamTimeout,
 	upstream.KindBadResponse:     graph.CodeUpstreamBadResponse,
 	upstream.KindBusy:            graph.CodeUpstreamBusy,
+	upstream.KindSessionExpired:  graph.CodeSessionExpired,
 }
 
 var codeOfRefusal = map[upstream.Refusal]string{

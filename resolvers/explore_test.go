@@ -217,5 +217,19 @@ func TestBrowsingAMailbox(t *testing.T) {
 		if n := g.Sim.Calls()["GET /RestoreSessions/{id}/organization/mailboxes"]; n != 0 {
 			t.Errorf("v%d: refused callers cost %d mailbox calls", v, n)
 		}
+
+		// Once the session has ended on the server, browsing it says so,
+		// however often, and the server stays usable (its breaker shut).
+		if r := as(t, g, "k3y-portal", "", `mutation($id: ID!) { closeRestoreSession(input: {id: $id}) { restoreSession { state } } }`, map[string]any{"id": session}); len(r.Errors) > 0 {
+			t.Fatalf("v%d: close: %s", v, r.Raw)
+		}
+		for range 10 {
+			if r := as(t, g, "k3y-portal", "", q, map[string]any{"id": session}); codeOf(r) != "RESTORE_SESSION_EXPIRED" {
+				t.Fatalf("v%d: browsing an ended session: %s", v, r.Raw)
+			}
+		}
+		if r := as(t, g, "k3y-portal", "", `{ jobs(first: 1) { nodes { name } } }`, nil); len(r.Errors) > 0 {
+			t.Errorf("v%d: after ten expired sessions the server is refused: %s", v, r.Raw)
+		}
 	}
 }

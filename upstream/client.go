@@ -528,6 +528,11 @@ func statusError(route string, status int, body []byte) *Error {
 		e.Kind, e.Message = KindUnavailable, "the upstream is throttling requests"
 	case status == http.StatusGatewayTimeout:
 		e.Kind, e.Message = KindTimeout, "the upstream timed out"
+	case status == http.StatusInternalServerError && strings.HasPrefix(route, "GET /RestoreSessions/{id}/organization"):
+		// What a server answers inside a restore session it no longer
+		// holds: the session's end, not the server's failure.
+		e.Kind, e.Message = KindSessionExpired, "the restore session has expired or was stopped on the server: open a new one"
+		e.Err = upstreamSaid(body)
 	case status >= 500:
 		e.Kind, e.Message = KindUnavailable, fmt.Sprintf("the upstream failed (HTTP %d)", status)
 	case status == http.StatusBadRequest:

@@ -21,6 +21,7 @@ const (
 	KindTimeout              // the upstream did not answer in time
 	KindBadResponse          // the upstream answered something we cannot read
 	KindBusy                 // the gateway had no room for the answer in time (Budget)
+	KindSessionExpired       // the restore session asked about has ended on the server
 )
 
 // Error is a failure of an upstream call. Message is safe to show a client:

@@ -149,7 +149,7 @@ func outcomeOf(err error) outcome {
 	switch {
 	case e.Kind == KindUnavailable && e.Status == http.StatusTooManyRequests:
 		return outcomeNeutral
-	case e.cancelled, e.Kind == KindBusy: // not the upstream's failure
+	case e.cancelled, e.Kind == KindBusy, e.Kind == KindSessionExpired: // not the upstream's failure
 		return outcomeNeutral
 	case e.Kind == KindUnavailable, e.Kind == KindTimeout:
 		return outcomeFailure
