@@ -126,6 +126,9 @@ type Cache struct {
 // Live is how subscriptions follow sessions.
 type Live struct {
 	PollInterval time.Duration
+	// RestoreIdleTimeout is how long a restore session may go unused
+	// before the gateway stops it (0: never).
+	RestoreIdleTimeout time.Duration
 }
 
 // Store is what replicas share.
@@ -225,6 +228,7 @@ func (s *Settings) table() []Setting {
 		text(&s.Store.RedisURL, "redis-url", "VB365_REDIS_URL", "", "Redis the replicas share (redis://host:6379/0): the upstream token, cached answers, persisted queries; empty: each replica keeps its own"),
 		text(&s.Telemetry.OTLPEndpoint, "otlp-endpoint", "VB365_OTLP_ENDPOINT", "", "OpenTelemetry collector to send traces to over OTLP/HTTP (http://collector:4318); empty: no tracing"),
 		span(&s.Live.PollInterval, time.Nanosecond, "poll-interval", "VB365_POLL_INTERVAL", "2s", "how often a session followed by a subscription is asked for"),
+		span(&s.Live.RestoreIdleTimeout, 0, "restore-idle-timeout", "VB365_RESTORE_IDLE_TIMEOUT", "30m", "how long a restore session may go unused (neither browsed nor acted in) before the gateway stops it on the server, with the service account; 0: never"),
 		span(&s.Listen.ShutdownGrace, time.Nanosecond, "shutdown-grace", "VB365_SHUTDOWN_GRACE", "15s", "how long shutdown waits for requests in flight"),
 		row("demo-servers", "VB365_DEMO_SERVERS", "", "demo mode over several simulators, one per listed version (v3,v6,v8), each a server named after its version; empty: one, of --api-version", demoServers(&s.DemoServers)),
 		oneOf(&s.Listen.ReadyWhen, "ready-when", "VB365_READY_WHEN", "any", "with several servers, /readyz answers 200 when any of them answers, or only when all do", "any", "all"),

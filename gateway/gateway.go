@@ -21,6 +21,7 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/playground"
+	"github.com/vb365-graphql/vb365-graphql/resolvers"
 	"github.com/vb365-graphql/vb365-graphql/store"
 	"github.com/vb365-graphql/vb365-graphql/telemetry"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -296,6 +297,10 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 	o.Idempotency = store.NewOnce(redis, graphqlhttp.IdempotencyWindow)
 	o.ProxyCredentials = s.Upstream.ProxyCredentials
 	o.RestoreOwners = store.NewOwners(redis, 0)
+	o.IdleRestoreSessions = resolvers.NewIdleRestoreSessions(s.Live.RestoreIdleTimeout)
+	reap, stopReaping := context.WithCancel(context.Background())
+	go o.IdleRestoreSessions.Run(reap, g.Clients, g.log)
+	g.closers = append(g.closers, func(context.Context) { stopReaping() })
 	o.IDs = store.NewServerIDs(redis, 0)
 	if s.Cache.Share {
 		o.OperationCacheBytes = s.Cache.MaxBytes / 4

@@ -67,6 +67,8 @@ type Options struct {
 	// RestoreOwners remembers who opened each restore session (nil: this
 	// process only).
 	RestoreOwners resolvers.RestoreOwners
+	// IdleRestoreSessions stops restore sessions left unused (nil: none).
+	IdleRestoreSessions *resolvers.IdleRestoreSessions
 	// MaxBodyBytes and BodyTimeout bound a request body's size and arrival.
 	MaxBodyBytes int64
 	BodyTimeout  time.Duration
@@ -183,7 +185,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
 	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger, ProxyCredentials: o.ProxyCredentials,
-		RestoreOwners: o.RestoreOwners}
+		RestoreOwners: o.RestoreOwners, IdleRestoreSessions: o.IdleRestoreSessions}
 	for _, api := range servers {
 		resolver.Servers = append(resolver.Servers, resolvers.NewServer(api, o.PollInterval, o.Logger))
 	}

@@ -43,6 +43,7 @@ func (r *Resolver) openRestoreSession(ctx context.Context, in model.OpenRestoreS
 				return nil, changed.Status, err
 			}
 			r.RestoreOwners.Set(ctx, strings.ToLower(rs.ID), caller.ID)
+			r.IdleRestoreSessions.Touch(so.name, rs.ID)
 			return []byte(rs.ID), changed.Status, nil
 		},
 		describe: func(result []byte) []any { return []any{"restore_session", string(result)} },
@@ -68,6 +69,7 @@ func (r *Resolver) closeRestoreSession(ctx context.Context, in model.CloseRestor
 			return part(ctx, rs.ServerName), nil
 		},
 		run: func(so *serverOp) ([]byte, int, error) {
+			r.IdleRestoreSessions.Forget(in.ID)
 			changed, err := so.CloseRestoreSession(ctx, in.ID)
 			return []byte("closed"), changed.Status, err
 		},
@@ -109,5 +111,6 @@ func browse[T any](ctx context.Context, r *Resolver, server, sessionID string, w
 		return nil, err
 	}
 	so := part(ctx, server)
+	r.IdleRestoreSessions.Touch(so.name, sessionID)
 	return pagedConnection(w, func(p upstream.PageRequest) (upstream.Page[T], error) { return read(so, p) })
 }

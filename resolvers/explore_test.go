@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
@@ -231,5 +232,53 @@ func TestBrowsingAMailbox(t *testing.T) {
 		if r := as(t, g, "k3y-portal", "", `{ jobs(first: 1) { nodes { name } } }`, nil); len(r.Errors) > 0 {
 			t.Errorf("v%d: after ten expired sessions the server is refused: %s", v, r.Raw)
 		}
+	}
+}
+
+// TestIdleRestoreSessionsAreStopped: a session nobody uses for the idle
+// timeout is stopped on the server by the gateway, and the stop audited;
+// one its owner keeps browsing is not.
+func TestIdleRestoreSessionsAreStopped(t *testing.T) {
+	t.Parallel()
+	keys, err := access.ParseKeys([]string{"k3y-portal restore-operator portal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	g := testenv.Start(t, testenv.Options{Version: 8, Unshared: true, Logs: &logs, Env: map[string]string{"VB365_RESTORE_IDLE_TIMEOUT": "400ms"},
+		Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+	open := func() string {
+		r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: EXCHANGE, reason: "INC-2"}) { restoreSession { id } } }`,
+			map[string]any{"org": g.Sim.OrganizationIDs()[0]})
+		var d struct {
+			OpenRestoreSession struct{ RestoreSession struct{ ID string } }
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("%v %s", err, r.Raw)
+		}
+		return d.OpenRestoreSession.RestoreSession.ID
+	}
+	state := func(id string) string {
+		_, body := g.Env.Get(t, "/v8/RestoreSessions/"+id, g.Env.Token(t))
+		var rs struct{ State string }
+		_ = json.Unmarshal([]byte(body), &rs)
+		return rs.State
+	}
+	left, used := open(), open()
+	deadline := time.Now().Add(testenv.Bound(5 * time.Second))
+	for state(left) != "Stopped" {
+		if time.Now().After(deadline) {
+			t.Fatalf("a session left alone is %s after %v", state(left), testenv.Bound(5*time.Second))
+		}
+		if r := as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { mailboxes(first: 1) { nodes { name } } } }`, map[string]any{"id": used}); len(r.Errors) > 0 {
+			t.Fatalf("browsing: %s", r.Raw)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if s := state(used); s != "Working" {
+		t.Errorf("a session in use was stopped: %s", s)
+	}
+	if !strings.Contains(logs.String(), `msg="restore action" mutation=idleStop restore_session=`+left) {
+		t.Errorf("the idle stop is not audited:\n%s", logs.String())
 	}
 }

@@ -27,6 +27,8 @@ type Resolver struct {
 	ProxyCredentials map[string]upstream.ProxyCredentials
 	// RestoreOwners remembers who opened each restore session.
 	RestoreOwners RestoreOwners
+	// IdleRestoreSessions stops the sessions left unused (nil: none).
+	IdleRestoreSessions *IdleRestoreSessions
 }
 
 // RestoreOwners remembers who (a caller's ID) opened each restore session.
