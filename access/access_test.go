@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
@@ -40,5 +41,16 @@ func TestRolesCombine(t *testing.T) {
 	keys, err := access.ParseKeys([]string{"k3y-a operator,restore-operator helpdesk", "k3y-b restore-operator portal"})
 	if err != nil || keys.Len() != 2 {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestPassThroughCallersHaveEveryRole: in pass-through mode the VB365
+// server decides with its own access control, so the gateway refuses a
+// caller nothing.
+func TestPassThroughCallersHaveEveryRole(t *testing.T) {
+	t.Parallel()
+	c, err := (&access.Gate{PassThrough: true}).Identify(context.Background(), "", "Bearer some-vb365-token")
+	if err != nil || !c.MayAct() || !c.MayRestore() || c.Via != access.ViaPassThrough {
+		t.Errorf("%+v %v", c, err)
 	}
 }

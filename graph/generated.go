@@ -6857,7 +6857,7 @@ enum Role {
   VIEWER
   "Also the actions on jobs and the estate. In pass-through mode every caller is one, and the VB365 server decides."
   OPERATOR
-  "May see what is inside backups (mail subjects, file names, contents), and explore, restore, send and export it."
+  "May see what is inside backups (mail subjects, file names, contents), and explore, restore, send and export it. In pass-through mode every caller is one too, and the VB365 server decides."
   RESTORE_OPERATOR
 }
 
