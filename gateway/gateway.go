@@ -266,11 +266,11 @@ func (g *Gateway) logIn(ctx context.Context, timeout time.Duration) error {
 // gate says who may call: API keys (with roles) and OpenID Connect tokens
 // in service-account mode; in pass-through mode the upstream decides.
 // Anonymous callers (no keys, no issuer) are viewers, except in demo mode,
-// where the simulator is theirs to act on.
+// where the simulator is theirs to act on and restore from.
 func gate(s config.Settings, passThrough bool) *access.Gate {
 	g := &access.Gate{Keys: s.Access.Keys, PassThrough: passThrough, Anonymous: access.Viewer}
 	if s.Demo() {
-		g.Anonymous = access.Operator
+		g.Anonymous = access.Operator | access.RestoreOperator
 	}
 	if oidc := s.Access.OIDC; oidc.Issuer != "" {
 		g.OIDC = access.NewVerifier(access.OIDCOptions{Issuer: oidc.Issuer, Audience: oidc.Audience, RolesClaim: oidc.RolesClaim,
