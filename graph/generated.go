@@ -68,6 +68,7 @@ type ResolverRoot interface {
 	ProxyPool() ProxyPoolResolver
 	Query() QueryResolver
 	RepositoryUsage() RepositoryUsageResolver
+	RestoreOneDrive() RestoreOneDriveResolver
 	RestorePoint() RestorePointResolver
 	RestoreSession() RestoreSessionResolver
 	RestoreSessionPayload() RestoreSessionPayloadResolver
@@ -325,6 +326,30 @@ type ComplexityRoot struct {
 		ScheduledTime func(childComplexity int) int
 		StartTime     func(childComplexity int) int
 		Type          func(childComplexity int) int
+	}
+
+	DriveEntry struct {
+		Created    func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IsFolder   func(childComplexity int) int
+		Modified   func(childComplexity int) int
+		ModifiedBy func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SizeBytes  func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
+	DriveEntryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DriveEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -1018,6 +1043,26 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RestoreOneDrive struct {
+		Documents func(childComplexity int, parentID *string, first *int, after *string, last *int, before *string) int
+		Folders   func(childComplexity int, parentID *string, first *int, after *string, last *int, before *string) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
+	RestoreOneDriveConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RestoreOneDriveEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	RestorePoint struct {
 		BackupTime            func(childComplexity int) int
 		ID                    func(childComplexity int) int
@@ -1068,6 +1113,7 @@ type ComplexityRoot struct {
 		Mailboxes        func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Name             func(childComplexity int) int
 		NodeID           func(childComplexity int) int
+		OneDrives        func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Organization     func(childComplexity int) int
 		OrganizationName func(childComplexity int) int
 		Origin           func(childComplexity int) int
@@ -1435,6 +1481,10 @@ type QueryResolver interface {
 type RepositoryUsageResolver interface {
 	Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*model.BackupRepository, error)
 }
+type RestoreOneDriveResolver interface {
+	Folders(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error)
+	Documents(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error)
+}
 type RestorePointResolver interface {
 	NodeID(ctx context.Context, obj *upstream.RestorePoint) (string, error)
 
@@ -1450,6 +1500,7 @@ type RestoreSessionResolver interface {
 	Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error)
 	Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error)
 	Mailboxes(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Mailbox], error)
+	OneDrives(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SessionOneDrive], error)
 }
 type RestoreSessionPayloadResolver interface {
 	RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error)
@@ -2505,6 +2556,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CurrentSync.Type(childComplexity), true
+
+	case "DriveEntry.created":
+		if e.ComplexityRoot.DriveEntry.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.Created(childComplexity), true
+	case "DriveEntry.createdBy":
+		if e.ComplexityRoot.DriveEntry.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.CreatedBy(childComplexity), true
+	case "DriveEntry.id":
+		if e.ComplexityRoot.DriveEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.ID(childComplexity), true
+	case "DriveEntry.isFolder":
+		if e.ComplexityRoot.DriveEntry.IsFolder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.IsFolder(childComplexity), true
+	case "DriveEntry.modified":
+		if e.ComplexityRoot.DriveEntry.Modified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.Modified(childComplexity), true
+	case "DriveEntry.modifiedBy":
+		if e.ComplexityRoot.DriveEntry.ModifiedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.ModifiedBy(childComplexity), true
+	case "DriveEntry.name":
+		if e.ComplexityRoot.DriveEntry.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.Name(childComplexity), true
+	case "DriveEntry.sizeBytes":
+		if e.ComplexityRoot.DriveEntry.SizeBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.SizeBytes(childComplexity), true
+	case "DriveEntry.version":
+		if e.ComplexityRoot.DriveEntry.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntry.Version(childComplexity), true
+
+	case "DriveEntryConnection.edges":
+		if e.ComplexityRoot.DriveEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntryConnection.Edges(childComplexity), true
+	case "DriveEntryConnection.nodes":
+		if e.ComplexityRoot.DriveEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntryConnection.Nodes(childComplexity), true
+	case "DriveEntryConnection.pageInfo":
+		if e.ComplexityRoot.DriveEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntryConnection.PageInfo(childComplexity), true
+	case "DriveEntryConnection.totalCount":
+		if e.ComplexityRoot.DriveEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntryConnection.TotalCount(childComplexity), true
+
+	case "DriveEntryEdge.cursor":
+		if e.ComplexityRoot.DriveEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntryEdge.Cursor(childComplexity), true
+	case "DriveEntryEdge.node":
+		if e.ComplexityRoot.DriveEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriveEntryEdge.Node(childComplexity), true
 
 	case "Entity.findBackupRepositoryByID":
 		if e.ComplexityRoot.Entity.FindBackupRepositoryByID == nil {
@@ -5703,6 +5847,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RestoreEventEdge.Node(childComplexity), true
 
+	case "RestoreOneDrive.documents":
+		if e.ComplexityRoot.RestoreOneDrive.Documents == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreOneDrive_documents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreOneDrive.Documents(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreOneDrive.folders":
+		if e.ComplexityRoot.RestoreOneDrive.Folders == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreOneDrive_folders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreOneDrive.Folders(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreOneDrive.id":
+		if e.ComplexityRoot.RestoreOneDrive.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDrive.ID(childComplexity), true
+	case "RestoreOneDrive.name":
+		if e.ComplexityRoot.RestoreOneDrive.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDrive.Name(childComplexity), true
+	case "RestoreOneDrive.url":
+		if e.ComplexityRoot.RestoreOneDrive.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDrive.URL(childComplexity), true
+
+	case "RestoreOneDriveConnection.edges":
+		if e.ComplexityRoot.RestoreOneDriveConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDriveConnection.Edges(childComplexity), true
+	case "RestoreOneDriveConnection.nodes":
+		if e.ComplexityRoot.RestoreOneDriveConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDriveConnection.Nodes(childComplexity), true
+	case "RestoreOneDriveConnection.pageInfo":
+		if e.ComplexityRoot.RestoreOneDriveConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDriveConnection.PageInfo(childComplexity), true
+	case "RestoreOneDriveConnection.totalCount":
+		if e.ComplexityRoot.RestoreOneDriveConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDriveConnection.TotalCount(childComplexity), true
+
+	case "RestoreOneDriveEdge.cursor":
+		if e.ComplexityRoot.RestoreOneDriveEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDriveEdge.Cursor(childComplexity), true
+	case "RestoreOneDriveEdge.node":
+		if e.ComplexityRoot.RestoreOneDriveEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreOneDriveEdge.Node(childComplexity), true
+
 	case "RestorePoint.backupTime":
 		if e.ComplexityRoot.RestorePoint.BackupTime == nil {
 			break
@@ -5939,6 +6162,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.NodeID(childComplexity), true
+	case "RestoreSession.oneDrives":
+		if e.ComplexityRoot.RestoreSession.OneDrives == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSession_oneDrives_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSession.OneDrives(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "RestoreSession.organization":
 		if e.ComplexityRoot.RestoreSession.Organization == nil {
 			break
@@ -8643,6 +8877,75 @@ type RestoreSession implements Node {
     "The cursor before which the page ends."
     before: String
   ): MailboxConnection!
+  "The OneDrives a OneDrive session shows (` + "`" + `/RestoreSessions/{id}/Organization/OneDrives` + "`" + `), for its owner only, as mailboxes are."
+  oneDrives(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): RestoreOneDriveConnection!
+}
+
+"A OneDrive inside a OneDrive restore session: personal data, for the session's owner only."
+type RestoreOneDrive {
+  "Its ID in the session."
+  id: ID!
+  "Its owner's name."
+  name: String!
+  "Its address."
+  url: String!
+  "Its folders under parentId (its top ones when not given)."
+  folders(
+    "A folder's ID: its subfolders."
+    parentId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): DriveEntryConnection!
+  "Its documents in parentId (those at its top when not given)."
+  documents(
+    "A folder's ID."
+    parentId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): DriveEntryConnection!
+}
+
+"A OneDrive's folder or document."
+type DriveEntry {
+  "Its ID (the server's, opaque)."
+  id: ID!
+  "Its name."
+  name: String!
+  "Whether it is a folder."
+  isFolder: Boolean!
+  "A document's size, in bytes."
+  sizeBytes: Long
+  "Its version."
+  version: String
+  "Who created it."
+  createdBy: String
+  "Who changed it last."
+  modifiedBy: String
+  "When it was created."
+  created: DateTime
+  "When it was changed last."
+  modified: DateTime
 }
 
 "A mailbox inside an Exchange restore session: personal data, for the session's owner only."
@@ -9719,6 +10022,46 @@ type MailItemEdge {
   "The item."
   node: MailItem!
 }
+
+"A page of OneDrive in a restore sessions (Relay)."
+type RestoreOneDriveConnection {
+  "The items with their cursors."
+  edges: [RestoreOneDriveEdge!]!
+  "The items alone."
+  nodes: [RestoreOneDrive!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One item with its cursor."
+type RestoreOneDriveEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: RestoreOneDrive!
+}
+
+"A page of OneDrive entries (Relay)."
+type DriveEntryConnection {
+  "The items with their cursors."
+  edges: [DriveEntryEdge!]!
+  "The items alone."
+  nodes: [DriveEntry!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One item with its cursor."
+type DriveEntryEdge {
+  "The cursor of this item: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The item."
+  node: DriveEntry!
+}
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -10285,6 +10628,54 @@ func (ec *executionContext) childFields_CurrentSync(ctx context.Context, field g
 		return ec.fieldContext_CurrentSync_startTime(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CurrentSync", field.Name)
+}
+
+func (ec *executionContext) childFields_DriveEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DriveEntry_id(ctx, field)
+	case "name":
+		return ec.fieldContext_DriveEntry_name(ctx, field)
+	case "isFolder":
+		return ec.fieldContext_DriveEntry_isFolder(ctx, field)
+	case "sizeBytes":
+		return ec.fieldContext_DriveEntry_sizeBytes(ctx, field)
+	case "version":
+		return ec.fieldContext_DriveEntry_version(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_DriveEntry_createdBy(ctx, field)
+	case "modifiedBy":
+		return ec.fieldContext_DriveEntry_modifiedBy(ctx, field)
+	case "created":
+		return ec.fieldContext_DriveEntry_created(ctx, field)
+	case "modified":
+		return ec.fieldContext_DriveEntry_modified(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DriveEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_DriveEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DriveEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DriveEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DriveEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DriveEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DriveEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DriveEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DriveEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DriveEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DriveEntryEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_GroupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11561,6 +11952,46 @@ func (ec *executionContext) childFields_RestoreEventEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type RestoreEventEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RestoreOneDrive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RestoreOneDrive_id(ctx, field)
+	case "name":
+		return ec.fieldContext_RestoreOneDrive_name(ctx, field)
+	case "url":
+		return ec.fieldContext_RestoreOneDrive_url(ctx, field)
+	case "folders":
+		return ec.fieldContext_RestoreOneDrive_folders(ctx, field)
+	case "documents":
+		return ec.fieldContext_RestoreOneDrive_documents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreOneDrive", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreOneDriveConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RestoreOneDriveConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RestoreOneDriveConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RestoreOneDriveConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RestoreOneDriveConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreOneDriveConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreOneDriveEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RestoreOneDriveEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RestoreOneDriveEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreOneDriveEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_RestorePoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -11679,6 +12110,8 @@ func (ec *executionContext) childFields_RestoreSession(ctx context.Context, fiel
 		return ec.fieldContext_RestoreSession_statistics(ctx, field)
 	case "mailboxes":
 		return ec.fieldContext_RestoreSession_mailboxes(ctx, field)
+	case "oneDrives":
+		return ec.fieldContext_RestoreSession_oneDrives(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestoreSession", field.Name)
 }
@@ -14647,6 +15080,98 @@ func (ec *executionContext) field_Query_server_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_RestoreOneDrive_documents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "parentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreOneDrive_folders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "parentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_RestoreSession_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14686,6 +15211,44 @@ func (ec *executionContext) field_RestoreSession_events_args(ctx context.Context
 }
 
 func (ec *executionContext) field_RestoreSession_mailboxes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSession_oneDrives_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -19207,6 +19770,387 @@ func (ec *executionContext) _CurrentSync_startTime(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_CurrentSync_startTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CurrentSync", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DriveEntry_id(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DriveEntry_name(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DriveEntry_isFolder(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_isFolder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsFolder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_isFolder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DriveEntry_sizeBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_sizeBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SizeBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_sizeBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "Long")
+}
+
+func (ec *executionContext) _DriveEntry_version(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DriveEntry_createdBy(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DriveEntry_modifiedBy(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_modifiedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModifiedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_modifiedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DriveEntry_created(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DriveEntry_modified(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_modified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_modified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DriveEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.DriveEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.DriveEntry]) graphql.Marshaler {
+			return ec.marshalNDriveEntryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriveEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriveEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DriveEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.DriveEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.DriveEntry) graphql.Marshaler {
+			return ec.marshalNDriveEntry2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDriveEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriveEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriveEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DriveEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.DriveEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriveEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DriveEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.DriveEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DriveEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.DriveEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DriveEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.DriveEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.DriveEntry) graphql.Marshaler {
+			return ec.marshalNDriveEntry2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDriveEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriveEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriveEntry(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Entity_findBackupRepositoryByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -32610,6 +33554,337 @@ func (ec *executionContext) fieldContext_RestoreEventEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _RestoreOneDrive_id(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionOneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDrive_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDrive_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreOneDrive", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestoreOneDrive_name(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionOneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDrive_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDrive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreOneDrive", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreOneDrive_url(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionOneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDrive_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDrive_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreOneDrive", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreOneDrive_folders(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionOneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDrive_folders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreOneDrive().Folders(ctx, obj, fc.Args["parentId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.DriveEntry]) graphql.Marshaler {
+			return ec.marshalNDriveEntryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDrive_folders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreOneDrive",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriveEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreOneDrive_folders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreOneDrive_documents(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionOneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDrive_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreOneDrive().Documents(ctx, obj, fc.Args["parentId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.DriveEntry]) graphql.Marshaler {
+			return ec.marshalNDriveEntryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDrive_documents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreOneDrive",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriveEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreOneDrive_documents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreOneDriveConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SessionOneDrive]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDriveConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.SessionOneDrive]) graphql.Marshaler {
+			return ec.marshalNRestoreOneDriveEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDriveConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreOneDriveConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreOneDriveEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreOneDriveConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SessionOneDrive]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDriveConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.SessionOneDrive) graphql.Marshaler {
+			return ec.marshalNRestoreOneDrive2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionOneDriveᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDriveConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreOneDriveConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreOneDrive(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreOneDriveConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SessionOneDrive]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDriveConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDriveConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreOneDriveConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreOneDriveConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SessionOneDrive]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDriveConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDriveConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreOneDriveConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestoreOneDriveEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.SessionOneDrive]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDriveEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDriveEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreOneDriveEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreOneDriveEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.SessionOneDrive]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDriveEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.SessionOneDrive) graphql.Marshaler {
+			return ec.marshalNRestoreOneDrive2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionOneDrive(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDriveEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreOneDriveEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreOneDrive(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RestorePoint_id(ctx context.Context, field graphql.CollectedField, obj *upstream.RestorePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33803,6 +35078,50 @@ func (ec *executionContext) fieldContext_RestoreSession_mailboxes(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_RestoreSession_mailboxes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSession_oneDrives(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_oneDrives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSession().OneDrives(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.SessionOneDrive]) graphql.Marshaler {
+			return ec.marshalNRestoreOneDriveConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_oneDrives(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreOneDriveConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSession_oneDrives_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -38789,6 +40108,165 @@ func (ec *executionContext) _CurrentSync(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var driveEntryImplementors = []string{"DriveEntry"}
+
+func (ec *executionContext) _DriveEntry(ctx context.Context, sel ast.SelectionSet, obj *upstream.DriveEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, driveEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DriveEntry")
+		case "id":
+			out.Values[i] = ec._DriveEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DriveEntry_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isFolder":
+			out.Values[i] = ec._DriveEntry_isFolder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sizeBytes":
+			out.Values[i] = ec._DriveEntry_sizeBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._DriveEntry_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._DriveEntry_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "modifiedBy":
+			out.Values[i] = ec._DriveEntry_modifiedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._DriveEntry_created(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "modified":
+			out.Values[i] = ec._DriveEntry_modified(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var driveEntryConnectionImplementors = []string{"DriveEntryConnection"}
+
+func (ec *executionContext) _DriveEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.DriveEntry]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, driveEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DriveEntryConnection")
+		case "edges":
+			out.Values[i] = ec._DriveEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DriveEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DriveEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DriveEntryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var driveEntryEdgeImplementors = []string{"DriveEntryEdge"}
+
+func (ec *executionContext) _DriveEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.DriveEntry]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, driveEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DriveEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._DriveEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DriveEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var entityImplementors = []string{"Entity"}
 
 func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -43396,6 +44874,147 @@ func (ec *executionContext) _RestoreEventEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var restoreOneDriveImplementors = []string{"RestoreOneDrive"}
+
+func (ec *executionContext) _RestoreOneDrive(ctx context.Context, sel ast.SelectionSet, obj *upstream.SessionOneDrive) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreOneDriveImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreOneDrive")
+		case "id":
+			out.Values[i] = ec._RestoreOneDrive_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._RestoreOneDrive_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._RestoreOneDrive_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "folders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreOneDrive_folders(ctx, field, obj)
+				})
+		case "documents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreOneDrive_documents(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreOneDriveConnectionImplementors = []string{"RestoreOneDriveConnection"}
+
+func (ec *executionContext) _RestoreOneDriveConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.SessionOneDrive]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreOneDriveConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreOneDriveConnection")
+		case "edges":
+			out.Values[i] = ec._RestoreOneDriveConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RestoreOneDriveConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RestoreOneDriveConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RestoreOneDriveConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreOneDriveEdgeImplementors = []string{"RestoreOneDriveEdge"}
+
+func (ec *executionContext) _RestoreOneDriveEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.SessionOneDrive]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreOneDriveEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreOneDriveEdge")
+		case "cursor":
+			out.Values[i] = ec._RestoreOneDriveEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RestoreOneDriveEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var restorePointImplementors = []string{"RestorePoint", "Node"}
 
 func (ec *executionContext) _RestorePoint(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestorePoint) graphql.Marshaler {
@@ -43757,6 +45376,12 @@ func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.Selecti
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RestoreSession_mailboxes(ctx, field, obj)
+				})
+		case "oneDrives":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_oneDrives(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -45436,6 +47061,62 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) marshalNDriveEntry2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDriveEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.DriveEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDriveEntry2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDriveEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDriveEntry2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐDriveEntry(ctx context.Context, sel ast.SelectionSet, v *upstream.DriveEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DriveEntry!")
+		return graphql.Null
+	}
+	return ec._DriveEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDriveEntryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.DriveEntry]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DriveEntryConnection!")
+		return graphql.Null
+	}
+	return ec._DriveEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDriveEntryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.DriveEntry]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDriveEntryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDriveEntryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.DriveEntry]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DriveEntryEdge!")
+		return graphql.Null
+	}
+	return ec._DriveEntryEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNEstateActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEstateActionInput(ctx context.Context, v any) (model.EstateActionInput, error) {
 	res, err := ec.unmarshalInputEstateActionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -47008,6 +48689,62 @@ var (
 		upstream.ExploreTeams:      "TEAMS",
 	}
 )
+
+func (ec *executionContext) marshalNRestoreOneDrive2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionOneDriveᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.SessionOneDrive) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreOneDrive2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionOneDrive(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreOneDrive2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionOneDrive(ctx context.Context, sel ast.SelectionSet, v *upstream.SessionOneDrive) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreOneDrive!")
+		return graphql.Null
+	}
+	return ec._RestoreOneDrive(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreOneDriveConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.SessionOneDrive]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreOneDriveConnection!")
+		return graphql.Null
+	}
+	return ec._RestoreOneDriveConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreOneDriveEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.SessionOneDrive]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreOneDriveEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreOneDriveEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.SessionOneDrive]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreOneDriveEdge!")
+		return graphql.Null
+	}
+	return ec._RestoreOneDriveEdge(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNRestorePoint2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePointᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.RestorePoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {

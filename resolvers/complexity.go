@@ -113,6 +113,8 @@ func Complexity(servers int) graph.ComplexityRoot {
 		return page(child, first, last)
 	}
 	c.Mailbox.Folders, c.Mailbox.Items = inFolder, inFolder
+	c.RestoreSession.OneDrives = plain
+	c.RestoreOneDrive.Folders, c.RestoreOneDrive.Documents = inFolder, inFolder
 	c.BackupRepository.UserData, c.BackupRepository.GroupData, c.BackupRepository.SiteData = plain, plain, plain
 	c.BackupRepository.TeamData, c.BackupRepository.OrganizationData, c.BackupRepository.BackedUpOrganizations = plain, plain, plain
 	// Each representation costs what is selected of it, as a page's item does.

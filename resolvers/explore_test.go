@@ -282,3 +282,91 @@ func TestIdleRestoreSessionsAreStopped(t *testing.T) {
 		t.Errorf("the idle stop is not audited:\n%s", logs.String())
 	}
 }
+
+// TestBrowsingAOneDrive: inside a OneDrive session its owner sees the
+// OneDrives, folders and documents the REST API lists, on v3, v6 and v8;
+// a job operator is FORBIDDEN.
+func TestBrowsingAOneDrive(t *testing.T) {
+	t.Parallel()
+	keys, err := access.ParseKeys([]string{"k3y-portal restore-operator portal", operatorKey + " operator ops-console"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []int{3, 6, 8} {
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true, Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+		r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: ONEDRIVE, reason: "INC-3"}) { restoreSession { id type } } }`,
+			map[string]any{"org": g.Sim.OrganizationIDs()[0]})
+		var opened struct {
+			OpenRestoreSession struct{ RestoreSession struct{ ID, Type string } }
+		}
+		if err := json.Unmarshal(r.Data, &opened); err != nil || len(r.Errors) > 0 || opened.OpenRestoreSession.RestoreSession.Type != "ONEDRIVE" {
+			t.Fatalf("v%d: %v %s", v, err, r.Raw)
+		}
+		session := opened.OpenRestoreSession.RestoreSession.ID
+		rest := func(path string) []string {
+			_, body := g.Env.Get(t, fmt.Sprintf("/v%d/RestoreSessions/%s/Organization/OneDrives%s", v, session, path), g.Env.Token(t))
+			var page struct{ Results []struct{ ID, Name string } }
+			var all []struct{ ID, Name string }
+			if json.Unmarshal([]byte(body), &page) == nil && page.Results != nil {
+				all = page.Results
+			} else {
+				_ = json.Unmarshal([]byte(body), &all)
+			}
+			var names []string
+			for _, e := range all {
+				names = append(names, e.ID+" "+e.Name)
+			}
+			return names
+		}
+		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { oneDrives(first: 60) { nodes { id name url
+			folders(first: 10) { nodes { id name isFolder } } documents(first: 20) { nodes { id name sizeBytes modified } } } } } }`, map[string]any{"id": session})
+		var d struct {
+			RestoreSession struct {
+				OneDrives struct {
+					Nodes []struct {
+						ID, Name  string
+						Folders   struct{ Nodes []struct{ ID, Name string } }
+						Documents struct {
+							Nodes []struct {
+								ID, Name  string
+								SizeBytes int64
+							}
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("v%d: %v %.500s", v, err, r.Raw)
+		}
+		drives := d.RestoreSession.OneDrives.Nodes
+		var got []string
+		for _, od := range drives {
+			got = append(got, od.ID+" "+od.Name)
+		}
+		if len(drives) == 0 || fmt.Sprint(got) != fmt.Sprint(rest("?limit=1000")) {
+			t.Fatalf("v%d: OneDrives %v, the REST API lists %v", v, got, rest("?limit=1000"))
+		}
+		first := drives[0]
+		got = nil
+		for _, f := range first.Folders.Nodes {
+			got = append(got, f.ID+" "+f.Name)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(rest("/"+first.ID+"/Folders")) {
+			t.Errorf("v%d: folders %v, the REST API lists %v", v, got, rest("/"+first.ID+"/Folders"))
+		}
+		got = nil
+		for _, doc := range first.Documents.Nodes {
+			got = append(got, doc.ID+" "+doc.Name)
+			if doc.SizeBytes <= 0 {
+				t.Errorf("v%d: %s has no size", v, doc.Name)
+			}
+		}
+		if len(got) == 0 || fmt.Sprint(got) != fmt.Sprint(rest("/"+first.ID+"/Documents")) {
+			t.Errorf("v%d: documents %v, the REST API lists %v", v, got, rest("/"+first.ID+"/Documents"))
+		}
+		if r := as(t, g, operatorKey, "", `query($id: ID!) { restoreSession(id: $id) { oneDrives { nodes { name } } } }`, map[string]any{"id": session}); !strings.Contains(string(r.Raw), "FORBIDDEN") {
+			t.Errorf("v%d: a job operator: %s", v, r.Raw)
+		}
+	}
+}

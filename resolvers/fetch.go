@@ -384,6 +384,16 @@ func (o *serverOp) MailItems(ctx context.Context, sessionID, mailboxID, folderID
 	return o.api.MailItems(ctx, o.scope, sessionID, mailboxID, folderID, p)
 }
 
+// SessionOneDrives is one page of the OneDrives a restore session shows.
+func (o *serverOp) SessionOneDrives(ctx context.Context, sessionID string, p upstream.PageRequest) (upstream.Page[upstream.SessionOneDrive], error) {
+	return o.api.SessionOneDrives(ctx, o.scope, sessionID, p)
+}
+
+// DriveEntries is one page of a OneDrive's folders or documents.
+func (o *serverOp) DriveEntries(ctx context.Context, sessionID, oneDriveID, parentID string, folders bool, p upstream.PageRequest) (upstream.Page[upstream.DriveEntry], error) {
+	return o.api.DriveEntries(ctx, o.scope, sessionID, oneDriveID, parentID, folders, p)
+}
+
 // Reach is what the client last heard from its server.
 func (o *serverOp) Reach() upstream.Reach { return o.api.Reach() }
 

@@ -854,6 +854,20 @@ func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.
 	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
 }
 
+// Folders is the resolver for the folders field.
+func (r *restoreOneDriveResolver) Folders(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.DriveEntry], error) {
+		return so.DriveEntries(ctx, obj.RestoreSessionID, obj.ID, deref(parentID), true, p)
+	})
+}
+
+// Documents is the resolver for the documents field.
+func (r *restoreOneDriveResolver) Documents(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.DriveEntry], error) {
+		return so.DriveEntries(ctx, obj.RestoreSessionID, obj.ID, deref(parentID), false, p)
+	})
+}
+
 // NodeID is the resolver for the nodeId field.
 func (r *restorePointResolver) NodeID(ctx context.Context, obj *upstream.RestorePoint) (string, error) {
 	return nodeID("RestorePoint", obj.ServerName, obj.ID), nil
@@ -903,6 +917,13 @@ func (r *restoreSessionResolver) Statistics(ctx context.Context, obj *upstream.R
 func (r *restoreSessionResolver) Mailboxes(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Mailbox], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.ID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.Mailbox], error) {
 		return so.Mailboxes(ctx, obj.ID, p)
+	})
+}
+
+// OneDrives is the resolver for the oneDrives field.
+func (r *restoreSessionResolver) OneDrives(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SessionOneDrive], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.ID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SessionOneDrive], error) {
+		return so.SessionOneDrives(ctx, obj.ID, p)
 	})
 }
 
@@ -1146,6 +1167,11 @@ func (r *Resolver) RepositoryUsage() graph.RepositoryUsageResolver {
 	return &repositoryUsageResolver{r}
 }
 
+// RestoreOneDrive returns graph.RestoreOneDriveResolver implementation.
+func (r *Resolver) RestoreOneDrive() graph.RestoreOneDriveResolver {
+	return &restoreOneDriveResolver{r}
+}
+
 // RestorePoint returns graph.RestorePointResolver implementation.
 func (r *Resolver) RestorePoint() graph.RestorePointResolver { return &restorePointResolver{r} }
 
@@ -1222,6 +1248,7 @@ type (
 	proxyPoolResolver                    struct{ *Resolver }
 	queryResolver                        struct{ *Resolver }
 	repositoryUsageResolver              struct{ *Resolver }
+	restoreOneDriveResolver              struct{ *Resolver }
 	restorePointResolver                 struct{ *Resolver }
 	restoreSessionResolver               struct{ *Resolver }
 	restoreSessionPayloadResolver        struct{ *Resolver }

@@ -231,3 +231,102 @@ func (s *Server) serveMailboxes(w http.ResponseWriter, r *http.Request, parts []
 	s.serveDirectoryPage(w, q, path+"/"+mb.id+"/"+parts[5], out)
 	return true
 }
+
+// The OneDrives a OneDrive restore session shows: its organization's users
+// whose OneDrive a repository holds. Each has a Documents folder (with a
+// Projects folder) and a few documents at its top.
+type simDrive struct {
+	id  string
+	m   *member
+	top int // documents at the top
+}
+
+func (s *Server) drivesOf(rs *restoreSession) []simDrive {
+	var out []simDrive
+	for _, m := range s.data.directory[rs.org.id] {
+		held := false
+		for _, recs := range s.data.backups {
+			for _, r := range recs {
+				held = held || r.member == m && r.oneDrive != nil
+			}
+		}
+		if held {
+			out = append(out, simDrive{uuidFor("onedrive " + rs.id + m.id), m, 3 + int(hashOf(m.id)%5)})
+		}
+	}
+	return out
+}
+
+func (s *Server) driveEntryJSON(d simDrive, id, name string, folder bool, i int) obj {
+	when := timeText(s.opts.Anchor.Add(-time.Duration(i+1) * 5 * time.Hour))
+	out := obj{{"id", id}, {"name", name}, {"oneDriveId", d.id}, {"version", "1.0"}, {"createdBy", d.m.display}, {"creationTime", when},
+		{"modifiedBy", d.m.display}, {"modificationTime", when}, {"isFolder", folder}}
+	if !folder {
+		out = append(out, kv{"sizeBytes", int64(20_000 + 1_337*i)})
+	}
+	return out
+}
+
+// serveOneDrives answers a OneDrive session's OneDrives, folders and
+// documents; false: not one of those routes.
+func (s *Server) serveOneDrives(w http.ResponseWriter, r *http.Request, parts []string) bool {
+	if r.Method != http.MethodGet || len(parts) < 4 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "onedrives" {
+		return false
+	}
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	rs := s.data.restoreByID[parts[1]]
+	switch {
+	case rs == nil:
+		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
+		return true
+	case rs.kind != "Veod":
+		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore OneDrive.")
+		return true
+	case rs.at(s.opts.Now()).state != "Working":
+		s.fail(w, http.StatusInternalServerError, "", "Restore session is not active.")
+		return true
+	}
+	q := r.URL.Query()
+	path := "/RestoreSessions/" + rs.id + "/Organization/OneDrives"
+	drives := s.drivesOf(rs)
+	if len(parts) == 4 {
+		var out []obj
+		for _, d := range drives {
+			out = append(out, obj{{"id", d.id}, {"name", d.m.display}, {"url", s.oneDriveURL(d.m)}, {"_links", obj{{"self", link(s.href(path + "/" + d.id))}}}})
+		}
+		s.serveDirectoryPage(w, q, path, out)
+		return true
+	}
+	var d *simDrive
+	for i := range drives {
+		if drives[i].id == parts[4] {
+			d = &drives[i]
+		}
+	}
+	if d == nil || len(parts) != 6 || parts[5] != "folders" && parts[5] != "documents" {
+		s.fail(w, http.StatusNotFound, "ResourceNotFound", "OneDrive with the specified ID was not found.")
+		return true
+	}
+	folderID := func(name string) string { return fmt.Sprintf("01%08X", hashOf(d.id+name)) }
+	docs, projects := folderID("Documents"), folderID("Projects")
+	var out []obj
+	switch parent := q.Get("parentId"); {
+	case parts[5] == "folders" && parent == "":
+		out = append(out, s.driveEntryJSON(*d, docs, "Documents", true, 0))
+	case parts[5] == "folders" && parent == docs:
+		out = append(out, s.driveEntryJSON(*d, projects, "Projects", true, 1))
+	case parts[5] == "documents":
+		count, prefix := d.top, "Notes"
+		if parent == docs {
+			count, prefix = 12, "Report"
+		} else if parent == projects {
+			count, prefix = 3, "Plan"
+		}
+		for i := range count {
+			out = append(out, s.driveEntryJSON(*d, fmt.Sprintf("%s-%03d", folderID(parent+prefix), i), fmt.Sprintf("%s %d.docx", prefix, i+1), false, i))
+		}
+	}
+	s.serveDirectoryPage(w, q, path+"/"+d.id+"/"+parts[5], out)
+	return true
+}

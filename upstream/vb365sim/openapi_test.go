@@ -322,6 +322,25 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				}
 				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
 				return err
+			}, func() error {
+				rs, _, err := c.OpenRestoreSession(ctx, c.NewScope(""), org, upstream.ExploreOneDrive, upstream.ExploreOptions{})
+				if err != nil {
+					return err
+				}
+				drives, err := c.SessionOneDrives(ctx, s, rs.ID, upstream.PageRequest{Limit: 3})
+				if err != nil || len(drives.Items) == 0 {
+					return fmt.Errorf("onedrives: %v", err)
+				}
+				d := drives.Items[0].ID
+				folders, err := c.DriveEntries(ctx, s, rs.ID, d, "", true, upstream.PageRequest{Limit: 10})
+				if err != nil || len(folders.Items) == 0 {
+					return fmt.Errorf("folders: %v", err)
+				}
+				if _, err := c.DriveEntries(ctx, s, rs.ID, d, folders.Items[0].ID, false, upstream.PageRequest{Limit: 10}); err != nil {
+					return err
+				}
+				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
+				return err
 			})
 			if version >= 7 {
 				calls = append(calls,
@@ -410,7 +429,10 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"POST /v%d/Organizations/{organizationId}/explore", "POST /v%d/RestoreSessions/{restoreSessionId}/Stop",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/folders",
-				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items")
+				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Folders",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents")
 			if version >= 7 {
 				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects", "GET /v%d/Organizations/{organizationId}/SyncState",
 					"POST /v%d/Organizations/{organizationId}/Sync", "GET /v%d/licensing/statistic/usage")

@@ -274,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveMailboxes(w, r, parts) {
+	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) {
 		return
 	}
 	for i := 1; i < len(parts); i += 2 {
@@ -340,7 +340,7 @@ func routeOf(method string, parts []string) string {
 		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable",
 		"syncstate": "SyncState", "sync": "Sync", "autoupdate": "AutoUpdate", "licensing": "licensing", "statistic": "statistic",
 		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems", "maintenance": "maintenance", "explore": "explore",
-		"organization": "organization", "mailboxes": "mailboxes", "folders": "folders", "items": "items"}
+		"organization": "organization", "mailboxes": "mailboxes", "folders": "folders", "items": "items", "documents": "Documents"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {

@@ -1,0 +1,103 @@
+package upstream
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Inside a OneDrive restore session: its OneDrives, their folders and
+// documents, paged as the mailboxes are (personal data: the graph serves it
+// to the session's owner only).
+//
+//	/RestoreSessions/{id}/Organization/OneDrives
+//	/RestoreSessions/{id}/Organization/OneDrives/{id}/Folders?parentId=
+//	/RestoreSessions/{id}/Organization/OneDrives/{id}/Documents?parentId=
+
+// SessionOneDrive is a OneDrive a restore session shows.
+type SessionOneDrive struct {
+	Origin
+	RestoreSessionID string
+	ID, Name, URL    string
+}
+
+// DriveEntry is a folder or a document of a OneDrive.
+type DriveEntry struct {
+	Origin
+	RestoreSessionID, OneDriveID string
+	ID, Name                     string
+	IsFolder                     bool
+	SizeBytes                    *int64 // documents
+	Version                      *string
+	CreatedBy, ModifiedBy        *string
+	Created, Modified            *time.Time
+}
+
+type wireSessionOneDrive struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+type wireDriveEntry struct {
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	IsFolder         bool     `json:"isFolder"`
+	SizeBytes        *int64   `json:"sizeBytes"`
+	Version          *string  `json:"version"`
+	CreatedBy        *string  `json:"createdBy"`
+	ModifiedBy       *string  `json:"modifiedBy"`
+	CreationTime     flexTime `json:"creationTime"`
+	ModificationTime flexTime `json:"modificationTime"`
+}
+
+func oneDrivesPath(sessionID, oneDriveID, rest string) (string, error) {
+	if err := ValidateID(sessionID); err != nil {
+		return "", err
+	}
+	path := "/RestoreSessions/" + url.PathEscape(strings.ToLower(sessionID)) + "/Organization/OneDrives"
+	if oneDriveID != "" {
+		path += "/" + url.PathEscape(oneDriveID) + rest // a OneDrive's id is the server's opaque string
+	}
+	return path, nil
+}
+
+// SessionOneDrives lists the OneDrives a restore session shows.
+func (c *Client) SessionOneDrives(ctx context.Context, s *Scope, sessionID string, p PageRequest) (Page[SessionOneDrive], error) {
+	path, err := oneDrivesPath(sessionID, "", "")
+	if err != nil {
+		return Page[SessionOneDrive]{}, err
+	}
+	return listPage(ctx, c, s, "GET /RestoreSessions/{id}/organization/OneDrives", path, nil, p, c.has(PagedDirectory),
+		func(w *wireSessionOneDrive) SessionOneDrive {
+			d := SessionOneDrive{RestoreSessionID: strings.ToLower(sessionID), ID: w.ID, Name: w.Name, URL: w.URL}
+			d.stamp(c.opts.Name)
+			return d
+		}, func([]SessionOneDrive) time.Duration { return c.browseTTL() })
+}
+
+// DriveEntries lists a OneDrive's folders (folders) or documents under
+// parentID ("": its top).
+func (c *Client) DriveEntries(ctx context.Context, s *Scope, sessionID, oneDriveID, parentID string, folders bool, p PageRequest) (Page[DriveEntry], error) {
+	which := "/Documents"
+	if folders {
+		which = "/Folders"
+	}
+	path, err := oneDrivesPath(sessionID, oneDriveID, which)
+	if err != nil {
+		return Page[DriveEntry]{}, err
+	}
+	q := url.Values{}
+	if parentID != "" {
+		q.Set("parentId", parentID)
+	}
+	return listPage(ctx, c, s, "GET /RestoreSessions/{id}/organization/OneDrives/{id}"+which, path, q, p, c.has(PagedDirectory),
+		func(w *wireDriveEntry) DriveEntry {
+			e := DriveEntry{RestoreSessionID: strings.ToLower(sessionID), OneDriveID: oneDriveID, ID: w.ID, Name: w.Name, IsFolder: w.IsFolder || folders,
+				SizeBytes: w.SizeBytes, Version: w.Version, CreatedBy: w.CreatedBy, ModifiedBy: w.ModifiedBy,
+				Created: w.CreationTime.ptr(), Modified: w.ModificationTime.ptr()}
+			e.stamp(c.opts.Name)
+			return e
+		}, func([]DriveEntry) time.Duration { return c.browseTTL() })
+}
