@@ -165,17 +165,20 @@ func locateJob(ctx context.Context, job upstream.JobRef, server *string) (*serve
 		return named(ctx, server) // no need to look
 	}
 	if job.Copy {
-		c, err := lookUpAnywhere(ctx, job.ID, server, true, (*serverOp).CopyJob)
-		if err != nil {
-			return nil, err
-		}
-		return part(ctx, c.ServerName), nil
+		return holderOf(ctx, job.ID, server, (*serverOp).CopyJob)
 	}
-	j, err := lookUpAnywhere(ctx, job.ID, server, true, (*serverOp).Job)
+	return holderOf(ctx, job.ID, server, (*serverOp).Job)
+}
+
+// holderOf is the server that has what id names, for an action on it:
+// every server is asked (an action never goes to a server by a guess), or
+// the one the client named.
+func holderOf[V interface{ ServedBy() string }](ctx context.Context, id string, server *string, get func(*serverOp, context.Context, string) (V, error)) (*serverOp, error) {
+	v, err := lookUpAnywhere(ctx, id, server, true, get)
 	if err != nil {
 		return nil, err
 	}
-	return part(ctx, j.ServerName), nil
+	return part(ctx, v.ServedBy()), nil
 }
 
 func (r *Resolver) jobAction(ctx context.Context, mutation string, a upstream.Action, input model.JobActionInput) (*model.JobActionPayload, error) {

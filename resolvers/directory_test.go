@@ -25,18 +25,7 @@ func restUserProtection(t *testing.T, env *testenv.Env, organizationID string) (
 	t.Helper()
 	v := fmt.Sprintf("/v%d", env.Sim.Version())
 	tok := env.Token(t)
-	items := func(path string) []map[string]any {
-		_, body := env.Get(t, v+path, tok)
-		var page struct{ Results []map[string]any }
-		if json.Unmarshal([]byte(body), &page) == nil && page.Results != nil {
-			return page.Results
-		}
-		var all []map[string]any
-		if err := json.Unmarshal([]byte(body), &all); err != nil {
-			t.Fatalf("%s: %v %.300s", path, err, body)
-		}
-		return all
-	}
+	items := func(path string) []map[string]any { return env.Items(t, v+path, tok) }
 	parts := map[string]map[string]part{}
 	repos := map[string][]string{}
 	for _, r := range items("/BackupRepositories") {

@@ -29,16 +29,7 @@ func restDashboard(t *testing.T, env *testenv.Env) int {
 	t.Helper()
 	v := fmt.Sprintf("/v%d", env.Sim.Version())
 	tok := env.Token(t)
-	items := func(path string) []map[string]any {
-		_, body := env.Get(t, v+path, tok)
-		var page struct{ Results []map[string]any }
-		if json.Unmarshal([]byte(body), &page) == nil && page.Results != nil {
-			return page.Results
-		}
-		var all []map[string]any
-		_ = json.Unmarshal([]byte(body), &all)
-		return all
-	}
+	items := func(path string) []map[string]any { return env.Items(t, v+path, tok) }
 	href := func(o map[string]any, rel string) string {
 		links, _ := o["_links"].(map[string]any)
 		l, _ := links[rel].(map[string]any)

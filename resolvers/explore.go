@@ -31,11 +31,7 @@ func (r *Resolver) openRestoreSession(ctx context.Context, in model.OpenRestoreS
 		subject: []any{"organization", in.OrganizationID, "kind", string(in.Kind), "point_in_time", pointInTime, "reason", in.Reason},
 		key:     []string{in.OrganizationID, string(in.Kind), pointInTime, in.Reason}, clientMutationID: in.ClientMutationID,
 		locate: func() (*serverOp, error) {
-			org, err := lookUpAnywhere(ctx, in.OrganizationID, in.Server, true, (*serverOp).Organization)
-			if err != nil {
-				return nil, err
-			}
-			return part(ctx, org.ServerName), nil
+			return holderOf(ctx, in.OrganizationID, in.Server, (*serverOp).Organization)
 		},
 		run: func(so *serverOp) ([]byte, int, error) {
 			rs, changed, err := so.OpenRestoreSession(ctx, in.OrganizationID, in.Kind, opts)
@@ -62,11 +58,7 @@ func (r *Resolver) closeRestoreSession(ctx context.Context, in model.CloseRestor
 			if err := r.ownRestoreSession(ctx, in.ID); err != nil {
 				return nil, err
 			}
-			rs, err := lookUpAnywhere(ctx, in.ID, in.Server, true, (*serverOp).RestoreSession)
-			if err != nil {
-				return nil, err
-			}
-			return part(ctx, rs.ServerName), nil
+			return holderOf(ctx, in.ID, in.Server, (*serverOp).RestoreSession)
 		},
 		run: func(so *serverOp) ([]byte, int, error) {
 			r.IdleRestoreSessions.Forget(in.ID)

@@ -118,14 +118,7 @@ func TestBrowsingAMailbox(t *testing.T) {
 		}
 		session := opened.OpenRestoreSession.RestoreSession.ID
 		rest := func(path string) []map[string]any {
-			_, body := g.Env.Get(t, fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes%s", v, session, path), g.Env.Token(t))
-			var page struct{ Results []map[string]any }
-			if json.Unmarshal([]byte(body), &page) == nil && page.Results != nil {
-				return page.Results
-			}
-			var all []map[string]any
-			_ = json.Unmarshal([]byte(body), &all)
-			return all
+			return g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes%s", v, session, path), g.Env.Token(t))
 		}
 		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { mailboxes(first: 200) { nodes { id name email isArchive
 			folders(first: 10) { nodes { id name category } } } } } }`, map[string]any{"id": session})
@@ -304,17 +297,9 @@ func TestBrowsingAOneDrive(t *testing.T) {
 		}
 		session := opened.OpenRestoreSession.RestoreSession.ID
 		rest := func(path string) []string {
-			_, body := g.Env.Get(t, fmt.Sprintf("/v%d/RestoreSessions/%s/Organization/OneDrives%s", v, session, path), g.Env.Token(t))
-			var page struct{ Results []struct{ ID, Name string } }
-			var all []struct{ ID, Name string }
-			if json.Unmarshal([]byte(body), &page) == nil && page.Results != nil {
-				all = page.Results
-			} else {
-				_ = json.Unmarshal([]byte(body), &all)
-			}
 			var names []string
-			for _, e := range all {
-				names = append(names, e.ID+" "+e.Name)
+			for _, e := range g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/Organization/OneDrives%s", v, session, path), g.Env.Token(t)) {
+				names = append(names, fmt.Sprint(e["id"], " ", e["name"]))
 			}
 			return names
 		}

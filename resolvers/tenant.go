@@ -25,11 +25,7 @@ func (r *Resolver) syncOrganization(ctx context.Context, in model.SyncOrganizati
 	_, so, err := r.perform(ctx, "syncOrganization", performance{
 		audit: "estate action", subject: []any{"organization", in.ID, "sync", string(kind)}, key: []string{in.ID, string(kind)}, clientMutationID: in.ClientMutationID,
 		locate: func() (*serverOp, error) {
-			org, err := lookUpAnywhere(ctx, in.ID, in.Server, true, (*serverOp).Organization)
-			if err != nil {
-				return nil, err
-			}
-			return part(ctx, org.ServerName), nil
+			return holderOf(ctx, in.ID, in.Server, (*serverOp).Organization)
 		},
 		run: func(so *serverOp) ([]byte, int, error) {
 			changed, err := so.SyncOrganization(ctx, in.ID, kind)
@@ -46,11 +42,7 @@ func (r *Resolver) synchronizeRepository(ctx context.Context, in model.EstateAct
 	result, so, err := r.perform(ctx, "synchronizeRepository", performance{
 		audit: "estate action", subject: []any{"repository", in.ID}, key: []string{in.ID}, clientMutationID: in.ClientMutationID,
 		locate: func() (*serverOp, error) {
-			repo, err := lookUpAnywhere(ctx, in.ID, in.Server, true, (*serverOp).Repository)
-			if err != nil {
-				return nil, err
-			}
-			return part(ctx, repo.ServerName), nil
+			return holderOf(ctx, in.ID, in.Server, (*serverOp).Repository)
 		},
 		run: func(so *serverOp) ([]byte, int, error) {
 			sync, changed, err := so.SynchronizeRepository(ctx, in.ID)
@@ -105,11 +97,7 @@ func (r *Resolver) setProxyMaintenance(ctx context.Context, in model.ProxyMainte
 	_, so, err := r.perform(ctx, mutation, performance{
 		audit: "estate action", subject: []any{"proxy", in.ID, "maintenance", in.Enabled}, key: []string{in.ID, fmt.Sprint(in.Enabled)}, clientMutationID: in.ClientMutationID,
 		locate: func() (*serverOp, error) {
-			p, err := lookUpAnywhere(ctx, in.ID, in.Server, true, (*serverOp).Proxy)
-			if err != nil {
-				return nil, err
-			}
-			return part(ctx, p.ServerName), nil
+			return holderOf(ctx, in.ID, in.Server, (*serverOp).Proxy)
 		},
 		run: func(so *serverOp) ([]byte, int, error) {
 			p, err := so.Proxy(ctx, in.ID)

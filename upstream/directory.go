@@ -102,20 +102,19 @@ func (c *Client) Protection(ctx context.Context, s *Scope, r ObjectRef) (*Protec
 }
 
 // ProtectionCount counts an organization's objects of a kind, and of them
-// those with a backup anywhere: the whole directory and Protections.
+// those with a backup anywhere: the whole directory against Protections.
 func (c *Client) ProtectionCount(ctx context.Context, s *Scope, organizationID string, kind ObjectType) (protected, total int, err error) {
-	yes, no := true, false
-	for _, want := range []*bool{&yes, &no} {
-		page, err := c.Directory(ctx, s, organizationID, kind, DirectoryFilter{Protected: want}, PageRequest{})
-		if err != nil {
-			return 0, 0, err
-		}
-		if *want {
-			protected = *page.Total
-		}
-		total += *page.Total
+	index, err := c.Protections(ctx, s, organizationID, kind)
+	if err != nil {
+		return 0, 0, err
 	}
-	return protected, total, nil
+	all, err := c.wholeDirectory(ctx, s, strings.ToLower(organizationID), kind)
+	for i := range all {
+		if p := index[strings.ToLower(all[i].ID)]; p != nil && p.Protected() {
+			protected++
+		}
+	}
+	return protected, len(all), err
 }
 
 // sourceQuery asks for the directory from source: by default the server's

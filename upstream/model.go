@@ -187,6 +187,9 @@ type Origin struct {
 // stamp notes the server an item came from.
 func (o *Origin) stamp(server string) { o.ServerName = server }
 
+// ServedBy is the server an item came from, for code generic over items.
+func (o Origin) ServedBy() string { return o.ServerName }
+
 // stamped is an item that can say where it came from.
 type stamped interface{ stamp(server string) }
 

@@ -109,7 +109,7 @@ type Protection struct {
 // Last is the latest backup of any part.
 func (p *Protection) Last() *time.Time {
 	var last BackupPart
-	for _, part := range []BackupPart{p.Mailbox, p.Archive, p.OneDrive, p.PersonalSite, p.Site, p.Team} {
+	for _, part := range p.parts() {
 		last = last.merge(part)
 	}
 	return last.Last
@@ -117,10 +117,14 @@ func (p *Protection) Last() *time.Time {
 
 // Protected reports whether any part of the object is backed up.
 func (p *Protection) Protected() bool {
-	for _, part := range []BackupPart{p.Mailbox, p.Archive, p.OneDrive, p.PersonalSite, p.Site, p.Team} {
+	for _, part := range p.parts() {
 		if part.BackedUp {
 			return true
 		}
 	}
 	return false
+}
+
+func (p *Protection) parts() []BackupPart {
+	return []BackupPart{p.Mailbox, p.Archive, p.OneDrive, p.PersonalSite, p.Site, p.Team}
 }

@@ -175,6 +175,23 @@ func (e *Env) Get(t testing.TB, path, authorization string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// Items asks the simulator for a listing, as a REST script would, and
+// returns its items whatever the version's shape (a page's results, or a
+// bare array); the test fails on anything else.
+func (e *Env) Items(t testing.TB, path, authorization string) []map[string]any {
+	t.Helper()
+	_, body := e.Get(t, path, authorization)
+	var page struct{ Results []map[string]any }
+	if json.Unmarshal([]byte(body), &page) == nil && page.Results != nil {
+		return page.Results
+	}
+	var all []map[string]any
+	if err := json.Unmarshal([]byte(body), &all); err != nil {
+		t.Fatalf("%s: %v %.300s", path, err, body)
+	}
+	return all
+}
+
 // Token logs in to the simulator as a caller would and returns the
 // Authorization header a pass-through caller sends.
 func (e *Env) Token(t testing.TB) string {

@@ -129,7 +129,7 @@ func (s *Server) proxyJSON(p *proxy) obj {
 			cpu, memory = nil, nil
 		}
 		out = append(out, kv{"maintenanceModeState", map[bool]string{false: "Disabled", true: "Enabled"}[p.maintenance]}, kv{"cpuUsagePercent", cpu}, kv{"memoryUsagePercent", memory},
-			kv{"version", s.productVersion()}, kv{"serviceAccount", `CONTOSO\svc-vbo`}, kv{"role", p.roles})
+			kv{"version", s.productVersion()}, kv{"serviceAccount", serviceAccount}, kv{"role", p.roles})
 	}
 	return append(out, kv{"_links", obj{{"self", link(s.href("/Proxies/" + p.id))}, {"repositories", link(s.href("/BackupRepositories?proxyId=" + p.id))}}})
 }

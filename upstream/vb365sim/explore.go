@@ -13,6 +13,10 @@ import (
 // /Action), recorded like the job actions. An open session works until it
 // is stopped.
 
+// serviceAccount is the account the simulator's proxies run as, and the one
+// that opens restore sessions (it keeps no user per token).
+const serviceAccount = `CONTOSO\svc-vbo`
+
 var exploreNames = map[string]string{"Vex": "Exchange", "Veod": "OneDrive", "Vesp": "SharePoint", "Vet": "Teams"}
 
 // serveExplore answers the explore and stop routes; false: not one of them.
@@ -89,7 +93,7 @@ func (s *Server) serveExplore(w http.ResponseWriter, r *http.Request, parts []st
 	}
 	d.explored++
 	rs := &restoreSession{id: uuidFor(fmt.Sprintf("explore %s %d", o.id, d.explored)), name: name + " restore session", kind: options.Type, org: o,
-		created: now, duration: 30 * 24 * time.Hour, result: "Success", by: s.user(r), scope: o.name, host: "vb365-graphql", live: true}
+		created: now, duration: 30 * 24 * time.Hour, result: "Success", by: serviceAccount, scope: o.name, host: "vb365-graphql", live: true}
 	d.restores = append([]*restoreSession{rs}, d.restores...)
 	d.restoreByID[rs.id] = rs
 	if v >= 8 {
@@ -101,10 +105,6 @@ func (s *Server) serveExplore(w http.ResponseWriter, r *http.Request, parts []st
 	s.writeJSON(w, s.restoreSessionJSON(rs))
 	return true
 }
-
-// user is who opens a session: the service account (the simulator keeps
-// no user per token).
-func (s *Server) user(*http.Request) string { return `CONTOSO\svc-vbo` }
 
 // The mailboxes an Exchange restore session shows: its organization's
 // users whose mailbox (or archive) a repository holds. Each has an Inbox
@@ -121,6 +121,18 @@ type simFolder struct {
 	items                      int
 }
 
+// heldParts says which of a user's parts some repository holds.
+func (s *Server) heldParts(m *member) (mailbox, archive, oneDrive bool) {
+	for _, recs := range s.data.backups {
+		for _, r := range recs {
+			if r.member == m {
+				mailbox, archive, oneDrive = mailbox || r.mailbox != nil, archive || r.archive != nil, oneDrive || r.oneDrive != nil
+			}
+		}
+	}
+	return mailbox, archive, oneDrive
+}
+
 func (s *Server) mailboxesOf(rs *restoreSession) []simMailbox {
 	var out []simMailbox
 	seen := map[string]bool{}
@@ -128,14 +140,7 @@ func (s *Server) mailboxesOf(rs *restoreSession) []simMailbox {
 		if m.kind != "User" || seen[m.id] {
 			continue
 		}
-		var mailbox, archive bool
-		for _, recs := range s.data.backups {
-			for _, r := range recs {
-				if r.member == m {
-					mailbox, archive = mailbox || r.mailbox != nil, archive || r.archive != nil
-				}
-			}
-		}
+		mailbox, archive, _ := s.heldParts(m)
 		seen[m.id] = true
 		if mailbox {
 			out = append(out, simMailbox{uuidFor("mailbox " + rs.id + m.id), m.display, m.name, false, m})
@@ -169,26 +174,38 @@ func (s *Server) mailItemJSON(mb simMailbox, f simFolder, i int) obj {
 		{"importance", "Normal"}, {"attachments", []obj{}}}
 }
 
-// serveMailboxes answers an Exchange session's mailboxes, folders and
-// items; false: not one of those routes.
-func (s *Server) serveMailboxes(w http.ResponseWriter, r *http.Request, parts []string) bool {
-	if r.Method != http.MethodGet || len(parts) < 4 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "mailboxes" {
-		return false
+// browsed is the working restore session of kind a browsing route names
+// (restoresessions/{id}/organization/what...), the lock on the data held
+// until release; nil (the route answered): another route, or a session
+// that is missing, of another kind or stopped (500, as a real server).
+func (s *Server) browsed(w http.ResponseWriter, r *http.Request, parts []string, what, kind string) (rs *restoreSession, release func(), mine bool) {
+	if r.Method != http.MethodGet || len(parts) < 4 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != what {
+		return nil, nil, false
 	}
 	s.dataMu.RLock()
-	defer s.dataMu.RUnlock()
-	rs := s.data.restoreByID[parts[1]]
+	rs = s.data.restoreByID[parts[1]]
 	switch {
 	case rs == nil:
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
-		return true
-	case rs.kind != "Vex":
-		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore Exchange.")
-		return true
+	case rs.kind != kind:
+		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore "+exploreNames[kind]+".")
 	case rs.at(s.opts.Now()).state != "Working":
 		s.fail(w, http.StatusInternalServerError, "", "Restore session is not active.") // what a real server answers
-		return true
+	default:
+		return rs, s.dataMu.RUnlock, true
 	}
+	s.dataMu.RUnlock()
+	return nil, nil, true
+}
+
+// serveMailboxes answers an Exchange session's mailboxes, folders and
+// items; false: not one of those routes.
+func (s *Server) serveMailboxes(w http.ResponseWriter, r *http.Request, parts []string) bool {
+	rs, release, mine := s.browsed(w, r, parts, "mailboxes", "Vex")
+	if rs == nil {
+		return mine
+	}
+	defer release()
 	q := r.URL.Query()
 	path := "/RestoreSessions/" + rs.id + "/organization/mailboxes"
 	mailboxes := s.mailboxesOf(rs)
@@ -244,13 +261,7 @@ type simDrive struct {
 func (s *Server) drivesOf(rs *restoreSession) []simDrive {
 	var out []simDrive
 	for _, m := range s.data.directory[rs.org.id] {
-		held := false
-		for _, recs := range s.data.backups {
-			for _, r := range recs {
-				held = held || r.member == m && r.oneDrive != nil
-			}
-		}
-		if held {
+		if _, _, oneDrive := s.heldParts(m); oneDrive {
 			out = append(out, simDrive{uuidFor("onedrive " + rs.id + m.id), m, 3 + int(hashOf(m.id)%5)})
 		}
 	}
@@ -270,23 +281,11 @@ func (s *Server) driveEntryJSON(d simDrive, id, name string, folder bool, i int)
 // serveOneDrives answers a OneDrive session's OneDrives, folders and
 // documents; false: not one of those routes.
 func (s *Server) serveOneDrives(w http.ResponseWriter, r *http.Request, parts []string) bool {
-	if r.Method != http.MethodGet || len(parts) < 4 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "onedrives" {
-		return false
+	rs, release, mine := s.browsed(w, r, parts, "onedrives", "Veod")
+	if rs == nil {
+		return mine
 	}
-	s.dataMu.RLock()
-	defer s.dataMu.RUnlock()
-	rs := s.data.restoreByID[parts[1]]
-	switch {
-	case rs == nil:
-		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
-		return true
-	case rs.kind != "Veod":
-		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore OneDrive.")
-		return true
-	case rs.at(s.opts.Now()).state != "Working":
-		s.fail(w, http.StatusInternalServerError, "", "Restore session is not active.")
-		return true
-	}
+	defer release()
 	q := r.URL.Query()
 	path := "/RestoreSessions/" + rs.id + "/Organization/OneDrives"
 	drives := s.drivesOf(rs)
