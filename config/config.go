@@ -39,6 +39,7 @@ type Settings struct {
 	Limits      Limits
 	Cache       Cache
 	Live        Live
+	Exports     Exports
 	Store       Store
 	Telemetry   Telemetry
 	Runtime     Runtime
@@ -54,20 +55,34 @@ type Listen struct {
 	ReadyWhen     string // "any" or "all" servers answering makes the gateway ready
 }
 
+// Exports is where and for how long the gateway keeps the files
+// exportItems makes.
+type Exports struct {
+	Dir         string // "": a temporary directory of the gateway's own
+	Quota       int64
+	TTL         time.Duration
+	LinkTTL     time.Duration
+	Concurrency int
+}
+
 // Upstream is how the gateway calls the VB365 servers (each server's own
 // settings are in Server).
 type Upstream struct {
 	// ProxyCredentials are the Windows backup proxies' administrators' (for
 	// their maintenance mode), by "server/host" or "host", lower case.
-	ProxyCredentials     map[string]upstream.ProxyCredentials
+	ProxyCredentials     map[string]upstream.Credentials
 	proxyCredentialsFile string
-	Retries              int
-	MaxConcurrency       int
-	StartWait            time.Duration
-	ServerTimeout        time.Duration
-	AnswerBytes          int64
-	BatchWait            time.Duration
-	BatchWaitMax         time.Duration
+	// RestoreAccounts are the Microsoft 365 accounts restoreItems signs in
+	// with, by the names clients give.
+	RestoreAccounts     map[string]upstream.Credentials
+	restoreAccountsFile string
+	Retries             int
+	MaxConcurrency      int
+	StartWait           time.Duration
+	ServerTimeout       time.Duration
+	AnswerBytes         int64
+	BatchWait           time.Duration
+	BatchWaitMax        time.Duration
 }
 
 // Access is who may call, and as what.
@@ -182,6 +197,12 @@ func (s *Settings) table() []Setting {
 		list(&acc.keyEntries, "api-keys", "VB365_API_KEYS", "", "comma-separated API keys clients may send (X-API-Key or Authorization: Bearer) in service-account mode, each KEY [ROLE [NAME]] (role viewer, the default, operator, restore-operator, or several joined by +)"),
 		text(&acc.keysFile, "api-keys-file", "VB365_API_KEYS_FILE", "", "file of API keys, one KEY [ROLE[,ROLE] [NAME]] per line (# starts a comment); roles: viewer (the default), operator, restore-operator"),
 		text(&up.proxyCredentialsFile, "proxy-credentials-file", "VB365_PROXY_CREDENTIALS_FILE", "", "file of Windows backup proxies' administrator credentials, which v8 asks for to switch a proxy's maintenance mode (setProxyMaintenance): one [SERVER/]PROXY-HOST USERNAME PASSWORD per line, the password the rest of the line (# starts a comment); clients never send them"),
+		text(&up.restoreAccountsFile, "restore-accounts-file", "VB365_RESTORE_ACCOUNTS_FILE", "", "file of Microsoft 365 accounts restoreItems may sign in with to restore to the original place: one NAME USERNAME PASSWORD per line, the password the rest of the line (# starts a comment); clients name an account and never see its password"),
+		text(&s.Exports.Dir, "export-dir", "VB365_EXPORT_DIR", "", "directory where exports (exportItems) are kept until they expire, one gateway's alone (it deletes the exports a previous run left there); empty: a new temporary directory, removed at shutdown"),
+		size(&s.Exports.Quota, "export-quota", "VB365_EXPORT_QUOTA", "10737418240", "bytes all exports in export-dir may take together: an export that would pass it fails"),
+		span(&s.Exports.TTL, time.Second, "export-ttl", "VB365_EXPORT_TTL", "1h", "how long a ready export is kept before its file is deleted"),
+		span(&s.Exports.LinkTTL, time.Second, "export-link-ttl", "VB365_EXPORT_LINK_TTL", "5m", "how long an export's download link works (Export.downloadUrl gives a fresh one)"),
+		whole(&s.Exports.Concurrency, 1, "export-concurrency", "VB365_EXPORT_CONCURRENCY", "2", "exports copied from the servers at once; more wait, QUEUED"),
 		text(&acc.OIDC.Issuer, "oidc-issuer", "VB365_OIDC_ISSUER", "", "OpenID Connect issuer whose access tokens (JWT, RS256/ES256) clients may send as Authorization: Bearer, e.g. https://login.microsoftonline.com/TENANT/v2.0"),
 		text(&acc.OIDC.Audience, "oidc-audience", "VB365_OIDC_AUDIENCE", "", "the audience (aud) those tokens must be for: this API's identifier"),
 		text(&acc.OIDC.RolesClaim, "oidc-roles-claim", "VB365_OIDC_ROLES_CLAIM", "roles", "the token claim that lists the caller's roles or groups"),
@@ -292,7 +313,10 @@ func Load(args []string, getenv func(string) string) (Settings, error) {
 	if err := errors.Join(errs...); err != nil {
 		return s, err
 	}
-	if err := s.readProxyCredentials(); err != nil {
+	if s.Upstream.ProxyCredentials, err = readCredentials(s.Upstream.proxyCredentialsFile, "proxy-credentials-file", "[SERVER/]PROXY-HOST"); err != nil {
+		return s, err
+	}
+	if s.Upstream.RestoreAccounts, err = readCredentials(s.Upstream.restoreAccountsFile, "restore-accounts-file", "NAME"); err != nil {
 		return s, err
 	}
 	if err := s.readKeys(); err != nil {
@@ -354,6 +378,9 @@ func (s Settings) Secrets() []string {
 	for _, c := range s.Upstream.ProxyCredentials {
 		out = append(out, c.Password)
 	}
+	for _, c := range s.Upstream.RestoreAccounts {
+		out = append(out, c.Password)
+	}
 	return append(out, s.Access.Keys.Secrets()...)
 }
 
@@ -400,30 +427,31 @@ func onLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// readProxyCredentials reads --proxy-credentials-file: one
-// [SERVER/]HOST USERNAME PASSWORD per line, the password the rest of it.
-func (s *Settings) readProxyCredentials() error {
-	if s.Upstream.proxyCredentialsFile == "" {
-		return nil
+// readCredentials reads a file of credentials: one NAME USERNAME PASSWORD
+// per line (name says what the name is), the password the rest of it.
+// Names are kept in lower case.
+func readCredentials(path, flag, name string) (map[string]upstream.Credentials, error) {
+	if path == "" {
+		return nil, nil
 	}
-	b, err := os.ReadFile(s.Upstream.proxyCredentialsFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("proxy-credentials-file: %w", err)
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
-	s.Upstream.ProxyCredentials = map[string]upstream.ProxyCredentials{}
+	out := map[string]upstream.Credentials{}
 	for i, line := range strings.Split(string(b), "\n") {
 		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		host, rest, _ := strings.Cut(line, " ")
+		key, rest, _ := strings.Cut(line, " ")
 		user, password, _ := strings.Cut(strings.TrimSpace(rest), " ")
 		if password = strings.TrimSpace(password); user == "" || password == "" {
 			// The line is not quoted: it holds a password.
-			return fmt.Errorf("proxy-credentials-file: line %d: want [SERVER/]PROXY-HOST USERNAME PASSWORD", i+1)
+			return nil, fmt.Errorf("%s: line %d: want %s USERNAME PASSWORD", flag, i+1, name)
 		}
-		s.Upstream.ProxyCredentials[strings.ToLower(host)] = upstream.ProxyCredentials{Username: user, Password: password}
+		out[strings.ToLower(key)] = upstream.Credentials{Username: user, Password: password}
 	}
-	return nil
+	return out, nil
 }
 
 // readKeys parses the keys of --api-keys and of --api-keys-file (one per

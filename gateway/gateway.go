@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/config"
+	"github.com/vb365-graphql/vb365-graphql/exports"
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/playground"
@@ -48,6 +50,8 @@ type Gateway struct {
 	Metrics *telemetry.Metrics
 	log     *slog.Logger
 	closers []func(context.Context)
+
+	demoRestoreAccount upstream.Credentials // the simulators'
 }
 
 // New builds a gateway: its servers' clients (asking each for its version
@@ -179,6 +183,7 @@ func (g *Gateway) demoOptions(s config.Settings) (opts []upstream.Options, err e
 		o := upstream.DefaultOptions(sim.URL, v)
 		o.Name = name
 		o.Username, o.Password = sim.Credentials()
+		g.demoRestoreAccount.Username, g.demoRestoreAccount.Password = sim.RestoreAccount()
 		o.Timeout = s.UpstreamTimeout()
 		g.log.Info("demo mode: serving the built-in VB365 simulator", "server", name, "api_version", fmt.Sprintf("v%d", v), "simulator", sim.URL)
 		opts = append(opts, o)
@@ -295,7 +300,15 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 	o.CORSOrigins, o.Tracing = s.Listen.CORSOrigins, s.Telemetry.OTLPEndpoint != ""
 	o.Gate = gate(s, !g.Clients[0].ServiceAccount())
 	o.Idempotency = store.NewOnce(redis, graphqlhttp.IdempotencyWindow)
-	o.ProxyCredentials = s.Upstream.ProxyCredentials
+	o.ProxyCredentials, o.RestoreAccounts = s.Upstream.ProxyCredentials, s.Upstream.RestoreAccounts
+	if s.Demo() && o.RestoreAccounts == nil {
+		o.RestoreAccounts = map[string]upstream.Credentials{demoRestoreAccount: g.demoRestoreAccount}
+	}
+	x, err := g.exports(s)
+	if err != nil {
+		return nil, err
+	}
+	o.Exports = x
 	o.RestoreOwners = store.NewOwners(redis, 0)
 	o.IdleRestoreSessions = resolvers.NewIdleRestoreSessions(s.Live.RestoreIdleTimeout)
 	reap, stopReaping := context.WithCancel(context.Background())
@@ -322,10 +335,39 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.Handle("GET "+exports.Path+"{id}/{name}", logging.RequestIDs(o.Exports.Handler(func(r *http.Request) (string, string, error) {
+		c, err := o.Gate.Identify(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("Authorization"))
+		return c.ID, c.Name, err
+	})))
 	mux.Handle("GET /readyz", telemetry.Readiness(g.ready(s.Listen.ReadyWhen == "all"), 5*time.Second))
 	mux.Handle("GET /metrics", g.Metrics.Handler())
 	mux.Handle("/", playground.Handler())
 	return mux, nil
+}
+
+// demoRestoreAccount names the simulators' restore account in demo mode.
+const demoRestoreAccount = "contoso"
+
+// exports keeps the files exportItems makes, in the spool the settings
+// say (else a directory of its own, removed when it closes), until the
+// gateway closes.
+func (g *Gateway) exports(s config.Settings) (*exports.Exports, error) {
+	dir := s.Exports.Dir
+	if dir == "" {
+		temp, err := os.MkdirTemp("", "vb365-graphql-exports-")
+		if err != nil {
+			return nil, fmt.Errorf("export-dir: %w", err)
+		}
+		dir = temp
+		g.closers = append(g.closers, func(context.Context) { _ = os.RemoveAll(temp) })
+	}
+	x, err := exports.New(exports.Options{Dir: dir, Quota: s.Exports.Quota, TTL: s.Exports.TTL, LinkTTL: s.Exports.LinkTTL,
+		Concurrency: s.Exports.Concurrency, Audit: g.log})
+	if err != nil {
+		return nil, err
+	}
+	g.closers = append(g.closers, func(context.Context) { x.Close() })
+	return x, nil
 }
 
 // ready is ready when any server answers (all: when every one does); its

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/exports"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -43,6 +44,7 @@ type ResolverRoot interface {
 	CopyJob() CopyJobResolver
 	CopyJobActionPayload() CopyJobActionPayloadResolver
 	Entity() EntityResolver
+	Export() ExportResolver
 	GroupMember() GroupMemberResolver
 	GroupProtection() GroupProtectionResolver
 	Job() JobResolver
@@ -68,6 +70,7 @@ type ResolverRoot interface {
 	ProxyPool() ProxyPoolResolver
 	Query() QueryResolver
 	RepositoryUsage() RepositoryUsageResolver
+	RestoreItemsPayload() RestoreItemsPayloadResolver
 	RestoreOneDrive() RestoreOneDriveResolver
 	RestorePoint() RestorePointResolver
 	RestoreSession() RestoreSessionResolver
@@ -358,6 +361,26 @@ type ComplexityRoot struct {
 		FindJobSessionByID       func(childComplexity int, id string) int
 		FindOrganizationByID     func(childComplexity int, id string) int
 		FindProxyByID            func(childComplexity int, id string) int
+	}
+
+	Export struct {
+		Bytes                func(childComplexity int) int
+		Created              func(childComplexity int) int
+		DownloadURL          func(childComplexity int) int
+		DownloadURLExpiresAt func(childComplexity int) int
+		Error                func(childComplexity int) int
+		Expires              func(childComplexity int) int
+		FileName             func(childComplexity int) int
+		Finished             func(childComplexity int) int
+		Format               func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		RestoreSession       func(childComplexity int) int
+		State                func(childComplexity int) int
+	}
+
+	ExportPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Export           func(childComplexity int) int
 	}
 
 	GroupMember struct {
@@ -680,7 +703,9 @@ type ComplexityRoot struct {
 		DisableJob            func(childComplexity int, input model.JobActionInput) int
 		EnableCopyJob         func(childComplexity int, input model.JobActionInput) int
 		EnableJob             func(childComplexity int, input model.JobActionInput) int
+		ExportItems           func(childComplexity int, input model.ExportItemsInput) int
 		OpenRestoreSession    func(childComplexity int, input model.OpenRestoreSessionInput) int
+		RestoreItems          func(childComplexity int, input model.RestoreItemsInput) int
 		RevokeLicense         func(childComplexity int, input model.EstateActionInput) int
 		SetProxyMaintenance   func(childComplexity int, input model.ProxyMaintenanceInput) int
 		StartCopyJob          func(childComplexity int, input model.StartJobInput) int
@@ -980,6 +1005,7 @@ type ComplexityRoot struct {
 		BackupRepository   func(childComplexity int, id string, server *string) int
 		CopyJob            func(childComplexity int, id string, server *string) int
 		CopyJobs           func(childComplexity int, first *int, after *string, last *int, before *string, repositoryID *string, servers []string) int
+		Export             func(childComplexity int, id string) int
 		Job                func(childComplexity int, id string, server *string) int
 		JobSession         func(childComplexity int, id string, server *string) int
 		JobSessions        func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, status *upstream.SessionStatus, jobType *upstream.JobType, createdAfter *time.Time, createdBefore *time.Time, servers []string) int
@@ -994,6 +1020,7 @@ type ComplexityRoot struct {
 		Proxies            func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
 		Proxy              func(childComplexity int, id string, server *string) int
 		ProxyPools         func(childComplexity int, first *int, after *string, last *int, before *string, servers []string) int
+		RestoreAccounts    func(childComplexity int) int
 		RestorePoint       func(childComplexity int, id string, server *string) int
 		RestorePoints      func(childComplexity int, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, userID *string, groupID *string, siteID *string, teamID *string, servers []string) int
 		RestoreSession     func(childComplexity int, id string, server *string) int
@@ -1041,6 +1068,17 @@ type ComplexityRoot struct {
 	RestoreEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RestoreItemsPayload struct {
+		ClientMutationID func(childComplexity int) int
+		CreatedItems     func(childComplexity int) int
+		FailedItems      func(childComplexity int) int
+		MergedItems      func(childComplexity int) int
+		RestoreSession   func(childComplexity int) int
+		RunsOn           func(childComplexity int) int
+		SkippedItems     func(childComplexity int) int
+		Warnings         func(childComplexity int) int
 	}
 
 	RestoreOneDrive struct {
@@ -1206,6 +1244,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		ExportUpdated         func(childComplexity int, id string) int
 		JobSessionUpdated     func(childComplexity int, id string, server *string) int
 		RestoreSessionUpdated func(childComplexity int, id string, server *string) int
 	}
@@ -1300,6 +1339,14 @@ type EntityResolver interface {
 	FindOrganizationByID(ctx context.Context, id string) (*model.Organization, error)
 	FindProxyByID(ctx context.Context, id string) (*model.Proxy, error)
 }
+type ExportResolver interface {
+	Format(ctx context.Context, obj *exports.Export) (model.ExportFormat, error)
+
+	DownloadURL(ctx context.Context, obj *exports.Export) (*string, error)
+	DownloadURLExpiresAt(ctx context.Context, obj *exports.Export) (*time.Time, error)
+	Error(ctx context.Context, obj *exports.Export) (*string, error)
+	RestoreSession(ctx context.Context, obj *exports.Export) (*upstream.RestoreSession, error)
+}
 type GroupMemberResolver interface {
 	User(ctx context.Context, obj *upstream.GroupMember) (*model.OrganizationUser, error)
 }
@@ -1370,6 +1417,8 @@ type MutationResolver interface {
 	SetProxyMaintenance(ctx context.Context, input model.ProxyMaintenanceInput) (*model.ProxyMaintenancePayload, error)
 	OpenRestoreSession(ctx context.Context, input model.OpenRestoreSessionInput) (*model.RestoreSessionPayload, error)
 	CloseRestoreSession(ctx context.Context, input model.CloseRestoreSessionInput) (*model.RestoreSessionPayload, error)
+	RestoreItems(ctx context.Context, input model.RestoreItemsInput) (*model.RestoreItemsPayload, error)
+	ExportItems(ctx context.Context, input model.ExportItemsInput) (*model.ExportPayload, error)
 }
 type ObjectProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -1475,11 +1524,16 @@ type QueryResolver interface {
 	RestorePoints(ctx context.Context, first *int, after *string, last *int, before *string, jobID *string, organizationID *string, repositoryID *string, backedUpAfter *time.Time, backedUpBefore *time.Time, copy *bool, longTermCopy *bool, userID *string, groupID *string, siteID *string, teamID *string, servers []string) (*model.Connection[upstream.RestorePoint], error)
 	RestorePoint(ctx context.Context, id string, server *string) (*upstream.RestorePoint, error)
 	RestoreSessions(ctx context.Context, first *int, after *string, last *int, before *string, startedAfter *time.Time, startedBefore *time.Time, servers []string) (*model.Connection[upstream.RestoreSession], error)
+	Export(ctx context.Context, id string) (*exports.Export, error)
+	RestoreAccounts(ctx context.Context) ([]string, error)
 	RestoreSession(ctx context.Context, id string, server *string) (*upstream.RestoreSession, error)
 	Me(ctx context.Context) (*access.Caller, error)
 }
 type RepositoryUsageResolver interface {
 	Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*model.BackupRepository, error)
+}
+type RestoreItemsPayloadResolver interface {
+	RestoreSession(ctx context.Context, obj *model.RestoreItemsPayload) (*upstream.RestoreSession, error)
 }
 type RestoreOneDriveResolver interface {
 	Folders(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error)
@@ -1523,6 +1577,7 @@ type StartJobPayloadResolver interface {
 type SubscriptionResolver interface {
 	JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *model.JobSession, error)
 	RestoreSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.RestoreSession, error)
+	ExportUpdated(ctx context.Context, id string) (<-chan *exports.Export, error)
 }
 type SyncOrganizationPayloadResolver interface {
 	Organization(ctx context.Context, obj *model.SyncOrganizationPayload) (*model.Organization, error)
@@ -2705,6 +2760,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.FindProxyByID(childComplexity, args["id"].(string)), true
+
+	case "Export.sizeBytes":
+		if e.ComplexityRoot.Export.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Bytes(childComplexity), true
+	case "Export.createdAt":
+		if e.ComplexityRoot.Export.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Created(childComplexity), true
+	case "Export.downloadUrl":
+		if e.ComplexityRoot.Export.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.DownloadURL(childComplexity), true
+	case "Export.downloadUrlExpiresAt":
+		if e.ComplexityRoot.Export.DownloadURLExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.DownloadURLExpiresAt(childComplexity), true
+	case "Export.error":
+		if e.ComplexityRoot.Export.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Error(childComplexity), true
+	case "Export.expiresAt":
+		if e.ComplexityRoot.Export.Expires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Expires(childComplexity), true
+	case "Export.fileName":
+		if e.ComplexityRoot.Export.FileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.FileName(childComplexity), true
+	case "Export.finishedAt":
+		if e.ComplexityRoot.Export.Finished == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Finished(childComplexity), true
+	case "Export.format":
+		if e.ComplexityRoot.Export.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Format(childComplexity), true
+	case "Export.id":
+		if e.ComplexityRoot.Export.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.ID(childComplexity), true
+	case "Export.restoreSession":
+		if e.ComplexityRoot.Export.RestoreSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.RestoreSession(childComplexity), true
+	case "Export.state":
+		if e.ComplexityRoot.Export.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.State(childComplexity), true
+
+	case "ExportPayload.clientMutationId":
+		if e.ComplexityRoot.ExportPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportPayload.ClientMutationID(childComplexity), true
+	case "ExportPayload.export":
+		if e.ComplexityRoot.ExportPayload.Export == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportPayload.Export(childComplexity), true
 
 	case "GroupMember.isCloud":
 		if e.ComplexityRoot.GroupMember.IsCloud == nil {
@@ -4100,6 +4241,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnableJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.exportItems":
+		if e.ComplexityRoot.Mutation.ExportItems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportItems(childComplexity, args["input"].(model.ExportItemsInput)), true
 	case "Mutation.openRestoreSession":
 		if e.ComplexityRoot.Mutation.OpenRestoreSession == nil {
 			break
@@ -4111,6 +4263,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenRestoreSession(childComplexity, args["input"].(model.OpenRestoreSessionInput)), true
+	case "Mutation.restoreItems":
+		if e.ComplexityRoot.Mutation.RestoreItems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreItems(childComplexity, args["input"].(model.RestoreItemsInput)), true
 	case "Mutation.revokeLicense":
 		if e.ComplexityRoot.Mutation.RevokeLicense == nil {
 			break
@@ -5452,6 +5615,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CopyJobs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["repositoryId"].(*string), args["servers"].([]string)), true
+	case "Query.export":
+		if e.ComplexityRoot.Query.Export == nil {
+			break
+		}
+
+		args, err := ec.field_Query_export_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Export(childComplexity, args["id"].(string)), true
 
 	case "Query.job":
 		if e.ComplexityRoot.Query.Job == nil {
@@ -5602,6 +5776,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ProxyPools(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["servers"].([]string)), true
+	case "Query.restoreAccounts":
+		if e.ComplexityRoot.Query.RestoreAccounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RestoreAccounts(childComplexity), true
 	case "Query.restorePoint":
 		if e.ComplexityRoot.Query.RestorePoint == nil {
 			break
@@ -5846,6 +6026,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreEventEdge.Node(childComplexity), true
+
+	case "RestoreItemsPayload.clientMutationId":
+		if e.ComplexityRoot.RestoreItemsPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreItemsPayload.ClientMutationID(childComplexity), true
+	case "RestoreItemsPayload.createdItems":
+		if e.ComplexityRoot.RestoreItemsPayload.CreatedItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreItemsPayload.CreatedItems(childComplexity), true
+	case "RestoreItemsPayload.failedItems":
+		if e.ComplexityRoot.RestoreItemsPayload.FailedItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreItemsPayload.FailedItems(childComplexity), true
+	case "RestoreItemsPayload.mergedItems":
+		if e.ComplexityRoot.RestoreItemsPayload.MergedItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreItemsPayload.MergedItems(childComplexity), true
+	case "RestoreItemsPayload.restoreSession":
+		if e.ComplexityRoot.RestoreItemsPayload.RestoreSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreItemsPayload.RestoreSession(childComplexity), true
+	case "RestoreItemsPayload.runsOn":
+		if e.ComplexityRoot.RestoreItemsPayload.RunsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreItemsPayload.RunsOn(childComplexity), true
+	case "RestoreItemsPayload.skippedItems":
+		if e.ComplexityRoot.RestoreItemsPayload.SkippedItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreItemsPayload.SkippedItems(childComplexity), true
+	case "RestoreItemsPayload.warnings":
+		if e.ComplexityRoot.RestoreItemsPayload.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreItemsPayload.Warnings(childComplexity), true
 
 	case "RestoreOneDrive.documents":
 		if e.ComplexityRoot.RestoreOneDrive.Documents == nil {
@@ -6521,6 +6750,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StartJobPayload.Session(childComplexity), true
 
+	case "Subscription.exportUpdated":
+		if e.ComplexityRoot.Subscription.ExportUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_exportUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ExportUpdated(childComplexity, args["id"].(string)), true
 	case "Subscription.jobSessionUpdated":
 		if e.ComplexityRoot.Subscription.JobSessionUpdated == nil {
 			break
@@ -6643,9 +6883,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CloseRestoreSessionInput", ec.unmarshalInputCloseRestoreSessionInput),
 			graphql.NewInputUnmarshaler("EstateActionInput", ec.unmarshalInputEstateActionInput),
+			graphql.NewInputUnmarshaler("ExportItemsInput", ec.unmarshalInputExportItemsInput),
 			graphql.NewInputUnmarshaler("JobActionInput", ec.unmarshalInputJobActionInput),
 			graphql.NewInputUnmarshaler("OpenRestoreSessionInput", ec.unmarshalInputOpenRestoreSessionInput),
 			graphql.NewInputUnmarshaler("ProxyMaintenanceInput", ec.unmarshalInputProxyMaintenanceInput),
+			graphql.NewInputUnmarshaler("RestoreItemsInput", ec.unmarshalInputRestoreItemsInput),
 			graphql.NewInputUnmarshaler("StartJobInput", ec.unmarshalInputStartJobInput),
 			graphql.NewInputUnmarshaler("SyncOrganizationInput", ec.unmarshalInputSyncOrganizationInput),
 		)
@@ -7061,6 +7303,13 @@ type Query {
     servers: [String!]
   ): RestoreSessionConnection
 
+  "One of the caller's exports (` + "`" + `exportItems` + "`" + `) by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when the caller has none by that ID."
+  export(
+    "The export's ID."
+    id: ID!
+  ): Export
+  "The names of the restore accounts ` + "`" + `restoreItems` + "`" + ` may sign in with (` + "`" + `--restore-accounts-file` + "`" + `), for restore operators."
+  restoreAccounts: [String!]!
   "One restore session by its ID; null, with a ` + "`" + `NOT_FOUND` + "`" + ` error, when there is none."
   restoreSession(
     "The restore session's ID (a UUID)."
@@ -7155,6 +7404,153 @@ type Mutation {
   openRestoreSession(input: OpenRestoreSessionInput!): RestoreSessionPayload
   "Closes (stops) a restore session the caller opened (v6+ ` + "`" + `POST /RestoreSessions/{id}/Stop` + "`" + `; v3..v5 its ` + "`" + `Action` + "`" + `)."
   closeRestoreSession(input: CloseRestoreSessionInput!): RestoreSessionPayload
+  """
+  Restores items of a mailbox to the folders they were in (v6+ ` + "`" + `POST
+  /RestoreSessions/{id}/organization/mailboxes/{id}/items/restore` + "`" + `; v3..v5
+  its ` + "`" + `items/Action` + "`" + `), signing in to Microsoft 365 with a restore account
+  the gateway's operator configured (` + "`" + `--restore-accounts-file` + "`" + `; the
+  client names it and never sees its password). For the restore operator
+  who opened the session; at most 100 items a call; audited with the
+  reason; sent once per ` + "`" + `clientMutationId` + "`" + ` or ` + "`" + `Idempotency-Key` + "`" + `. On v8 the
+  restore runs on after the answer: follow it in the session's ` + "`" + `events` + "`" + `
+  or with ` + "`" + `restoreSessionUpdated` + "`" + `.
+  """
+  restoreItems(input: RestoreItemsInput!): RestoreItemsPayload
+  """
+  Exports items of a mailbox as one PST file (v6+ ` + "`" + `POST
+  /RestoreSessions/{id}/organization/mailboxes/{id}/items/exportToPst` + "`" + `;
+  v3..v5 its ` + "`" + `items/Action` + "`" + `). The gateway copies the server's answer to
+  its spool as it arrives (memory does not grow with the file) and
+  answers at once: follow the export with ` + "`" + `export(id)` + "`" + ` or
+  ` + "`" + `exportUpdated` + "`" + `; when it is ` + "`" + `READY` + "`" + `, its ` + "`" + `downloadUrl` + "`" + ` gives the file to
+  the caller who asked, with their API key or token. For the restore
+  operator who opened the session; at most 100 items a call; audited with
+  the reason; started once per ` + "`" + `clientMutationId` + "`" + ` or ` + "`" + `Idempotency-Key` + "`" + `.
+  """
+  exportItems(input: ExportItemsInput!): ExportPayload
+}
+
+"Items of a mailbox to restore to where they were."
+input RestoreItemsInput {
+  "The Exchange restore session they are in (yours)."
+  restoreSessionId: ID!
+  "The mailbox they are in (` + "`" + `Mailbox.id` + "`" + `)."
+  mailboxId: ID!
+  "The items (` + "`" + `MailItem.id` + "`" + `): 1 to 100."
+  itemIds: [ID!]!
+  "The restore account to sign in to Microsoft 365 with, by its name in the gateway's configuration (` + "`" + `restoreAccounts` + "`" + ` lists them)."
+  account: String!
+  "Why: the ticket or request this serves (the audit log keeps it)."
+  reason: String!
+  "Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) is not sent again and gives the first answer."
+  clientMutationId: String
+  "The server that has the session, by name: needed only where two servers have its id."
+  server: String
+}
+
+"What a restore of items did."
+type RestoreItemsPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The restore session, as it is after the restore."
+  restoreSession: RestoreSession
+  "Whether the restore goes on after this answer (v8): the counts are then null, and the session's ` + "`" + `events` + "`" + ` tell how it goes."
+  runsOn: Boolean!
+  "Items restored that were missing from the mailbox."
+  createdItems: Long
+  "Items restored over changed ones."
+  mergedItems: Long
+  "Items that could not be restored."
+  failedItems: Long
+  "Items left alone: unchanged in the mailbox."
+  skippedItems: Long
+  "What the server warned of."
+  warnings: [String!]!
+}
+
+"The file format of an export."
+enum ExportFormat {
+  "An Outlook data file (mail, calendar items, contacts)."
+  PST
+}
+
+"Items of a mailbox to export."
+input ExportItemsInput {
+  "The Exchange restore session they are in (yours)."
+  restoreSessionId: ID!
+  "The mailbox they are in (` + "`" + `Mailbox.id` + "`" + `)."
+  mailboxId: ID!
+  "The items (` + "`" + `MailItem.id` + "`" + `): 1 to 100."
+  itemIds: [ID!]!
+  "The file's format."
+  format: ExportFormat! = PST
+  "Why: the ticket or request this serves (the audit log keeps it)."
+  reason: String!
+  "Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) gives the first export."
+  clientMutationId: String
+  "The server that has the session, by name: needed only where two servers have its id."
+  server: String
+}
+
+"An export the caller started."
+type ExportPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The export, as it is now (usually ` + "`" + `QUEUED` + "`" + ` or ` + "`" + `RUNNING` + "`" + `)."
+  export: Export
+}
+
+"Where an export is."
+enum ExportState {
+  "Waiting for room: the gateway copies a few exports at once (` + "`" + `--export-concurrency` + "`" + `)."
+  QUEUED
+  "The server's file is being copied to the gateway's spool."
+  RUNNING
+  "Ready to download, until ` + "`" + `expiresAt` + "`" + `."
+  READY
+  "It failed: see ` + "`" + `error` + "`" + `."
+  FAILED
+  "It was ready; its file has been deleted."
+  EXPIRED
+}
+
+"""
+A file the gateway makes of backed-up items (` + "`" + `exportItems` + "`" + `), kept in its
+spool for ` + "`" + `--export-ttl` + "`" + `. Only the caller who asked sees it (others get
+` + "`" + `NOT_FOUND` + "`" + `). The gateway that made it serves it: behind several replicas,
+route a caller's requests to one of them (sticky sessions).
+"""
+type Export {
+  "Its ID (the gateway's)."
+  id: ID!
+  "Where it is."
+  state: ExportState!
+  "Its format."
+  format: ExportFormat!
+  "The name the download is saved under."
+  fileName: String!
+  "Its size so far (while ` + "`" + `RUNNING` + "`" + `), then its size."
+  sizeBytes: Long!
+  "When it was asked for."
+  createdAt: DateTime!
+  "When it became ` + "`" + `READY` + "`" + ` or ` + "`" + `FAILED` + "`" + `."
+  finishedAt: DateTime
+  "When a ` + "`" + `READY` + "`" + ` file is deleted."
+  expiresAt: DateTime
+  """
+  Where to download it while ` + "`" + `READY` + "`" + ` (null otherwise): a path on this
+  gateway, signed for the caller who asked and good for ` + "`" + `--export-link-ttl` + "`" + `
+  (ask again for a fresh one). The download must carry that caller's API key
+  or token too; it answers ` + "`" + `Content-Disposition: attachment` + "`" + ` and resumes with
+  ` + "`" + `Range` + "`" + `. Every download is audited.
+  """
+  downloadUrl: String
+  "When downloadUrl stops working."
+  downloadUrlExpiresAt: DateTime
+  "Why it failed."
+  error: String
+  "The restore session it came from."
+  restoreSession: RestoreSession
 }
 
 "What a restore session explores."
@@ -7438,6 +7834,11 @@ type Subscription {
     "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
     server: String
   ): RestoreSession!
+  "Follows one of the caller's exports: its state now, then each change (and its size about every second while it runs), until it is READY, FAILED or EXPIRED and a little after."
+  exportUpdated(
+    "The export's ID."
+    id: ID!
+  ): Export!
 }
 
 """
@@ -10678,6 +11079,46 @@ func (ec *executionContext) childFields_DriveEntryEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type DriveEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Export(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Export_id(ctx, field)
+	case "state":
+		return ec.fieldContext_Export_state(ctx, field)
+	case "format":
+		return ec.fieldContext_Export_format(ctx, field)
+	case "fileName":
+		return ec.fieldContext_Export_fileName(ctx, field)
+	case "sizeBytes":
+		return ec.fieldContext_Export_sizeBytes(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Export_createdAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Export_finishedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Export_expiresAt(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_Export_downloadUrl(ctx, field)
+	case "downloadUrlExpiresAt":
+		return ec.fieldContext_Export_downloadUrlExpiresAt(ctx, field)
+	case "error":
+		return ec.fieldContext_Export_error(ctx, field)
+	case "restoreSession":
+		return ec.fieldContext_Export_restoreSession(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Export", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_ExportPayload_clientMutationId(ctx, field)
+	case "export":
+		return ec.fieldContext_ExportPayload_export(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_GroupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -11950,6 +12391,28 @@ func (ec *executionContext) childFields_RestoreEventEdge(ctx context.Context, fi
 		return ec.fieldContext_RestoreEventEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestoreEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_RestoreItemsPayload_clientMutationId(ctx, field)
+	case "restoreSession":
+		return ec.fieldContext_RestoreItemsPayload_restoreSession(ctx, field)
+	case "runsOn":
+		return ec.fieldContext_RestoreItemsPayload_runsOn(ctx, field)
+	case "createdItems":
+		return ec.fieldContext_RestoreItemsPayload_createdItems(ctx, field)
+	case "mergedItems":
+		return ec.fieldContext_RestoreItemsPayload_mergedItems(ctx, field)
+	case "failedItems":
+		return ec.fieldContext_RestoreItemsPayload_failedItems(ctx, field)
+	case "skippedItems":
+		return ec.fieldContext_RestoreItemsPayload_skippedItems(ctx, field)
+	case "warnings":
+		return ec.fieldContext_RestoreItemsPayload_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreItemsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RestoreOneDrive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13348,12 +13811,40 @@ func (ec *executionContext) field_Mutation_enableJob_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_exportItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ExportItemsInput, error) {
+			return ec.unmarshalNExportItemsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportItemsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_openRestoreSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.OpenRestoreSessionInput, error) {
 			return ec.unmarshalNOpenRestoreSessionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐOpenRestoreSessionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RestoreItemsInput, error) {
+			return ec.unmarshalNRestoreItemsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreItemsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14364,6 +14855,20 @@ func (ec *executionContext) field_Query_copyJobs_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_export_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_jobSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15283,6 +15788,20 @@ func (ec *executionContext) field_RestoreSession_oneDrives_args(ctx context.Cont
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_exportUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -20369,6 +20888,346 @@ func (ec *executionContext) fieldContext_Entity_findProxyByID(ctx context.Contex
 	if fc.Args, err = ec.field_Entity_findProxyByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Export_id(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Export_state(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v exports.State) graphql.Marshaler {
+			return ec.marshalNExportState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "ExportState")
+}
+
+func (ec *executionContext) _Export_format(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Format(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExportFormat) graphql.Marshaler {
+			return ec.marshalNExportFormat2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "ExportFormat")
+}
+
+func (ec *executionContext) _Export_fileName(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_fileName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "String")
+}
+
+func (ec *executionContext) _Export_sizeBytes(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_sizeBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNLong2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_sizeBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Long")
+}
+
+func (ec *executionContext) _Export_createdAt(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Export_finishedAt(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Finished, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Export_expiresAt(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Export_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().DownloadURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "String")
+}
+
+func (ec *executionContext) _Export_downloadUrlExpiresAt(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_downloadUrlExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().DownloadURLExpiresAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_downloadUrlExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Export_error(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "String")
+}
+
+func (ec *executionContext) _Export_restoreSession(ctx context.Context, field graphql.CollectedField, obj *exports.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_restoreSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().RestoreSession(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalORestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_restoreSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Export",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExportPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.ExportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExportPayload_export(ctx context.Context, field graphql.CollectedField, obj *model.ExportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportPayload_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Export, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *exports.Export) graphql.Marshaler {
+			return ec.marshalOExport2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐExport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportPayload_export(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -26564,6 +27423,94 @@ func (ec *executionContext) fieldContext_Mutation_closeRestoreSession(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_restoreItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreItems(ctx, fc.Args["input"].(model.RestoreItemsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RestoreItemsPayload) graphql.Marshaler {
+			return ec.marshalORestoreItemsPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreItemsPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportItems(ctx, fc.Args["input"].(model.ExportItemsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportPayload) graphql.Marshaler {
+			return ec.marshalOExportPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ObjectProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32660,6 +33607,73 @@ func (ec *executionContext) fieldContext_Query_restoreSessions(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_export(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Export(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *exports.Export) graphql.Marshaler {
+			return ec.marshalOExport2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐExport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_export(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_export_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_restoreAccounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_restoreAccounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RestoreAccounts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_restoreAccounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "String")
+}
+
 func (ec *executionContext) _Query_restoreSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33552,6 +34566,199 @@ func (ec *executionContext) fieldContext_RestoreEventEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RestoreItemsPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RestoreItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreItemsPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreItemsPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreItemsPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreItemsPayload_restoreSession(ctx context.Context, field graphql.CollectedField, obj *model.RestoreItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreItemsPayload_restoreSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestoreItemsPayload().RestoreSession(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalORestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreItemsPayload_restoreSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreItemsPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreItemsPayload_runsOn(ctx context.Context, field graphql.CollectedField, obj *model.RestoreItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreItemsPayload_runsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RunsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreItemsPayload_runsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreItemsPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestoreItemsPayload_createdItems(ctx context.Context, field graphql.CollectedField, obj *model.RestoreItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreItemsPayload_createdItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreItemsPayload_createdItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreItemsPayload", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreItemsPayload_mergedItems(ctx context.Context, field graphql.CollectedField, obj *model.RestoreItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreItemsPayload_mergedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MergedItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreItemsPayload_mergedItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreItemsPayload", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreItemsPayload_failedItems(ctx context.Context, field graphql.CollectedField, obj *model.RestoreItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreItemsPayload_failedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreItemsPayload_failedItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreItemsPayload", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreItemsPayload_skippedItems(ctx context.Context, field graphql.CollectedField, obj *model.RestoreItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreItemsPayload_skippedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SkippedItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreItemsPayload_skippedItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreItemsPayload", field, false, false, "Long")
+}
+
+func (ec *executionContext) _RestoreItemsPayload_warnings(ctx context.Context, field graphql.CollectedField, obj *model.RestoreItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreItemsPayload_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreItemsPayload_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreItemsPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _RestoreOneDrive_id(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionOneDrive) (ret graphql.Marshaler) {
@@ -36405,6 +37612,50 @@ func (ec *executionContext) fieldContext_Subscription_restoreSessionUpdated(ctx 
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_exportUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_exportUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ExportUpdated(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *exports.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_exportUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_exportUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SyncOrganizationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SyncOrganizationPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37975,6 +39226,94 @@ func UnmarshalEstateActionInput(ctx context.Context, raw any) (model.EstateActio
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputExportItemsInput(ctx context.Context, obj any) (model.ExportItemsInput, error) {
+	var it model.ExportItemsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["format"]; !present {
+		asMap["format"] = "PST"
+	}
+
+	fieldsInOrder := [...]string{"restoreSessionId", "mailboxId", "itemIds", "format", "reason", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "restoreSessionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("restoreSessionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RestoreSessionID = data
+		case "mailboxId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailboxId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailboxID = data
+		case "itemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("itemIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ItemIds = data
+		case "format":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("format"))
+			data, err := ec.unmarshalNExportFormat2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Format = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExportItemsInput unmarshals raw into the ExportItemsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExportItemsInput(ctx context.Context, raw any) (model.ExportItemsInput, error) {
+	var out model.ExportItemsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExportItemsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputJobActionInput(ctx context.Context, obj any) (model.JobActionInput, error) {
 	var it model.JobActionInput
 	if obj == nil {
@@ -38189,6 +39528,90 @@ func (ec *executionContext) unmarshalInputProxyMaintenanceInput(ctx context.Cont
 func UnmarshalProxyMaintenanceInput(ctx context.Context, raw any) (model.ProxyMaintenanceInput, error) {
 	var out model.ProxyMaintenanceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProxyMaintenanceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRestoreItemsInput(ctx context.Context, obj any) (model.RestoreItemsInput, error) {
+	var it model.RestoreItemsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"restoreSessionId", "mailboxId", "itemIds", "account", "reason", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "restoreSessionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("restoreSessionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RestoreSessionID = data
+		case "mailboxId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailboxId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailboxID = data
+		case "itemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("itemIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ItemIds = data
+		case "account":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("account"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Account = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRestoreItemsInput unmarshals raw into the RestoreItemsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRestoreItemsInput(ctx context.Context, raw any) (model.RestoreItemsInput, error) {
+	var out model.RestoreItemsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreItemsInput", raw, &out)
 	return out, err
 }
 
@@ -40316,6 +41739,137 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_findProxyByID(ctx, field)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exportImplementors = []string{"Export"}
+
+func (ec *executionContext) _Export(ctx context.Context, sel ast.SelectionSet, obj *exports.Export) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Export")
+		case "id":
+			out.Values[i] = ec._Export_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._Export_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "format":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_format(ctx, field, obj)
+				})
+		case "fileName":
+			out.Values[i] = ec._Export_fileName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sizeBytes":
+			out.Values[i] = ec._Export_sizeBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Export_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._Export_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Export_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "downloadUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_downloadUrl(ctx, field, obj)
+				})
+		case "downloadUrlExpiresAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_downloadUrlExpiresAt(ctx, field, obj)
+				})
+		case "error":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_error(ctx, field, obj)
+				})
+		case "restoreSession":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_restoreSession(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exportPayloadImplementors = []string{"ExportPayload"}
+
+func (ec *executionContext) _ExportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ExportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._ExportPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "export":
+			out.Values[i] = ec._ExportPayload_export(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -42506,6 +44060,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "restoreItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreItems(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exportItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportItems(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44571,6 +46139,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_restoreSessions(ctx, field)
 				})
+		case "export":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_export(ctx, field)
+				})
+		case "restoreAccounts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_restoreAccounts(ctx, field)
+				})
 		case "restoreSession":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -44856,6 +46436,75 @@ func (ec *executionContext) _RestoreEventEdge(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._RestoreEventEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreItemsPayloadImplementors = []string{"RestoreItemsPayload"}
+
+func (ec *executionContext) _RestoreItemsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RestoreItemsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreItemsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreItemsPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._RestoreItemsPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "restoreSession":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreItemsPayload_restoreSession(ctx, field, obj)
+				})
+		case "runsOn":
+			out.Values[i] = ec._RestoreItemsPayload_runsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdItems":
+			out.Values[i] = ec._RestoreItemsPayload_createdItems(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mergedItems":
+			out.Values[i] = ec._RestoreItemsPayload_mergedItems(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failedItems":
+			out.Values[i] = ec._RestoreItemsPayload_failedItems(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "skippedItems":
+			out.Values[i] = ec._RestoreItemsPayload_skippedItems(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "warnings":
+			out.Values[i] = ec._RestoreItemsPayload_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -45970,6 +47619,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_jobSessionUpdated(ctx, fields[0])
 	case "restoreSessionUpdated":
 		return ec._Subscription_restoreSessionUpdated(ctx, fields[0])
+	case "exportUpdated":
+		return ec._Subscription_exportUpdated(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -47121,6 +48772,61 @@ func (ec *executionContext) unmarshalNEstateActionInput2githubᚗcomᚋvb365ᚑg
 	res, err := ec.unmarshalInputEstateActionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) marshalNExport2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐExport(ctx context.Context, sel ast.SelectionSet, v *exports.Export) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Export!")
+		return graphql.Null
+	}
+	return ec._Export(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportFormat2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportFormat(ctx context.Context, v any) (model.ExportFormat, error) {
+	var res model.ExportFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportFormat2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportFormat(ctx context.Context, sel ast.SelectionSet, v model.ExportFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportItemsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportItemsInput(ctx context.Context, v any) (model.ExportItemsInput, error) {
+	res, err := ec.unmarshalInputExportItemsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNExportState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐState(ctx context.Context, v any) (exports.State, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNExportState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐState[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐState(ctx context.Context, sel ast.SelectionSet, v exports.State) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNExportState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐState[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ExportState!")
+	}
+	return res
+}
+
+var (
+	unmarshalNExportState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐState = map[string]exports.State{
+		"QUEUED":  exports.Queued,
+		"RUNNING": exports.Running,
+		"READY":   exports.Ready,
+		"FAILED":  exports.Failed,
+		"EXPIRED": exports.Expired,
+	}
+	marshalNExportState2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐState = map[exports.State]string{
+		exports.Queued:  "QUEUED",
+		exports.Running: "RUNNING",
+		exports.Ready:   "READY",
+		exports.Failed:  "FAILED",
+		exports.Expired: "EXPIRED",
+	}
+)
 
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
@@ -48660,6 +50366,11 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNRestoreItemsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreItemsInput(ctx context.Context, v any) (model.RestoreItemsInput, error) {
+	res, err := ec.unmarshalInputRestoreItemsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind(ctx context.Context, v any) (upstream.RestoreKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNRestoreKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreKind[tmp]
@@ -49660,6 +51371,20 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOExport2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐExport(ctx context.Context, sel ast.SelectionSet, v *exports.Export) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Export(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOExportPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportPayload(ctx context.Context, sel ast.SelectionSet, v *model.ExportPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ExportPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -50312,6 +52037,13 @@ var (
 		upstream.EventTypeUnknown: "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) marshalORestoreItemsPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.RestoreItemsPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestoreItemsPayload(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalORestorePoint2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestorePoint(ctx context.Context, sel ast.SelectionSet, v *upstream.RestorePoint) graphql.Marshaler {
 	if v == nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/exports"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
 	"github.com/vb365-graphql/vb365-graphql/store"
@@ -46,7 +47,7 @@ type Observer interface {
 type Options struct {
 	// ProxyCredentials are the Windows backup proxies' administrators', by
 	// "server/host" or "host" (lower case), for their maintenance mode.
-	ProxyCredentials map[string]upstream.ProxyCredentials
+	ProxyCredentials map[string]upstream.Credentials
 	BatchWait        time.Duration // how long loaders collect keys before calling the upstream (0: none)
 	BatchWaitMax     time.Duration // how far a loader's wait may widen under load (resolvers.Windows)
 	RequestTimeout   time.Duration // deadline of one query or mutation (not of subscriptions)
@@ -69,6 +70,12 @@ type Options struct {
 	RestoreOwners resolvers.RestoreOwners
 	// IdleRestoreSessions stops restore sessions left unused (nil: none).
 	IdleRestoreSessions *resolvers.IdleRestoreSessions
+	// RestoreAccounts are the Microsoft 365 accounts restoreItems signs in
+	// with, by name (lower case).
+	RestoreAccounts map[string]upstream.Credentials
+	// Exports keeps the files exportItems makes (nil: exportItems is
+	// refused).
+	Exports *exports.Exports
 	// MaxBodyBytes and BodyTimeout bound a request body's size and arrival.
 	MaxBodyBytes int64
 	BodyTimeout  time.Duration
@@ -185,7 +192,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 		h.cache = newOperationCache(o.OperationCacheBytes)
 	}
 	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger, ProxyCredentials: o.ProxyCredentials,
-		RestoreOwners: o.RestoreOwners, IdleRestoreSessions: o.IdleRestoreSessions}
+		RestoreOwners: o.RestoreOwners, IdleRestoreSessions: o.IdleRestoreSessions, RestoreAccounts: o.RestoreAccounts, Exports: o.Exports}
 	for _, api := range servers {
 		resolver.Servers = append(resolver.Servers, resolvers.NewServer(api, o.PollInterval, o.Logger))
 	}

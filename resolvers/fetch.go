@@ -345,7 +345,7 @@ func (o *serverOp) RevokeLicense(ctx context.Context, licensedUserID string) (up
 
 // ProxyMaintenance switches a proxy's maintenance mode; what the loader
 // holds of it is its state before: it is dropped.
-func (o *serverOp) ProxyMaintenance(ctx context.Context, proxyID string, on bool, creds upstream.ProxyCredentials) (upstream.Changed, error) {
+func (o *serverOp) ProxyMaintenance(ctx context.Context, proxyID string, on bool, creds upstream.Credentials) (upstream.Changed, error) {
 	changed, err := o.api.ProxyMaintenance(ctx, o.scope, proxyID, on, creds)
 	o.proxies.Clear(ctx, strings.ToLower(proxyID))
 	return changed, err

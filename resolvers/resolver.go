@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vb365-graphql/vb365-graphql/exports"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -24,11 +25,16 @@ type Resolver struct {
 	Audit       *slog.Logger // one line per action: who, what, how it ended
 	// ProxyCredentials are the Windows backup proxies' administrators', by
 	// "server/host" or "host" (lower case): setProxyMaintenance sends them.
-	ProxyCredentials map[string]upstream.ProxyCredentials
+	ProxyCredentials map[string]upstream.Credentials
 	// RestoreOwners remembers who opened each restore session.
 	RestoreOwners RestoreOwners
 	// IdleRestoreSessions stops the sessions left unused (nil: none).
 	IdleRestoreSessions *IdleRestoreSessions
+	// RestoreAccounts are the Microsoft 365 accounts restoreItems signs in
+	// with, by the names clients give.
+	RestoreAccounts map[string]upstream.Credentials
+	// Exports are the files exportItems makes.
+	Exports *exports.Exports
 }
 
 // RestoreOwners remembers who (a caller's ID) opened each restore session.

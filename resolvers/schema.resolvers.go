@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/exports"
 	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graph/model"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -172,6 +173,33 @@ func (r *copyJobResolver) Repository(ctx context.Context, obj *upstream.CopyJob)
 // CopyJob is the resolver for the copyJob field.
 func (r *copyJobActionPayloadResolver) CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error) {
 	return part(ctx, obj.ServerName).CopyJob(ctx, obj.CopyJobID)
+}
+
+// Format is the resolver for the format field.
+func (r *exportResolver) Format(ctx context.Context, obj *exports.Export) (model.ExportFormat, error) {
+	return model.ExportFormat(obj.Format), nil
+}
+
+// DownloadURL is the resolver for the downloadUrl field.
+func (r *exportResolver) DownloadURL(ctx context.Context, obj *exports.Export) (*string, error) {
+	link, _ := r.downloadLink(obj)
+	return link, nil
+}
+
+// DownloadURLExpiresAt is the resolver for the downloadUrlExpiresAt field.
+func (r *exportResolver) DownloadURLExpiresAt(ctx context.Context, obj *exports.Export) (*time.Time, error) {
+	_, expires := r.downloadLink(obj)
+	return expires, nil
+}
+
+// Error is the resolver for the error field.
+func (r *exportResolver) Error(ctx context.Context, obj *exports.Export) (*string, error) {
+	return nonEmpty(obj.Error), nil
+}
+
+// RestoreSession is the resolver for the restoreSession field.
+func (r *exportResolver) RestoreSession(ctx context.Context, obj *exports.Export) (*upstream.RestoreSession, error) {
+	return part(ctx, obj.Server).RestoreSession(ctx, obj.RestoreSessionID)
 }
 
 // User is the resolver for the user field.
@@ -440,6 +468,16 @@ func (r *mutationResolver) OpenRestoreSession(ctx context.Context, input model.O
 // CloseRestoreSession is the resolver for the closeRestoreSession field.
 func (r *mutationResolver) CloseRestoreSession(ctx context.Context, input model.CloseRestoreSessionInput) (*model.RestoreSessionPayload, error) {
 	return r.closeRestoreSession(ctx, input)
+}
+
+// RestoreItems is the resolver for the restoreItems field.
+func (r *mutationResolver) RestoreItems(ctx context.Context, input model.RestoreItemsInput) (*model.RestoreItemsPayload, error) {
+	return r.restoreItems(ctx, input)
+}
+
+// ExportItems is the resolver for the exportItems field.
+func (r *mutationResolver) ExportItems(ctx context.Context, input model.ExportItemsInput) (*model.ExportPayload, error) {
+	return r.exportItems(ctx, input)
 }
 
 // Repositories is the resolver for the repositories field.
@@ -838,6 +876,16 @@ func (r *queryResolver) RestoreSessions(ctx context.Context, first *int, after *
 	}, func(a, b *upstream.RestoreSession) int { return b.CreationTime.Compare(a.CreationTime) })
 }
 
+// Export is the resolver for the export field.
+func (r *queryResolver) Export(ctx context.Context, id string) (*exports.Export, error) {
+	return r.export(ctx, id)
+}
+
+// RestoreAccounts is the resolver for the restoreAccounts field.
+func (r *queryResolver) RestoreAccounts(ctx context.Context) ([]string, error) {
+	return r.restoreAccounts(ctx)
+}
+
 // RestoreSession is the resolver for the restoreSession field.
 func (r *queryResolver) RestoreSession(ctx context.Context, id string, server *string) (*upstream.RestoreSession, error) {
 	return lookUpAnywhere(ctx, id, server, false, (*serverOp).RestoreSession)
@@ -852,6 +900,11 @@ func (r *queryResolver) Me(ctx context.Context) (*access.Caller, error) {
 // Repository is the resolver for the repository field.
 func (r *repositoryUsageResolver) Repository(ctx context.Context, obj *upstream.RepositoryUsage) (*model.BackupRepository, error) {
 	return optional(ctx, obj.RepositoryID, part(ctx, obj.ServerName).Repository)
+}
+
+// RestoreSession is the resolver for the restoreSession field.
+func (r *restoreItemsPayloadResolver) RestoreSession(ctx context.Context, obj *model.RestoreItemsPayload) (*upstream.RestoreSession, error) {
+	return part(ctx, obj.ServerName).RestoreSession(ctx, obj.RestoreSessionID)
 }
 
 // Folders is the resolver for the folders field.
@@ -1013,6 +1066,11 @@ func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id str
 	return srv.RestoreLive.Watch(ctx, operation(ctx).Credential(), id)
 }
 
+// ExportUpdated is the resolver for the exportUpdated field.
+func (r *subscriptionResolver) ExportUpdated(ctx context.Context, id string) (<-chan *exports.Export, error) {
+	return r.exportUpdated(ctx, id)
+}
+
 // Organization is the resolver for the organization field.
 func (r *syncOrganizationPayloadResolver) Organization(ctx context.Context, obj *model.SyncOrganizationPayload) (*model.Organization, error) {
 	return part(ctx, obj.ServerName).Organization(ctx, obj.OrganizationID)
@@ -1067,6 +1125,9 @@ func (r *Resolver) CopyJob() graph.CopyJobResolver { return &copyJobResolver{r} 
 func (r *Resolver) CopyJobActionPayload() graph.CopyJobActionPayloadResolver {
 	return &copyJobActionPayloadResolver{r}
 }
+
+// Export returns graph.ExportResolver implementation.
+func (r *Resolver) Export() graph.ExportResolver { return &exportResolver{r} }
 
 // GroupMember returns graph.GroupMemberResolver implementation.
 func (r *Resolver) GroupMember() graph.GroupMemberResolver { return &groupMemberResolver{r} }
@@ -1167,6 +1228,11 @@ func (r *Resolver) RepositoryUsage() graph.RepositoryUsageResolver {
 	return &repositoryUsageResolver{r}
 }
 
+// RestoreItemsPayload returns graph.RestoreItemsPayloadResolver implementation.
+func (r *Resolver) RestoreItemsPayload() graph.RestoreItemsPayloadResolver {
+	return &restoreItemsPayloadResolver{r}
+}
+
 // RestoreOneDrive returns graph.RestoreOneDriveResolver implementation.
 func (r *Resolver) RestoreOneDrive() graph.RestoreOneDriveResolver {
 	return &restoreOneDriveResolver{r}
@@ -1223,6 +1289,7 @@ type (
 	callerResolver                       struct{ *Resolver }
 	copyJobResolver                      struct{ *Resolver }
 	copyJobActionPayloadResolver         struct{ *Resolver }
+	exportResolver                       struct{ *Resolver }
 	groupMemberResolver                  struct{ *Resolver }
 	groupProtectionResolver              struct{ *Resolver }
 	jobResolver                          struct{ *Resolver }
@@ -1248,6 +1315,7 @@ type (
 	proxyPoolResolver                    struct{ *Resolver }
 	queryResolver                        struct{ *Resolver }
 	repositoryUsageResolver              struct{ *Resolver }
+	restoreItemsPayloadResolver          struct{ *Resolver }
 	restoreOneDriveResolver              struct{ *Resolver }
 	restorePointResolver                 struct{ *Resolver }
 	restoreSessionResolver               struct{ *Resolver }

@@ -77,6 +77,10 @@ type Options struct {
 	// StartWait bounds how long a start looks for the new session on
 	// versions that do not answer it (before v8).
 	StartWait time.Duration
+	// StreamWait bounds the wait for the first byte of an export, which the
+	// server builds before it answers (0: 30 minutes); Timeout then bounds
+	// each wait between bytes.
+	StreamWait time.Duration
 	// Sharing configures coalescing and the cache (see Sharing).
 	Sharing Sharing
 	// Observer, if set, is told of every call and token request (metrics).
@@ -118,6 +122,9 @@ type Client struct {
 	flight  singleflight.Group // identical GETs in flight
 	cache   *lru.Cache
 	vouched *lru.Cache // pass-through credentials the upstream accepted lately (see Vouched)
+
+	streamOnceInit sync.Once
+	streamHTTP     *http.Client // for streamed answers (see streamingHTTP)
 	// jobsGeneration is in the cache keys of what job actions change; an
 	// action advances it (on every replica, through the shared store).
 	jobsGeneration atomic.Int64
@@ -193,6 +200,9 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.StreamWait == 0 {
+		opts.StreamWait = 30 * time.Minute
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
@@ -528,7 +538,7 @@ func statusError(route string, status int, body []byte) *Error {
 		e.Kind, e.Message = KindUnavailable, "the upstream is throttling requests"
 	case status == http.StatusGatewayTimeout:
 		e.Kind, e.Message = KindTimeout, "the upstream timed out"
-	case status == http.StatusInternalServerError && strings.HasPrefix(route, "GET /RestoreSessions/{id}/organization"):
+	case status == http.StatusInternalServerError && strings.Contains(route, " /RestoreSessions/{id}/organization"):
 		// What a server answers inside a restore session it no longer
 		// holds: the session's end, not the server's failure.
 		e.Kind, e.Message = KindSessionExpired, "the restore session has expired or was stopped on the server: open a new one"

@@ -300,19 +300,20 @@ func refused(err error, a Action, object string) error {
 	return err
 }
 
-// ProxyCredentials are a Windows backup proxy's administrator's, which v8
-// asks for to switch its maintenance mode. The gateway's operator
-// configures them (--proxy-credentials-file); no client sends them.
-type ProxyCredentials struct {
+// Credentials are an account's that the server asks for and the gateway's
+// operator configures, never a client: a Windows backup proxy's
+// administrator's (v8 asks for them to switch its maintenance mode), or a
+// Microsoft 365 account to restore with.
+type Credentials struct {
 	Username string
 	Password string
 }
 
 // String keeps the password out of anything that prints the credentials.
-func (p ProxyCredentials) String() string { return p.Username + " (password hidden)" }
+func (p Credentials) String() string { return p.Username + " (password hidden)" }
 
 // ProxyMaintenance switches a proxy's maintenance mode on or off (v8).
-func (c *Client) ProxyMaintenance(ctx context.Context, s *Scope, proxyID string, on bool, creds ProxyCredentials) (Changed, error) {
+func (c *Client) ProxyMaintenance(ctx context.Context, s *Scope, proxyID string, on bool, creds Credentials) (Changed, error) {
 	if err := c.require(ProxyMaintenanceMode); err != nil {
 		return Changed{}, err
 	}

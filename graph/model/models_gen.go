@@ -32,6 +32,24 @@ type EstateActionInput struct {
 	Server *string `json:"server,omitempty"`
 }
 
+// Items of a mailbox to export.
+type ExportItemsInput struct {
+	// The Exchange restore session they are in (yours).
+	RestoreSessionID string `json:"restoreSessionId"`
+	// The mailbox they are in (`Mailbox.id`).
+	MailboxID string `json:"mailboxId"`
+	// The items (`MailItem.id`): 1 to 100.
+	ItemIds []string `json:"itemIds"`
+	// The file's format.
+	Format ExportFormat `json:"format"`
+	// Why: the ticket or request this serves (the audit log keeps it).
+	Reason string `json:"reason"`
+	// Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) gives the first export.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the session, by name: needed only where two servers have its id.
+	Server *string `json:"server,omitempty"`
+}
+
 // Which job to act on.
 type JobActionInput struct {
 	// The job's ID.
@@ -113,6 +131,24 @@ type ProxyMaintenanceInput struct {
 type Query struct {
 }
 
+// Items of a mailbox to restore to where they were.
+type RestoreItemsInput struct {
+	// The Exchange restore session they are in (yours).
+	RestoreSessionID string `json:"restoreSessionId"`
+	// The mailbox they are in (`Mailbox.id`).
+	MailboxID string `json:"mailboxId"`
+	// The items (`MailItem.id`): 1 to 100.
+	ItemIds []string `json:"itemIds"`
+	// The restore account to sign in to Microsoft 365 with, by its name in the gateway's configuration (`restoreAccounts` lists them).
+	Account string `json:"account"`
+	// Why: the ticket or request this serves (the audit log keeps it).
+	Reason string `json:"reason"`
+	// Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) is not sent again and gives the first answer.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the session, by name: needed only where two servers have its id.
+	Server *string `json:"server,omitempty"`
+}
+
 // What to start.
 type StartJobInput struct {
 	// The job's ID.
@@ -140,6 +176,61 @@ type SyncOrganizationInput struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 	// The server that has the organization, by name: needed only where two servers have its id (`AMBIGUOUS_ID`).
 	Server *string `json:"server,omitempty"`
+}
+
+// The file format of an export.
+type ExportFormat string
+
+const (
+	// An Outlook data file (mail, calendar items, contacts).
+	ExportFormatPst ExportFormat = "PST"
+)
+
+var AllExportFormat = []ExportFormat{
+	ExportFormatPst,
+}
+
+func (e ExportFormat) IsValid() bool {
+	switch e {
+	case ExportFormatPst:
+		return true
+	}
+	return false
+}
+
+func (e ExportFormat) String() string {
+	return string(e)
+}
+
+func (e *ExportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportFormat", str)
+	}
+	return nil
+}
+
+func (e ExportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Whether a server answers, as the gateway last saw it.

@@ -1,5 +1,7 @@
 package model
 
+import "github.com/vb365-graphql/vb365-graphql/exports"
+
 // The mutations' payloads name the job they acted on, and its server; the
 // job itself is read only when selected (its resolver), after the action.
 
@@ -69,4 +71,23 @@ type RestoreSessionPayload struct {
 	ClientMutationID *string
 	ServerName       string
 	RestoreSessionID string
+}
+
+// RestoreItemsPayload is what restoreItems answers.
+type RestoreItemsPayload struct {
+	ClientMutationID *string
+	ServerName       string
+	RestoreSessionID string
+	RunsOn           bool
+	CreatedItems     *int64
+	MergedItems      *int64
+	FailedItems      *int64
+	SkippedItems     *int64
+	Warnings         []string
+}
+
+// ExportPayload is what exportItems answers.
+type ExportPayload struct {
+	ClientMutationID *string
+	Export           *exports.Export
 }

@@ -1,10 +1,15 @@
 package vb365sim
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -328,4 +333,169 @@ func (s *Server) serveOneDrives(w http.ResponseWriter, r *http.Request, parts []
 	}
 	s.serveDirectoryPage(w, q, path+"/"+d.id+"/"+parts[5], out)
 	return true
+}
+
+// The account the simulator's organizations accept for restores to the
+// original place.
+const (
+	RestoreAdmin    = "restore-admin@contoso.example"
+	restorePassword = "restore-admin-secret"
+)
+
+// RestoreAccount is the account the simulator's organizations accept for
+// restores.
+func (s *Server) RestoreAccount() (username, password string) { return RestoreAdmin, restorePassword }
+
+// itemActionOf says which action on a mailbox's items a request asks for
+// ("restore", "exporttopst") and with what; "": not one.
+func itemActionOf(v int, parts []string, body []byte) (action string, options json.RawMessage) {
+	switch {
+	case v >= 6 && (parts[6] == "restore" || parts[6] == "exporttopst"):
+		return parts[6], body
+	case v <= 5 && parts[6] == "action":
+		var named map[string]json.RawMessage
+		_ = json.Unmarshal(body, &named)
+		for name, options := range named { // the server matches names without regard to case
+			switch strings.ToLower(name) {
+			case "restoretooriginallocation":
+				return "restore", options
+			case "exporttopst":
+				return "exporttopst", options
+			}
+		}
+	}
+	return "", nil
+}
+
+// serveItemActions restores a mailbox's items (recorded as events of the
+// session) or exports them as a PST of deterministic bytes; false: not one
+// of those routes.
+func (s *Server) serveItemActions(w http.ResponseWriter, r *http.Request, parts []string) bool {
+	if r.Method != http.MethodPost || len(parts) != 7 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "mailboxes" || parts[5] != "items" {
+		return false
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	action, raw := itemActionOf(s.opts.Version, parts, body)
+	if action == "" {
+		return false
+	}
+	s.record(r, body)
+	var options struct {
+		UserName, UserPassword string
+		Items                  []struct{ ID string }
+	}
+	if json.Unmarshal(raw, &options) != nil || len(options.Items) == 0 {
+		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The request body is not valid.")
+		return true
+	}
+	s.dataMu.Lock()
+	rs := s.data.restoreByID[parts[1]]
+	var mb *simMailbox
+	var subjects []string
+	failed := func(status int, code, message string) bool {
+		s.dataMu.Unlock()
+		s.fail(w, status, code, message)
+		return true
+	}
+	switch {
+	case rs == nil:
+		return failed(http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
+	case rs.kind != "Vex":
+		return failed(http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore Exchange.")
+	case rs.at(s.opts.Now()).state != "Working":
+		return failed(http.StatusInternalServerError, "", "Restore session is not active.")
+	}
+	mailboxes := s.mailboxesOf(rs)
+	for i := range mailboxes {
+		if mailboxes[i].id == parts[4] {
+			mb = &mailboxes[i]
+		}
+	}
+	if mb == nil {
+		return failed(http.StatusNotFound, "ResourceNotFound", "Mailbox with the specified ID was not found.")
+	}
+	folders := s.foldersOf(*mb, mb == &mailboxes[0])
+	for _, it := range options.Items {
+		subject, ok := s.mailItemSubject(folders, it.ID)
+		if !ok {
+			return failed(http.StatusNotFound, "ResourceNotFound", "Item with the specified ID was not found.")
+		}
+		subjects = append(subjects, subject)
+	}
+	if action == "restore" && (options.UserName != RestoreAdmin || options.UserPassword != restorePassword) {
+		return failed(http.StatusBadRequest, "ParameterValidationFailure", "Cannot connect to the organization: the user name or password is incorrect.")
+	}
+	now := s.opts.Now()
+	kind, done, size := "Restore", "restored", int64(0)
+	if action == "exporttopst" {
+		kind, done, size = "Export", "exported", s.exportSize(len(subjects))
+	}
+	for _, subject := range subjects {
+		rs.events = append(rs.events, restoreEvent{id: uuidFor(fmt.Sprintf("%s %s %d", kind, rs.id, len(rs.events))), kind: kind, status: "Success",
+			item: subject, itemType: "Message", size: 64 << 10, source: mb.email, target: mb.email, msg: "Item has been " + done,
+			offset: now.Sub(rs.created), duration: time.Second})
+	}
+	s.dataMu.Unlock()
+	if action == "exporttopst" {
+		named := parts[1] + "/" + parts[4]
+		for _, it := range options.Items {
+			named += "/" + it.ID
+		}
+		seed := sha256.Sum256([]byte(named)) // the same items, the same bytes
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+mb.email+`.pst"`)
+		_, _ = io.Copy(w, exportBytes(seed, size))
+		return true
+	}
+	if s.opts.Version >= 8 {
+		s.writeJSON(w, obj{{"sessionId", rs.id}}) // the restore runs on in the session
+		return true
+	}
+	s.writeJSON(w, obj{{"exceptions", []string{}}, {"createdItemsCount", int64(len(subjects))}, {"mergedItemsCount", int64(0)},
+		{"failedItemsCount", int64(0)}, {"skippedItemsCount", int64(0)}, {"warnings", []string{}}})
+	return true
+}
+
+// mailItemSubject finds an item by the id mailItemJSON gives it.
+func (s *Server) mailItemSubject(folders []simFolder, id string) (string, bool) {
+	folderID, number, ok := strings.Cut(id, "-")
+	i, err := strconv.Atoi(number)
+	for _, f := range folders {
+		if ok && err == nil && f.id == folderID && i >= 0 && i < f.items {
+			return fmt.Sprintf("%s message %d", f.name, i+1), true
+		}
+	}
+	return "", false
+}
+
+// exportSize is the size of a PST of n items: ExportBytes when set.
+func (s *Server) exportSize(n int) int64 {
+	if s.opts.ExportBytes > 0 {
+		return s.opts.ExportBytes
+	}
+	return 8<<10 + int64(n)*(64<<10)
+}
+
+// exportBytes are size deterministic bytes from seed: a PST's signature,
+// then AES-CTR's stream, made as they are read (gigabytes cost no memory).
+func exportBytes(seed [32]byte, size int64) io.Reader {
+	block, _ := aes.NewCipher(seed[:16])
+	stream := cipher.NewCTR(block, seed[16:])
+	return io.MultiReader(io.LimitReader(strings.NewReader("!BDN"), size), &keyStream{stream, max(size-4, 0)})
+}
+
+type keyStream struct {
+	stream cipher.Stream
+	left   int64
+}
+
+func (k *keyStream) Read(p []byte) (int, error) {
+	if k.left == 0 {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), k.left)]
+	clear(p)
+	k.stream.XORKeyStream(p, p)
+	k.left -= int64(len(p))
+	return len(p), nil
 }

@@ -48,6 +48,9 @@ type Options struct {
 	// Seed, when set, gives the estate ids of its own (the same names):
 	// another server, for a gateway over several.
 	Seed string
+	// ExportBytes, when set, is the size of every PST export (default: 8 KiB
+	// and 64 KiB an item).
+	ExportBytes int64
 }
 
 // Server is the simulator; it is an http.Handler.
@@ -274,7 +277,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) {
+	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) {
 		return
 	}
 	for i := 1; i < len(parts); i += 2 {

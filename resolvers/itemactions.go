@@ -1,0 +1,202 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/exports"
+	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/graph/model"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
+
+// Acting on the items of a restore session: restoring them where they
+// were, exporting them as a file. Both are restore actions: for the
+// restore operator who opened the session, audited with the reason and
+// what they act on, sent once per idempotency key.
+
+// maxItemsPerAction caps the items one restore or export names: a mistake
+// (or a script) acts on a few at a time, and each call is audited.
+const maxItemsPerAction = 100
+
+// itemsToActOn checks what a restore action is given before anything is
+// asked of anyone.
+func itemsToActOn(reason string, ids []string) error {
+	if strings.TrimSpace(reason) == "" {
+		return graph.BadInput("give the reason for the restore (a ticket, a request): the audit log keeps it")
+	}
+	if len(ids) == 0 || len(ids) > maxItemsPerAction {
+		return graph.BadInput(fmt.Sprintf("give 1 to %d items (you gave %d)", maxItemsPerAction, len(ids)))
+	}
+	for _, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			return graph.BadInput("an item's id is empty")
+		}
+	}
+	return nil
+}
+
+// sessionOfYours is the server of a restore session the caller opened.
+func (r *Resolver) sessionOfYours(ctx context.Context, id string, server *string) (*serverOp, error) {
+	if err := r.ownRestoreSession(ctx, id); err != nil {
+		return nil, err
+	}
+	return holderOf(ctx, id, server, (*serverOp).RestoreSession)
+}
+
+func (r *Resolver) restoreItems(ctx context.Context, in model.RestoreItemsInput) (*model.RestoreItemsPayload, error) {
+	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
+		return nil, err
+	}
+	result, so, err := r.perform(ctx, "restoreItems", performance{
+		audit: "restore action", needs: access.RestoreOperator,
+		subject: []any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "to", "original location",
+			"account", in.Account, "reason", in.Reason},
+		key:              append([]string{in.RestoreSessionID, in.MailboxID, in.Account, in.Reason}, in.ItemIds...),
+		clientMutationID: in.ClientMutationID,
+		locate: func() (*serverOp, error) {
+			if _, ok := r.RestoreAccounts[strings.ToLower(in.Account)]; !ok {
+				return nil, graph.BadInput(fmt.Sprintf("no restore account is named %q: restoreAccounts lists those the gateway has", in.Account))
+			}
+			return r.sessionOfYours(ctx, in.RestoreSessionID, in.Server)
+		},
+		run: func(so *serverOp) ([]byte, int, error) {
+			r.IdleRestoreSessions.Touch(so.name, in.RestoreSessionID)
+			restored, changed, err := so.api.RestoreMailItems(ctx, so.scope, in.RestoreSessionID, in.MailboxID, in.ItemIds, r.RestoreAccounts[strings.ToLower(in.Account)])
+			so.restores.Clear(ctx, strings.ToLower(in.RestoreSessionID))
+			if err != nil {
+				return nil, changed.Status, err
+			}
+			out, _ := json.Marshal(restored)
+			return out, changed.Status, nil
+		},
+		describe: func(result []byte) []any {
+			var r upstream.ItemsRestored
+			_ = json.Unmarshal(result, &r)
+			if r.RunsOn {
+				return []any{"restore", "runs on"}
+			}
+			return []any{"created", r.Created, "merged", r.Merged, "failed", r.Failed, "skipped", r.Skipped}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var restored upstream.ItemsRestored
+	_ = json.Unmarshal(result, &restored)
+	p := &model.RestoreItemsPayload{ClientMutationID: in.ClientMutationID, ServerName: so.name, RestoreSessionID: in.RestoreSessionID,
+		RunsOn: restored.RunsOn, Warnings: append([]string{}, restored.Warnings...)}
+	if !restored.RunsOn {
+		p.CreatedItems, p.MergedItems, p.FailedItems, p.SkippedItems = &restored.Created, &restored.Merged, &restored.Failed, &restored.Skipped
+	}
+	return p, nil
+}
+
+func (r *Resolver) exportItems(ctx context.Context, in model.ExportItemsInput) (*model.ExportPayload, error) {
+	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
+		return nil, err
+	}
+	if r.Exports == nil {
+		return nil, &upstream.Error{Kind: upstream.KindUnavailable, Message: "this gateway keeps no exports"}
+	}
+	caller := operation(ctx).request.Caller
+	result, _, err := r.perform(ctx, "exportItems", performance{
+		audit: "restore action", needs: access.RestoreOperator,
+		subject: []any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "format", string(in.Format), "reason", in.Reason},
+		key:     append([]string{in.RestoreSessionID, in.MailboxID, string(in.Format), in.Reason}, in.ItemIds...), clientMutationID: in.ClientMutationID,
+		locate: func() (*serverOp, error) { return r.sessionOfYours(ctx, in.RestoreSessionID, in.Server) },
+		run: func(so *serverOp) ([]byte, int, error) {
+			r.IdleRestoreSessions.Touch(so.name, in.RestoreSessionID)
+			api, scope, ids := so.api, so.scope, append([]string(nil), in.ItemIds...)
+			e := r.Exports.Start(exports.Export{Owner: caller.ID, OwnerName: caller.Name, Format: string(in.Format), Server: so.name,
+				RestoreSessionID: strings.ToLower(in.RestoreSessionID), FileName: "mailbox-items-" + time.Now().UTC().Format("20060102-150405") + ".pst"},
+				func(ctx context.Context) (io.ReadCloser, error) {
+					return api.ExportMailItems(ctx, scope, in.RestoreSessionID, in.MailboxID, ids)
+				})
+			return []byte(e.ID), 0, nil
+		},
+		describe: func(result []byte) []any { return []any{"export", string(result)} },
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, _ := r.Exports.Get(string(result), caller.ID)
+	return &model.ExportPayload{ClientMutationID: in.ClientMutationID, Export: &e}, nil
+}
+
+// export is one of the caller's exports.
+func (r *Resolver) export(ctx context.Context, id string) (*exports.Export, error) {
+	var e exports.Export
+	ok := false
+	if r.Exports != nil {
+		e, ok = r.Exports.Get(id, operation(ctx).request.Caller.ID)
+	}
+	if !ok {
+		return nil, &upstream.Error{Kind: upstream.KindNotFound, Message: "no export of yours has this id"}
+	}
+	return &e, nil
+}
+
+// exportUpdated follows one of the caller's exports until it is done.
+func (r *Resolver) exportUpdated(ctx context.Context, id string) (<-chan *exports.Export, error) {
+	if r.Exports == nil {
+		return nil, &upstream.Error{Kind: upstream.KindNotFound, Message: "no export of yours has this id"}
+	}
+	states, ok := r.Exports.Watch(ctx, id, operation(ctx).request.Caller.ID)
+	if !ok {
+		return nil, &upstream.Error{Kind: upstream.KindNotFound, Message: "no export of yours has this id"}
+	}
+	out := make(chan *exports.Export, 1)
+	go func() {
+		defer close(out)
+		for e := range states {
+			select {
+			case out <- &e:
+			case <-ctx.Done():
+				return
+			}
+			if e.State != exports.Queued && e.State != exports.Running {
+				return // done: READY, FAILED or EXPIRED
+			}
+		}
+	}()
+	return out, nil
+}
+
+// downloadLink is a READY export's link for its owner (nil otherwise).
+func (r *Resolver) downloadLink(e *exports.Export) (*string, *time.Time) {
+	if e.State != exports.Ready {
+		return nil, nil
+	}
+	link, expires := r.Exports.Link(*e)
+	return &link, &expires
+}
+
+// restoreAccounts are the names of the configured restore accounts, for
+// restore operators.
+func (r *Resolver) restoreAccounts(ctx context.Context) ([]string, error) {
+	caller := operation(ctx).request.Caller
+	if !caller.MayRestore() {
+		return nil, graph.Forbidden(fmt.Sprintf("restore accounts are for restore operators; %s is a %s", caller.Name, caller.Role))
+	}
+	names := make([]string, 0, len(r.RestoreAccounts))
+	for name := range r.RestoreAccounts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// nonEmpty is s, or nil when it is empty.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

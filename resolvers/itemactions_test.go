@@ -1,0 +1,330 @@
+package resolvers_test
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vb365-graphql/vb365-graphql/access"
+	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
+	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
+)
+
+// restoreGateway is a gateway whose restore operators are portal and
+// helpdesk, with the simulator's restore account configured as "contoso"
+// (through --restore-accounts-file, as an operator would).
+func restoreGateway(t *testing.T, v int, logs io.Writer) *testenv.Gateway {
+	t.Helper()
+	keys, err := access.ParseKeys([]string{"k3y-portal restore-operator portal", "k3y-helpdesk restore-operator helpdesk",
+		operatorKey + " operator ops-console", viewerKey + " viewer dashboard"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, password := vb365sim.New(vb365sim.Options{}).RestoreAccount()
+	accounts := filepath.Join(t.TempDir(), "restore-accounts")
+	if err := os.WriteFile(accounts, []byte("# the tenant's restore account\nContoso "+user+" "+password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return testenv.Start(t, testenv.Options{Version: v, Unshared: true, Logs: logs,
+		Env:     map[string]string{"VB365_RESTORE_ACCOUNTS_FILE": accounts},
+		Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+}
+
+// openExchange opens an Exchange session as portal and returns its id, the
+// first mailbox's, and the ids of that mailbox's first two Inbox items as
+// the graph lists them.
+func openExchange(t *testing.T, g *testenv.Gateway) (session, mailbox string, items []string) {
+	t.Helper()
+	r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: EXCHANGE, reason: "INC-5150"}) {
+		restoreSession { id mailboxes(first: 1) { nodes { id items(first: 2) { nodes { id subject } } } } } } }`,
+		map[string]any{"org": g.Sim.OrganizationIDs()[0]})
+	var d struct {
+		OpenRestoreSession struct {
+			RestoreSession struct {
+				ID        string
+				Mailboxes struct {
+					Nodes []struct {
+						ID    string
+						Items struct {
+							Nodes []struct{ ID, Subject string }
+						}
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 || len(d.OpenRestoreSession.RestoreSession.Mailboxes.Nodes) == 0 {
+		t.Fatalf("%v %s", err, r.Raw)
+	}
+	rs := d.OpenRestoreSession.RestoreSession
+	for _, it := range rs.Mailboxes.Nodes[0].Items.Nodes {
+		items = append(items, it.ID)
+	}
+	return rs.ID, rs.Mailboxes.Nodes[0].ID, items
+}
+
+// restPost POSTs body to the simulator as a REST script would.
+func restPost(t *testing.T, g *testenv.Gateway, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, g.Upstream.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", g.Env.Token(t))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// download GETs a gateway link with the key given ("": none) and headers.
+func download(t *testing.T, g *testenv.Gateway, link, key string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, g.URL+link, nil)
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+type exportState struct {
+	ID, State, FileName, DownloadURL, Error string
+	SizeBytes                               int64
+}
+
+// awaitExport asks for an export until it is done.
+func awaitExport(t *testing.T, g *testenv.Gateway, key, id string) exportState {
+	t.Helper()
+	deadline := time.Now().Add(testenv.Bound(20 * time.Second))
+	for {
+		r := as(t, g, key, "", `query($id: ID!) { export(id: $id) { id state fileName downloadUrl error sizeBytes } }`, map[string]any{"id": id})
+		var d struct{ Export exportState }
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("%v %s", err, r.Raw)
+		}
+		if s := d.Export.State; s != "QUEUED" && s != "RUNNING" || time.Now().After(deadline) {
+			return d.Export
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRestoringAndExportingMail: on v3, v6 and v8 a restore operator
+// restores two items of a mailbox to their place (a repeat with the same
+// clientMutationId restores nothing more; the REST API's events of the
+// session show the two) and exports them as a PST that becomes READY; its
+// link gives the same bytes as the REST export, as an attachment, to that
+// caller only, and resumes with Range; closing stops the session upstream.
+// Viewers and job operators are FORBIDDEN before any upstream call; every
+// action and the download are audited.
+func TestRestoringAndExportingMail(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{3, 6, 8} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			g := restoreGateway(t, v, &logs)
+			session, mailbox, items := openExchange(t, g)
+			if len(items) != 2 {
+				t.Fatalf("items %v", items)
+			}
+			restore := `mutation($s: ID!, $m: ID!, $items: [ID!]!) { restoreItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items,
+				account: "contoso", reason: "INC-5150: restore two messages", clientMutationId: "r-1"}) {
+				clientMutationId runsOn createdItems failedItems warnings restoreSession { id } } }`
+			export := `mutation($s: ID!, $m: ID!, $items: [ID!]!) { exportItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items,
+				format: PST, reason: "INC-5150: a PST for legal"}) { export { id state } } }`
+			vars := map[string]any{"s": session, "m": mailbox, "items": items}
+
+			// Refused before any call.
+			g.Sim.ResetActions()
+			g.Sim.ResetCalls()
+			for _, key := range []string{viewerKey, operatorKey} {
+				for _, m := range []string{restore, export} {
+					if r := as(t, g, key, "", m, vars); codeOf(r) != "FORBIDDEN" {
+						t.Errorf("%s: %s", key, r.Raw)
+					}
+				}
+			}
+			if r := as(t, g, "k3y-helpdesk", "", restore, vars); codeOf(r) != "NOT_FOUND" {
+				t.Errorf("another restore operator restores: %s", r.Raw)
+			}
+			if g.Sim.DataCalls() != 0 || len(g.Sim.Actions()) != 0 {
+				t.Errorf("refused callers reached the upstream: %v %v", g.Sim.Calls(), g.Sim.Actions())
+			}
+
+			// Restored once, to where they were.
+			for range 2 {
+				r := as(t, g, "k3y-portal", "", restore, vars)
+				var d struct {
+					RestoreItems struct {
+						ClientMutationID string
+						RunsOn           bool
+						CreatedItems     *int64
+					}
+				}
+				if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+					t.Fatalf("%v %s", err, r.Raw)
+				}
+				got := d.RestoreItems
+				if got.ClientMutationID != "r-1" || got.RunsOn != (v >= 8) || (v < 8) != (got.CreatedItems != nil && *got.CreatedItems == 2) {
+					t.Errorf("restored: %s", r.Raw)
+				}
+			}
+			restores := 0
+			for _, a := range g.Sim.Actions() {
+				if strings.Contains(strings.ToLower(a.Path), "/items/") {
+					restores++
+					for _, it := range items {
+						if !strings.Contains(a.Body, it) || !strings.Contains(a.Body, vb365sim.RestoreAdmin) {
+							t.Errorf("the restore asked for %s", a.Body)
+						}
+					}
+				}
+			}
+			if restores != 1 {
+				t.Errorf("%d restores upstream, want 1: %+v", restores, g.Sim.Actions())
+			}
+			events := g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/Events", v, session), g.Env.Token(t))
+			restored := 0
+			for _, e := range events {
+				if e["type"] == "Restore" {
+					restored++
+				}
+			}
+			if restored != 2 {
+				t.Errorf("the REST API shows %d restored items: %v", restored, events)
+			}
+
+			// Exported: the file is READY and is the REST export's bytes.
+			r := as(t, g, "k3y-portal", "", export, vars)
+			var started struct{ ExportItems struct{ Export exportState } }
+			if err := json.Unmarshal(r.Data, &started); err != nil || len(r.Errors) > 0 {
+				t.Fatalf("%v %s", err, r.Raw)
+			}
+			if r := as(t, g, "k3y-helpdesk", "", `query($id: ID!) { export(id: $id) { id } }`, map[string]any{"id": started.ExportItems.Export.ID}); codeOf(r) != "NOT_FOUND" {
+				t.Errorf("another caller sees the export: %s", r.Raw)
+			}
+			done := awaitExport(t, g, "k3y-portal", started.ExportItems.Export.ID)
+			if done.State != "READY" || done.DownloadURL == "" || !strings.HasSuffix(done.FileName, ".pst") {
+				t.Fatalf("export %+v", done)
+			}
+			path, body := fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes/%s/items/exportToPst", v, session, mailbox), `{"items":[{"id":%q},{"id":%q}]}`
+			if v < 6 {
+				path, body = fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes/%s/items/Action", v, session, mailbox), `{"exportToPst":{"items":[{"id":%q},{"id":%q}]}}`
+			}
+			status, want := restPost(t, g, path, fmt.Sprintf(body, items[0], items[1]))
+			if status != http.StatusOK || len(want) < 1000 {
+				t.Fatalf("the REST export: %d, %d bytes", status, len(want))
+			}
+			resp, got := download(t, g, done.DownloadURL, "k3y-portal")
+			if resp.StatusCode != http.StatusOK || !bytes.Equal(got, want) || done.SizeBytes != int64(len(want)) {
+				t.Errorf("the download: %d, %d bytes (sha256 %x), want the REST export's %d (sha256 %x); sizeBytes %d",
+					resp.StatusCode, len(got), sha256.Sum256(got), len(want), sha256.Sum256(want), done.SizeBytes)
+			}
+			if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename=`+done.FileName {
+				t.Errorf("Content-Disposition %q", cd)
+			}
+			resp, tail := download(t, g, done.DownloadURL, "k3y-portal", "Range", "bytes=1000-")
+			if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(tail, want[1000:]) {
+				t.Errorf("resumed at 1000: %d, %d bytes", resp.StatusCode, len(tail))
+			}
+			for _, c := range []struct {
+				who, link string
+				status    int
+			}{
+				{"", done.DownloadURL, http.StatusUnauthorized},
+				{"k3y-helpdesk", done.DownloadURL, http.StatusNotFound},
+				{viewerKey, done.DownloadURL, http.StatusNotFound},
+				{"k3y-portal", strings.Replace(done.DownloadURL, "signature=", "signature=x", 1), http.StatusForbidden},
+			} {
+				if resp, b := download(t, g, c.link, c.who); resp.StatusCode != c.status || len(b) > 200 {
+					t.Errorf("%q downloads: %d (%d bytes), want %d", c.who, resp.StatusCode, len(b), c.status)
+				}
+			}
+
+			// Closed upstream.
+			r = as(t, g, "k3y-portal", "", `mutation($id: ID!) { closeRestoreSession(input: {id: $id}) { restoreSession { state } } }`, map[string]any{"id": session})
+			if !strings.Contains(string(r.Data), `"STOPPED"`) {
+				t.Errorf("closed: %s", r.Raw)
+			}
+			for _, want := range []string{
+				"mutation=restoreItems restore_session=" + session + " mailbox=" + mailbox + " items=\"[" + items[0] + " " + items[1] + "]\" to=\"original location\" account=contoso reason=\"INC-5150: restore two messages\" who=portal",
+				"mutation=restoreItems", "outcome=repeated", "role=viewer outcome=forbidden", "role=operator outcome=forbidden",
+				"mutation=exportItems restore_session=" + session, `reason="INC-5150: a PST for legal" who=portal`,
+				`msg="export finished" export=` + done.ID + " who=portal state=READY",
+				`msg="export download" export=` + done.ID + " who=portal", `range="bytes=1000-"`,
+			} {
+				if !strings.Contains(logs.String(), want) {
+					t.Errorf("the audit log lacks %s:\n%s", want, logs.String())
+				}
+			}
+			if strings.Contains(logs.String(), "restore-admin-secret") {
+				t.Error("the restore account's password is in the log")
+			}
+		})
+	}
+}
+
+// TestFollowingAnExport: exportUpdated streams an export's states over
+// server-sent events until it is READY, for its owner; another caller's
+// subscription is NOT_FOUND.
+func TestFollowingAnExport(t *testing.T) {
+	t.Parallel()
+	g := restoreGateway(t, 8, nil)
+	session, mailbox, items := openExchange(t, g)
+	r := as(t, g, "k3y-portal", "", `mutation($s: ID!, $m: ID!, $items: [ID!]!) { exportItems(input: {restoreSessionId: $s, mailboxId: $m,
+		itemIds: $items, reason: "INC-1"}) { export { id } } }`, map[string]any{"s": session, "m": mailbox, "items": items})
+	var d struct {
+		ExportItems struct{ Export struct{ ID string } }
+	}
+	if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+		t.Fatalf("%v %s", err, r.Raw)
+	}
+	follow := func(key string) []string {
+		body, _ := json.Marshal(map[string]string{"query": fmt.Sprintf(`subscription { exportUpdated(id: %q) { state sizeBytes downloadUrl } }`, d.ExportItems.Export.ID)})
+		req, _ := http.NewRequest(http.MethodPost, g.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("X-API-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var events []string
+		lines := bufio.NewScanner(resp.Body)
+		for lines.Scan() {
+			if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
+				events = append(events, data)
+			}
+		}
+		return events
+	}
+	events := follow("k3y-portal")
+	if len(events) == 0 || !strings.Contains(events[len(events)-1], `"state":"READY"`) || !strings.Contains(events[len(events)-1], `"downloadUrl":"/exports/`) {
+		t.Errorf("the owner's stream: %v", events)
+	}
+	if events := follow("k3y-helpdesk"); len(events) == 0 || !strings.Contains(events[0], "NOT_FOUND") {
+		t.Errorf("another caller's stream: %v", events)
+	}
+}
