@@ -75,6 +75,7 @@ type ResolverRoot interface {
 	RestorePoint() RestorePointResolver
 	RestoreSession() RestoreSessionResolver
 	RestoreSessionPayload() RestoreSessionPayloadResolver
+	SendItemsPayload() SendItemsPayloadResolver
 	Server() ServerResolver
 	StartCopyJobPayload() StartCopyJobPayloadResolver
 	StartJobPayload() StartJobPayloadResolver
@@ -698,22 +699,24 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CloseRestoreSession   func(childComplexity int, input model.CloseRestoreSessionInput) int
-		DisableCopyJob        func(childComplexity int, input model.JobActionInput) int
-		DisableJob            func(childComplexity int, input model.JobActionInput) int
-		EnableCopyJob         func(childComplexity int, input model.JobActionInput) int
-		EnableJob             func(childComplexity int, input model.JobActionInput) int
-		ExportItems           func(childComplexity int, input model.ExportItemsInput) int
-		OpenRestoreSession    func(childComplexity int, input model.OpenRestoreSessionInput) int
-		RestoreItems          func(childComplexity int, input model.RestoreItemsInput) int
-		RevokeLicense         func(childComplexity int, input model.EstateActionInput) int
-		SetProxyMaintenance   func(childComplexity int, input model.ProxyMaintenanceInput) int
-		StartCopyJob          func(childComplexity int, input model.StartJobInput) int
-		StartJob              func(childComplexity int, input model.StartJobInput) int
-		StopCopyJob           func(childComplexity int, input model.JobActionInput) int
-		StopJob               func(childComplexity int, input model.JobActionInput) int
-		SyncOrganization      func(childComplexity int, input model.SyncOrganizationInput) int
-		SynchronizeRepository func(childComplexity int, input model.EstateActionInput) int
+		CloseRestoreSession      func(childComplexity int, input model.CloseRestoreSessionInput) int
+		DisableCopyJob           func(childComplexity int, input model.JobActionInput) int
+		DisableJob               func(childComplexity int, input model.JobActionInput) int
+		EnableCopyJob            func(childComplexity int, input model.JobActionInput) int
+		EnableJob                func(childComplexity int, input model.JobActionInput) int
+		ExportItems              func(childComplexity int, input model.ExportItemsInput) int
+		OpenRestoreSession       func(childComplexity int, input model.OpenRestoreSessionInput) int
+		RequestRestoreDeviceCode func(childComplexity int, input model.RestoreDeviceCodeInput) int
+		RestoreItems             func(childComplexity int, input model.RestoreItemsInput) int
+		RevokeLicense            func(childComplexity int, input model.EstateActionInput) int
+		SendItems                func(childComplexity int, input model.SendItemsInput) int
+		SetProxyMaintenance      func(childComplexity int, input model.ProxyMaintenanceInput) int
+		StartCopyJob             func(childComplexity int, input model.StartJobInput) int
+		StartJob                 func(childComplexity int, input model.StartJobInput) int
+		StopCopyJob              func(childComplexity int, input model.JobActionInput) int
+		StopJob                  func(childComplexity int, input model.JobActionInput) int
+		SyncOrganization         func(childComplexity int, input model.SyncOrganizationInput) int
+		SynchronizeRepository    func(childComplexity int, input model.EstateActionInput) int
 	}
 
 	ObjectProtection struct {
@@ -1041,6 +1044,14 @@ type ComplexityRoot struct {
 		UsedSpaceBytes              func(childComplexity int) int
 	}
 
+	RestoreDeviceCodePayload struct {
+		ClientMutationID func(childComplexity int) int
+		ExpiresIn        func(childComplexity int) int
+		Message          func(childComplexity int) int
+		UserCode         func(childComplexity int) int
+		VerificationURL  func(childComplexity int) int
+	}
+
 	RestoreEvent struct {
 		Duration      func(childComplexity int) int
 		EndTime       func(childComplexity int) int
@@ -1213,6 +1224,11 @@ type ComplexityRoot struct {
 		RetryWaitInterval         func(childComplexity int) int
 		ScheduleEnabled           func(childComplexity int) int
 		Type                      func(childComplexity int) int
+	}
+
+	SendItemsPayload struct {
+		ClientMutationID func(childComplexity int) int
+		RestoreSession   func(childComplexity int) int
 	}
 
 	Server struct {
@@ -1419,6 +1435,8 @@ type MutationResolver interface {
 	CloseRestoreSession(ctx context.Context, input model.CloseRestoreSessionInput) (*model.RestoreSessionPayload, error)
 	RestoreItems(ctx context.Context, input model.RestoreItemsInput) (*model.RestoreItemsPayload, error)
 	ExportItems(ctx context.Context, input model.ExportItemsInput) (*model.ExportPayload, error)
+	SendItems(ctx context.Context, input model.SendItemsInput) (*model.SendItemsPayload, error)
+	RequestRestoreDeviceCode(ctx context.Context, input model.RestoreDeviceCodeInput) (*model.RestoreDeviceCodePayload, error)
 }
 type ObjectProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -1558,6 +1576,9 @@ type RestoreSessionResolver interface {
 }
 type RestoreSessionPayloadResolver interface {
 	RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error)
+}
+type SendItemsPayloadResolver interface {
+	RestoreSession(ctx context.Context, obj *model.SendItemsPayload) (*upstream.RestoreSession, error)
 }
 type ServerResolver interface {
 	Status(ctx context.Context, obj *upstream.Origin) (model.ServerStatus, error)
@@ -4263,6 +4284,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenRestoreSession(childComplexity, args["input"].(model.OpenRestoreSessionInput)), true
+	case "Mutation.requestRestoreDeviceCode":
+		if e.ComplexityRoot.Mutation.RequestRestoreDeviceCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestRestoreDeviceCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestRestoreDeviceCode(childComplexity, args["input"].(model.RestoreDeviceCodeInput)), true
 	case "Mutation.restoreItems":
 		if e.ComplexityRoot.Mutation.RestoreItems == nil {
 			break
@@ -4285,6 +4317,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeLicense(childComplexity, args["input"].(model.EstateActionInput)), true
+	case "Mutation.sendItems":
+		if e.ComplexityRoot.Mutation.SendItems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendItems(childComplexity, args["input"].(model.SendItemsInput)), true
 	case "Mutation.setProxyMaintenance":
 		if e.ComplexityRoot.Mutation.SetProxyMaintenance == nil {
 			break
@@ -5904,6 +5947,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RepositoryUsage.UsedSpaceBytes(childComplexity), true
 
+	case "RestoreDeviceCodePayload.clientMutationId":
+		if e.ComplexityRoot.RestoreDeviceCodePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreDeviceCodePayload.ClientMutationID(childComplexity), true
+	case "RestoreDeviceCodePayload.expiresIn":
+		if e.ComplexityRoot.RestoreDeviceCodePayload.ExpiresIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreDeviceCodePayload.ExpiresIn(childComplexity), true
+	case "RestoreDeviceCodePayload.message":
+		if e.ComplexityRoot.RestoreDeviceCodePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreDeviceCodePayload.Message(childComplexity), true
+	case "RestoreDeviceCodePayload.userCode":
+		if e.ComplexityRoot.RestoreDeviceCodePayload.UserCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreDeviceCodePayload.UserCode(childComplexity), true
+	case "RestoreDeviceCodePayload.verificationUrl":
+		if e.ComplexityRoot.RestoreDeviceCodePayload.VerificationURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreDeviceCodePayload.VerificationURL(childComplexity), true
+
 	case "RestoreEvent.duration":
 		if e.ComplexityRoot.RestoreEvent.Duration == nil {
 			break
@@ -6650,6 +6724,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SchedulePolicy.Type(childComplexity), true
 
+	case "SendItemsPayload.clientMutationId":
+		if e.ComplexityRoot.SendItemsPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendItemsPayload.ClientMutationID(childComplexity), true
+	case "SendItemsPayload.restoreSession":
+		if e.ComplexityRoot.SendItemsPayload.RestoreSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendItemsPayload.RestoreSession(childComplexity), true
+
 	case "Server.health":
 		if e.ComplexityRoot.Server.Health == nil {
 			break
@@ -6887,7 +6974,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("JobActionInput", ec.unmarshalInputJobActionInput),
 			graphql.NewInputUnmarshaler("OpenRestoreSessionInput", ec.unmarshalInputOpenRestoreSessionInput),
 			graphql.NewInputUnmarshaler("ProxyMaintenanceInput", ec.unmarshalInputProxyMaintenanceInput),
+			graphql.NewInputUnmarshaler("RestoreDeviceCodeInput", ec.unmarshalInputRestoreDeviceCodeInput),
 			graphql.NewInputUnmarshaler("RestoreItemsInput", ec.unmarshalInputRestoreItemsInput),
+			graphql.NewInputUnmarshaler("SendItemsInput", ec.unmarshalInputSendItemsInput),
 			graphql.NewInputUnmarshaler("StartJobInput", ec.unmarshalInputStartJobInput),
 			graphql.NewInputUnmarshaler("SyncOrganizationInput", ec.unmarshalInputSyncOrganizationInput),
 		)
@@ -7405,15 +7494,17 @@ type Mutation {
   "Closes (stops) a restore session the caller opened (v6+ ` + "`" + `POST /RestoreSessions/{id}/Stop` + "`" + `; v3..v5 its ` + "`" + `Action` + "`" + `)."
   closeRestoreSession(input: CloseRestoreSessionInput!): RestoreSessionPayload
   """
-  Restores items of a mailbox to the folders they were in (v6+ ` + "`" + `POST
+  Restores items of a mailbox where they were (v6+ ` + "`" + `POST
   /RestoreSessions/{id}/organization/mailboxes/{id}/items/restore` + "`" + `; v3..v5
-  its ` + "`" + `items/Action` + "`" + `), signing in to Microsoft 365 with a restore account
-  the gateway's operator configured (` + "`" + `--restore-accounts-file` + "`" + `; the
-  client names it and never sees its password). For the restore operator
-  who opened the session; at most 100 items a call; audited with the
-  reason; sent once per ` + "`" + `clientMutationId` + "`" + ` or ` + "`" + `Idempotency-Key` + "`" + `. On v8 the
-  restore runs on after the answer: follow it in the session's ` + "`" + `events` + "`" + `
-  or with ` + "`" + `restoreSessionUpdated` + "`" + `.
+  its ` + "`" + `items/Action` + "`" + `) or to another mailbox (` + "`" + `items/restoreTo` + "`" + `). It signs
+  in to Microsoft 365 either with a restore account the gateway's operator
+  configured (` + "`" + `account` + "`" + `: the client names it and never sees its password;
+  ` + "`" + `restoreAccounts` + "`" + ` lists them) or with a device code a person signed in
+  with (` + "`" + `deviceCode` + "`" + `, from ` + "`" + `requestRestoreDeviceCode` + "`" + `, v6+). For the restore
+  operator who opened the session; at most 100 items a call; audited with
+  the reason; sent once per ` + "`" + `clientMutationId` + "`" + ` or ` + "`" + `Idempotency-Key` + "`" + `. On v8
+  the restore runs on after the answer: follow it in the session's
+  ` + "`" + `events` + "`" + ` or with ` + "`" + `restoreSessionUpdated` + "`" + `.
   """
   restoreItems(input: RestoreItemsInput!): RestoreItemsPayload
   """
@@ -7428,6 +7519,79 @@ type Mutation {
   the reason; started once per ` + "`" + `clientMutationId` + "`" + ` or ` + "`" + `Idempotency-Key` + "`" + `.
   """
   exportItems(input: ExportItemsInput!): ExportPayload
+  """
+  Mails items of a mailbox, as attachments, through the server's mail
+  settings: to the mailbox's own address (v6+ ` + "`" + `items/sendToDefaultAddress` + "`" + `),
+  or to another (` + "`" + `items/sendToDifferentAddress` + "`" + `); v3..v5 their
+  ` + "`" + `items/Action` + "`" + `. For the restore operator who opened the session; at most
+  100 items a call; audited with the reason and the recipient; sent once
+  per ` + "`" + `clientMutationId` + "`" + ` or ` + "`" + `Idempotency-Key` + "`" + `.
+  """
+  sendItems(input: SendItemsInput!): SendItemsPayload
+  """
+  Asks for a device code to sign in to Microsoft 365 with for a restore
+  (v6+ ` + "`" + `POST /RestoreSessions/{id}/organization/restoreDeviceCode` + "`" + `): a person
+  opens ` + "`" + `verificationUrl` + "`" + `, enters ` + "`" + `userCode` + "`" + ` and signs in with an account
+  that may restore; then ` + "`" + `restoreItems` + "`" + ` names the code instead of an
+  account. For the restore operator who opened the session.
+  """
+  requestRestoreDeviceCode(input: RestoreDeviceCodeInput!): RestoreDeviceCodePayload
+}
+
+"Items of a mailbox to mail."
+input SendItemsInput {
+  "The Exchange restore session they are in (yours)."
+  restoreSessionId: ID!
+  "The mailbox they are in (` + "`" + `Mailbox.id` + "`" + `)."
+  mailboxId: ID!
+  "The items (` + "`" + `MailItem.id` + "`" + `): 1 to 100."
+  itemIds: [ID!]!
+  "The address to send them to (null: the mailbox's own)."
+  to: String
+  "The sender's address, with ` + "`" + `to` + "`" + `."
+  from: String
+  "The message's subject, with ` + "`" + `to` + "`" + `."
+  subject: String
+  "The message's text, with ` + "`" + `to` + "`" + `."
+  text: String
+  "Why: the ticket or request this serves (the audit log keeps it)."
+  reason: String!
+  "Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) is not sent again."
+  clientMutationId: String
+  "The server that has the session, by name: needed only where two servers have its id."
+  server: String
+}
+
+"What sending items did."
+type SendItemsPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The restore session, as it is after the sending."
+  restoreSession: RestoreSession
+}
+
+"The restore session to sign in for."
+input RestoreDeviceCodeInput {
+  "The restore session (yours)."
+  restoreSessionId: ID!
+  "Any string: returned in the payload; a repeat with the same one gives the first code."
+  clientMutationId: String
+  "The server that has the session, by name: needed only where two servers have its id."
+  server: String
+}
+
+"A device code to sign in with for a restore."
+type RestoreDeviceCodePayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The code to enter at verificationUrl, and then to give restoreItems as deviceCode."
+  userCode: String!
+  "Where to sign in."
+  verificationUrl: String!
+  "How long the code works, in seconds."
+  expiresIn: Int!
+  "Microsoft's instructions."
+  message: String
 }
 
 "Items of a mailbox to restore to where they were."
@@ -7438,8 +7602,16 @@ input RestoreItemsInput {
   mailboxId: ID!
   "The items (` + "`" + `MailItem.id` + "`" + `): 1 to 100."
   itemIds: [ID!]!
-  "The restore account to sign in to Microsoft 365 with, by its name in the gateway's configuration (` + "`" + `restoreAccounts` + "`" + ` lists them)."
-  account: String!
+  "The restore account to sign in to Microsoft 365 with, by its name in the gateway's configuration (` + "`" + `restoreAccounts` + "`" + ` lists them); or deviceCode."
+  account: String
+  "The userCode of ` + "`" + `requestRestoreDeviceCode` + "`" + `, once a person signed in with it (v6+); or account."
+  deviceCode: String
+  "Another mailbox to restore them to, by address (null: where they were)."
+  toMailbox: String
+  "A folder of that mailbox to restore them to (null: the server's choice, a folder named after the restore)."
+  toFolder: String
+  "Mark restored messages unread (with toMailbox)."
+  markUnread: Boolean = false
   "Why: the ticket or request this serves (the audit log keeps it)."
   reason: String!
   "Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) is not sent again and gives the first answer."
@@ -12335,6 +12507,22 @@ func (ec *executionContext) childFields_RepositoryUsage(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type RepositoryUsage", field.Name)
 }
 
+func (ec *executionContext) childFields_RestoreDeviceCodePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_RestoreDeviceCodePayload_clientMutationId(ctx, field)
+	case "userCode":
+		return ec.fieldContext_RestoreDeviceCodePayload_userCode(ctx, field)
+	case "verificationUrl":
+		return ec.fieldContext_RestoreDeviceCodePayload_verificationUrl(ctx, field)
+	case "expiresIn":
+		return ec.fieldContext_RestoreDeviceCodePayload_expiresIn(ctx, field)
+	case "message":
+		return ec.fieldContext_RestoreDeviceCodePayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreDeviceCodePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RestoreEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -12681,6 +12869,16 @@ func (ec *executionContext) childFields_SchedulePolicy(ctx context.Context, fiel
 		return ec.fieldContext_SchedulePolicy_retryWaitInterval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SchedulePolicy", field.Name)
+}
+
+func (ec *executionContext) childFields_SendItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_SendItemsPayload_clientMutationId(ctx, field)
+	case "restoreSession":
+		return ec.fieldContext_SendItemsPayload_restoreSession(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SendItemsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Server(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13839,6 +14037,20 @@ func (ec *executionContext) field_Mutation_openRestoreSession_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestRestoreDeviceCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RestoreDeviceCodeInput, error) {
+			return ec.unmarshalNRestoreDeviceCodeInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreDeviceCodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_restoreItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13859,6 +14071,20 @@ func (ec *executionContext) field_Mutation_revokeLicense_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EstateActionInput, error) {
 			return ec.unmarshalNEstateActionInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEstateActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SendItemsInput, error) {
+			return ec.unmarshalNSendItemsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSendItemsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -27511,6 +27737,94 @@ func (ec *executionContext) fieldContext_Mutation_exportItems(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_sendItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendItems(ctx, fc.Args["input"].(model.SendItemsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SendItemsPayload) graphql.Marshaler {
+			return ec.marshalOSendItemsPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSendItemsPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SendItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestRestoreDeviceCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestRestoreDeviceCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestRestoreDeviceCode(ctx, fc.Args["input"].(model.RestoreDeviceCodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RestoreDeviceCodePayload) graphql.Marshaler {
+			return ec.marshalORestoreDeviceCodePayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreDeviceCodePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestRestoreDeviceCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreDeviceCodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestRestoreDeviceCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ObjectProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34072,6 +34386,121 @@ func (ec *executionContext) fieldContext_RepositoryUsage_protectedObjects(_ cont
 	return graphql.NewScalarFieldContext("RepositoryUsage", field, false, false, "Long")
 }
 
+func (ec *executionContext) _RestoreDeviceCodePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RestoreDeviceCodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreDeviceCodePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreDeviceCodePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreDeviceCodePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreDeviceCodePayload_userCode(ctx context.Context, field graphql.CollectedField, obj *model.RestoreDeviceCodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreDeviceCodePayload_userCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreDeviceCodePayload_userCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreDeviceCodePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreDeviceCodePayload_verificationUrl(ctx context.Context, field graphql.CollectedField, obj *model.RestoreDeviceCodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreDeviceCodePayload_verificationUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerificationURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreDeviceCodePayload_verificationUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreDeviceCodePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreDeviceCodePayload_expiresIn(ctx context.Context, field graphql.CollectedField, obj *model.RestoreDeviceCodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreDeviceCodePayload_expiresIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreDeviceCodePayload_expiresIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreDeviceCodePayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestoreDeviceCodePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.RestoreDeviceCodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreDeviceCodePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreDeviceCodePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreDeviceCodePayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _RestoreEvent_id(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37093,6 +37522,61 @@ func (ec *executionContext) fieldContext_SchedulePolicy_retryWaitInterval(_ cont
 	return graphql.NewScalarFieldContext("SchedulePolicy", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SendItemsPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SendItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendItemsPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SendItemsPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SendItemsPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SendItemsPayload_restoreSession(ctx context.Context, field graphql.CollectedField, obj *model.SendItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendItemsPayload_restoreSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SendItemsPayload().RestoreSession(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalORestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SendItemsPayload_restoreSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SendItemsPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Server_name(ctx context.Context, field graphql.CollectedField, obj *upstream.Origin) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -39531,6 +40015,62 @@ func UnmarshalProxyMaintenanceInput(ctx context.Context, raw any) (model.ProxyMa
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRestoreDeviceCodeInput(ctx context.Context, obj any) (model.RestoreDeviceCodeInput, error) {
+	var it model.RestoreDeviceCodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"restoreSessionId", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "restoreSessionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("restoreSessionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RestoreSessionID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRestoreDeviceCodeInput unmarshals raw into the RestoreDeviceCodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRestoreDeviceCodeInput(ctx context.Context, raw any) (model.RestoreDeviceCodeInput, error) {
+	var out model.RestoreDeviceCodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreDeviceCodeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRestoreItemsInput(ctx context.Context, obj any) (model.RestoreItemsInput, error) {
 	var it model.RestoreItemsInput
 	if obj == nil {
@@ -39542,7 +40082,11 @@ func (ec *executionContext) unmarshalInputRestoreItemsInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"restoreSessionId", "mailboxId", "itemIds", "account", "reason", "clientMutationId", "server"}
+	if _, present := asMap["markUnread"]; !present {
+		asMap["markUnread"] = false
+	}
+
+	fieldsInOrder := [...]string{"restoreSessionId", "mailboxId", "itemIds", "account", "deviceCode", "toMailbox", "toFolder", "markUnread", "reason", "clientMutationId", "server"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39572,11 +40116,39 @@ func (ec *executionContext) unmarshalInputRestoreItemsInput(ctx context.Context,
 			it.ItemIds = data
 		case "account":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("account"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Account = data
+		case "deviceCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceCode = data
+		case "toMailbox":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toMailbox"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToMailbox = data
+		case "toFolder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toFolder"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToFolder = data
+		case "markUnread":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("markUnread"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MarkUnread = data
 		case "reason":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -39612,6 +40184,111 @@ func (ec *executionContext) unmarshalInputRestoreItemsInput(ctx context.Context,
 func UnmarshalRestoreItemsInput(ctx context.Context, raw any) (model.RestoreItemsInput, error) {
 	var out model.RestoreItemsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreItemsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSendItemsInput(ctx context.Context, obj any) (model.SendItemsInput, error) {
+	var it model.SendItemsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"restoreSessionId", "mailboxId", "itemIds", "to", "from", "subject", "text", "reason", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "restoreSessionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("restoreSessionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RestoreSessionID = data
+		case "mailboxId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailboxId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailboxID = data
+		case "itemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("itemIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ItemIds = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSendItemsInput unmarshals raw into the SendItemsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSendItemsInput(ctx context.Context, raw any) (model.SendItemsInput, error) {
+	var out model.SendItemsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendItemsInput", raw, &out)
 	return out, err
 }
 
@@ -44074,6 +44751,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "sendItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendItems(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "requestRestoreDeviceCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestRestoreDeviceCode(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46270,6 +46961,59 @@ func (ec *executionContext) _RepositoryUsage(ctx context.Context, sel ast.Select
 	return out
 }
 
+var restoreDeviceCodePayloadImplementors = []string{"RestoreDeviceCodePayload"}
+
+func (ec *executionContext) _RestoreDeviceCodePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RestoreDeviceCodePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreDeviceCodePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreDeviceCodePayload")
+		case "clientMutationId":
+			out.Values[i] = ec._RestoreDeviceCodePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userCode":
+			out.Values[i] = ec._RestoreDeviceCodePayload_userCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verificationUrl":
+			out.Values[i] = ec._RestoreDeviceCodePayload_verificationUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresIn":
+			out.Values[i] = ec._RestoreDeviceCodePayload_expiresIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._RestoreDeviceCodePayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var restoreEventImplementors = []string{"RestoreEvent"}
 
 func (ec *executionContext) _RestoreEvent(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreEvent) graphql.Marshaler {
@@ -47384,6 +48128,45 @@ func (ec *executionContext) _SchedulePolicy(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sendItemsPayloadImplementors = []string{"SendItemsPayload"}
+
+func (ec *executionContext) _SendItemsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendItemsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sendItemsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SendItemsPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._SendItemsPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "restoreSession":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SendItemsPayload_restoreSession(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -49053,6 +49836,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNJob2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Job) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -50274,6 +51071,11 @@ func (ec *executionContext) marshalNRepositoryUsage2ᚖgithubᚗcomᚋvb365ᚑgr
 	return ec._RepositoryUsage(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRestoreDeviceCodeInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreDeviceCodeInput(ctx context.Context, v any) (model.RestoreDeviceCodeInput, error) {
+	res, err := ec.unmarshalInputRestoreDeviceCodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRestoreEvent2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.RestoreEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -50681,6 +51483,11 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb3
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSendItemsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSendItemsInput(ctx context.Context, v any) (model.SendItemsInput, error) {
+	res, err := ec.unmarshalInputSendItemsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNServer2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐOrigin(ctx context.Context, sel ast.SelectionSet, v upstream.Origin) graphql.Marshaler {
@@ -51998,6 +52805,13 @@ func (ec *executionContext) marshalORepositoryUsage2ᚕᚖgithubᚗcomᚋvb365�
 	return ret
 }
 
+func (ec *executionContext) marshalORestoreDeviceCodePayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreDeviceCodePayload(ctx context.Context, sel ast.SelectionSet, v *model.RestoreDeviceCodePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RestoreDeviceCodePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORestoreEventType2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreEventType(ctx context.Context, v any) (*upstream.RestoreEventType, error) {
 	if v == nil {
 		return nil, nil
@@ -52148,6 +52962,13 @@ var (
 		upstream.ScheduleUnknown:      "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) marshalOSendItemsPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐSendItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.SendItemsPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SendItemsPayload(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalOServerHealth2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐHealth(ctx context.Context, sel ast.SelectionSet, v *upstream.Health) graphql.Marshaler {
 	if v == nil {

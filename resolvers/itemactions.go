@@ -50,25 +50,53 @@ func (r *Resolver) sessionOfYours(ctx context.Context, id string, server *string
 	return holderOf(ctx, id, server, (*serverOp).RestoreSession)
 }
 
+// mailRestore is what a restoreItems input asks, with the account it
+// names (checked before any call).
+func (r *Resolver) mailRestore(in model.RestoreItemsInput) (upstream.MailRestore, error) {
+	m := upstream.MailRestore{Items: in.ItemIds, DeviceCode: deref(in.DeviceCode), Mailbox: deref(in.ToMailbox), Folder: deref(in.ToFolder), MarkUnread: deref(in.MarkUnread)}
+	switch name := strings.ToLower(deref(in.Account)); {
+	case (name == "") == (m.DeviceCode == ""):
+		return m, graph.BadInput("give either account (a restore account's name: restoreAccounts lists them) or deviceCode (from requestRestoreDeviceCode)")
+	case name != "":
+		account, ok := r.RestoreAccounts[name]
+		if !ok {
+			return m, graph.BadInput(fmt.Sprintf("no restore account is named %q: restoreAccounts lists those the gateway has", name))
+		}
+		m.Account = account
+	}
+	if m.Folder != "" && m.Mailbox == "" {
+		return m, graph.BadInput("toFolder goes with toMailbox: items restored where they were go to their own folders")
+	}
+	return m, nil
+}
+
 func (r *Resolver) restoreItems(ctx context.Context, in model.RestoreItemsInput) (*model.RestoreItemsPayload, error) {
 	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
 		return nil, err
 	}
+	to, signIn := "original location", "account"
+	if in.ToMailbox != nil {
+		to = *in.ToMailbox + "/" + deref(in.ToFolder)
+	}
+	if in.DeviceCode != nil {
+		signIn = "device code"
+	}
+	var restore upstream.MailRestore
 	result, so, err := r.perform(ctx, "restoreItems", performance{
 		audit: "restore action", needs: access.RestoreOperator,
-		subject: []any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "to", "original location",
-			"account", in.Account, "reason", in.Reason},
-		key:              append([]string{in.RestoreSessionID, in.MailboxID, in.Account, in.Reason}, in.ItemIds...),
+		subject: []any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "to", to,
+			"sign_in", signIn, "account", deref(in.Account), "reason", in.Reason},
+		key:              append([]string{in.RestoreSessionID, in.MailboxID, deref(in.Account), deref(in.DeviceCode), to, in.Reason}, in.ItemIds...),
 		clientMutationID: in.ClientMutationID,
-		locate: func() (*serverOp, error) {
-			if _, ok := r.RestoreAccounts[strings.ToLower(in.Account)]; !ok {
-				return nil, graph.BadInput(fmt.Sprintf("no restore account is named %q: restoreAccounts lists those the gateway has", in.Account))
+		locate: func() (so *serverOp, err error) {
+			if restore, err = r.mailRestore(in); err != nil {
+				return nil, err
 			}
 			return r.sessionOfYours(ctx, in.RestoreSessionID, in.Server)
 		},
 		run: func(so *serverOp) ([]byte, int, error) {
 			r.IdleRestoreSessions.Touch(so.name, in.RestoreSessionID)
-			restored, changed, err := so.api.RestoreMailItems(ctx, so.scope, in.RestoreSessionID, in.MailboxID, in.ItemIds, r.RestoreAccounts[strings.ToLower(in.Account)])
+			restored, changed, err := so.api.RestoreMailItems(ctx, so.scope, in.RestoreSessionID, in.MailboxID, restore)
 			so.restores.Clear(ctx, strings.ToLower(in.RestoreSessionID))
 			if err != nil {
 				return nil, changed.Status, err
@@ -95,6 +123,56 @@ func (r *Resolver) restoreItems(ctx context.Context, in model.RestoreItemsInput)
 	if !restored.RunsOn {
 		p.CreatedItems, p.MergedItems, p.FailedItems, p.SkippedItems = &restored.Created, &restored.Merged, &restored.Failed, &restored.Skipped
 	}
+	return p, nil
+}
+
+func (r *Resolver) sendItems(ctx context.Context, in model.SendItemsInput) (*model.SendItemsPayload, error) {
+	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
+		return nil, err
+	}
+	sending := upstream.MailSending{Items: in.ItemIds, From: deref(in.From), To: deref(in.To), Subject: deref(in.Subject), Text: deref(in.Text)}
+	to := sending.To
+	if to == "" {
+		to = "the mailbox's own address"
+	}
+	_, so, err := r.perform(ctx, "sendItems", performance{
+		audit: "restore action", needs: access.RestoreOperator,
+		subject: []any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "to", to, "reason", in.Reason},
+		key:     append([]string{in.RestoreSessionID, in.MailboxID, to, sending.From, sending.Subject, sending.Text, in.Reason}, in.ItemIds...), clientMutationID: in.ClientMutationID,
+		locate: func() (*serverOp, error) { return r.sessionOfYours(ctx, in.RestoreSessionID, in.Server) },
+		run: func(so *serverOp) ([]byte, int, error) {
+			r.IdleRestoreSessions.Touch(so.name, in.RestoreSessionID)
+			changed, err := so.api.SendMailItems(ctx, so.scope, in.RestoreSessionID, in.MailboxID, sending)
+			so.restores.Clear(ctx, strings.ToLower(in.RestoreSessionID))
+			return []byte("sent"), changed.Status, err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SendItemsPayload{ClientMutationID: in.ClientMutationID, ServerName: so.name, RestoreSessionID: in.RestoreSessionID}, nil
+}
+
+func (r *Resolver) requestRestoreDeviceCode(ctx context.Context, in model.RestoreDeviceCodeInput) (*model.RestoreDeviceCodePayload, error) {
+	result, _, err := r.perform(ctx, "requestRestoreDeviceCode", performance{
+		audit: "restore action", needs: access.RestoreOperator, subject: []any{"restore_session", in.RestoreSessionID},
+		key: []string{in.RestoreSessionID}, clientMutationID: in.ClientMutationID,
+		locate: func() (*serverOp, error) { return r.sessionOfYours(ctx, in.RestoreSessionID, in.Server) },
+		run: func(so *serverOp) ([]byte, int, error) {
+			r.IdleRestoreSessions.Touch(so.name, in.RestoreSessionID)
+			code, err := so.api.RestoreDeviceCode(ctx, so.scope, in.RestoreSessionID)
+			if err != nil {
+				return nil, 0, err
+			}
+			out, _ := json.Marshal(code)
+			return out, 0, nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := &model.RestoreDeviceCodePayload{ClientMutationID: in.ClientMutationID}
+	_ = json.Unmarshal(result, &p.DeviceCode)
 	return p, nil
 }
 

@@ -268,7 +268,7 @@ func TestRestoringAndExportingMail(t *testing.T) {
 				t.Errorf("closed: %s", r.Raw)
 			}
 			for _, want := range []string{
-				"mutation=restoreItems restore_session=" + session + " mailbox=" + mailbox + " items=\"[" + items[0] + " " + items[1] + "]\" to=\"original location\" account=contoso reason=\"INC-5150: restore two messages\" who=portal",
+				"mutation=restoreItems restore_session=" + session + " mailbox=" + mailbox + " items=\"[" + items[0] + " " + items[1] + "]\" to=\"original location\" sign_in=account account=contoso reason=\"INC-5150: restore two messages\" who=portal",
 				"mutation=restoreItems", "outcome=repeated", "role=viewer outcome=forbidden", "role=operator outcome=forbidden",
 				"mutation=exportItems restore_session=" + session, `reason="INC-5150: a PST for legal" who=portal`,
 				`msg="export finished" export=` + done.ID + " who=portal state=READY",
@@ -326,5 +326,107 @@ func TestFollowingAnExport(t *testing.T) {
 	}
 	if events := follow("k3y-helpdesk"); len(events) == 0 || !strings.Contains(events[0], "NOT_FOUND") {
 		t.Errorf("another caller's stream: %v", events)
+	}
+}
+
+// TestRestoringElsewhereAndSending: on v3, v6 and v8 items restore to
+// another mailbox and folder and are mailed to the mailbox's own address
+// and to another, as the REST API's events of the session show; v6+ sign a
+// restore in with a device code (v3 says which version can, with no call).
+// What cannot be right is refused before any call.
+func TestRestoringElsewhereAndSending(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{3, 6, 8} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			g := restoreGateway(t, v, &logs)
+			session, mailbox, items := openExchange(t, g)
+			vars := map[string]any{"s": session, "m": mailbox, "items": items}
+			signIn := `account: "contoso"`
+			g.Sim.ResetActions()
+			g.Sim.ResetCalls()
+			r := as(t, g, "k3y-portal", "", `mutation($s: ID!) { requestRestoreDeviceCode(input: {restoreSessionId: $s}) { userCode verificationUrl expiresIn } }`, vars)
+			if v < 6 {
+				if codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v6") || len(g.Sim.Actions()) != 0 {
+					t.Errorf("a device code on v%d: %s", v, r.Raw)
+				}
+			} else {
+				var d struct {
+					RequestRestoreDeviceCode struct{ UserCode, VerificationURL string }
+				}
+				if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 || d.RequestRestoreDeviceCode.UserCode == "" {
+					t.Fatalf("%v %s", err, r.Raw)
+				}
+				signIn = fmt.Sprintf("deviceCode: %q", d.RequestRestoreDeviceCode.UserCode)
+			}
+			r = as(t, g, "k3y-portal", "", `mutation($s: ID!, $m: ID!, $items: [ID!]!) { restoreItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items,
+				`+signIn+`, toMailbox: "legal@contoso.example", toFolder: "INC-9", markUnread: true, reason: "INC-9: for legal"}) { runsOn } }`, vars)
+			if len(r.Errors) > 0 {
+				t.Fatalf("restore elsewhere: %s", r.Raw)
+			}
+			for _, to := range []string{"", `to: "legal@contoso.example", from: "helpdesk@contoso.example", subject: "INC-9", text: "As asked."`} {
+				r = as(t, g, "k3y-portal", "", `mutation($s: ID!, $m: ID!, $items: [ID!]!) { sendItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items,
+					`+to+` reason: "INC-9: mail them"}) { restoreSession { id } } }`, vars)
+				if len(r.Errors) > 0 {
+					t.Fatalf("send (%s): %s", to, r.Raw)
+				}
+			}
+			targets := map[string]int{}
+			for _, e := range g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/Events", v, session), g.Env.Token(t)) {
+				if e["type"] == "Restore" || e["type"] == "Send" {
+					targets[fmt.Sprint(e["type"], " ", e["target"])]++
+				}
+			}
+			own := strings.Split(fmt.Sprint(g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes?limit=1", v, session), g.Env.Token(t))[0]["email"]), " ")[0]
+			want := map[string]int{"Restore legal@contoso.example": 2, "Send legal@contoso.example": 2, "Send " + own: 2}
+			if fmt.Sprint(targets) != fmt.Sprint(want) {
+				t.Errorf("the REST API's events: %v, want %v", targets, want)
+			}
+			for _, a := range g.Sim.Actions() {
+				if strings.Contains(a.Body, "legal@contoso.example") && strings.Contains(a.Body, "INC-9") && !strings.Contains(a.Body, `"folder":"INC-9"`) && !strings.Contains(a.Body, `"subject":"INC-9"`) {
+					t.Errorf("asked %s", a.Body)
+				}
+			}
+
+			g.Sim.ResetActions()
+			g.Sim.ResetCalls()
+			many := make([]string, 101)
+			for i := range many {
+				many[i] = items[0]
+			}
+			for _, c := range []struct {
+				key, mutation string
+				items         []string
+				code          string
+			}{
+				{"k3y-portal", `restoreItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items, reason: "x"}) { runsOn }`, items, "BAD_USER_INPUT"},
+				{"k3y-portal", `restoreItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items, account: "contoso", deviceCode: "X", reason: "x"}) { runsOn }`, items, "BAD_USER_INPUT"},
+				{"k3y-portal", `restoreItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items, account: "fabrikam", reason: "x"}) { runsOn }`, items, "BAD_USER_INPUT"},
+				{"k3y-portal", `restoreItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items, account: "contoso", toFolder: "x", reason: "x"}) { runsOn }`, items, "BAD_USER_INPUT"},
+				{"k3y-portal", `sendItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items, reason: "x"}) { clientMutationId }`, many, "BAD_USER_INPUT"},
+				{"k3y-portal", `sendItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items, reason: " "}) { clientMutationId }`, items, "BAD_USER_INPUT"},
+				{viewerKey, `sendItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items, reason: "x"}) { clientMutationId }`, items, "FORBIDDEN"},
+				{operatorKey, `requestRestoreDeviceCode(input: {restoreSessionId: $s}) { userCode }`, items, "FORBIDDEN"},
+				{"k3y-helpdesk", `sendItems(input: {restoreSessionId: $s, mailboxId: $m, itemIds: $items, reason: "x"}) { clientMutationId }`, items, "NOT_FOUND"},
+			} {
+				header, vars := `mutation($s: ID!, $m: ID!, $items: [ID!]!)`, map[string]any{"s": session, "m": mailbox, "items": c.items}
+				if !strings.Contains(c.mutation, "$m") {
+					header, vars = `mutation($s: ID!)`, map[string]any{"s": session}
+				}
+				r := as(t, g, c.key, "", header+` { `+c.mutation+` }`, vars)
+				if codeOf(r) != c.code {
+					t.Errorf("%s %s: %s, want %s", c.key, c.mutation, r.Raw, c.code)
+				}
+			}
+			if g.Sim.DataCalls() != 0 || len(g.Sim.Actions()) != 0 {
+				t.Errorf("refused actions reached the upstream: %v %v", g.Sim.Calls(), g.Sim.Actions())
+			}
+			for _, want := range []string{`mutation=restoreItems restore_session=` + session, `to=legal@contoso.example/INC-9`, `mutation=sendItems`, `to=legal@contoso.example reason="INC-9: mail them"`, `to="the mailbox's own address"`} {
+				if !strings.Contains(logs.String(), want) {
+					t.Errorf("the audit log lacks %s", want)
+				}
+			}
+		})
 	}
 }

@@ -480,6 +480,16 @@ func (r *mutationResolver) ExportItems(ctx context.Context, input model.ExportIt
 	return r.exportItems(ctx, input)
 }
 
+// SendItems is the resolver for the sendItems field.
+func (r *mutationResolver) SendItems(ctx context.Context, input model.SendItemsInput) (*model.SendItemsPayload, error) {
+	return r.sendItems(ctx, input)
+}
+
+// RequestRestoreDeviceCode is the resolver for the requestRestoreDeviceCode field.
+func (r *mutationResolver) RequestRestoreDeviceCode(ctx context.Context, input model.RestoreDeviceCodeInput) (*model.RestoreDeviceCodePayload, error) {
+	return r.requestRestoreDeviceCode(ctx, input)
+}
+
 // Repositories is the resolver for the repositories field.
 func (r *objectProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
 	return repositoriesOf(ctx, obj)
@@ -985,6 +995,11 @@ func (r *restoreSessionPayloadResolver) RestoreSession(ctx context.Context, obj 
 	return part(ctx, obj.ServerName).RestoreSession(ctx, obj.RestoreSessionID)
 }
 
+// RestoreSession is the resolver for the restoreSession field.
+func (r *sendItemsPayloadResolver) RestoreSession(ctx context.Context, obj *model.SendItemsPayload) (*upstream.RestoreSession, error) {
+	return part(ctx, obj.ServerName).RestoreSession(ctx, obj.RestoreSessionID)
+}
+
 // Status is the resolver for the status field.
 func (r *serverResolver) Status(ctx context.Context, obj *upstream.Origin) (model.ServerStatus, error) {
 	switch reach := part(ctx, obj.ServerName).Reach(); {
@@ -1249,6 +1264,11 @@ func (r *Resolver) RestoreSessionPayload() graph.RestoreSessionPayloadResolver {
 	return &restoreSessionPayloadResolver{r}
 }
 
+// SendItemsPayload returns graph.SendItemsPayloadResolver implementation.
+func (r *Resolver) SendItemsPayload() graph.SendItemsPayloadResolver {
+	return &sendItemsPayloadResolver{r}
+}
+
 // Server returns graph.ServerResolver implementation.
 func (r *Resolver) Server() graph.ServerResolver { return &serverResolver{r} }
 
@@ -1320,6 +1340,7 @@ type (
 	restorePointResolver                 struct{ *Resolver }
 	restoreSessionResolver               struct{ *Resolver }
 	restoreSessionPayloadResolver        struct{ *Resolver }
+	sendItemsPayloadResolver             struct{ *Resolver }
 	serverResolver                       struct{ *Resolver }
 	startCopyJobPayloadResolver          struct{ *Resolver }
 	startJobPayloadResolver              struct{ *Resolver }

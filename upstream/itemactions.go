@@ -4,15 +4,54 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
-// Acting on a mailbox's items inside an Exchange restore session: restoring
-// them to where they were, exporting them to a PST file. Which version does
-// what:
+// Acting on a mailbox's items inside an Exchange restore session:
+// restoring them where they were or to another mailbox, sending them by
+// mail, exporting them to a PST file. Which version does what:
 //
-//	v3..v5  POST .../mailboxes/{id}/items/Action {"restoretoOriginallocation": {...}} or {"exportToPst": {...}}
-//	v6+     POST .../mailboxes/{id}/items/restore {...} and .../items/exportToPst {...}
+//	v3..v5  POST .../mailboxes/{id}/items/Action, the action named in the body:
+//	        {"restoretoOriginallocation": {...}}, {"restoreTo": {...}}, {"exportToPst": {...}},
+//	        {"sendToDefaultAddress": {...}}, {"sendToDifferentAddress": {...}}
+//	v6+     POST .../mailboxes/{id}/items/restore, /restoreTo, /exportToPst,
+//	        /sendToDefaultAddress, /sendToDifferentAddress; a device code for the
+//	        restore's sign-in at POST /RestoreSessions/{id}/organization/restoreDeviceCode
 //	v8      a restore answers at once and runs on: its progress is in the session's events
+//
+// (v3..v5's names other than restoretoOriginallocation and exportToPst are
+// read from v6's paths, which took them over.)
+
+// MailRestore is a restore of a mailbox's items: who signs in to Microsoft
+// 365 for it (an account the operator configured, or the code of a device
+// sign-in a person completed), and where the items go.
+type MailRestore struct {
+	Items      []string
+	Account    Credentials // or
+	DeviceCode string      // the userCode of RestoreDeviceCode, once signed in with
+	// Mailbox is another mailbox to restore to, by address ("": the
+	// folders the items were in), and Folder a folder in it ("": the
+	// server's default, a folder named after the restore).
+	Mailbox, Folder string
+	MarkUnread      bool
+}
+
+func (m MailRestore) options() map[string]any {
+	o := map[string]any{"items": itemIDs(m.Items)}
+	if m.DeviceCode != "" {
+		o["userCode"] = m.DeviceCode
+	} else {
+		o["userName"], o["userPassword"] = m.Account.Username, m.Account.Password
+	}
+	if m.Mailbox != "" {
+		o["mailbox"], o["changedItems"], o["deletedItems"], o["markRestoredAsUnread"] = m.Mailbox, true, true, m.MarkUnread
+		if m.Folder != "" {
+			o["folder"] = m.Folder
+		}
+	}
+	return o
+}
 
 // ItemsRestored is what a restore of items did. On v8 the restore runs on
 // after the answer (RunsOn) and the counts are not known yet.
@@ -53,11 +92,19 @@ func (c *Client) itemAction(sessionID, mailboxID, action, legacyName string, opt
 	return "POST /RestoreSessions/{id}/organization/mailboxes/{id}/items/Action", path, body, err
 }
 
-// RestoreMailItems restores a mailbox's items to the folders they were in,
-// with the account given. It is sent once.
-func (c *Client) RestoreMailItems(ctx context.Context, s *Scope, sessionID, mailboxID string, ids []string, account Credentials) (ItemsRestored, Changed, error) {
-	options := map[string]any{"userName": account.Username, "userPassword": account.Password, "items": itemIDs(ids)}
-	route, path, body, err := c.itemAction(sessionID, mailboxID, "restore", "restoretoOriginallocation", options)
+// RestoreMailItems restores a mailbox's items where they were, or to
+// another mailbox. It is sent once.
+func (c *Client) RestoreMailItems(ctx context.Context, s *Scope, sessionID, mailboxID string, m MailRestore) (ItemsRestored, Changed, error) {
+	if m.DeviceCode != "" {
+		if err := c.require(RestoreDeviceCodes); err != nil {
+			return ItemsRestored{}, Changed{}, err
+		}
+	}
+	action, legacy := "restore", "restoretoOriginallocation"
+	if m.Mailbox != "" {
+		action, legacy = "restoreTo", "restoreTo"
+	}
+	route, path, body, err := c.itemAction(sessionID, mailboxID, action, legacy, m.options())
 	if err != nil {
 		return ItemsRestored{}, Changed{}, err
 	}
@@ -75,6 +122,67 @@ func (c *Client) RestoreMailItems(ctx context.Context, s *Scope, sessionID, mail
 	}
 	return ItemsRestored{Created: w.CreatedItemsCount, Merged: w.MergedItemsCount, Failed: w.FailedItemsCount, Skipped: w.SkippedItemsCount,
 		Warnings: append(w.Warnings, w.Exceptions...), RunsOn: c.has(RestoreRunsOn)}, Changed{Status: r.status}, nil
+}
+
+// MailSending is where items are sent: to the mailbox's own address when
+// To is empty, else from, to, with the subject and text given.
+type MailSending struct {
+	Items                   []string
+	From, To, Subject, Text string
+}
+
+// SendMailItems mails a mailbox's items, as attachments, through the
+// server's configured mail settings. It is sent once.
+func (c *Client) SendMailItems(ctx context.Context, s *Scope, sessionID, mailboxID string, m MailSending) (Changed, error) {
+	action, options := "sendToDefaultAddress", map[string]any{"items": itemIDs(m.Items)}
+	if m.To != "" {
+		action = "sendToDifferentAddress"
+		options["from"], options["to"], options["subject"], options["text"] = m.From, m.To, m.Subject, m.Text
+	}
+	route, path, body, err := c.itemAction(sessionID, mailboxID, action, action, options)
+	if err != nil {
+		return Changed{}, err
+	}
+	r, err := c.write(ctx, s, http.MethodPost, route, c.url(path, nil), body)
+	r.held.release()
+	if err != nil {
+		return Changed{Status: r.status}, refused(err, "send", "the items")
+	}
+	c.InvalidateActed(ctx)
+	return Changed{Status: r.status}, nil
+}
+
+// DeviceCode is a code a person enters at Microsoft's verification page to
+// sign in for a restore (v6+).
+type DeviceCode struct {
+	UserCode        string `json:"userCode"`
+	VerificationURL string `json:"verificationUrl"`
+	ExpiresIn       int64  `json:"expiresIn"` // seconds
+	Message         string `json:"message"`
+}
+
+// RestoreDeviceCode asks for a device code to restore a session's items
+// with: once the person signs in with it, a restore names it instead of an
+// account.
+func (c *Client) RestoreDeviceCode(ctx context.Context, s *Scope, sessionID string) (*DeviceCode, error) {
+	if err := c.require(RestoreDeviceCodes); err != nil {
+		return nil, err
+	}
+	if err := ValidateID(sessionID); err != nil {
+		return nil, err
+	}
+	const route = "POST /RestoreSessions/{id}/organization/restoreDeviceCode"
+	path := "/RestoreSessions/" + url.PathEscape(strings.ToLower(sessionID)) + "/organization/restoreDeviceCode"
+	r, err := c.write(ctx, s, http.MethodPost, route, c.url(path, nil), []byte(`{}`))
+	defer r.held.release()
+	if err != nil {
+		return nil, refused(err, "ask a device code for", "the restore session")
+	}
+	var code DeviceCode
+	if err := decodeJSON(r.body, &code); err != nil || code.UserCode == "" {
+		return nil, decodeError(route, orMissing(err, "userCode"))
+	}
+	return &code, nil
 }
 
 // ExportMailItems asks for a mailbox's items as one PST file, streamed:

@@ -52,6 +52,7 @@ const (
 	ExploreEndpoints
 	ItemActionEndpoints
 	RestoreRunsOn
+	RestoreDeviceCodes
 	capabilityCount // not a capability: how many there are
 )
 
@@ -102,8 +103,9 @@ var capabilities = [capabilityCount]struct {
 	PagedJobSelection:          {8, "paged job items", "a job's selected and excluded items answer pages (before: one array)"},
 	ProxyMaintenanceMode:       {8, "proxy maintenance", "a proxy's maintenance mode switched (`POST /Proxies/{id}/maintenance/enable`, `/disable`)"},
 	ExploreEndpoints:           {6, "explore endpoints", "restore sessions opened at `POST /Organizations/{id}/explore` and stopped at `/RestoreSessions/{id}/Stop` (before: `/Action`)"},
-	ItemActionEndpoints:        {6, "item action endpoints", "mailbox items restored at `.../mailboxes/{id}/items/restore` and exported at `.../items/exportToPst` (before: `.../items/Action`)"},
+	ItemActionEndpoints:        {6, "item action endpoints", "mailbox items restored at `.../mailboxes/{id}/items/restore` or `/restoreTo`, sent at `/sendToDefaultAddress` or `/sendToDifferentAddress`, exported at `/exportToPst` (before: `.../items/Action`)"},
 	RestoreRunsOn:              {8, "restores that run on", "an item restore answers at once and runs on, followed in the session's events (before: it answers its totals when done)"},
+	RestoreDeviceCodes:         {6, "restore device codes", "a restore signs in with a device code (`POST /RestoreSessions/{id}/organization/restoreDeviceCode`)"},
 }
 
 // Since is the first version that has c.

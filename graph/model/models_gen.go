@@ -131,6 +131,16 @@ type ProxyMaintenanceInput struct {
 type Query struct {
 }
 
+// The restore session to sign in for.
+type RestoreDeviceCodeInput struct {
+	// The restore session (yours).
+	RestoreSessionID string `json:"restoreSessionId"`
+	// Any string: returned in the payload; a repeat with the same one gives the first code.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the session, by name: needed only where two servers have its id.
+	Server *string `json:"server,omitempty"`
+}
+
 // Items of a mailbox to restore to where they were.
 type RestoreItemsInput struct {
 	// The Exchange restore session they are in (yours).
@@ -139,11 +149,43 @@ type RestoreItemsInput struct {
 	MailboxID string `json:"mailboxId"`
 	// The items (`MailItem.id`): 1 to 100.
 	ItemIds []string `json:"itemIds"`
-	// The restore account to sign in to Microsoft 365 with, by its name in the gateway's configuration (`restoreAccounts` lists them).
-	Account string `json:"account"`
+	// The restore account to sign in to Microsoft 365 with, by its name in the gateway's configuration (`restoreAccounts` lists them); or deviceCode.
+	Account *string `json:"account,omitempty"`
+	// The userCode of `requestRestoreDeviceCode`, once a person signed in with it (v6+); or account.
+	DeviceCode *string `json:"deviceCode,omitempty"`
+	// Another mailbox to restore them to, by address (null: where they were).
+	ToMailbox *string `json:"toMailbox,omitempty"`
+	// A folder of that mailbox to restore them to (null: the server's choice, a folder named after the restore).
+	ToFolder *string `json:"toFolder,omitempty"`
+	// Mark restored messages unread (with toMailbox).
+	MarkUnread *bool `json:"markUnread,omitempty"`
 	// Why: the ticket or request this serves (the audit log keeps it).
 	Reason string `json:"reason"`
 	// Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) is not sent again and gives the first answer.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the session, by name: needed only where two servers have its id.
+	Server *string `json:"server,omitempty"`
+}
+
+// Items of a mailbox to mail.
+type SendItemsInput struct {
+	// The Exchange restore session they are in (yours).
+	RestoreSessionID string `json:"restoreSessionId"`
+	// The mailbox they are in (`Mailbox.id`).
+	MailboxID string `json:"mailboxId"`
+	// The items (`MailItem.id`): 1 to 100.
+	ItemIds []string `json:"itemIds"`
+	// The address to send them to (null: the mailbox's own).
+	To *string `json:"to,omitempty"`
+	// The sender's address, with `to`.
+	From *string `json:"from,omitempty"`
+	// The message's subject, with `to`.
+	Subject *string `json:"subject,omitempty"`
+	// The message's text, with `to`.
+	Text *string `json:"text,omitempty"`
+	// Why: the ticket or request this serves (the audit log keeps it).
+	Reason string `json:"reason"`
+	// Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) is not sent again.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 	// The server that has the session, by name: needed only where two servers have its id.
 	Server *string `json:"server,omitempty"`

@@ -1,6 +1,9 @@
 package model
 
-import "github.com/vb365-graphql/vb365-graphql/exports"
+import (
+	"github.com/vb365-graphql/vb365-graphql/exports"
+	"github.com/vb365-graphql/vb365-graphql/upstream"
+)
 
 // The mutations' payloads name the job they acted on, and its server; the
 // job itself is read only when selected (its resolver), after the action.
@@ -90,4 +93,17 @@ type RestoreItemsPayload struct {
 type ExportPayload struct {
 	ClientMutationID *string
 	Export           *exports.Export
+}
+
+// SendItemsPayload is what sendItems answers.
+type SendItemsPayload struct {
+	ClientMutationID *string
+	ServerName       string
+	RestoreSessionID string
+}
+
+// RestoreDeviceCodePayload is what requestRestoreDeviceCode answers.
+type RestoreDeviceCodePayload struct {
+	ClientMutationID *string
+	upstream.DeviceCode
 }

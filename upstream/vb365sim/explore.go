@@ -1,6 +1,7 @@
 package vb365sim
 
 import (
+	"cmp"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/sha256"
@@ -346,30 +347,36 @@ const (
 // restores.
 func (s *Server) RestoreAccount() (username, password string) { return RestoreAdmin, restorePassword }
 
+// itemActions are the actions on a mailbox's items, by their v6+ path
+// (lower case), with v3..v5's name for them in the body of items/Action.
+var itemActions = map[string]string{"restore": "restoretooriginallocation", "restoreto": "restoreto", "exporttopst": "exporttopst",
+	"sendtodefaultaddress": "sendtodefaultaddress", "sendtodifferentaddress": "sendtodifferentaddress"}
+
 // itemActionOf says which action on a mailbox's items a request asks for
-// ("restore", "exporttopst") and with what; "": not one.
+// (a key of itemActions) and with what; "": not one.
 func itemActionOf(v int, parts []string, body []byte) (action string, options json.RawMessage) {
-	switch {
-	case v >= 6 && (parts[6] == "restore" || parts[6] == "exporttopst"):
+	if _, ok := itemActions[parts[6]]; ok && v >= 6 {
 		return parts[6], body
-	case v <= 5 && parts[6] == "action":
-		var named map[string]json.RawMessage
-		_ = json.Unmarshal(body, &named)
-		for name, options := range named { // the server matches names without regard to case
-			switch strings.ToLower(name) {
-			case "restoretooriginallocation":
-				return "restore", options
-			case "exporttopst":
-				return "exporttopst", options
+	}
+	if v > 5 || parts[6] != "action" {
+		return "", nil
+	}
+	var named map[string]json.RawMessage
+	_ = json.Unmarshal(body, &named)
+	for name, options := range named { // the server matches names without regard to case
+		for action, legacy := range itemActions {
+			if strings.ToLower(name) == legacy {
+				return action, options
 			}
 		}
 	}
 	return "", nil
 }
 
-// serveItemActions restores a mailbox's items (recorded as events of the
-// session) or exports them as a PST of deterministic bytes; false: not one
-// of those routes.
+// serveItemActions restores a mailbox's items where they were or to
+// another mailbox, or sends them (each recorded as events of the session),
+// or exports them as a PST of deterministic bytes; false: not one of
+// those routes.
 func (s *Server) serveItemActions(w http.ResponseWriter, r *http.Request, parts []string) bool {
 	if r.Method != http.MethodPost || len(parts) != 7 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "mailboxes" || parts[5] != "items" {
 		return false
@@ -381,8 +388,9 @@ func (s *Server) serveItemActions(w http.ResponseWriter, r *http.Request, parts 
 	}
 	s.record(r, body)
 	var options struct {
-		UserName, UserPassword string
-		Items                  []struct{ ID string }
+		UserName, UserPassword, UserCode string
+		Mailbox, Folder, To              string
+		Items                            []struct{ ID string }
 	}
 	if json.Unmarshal(raw, &options) != nil || len(options.Items) == 0 {
 		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The request body is not valid.")
@@ -422,21 +430,33 @@ func (s *Server) serveItemActions(w http.ResponseWriter, r *http.Request, parts 
 		}
 		subjects = append(subjects, subject)
 	}
-	if action == "restore" && (options.UserName != RestoreAdmin || options.UserPassword != restorePassword) {
+	restoring := action == "restore" || action == "restoreto"
+	switch {
+	case restoring && !(options.UserName == RestoreAdmin && options.UserPassword == restorePassword || options.UserCode != "" && s.data.deviceCodes[options.UserCode]):
 		return failed(http.StatusBadRequest, "ParameterValidationFailure", "Cannot connect to the organization: the user name or password is incorrect.")
+	case action == "restoreto" && options.Mailbox == "":
+		return failed(http.StatusBadRequest, "ParameterValidationFailure", "The target mailbox is not specified.")
+	case action == "sendtodifferentaddress" && options.To == "":
+		return failed(http.StatusBadRequest, "ParameterValidationFailure", "The recipient is not specified.")
+	}
+	kind, done, target, size := "Restore", "restored", mb.email, int64(0)
+	switch action {
+	case "restoreto":
+		target = options.Mailbox
+	case "exporttopst":
+		kind, done, size = "Export", "exported", s.exportSize(len(subjects))
+	case "sendtodefaultaddress", "sendtodifferentaddress":
+		kind, done, target = "Send", "sent", cmp.Or(options.To, mb.email)
 	}
 	now := s.opts.Now()
-	kind, done, size := "Restore", "restored", int64(0)
-	if action == "exporttopst" {
-		kind, done, size = "Export", "exported", s.exportSize(len(subjects))
-	}
 	for _, subject := range subjects {
 		rs.events = append(rs.events, restoreEvent{id: uuidFor(fmt.Sprintf("%s %s %d", kind, rs.id, len(rs.events))), kind: kind, status: "Success",
-			item: subject, itemType: "Message", size: 64 << 10, source: mb.email, target: mb.email, msg: "Item has been " + done,
+			item: subject, itemType: "Message", size: 64 << 10, source: mb.email, target: target, msg: "Item has been " + done,
 			offset: now.Sub(rs.created), duration: time.Second})
 	}
 	s.dataMu.Unlock()
-	if action == "exporttopst" {
+	switch {
+	case action == "exporttopst":
 		named := parts[1] + "/" + parts[4]
 		for _, it := range options.Items {
 			named += "/" + it.ID
@@ -445,14 +465,39 @@ func (s *Server) serveItemActions(w http.ResponseWriter, r *http.Request, parts 
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+mb.email+`.pst"`)
 		_, _ = io.Copy(w, exportBytes(seed, size))
-		return true
-	}
-	if s.opts.Version >= 8 {
+	case !restoring:
+		if s.opts.Version >= 8 {
+			w.WriteHeader(http.StatusNoContent)
+		} else {
+			w.WriteHeader(http.StatusOK)
+		}
+	case s.opts.Version >= 8:
 		s.writeJSON(w, obj{{"sessionId", rs.id}}) // the restore runs on in the session
+	default:
+		s.writeJSON(w, obj{{"exceptions", []string{}}, {"createdItemsCount", int64(len(subjects))}, {"mergedItemsCount", int64(0)},
+			{"failedItemsCount", int64(0)}, {"skippedItemsCount", int64(0)}, {"warnings", []string{}}})
+	}
+	return true
+}
+
+// serveDeviceCode gives a device code for a restore's sign-in (v6+): the
+// simulator takes it as signed in with at once.
+func (s *Server) serveDeviceCode(w http.ResponseWriter, r *http.Request, parts []string) bool {
+	if r.Method != http.MethodPost || s.opts.Version < 6 || len(parts) != 4 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "restoredevicecode" {
+		return false
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	s.record(r, body)
+	s.dataMu.Lock()
+	defer s.dataMu.Unlock()
+	if s.data.restoreByID[parts[1]] == nil {
+		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
 		return true
 	}
-	s.writeJSON(w, obj{{"exceptions", []string{}}, {"createdItemsCount", int64(len(subjects))}, {"mergedItemsCount", int64(0)},
-		{"failedItemsCount", int64(0)}, {"skippedItemsCount", int64(0)}, {"warnings", []string{}}})
+	code := fmt.Sprintf("SIM%06d", len(s.data.deviceCodes)+1)
+	s.data.deviceCodes[code] = true
+	s.writeJSON(w, obj{{"userCode", code}, {"verificationUrl", "https://microsoft.com/devicelogin"}, {"expiresIn", int64(900)},
+		{"message", "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code " + code + " to authenticate."}})
 	return true
 }
 

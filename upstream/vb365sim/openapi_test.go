@@ -326,8 +326,22 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				}
 				items := []string{first.Items[0].ID, first.Items[1].ID}
 				user, password := sim.RestoreAccount()
-				if _, _, err := c.RestoreMailItems(ctx, c.NewScope(""), rs.ID, mb, items, upstream.Credentials{Username: user, Password: password}); err != nil {
+				account := upstream.Credentials{Username: user, Password: password}
+				if _, _, err := c.RestoreMailItems(ctx, c.NewScope(""), rs.ID, mb, upstream.MailRestore{Items: items, Account: account}); err != nil {
 					return fmt.Errorf("restore: %w", err)
+				}
+				code, err := c.RestoreDeviceCode(ctx, c.NewScope(""), rs.ID)
+				if err != nil {
+					return fmt.Errorf("device code: %w", err)
+				}
+				elsewhere := upstream.MailRestore{Items: items, DeviceCode: code.UserCode, Mailbox: "legal@contoso.example", Folder: "INC-1", MarkUnread: true}
+				if _, _, err := c.RestoreMailItems(ctx, c.NewScope(""), rs.ID, mb, elsewhere); err != nil {
+					return fmt.Errorf("restore to: %w", err)
+				}
+				for _, to := range []string{"", "legal@contoso.example"} {
+					if _, err := c.SendMailItems(ctx, c.NewScope(""), rs.ID, mb, upstream.MailSending{Items: items, From: "helpdesk@contoso.example", To: to, Subject: "INC-1", Text: "As asked."}); err != nil {
+						return fmt.Errorf("send to %q: %w", to, err)
+					}
 				}
 				pst, err := c.ExportMailItems(ctx, c.NewScope(""), rs.ID, mb, items)
 				if err != nil {
@@ -450,6 +464,10 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/restore",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/exportToPst",
+				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/restoreTo",
+				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/sendToDefaultAddress",
+				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/sendToDifferentAddress",
+				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/restoreDeviceCode",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Folders",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents")

@@ -113,6 +113,7 @@ type restoreData struct {
 	restoreByID   map[string]*restoreSession
 	processedMemo map[string][]processed // finished sessions' objects never change
 	explored      int                    // restore sessions opened by clients
+	deviceCodes   map[string]bool        // restore sign-ins' codes handed out, each taken as signed in with
 }
 
 var (
@@ -125,7 +126,8 @@ var (
 // of the sessions that ended well, and the restore sessions of the last
 // thirty days, one of them still running at the anchor.
 func newRestoreData(d *dataset, anchor time.Time, version int) restoreData {
-	r := restoreData{memberByID: map[string]*member{}, restoreByID: map[string]*restoreSession{}, processedMemo: map[string][]processed{}}
+	r := restoreData{memberByID: map[string]*member{}, restoreByID: map[string]*restoreSession{}, processedMemo: map[string][]processed{},
+		deviceCodes: map[string]bool{}}
 	add := func(m *member) {
 		r.members = append(r.members, m)
 		r.memberByID[m.id] = m

@@ -277,7 +277,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) {
+	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveDeviceCode(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) {
 		return
 	}
 	for i := 1; i < len(parts); i += 2 {
