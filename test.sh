@@ -40,6 +40,9 @@ go vet -tags e2e ./...
 echo "== tests, those that start browsers, node, Redis and processes (-tags e2e) too; race detector on"
 CI="${CI:-}" go test -race -count=1 -tags e2e ./... "$@"
 
+echo "== two 2 GiB exports at once, alone: they load the disk and would slow the timed tests beside them"
+VB365_LARGE_TESTS=1 go test -race -count=1 -run '^TestTwoLargeExports$' -v ./exports 2>&1 | grep -E '^(=== RUN|--- |\s+large_test|ok|FAIL|PASS)'
+
 echo "== fuzzing, briefly (seed corpora in upstream/testdata/fuzz)"
 for target in FuzzDecodeSessions FuzzDecodeJobsAndLog FuzzDecodersAgree FuzzParseLink FuzzValidateID; do
   go test ./upstream -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-5s}"
