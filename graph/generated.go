@@ -705,6 +705,7 @@ type ComplexityRoot struct {
 		EnableCopyJob            func(childComplexity int, input model.JobActionInput) int
 		EnableJob                func(childComplexity int, input model.JobActionInput) int
 		ExportItems              func(childComplexity int, input model.ExportItemsInput) int
+		GenerateReport           func(childComplexity int, input model.GenerateReportInput) int
 		OpenRestoreSession       func(childComplexity int, input model.OpenRestoreSessionInput) int
 		RequestRestoreDeviceCode func(childComplexity int, input model.RestoreDeviceCodeInput) int
 		RestoreItems             func(childComplexity int, input model.RestoreItemsInput) int
@@ -1437,6 +1438,7 @@ type MutationResolver interface {
 	ExportItems(ctx context.Context, input model.ExportItemsInput) (*model.ExportPayload, error)
 	SendItems(ctx context.Context, input model.SendItemsInput) (*model.SendItemsPayload, error)
 	RequestRestoreDeviceCode(ctx context.Context, input model.RestoreDeviceCodeInput) (*model.RestoreDeviceCodePayload, error)
+	GenerateReport(ctx context.Context, input model.GenerateReportInput) (*model.ExportPayload, error)
 }
 type ObjectProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -4273,6 +4275,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ExportItems(childComplexity, args["input"].(model.ExportItemsInput)), true
+	case "Mutation.generateReport":
+		if e.ComplexityRoot.Mutation.GenerateReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_generateReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GenerateReport(childComplexity, args["input"].(model.GenerateReportInput)), true
 	case "Mutation.openRestoreSession":
 		if e.ComplexityRoot.Mutation.OpenRestoreSession == nil {
 			break
@@ -6971,6 +6984,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CloseRestoreSessionInput", ec.unmarshalInputCloseRestoreSessionInput),
 			graphql.NewInputUnmarshaler("EstateActionInput", ec.unmarshalInputEstateActionInput),
 			graphql.NewInputUnmarshaler("ExportItemsInput", ec.unmarshalInputExportItemsInput),
+			graphql.NewInputUnmarshaler("GenerateReportInput", ec.unmarshalInputGenerateReportInput),
 			graphql.NewInputUnmarshaler("JobActionInput", ec.unmarshalInputJobActionInput),
 			graphql.NewInputUnmarshaler("OpenRestoreSessionInput", ec.unmarshalInputOpenRestoreSessionInput),
 			graphql.NewInputUnmarshaler("ProxyMaintenanceInput", ec.unmarshalInputProxyMaintenanceInput),
@@ -7536,6 +7550,14 @@ type Mutation {
   account. For the restore operator who opened the session.
   """
   requestRestoreDeviceCode(input: RestoreDeviceCodeInput!): RestoreDeviceCodePayload
+  """
+  Has the server generate one of Veeam's reports (v6+ ` + "`" + `POST
+  /Reports/Generate...` + "`" + `; OneDrive, SharePoint and Teams protection v8), as
+  an export: followed and downloaded like ` + "`" + `exportItems` + "`" + `' (` + "`" + `export` + "`" + `,
+  ` + "`" + `exportUpdated` + "`" + `, ` + "`" + `downloadUrl` + "`" + `), for the caller who asked. For operators;
+  audited; once per ` + "`" + `clientMutationId` + "`" + ` or ` + "`" + `Idempotency-Key` + "`" + `.
+  """
+  generateReport(input: GenerateReportInput!): ExportPayload
 }
 
 "Items of a mailbox to mail."
@@ -7644,6 +7666,48 @@ type RestoreItemsPayload {
 enum ExportFormat {
   "An Outlook data file (mail, calendar items, contacts)."
   PST
+  "A report as a document."
+  PDF
+  "A report as a table."
+  CSV
+}
+
+"A report the server generates (` + "`" + `/Reports/Generate...` + "`" + `)."
+enum ReportKind {
+  "Licences used over a period (v6+)."
+  LICENSE_OVERVIEW
+  "Repository storage used over a period (v6+)."
+  STORAGE_CONSUMPTION
+  "Which mailboxes are protected (v6+)."
+  MAILBOX_PROTECTION
+  "Which users are protected (v6+)."
+  USER_PROTECTION
+  "Which OneDrives are protected (v8, PDF)."
+  ONEDRIVE_PROTECTION
+  "Which sites are protected (v8, PDF)."
+  SHAREPOINT_PROTECTION
+  "Which teams are protected (v8, PDF)."
+  TEAMS_PROTECTION
+}
+
+"The report to generate."
+input GenerateReportInput {
+  "Which report."
+  kind: ReportKind!
+  "PDF or CSV (the OneDrive, SharePoint and Teams reports are PDF only)."
+  format: ExportFormat! = PDF
+  "The organization a protection report covers (null: every one)."
+  organizationId: ID
+  "The start of the period a licence or storage report covers."
+  from: DateTime
+  "Its end."
+  to: DateTime
+  "The time zone of the report's times, e.g. Europe/Berlin (null: UTC)."
+  timeZone: String
+  "Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) gives the first report."
+  clientMutationId: String
+  "The server to ask, by name (null: the organization's, or the first)."
+  server: String
 }
 
 "Items of a mailbox to export."
@@ -7687,7 +7751,8 @@ enum ExportState {
 }
 
 """
-A file the gateway makes of backed-up items (` + "`" + `exportItems` + "`" + `), kept in its
+A file the gateway makes of backed-up items (` + "`" + `exportItems` + "`" + `) or of a report
+(` + "`" + `generateReport` + "`" + `), kept in its
 spool for ` + "`" + `--export-ttl` + "`" + `. Only the caller who asked sees it (others get
 ` + "`" + `NOT_FOUND` + "`" + `). The gateway that made it serves it: behind several replicas,
 route a caller's requests to one of them (sticky sessions).
@@ -7721,7 +7786,7 @@ type Export {
   downloadUrlExpiresAt: DateTime
   "Why it failed."
   error: String
-  "The restore session it came from."
+  "The restore session it came from (null for a report)."
   restoreSession: RestoreSession
 }
 
@@ -14015,6 +14080,20 @@ func (ec *executionContext) field_Mutation_exportItems_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ExportItemsInput, error) {
 			return ec.unmarshalNExportItemsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportItemsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_generateReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.GenerateReportInput, error) {
+			return ec.unmarshalNGenerateReportInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐGenerateReportInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -27825,6 +27904,50 @@ func (ec *executionContext) fieldContext_Mutation_requestRestoreDeviceCode(ctx c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_generateReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_generateReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GenerateReport(ctx, fc.Args["input"].(model.GenerateReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportPayload) graphql.Marshaler {
+			return ec.marshalOExportPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_generateReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_generateReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ObjectProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -39798,6 +39921,101 @@ func UnmarshalExportItemsInput(ctx context.Context, raw any) (model.ExportItemsI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputGenerateReportInput(ctx context.Context, obj any) (model.GenerateReportInput, error) {
+	var it model.GenerateReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["format"]; !present {
+		asMap["format"] = "PDF"
+	}
+
+	fieldsInOrder := [...]string{"kind", "format", "organizationId", "from", "to", "timeZone", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReportKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐReportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "format":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("format"))
+			data, err := ec.unmarshalNExportFormat2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Format = data
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGenerateReportInput unmarshals raw into the GenerateReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGenerateReportInput(ctx context.Context, raw any) (model.GenerateReportInput, error) {
+	var out model.GenerateReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GenerateReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputJobActionInput(ctx context.Context, obj any) (model.JobActionInput, error) {
 	var it model.JobActionInput
 	if obj == nil {
@@ -44765,6 +44983,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "generateReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_generateReport(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -49639,6 +49864,11 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNGenerateReportInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐGenerateReportInput(ctx context.Context, v any) (model.GenerateReportInput, error) {
+	res, err := ec.unmarshalInputGenerateReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNGroupMember2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐGroupMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.GroupMember) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -51060,6 +51290,42 @@ var (
 		upstream.ProxyOnline:  "ONLINE",
 		upstream.ProxyOffline: "OFFLINE",
 		upstream.ProxyUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) unmarshalNReportKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐReportKind(ctx context.Context, v any) (upstream.ReportKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNReportKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐReportKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐReportKind(ctx context.Context, sel ast.SelectionSet, v upstream.ReportKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNReportKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐReportKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ReportKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNReportKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐReportKind = map[string]upstream.ReportKind{
+		"LICENSE_OVERVIEW":      upstream.ReportLicenseOverview,
+		"STORAGE_CONSUMPTION":   upstream.ReportStorageConsumption,
+		"MAILBOX_PROTECTION":    upstream.ReportMailboxProtection,
+		"USER_PROTECTION":       upstream.ReportUserProtection,
+		"ONEDRIVE_PROTECTION":   upstream.ReportOneDriveProtection,
+		"SHAREPOINT_PROTECTION": upstream.ReportSharePointProtection,
+		"TEAMS_PROTECTION":      upstream.ReportTeamsProtection,
+	}
+	marshalNReportKind2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐReportKind = map[upstream.ReportKind]string{
+		upstream.ReportLicenseOverview:      "LICENSE_OVERVIEW",
+		upstream.ReportStorageConsumption:   "STORAGE_CONSUMPTION",
+		upstream.ReportMailboxProtection:    "MAILBOX_PROTECTION",
+		upstream.ReportUserProtection:       "USER_PROTECTION",
+		upstream.ReportOneDriveProtection:   "ONEDRIVE_PROTECTION",
+		upstream.ReportSharePointProtection: "SHAREPOINT_PROTECTION",
+		upstream.ReportTeamsProtection:      "TEAMS_PROTECTION",
 	}
 )
 

@@ -208,6 +208,58 @@ func (r *Resolver) exportItems(ctx context.Context, in model.ExportItemsInput) (
 	return &model.ExportPayload{ClientMutationID: in.ClientMutationID, Export: &e}, nil
 }
 
+func (r *Resolver) generateReport(ctx context.Context, in model.GenerateReportInput) (*model.ExportPayload, error) {
+	if r.Exports == nil {
+		return nil, &upstream.Error{Kind: upstream.KindUnavailable, Message: "this gateway keeps no exports"}
+	}
+	req := upstream.ReportRequest{Kind: in.Kind, Format: string(in.Format), OrganizationID: deref(in.OrganizationID), TimeZone: deref(in.TimeZone)}
+	switch {
+	case in.Format != model.ExportFormatPDF && in.Format != model.ExportFormatCSV:
+		return nil, graph.BadInput("reports come as PDF or CSV")
+	case in.Kind.PDFOnly() && in.Format != model.ExportFormatPDF:
+		return nil, graph.BadInput("this report comes as PDF only")
+	case in.Kind.Period() && (in.From == nil || in.To == nil || !in.To.After(*in.From)):
+		return nil, graph.BadInput("this report covers a period: give from and to, to after from")
+	case in.Kind.Period():
+		req.From, req.To = *in.From, *in.To
+	case in.From != nil || in.To != nil:
+		return nil, graph.BadInput("from and to go with LICENSE_OVERVIEW and STORAGE_CONSUMPTION; a protection report is of now")
+	}
+	caller := operation(ctx).request.Caller
+	period := ""
+	if in.Kind.Period() {
+		period = req.From.UTC().Format(time.RFC3339) + "/" + req.To.UTC().Format(time.RFC3339)
+	}
+	result, _, err := r.perform(ctx, "generateReport", performance{
+		audit: "report", needs: access.Operator,
+		subject: []any{"kind", string(in.Kind), "format", string(in.Format), "organization", req.OrganizationID, "period", period},
+		key:     []string{string(in.Kind), string(in.Format), req.OrganizationID, period, req.TimeZone}, clientMutationID: in.ClientMutationID,
+		locate: func() (*serverOp, error) {
+			so, err := named(ctx, in.Server)
+			if req.OrganizationID != "" {
+				so, err = holderOf(ctx, req.OrganizationID, in.Server, (*serverOp).Organization)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return so, so.api.CanReport(in.Kind)
+		},
+		run: func(so *serverOp) ([]byte, int, error) {
+			api, scope := so.api, so.scope
+			name := "report-" + strings.ToLower(string(in.Kind)) + "-" + time.Now().UTC().Format("20060102-150405") + "." + strings.ToLower(string(in.Format))
+			e := r.Exports.Start(exports.Export{Owner: caller.ID, OwnerName: caller.Name, Format: string(in.Format), Server: so.name, FileName: name},
+				func(ctx context.Context) (io.ReadCloser, error) { return api.GenerateReport(ctx, scope, req) })
+			return []byte(e.ID), 0, nil
+		},
+		describe: func(result []byte) []any { return []any{"export", string(result)} },
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, _ := r.Exports.Get(string(result), caller.ID)
+	return &model.ExportPayload{ClientMutationID: in.ClientMutationID, Export: &e}, nil
+}
+
 // export is one of the caller's exports.
 func (r *Resolver) export(ctx context.Context, id string) (*exports.Export, error) {
 	var e exports.Export

@@ -430,3 +430,60 @@ func TestRestoringElsewhereAndSending(t *testing.T) {
 		})
 	}
 }
+
+// TestGeneratingReports: an operator's mailbox protection report (CSV) is
+// an export whose download is the REST API's report; a report a version
+// lacks names the version that has it, with no call; viewers are
+// FORBIDDEN and a period report without its period BAD_USER_INPUT, before
+// any call.
+func TestGeneratingReports(t *testing.T) {
+	t.Parallel()
+	report := `mutation($kind: ReportKind!, $format: ExportFormat!, $org: ID) { generateReport(input: {kind: $kind, format: $format, organizationId: $org}) { export { id state format fileName } } }`
+	for _, v := range []int{3, 6, 8} {
+		var logs syncBuffer
+		g := restoreGateway(t, v, &logs)
+		org := g.Sim.OrganizationIDs()[0]
+		g.Sim.ResetCalls()
+		for _, c := range []struct {
+			key, kind, format, code string
+		}{
+			{viewerKey, "MAILBOX_PROTECTION", "CSV", "FORBIDDEN"},
+			{"k3y-portal", "MAILBOX_PROTECTION", "CSV", "FORBIDDEN"},
+			{operatorKey, "LICENSE_OVERVIEW", "PDF", "BAD_USER_INPUT"},
+			{operatorKey, "TEAMS_PROTECTION", "CSV", "BAD_USER_INPUT"},
+			{operatorKey, "MAILBOX_PROTECTION", "PST", "BAD_USER_INPUT"},
+		} {
+			if r := as(t, g, c.key, "", report, map[string]any{"kind": c.kind, "format": c.format, "org": org}); codeOf(r) != c.code {
+				t.Errorf("v%d: %s %s %s: %s, want %s", v, c.key, c.kind, c.format, r.Raw, c.code)
+			}
+		}
+		if v < 8 {
+			if r := as(t, g, operatorKey, "", report, map[string]any{"kind": "TEAMS_PROTECTION", "format": "PDF", "org": org}); codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v8") {
+				t.Errorf("v%d: a Teams report: %s", v, r.Raw)
+			}
+		}
+		if calls := g.Sim.Calls(); calls["POST /Reports/GenerateTeamsProtection"]+calls["POST /Reports/GenerateMailboxProtection"]+calls["POST /Reports/GenerateLicenseOverview"] != 0 {
+			t.Errorf("v%d: refused reports reached the upstream: %v", v, calls)
+		}
+		r := as(t, g, operatorKey, "", report, map[string]any{"kind": "MAILBOX_PROTECTION", "format": "CSV", "org": org})
+		if v < 6 {
+			if codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v6") {
+				t.Errorf("v%d: a report: %s", v, r.Raw)
+			}
+			continue
+		}
+		var d struct{ GenerateReport struct{ Export exportState } }
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("v%d: %v %s", v, err, r.Raw)
+		}
+		done := awaitExport(t, g, operatorKey, d.GenerateReport.Export.ID)
+		status, want := restPost(t, g, fmt.Sprintf("/v%d/Reports/GenerateMailboxProtection", v), fmt.Sprintf(`{"organizationId":%q,"format":"CSV"}`, org))
+		resp, got := download(t, g, done.DownloadURL, operatorKey)
+		if done.State != "READY" || !strings.HasSuffix(done.FileName, ".csv") || status != 200 || resp.StatusCode != 200 || !bytes.Equal(got, want) || !bytes.Contains(got, []byte("Organization,Object,Protected")) {
+			t.Errorf("v%d: %+v; the download (%d) %q, the REST report (%d) %q", v, done, resp.StatusCode, got, status, want)
+		}
+		if !strings.Contains(logs.String(), `msg=report mutation=generateReport kind=MailboxProtection format=CSV organization=`+org) {
+			t.Errorf("v%d: the audit log: %s", v, logs.String())
+		}
+	}
+}

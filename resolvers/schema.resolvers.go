@@ -199,6 +199,9 @@ func (r *exportResolver) Error(ctx context.Context, obj *exports.Export) (*strin
 
 // RestoreSession is the resolver for the restoreSession field.
 func (r *exportResolver) RestoreSession(ctx context.Context, obj *exports.Export) (*upstream.RestoreSession, error) {
+	if obj.RestoreSessionID == "" { // a report
+		return nil, nil
+	}
 	return part(ctx, obj.Server).RestoreSession(ctx, obj.RestoreSessionID)
 }
 
@@ -488,6 +491,11 @@ func (r *mutationResolver) SendItems(ctx context.Context, input model.SendItemsI
 // RequestRestoreDeviceCode is the resolver for the requestRestoreDeviceCode field.
 func (r *mutationResolver) RequestRestoreDeviceCode(ctx context.Context, input model.RestoreDeviceCodeInput) (*model.RestoreDeviceCodePayload, error) {
 	return r.requestRestoreDeviceCode(ctx, input)
+}
+
+// GenerateReport is the resolver for the generateReport field.
+func (r *mutationResolver) GenerateReport(ctx context.Context, input model.GenerateReportInput) (*model.ExportPayload, error) {
+	return r.generateReport(ctx, input)
 }
 
 // Repositories is the resolver for the repositories field.

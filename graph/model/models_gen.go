@@ -50,6 +50,26 @@ type ExportItemsInput struct {
 	Server *string `json:"server,omitempty"`
 }
 
+// The report to generate.
+type GenerateReportInput struct {
+	// Which report.
+	Kind upstream.ReportKind `json:"kind"`
+	// PDF or CSV (the OneDrive, SharePoint and Teams reports are PDF only).
+	Format ExportFormat `json:"format"`
+	// The organization a protection report covers (null: every one).
+	OrganizationID *string `json:"organizationId,omitempty"`
+	// The start of the period a licence or storage report covers.
+	From *time.Time `json:"from,omitempty"`
+	// Its end.
+	To *time.Time `json:"to,omitempty"`
+	// The time zone of the report's times, e.g. Europe/Berlin (null: UTC).
+	TimeZone *string `json:"timeZone,omitempty"`
+	// Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) gives the first report.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server to ask, by name (null: the organization's, or the first).
+	Server *string `json:"server,omitempty"`
+}
+
 // Which job to act on.
 type JobActionInput struct {
 	// The job's ID.
@@ -226,15 +246,21 @@ type ExportFormat string
 const (
 	// An Outlook data file (mail, calendar items, contacts).
 	ExportFormatPst ExportFormat = "PST"
+	// A report as a document.
+	ExportFormatPDF ExportFormat = "PDF"
+	// A report as a table.
+	ExportFormatCSV ExportFormat = "CSV"
 )
 
 var AllExportFormat = []ExportFormat{
 	ExportFormatPst,
+	ExportFormatPDF,
+	ExportFormatCSV,
 }
 
 func (e ExportFormat) IsValid() bool {
 	switch e {
-	case ExportFormatPst:
+	case ExportFormatPst, ExportFormatPDF, ExportFormatCSV:
 		return true
 	}
 	return false

@@ -374,6 +374,22 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
 				return err
 			})
+			for _, kind := range []upstream.ReportKind{upstream.ReportLicenseOverview, upstream.ReportStorageConsumption, upstream.ReportMailboxProtection,
+				upstream.ReportUserProtection, upstream.ReportOneDriveProtection, upstream.ReportSharePointProtection, upstream.ReportTeamsProtection} {
+				if kind.PDFOnly() && version < 8 {
+					continue
+				}
+				calls = append(calls, func() error {
+					st, err := c.GenerateReport(ctx, c.NewScope(""), upstream.ReportRequest{Kind: kind, Format: "CSV", OrganizationID: org,
+						From: monthAgo, To: monthAgo.Add(30 * 24 * time.Hour), TimeZone: "Europe/Berlin"})
+					if err != nil {
+						return fmt.Errorf("report %s: %w", kind, err)
+					}
+					defer st.Close()
+					_, err = io.Copy(io.Discard, st)
+					return err
+				})
+			}
 			if version >= 7 {
 				calls = append(calls,
 					func() error { _, err := c.SyncState(ctx, s, org); return err },
@@ -468,6 +484,8 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/sendToDefaultAddress",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/sendToDifferentAddress",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/restoreDeviceCode",
+				"POST /v%d/Reports/GenerateLicenseOverview", "POST /v%d/Reports/GenerateStorageConsumption",
+				"POST /v%d/Reports/GenerateMailboxProtection", "POST /v%d/Reports/GenerateUserProtection",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Folders",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents")
@@ -478,7 +496,8 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 			if version >= 8 {
 				want = append(want, "GET /v%d/ProxyPools", "GET /v%d/ProxyPools/{poolId}", "GET /v%d/Health",
 					"POST /v%d/Proxies/{proxyId}/maintenance/enable", "POST /v%d/Proxies/{proxyId}/maintenance/disable",
-					"GET /v%d/RestoreSessions/{restoreSessionId}/Statistics")
+					"GET /v%d/RestoreSessions/{restoreSessionId}/Statistics", "POST /v%d/Reports/GenerateOneDriveProtection",
+					"POST /v%d/Reports/GenerateSharepointProtection", "POST /v%d/Reports/GenerateTeamsProtection")
 			}
 			for _, w := range want {
 				route := fmt.Sprintf(w, version)

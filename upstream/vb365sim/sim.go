@@ -277,7 +277,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveDeviceCode(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) {
+	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveDeviceCode(w, r, parts) || s.serveReports(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) {
 		return
 	}
 	for i := 1; i < len(parts); i += 2 {
@@ -343,7 +343,13 @@ func routeOf(method string, parts []string) string {
 		"action": "Action", "start": "start", "stop": "stop", "enable": "enable", "disable": "disable",
 		"syncstate": "SyncState", "sync": "Sync", "autoupdate": "AutoUpdate", "licensing": "licensing", "statistic": "statistic",
 		"usage": "usage", "restoreportalsettings": "RestorePortalSettings", "selecteditems": "SelectedItems", "excludeditems": "ExcludedItems", "maintenance": "maintenance", "explore": "explore",
-		"organization": "organization", "mailboxes": "mailboxes", "folders": "folders", "items": "items", "documents": "Documents"}
+		"organization": "organization", "mailboxes": "mailboxes", "folders": "folders", "items": "items", "documents": "Documents",
+		"restore": "restore", "restoreto": "restoreTo", "exporttopst": "exportToPst", "sendtodefaultaddress": "sendToDefaultAddress",
+		"sendtodifferentaddress": "sendToDifferentAddress", "restoredevicecode": "restoreDeviceCode", "reports": "Reports",
+		"generatelicenseoverview": "GenerateLicenseOverview", "generatestorageconsumption": "GenerateStorageConsumption",
+		"generatemailboxprotection": "GenerateMailboxProtection", "generateuserprotection": "GenerateUserProtection",
+		"generateonedriveprotection": "GenerateOneDriveProtection", "generatesharepointprotection": "GenerateSharepointProtection",
+		"generateteamsprotection": "GenerateTeamsProtection"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
