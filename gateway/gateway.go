@@ -12,7 +12,11 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -354,7 +358,7 @@ const demoRestoreAccount = "contoso"
 func (g *Gateway) exports(s config.Settings) (*exports.Exports, error) {
 	dir := s.Exports.Dir
 	if dir == "" {
-		temp, err := os.MkdirTemp("", "vb365-graphql-exports-")
+		temp, err := spoolOfOurOwn()
 		if err != nil {
 			return nil, fmt.Errorf("export-dir: %w", err)
 		}
@@ -368,6 +372,25 @@ func (g *Gateway) exports(s config.Settings) (*exports.Exports, error) {
 	}
 	g.closers = append(g.closers, func(context.Context) { x.Close() })
 	return x, nil
+}
+
+// spoolOfOurOwn makes a new directory for this gateway's exports under
+// vb365-graphql-exports in the system's temporary directory, named after
+// the process; first it removes those of processes that are gone (killed
+// before they could remove their own).
+func spoolOfOurOwn() (string, error) {
+	base := filepath.Join(os.TempDir(), "vb365-graphql-exports")
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return "", err
+	}
+	entries, _ := os.ReadDir(base)
+	for _, e := range entries {
+		pid, _, _ := strings.Cut(e.Name(), "-")
+		if n, err := strconv.Atoi(pid); err == nil && n > 0 && syscall.Kill(n, 0) == syscall.ESRCH {
+			_ = os.RemoveAll(filepath.Join(base, e.Name()))
+		}
+	}
+	return os.MkdirTemp(base, strconv.Itoa(os.Getpid())+"-")
 }
 
 // ready is ready when any server answers (all: when every one does); its

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/pem"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -87,5 +88,32 @@ func TestTLSToASelfSignedUpstream(t *testing.T) {
 	}
 	if err := login(map[string]string{"VB365_CA_FILE": "/nonexistent/ca.pem"}); err == nil || !strings.Contains(err.Error(), "ca-file") {
 		t.Errorf("a missing CA file: %v, want an error naming ca-file", err)
+	}
+}
+
+// TestExportSpoolOfItsOwn: without --export-dir a gateway keeps its exports
+// in a directory of its own, removed when it closes; one a killed process
+// left behind is removed when the next gateway starts.
+func TestExportSpoolOfItsOwn(t *testing.T) {
+	base := filepath.Join(os.TempDir(), "vb365-graphql-exports")
+	orphan := filepath.Join(base, "999999999-left")
+	if err := os.MkdirAll(orphan, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := config.Load(nil, func(string) string { return "" }) // demo mode
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(context.Background(), s, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := filepath.Glob(filepath.Join(base, fmt.Sprintf("%d-*", os.Getpid())))
+	if _, err := os.Stat(orphan); !os.IsNotExist(err) || len(own) == 0 {
+		t.Errorf("the orphan: %v; this gateway's: %v", err, own)
+	}
+	g.Close(context.Background())
+	if left, _ := filepath.Glob(filepath.Join(base, fmt.Sprintf("%d-*", os.Getpid()))); len(left) >= len(own) {
+		t.Errorf("left after close: %v", left)
 	}
 }

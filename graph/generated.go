@@ -1160,6 +1160,7 @@ type ComplexityRoot struct {
 		Events           func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ID               func(childComplexity int) int
 		InitiatedBy      func(childComplexity int) int
+		Mailbox          func(childComplexity int, id string) int
 		Mailboxes        func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Name             func(childComplexity int) int
 		NodeID           func(childComplexity int) int
@@ -1574,6 +1575,7 @@ type RestoreSessionResolver interface {
 	Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error)
 	Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error)
 	Mailboxes(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Mailbox], error)
+	Mailbox(ctx context.Context, obj *upstream.RestoreSession, id string) (*upstream.Mailbox, error)
 	OneDrives(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SessionOneDrive], error)
 }
 type RestoreSessionPayloadResolver interface {
@@ -6455,6 +6457,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.InitiatedBy(childComplexity), true
+	case "RestoreSession.mailbox":
+		if e.ComplexityRoot.RestoreSession.Mailbox == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSession_mailbox_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSession.Mailbox(childComplexity, args["id"].(string)), true
 	case "RestoreSession.mailboxes":
 		if e.ComplexityRoot.RestoreSession.Mailboxes == nil {
 			break
@@ -9515,6 +9528,11 @@ type RestoreSession implements Node {
     "The cursor before which the page ends."
     before: String
   ): MailboxConnection!
+  "One mailbox the session shows, by its ID (` + "`" + `/RestoreSessions/{id}/organization/mailboxes/{id}` + "`" + `), for its owner only, as mailboxes are."
+  mailbox(
+    "The mailbox's ID in the session."
+    id: ID!
+  ): Mailbox
   "The OneDrives a OneDrive session shows (` + "`" + `/RestoreSessions/{id}/Organization/OneDrives` + "`" + `), for its owner only, as mailboxes are."
   oneDrives(
     "How many items to return from the start of the window (default 30, at most 1000)."
@@ -12826,6 +12844,8 @@ func (ec *executionContext) childFields_RestoreSession(ctx context.Context, fiel
 		return ec.fieldContext_RestoreSession_statistics(ctx, field)
 	case "mailboxes":
 		return ec.fieldContext_RestoreSession_mailboxes(ctx, field)
+	case "mailbox":
+		return ec.fieldContext_RestoreSession_mailbox(ctx, field)
 	case "oneDrives":
 		return ec.fieldContext_RestoreSession_oneDrives(ctx, field)
 	}
@@ -16017,6 +16037,20 @@ func (ec *executionContext) field_RestoreSession_events_args(ctx context.Context
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSession_mailbox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -36843,6 +36877,50 @@ func (ec *executionContext) fieldContext_RestoreSession_mailboxes(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _RestoreSession_mailbox(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_mailbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSession().Mailbox(ctx, obj, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Mailbox) graphql.Marshaler {
+			return ec.marshalOMailbox2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailbox(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_mailbox(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mailbox(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSession_mailbox_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RestoreSession_oneDrives(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -47995,6 +48073,12 @@ func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RestoreSession_mailboxes(ctx, field, obj)
 				})
+		case "mailbox":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_mailbox(ctx, field, obj)
+				})
 		case "oneDrives":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -52779,6 +52863,13 @@ func (ec *executionContext) marshalOLong2ᚖint64(ctx context.Context, sel ast.S
 	_ = ctx
 	res := graphql.MarshalInt64(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOMailbox2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐMailbox(ctx context.Context, sel ast.SelectionSet, v *upstream.Mailbox) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Mailbox(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {

@@ -12,11 +12,12 @@ import (
 
 //go:generate sh -c "npm ci --no-audit --no-fund && node build.mjs"
 
-//go:embed index.html examples/dashboard.html dist/playground.js dist/playground.css dist/dashboard.js
+//go:embed index.html examples/dashboard.html examples/restore.html dist/playground.js dist/playground.css dist/dashboard.js dist/restore.js
 var files embed.FS
 
 // Handler serves the playground at the root, its bundle beside it, and the
-// example dashboard under /examples/dashboard/. Mount it at "/".
+// example dashboard under /examples/dashboard/, the example restore page
+// under /examples/restore/. Mount it at "/".
 func Handler() http.Handler {
 	dist, _ := fs.Sub(files, "dist")
 	assets := http.FileServerFS(dist)
@@ -35,6 +36,12 @@ func Handler() http.Handler {
 		case "/examples/dashboard/dashboard.js":
 			w.Header().Set("Cache-Control", "no-cache")
 			http.ServeFileFS(w, r, files, "dist/dashboard.js")
+		case "/examples/restore/":
+			w.Header().Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, files, "examples/restore.html")
+		case "/examples/restore/restore.js":
+			w.Header().Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, files, "dist/restore.js")
 		default:
 			http.NotFound(w, r)
 		}

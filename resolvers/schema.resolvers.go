@@ -991,6 +991,16 @@ func (r *restoreSessionResolver) Mailboxes(ctx context.Context, obj *upstream.Re
 	})
 }
 
+// Mailbox is the resolver for the mailbox field.
+func (r *restoreSessionResolver) Mailbox(ctx context.Context, obj *upstream.RestoreSession, id string) (*upstream.Mailbox, error) {
+	if err := r.mayBrowse(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	so := part(ctx, obj.ServerName)
+	r.IdleRestoreSessions.Touch(so.name, obj.ID)
+	return so.api.MailboxByID(ctx, so.scope, obj.ID, id)
+}
+
 // OneDrives is the resolver for the oneDrives field.
 func (r *restoreSessionResolver) OneDrives(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SessionOneDrive], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.ID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SessionOneDrive], error) {

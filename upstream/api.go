@@ -138,6 +138,13 @@ type listing[M any] struct {
 // decoded answer may be kept.
 func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path string, q url.Values, p PageRequest, paged bool,
 	model func(*W) M, ttl func([]M) time.Duration) (Page[M], error) {
+	return readPage(ctx, c, s, request{route: route}, path, q, p, paged, model, ttl)
+}
+
+// readPage is listPage for a request that may be a search's POST
+// (req.payload): req's target is made of path, q and the page's window.
+func readPage[W, M any](ctx context.Context, c *Client, s *Scope, req request, path string, q url.Values, p PageRequest, paged bool,
+	model func(*W) M, ttl func([]M) time.Duration) (Page[M], error) {
 	if p.Limit <= 0 || p.Limit > MaxPageLimit {
 		p.Limit = MaxPageLimit
 	}
@@ -153,7 +160,8 @@ func listPage[W, M any](ctx context.Context, c *Client, s *Scope, route, path st
 			q.Set("setId", p.SetID)
 		}
 	}
-	l, err := fetch(ctx, c, s, request{route: route, target: c.url(path, q), fresh: p.Fresh}, func(body []byte) (*listing[M], time.Duration, error) {
+	req.target, req.fresh = c.url(path, q), p.Fresh
+	l, err := fetch(ctx, c, s, req, func(body []byte) (*listing[M], time.Duration, error) {
 		wp, err := decodeCollection[W](body)
 		if err != nil {
 			return nil, 0, err

@@ -193,5 +193,9 @@ func (c *Client) ExportMailItems(ctx context.Context, s *Scope, sessionID, mailb
 		return nil, err
 	}
 	st, err := c.stream(ctx, s, route, c.url(path, nil), body)
-	return st, refused(err, "export", "the items")
+	if err != nil {
+		return nil, refused(err, "export", "the items")
+	}
+	c.InvalidateActed(ctx) // the session's events change
+	return st, nil
 }

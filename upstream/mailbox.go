@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"time"
@@ -97,11 +98,25 @@ func (c *Client) Mailboxes(ctx context.Context, s *Scope, sessionID string, p Pa
 		return Page[Mailbox]{}, err
 	}
 	return listPage(ctx, c, s, "GET /RestoreSessions/{id}/organization/mailboxes", path, nil, p, c.has(PagedDirectory),
-		func(w *wireMailbox) Mailbox {
-			m := Mailbox{RestoreSessionID: strings.ToLower(sessionID), ID: strings.ToLower(w.ID), Name: w.Name, Email: w.Email, IsArchive: w.IsArchive, Public: w.IsPublic}
-			m.stamp(c.opts.Name)
-			return m
-		}, func([]Mailbox) time.Duration { return c.browseTTL() })
+		c.mailboxOf(sessionID), func([]Mailbox) time.Duration { return c.browseTTL() })
+}
+
+// MailboxByID reads one mailbox a restore session shows.
+func (c *Client) MailboxByID(ctx context.Context, s *Scope, sessionID, mailboxID string) (*Mailbox, error) {
+	path, err := mailboxPath(sessionID, mailboxID, "")
+	if err != nil {
+		return nil, err
+	}
+	req := request{route: "GET /RestoreSessions/{id}/organization/mailboxes/{id}", target: c.url(path, nil)}
+	return getItem(ctx, c, s, req, c.mailboxOf(sessionID), func(m *Mailbox) string { return m.ID }, func(*Mailbox) time.Duration { return c.browseTTL() })
+}
+
+func (c *Client) mailboxOf(sessionID string) func(*wireMailbox) Mailbox {
+	return func(w *wireMailbox) Mailbox {
+		m := Mailbox{RestoreSessionID: strings.ToLower(sessionID), ID: strings.ToLower(w.ID), Name: w.Name, Email: w.Email, IsArchive: w.IsArchive, Public: w.IsPublic}
+		m.stamp(c.opts.Name)
+		return m
+	}
 }
 
 // MailFolders lists a mailbox's folders under parentID ("": its top).
@@ -122,6 +137,27 @@ func (c *Client) MailFolders(ctx context.Context, s *Scope, sessionID, mailboxID
 		}, func([]MailFolder) time.Duration { return c.browseTTL() })
 }
 
+// SearchMailItems lists a mailbox's items (those of folderID, if not "")
+// that match query, in Veeam's item search syntax (`subject:invoice`,
+// `from:anna`, free words): POST .../mailboxes/{id}[/folders/{id}]/search,
+// paged as listings are (v6+).
+func (c *Client) SearchMailItems(ctx context.Context, s *Scope, sessionID, mailboxID, folderID, query string, p PageRequest) (Page[MailItem], error) {
+	if err := c.require(MailSearch); err != nil {
+		return Page[MailItem]{}, err
+	}
+	rest, route := "/search", "POST /RestoreSessions/{id}/organization/mailboxes/{id}/search"
+	if folderID != "" {
+		rest, route = "/folders/"+url.PathEscape(folderID)+"/search", "POST /RestoreSessions/{id}/organization/mailboxes/{id}/folders/{id}/search"
+	}
+	path, err := mailboxPath(sessionID, mailboxID, rest)
+	if err != nil {
+		return Page[MailItem]{}, err
+	}
+	payload, _ := json.Marshal(map[string]string{"query": query})
+	return readPage(ctx, c, s, request{route: route, payload: payload}, path, nil, p, true, c.mailItemOf(sessionID, mailboxID),
+		func([]MailItem) time.Duration { return c.browseTTL() })
+}
+
 // MailItems lists the items of a mailbox's folder.
 func (c *Client) MailItems(ctx context.Context, s *Scope, sessionID, mailboxID, folderID string, p PageRequest) (Page[MailItem], error) {
 	path, err := mailboxPath(sessionID, mailboxID, "/items")
@@ -133,10 +169,14 @@ func (c *Client) MailItems(ctx context.Context, s *Scope, sessionID, mailboxID, 
 		q.Set("folderId", folderID)
 	}
 	return listPage(ctx, c, s, "GET /RestoreSessions/{id}/organization/mailboxes/{id}/items", path, q, p, c.has(PagedDirectory),
-		func(w *wireMailItem) MailItem {
-			it := MailItem{RestoreSessionID: strings.ToLower(sessionID), MailboxID: strings.ToLower(mailboxID), ID: w.ID, ItemClass: w.ItemClass,
-				Subject: w.Subject, From: w.From, To: w.To, Sent: w.Sent.ptr(), Received: w.Received.ptr(), Importance: w.Importance, Attachments: len(w.Attachments)}
-			it.stamp(c.opts.Name)
-			return it
-		}, func([]MailItem) time.Duration { return c.browseTTL() })
+		c.mailItemOf(sessionID, mailboxID), func([]MailItem) time.Duration { return c.browseTTL() })
+}
+
+func (c *Client) mailItemOf(sessionID, mailboxID string) func(*wireMailItem) MailItem {
+	return func(w *wireMailItem) MailItem {
+		it := MailItem{RestoreSessionID: strings.ToLower(sessionID), MailboxID: strings.ToLower(mailboxID), ID: w.ID, ItemClass: w.ItemClass,
+			Subject: w.Subject, From: w.From, To: w.To, Sent: w.Sent.ptr(), Received: w.Received.ptr(), Importance: w.Importance, Attachments: len(w.Attachments)}
+		it.stamp(c.opts.Name)
+		return it
+	}
 }

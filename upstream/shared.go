@@ -64,9 +64,29 @@ type SharingStats struct {
 
 // request is one GET as fetch makes it.
 type request struct {
-	route  string // the route template, for errors, logs and metrics
-	target string // the URL
-	fresh  bool   // not from the cache: the upstream as it is now
+	route   string // the route template, for errors, logs and metrics
+	target  string // the URL
+	fresh   bool   // not from the cache: the upstream as it is now
+	payload []byte // a read that is a POST of this (a search); nil: a GET
+}
+
+// key is what the cache files the answer under: the URL, and what a
+// search POSTs to it.
+func (r request) key() string {
+	if r.payload == nil {
+		return r.target
+	}
+	sum := sha256.Sum256(r.payload)
+	return r.target + " POST " + hex.EncodeToString(sum[:16])
+}
+
+// read makes the request's call: a GET (conditional on etag), or a
+// search's POST, which changes nothing upstream and is never conditional.
+func (c *Client) read(ctx context.Context, s *Scope, req request, etag string) (response, error) {
+	if req.payload == nil {
+		return c.get(ctx, s, req.route, req.target, etag)
+	}
+	return c.write(ctx, s, http.MethodPost, req.route, req.target, req.payload)
 }
 
 // cacheKey is the credentials that fetch plus the URL; for what a job
@@ -154,11 +174,11 @@ func (c *Client) heard(authorization string, status int) {
 // time. decode gives the value and how long it may be kept.
 func fetch[T any](ctx context.Context, c *Client, s *Scope, req request, decode func([]byte) (T, time.Duration, error)) (T, error) {
 	var zero T
-	key := c.cacheKey(s, req.target)
+	key := c.cacheKey(s, req.key())
 	if c.opts.Sharing.Off {
 		s.use(0)
 		v, err := s.once(key, func() (any, error) {
-			r, err := c.get(ctx, s, req.route, req.target, "")
+			r, err := c.read(ctx, s, req, "")
 			if err != nil {
 				return nil, err
 			}
@@ -196,7 +216,7 @@ func fetch[T any](ctx context.Context, c *Client, s *Scope, req request, decode 
 		if stale != nil {
 			etag = stale.ETag
 		}
-		r, err := c.get(lctx, s, req.route, req.target, etag)
+		r, err := c.read(lctx, s, req, etag)
 		if err != nil {
 			return nil, err
 		}

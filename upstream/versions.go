@@ -55,6 +55,7 @@ const (
 	RestoreDeviceCodes
 	Reports
 	WorkloadProtectionReports
+	MailSearch
 	capabilityCount // not a capability: how many there are
 )
 
@@ -107,6 +108,7 @@ var capabilities = [capabilityCount]struct {
 	ExploreEndpoints:           {6, "explore endpoints", "restore sessions opened at `POST /Organizations/{id}/explore` and stopped at `/RestoreSessions/{id}/Stop` (before: `/Action`)"},
 	ItemActionEndpoints:        {6, "item action endpoints", "mailbox items restored at `.../mailboxes/{id}/items/restore` or `/restoreTo`, sent at `/sendToDefaultAddress` or `/sendToDifferentAddress`, exported at `/exportToPst` (before: `.../items/Action`)"},
 	RestoreRunsOn:              {8, "restores that run on", "an item restore answers at once and runs on, followed in the session's events (before: it answers its totals when done)"},
+	MailSearch:                 {6, "mail search", "a mailbox's items searched upstream (`POST .../mailboxes/{id}/search`, `.../folders/{id}/search`)"},
 	Reports:                    {6, "reports", "reports generated as PDF or CSV: licence overview, storage consumption, mailbox and user protection (`POST /Reports/Generate...`)"},
 	WorkloadProtectionReports:  {8, "OneDrive, SharePoint and Teams protection reports", "OneDrive, SharePoint and Teams protection reports (PDF)"},
 	RestoreDeviceCodes:         {6, "restore device codes", "a restore signs in with a device code (`POST /RestoreSessions/{id}/organization/restoreDeviceCode`)"},

@@ -218,8 +218,7 @@ func (s *Server) serveMailboxes(w http.ResponseWriter, r *http.Request, parts []
 	if len(parts) == 4 {
 		var out []obj
 		for _, mb := range mailboxes {
-			out = append(out, obj{{"id", mb.id}, {"name", mb.name}, {"email", mb.email}, {"isArchive", mb.archive}, {"isPublic", false},
-				{"_links", obj{{"self", link(s.href(path + "/" + mb.id))}}}})
+			out = append(out, s.mailboxJSON(path, mb))
 		}
 		s.serveDirectoryPage(w, q, path, out)
 		return true
@@ -230,8 +229,12 @@ func (s *Server) serveMailboxes(w http.ResponseWriter, r *http.Request, parts []
 			mb = &mailboxes[i]
 		}
 	}
-	if mb == nil || len(parts) != 6 || parts[5] != "folders" && parts[5] != "items" {
+	if mb == nil || len(parts) > 6 || len(parts) == 6 && parts[5] != "folders" && parts[5] != "items" {
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Mailbox with the specified ID was not found.")
+		return true
+	}
+	if len(parts) == 5 {
+		s.writeJSON(w, s.mailboxJSON(path, *mb))
 		return true
 	}
 	folders := s.foldersOf(*mb, mb == &mailboxes[0])
@@ -253,6 +256,11 @@ func (s *Server) serveMailboxes(w http.ResponseWriter, r *http.Request, parts []
 	}
 	s.serveDirectoryPage(w, q, path+"/"+mb.id+"/"+parts[5], out)
 	return true
+}
+
+func (s *Server) mailboxJSON(path string, mb simMailbox) obj {
+	return obj{{"id", mb.id}, {"name", mb.name}, {"email", mb.email}, {"isArchive", mb.archive}, {"isPublic", false},
+		{"_links", obj{{"self", link(s.href(path + "/" + mb.id))}}}}
 }
 
 // The OneDrives a OneDrive restore session shows: its organization's users

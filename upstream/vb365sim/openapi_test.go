@@ -310,6 +310,9 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					return fmt.Errorf("mailboxes: %v", err)
 				}
 				mb := mailboxes.Items[0].ID
+				if one, err := c.MailboxByID(ctx, s, rs.ID, mb); err != nil || one.Email != mailboxes.Items[0].Email {
+					return fmt.Errorf("mailbox by id: %v %v", one, err)
+				}
 				folders, err := c.MailFolders(ctx, s, rs.ID, mb, "", upstream.PageRequest{Limit: 10})
 				if err != nil || len(folders.Items) == 0 {
 					return fmt.Errorf("folders: %v", err)
@@ -476,6 +479,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/Jobs/{jobId}/SelectedItems", "GET /v%d/Jobs/{jobId}/ExcludedItems",
 				"POST /v%d/Organizations/{organizationId}/explore", "POST /v%d/RestoreSessions/{restoreSessionId}/Stop",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/folders",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/restore",
