@@ -684,6 +684,7 @@ type ComplexityRoot struct {
 		Items     func(childComplexity int, folderID *string, first *int, after *string, last *int, before *string) int
 		Name      func(childComplexity int) int
 		Public    func(childComplexity int) int
+		Search    func(childComplexity int, query string, folderID *string, first *int, after *string, last *int, before *string) int
 	}
 
 	MailboxConnection struct {
@@ -1419,6 +1420,7 @@ type MailFolderResolver interface {
 type MailboxResolver interface {
 	Folders(ctx context.Context, obj *upstream.Mailbox, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error)
 	Items(ctx context.Context, obj *upstream.Mailbox, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error)
+	Search(ctx context.Context, obj *upstream.Mailbox, query string, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error)
 }
 type MutationResolver interface {
 	StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error)
@@ -4172,6 +4174,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mailbox.Public(childComplexity), true
+	case "Mailbox.search":
+		if e.ComplexityRoot.Mailbox.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Mailbox_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mailbox.Search(childComplexity, args["query"].(string), args["folderId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "MailboxConnection.edges":
 		if e.ComplexityRoot.MailboxConnection.Edges == nil {
@@ -9642,6 +9655,24 @@ type Mailbox {
     "The cursor before which the page ends."
     before: String
   ): MailItemConnection!
+  """
+  Its items that match a search, in every folder or in one (v6+ ` + "`" + `POST
+  .../mailboxes/{id}/search` + "`" + `, ` + "`" + `.../folders/{id}/search` + "`" + `), paged upstream.
+  """
+  search(
+    "What to look for, in Veeam's item search syntax: words (` + "`" + `invoice` + "`" + `), or a property and a value (` + "`" + `subject:invoice` + "`" + `, ` + "`" + `from:anna` + "`" + `); every part must match."
+    query: String!
+    "A folder's ID: search only there."
+    folderId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): MailItemConnection!
 }
 
 "A mailbox's folder."
@@ -11974,6 +12005,8 @@ func (ec *executionContext) childFields_Mailbox(ctx context.Context, field graph
 		return ec.fieldContext_Mailbox_folders(ctx, field)
 	case "items":
 		return ec.fieldContext_Mailbox_items(ctx, field)
+	case "search":
+		return ec.fieldContext_Mailbox_search(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Mailbox", field.Name)
 }
@@ -14021,6 +14054,60 @@ func (ec *executionContext) field_Mailbox_items_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mailbox_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "folderId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["folderId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -26966,6 +27053,50 @@ func (ec *executionContext) fieldContext_Mailbox_items(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mailbox_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mailbox_search(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mailbox().Search(ctx, obj, fc.Args["query"].(string), fc.Args["folderId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.MailItem]) graphql.Marshaler {
+			return ec.marshalNMailItemConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mailbox",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MailItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mailbox_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -44812,6 +44943,12 @@ func (ec *executionContext) _Mailbox(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Mailbox_items(ctx, field, obj)
+				})
+		case "search":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Mailbox_search(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -113,6 +113,9 @@ func Complexity(servers int) graph.ComplexityRoot {
 		return page(child, first, last)
 	}
 	c.Mailbox.Folders, c.Mailbox.Items = inFolder, inFolder
+	c.Mailbox.Search = func(child int, _ string, _ *string, first *int, _ *string, last *int, _ *string) int {
+		return page(child, first, last)
+	}
 	c.RestoreSession.OneDrives = plain
 	c.RestoreOneDrive.Folders, c.RestoreOneDrive.Documents = inFolder, inFolder
 	c.BackupRepository.UserData, c.BackupRepository.GroupData, c.BackupRepository.SiteData = plain, plain, plain

@@ -487,3 +487,95 @@ func TestGeneratingReports(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchingAMailbox: on v6 and v8 a mailbox's search finds what the
+// REST API's search finds, in every folder or in one, paged upstream
+// (100 of the 5,000 messages of Archive 2019 in pages of 50: two calls);
+// v3 names the version that searches, with no call; another restore
+// operator gets NOT_FOUND before any call.
+func TestSearchingAMailbox(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{3, 6, 8} {
+		g := restoreGateway(t, v, nil)
+		session, mailbox, _ := openExchange(t, g)
+		search := `query($s: ID!, $m: ID!, $q: String!, $f: String, $after: String) { restoreSession(id: $s) { mailbox(id: $m) {
+			search(query: $q, folderId: $f, first: 50, after: $after) { nodes { id subject } pageInfo { hasNextPage endCursor } } } } }`
+		type page struct {
+			RestoreSession struct {
+				Mailbox struct {
+					Search struct {
+						Nodes    []struct{ ID, Subject string }
+						PageInfo struct {
+							HasNextPage bool
+							EndCursor   string
+						}
+					}
+				}
+			}
+		}
+		g.Sim.ResetCalls()
+		r := as(t, g, "k3y-portal", "", search, map[string]any{"s": session, "m": mailbox, "q": "subject:projects"})
+		if v < 6 {
+			if codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v6") || searches(g) != 0 {
+				t.Errorf("v%d: %s %v", v, r.Raw, g.Sim.Calls())
+			}
+			continue
+		}
+		var d page
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("v%d: %v %s", v, err, r.Raw)
+		}
+		status, body := restPost(t, g, fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes/%s/search?limit=1000", v, session, mailbox), `{"query":"subject:projects"}`)
+		var want struct {
+			Results []struct{ ID, Subject string }
+		}
+		if err := json.Unmarshal(body, &want); err != nil || status != 200 || len(want.Results) == 0 {
+			t.Fatalf("v%d: the REST search: %d %v", v, status, err)
+		}
+		if fmt.Sprint(d.RestoreSession.Mailbox.Search.Nodes) != fmt.Sprint(want.Results) {
+			t.Errorf("v%d: found %v, the REST API %v", v, d.RestoreSession.Mailbox.Search.Nodes, want.Results)
+		}
+		// A folder's: the first 100 of Archive 2019's 5,000, in two pages.
+		folders := g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes/%s/folders?limit=100", v, session, mailbox), g.Env.Token(t))
+		archive := ""
+		for _, f := range folders {
+			if f["name"] == "Archive 2019" {
+				archive = fmt.Sprint(f["id"])
+			}
+		}
+		g.Sim.ResetCalls()
+		seen, after := map[string]bool{}, any(nil)
+		for range 2 {
+			var d page
+			r := as(t, g, "k3y-portal", "", search, map[string]any{"s": session, "m": mailbox, "q": "message", "f": archive, "after": after})
+			if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+				t.Fatalf("v%d: %v %s", v, err, r.Raw)
+			}
+			for _, n := range d.RestoreSession.Mailbox.Search.Nodes {
+				if !strings.HasPrefix(n.Subject, "Archive 2019 message ") {
+					t.Errorf("v%d: found %q in Archive 2019", v, n.Subject)
+				}
+				seen[n.ID] = true
+			}
+			after = d.RestoreSession.Mailbox.Search.PageInfo.EndCursor
+		}
+		if calls := searches(g); len(seen) != 100 || calls != 2 {
+			t.Errorf("v%d: two pages gave %d items for %d search calls: %v", v, len(seen), calls, g.Sim.Calls())
+		}
+		g.Sim.ResetCalls()
+		if r := as(t, g, "k3y-helpdesk", "", search, map[string]any{"s": session, "m": mailbox, "q": "x"}); codeOf(r) != "NOT_FOUND" || searches(g) != 0 {
+			t.Errorf("v%d: another restore operator searches: %s", v, r.Raw)
+		}
+	}
+}
+
+// searches counts the search calls the simulator answered.
+func searches(g *testenv.Gateway) int {
+	n := 0
+	for route, calls := range g.Sim.Calls() {
+		if strings.HasSuffix(route, "/search") {
+			n += calls
+		}
+	}
+	return n
+}

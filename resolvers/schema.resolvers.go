@@ -395,6 +395,13 @@ func (r *mailboxResolver) Items(ctx context.Context, obj *upstream.Mailbox, fold
 	})
 }
 
+// Search is the resolver for the search field.
+func (r *mailboxResolver) Search(ctx context.Context, obj *upstream.Mailbox, query string, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailItem], error) {
+		return so.api.SearchMailItems(ctx, so.scope, obj.RestoreSessionID, obj.ID, deref(folderID), query, p)
+	})
+}
+
 // StartJob is the resolver for the startJob field.
 func (r *mutationResolver) StartJob(ctx context.Context, input model.StartJobInput) (*model.StartJobPayload, error) {
 	s, server, err := r.act(ctx, "startJob", upstream.ActionStart, action{job: upstream.JobRef{ID: input.ID}, server: input.Server, full: deref(input.Full), clientMutationID: input.ClientMutationID})

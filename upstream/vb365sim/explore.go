@@ -509,6 +509,72 @@ func (s *Server) serveDeviceCode(w http.ResponseWriter, r *http.Request, parts [
 	return true
 }
 
+// serveMailSearch answers a search of a mailbox's items, or of a
+// folder's (v6+): free words match the subject or the sender, subject:x
+// and from:x one of them, all words must match, without regard to case.
+func (s *Server) serveMailSearch(w http.ResponseWriter, r *http.Request, parts []string) bool {
+	n := len(parts)
+	if r.Method != http.MethodPost || s.opts.Version < 6 || n < 6 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "mailboxes" ||
+		parts[n-1] != "search" || !(n == 6 || n == 8 && parts[5] == "folders") {
+		return false
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	var search struct{ Query string }
+	if json.Unmarshal(body, &search) != nil || strings.TrimSpace(search.Query) == "" {
+		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The search query is not specified.")
+		return true
+	}
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	rs := s.data.restoreByID[parts[1]]
+	if rs == nil || rs.kind != "Vex" || rs.at(s.opts.Now()).state != "Working" {
+		s.fail(w, http.StatusInternalServerError, "", "Restore session is not active.")
+		return true
+	}
+	mailboxes := s.mailboxesOf(rs)
+	var mb *simMailbox
+	for i := range mailboxes {
+		if mailboxes[i].id == parts[4] {
+			mb = &mailboxes[i]
+		}
+	}
+	if mb == nil {
+		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Mailbox with the specified ID was not found.")
+		return true
+	}
+	var out []obj
+	for _, f := range s.foldersOf(*mb, mb == &mailboxes[0]) {
+		if n == 8 && !strings.EqualFold(f.id, parts[6]) { // the path is read in lower case
+			continue
+		}
+		for i := range f.items {
+			item := s.mailItemJSON(*mb, f, i)
+			if matches(search.Query, fmt.Sprint(item.get("subject")), fmt.Sprint(item.get("from"))) {
+				out = append(out, item)
+			}
+		}
+	}
+	s.serveDirectoryPage(w, r.URL.Query(), "/RestoreSessions/"+rs.id+"/organization/mailboxes/"+mb.id+"/search", out)
+	return true
+}
+
+// matches says whether every word of query matches: field:word that field,
+// a bare word the subject or the sender.
+func matches(query, subject, from string) bool {
+	subject, from = strings.ToLower(subject), strings.ToLower(from)
+	for _, word := range strings.Fields(strings.ToLower(query)) {
+		field, value, scoped := strings.Cut(word, ":")
+		value = strings.Trim(value, `"`)
+		switch {
+		case scoped && field == "subject" && !strings.Contains(subject, value),
+			scoped && field == "from" && !strings.Contains(from, value),
+			!scoped && !strings.Contains(subject, strings.Trim(word, `"`)) && !strings.Contains(from, strings.Trim(word, `"`)):
+			return false
+		}
+	}
+	return true
+}
+
 // mailItemSubject finds an item by the id mailItemJSON gives it.
 func (s *Server) mailItemSubject(folders []simFolder, id string) (string, bool) {
 	folderID, number, ok := strings.Cut(id, "-")

@@ -328,6 +328,12 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					return err
 				}
 				items := []string{first.Items[0].ID, first.Items[1].ID}
+				for _, in := range []string{"", folders.Items[0].ID} {
+					found, err := c.SearchMailItems(ctx, s, rs.ID, mb, in, "subject:message", upstream.PageRequest{Limit: 3})
+					if err != nil || len(found.Items) == 0 {
+						return fmt.Errorf("search (folder %q): %v %v", in, found, err)
+					}
+				}
 				user, password := sim.RestoreAccount()
 				account := upstream.Credentials{Username: user, Password: password}
 				if _, _, err := c.RestoreMailItems(ctx, c.NewScope(""), rs.ID, mb, upstream.MailRestore{Items: items, Account: account}); err != nil {
@@ -483,6 +489,8 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/folders",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/restore",
+				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/search",
+				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/folders/{folderId}/search",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/exportToPst",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/restoreTo",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/organization/mailboxes/{mailboxId}/items/sendToDefaultAddress",

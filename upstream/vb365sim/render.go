@@ -20,6 +20,16 @@ type kv struct {
 
 type obj []kv
 
+// get is the value of key k (nil: none).
+func (o obj) get(k string) any {
+	for _, f := range o {
+		if f.k == k {
+			return f.v
+		}
+	}
+	return nil
+}
+
 func (o obj) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
