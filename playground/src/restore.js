@@ -120,8 +120,13 @@ async function pickFolder(f) {
 
 const selected = () => [...document.querySelectorAll('#items input:checked')].map((b) => b.value);
 
+// showEvents shows the session's events; of answers that cross, only the
+// newest question's is shown (an older one may not hold the latest action).
+let eventsAsked = 0;
 async function showEvents() {
+  const mine = ++eventsAsked;
   const data = await ask(EVENTS, { s: chosen.session });
+  if (mine !== eventsAsked) return;
   $('events').replaceChildren();
   for (const e of data.restoreSession.events.nodes) row('events', [e.order, e.type, e.status, e.itemName, e.target], { type: e.type, status: e.status });
 }
