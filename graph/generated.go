@@ -705,10 +705,12 @@ type ComplexityRoot struct {
 		DisableJob               func(childComplexity int, input model.JobActionInput) int
 		EnableCopyJob            func(childComplexity int, input model.JobActionInput) int
 		EnableJob                func(childComplexity int, input model.JobActionInput) int
+		ExportDocuments          func(childComplexity int, input model.ExportDocumentsInput) int
 		ExportItems              func(childComplexity int, input model.ExportItemsInput) int
 		GenerateReport           func(childComplexity int, input model.GenerateReportInput) int
 		OpenRestoreSession       func(childComplexity int, input model.OpenRestoreSessionInput) int
 		RequestRestoreDeviceCode func(childComplexity int, input model.RestoreDeviceCodeInput) int
+		RestoreDocuments         func(childComplexity int, input model.RestoreDocumentsInput) int
 		RestoreItems             func(childComplexity int, input model.RestoreItemsInput) int
 		RevokeLicense            func(childComplexity int, input model.EstateActionInput) int
 		SendItems                func(childComplexity int, input model.SendItemsInput) int
@@ -1442,6 +1444,8 @@ type MutationResolver interface {
 	SendItems(ctx context.Context, input model.SendItemsInput) (*model.SendItemsPayload, error)
 	RequestRestoreDeviceCode(ctx context.Context, input model.RestoreDeviceCodeInput) (*model.RestoreDeviceCodePayload, error)
 	GenerateReport(ctx context.Context, input model.GenerateReportInput) (*model.ExportPayload, error)
+	RestoreDocuments(ctx context.Context, input model.RestoreDocumentsInput) (*model.RestoreItemsPayload, error)
+	ExportDocuments(ctx context.Context, input model.ExportDocumentsInput) (*model.ExportPayload, error)
 }
 type ObjectProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -4279,6 +4283,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnableJob(childComplexity, args["input"].(model.JobActionInput)), true
+	case "Mutation.exportDocuments":
+		if e.ComplexityRoot.Mutation.ExportDocuments == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportDocuments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportDocuments(childComplexity, args["input"].(model.ExportDocumentsInput)), true
 	case "Mutation.exportItems":
 		if e.ComplexityRoot.Mutation.ExportItems == nil {
 			break
@@ -4323,6 +4338,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestRestoreDeviceCode(childComplexity, args["input"].(model.RestoreDeviceCodeInput)), true
+	case "Mutation.restoreDocuments":
+		if e.ComplexityRoot.Mutation.RestoreDocuments == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreDocuments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreDocuments(childComplexity, args["input"].(model.RestoreDocumentsInput)), true
 	case "Mutation.restoreItems":
 		if e.ComplexityRoot.Mutation.RestoreItems == nil {
 			break
@@ -7009,12 +7035,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CloseRestoreSessionInput", ec.unmarshalInputCloseRestoreSessionInput),
 			graphql.NewInputUnmarshaler("EstateActionInput", ec.unmarshalInputEstateActionInput),
+			graphql.NewInputUnmarshaler("ExportDocumentsInput", ec.unmarshalInputExportDocumentsInput),
 			graphql.NewInputUnmarshaler("ExportItemsInput", ec.unmarshalInputExportItemsInput),
 			graphql.NewInputUnmarshaler("GenerateReportInput", ec.unmarshalInputGenerateReportInput),
 			graphql.NewInputUnmarshaler("JobActionInput", ec.unmarshalInputJobActionInput),
 			graphql.NewInputUnmarshaler("OpenRestoreSessionInput", ec.unmarshalInputOpenRestoreSessionInput),
 			graphql.NewInputUnmarshaler("ProxyMaintenanceInput", ec.unmarshalInputProxyMaintenanceInput),
 			graphql.NewInputUnmarshaler("RestoreDeviceCodeInput", ec.unmarshalInputRestoreDeviceCodeInput),
+			graphql.NewInputUnmarshaler("RestoreDocumentsInput", ec.unmarshalInputRestoreDocumentsInput),
 			graphql.NewInputUnmarshaler("RestoreItemsInput", ec.unmarshalInputRestoreItemsInput),
 			graphql.NewInputUnmarshaler("SendItemsInput", ec.unmarshalInputSendItemsInput),
 			graphql.NewInputUnmarshaler("StartJobInput", ec.unmarshalInputStartJobInput),
@@ -7584,6 +7612,72 @@ type Mutation {
   audited; once per ` + "`" + `clientMutationId` + "`" + ` or ` + "`" + `Idempotency-Key` + "`" + `.
   """
   generateReport(input: GenerateReportInput!): ExportPayload
+  """
+  Restores documents of a OneDrive where they were (v6+ ` + "`" + `POST
+  /RestoreSessions/{id}/Organization/OneDrives/{id}/Documents/restore` + "`" + `;
+  v3..v5 its ` + "`" + `Documents/Action` + "`" + `), signing in as ` + "`" + `restoreItems` + "`" + ` does, with
+  what becomes of a document that is there already said explicitly
+  (` + "`" + `ifExists` + "`" + `). The gateway finds the documents in their folder's listing
+  (one call, usually cached by browsing it), since the server wants them
+  back as it listed them. A restore action like ` + "`" + `restoreItems` + "`" + `.
+  """
+  restoreDocuments(input: RestoreDocumentsInput!): RestoreItemsPayload
+  """
+  Exports documents of a OneDrive as one ZIP file (v6+ ` + "`" + `POST
+  .../OneDrives/{id}/Documents/save` + "`" + `; v3..v5 its ` + "`" + `Documents/Action` + "`" + `),
+  through the gateway's spool and download links as ` + "`" + `exportItems` + "`" + `' PST.
+  """
+  exportDocuments(input: ExportDocumentsInput!): ExportPayload
+}
+
+"What becomes of a document that is where a restored one goes."
+enum ExistingDocument {
+  "The restored document replaces it."
+  OVERWRITE
+  "It stays; the restored one is put beside it."
+  KEEP
+}
+
+"Documents of a OneDrive to restore where they were."
+input RestoreDocumentsInput {
+  "The OneDrive restore session they are in (yours)."
+  restoreSessionId: ID!
+  "The OneDrive (` + "`" + `RestoreOneDrive.id` + "`" + `)."
+  oneDriveId: ID!
+  "The folder they are in (a folder's ` + "`" + `DriveEntry.id` + "`" + `; null: the OneDrive's top)."
+  folderId: String
+  "The documents (` + "`" + `DriveEntry.id` + "`" + `): 1 to 100."
+  documentIds: [ID!]!
+  "What becomes of a document that is there already."
+  ifExists: ExistingDocument!
+  "The restore account to sign in with, by name (` + "`" + `restoreAccounts` + "`" + `); or deviceCode."
+  account: String
+  "The userCode of ` + "`" + `requestRestoreDeviceCode` + "`" + `, once a person signed in with it (v6+); or account."
+  deviceCode: String
+  "Why: the ticket or request this serves (the audit log keeps it)."
+  reason: String!
+  "Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) is not sent again and gives the first answer."
+  clientMutationId: String
+  "The server that has the session, by name: needed only where two servers have its id."
+  server: String
+}
+
+"Documents of a OneDrive to export."
+input ExportDocumentsInput {
+  "The OneDrive restore session they are in (yours)."
+  restoreSessionId: ID!
+  "The OneDrive (` + "`" + `RestoreOneDrive.id` + "`" + `)."
+  oneDriveId: ID!
+  "The folder they are in (null: the OneDrive's top)."
+  folderId: String
+  "The documents (` + "`" + `DriveEntry.id` + "`" + `): 1 to 100."
+  documentIds: [ID!]!
+  "Why: the ticket or request this serves (the audit log keeps it)."
+  reason: String!
+  "Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) gives the first export."
+  clientMutationId: String
+  "The server that has the session, by name: needed only where two servers have its id."
+  server: String
 }
 
 "Items of a mailbox to mail."
@@ -7696,6 +7790,8 @@ enum ExportFormat {
   PDF
   "A report as a table."
   CSV
+  "Documents in a ZIP archive."
+  ZIP
 }
 
 "A report the server generates (` + "`" + `/Reports/Generate...` + "`" + `)."
@@ -14181,6 +14277,20 @@ func (ec *executionContext) field_Mutation_enableJob_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_exportDocuments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ExportDocumentsInput, error) {
+			return ec.unmarshalNExportDocumentsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportDocumentsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_exportItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14229,6 +14339,20 @@ func (ec *executionContext) field_Mutation_requestRestoreDeviceCode_args(ctx con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RestoreDeviceCodeInput, error) {
 			return ec.unmarshalNRestoreDeviceCodeInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreDeviceCodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreDocuments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RestoreDocumentsInput, error) {
+			return ec.unmarshalNRestoreDocumentsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreDocumentsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -28113,6 +28237,94 @@ func (ec *executionContext) fieldContext_Mutation_generateReport(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_restoreDocuments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreDocuments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreDocuments(ctx, fc.Args["input"].(model.RestoreDocumentsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RestoreItemsPayload) graphql.Marshaler {
+			return ec.marshalORestoreItemsPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreItemsPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreDocuments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreDocuments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportDocuments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportDocuments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportDocuments(ctx, fc.Args["input"].(model.ExportDocumentsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportPayload) graphql.Marshaler {
+			return ec.marshalOExportPayload2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportDocuments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportDocuments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ObjectProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -40042,6 +40254,90 @@ func UnmarshalEstateActionInput(ctx context.Context, raw any) (model.EstateActio
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputExportDocumentsInput(ctx context.Context, obj any) (model.ExportDocumentsInput, error) {
+	var it model.ExportDocumentsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"restoreSessionId", "oneDriveId", "folderId", "documentIds", "reason", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "restoreSessionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("restoreSessionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RestoreSessionID = data
+		case "oneDriveId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("oneDriveId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OneDriveID = data
+		case "folderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("folderId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FolderID = data
+		case "documentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documentIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DocumentIds = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExportDocumentsInput unmarshals raw into the ExportDocumentsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExportDocumentsInput(ctx context.Context, raw any) (model.ExportDocumentsInput, error) {
+	var out model.ExportDocumentsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExportDocumentsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputExportItemsInput(ctx context.Context, obj any) (model.ExportItemsInput, error) {
 	var it model.ExportItemsInput
 	if obj == nil {
@@ -40495,6 +40791,111 @@ func (ec *executionContext) unmarshalInputRestoreDeviceCodeInput(ctx context.Con
 func UnmarshalRestoreDeviceCodeInput(ctx context.Context, raw any) (model.RestoreDeviceCodeInput, error) {
 	var out model.RestoreDeviceCodeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreDeviceCodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRestoreDocumentsInput(ctx context.Context, obj any) (model.RestoreDocumentsInput, error) {
+	var it model.RestoreDocumentsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"restoreSessionId", "oneDriveId", "folderId", "documentIds", "ifExists", "account", "deviceCode", "reason", "clientMutationId", "server"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "restoreSessionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("restoreSessionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RestoreSessionID = data
+		case "oneDriveId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("oneDriveId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OneDriveID = data
+		case "folderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("folderId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FolderID = data
+		case "documentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documentIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DocumentIds = data
+		case "ifExists":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifExists"))
+			data, err := ec.unmarshalNExistingDocument2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExistingDocument(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfExists = data
+		case "account":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("account"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Account = data
+		case "deviceCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceCode = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "server":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("server"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Server = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRestoreDocumentsInput unmarshals raw into the RestoreDocumentsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRestoreDocumentsInput(ctx context.Context, raw any) (model.RestoreDocumentsInput, error) {
+	var out model.RestoreDocumentsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreDocumentsInput", raw, &out)
 	return out, err
 }
 
@@ -45201,6 +45602,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "generateReport":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_generateReport(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "restoreDocuments":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreDocuments(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exportDocuments":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportDocuments(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -50002,12 +50417,27 @@ func (ec *executionContext) unmarshalNEstateActionInput2githubᚗcomᚋvb365ᚑg
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNExistingDocument2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExistingDocument(ctx context.Context, v any) (model.ExistingDocument, error) {
+	var res model.ExistingDocument
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExistingDocument2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExistingDocument(ctx context.Context, sel ast.SelectionSet, v model.ExistingDocument) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNExport2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋexportsᚐExport(ctx context.Context, sel ast.SelectionSet, v *exports.Export) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Export!")
 		return graphql.Null
 	}
 	return ec._Export(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportDocumentsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportDocumentsInput(ctx context.Context, v any) (model.ExportDocumentsInput, error) {
+	res, err := ec.unmarshalInputExportDocumentsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNExportFormat2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐExportFormat(ctx context.Context, v any) (model.ExportFormat, error) {
@@ -51560,6 +51990,11 @@ func (ec *executionContext) marshalNRepositoryUsage2ᚖgithubᚗcomᚋvb365ᚑgr
 
 func (ec *executionContext) unmarshalNRestoreDeviceCodeInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreDeviceCodeInput(ctx context.Context, v any) (model.RestoreDeviceCodeInput, error) {
 	res, err := ec.unmarshalInputRestoreDeviceCodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRestoreDocumentsInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐRestoreDocumentsInput(ctx context.Context, v any) (model.RestoreDocumentsInput, error) {
+	res, err := ec.unmarshalInputRestoreDocumentsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -50,54 +50,46 @@ func (r *Resolver) sessionOfYours(ctx context.Context, id string, server *string
 	return holderOf(ctx, id, server, (*serverOp).RestoreSession)
 }
 
-// mailRestore is what a restoreItems input asks, with the account it
-// names (checked before any call).
-func (r *Resolver) mailRestore(in model.RestoreItemsInput) (upstream.MailRestore, error) {
-	m := upstream.MailRestore{Items: in.ItemIds, DeviceCode: deref(in.DeviceCode), Mailbox: deref(in.ToMailbox), Folder: deref(in.ToFolder), MarkUnread: deref(in.MarkUnread)}
-	switch name := strings.ToLower(deref(in.Account)); {
-	case (name == "") == (m.DeviceCode == ""):
-		return m, graph.BadInput("give either account (a restore account's name: restoreAccounts lists them) or deviceCode (from requestRestoreDeviceCode)")
+// signingIn is what a restore signs in to Microsoft 365 with: a
+// configured account, by name, or a device code (checked before any call).
+func (r *Resolver) signingIn(account, deviceCode *string) (upstream.Credentials, string, error) {
+	switch name := strings.ToLower(deref(account)); {
+	case (name == "") == (deref(deviceCode) == ""):
+		return upstream.Credentials{}, "", graph.BadInput("give either account (a restore account's name: restoreAccounts lists them) or deviceCode (from requestRestoreDeviceCode)")
 	case name != "":
-		account, ok := r.RestoreAccounts[name]
+		creds, ok := r.RestoreAccounts[name]
 		if !ok {
-			return m, graph.BadInput(fmt.Sprintf("no restore account is named %q: restoreAccounts lists those the gateway has", name))
+			return creds, "", graph.BadInput(fmt.Sprintf("no restore account is named %q: restoreAccounts lists those the gateway has", name))
 		}
-		m.Account = account
+		return creds, "", nil
 	}
-	if m.Folder != "" && m.Mailbox == "" {
-		return m, graph.BadInput("toFolder goes with toMailbox: items restored where they were go to their own folders")
-	}
-	return m, nil
+	return upstream.Credentials{}, *deviceCode, nil
 }
 
-func (r *Resolver) restoreItems(ctx context.Context, in model.RestoreItemsInput) (*model.RestoreItemsPayload, error) {
-	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
-		return nil, err
+// signInOf says how a restore signs in, for the audit log (never the code).
+func signInOf(deviceCode *string) string {
+	if deviceCode != nil {
+		return "device code"
 	}
-	to, signIn := "original location", "account"
-	if in.ToMailbox != nil {
-		to = *in.ToMailbox + "/" + deref(in.ToFolder)
-	}
-	if in.DeviceCode != nil {
-		signIn = "device code"
-	}
-	var restore upstream.MailRestore
-	result, so, err := r.perform(ctx, "restoreItems", performance{
-		audit: "restore action", needs: access.RestoreOperator,
-		subject: []any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "to", to,
-			"sign_in", signIn, "account", deref(in.Account), "reason", in.Reason},
-		key:              append([]string{in.RestoreSessionID, in.MailboxID, deref(in.Account), deref(in.DeviceCode), to, in.Reason}, in.ItemIds...),
-		clientMutationID: in.ClientMutationID,
-		locate: func() (so *serverOp, err error) {
-			if restore, err = r.mailRestore(in); err != nil {
+	return "account"
+}
+
+// restoring runs a restore as a restore action: what the upstream counted
+// (or that it runs on) is its result, in the audit log and the payload.
+func (r *Resolver) restoring(ctx context.Context, mutation, sessionID string, server, clientMutationID *string, subject []any, key []string,
+	check func() error, restore func(so *serverOp) (upstream.ItemsRestored, upstream.Changed, error)) (*model.RestoreItemsPayload, error) {
+	result, so, err := r.perform(ctx, mutation, performance{
+		audit: "restore action", needs: access.RestoreOperator, subject: subject, key: key, clientMutationID: clientMutationID,
+		locate: func() (*serverOp, error) {
+			if err := check(); err != nil {
 				return nil, err
 			}
-			return r.sessionOfYours(ctx, in.RestoreSessionID, in.Server)
+			return r.sessionOfYours(ctx, sessionID, server)
 		},
 		run: func(so *serverOp) ([]byte, int, error) {
-			r.IdleRestoreSessions.Touch(so.name, in.RestoreSessionID)
-			restored, changed, err := so.api.RestoreMailItems(ctx, so.scope, in.RestoreSessionID, in.MailboxID, restore)
-			so.restores.Clear(ctx, strings.ToLower(in.RestoreSessionID))
+			r.IdleRestoreSessions.Touch(so.name, sessionID)
+			restored, changed, err := restore(so)
+			so.restores.Clear(ctx, strings.ToLower(sessionID))
 			if err != nil {
 				return nil, changed.Status, err
 			}
@@ -118,12 +110,62 @@ func (r *Resolver) restoreItems(ctx context.Context, in model.RestoreItemsInput)
 	}
 	var restored upstream.ItemsRestored
 	_ = json.Unmarshal(result, &restored)
-	p := &model.RestoreItemsPayload{ClientMutationID: in.ClientMutationID, ServerName: so.name, RestoreSessionID: in.RestoreSessionID,
+	p := &model.RestoreItemsPayload{ClientMutationID: clientMutationID, ServerName: so.name, RestoreSessionID: sessionID,
 		RunsOn: restored.RunsOn, Warnings: append([]string{}, restored.Warnings...)}
 	if !restored.RunsOn {
 		p.CreatedItems, p.MergedItems, p.FailedItems, p.SkippedItems = &restored.Created, &restored.Merged, &restored.Failed, &restored.Skipped
 	}
 	return p, nil
+}
+
+func (r *Resolver) restoreItems(ctx context.Context, in model.RestoreItemsInput) (*model.RestoreItemsPayload, error) {
+	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
+		return nil, err
+	}
+	to := "original location"
+	if in.ToMailbox != nil {
+		to = *in.ToMailbox + "/" + deref(in.ToFolder)
+	}
+	m := upstream.MailRestore{Items: in.ItemIds, Mailbox: deref(in.ToMailbox), Folder: deref(in.ToFolder), MarkUnread: deref(in.MarkUnread)}
+	return r.restoring(ctx, "restoreItems", in.RestoreSessionID, in.Server, in.ClientMutationID,
+		[]any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "to", to,
+			"sign_in", signInOf(in.DeviceCode), "account", deref(in.Account), "reason", in.Reason},
+		append([]string{in.RestoreSessionID, in.MailboxID, deref(in.Account), deref(in.DeviceCode), to, in.Reason}, in.ItemIds...),
+		func() (err error) {
+			if m.Account, m.DeviceCode, err = r.signingIn(in.Account, in.DeviceCode); err != nil {
+				return err
+			}
+			if m.Folder != "" && m.Mailbox == "" {
+				return graph.BadInput("toFolder goes with toMailbox: items restored where they were go to their own folders")
+			}
+			return nil
+		},
+		func(so *serverOp) (upstream.ItemsRestored, upstream.Changed, error) {
+			return so.api.RestoreMailItems(ctx, so.scope, in.RestoreSessionID, in.MailboxID, m)
+		})
+}
+
+func (r *Resolver) restoreDocuments(ctx context.Context, in model.RestoreDocumentsInput) (*model.RestoreItemsPayload, error) {
+	if err := itemsToActOn(in.Reason, in.DocumentIds); err != nil {
+		return nil, err
+	}
+	d := upstream.DocumentRestore{Overwrite: in.IfExists == model.ExistingDocumentOverwrite}
+	return r.restoring(ctx, "restoreDocuments", in.RestoreSessionID, in.Server, in.ClientMutationID,
+		[]any{"restore_session", in.RestoreSessionID, "onedrive", in.OneDriveID, "folder", deref(in.FolderID), "documents", in.DocumentIds,
+			"if_exists", string(in.IfExists), "sign_in", signInOf(in.DeviceCode), "account", deref(in.Account), "reason", in.Reason},
+		append([]string{in.RestoreSessionID, in.OneDriveID, deref(in.FolderID), string(in.IfExists), deref(in.Account), deref(in.DeviceCode), in.Reason}, in.DocumentIds...),
+		func() (err error) {
+			d.Account, d.DeviceCode, err = r.signingIn(in.Account, in.DeviceCode)
+			return err
+		},
+		func(so *serverOp) (upstream.ItemsRestored, upstream.Changed, error) {
+			documents, err := so.api.DocumentsByID(ctx, so.scope, in.RestoreSessionID, in.OneDriveID, deref(in.FolderID), in.DocumentIds)
+			if err != nil {
+				return upstream.ItemsRestored{}, upstream.Changed{}, err
+			}
+			d.Documents = documents
+			return so.api.RestoreDocuments(ctx, so.scope, in.RestoreSessionID, in.OneDriveID, d)
+		})
 }
 
 func (r *Resolver) sendItems(ctx context.Context, in model.SendItemsInput) (*model.SendItemsPayload, error) {
@@ -176,42 +218,81 @@ func (r *Resolver) requestRestoreDeviceCode(ctx context.Context, in model.Restor
 	return p, nil
 }
 
-func (r *Resolver) exportItems(ctx context.Context, in model.ExportItemsInput) (*model.ExportPayload, error) {
-	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
-		return nil, err
-	}
+// exporting starts an export, as an action p describes (its run is
+// made here): what file streams into the spool and what it is called.
+// The action's result is the export's ID, so that a repeat gives the same
+// export.
+func (r *Resolver) exporting(ctx context.Context, mutation string, p performance, clientMutationID *string, sessionID, format, fileName string,
+	file func(so *serverOp) func(context.Context) (io.ReadCloser, error)) (*model.ExportPayload, error) {
 	if r.Exports == nil {
 		return nil, &upstream.Error{Kind: upstream.KindUnavailable, Message: "this gateway keeps no exports"}
 	}
 	caller := operation(ctx).request.Caller
-	result, _, err := r.perform(ctx, "exportItems", performance{
-		audit: "restore action", needs: access.RestoreOperator,
-		subject: []any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "format", string(in.Format), "reason", in.Reason},
-		key:     append([]string{in.RestoreSessionID, in.MailboxID, string(in.Format), in.Reason}, in.ItemIds...), clientMutationID: in.ClientMutationID,
-		locate: func() (*serverOp, error) { return r.sessionOfYours(ctx, in.RestoreSessionID, in.Server) },
-		run: func(so *serverOp) ([]byte, int, error) {
-			r.IdleRestoreSessions.Touch(so.name, in.RestoreSessionID)
-			api, scope, ids := so.api, so.scope, append([]string(nil), in.ItemIds...)
-			e := r.Exports.Start(exports.Export{Owner: caller.ID, OwnerName: caller.Name, Format: string(in.Format), Server: so.name,
-				RestoreSessionID: strings.ToLower(in.RestoreSessionID), FileName: "mailbox-items-" + time.Now().UTC().Format("20060102-150405") + ".pst"},
-				func(ctx context.Context) (io.ReadCloser, error) {
-					return api.ExportMailItems(ctx, scope, in.RestoreSessionID, in.MailboxID, ids)
-				})
-			return []byte(e.ID), 0, nil
-		},
-		describe: func(result []byte) []any { return []any{"export", string(result)} },
-	})
+	p.clientMutationID = clientMutationID
+	p.run = func(so *serverOp) ([]byte, int, error) {
+		if sessionID != "" {
+			r.IdleRestoreSessions.Touch(so.name, sessionID)
+		}
+		e := r.Exports.Start(exports.Export{Owner: caller.ID, OwnerName: caller.Name, Format: format, Server: so.name,
+			RestoreSessionID: strings.ToLower(sessionID), FileName: fileName + "-" + time.Now().UTC().Format("20060102-150405") + "." + strings.ToLower(format)},
+			file(so))
+		return []byte(e.ID), 0, nil
+	}
+	p.describe = func(result []byte) []any { return []any{"export", string(result)} }
+	result, _, err := r.perform(ctx, mutation, p)
 	if err != nil {
 		return nil, err
 	}
 	e, _ := r.Exports.Get(string(result), caller.ID)
-	return &model.ExportPayload{ClientMutationID: in.ClientMutationID, Export: &e}, nil
+	return &model.ExportPayload{ClientMutationID: clientMutationID, Export: &e}, nil
+}
+
+func (r *Resolver) exportItems(ctx context.Context, in model.ExportItemsInput) (*model.ExportPayload, error) {
+	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
+		return nil, err
+	}
+	ids := append([]string(nil), in.ItemIds...)
+	return r.exporting(ctx, "exportItems", performance{
+		audit: "restore action", needs: access.RestoreOperator,
+		subject: []any{"restore_session", in.RestoreSessionID, "mailbox", in.MailboxID, "items", in.ItemIds, "format", string(in.Format), "reason", in.Reason},
+		key:     append([]string{in.RestoreSessionID, in.MailboxID, string(in.Format), in.Reason}, in.ItemIds...),
+		locate:  func() (*serverOp, error) { return r.sessionOfYours(ctx, in.RestoreSessionID, in.Server) },
+	}, in.ClientMutationID, in.RestoreSessionID, string(in.Format), "mailbox-items", func(so *serverOp) func(context.Context) (io.ReadCloser, error) {
+		api, scope := so.api, so.scope
+		return func(ctx context.Context) (io.ReadCloser, error) {
+			return api.ExportMailItems(ctx, scope, in.RestoreSessionID, in.MailboxID, ids)
+		}
+	})
+}
+
+func (r *Resolver) exportDocuments(ctx context.Context, in model.ExportDocumentsInput) (*model.ExportPayload, error) {
+	if err := itemsToActOn(in.Reason, in.DocumentIds); err != nil {
+		return nil, err
+	}
+	var documents []upstream.DriveEntry
+	return r.exporting(ctx, "exportDocuments", performance{
+		audit: "restore action", needs: access.RestoreOperator,
+		subject: []any{"restore_session", in.RestoreSessionID, "onedrive", in.OneDriveID, "folder", deref(in.FolderID), "documents", in.DocumentIds,
+			"format", "ZIP", "reason", in.Reason},
+		key: append([]string{in.RestoreSessionID, in.OneDriveID, deref(in.FolderID), in.Reason}, in.DocumentIds...),
+		locate: func() (*serverOp, error) {
+			so, err := r.sessionOfYours(ctx, in.RestoreSessionID, in.Server)
+			if err != nil {
+				return nil, err
+			}
+			// Found now, so that a wrong id is told at once, not as a failed export.
+			documents, err = so.api.DocumentsByID(ctx, so.scope, in.RestoreSessionID, in.OneDriveID, deref(in.FolderID), in.DocumentIds)
+			return so, err
+		},
+	}, in.ClientMutationID, in.RestoreSessionID, string(model.ExportFormatZip), "onedrive-documents", func(so *serverOp) func(context.Context) (io.ReadCloser, error) {
+		api, scope := so.api, so.scope
+		return func(ctx context.Context) (io.ReadCloser, error) {
+			return api.SaveDocuments(ctx, scope, in.RestoreSessionID, in.OneDriveID, documents)
+		}
+	})
 }
 
 func (r *Resolver) generateReport(ctx context.Context, in model.GenerateReportInput) (*model.ExportPayload, error) {
-	if r.Exports == nil {
-		return nil, &upstream.Error{Kind: upstream.KindUnavailable, Message: "this gateway keeps no exports"}
-	}
 	req := upstream.ReportRequest{Kind: in.Kind, Format: string(in.Format), OrganizationID: deref(in.OrganizationID), TimeZone: deref(in.TimeZone)}
 	switch {
 	case in.Format != model.ExportFormatPDF && in.Format != model.ExportFormatCSV:
@@ -225,15 +306,14 @@ func (r *Resolver) generateReport(ctx context.Context, in model.GenerateReportIn
 	case in.From != nil || in.To != nil:
 		return nil, graph.BadInput("from and to go with LICENSE_OVERVIEW and STORAGE_CONSUMPTION; a protection report is of now")
 	}
-	caller := operation(ctx).request.Caller
 	period := ""
 	if in.Kind.Period() {
 		period = req.From.UTC().Format(time.RFC3339) + "/" + req.To.UTC().Format(time.RFC3339)
 	}
-	result, _, err := r.perform(ctx, "generateReport", performance{
+	return r.exporting(ctx, "generateReport", performance{
 		audit: "report", needs: access.Operator,
 		subject: []any{"kind", string(in.Kind), "format", string(in.Format), "organization", req.OrganizationID, "period", period},
-		key:     []string{string(in.Kind), string(in.Format), req.OrganizationID, period, req.TimeZone}, clientMutationID: in.ClientMutationID,
+		key:     []string{string(in.Kind), string(in.Format), req.OrganizationID, period, req.TimeZone},
 		locate: func() (*serverOp, error) {
 			so, err := named(ctx, in.Server)
 			if req.OrganizationID != "" {
@@ -244,20 +324,10 @@ func (r *Resolver) generateReport(ctx context.Context, in model.GenerateReportIn
 			}
 			return so, so.api.CanReport(in.Kind)
 		},
-		run: func(so *serverOp) ([]byte, int, error) {
-			api, scope := so.api, so.scope
-			name := "report-" + strings.ToLower(string(in.Kind)) + "-" + time.Now().UTC().Format("20060102-150405") + "." + strings.ToLower(string(in.Format))
-			e := r.Exports.Start(exports.Export{Owner: caller.ID, OwnerName: caller.Name, Format: string(in.Format), Server: so.name, FileName: name},
-				func(ctx context.Context) (io.ReadCloser, error) { return api.GenerateReport(ctx, scope, req) })
-			return []byte(e.ID), 0, nil
-		},
-		describe: func(result []byte) []any { return []any{"export", string(result)} },
+	}, in.ClientMutationID, "", string(in.Format), "report-"+strings.ToLower(string(in.Kind)), func(so *serverOp) func(context.Context) (io.ReadCloser, error) {
+		api, scope := so.api, so.scope
+		return func(ctx context.Context) (io.ReadCloser, error) { return api.GenerateReport(ctx, scope, req) }
 	})
-	if err != nil {
-		return nil, err
-	}
-	e, _ := r.Exports.Get(string(result), caller.ID)
-	return &model.ExportPayload{ClientMutationID: in.ClientMutationID, Export: &e}, nil
 }
 
 // export is one of the caller's exports.

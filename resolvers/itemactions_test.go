@@ -579,3 +579,80 @@ func searches(g *testenv.Gateway) int {
 	}
 	return n
 }
+
+// TestRestoringAndExportingDocuments: on v3, v6 and v8 a restore operator
+// restores two OneDrive documents where they were, asking to overwrite
+// what is there (the REST API's events of the session show the two), and exports
+// them as a ZIP whose download is the REST API's save; a document the
+// folder lacks is NOT_FOUND before any action upstream.
+func TestRestoringAndExportingDocuments(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{3, 6, 8} {
+		var logs syncBuffer
+		g := restoreGateway(t, v, &logs)
+		r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: ONEDRIVE, reason: "INC-7"}) {
+			restoreSession { id oneDrives(first: 1) { nodes { id documents(first: 2) { nodes { id name } } } } } } }`, map[string]any{"org": g.Sim.OrganizationIDs()[0]})
+		var d struct {
+			OpenRestoreSession struct {
+				RestoreSession struct {
+					ID        string
+					OneDrives struct {
+						Nodes []struct {
+							ID        string
+							Documents struct{ Nodes []struct{ ID, Name string } }
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 || len(d.OpenRestoreSession.RestoreSession.OneDrives.Nodes) == 0 {
+			t.Fatalf("v%d: %v %s", v, err, r.Raw)
+		}
+		rs := d.OpenRestoreSession.RestoreSession
+		drive := rs.OneDrives.Nodes[0]
+		ids := []string{drive.Documents.Nodes[0].ID, drive.Documents.Nodes[1].ID}
+		vars := map[string]any{"s": rs.ID, "d": drive.ID, "docs": ids}
+		g.Sim.ResetActions()
+		r = as(t, g, "k3y-portal", "", `mutation($s: ID!, $d: ID!, $docs: [ID!]!) { restoreDocuments(input: {restoreSessionId: $s, oneDriveId: $d,
+			documentIds: $docs, ifExists: OVERWRITE, account: "contoso", reason: "INC-7: put them back"}) { runsOn createdItems } }`, vars)
+		if len(r.Errors) > 0 || (v < 8) != strings.Contains(string(r.Data), `"createdItems":2`) {
+			t.Fatalf("v%d: restore: %s", v, r.Raw)
+		}
+		restored := 0
+		for _, e := range g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/Events", v, rs.ID), g.Env.Token(t)) {
+			if e["type"] == "Restore" && e["itemType"] == "Document" {
+				restored++
+			}
+		}
+		if actions := g.Sim.Actions(); len(actions) != 1 || !strings.Contains(actions[0].Body, `"documentAction":"Overwrite"`) || restored != 2 {
+			t.Errorf("v%d: the REST API shows %d documents restored; asked %+v", v, restored, actions)
+		}
+		r = as(t, g, "k3y-portal", "", `mutation($s: ID!, $d: ID!, $docs: [ID!]!) { exportDocuments(input: {restoreSessionId: $s, oneDriveId: $d,
+			documentIds: $docs, reason: "INC-7: a copy"}) { export { id format } } }`, vars)
+		var started struct{ ExportDocuments struct{ Export exportState } }
+		if err := json.Unmarshal(r.Data, &started); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("v%d: %v %s", v, err, r.Raw)
+		}
+		done := awaitExport(t, g, "k3y-portal", started.ExportDocuments.Export.ID)
+		path, body := fmt.Sprintf("/v%d/RestoreSessions/%s/Organization/OneDrives/%s/Documents/save", v, rs.ID, drive.ID), `{"documents":[{"id":%q},{"id":%q}]}`
+		if v < 6 {
+			path, body = fmt.Sprintf("/v%d/RestoreSessions/%s/Organization/OneDrives/%s/Documents/Action", v, rs.ID, drive.ID), `{"save":{"documents":[{"id":%q},{"id":%q}],"asZip":true}}`
+		}
+		status, want := restPost(t, g, path, fmt.Sprintf(body, ids[0], ids[1]))
+		resp, got := download(t, g, done.DownloadURL, "k3y-portal")
+		if done.State != "READY" || !strings.HasSuffix(done.FileName, ".zip") || status != 200 || resp.StatusCode != 200 || len(want) == 0 || !bytes.Equal(got, want) {
+			t.Errorf("v%d: %+v: the download (%d, %d bytes), the REST save (%d, %d bytes)", v, done, resp.StatusCode, len(got), status, len(want))
+		}
+		g.Sim.ResetActions()
+		for _, m := range []string{"restoreDocuments(input: {restoreSessionId: $s, oneDriveId: $d, documentIds: $docs, ifExists: KEEP, account: \"contoso\", reason: \"x\"}) { runsOn }",
+			"exportDocuments(input: {restoreSessionId: $s, oneDriveId: $d, documentIds: $docs, reason: \"x\"}) { export { id } }"} {
+			r := as(t, g, "k3y-portal", "", `mutation($s: ID!, $d: ID!, $docs: [ID!]!) { `+m+` }`, map[string]any{"s": rs.ID, "d": drive.ID, "docs": []string{"no-such-document"}})
+			if codeOf(r) != "NOT_FOUND" || len(g.Sim.Actions()) != 0 {
+				t.Errorf("v%d: an unknown document: %s %v", v, r.Raw, g.Sim.Actions())
+			}
+		}
+		if !strings.Contains(logs.String(), "mutation=restoreDocuments restore_session="+rs.ID+" onedrive="+drive.ID) || !strings.Contains(logs.String(), "if_exists=OVERWRITE") {
+			t.Errorf("v%d: the audit log: %s", v, logs.String())
+		}
+	}
+}

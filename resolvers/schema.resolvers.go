@@ -505,6 +505,16 @@ func (r *mutationResolver) GenerateReport(ctx context.Context, input model.Gener
 	return r.generateReport(ctx, input)
 }
 
+// RestoreDocuments is the resolver for the restoreDocuments field.
+func (r *mutationResolver) RestoreDocuments(ctx context.Context, input model.RestoreDocumentsInput) (*model.RestoreItemsPayload, error) {
+	return r.restoreDocuments(ctx, input)
+}
+
+// ExportDocuments is the resolver for the exportDocuments field.
+func (r *mutationResolver) ExportDocuments(ctx context.Context, input model.ExportDocumentsInput) (*model.ExportPayload, error) {
+	return r.exportDocuments(ctx, input)
+}
+
 // Repositories is the resolver for the repositories field.
 func (r *objectProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
 	return repositoriesOf(ctx, obj)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Acting on a mailbox's items inside an Exchange restore session:
@@ -39,11 +40,7 @@ type MailRestore struct {
 
 func (m MailRestore) options() map[string]any {
 	o := map[string]any{"items": itemIDs(m.Items)}
-	if m.DeviceCode != "" {
-		o["userCode"] = m.DeviceCode
-	} else {
-		o["userName"], o["userPassword"] = m.Account.Username, m.Account.Password
-	}
+	signIn(o, m.Account, m.DeviceCode)
 	if m.Mailbox != "" {
 		o["mailbox"], o["changedItems"], o["deletedItems"], o["markRestoredAsUnread"] = m.Mailbox, true, true, m.MarkUnread
 		if m.Folder != "" {
@@ -63,8 +60,10 @@ type ItemsRestored struct {
 
 type wireItemsRestored struct {
 	CreatedItemsCount, MergedItemsCount, FailedItemsCount, SkippedItemsCount int64
-	Warnings, Exceptions                                                     []string
-	SessionID                                                                string `json:"sessionId"` // v8
+	// Documents' restores count these instead.
+	RestoredItemsCount, SkippedItemsByErrorCount, SkippedItemsByNoChangesCount int64
+	Warnings, Exceptions                                                       []string
+	SessionID                                                                  string `json:"sessionId"` // v8
 }
 
 type wireItemID struct {
@@ -80,16 +79,48 @@ func itemIDs(ids []string) []wireItemID {
 }
 
 // itemAction is the route, path and body of an action on a mailbox's
-// items: v6+ name it in the path, v3..v5 in the body of /Action.
+// items.
 func (c *Client) itemAction(sessionID, mailboxID, action, legacyName string, options map[string]any) (route, path string, body []byte, err error) {
-	if c.has(ItemActionEndpoints) {
-		path, err = mailboxPath(sessionID, mailboxID, "/items/"+action)
-		body, _ = json.Marshal(options)
-		return "POST /RestoreSessions/{id}/organization/mailboxes/{id}/items/" + action, path, body, err
+	base, err := mailboxPath(sessionID, mailboxID, "/items")
+	return c.actionOn(base, "/RestoreSessions/{id}/organization/mailboxes/{id}/items", action, legacyName, options, err)
+}
+
+// actionOn is the route, path and body of an action on what base holds:
+// v6+ name it in the path (base/action), v3..v5 in the body of
+// base/Action. routeBase is base as a route template.
+func (c *Client) actionOn(base, routeBase, action, legacyName string, options map[string]any, err error) (route, path string, body []byte, _ error) {
+	if err != nil {
+		return "", "", nil, err
 	}
-	path, err = mailboxPath(sessionID, mailboxID, "/items/Action")
+	if c.has(ItemActionEndpoints) {
+		body, _ = json.Marshal(options)
+		return "POST " + routeBase + "/" + action, base + "/" + action, body, nil
+	}
 	body, _ = json.Marshal(map[string]any{legacyName: options})
-	return "POST /RestoreSessions/{id}/organization/mailboxes/{id}/items/Action", path, body, err
+	return "POST " + routeBase + "/Action", base + "/Action", body, nil
+}
+
+// signIn is how a restore signs in to Microsoft 365, in the body's words.
+func signIn(options map[string]any, account Credentials, deviceCode string) {
+	if deviceCode != "" {
+		options["userCode"] = deviceCode
+	} else {
+		options["userName"], options["userPassword"] = account.Username, account.Password
+	}
+}
+
+// restored reads a restore's answer: its totals (v3..v7), or nothing yet
+// on v8, where it runs on.
+func (c *Client) restored(route string, r response) (ItemsRestored, error) {
+	var w wireItemsRestored
+	if len(r.body) > 0 {
+		if err := decodeJSON(r.body, &w); err != nil {
+			return ItemsRestored{}, decodeError(route, err)
+		}
+	}
+	return ItemsRestored{Created: w.CreatedItemsCount + w.RestoredItemsCount, Merged: w.MergedItemsCount, Failed: w.FailedItemsCount,
+		Skipped:  w.SkippedItemsCount + w.SkippedItemsByErrorCount + w.SkippedItemsByNoChangesCount,
+		Warnings: append(w.Warnings, w.Exceptions...), RunsOn: c.has(RestoreRunsOn)}, nil
 }
 
 // RestoreMailItems restores a mailbox's items where they were, or to
@@ -114,14 +145,86 @@ func (c *Client) RestoreMailItems(ctx context.Context, s *Scope, sessionID, mail
 		return ItemsRestored{}, Changed{Status: r.status}, refused(err, "restore", "the items")
 	}
 	c.InvalidateActed(ctx) // the session's events and statistics change
-	var w wireItemsRestored
-	if len(r.body) > 0 {
-		if err := decodeJSON(r.body, &w); err != nil {
-			return ItemsRestored{}, Changed{Status: r.status}, decodeError(route, err)
+	restored, err := c.restored(route, r)
+	return restored, Changed{Status: r.status}, err
+}
+
+// DocumentRestore is a restore of a OneDrive's documents where they were:
+// who signs in for it (as MailRestore), and what becomes of a document
+// that is there already.
+type DocumentRestore struct {
+	Documents  []DriveEntry // as a listing gave them
+	Account    Credentials
+	DeviceCode string
+	Overwrite  bool // replace what is there (false: keep it, and the restored one beside it)
+}
+
+// RestoreDocuments restores a OneDrive's documents where they were
+// (v6+ .../OneDrives/{id}/Documents/restore; v3..v5 its Documents/Action
+// with restoretoOriginallocation). It is sent once.
+func (c *Client) RestoreDocuments(ctx context.Context, s *Scope, sessionID, oneDriveID string, d DocumentRestore) (ItemsRestored, Changed, error) {
+	if d.DeviceCode != "" {
+		if err := c.require(RestoreDeviceCodes); err != nil {
+			return ItemsRestored{}, Changed{}, err
 		}
 	}
-	return ItemsRestored{Created: w.CreatedItemsCount, Merged: w.MergedItemsCount, Failed: w.FailedItemsCount, Skipped: w.SkippedItemsCount,
-		Warnings: append(w.Warnings, w.Exceptions...), RunsOn: c.has(RestoreRunsOn)}, Changed{Status: r.status}, nil
+	options := map[string]any{"documents": wireDocuments(d.Documents), "documentAction": "Keep"}
+	if d.Overwrite {
+		options["documentAction"] = "Overwrite"
+	}
+	signIn(options, d.Account, d.DeviceCode)
+	base, err := oneDrivesPath(sessionID, oneDriveID, "/Documents")
+	route, path, body, err := c.actionOn(base, "/RestoreSessions/{id}/Organization/OneDrives/{id}/Documents", "restore", "restoretoOriginallocation", options, err)
+	if err != nil {
+		return ItemsRestored{}, Changed{}, err
+	}
+	r, err := c.write(ctx, s, http.MethodPost, route, c.url(path, nil), body)
+	defer r.held.release()
+	if err != nil {
+		return ItemsRestored{}, Changed{Status: r.status}, refused(err, "restore", "the documents")
+	}
+	c.InvalidateActed(ctx)
+	restored, err := c.restored(route, r)
+	return restored, Changed{Status: r.status}, err
+}
+
+// wireDocuments are documents as the server wants them back: as it listed
+// them, not by id alone.
+func wireDocuments(documents []DriveEntry) []map[string]any {
+	out := make([]map[string]any, len(documents))
+	for i, d := range documents {
+		w := map[string]any{"id": d.ID, "name": d.Name, "sizeBytes": d.SizeBytes, "createdBy": d.CreatedBy, "modifiedBy": d.ModifiedBy}
+		if d.Version != nil {
+			w["version"] = d.Version
+		}
+		for k, t := range map[string]*time.Time{"creationTime": d.Created, "modificationTime": d.Modified} {
+			if t != nil {
+				w[k] = t.UTC().Format(time.RFC3339Nano)
+			}
+		}
+		out[i] = w
+	}
+	return out
+}
+
+// SaveDocuments asks for a OneDrive's documents as one ZIP file, streamed
+// (v6+ .../Documents/save; v3..v5 its Documents/Action with save).
+func (c *Client) SaveDocuments(ctx context.Context, s *Scope, sessionID, oneDriveID string, documents []DriveEntry) (*Stream, error) {
+	options := map[string]any{"documents": wireDocuments(documents)}
+	if !c.has(ItemActionEndpoints) {
+		options["asZip"] = true // v3..v5 saved a single document as itself
+	}
+	base, err := oneDrivesPath(sessionID, oneDriveID, "/Documents")
+	route, path, body, err := c.actionOn(base, "/RestoreSessions/{id}/Organization/OneDrives/{id}/Documents", "save", "save", options, err)
+	if err != nil {
+		return nil, err
+	}
+	st, err := c.stream(ctx, s, route, c.url(path, nil), body)
+	if err != nil {
+		return nil, refused(err, "save", "the documents")
+	}
+	c.InvalidateActed(ctx)
+	return st, nil
 }
 
 // MailSending is where items are sent: to the mailbox's own address when

@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -100,4 +101,30 @@ func (c *Client) DriveEntries(ctx context.Context, s *Scope, sessionID, oneDrive
 			e.stamp(c.opts.Name)
 			return e
 		}, func([]DriveEntry) time.Duration { return c.browseTTL() })
+}
+
+// DocumentsByID finds documents of a OneDrive's folder ("": its top) by
+// their ids, as its listing gives them (what the server wants back to act
+// on them), in the order of ids: one listing of the folder, which
+// browsing it has usually cached already.
+func (c *Client) DocumentsByID(ctx context.Context, s *Scope, sessionID, oneDriveID, folderID string, ids []string) ([]DriveEntry, error) {
+	all, err := readAll(nil, func(p PageRequest) (Page[DriveEntry], error) {
+		return c.DriveEntries(ctx, s, sessionID, oneDriveID, folderID, false, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]DriveEntry, len(all))
+	for _, d := range all {
+		byID[d.ID] = d
+	}
+	out := make([]DriveEntry, len(ids))
+	for i, id := range ids {
+		d, ok := byID[id]
+		if !ok {
+			return nil, &Error{Kind: KindNotFound, Message: "the folder holds no document with the id " + strconv.Quote(id)}
+		}
+		out[i] = d
+	}
+	return out, nil
 }

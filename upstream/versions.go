@@ -106,7 +106,7 @@ var capabilities = [capabilityCount]struct {
 	PagedJobSelection:          {8, "paged job items", "a job's selected and excluded items answer pages (before: one array)"},
 	ProxyMaintenanceMode:       {8, "proxy maintenance", "a proxy's maintenance mode switched (`POST /Proxies/{id}/maintenance/enable`, `/disable`)"},
 	ExploreEndpoints:           {6, "explore endpoints", "restore sessions opened at `POST /Organizations/{id}/explore` and stopped at `/RestoreSessions/{id}/Stop` (before: `/Action`)"},
-	ItemActionEndpoints:        {6, "item action endpoints", "mailbox items restored at `.../mailboxes/{id}/items/restore` or `/restoreTo`, sent at `/sendToDefaultAddress` or `/sendToDifferentAddress`, exported at `/exportToPst` (before: `.../items/Action`)"},
+	ItemActionEndpoints:        {6, "item action endpoints", "mailbox items restored at `.../mailboxes/{id}/items/restore` or `/restoreTo`, sent at `/sendToDefaultAddress` or `/sendToDifferentAddress`, exported at `/exportToPst`; OneDrive documents restored at `.../OneDrives/{id}/Documents/restore`, saved at `/save` (before: `.../items/Action`, `.../Documents/Action`)"},
 	RestoreRunsOn:              {8, "restores that run on", "an item restore answers at once and runs on, followed in the session's events (before: it answers its totals when done)"},
 	MailSearch:                 {6, "mail search", "a mailbox's items searched upstream (`POST .../mailboxes/{id}/search`, `.../folders/{id}/search`)"},
 	Reports:                    {6, "reports", "reports generated as PDF or CSV: licence overview, storage consumption, mailbox and user protection (`POST /Reports/Generate...`)"},

@@ -32,6 +32,24 @@ type EstateActionInput struct {
 	Server *string `json:"server,omitempty"`
 }
 
+// Documents of a OneDrive to export.
+type ExportDocumentsInput struct {
+	// The OneDrive restore session they are in (yours).
+	RestoreSessionID string `json:"restoreSessionId"`
+	// The OneDrive (`RestoreOneDrive.id`).
+	OneDriveID string `json:"oneDriveId"`
+	// The folder they are in (null: the OneDrive's top).
+	FolderID *string `json:"folderId,omitempty"`
+	// The documents (`DriveEntry.id`): 1 to 100.
+	DocumentIds []string `json:"documentIds"`
+	// Why: the ticket or request this serves (the audit log keeps it).
+	Reason string `json:"reason"`
+	// Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) gives the first export.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the session, by name: needed only where two servers have its id.
+	Server *string `json:"server,omitempty"`
+}
+
 // Items of a mailbox to export.
 type ExportItemsInput struct {
 	// The Exchange restore session they are in (yours).
@@ -161,6 +179,30 @@ type RestoreDeviceCodeInput struct {
 	Server *string `json:"server,omitempty"`
 }
 
+// Documents of a OneDrive to restore where they were.
+type RestoreDocumentsInput struct {
+	// The OneDrive restore session they are in (yours).
+	RestoreSessionID string `json:"restoreSessionId"`
+	// The OneDrive (`RestoreOneDrive.id`).
+	OneDriveID string `json:"oneDriveId"`
+	// The folder they are in (a folder's `DriveEntry.id`; null: the OneDrive's top).
+	FolderID *string `json:"folderId,omitempty"`
+	// The documents (`DriveEntry.id`): 1 to 100.
+	DocumentIds []string `json:"documentIds"`
+	// What becomes of a document that is there already.
+	IfExists ExistingDocument `json:"ifExists"`
+	// The restore account to sign in with, by name (`restoreAccounts`); or deviceCode.
+	Account *string `json:"account,omitempty"`
+	// The userCode of `requestRestoreDeviceCode`, once a person signed in with it (v6+); or account.
+	DeviceCode *string `json:"deviceCode,omitempty"`
+	// Why: the ticket or request this serves (the audit log keeps it).
+	Reason string `json:"reason"`
+	// Any string: returned in the payload; a repeat with the same one (by the same caller, with the same input) is not sent again and gives the first answer.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The server that has the session, by name: needed only where two servers have its id.
+	Server *string `json:"server,omitempty"`
+}
+
 // Items of a mailbox to restore to where they were.
 type RestoreItemsInput struct {
 	// The Exchange restore session they are in (yours).
@@ -240,6 +282,64 @@ type SyncOrganizationInput struct {
 	Server *string `json:"server,omitempty"`
 }
 
+// What becomes of a document that is where a restored one goes.
+type ExistingDocument string
+
+const (
+	// The restored document replaces it.
+	ExistingDocumentOverwrite ExistingDocument = "OVERWRITE"
+	// It stays; the restored one is put beside it.
+	ExistingDocumentKeep ExistingDocument = "KEEP"
+)
+
+var AllExistingDocument = []ExistingDocument{
+	ExistingDocumentOverwrite,
+	ExistingDocumentKeep,
+}
+
+func (e ExistingDocument) IsValid() bool {
+	switch e {
+	case ExistingDocumentOverwrite, ExistingDocumentKeep:
+		return true
+	}
+	return false
+}
+
+func (e ExistingDocument) String() string {
+	return string(e)
+}
+
+func (e *ExistingDocument) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExistingDocument(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExistingDocument", str)
+	}
+	return nil
+}
+
+func (e ExistingDocument) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExistingDocument) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExistingDocument) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The file format of an export.
 type ExportFormat string
 
@@ -250,17 +350,20 @@ const (
 	ExportFormatPDF ExportFormat = "PDF"
 	// A report as a table.
 	ExportFormatCSV ExportFormat = "CSV"
+	// Documents in a ZIP archive.
+	ExportFormatZip ExportFormat = "ZIP"
 )
 
 var AllExportFormat = []ExportFormat{
 	ExportFormatPst,
 	ExportFormatPDF,
 	ExportFormatCSV,
+	ExportFormatZip,
 }
 
 func (e ExportFormat) IsValid() bool {
 	switch e {
-	case ExportFormatPst, ExportFormatPDF, ExportFormatCSV:
+	case ExportFormatPst, ExportFormatPDF, ExportFormatCSV, ExportFormatZip:
 		return true
 	}
 	return false

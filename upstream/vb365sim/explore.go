@@ -321,8 +321,7 @@ func (s *Server) serveOneDrives(w http.ResponseWriter, r *http.Request, parts []
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "OneDrive with the specified ID was not found.")
 		return true
 	}
-	folderID := func(name string) string { return fmt.Sprintf("01%08X", hashOf(d.id+name)) }
-	docs, projects := folderID("Documents"), folderID("Projects")
+	docs, projects := d.folderIDs()
 	var out []obj
 	switch parent := q.Get("parentId"); {
 	case parts[5] == "folders" && parent == "":
@@ -330,18 +329,55 @@ func (s *Server) serveOneDrives(w http.ResponseWriter, r *http.Request, parts []
 	case parts[5] == "folders" && parent == docs:
 		out = append(out, s.driveEntryJSON(*d, projects, "Projects", true, 1))
 	case parts[5] == "documents":
-		count, prefix := d.top, "Notes"
-		if parent == docs {
-			count, prefix = 12, "Report"
-		} else if parent == projects {
-			count, prefix = 3, "Plan"
-		}
-		for i := range count {
-			out = append(out, s.driveEntryJSON(*d, fmt.Sprintf("%s-%03d", folderID(parent+prefix), i), fmt.Sprintf("%s %d.docx", prefix, i+1), false, i))
+		for i, doc := range d.documents(parent) {
+			out = append(out, s.driveEntryJSON(*d, doc.id, doc.name, false, i))
 		}
 	}
 	s.serveDirectoryPage(w, q, path+"/"+d.id+"/"+parts[5], out)
 	return true
+}
+
+// folderIDs are the ids of a OneDrive's Documents folder and of the
+// Projects folder in it.
+func (d simDrive) folderIDs() (docs, projects string) {
+	return d.folderID("Documents"), d.folderID("Projects")
+}
+
+func (d simDrive) folderID(name string) string { return fmt.Sprintf("01%08X", hashOf(d.id+name)) }
+
+type simDocument struct{ id, name string }
+
+// documents are the documents in a folder of a OneDrive ("": at its top).
+func (d simDrive) documents(parent string) []simDocument {
+	docs, projects := d.folderIDs()
+	count, prefix := d.top, "Notes"
+	switch parent {
+	case docs:
+		count, prefix = 12, "Report"
+	case projects:
+		count, prefix = 3, "Plan"
+	case "":
+	default:
+		return nil
+	}
+	out := make([]simDocument, count)
+	for i := range out {
+		out[i] = simDocument{fmt.Sprintf("%s-%03d", d.folderID(parent+prefix), i), fmt.Sprintf("%s %d.docx", prefix, i+1)}
+	}
+	return out
+}
+
+// document finds a document of the OneDrive by its id.
+func (d simDrive) document(id string) (simDocument, bool) {
+	docs, projects := d.folderIDs()
+	for _, parent := range []string{"", docs, projects} {
+		for _, doc := range d.documents(parent) {
+			if doc.id == id {
+				return doc, true
+			}
+		}
+	}
+	return simDocument{}, false
 }
 
 // The account the simulator's organizations accept for restores to the
@@ -484,6 +520,111 @@ func (s *Server) serveItemActions(w http.ResponseWriter, r *http.Request, parts 
 	default:
 		s.writeJSON(w, obj{{"exceptions", []string{}}, {"createdItemsCount", int64(len(subjects))}, {"mergedItemsCount", int64(0)},
 			{"failedItemsCount", int64(0)}, {"skippedItemsCount", int64(0)}, {"warnings", []string{}}})
+	}
+	return true
+}
+
+// serveDocumentActions restores a OneDrive's documents where they were
+// (recorded as events of the session) or saves them as a ZIP of
+// deterministic bytes; false: not one of those routes.
+func (s *Server) serveDocumentActions(w http.ResponseWriter, r *http.Request, parts []string) bool {
+	v := s.opts.Version
+	if r.Method != http.MethodPost || len(parts) != 7 || parts[0] != "restoresessions" || parts[2] != "organization" || parts[3] != "onedrives" || parts[5] != "documents" {
+		return false
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	action, raw := "", json.RawMessage(body)
+	switch {
+	case v >= 6 && (parts[6] == "restore" || parts[6] == "save"):
+		action = parts[6]
+	case v <= 5 && parts[6] == "action":
+		var named map[string]json.RawMessage
+		_ = json.Unmarshal(body, &named)
+		for name, options := range named {
+			switch strings.ToLower(name) {
+			case "restoretooriginallocation":
+				action, raw = "restore", options
+			case "save":
+				action, raw = "save", options
+			}
+		}
+	}
+	if action == "" {
+		return false
+	}
+	s.record(r, body)
+	var options struct {
+		UserName, UserPassword, UserCode, DocumentAction string
+		Documents                                        []struct{ ID string }
+	}
+	if json.Unmarshal(raw, &options) != nil || len(options.Documents) == 0 {
+		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The request body is not valid.")
+		return true
+	}
+	s.dataMu.Lock()
+	failed := func(status int, code, message string) bool {
+		s.dataMu.Unlock()
+		s.fail(w, status, code, message)
+		return true
+	}
+	rs := s.data.restoreByID[parts[1]]
+	switch {
+	case rs == nil:
+		return failed(http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
+	case rs.kind != "Veod":
+		return failed(http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore OneDrive.")
+	case rs.at(s.opts.Now()).state != "Working":
+		return failed(http.StatusInternalServerError, "", "Restore session is not active.")
+	}
+	var d *simDrive
+	for _, drive := range s.drivesOf(rs) {
+		if strings.EqualFold(drive.id, parts[4]) {
+			d = &drive
+		}
+	}
+	if d == nil {
+		return failed(http.StatusNotFound, "ResourceNotFound", "OneDrive with the specified ID was not found.")
+	}
+	var names []string
+	for _, doc := range options.Documents {
+		found, ok := d.document(doc.ID)
+		if !ok {
+			return failed(http.StatusNotFound, "ResourceNotFound", "Document with the specified ID was not found.")
+		}
+		names = append(names, found.name)
+	}
+	if action == "restore" {
+		switch {
+		case !(options.UserName == RestoreAdmin && options.UserPassword == restorePassword || options.UserCode != "" && s.data.deviceCodes[options.UserCode]):
+			return failed(http.StatusBadRequest, "ParameterValidationFailure", "Cannot connect to the organization: the user name or password is incorrect.")
+		case !strings.EqualFold(options.DocumentAction, "Overwrite") && !strings.EqualFold(options.DocumentAction, "Keep"):
+			return failed(http.StatusBadRequest, "ParameterValidationFailure", "The document action is not valid.")
+		}
+	}
+	kind, done := "Restore", "restored ("+strings.ToLower(options.DocumentAction)+")"
+	if action == "save" {
+		kind, done = "Save", "saved"
+	}
+	now := s.opts.Now()
+	for _, name := range names {
+		rs.events = append(rs.events, restoreEvent{id: uuidFor(fmt.Sprintf("%s %s %d", kind, rs.id, len(rs.events))), kind: kind, status: "Success",
+			item: name, itemType: "Document", size: 20_000, source: d.m.name, target: d.m.name, msg: "Document has been " + done,
+			offset: now.Sub(rs.created), duration: time.Second})
+	}
+	s.dataMu.Unlock()
+	switch {
+	case action == "save":
+		named := parts[1] + "/" + d.id
+		for _, doc := range options.Documents {
+			named += "/" + doc.ID
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = io.Copy(w, exportBytes(sha256.Sum256([]byte(named)), s.exportSize(len(names))))
+	case v >= 8:
+		s.writeJSON(w, obj{{"sessionId", rs.id}})
+	default:
+		s.writeJSON(w, obj{{"totalItemsCount", int64(len(names))}, {"restoredItemsCount", int64(len(names))}, {"failedItemsCount", int64(0)},
+			{"skippedItemsByErrorCount", int64(0)}, {"skippedItemsByNoChangesCount", int64(0)}, {"restoreIssues", []obj{}}})
 	}
 	return true
 }

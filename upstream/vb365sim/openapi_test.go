@@ -377,8 +377,24 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				if err != nil || len(folders.Items) == 0 {
 					return fmt.Errorf("folders: %v", err)
 				}
-				if _, err := c.DriveEntries(ctx, s, rs.ID, d, folders.Items[0].ID, false, upstream.PageRequest{Limit: 10}); err != nil {
-					return err
+				documents, err := c.DriveEntries(ctx, s, rs.ID, d, folders.Items[0].ID, false, upstream.PageRequest{Limit: 10})
+				if err != nil || len(documents.Items) < 2 {
+					return fmt.Errorf("documents: %v %v", documents, err)
+				}
+				two := documents.Items[:2]
+				user, password := sim.RestoreAccount()
+				restore := upstream.DocumentRestore{Documents: two, Account: upstream.Credentials{Username: user, Password: password}, Overwrite: true}
+				if _, _, err := c.RestoreDocuments(ctx, c.NewScope(""), rs.ID, d, restore); err != nil {
+					return fmt.Errorf("restore documents: %w", err)
+				}
+				zip, err := c.SaveDocuments(ctx, c.NewScope(""), rs.ID, d, two)
+				if err != nil {
+					return fmt.Errorf("save documents: %w", err)
+				}
+				n, err := io.Copy(io.Discard, zip)
+				zip.Close()
+				if err != nil || n == 0 {
+					return fmt.Errorf("save documents: %d bytes, %v", n, err)
 				}
 				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
 				return err
@@ -500,7 +516,9 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"POST /v%d/Reports/GenerateMailboxProtection", "POST /v%d/Reports/GenerateUserProtection",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Folders",
-				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents")
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents",
+				"POST /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents/restore",
+				"POST /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents/save")
 			if version >= 7 {
 				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects", "GET /v%d/Organizations/{organizationId}/SyncState",
 					"POST /v%d/Organizations/{organizationId}/Sync", "GET /v%d/licensing/statistic/usage")
