@@ -75,6 +75,8 @@ type ResolverRoot interface {
 	RestorePoint() RestorePointResolver
 	RestoreSession() RestoreSessionResolver
 	RestoreSessionPayload() RestoreSessionPayloadResolver
+	RestoreSite() RestoreSiteResolver
+	RestoreTeam() RestoreTeamResolver
 	SendItemsPayload() SendItemsPayloadResolver
 	Server() ServerResolver
 	StartCopyJobPayload() StartCopyJobPayloadResolver
@@ -82,6 +84,7 @@ type ResolverRoot interface {
 	Subscription() SubscriptionResolver
 	SyncOrganizationPayload() SyncOrganizationPayloadResolver
 	SynchronizeRepositoryPayload() SynchronizeRepositoryPayloadResolver
+	TeamChannel() TeamChannelResolver
 	UserProtection() UserProtectionResolver
 }
 
@@ -1174,8 +1177,10 @@ type ComplexityRoot struct {
 		Reason           func(childComplexity int) int
 		Result           func(childComplexity int) int
 		ScopeName        func(childComplexity int) int
+		Sites            func(childComplexity int, first *int, after *string, last *int, before *string) int
 		State            func(childComplexity int) int
 		Statistics       func(childComplexity int) int
+		Teams            func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Type             func(childComplexity int) int
 	}
 
@@ -1196,6 +1201,29 @@ type ComplexityRoot struct {
 		RestoreSession   func(childComplexity int) int
 	}
 
+	RestoreSite struct {
+		Documents func(childComplexity int, parentID *string, first *int, after *string, last *int, before *string) int
+		Folders   func(childComplexity int, parentID *string, first *int, after *string, last *int, before *string) int
+		ID        func(childComplexity int) int
+		Items     func(childComplexity int, parentID *string, first *int, after *string, last *int, before *string) int
+		Libraries func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Lists     func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Name      func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
+	RestoreSiteConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RestoreSiteEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	RestoreStatistics struct {
 		Errors        func(childComplexity int) int
 		FailedItems   func(childComplexity int) int
@@ -1203,6 +1231,28 @@ type ComplexityRoot struct {
 		SkippedItems  func(childComplexity int) int
 		TotalItems    func(childComplexity int) int
 		Warnings      func(childComplexity int) int
+	}
+
+	RestoreTeam struct {
+		Archived    func(childComplexity int) int
+		Channels    func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Description func(childComplexity int) int
+		DisplayName func(childComplexity int) int
+		Email       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Privacy     func(childComplexity int) int
+	}
+
+	RestoreTeamConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RestoreTeamEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Retention struct {
@@ -1252,6 +1302,51 @@ type ComplexityRoot struct {
 		Status  func(childComplexity int) int
 	}
 
+	SiteContainer struct {
+		Created     func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		URL         func(childComplexity int) int
+	}
+
+	SiteContainerConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SiteContainerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SiteEntry struct {
+		Created    func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IsFolder   func(childComplexity int) int
+		Modified   func(childComplexity int) int
+		ModifiedBy func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SizeBytes  func(childComplexity int) int
+		Title      func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
+	SiteEntryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SiteEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	StartCopyJobPayload struct {
 		ClientMutationID func(childComplexity int) int
 		CopyJob          func(childComplexity int) int
@@ -1281,6 +1376,92 @@ type ComplexityRoot struct {
 		ProgressPercent  func(childComplexity int) int
 		Repository       func(childComplexity int) int
 		State            func(childComplexity int) int
+	}
+
+	TeamChannel struct {
+		DisplayName func(childComplexity int) int
+		Files       func(childComplexity int, parentID *string, first *int, after *string, last *int, before *string) int
+		ID          func(childComplexity int) int
+		Posts       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Tabs        func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Type        func(childComplexity int) int
+	}
+
+	TeamChannelConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TeamChannelEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TeamFile struct {
+		FileType   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Modified   func(childComplexity int) int
+		ModifiedBy func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SizeBytes  func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
+	TeamFileConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TeamFileEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TeamPost struct {
+		Attachments func(childComplexity int) int
+		Author      func(childComplexity int) int
+		Created     func(childComplexity int) int
+		Deleted     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Important   func(childComplexity int) int
+		Modified    func(childComplexity int) int
+		ReplyTo     func(childComplexity int) int
+		Subject     func(childComplexity int) int
+	}
+
+	TeamPostConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TeamPostEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TeamTab struct {
+		ContentURL  func(childComplexity int) int
+		DisplayName func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
+	TeamTabConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TeamTabEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	UserProtection struct {
@@ -1581,11 +1762,23 @@ type RestoreSessionResolver interface {
 	Events(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreEvent], error)
 	Statistics(ctx context.Context, obj *upstream.RestoreSession) (*upstream.RestoreStatistics, error)
 	Mailboxes(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.Mailbox], error)
+	Sites(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreSite], error)
+	Teams(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreTeam], error)
 	Mailbox(ctx context.Context, obj *upstream.RestoreSession, id string) (*upstream.Mailbox, error)
 	OneDrives(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SessionOneDrive], error)
 }
 type RestoreSessionPayloadResolver interface {
 	RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error)
+}
+type RestoreSiteResolver interface {
+	Libraries(ctx context.Context, obj *upstream.RestoreSite, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteContainer], error)
+	Lists(ctx context.Context, obj *upstream.RestoreSite, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteContainer], error)
+	Folders(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error)
+	Documents(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error)
+	Items(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error)
+}
+type RestoreTeamResolver interface {
+	Channels(ctx context.Context, obj *upstream.RestoreTeam, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamChannel], error)
 }
 type SendItemsPayloadResolver interface {
 	RestoreSession(ctx context.Context, obj *model.SendItemsPayload) (*upstream.RestoreSession, error)
@@ -1615,6 +1808,11 @@ type SyncOrganizationPayloadResolver interface {
 }
 type SynchronizeRepositoryPayloadResolver interface {
 	Repository(ctx context.Context, obj *model.SynchronizeRepositoryPayload) (*model.BackupRepository, error)
+}
+type TeamChannelResolver interface {
+	Posts(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamPost], error)
+	Files(ctx context.Context, obj *upstream.TeamChannel, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamFile], error)
+	Tabs(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamTab], error)
 }
 type UserProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -6577,6 +6775,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.ScopeName(childComplexity), true
+	case "RestoreSession.sites":
+		if e.ComplexityRoot.RestoreSession.Sites == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSession_sites_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSession.Sites(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "RestoreSession.state":
 		if e.ComplexityRoot.RestoreSession.State == nil {
 			break
@@ -6589,6 +6798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSession.Statistics(childComplexity), true
+	case "RestoreSession.teams":
+		if e.ComplexityRoot.RestoreSession.Teams == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSession_teams_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSession.Teams(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "RestoreSession.type":
 		if e.ComplexityRoot.RestoreSession.Type == nil {
 			break
@@ -6647,6 +6867,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RestoreSessionPayload.RestoreSession(childComplexity), true
 
+	case "RestoreSite.documents":
+		if e.ComplexityRoot.RestoreSite.Documents == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSite_documents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSite.Documents(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreSite.folders":
+		if e.ComplexityRoot.RestoreSite.Folders == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSite_folders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSite.Folders(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreSite.id":
+		if e.ComplexityRoot.RestoreSite.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSite.ID(childComplexity), true
+	case "RestoreSite.items":
+		if e.ComplexityRoot.RestoreSite.Items == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSite_items_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSite.Items(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreSite.libraries":
+		if e.ComplexityRoot.RestoreSite.Libraries == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSite_libraries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSite.Libraries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreSite.lists":
+		if e.ComplexityRoot.RestoreSite.Lists == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreSite_lists_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreSite.Lists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreSite.name":
+		if e.ComplexityRoot.RestoreSite.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSite.Name(childComplexity), true
+	case "RestoreSite.url":
+		if e.ComplexityRoot.RestoreSite.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSite.URL(childComplexity), true
+
+	case "RestoreSiteConnection.edges":
+		if e.ComplexityRoot.RestoreSiteConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSiteConnection.Edges(childComplexity), true
+	case "RestoreSiteConnection.nodes":
+		if e.ComplexityRoot.RestoreSiteConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSiteConnection.Nodes(childComplexity), true
+	case "RestoreSiteConnection.pageInfo":
+		if e.ComplexityRoot.RestoreSiteConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSiteConnection.PageInfo(childComplexity), true
+	case "RestoreSiteConnection.totalCount":
+		if e.ComplexityRoot.RestoreSiteConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSiteConnection.TotalCount(childComplexity), true
+
+	case "RestoreSiteEdge.cursor":
+		if e.ComplexityRoot.RestoreSiteEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSiteEdge.Cursor(childComplexity), true
+	case "RestoreSiteEdge.node":
+		if e.ComplexityRoot.RestoreSiteEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSiteEdge.Node(childComplexity), true
+
 	case "RestoreStatistics.errors":
 		if e.ComplexityRoot.RestoreStatistics.Errors == nil {
 			break
@@ -6683,6 +7015,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreStatistics.Warnings(childComplexity), true
+
+	case "RestoreTeam.archived":
+		if e.ComplexityRoot.RestoreTeam.Archived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeam.Archived(childComplexity), true
+	case "RestoreTeam.channels":
+		if e.ComplexityRoot.RestoreTeam.Channels == nil {
+			break
+		}
+
+		args, err := ec.field_RestoreTeam_channels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RestoreTeam.Channels(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "RestoreTeam.description":
+		if e.ComplexityRoot.RestoreTeam.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeam.Description(childComplexity), true
+	case "RestoreTeam.displayName":
+		if e.ComplexityRoot.RestoreTeam.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeam.DisplayName(childComplexity), true
+	case "RestoreTeam.email":
+		if e.ComplexityRoot.RestoreTeam.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeam.Email(childComplexity), true
+	case "RestoreTeam.id":
+		if e.ComplexityRoot.RestoreTeam.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeam.ID(childComplexity), true
+	case "RestoreTeam.privacy":
+		if e.ComplexityRoot.RestoreTeam.Privacy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeam.Privacy(childComplexity), true
+
+	case "RestoreTeamConnection.edges":
+		if e.ComplexityRoot.RestoreTeamConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeamConnection.Edges(childComplexity), true
+	case "RestoreTeamConnection.nodes":
+		if e.ComplexityRoot.RestoreTeamConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeamConnection.Nodes(childComplexity), true
+	case "RestoreTeamConnection.pageInfo":
+		if e.ComplexityRoot.RestoreTeamConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeamConnection.PageInfo(childComplexity), true
+	case "RestoreTeamConnection.totalCount":
+		if e.ComplexityRoot.RestoreTeamConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeamConnection.TotalCount(childComplexity), true
+
+	case "RestoreTeamEdge.cursor":
+		if e.ComplexityRoot.RestoreTeamEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeamEdge.Cursor(childComplexity), true
+	case "RestoreTeamEdge.node":
+		if e.ComplexityRoot.RestoreTeamEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreTeamEdge.Node(childComplexity), true
 
 	case "Retention.dailyPeriod":
 		if e.ComplexityRoot.Retention.DailyPeriod == nil {
@@ -6864,6 +7282,174 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerHealth.Status(childComplexity), true
 
+	case "SiteContainer.created":
+		if e.ComplexityRoot.SiteContainer.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainer.Created(childComplexity), true
+	case "SiteContainer.description":
+		if e.ComplexityRoot.SiteContainer.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainer.Description(childComplexity), true
+	case "SiteContainer.id":
+		if e.ComplexityRoot.SiteContainer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainer.ID(childComplexity), true
+	case "SiteContainer.name":
+		if e.ComplexityRoot.SiteContainer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainer.Name(childComplexity), true
+	case "SiteContainer.url":
+		if e.ComplexityRoot.SiteContainer.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainer.URL(childComplexity), true
+
+	case "SiteContainerConnection.edges":
+		if e.ComplexityRoot.SiteContainerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainerConnection.Edges(childComplexity), true
+	case "SiteContainerConnection.nodes":
+		if e.ComplexityRoot.SiteContainerConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainerConnection.Nodes(childComplexity), true
+	case "SiteContainerConnection.pageInfo":
+		if e.ComplexityRoot.SiteContainerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainerConnection.PageInfo(childComplexity), true
+	case "SiteContainerConnection.totalCount":
+		if e.ComplexityRoot.SiteContainerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainerConnection.TotalCount(childComplexity), true
+
+	case "SiteContainerEdge.cursor":
+		if e.ComplexityRoot.SiteContainerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainerEdge.Cursor(childComplexity), true
+	case "SiteContainerEdge.node":
+		if e.ComplexityRoot.SiteContainerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteContainerEdge.Node(childComplexity), true
+
+	case "SiteEntry.created":
+		if e.ComplexityRoot.SiteEntry.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.Created(childComplexity), true
+	case "SiteEntry.createdBy":
+		if e.ComplexityRoot.SiteEntry.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.CreatedBy(childComplexity), true
+	case "SiteEntry.id":
+		if e.ComplexityRoot.SiteEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.ID(childComplexity), true
+	case "SiteEntry.isFolder":
+		if e.ComplexityRoot.SiteEntry.IsFolder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.IsFolder(childComplexity), true
+	case "SiteEntry.modified":
+		if e.ComplexityRoot.SiteEntry.Modified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.Modified(childComplexity), true
+	case "SiteEntry.modifiedBy":
+		if e.ComplexityRoot.SiteEntry.ModifiedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.ModifiedBy(childComplexity), true
+	case "SiteEntry.name":
+		if e.ComplexityRoot.SiteEntry.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.Name(childComplexity), true
+	case "SiteEntry.sizeBytes":
+		if e.ComplexityRoot.SiteEntry.SizeBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.SizeBytes(childComplexity), true
+	case "SiteEntry.title":
+		if e.ComplexityRoot.SiteEntry.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.Title(childComplexity), true
+	case "SiteEntry.version":
+		if e.ComplexityRoot.SiteEntry.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntry.Version(childComplexity), true
+
+	case "SiteEntryConnection.edges":
+		if e.ComplexityRoot.SiteEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntryConnection.Edges(childComplexity), true
+	case "SiteEntryConnection.nodes":
+		if e.ComplexityRoot.SiteEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntryConnection.Nodes(childComplexity), true
+	case "SiteEntryConnection.pageInfo":
+		if e.ComplexityRoot.SiteEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntryConnection.PageInfo(childComplexity), true
+	case "SiteEntryConnection.totalCount":
+		if e.ComplexityRoot.SiteEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntryConnection.TotalCount(childComplexity), true
+
+	case "SiteEntryEdge.cursor":
+		if e.ComplexityRoot.SiteEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntryEdge.Cursor(childComplexity), true
+	case "SiteEntryEdge.node":
+		if e.ComplexityRoot.SiteEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteEntryEdge.Node(childComplexity), true
+
 	case "StartCopyJobPayload.clientMutationId":
 		if e.ComplexityRoot.StartCopyJobPayload.ClientMutationID == nil {
 			break
@@ -6979,6 +7565,333 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SynchronizeRepositoryPayload.State(childComplexity), true
+
+	case "TeamChannel.displayName":
+		if e.ComplexityRoot.TeamChannel.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannel.DisplayName(childComplexity), true
+	case "TeamChannel.files":
+		if e.ComplexityRoot.TeamChannel.Files == nil {
+			break
+		}
+
+		args, err := ec.field_TeamChannel_files_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TeamChannel.Files(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "TeamChannel.id":
+		if e.ComplexityRoot.TeamChannel.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannel.ID(childComplexity), true
+	case "TeamChannel.posts":
+		if e.ComplexityRoot.TeamChannel.Posts == nil {
+			break
+		}
+
+		args, err := ec.field_TeamChannel_posts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TeamChannel.Posts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "TeamChannel.tabs":
+		if e.ComplexityRoot.TeamChannel.Tabs == nil {
+			break
+		}
+
+		args, err := ec.field_TeamChannel_tabs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TeamChannel.Tabs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "TeamChannel.type":
+		if e.ComplexityRoot.TeamChannel.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannel.Type(childComplexity), true
+
+	case "TeamChannelConnection.edges":
+		if e.ComplexityRoot.TeamChannelConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannelConnection.Edges(childComplexity), true
+	case "TeamChannelConnection.nodes":
+		if e.ComplexityRoot.TeamChannelConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannelConnection.Nodes(childComplexity), true
+	case "TeamChannelConnection.pageInfo":
+		if e.ComplexityRoot.TeamChannelConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannelConnection.PageInfo(childComplexity), true
+	case "TeamChannelConnection.totalCount":
+		if e.ComplexityRoot.TeamChannelConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannelConnection.TotalCount(childComplexity), true
+
+	case "TeamChannelEdge.cursor":
+		if e.ComplexityRoot.TeamChannelEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannelEdge.Cursor(childComplexity), true
+	case "TeamChannelEdge.node":
+		if e.ComplexityRoot.TeamChannelEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamChannelEdge.Node(childComplexity), true
+
+	case "TeamFile.fileType":
+		if e.ComplexityRoot.TeamFile.FileType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFile.FileType(childComplexity), true
+	case "TeamFile.id":
+		if e.ComplexityRoot.TeamFile.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFile.ID(childComplexity), true
+	case "TeamFile.modified":
+		if e.ComplexityRoot.TeamFile.Modified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFile.Modified(childComplexity), true
+	case "TeamFile.modifiedBy":
+		if e.ComplexityRoot.TeamFile.ModifiedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFile.ModifiedBy(childComplexity), true
+	case "TeamFile.name":
+		if e.ComplexityRoot.TeamFile.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFile.Name(childComplexity), true
+	case "TeamFile.sizeBytes":
+		if e.ComplexityRoot.TeamFile.SizeBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFile.SizeBytes(childComplexity), true
+	case "TeamFile.version":
+		if e.ComplexityRoot.TeamFile.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFile.Version(childComplexity), true
+
+	case "TeamFileConnection.edges":
+		if e.ComplexityRoot.TeamFileConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFileConnection.Edges(childComplexity), true
+	case "TeamFileConnection.nodes":
+		if e.ComplexityRoot.TeamFileConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFileConnection.Nodes(childComplexity), true
+	case "TeamFileConnection.pageInfo":
+		if e.ComplexityRoot.TeamFileConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFileConnection.PageInfo(childComplexity), true
+	case "TeamFileConnection.totalCount":
+		if e.ComplexityRoot.TeamFileConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFileConnection.TotalCount(childComplexity), true
+
+	case "TeamFileEdge.cursor":
+		if e.ComplexityRoot.TeamFileEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFileEdge.Cursor(childComplexity), true
+	case "TeamFileEdge.node":
+		if e.ComplexityRoot.TeamFileEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamFileEdge.Node(childComplexity), true
+
+	case "TeamPost.attachmentCount":
+		if e.ComplexityRoot.TeamPost.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.Attachments(childComplexity), true
+	case "TeamPost.author":
+		if e.ComplexityRoot.TeamPost.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.Author(childComplexity), true
+	case "TeamPost.created":
+		if e.ComplexityRoot.TeamPost.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.Created(childComplexity), true
+	case "TeamPost.deleted":
+		if e.ComplexityRoot.TeamPost.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.Deleted(childComplexity), true
+	case "TeamPost.id":
+		if e.ComplexityRoot.TeamPost.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.ID(childComplexity), true
+	case "TeamPost.important":
+		if e.ComplexityRoot.TeamPost.Important == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.Important(childComplexity), true
+	case "TeamPost.modified":
+		if e.ComplexityRoot.TeamPost.Modified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.Modified(childComplexity), true
+	case "TeamPost.replyTo":
+		if e.ComplexityRoot.TeamPost.ReplyTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.ReplyTo(childComplexity), true
+	case "TeamPost.subject":
+		if e.ComplexityRoot.TeamPost.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPost.Subject(childComplexity), true
+
+	case "TeamPostConnection.edges":
+		if e.ComplexityRoot.TeamPostConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPostConnection.Edges(childComplexity), true
+	case "TeamPostConnection.nodes":
+		if e.ComplexityRoot.TeamPostConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPostConnection.Nodes(childComplexity), true
+	case "TeamPostConnection.pageInfo":
+		if e.ComplexityRoot.TeamPostConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPostConnection.PageInfo(childComplexity), true
+	case "TeamPostConnection.totalCount":
+		if e.ComplexityRoot.TeamPostConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPostConnection.TotalCount(childComplexity), true
+
+	case "TeamPostEdge.cursor":
+		if e.ComplexityRoot.TeamPostEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPostEdge.Cursor(childComplexity), true
+	case "TeamPostEdge.node":
+		if e.ComplexityRoot.TeamPostEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamPostEdge.Node(childComplexity), true
+
+	case "TeamTab.contentUrl":
+		if e.ComplexityRoot.TeamTab.ContentURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTab.ContentURL(childComplexity), true
+	case "TeamTab.displayName":
+		if e.ComplexityRoot.TeamTab.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTab.DisplayName(childComplexity), true
+	case "TeamTab.id":
+		if e.ComplexityRoot.TeamTab.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTab.ID(childComplexity), true
+	case "TeamTab.type":
+		if e.ComplexityRoot.TeamTab.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTab.Type(childComplexity), true
+
+	case "TeamTabConnection.edges":
+		if e.ComplexityRoot.TeamTabConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTabConnection.Edges(childComplexity), true
+	case "TeamTabConnection.nodes":
+		if e.ComplexityRoot.TeamTabConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTabConnection.Nodes(childComplexity), true
+	case "TeamTabConnection.pageInfo":
+		if e.ComplexityRoot.TeamTabConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTabConnection.PageInfo(childComplexity), true
+	case "TeamTabConnection.totalCount":
+		if e.ComplexityRoot.TeamTabConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTabConnection.TotalCount(childComplexity), true
+
+	case "TeamTabEdge.cursor":
+		if e.ComplexityRoot.TeamTabEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTabEdge.Cursor(childComplexity), true
+	case "TeamTabEdge.node":
+		if e.ComplexityRoot.TeamTabEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamTabEdge.Node(childComplexity), true
 
 	case "UserProtection.archive":
 		if e.ComplexityRoot.UserProtection.Archive == nil {
@@ -9637,6 +10550,28 @@ type RestoreSession implements Node {
     "The cursor before which the page ends."
     before: String
   ): MailboxConnection!
+  "The sites a SharePoint session shows (` + "`" + `/RestoreSessions/{id}/Organization/Sites` + "`" + `), for its owner only, as mailboxes are."
+  sites(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): RestoreSiteConnection!
+  "The teams a Teams session shows (v6+ ` + "`" + `/RestoreSessions/{id}/organization/teams` + "`" + `), for its owner only, as mailboxes are."
+  teams(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): RestoreTeamConnection!
   "One mailbox the session shows, by its ID (` + "`" + `/RestoreSessions/{id}/organization/mailboxes/{id}` + "`" + `), for its owner only, as mailboxes are."
   mailbox(
     "The mailbox's ID in the session."
@@ -9711,6 +10646,399 @@ type DriveEntry {
   created: DateTime
   "When it was changed last."
   modified: DateTime
+}
+
+"A SharePoint site inside a SharePoint restore session: personal data, for the session's owner only."
+type RestoreSite {
+  "Its ID in the session."
+  id: ID!
+  "Its name."
+  name: String!
+  "Its address."
+  url: String!
+  "Its document libraries."
+  libraries(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): SiteContainerConnection!
+  "Its lists."
+  lists(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): SiteContainerConnection!
+  "Its folders."
+  folders(
+    "A folder's ID: what is in it (what is at the top when not given)."
+    parentId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): SiteEntryConnection!
+  "Its documents."
+  documents(
+    "A folder's ID: what is in it (what is at the top when not given)."
+    parentId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): SiteEntryConnection!
+  "Its list items."
+  items(
+    "A folder's ID: what is in it (what is at the top when not given)."
+    parentId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): SiteEntryConnection!
+}
+
+"A site's document library or list."
+type SiteContainer {
+  "Its ID (the server's, opaque)."
+  id: ID!
+  "Its name."
+  name: String!
+  "Its address."
+  url: String!
+  "What it is for."
+  description: String
+  "When it was created."
+  created: DateTime
+}
+
+"A site's folder, document or list item."
+type SiteEntry {
+  "Its ID (the server's, opaque)."
+  id: ID!
+  "Its name."
+  name: String!
+  "A list item's title."
+  title: String
+  "Whether it is a folder."
+  isFolder: Boolean!
+  "A document's size."
+  sizeBytes: Long
+  "Its version."
+  version: String
+  "Who created it."
+  createdBy: String
+  "When."
+  created: DateTime
+  "Who changed it last."
+  modifiedBy: String
+  "When."
+  modified: DateTime
+}
+
+"A team inside a Teams restore session: personal data, for the session's owner only."
+type RestoreTeam {
+  "Its ID in the session."
+  id: ID!
+  "Its name."
+  displayName: String!
+  "What it is for."
+  description: String
+  "Its group's address."
+  email: String
+  "Public or Private."
+  privacy: String
+  "Whether it is archived."
+  archived: Boolean!
+  "Its channels."
+  channels(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): TeamChannelConnection!
+}
+
+"A channel of a team."
+type TeamChannel {
+  "Its ID (the server's, opaque)."
+  id: ID!
+  "Its name."
+  displayName: String!
+  "Standard, Private or Shared."
+  type: String
+  "Its posts and their replies, as the server lists them."
+  posts(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): TeamPostConnection!
+  "Its files."
+  files(
+    "A folder's ID: what is in it (what is at the top when not given)."
+    parentId: String
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): TeamFileConnection!
+  "Its tabs."
+  tabs(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): TeamTabConnection!
+}
+
+"A post of a channel, or a reply to one."
+type TeamPost {
+  "Its ID (the server's)."
+  id: Long!
+  "Its subject."
+  subject: String
+  "Who wrote it."
+  author: String
+  "When."
+  created: DateTime
+  "When it was changed last."
+  modified: DateTime
+  "Whether it was marked important."
+  important: Boolean!
+  "Whether it was deleted."
+  deleted: Boolean!
+  "The post it replies to."
+  replyTo: Long
+  "How many attachments it has."
+  attachmentCount: Int!
+}
+
+"A file of a channel."
+type TeamFile {
+  "Its ID (the server's, opaque)."
+  id: ID!
+  "Its name."
+  name: String!
+  "Its size."
+  sizeBytes: Long
+  "Its version."
+  version: String
+  "When it was changed last."
+  modified: DateTime
+  "By whom."
+  modifiedBy: String
+  "File or Folder."
+  fileType: String
+}
+
+"A tab of a channel."
+type TeamTab {
+  "Its ID (the server's, opaque)."
+  id: ID!
+  "Its name."
+  displayName: String!
+  "What it shows."
+  contentUrl: String
+  "What kind of tab it is."
+  type: String
+}
+
+"A page of sites (Relay)."
+type RestoreSiteConnection {
+  "The items with their cursors."
+  edges: [RestoreSiteEdge!]!
+  "The items alone."
+  nodes: [RestoreSite!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One RestoreSite with its cursor."
+type RestoreSiteEdge {
+  "The cursor of this item."
+  cursor: String!
+  "The item."
+  node: RestoreSite!
+}
+
+"A page of libraries or lists (Relay)."
+type SiteContainerConnection {
+  "The items with their cursors."
+  edges: [SiteContainerEdge!]!
+  "The items alone."
+  nodes: [SiteContainer!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One SiteContainer with its cursor."
+type SiteContainerEdge {
+  "The cursor of this item."
+  cursor: String!
+  "The item."
+  node: SiteContainer!
+}
+
+"A page of folders, documents or list items (Relay)."
+type SiteEntryConnection {
+  "The items with their cursors."
+  edges: [SiteEntryEdge!]!
+  "The items alone."
+  nodes: [SiteEntry!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One SiteEntry with its cursor."
+type SiteEntryEdge {
+  "The cursor of this item."
+  cursor: String!
+  "The item."
+  node: SiteEntry!
+}
+
+"A page of teams (Relay)."
+type RestoreTeamConnection {
+  "The items with their cursors."
+  edges: [RestoreTeamEdge!]!
+  "The items alone."
+  nodes: [RestoreTeam!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One RestoreTeam with its cursor."
+type RestoreTeamEdge {
+  "The cursor of this item."
+  cursor: String!
+  "The item."
+  node: RestoreTeam!
+}
+
+"A page of channels (Relay)."
+type TeamChannelConnection {
+  "The items with their cursors."
+  edges: [TeamChannelEdge!]!
+  "The items alone."
+  nodes: [TeamChannel!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One TeamChannel with its cursor."
+type TeamChannelEdge {
+  "The cursor of this item."
+  cursor: String!
+  "The item."
+  node: TeamChannel!
+}
+
+"A page of posts (Relay)."
+type TeamPostConnection {
+  "The items with their cursors."
+  edges: [TeamPostEdge!]!
+  "The items alone."
+  nodes: [TeamPost!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One TeamPost with its cursor."
+type TeamPostEdge {
+  "The cursor of this item."
+  cursor: String!
+  "The item."
+  node: TeamPost!
+}
+
+"A page of files (Relay)."
+type TeamFileConnection {
+  "The items with their cursors."
+  edges: [TeamFileEdge!]!
+  "The items alone."
+  nodes: [TeamFile!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One TeamFile with its cursor."
+type TeamFileEdge {
+  "The cursor of this item."
+  cursor: String!
+  "The item."
+  node: TeamFile!
+}
+
+"A page of tabs (Relay)."
+type TeamTabConnection {
+  "The items with their cursors."
+  edges: [TeamTabEdge!]!
+  "The items alone."
+  nodes: [TeamTab!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many items the whole list has, where the server says (not on v8)."
+  totalCount: Int
+}
+
+"One TeamTab with its cursor."
+type TeamTabEdge {
+  "The cursor of this item."
+  cursor: String!
+  "The item."
+  node: TeamTab!
 }
 
 "A mailbox inside an Exchange restore session: personal data, for the session's owner only."
@@ -12973,6 +14301,10 @@ func (ec *executionContext) childFields_RestoreSession(ctx context.Context, fiel
 		return ec.fieldContext_RestoreSession_statistics(ctx, field)
 	case "mailboxes":
 		return ec.fieldContext_RestoreSession_mailboxes(ctx, field)
+	case "sites":
+		return ec.fieldContext_RestoreSession_sites(ctx, field)
+	case "teams":
+		return ec.fieldContext_RestoreSession_teams(ctx, field)
 	case "mailbox":
 		return ec.fieldContext_RestoreSession_mailbox(ctx, field)
 	case "oneDrives":
@@ -13015,6 +14347,52 @@ func (ec *executionContext) childFields_RestoreSessionPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type RestoreSessionPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RestoreSite(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RestoreSite_id(ctx, field)
+	case "name":
+		return ec.fieldContext_RestoreSite_name(ctx, field)
+	case "url":
+		return ec.fieldContext_RestoreSite_url(ctx, field)
+	case "libraries":
+		return ec.fieldContext_RestoreSite_libraries(ctx, field)
+	case "lists":
+		return ec.fieldContext_RestoreSite_lists(ctx, field)
+	case "folders":
+		return ec.fieldContext_RestoreSite_folders(ctx, field)
+	case "documents":
+		return ec.fieldContext_RestoreSite_documents(ctx, field)
+	case "items":
+		return ec.fieldContext_RestoreSite_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreSite", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreSiteConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RestoreSiteConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RestoreSiteConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RestoreSiteConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RestoreSiteConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreSiteConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreSiteEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RestoreSiteEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RestoreSiteEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreSiteEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_RestoreStatistics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "totalItems":
@@ -13031,6 +14409,50 @@ func (ec *executionContext) childFields_RestoreStatistics(ctx context.Context, f
 		return ec.fieldContext_RestoreStatistics_errors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestoreStatistics", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreTeam(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RestoreTeam_id(ctx, field)
+	case "displayName":
+		return ec.fieldContext_RestoreTeam_displayName(ctx, field)
+	case "description":
+		return ec.fieldContext_RestoreTeam_description(ctx, field)
+	case "email":
+		return ec.fieldContext_RestoreTeam_email(ctx, field)
+	case "privacy":
+		return ec.fieldContext_RestoreTeam_privacy(ctx, field)
+	case "archived":
+		return ec.fieldContext_RestoreTeam_archived(ctx, field)
+	case "channels":
+		return ec.fieldContext_RestoreTeam_channels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreTeam", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreTeamConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RestoreTeamConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RestoreTeamConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RestoreTeamConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RestoreTeamConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreTeamConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreTeamEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RestoreTeamEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RestoreTeamEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreTeamEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Retention(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13127,6 +14549,96 @@ func (ec *executionContext) childFields_ServerHealth(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ServerHealth", field.Name)
 }
 
+func (ec *executionContext) childFields_SiteContainer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SiteContainer_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SiteContainer_name(ctx, field)
+	case "url":
+		return ec.fieldContext_SiteContainer_url(ctx, field)
+	case "description":
+		return ec.fieldContext_SiteContainer_description(ctx, field)
+	case "created":
+		return ec.fieldContext_SiteContainer_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteContainer", field.Name)
+}
+
+func (ec *executionContext) childFields_SiteContainerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SiteContainerConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SiteContainerConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SiteContainerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SiteContainerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteContainerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SiteContainerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SiteContainerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SiteContainerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteContainerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SiteEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SiteEntry_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SiteEntry_name(ctx, field)
+	case "title":
+		return ec.fieldContext_SiteEntry_title(ctx, field)
+	case "isFolder":
+		return ec.fieldContext_SiteEntry_isFolder(ctx, field)
+	case "sizeBytes":
+		return ec.fieldContext_SiteEntry_sizeBytes(ctx, field)
+	case "version":
+		return ec.fieldContext_SiteEntry_version(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_SiteEntry_createdBy(ctx, field)
+	case "created":
+		return ec.fieldContext_SiteEntry_created(ctx, field)
+	case "modifiedBy":
+		return ec.fieldContext_SiteEntry_modifiedBy(ctx, field)
+	case "modified":
+		return ec.fieldContext_SiteEntry_modified(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_SiteEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SiteEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SiteEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SiteEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SiteEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SiteEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SiteEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SiteEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteEntryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_StartCopyJobPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "clientMutationId":
@@ -13175,6 +14687,178 @@ func (ec *executionContext) childFields_SynchronizeRepositoryPayload(ctx context
 		return ec.fieldContext_SynchronizeRepositoryPayload_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SynchronizeRepositoryPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamChannel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TeamChannel_id(ctx, field)
+	case "displayName":
+		return ec.fieldContext_TeamChannel_displayName(ctx, field)
+	case "type":
+		return ec.fieldContext_TeamChannel_type(ctx, field)
+	case "posts":
+		return ec.fieldContext_TeamChannel_posts(ctx, field)
+	case "files":
+		return ec.fieldContext_TeamChannel_files(ctx, field)
+	case "tabs":
+		return ec.fieldContext_TeamChannel_tabs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamChannel", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamChannelConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TeamChannelConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TeamChannelConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TeamChannelConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TeamChannelConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamChannelConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamChannelEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TeamChannelEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TeamChannelEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamChannelEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TeamFile_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TeamFile_name(ctx, field)
+	case "sizeBytes":
+		return ec.fieldContext_TeamFile_sizeBytes(ctx, field)
+	case "version":
+		return ec.fieldContext_TeamFile_version(ctx, field)
+	case "modified":
+		return ec.fieldContext_TeamFile_modified(ctx, field)
+	case "modifiedBy":
+		return ec.fieldContext_TeamFile_modifiedBy(ctx, field)
+	case "fileType":
+		return ec.fieldContext_TeamFile_fileType(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamFile", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamFileConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TeamFileConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TeamFileConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TeamFileConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TeamFileConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamFileConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamFileEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TeamFileEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TeamFileEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamFileEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamPost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TeamPost_id(ctx, field)
+	case "subject":
+		return ec.fieldContext_TeamPost_subject(ctx, field)
+	case "author":
+		return ec.fieldContext_TeamPost_author(ctx, field)
+	case "created":
+		return ec.fieldContext_TeamPost_created(ctx, field)
+	case "modified":
+		return ec.fieldContext_TeamPost_modified(ctx, field)
+	case "important":
+		return ec.fieldContext_TeamPost_important(ctx, field)
+	case "deleted":
+		return ec.fieldContext_TeamPost_deleted(ctx, field)
+	case "replyTo":
+		return ec.fieldContext_TeamPost_replyTo(ctx, field)
+	case "attachmentCount":
+		return ec.fieldContext_TeamPost_attachmentCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamPost", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamPostConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TeamPostConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TeamPostConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TeamPostConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TeamPostConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamPostConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamPostEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TeamPostEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TeamPostEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamPostEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamTab(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TeamTab_id(ctx, field)
+	case "displayName":
+		return ec.fieldContext_TeamTab_displayName(ctx, field)
+	case "contentUrl":
+		return ec.fieldContext_TeamTab_contentUrl(ctx, field)
+	case "type":
+		return ec.fieldContext_TeamTab_type(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamTab", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamTabConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TeamTabConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TeamTabConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TeamTabConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TeamTabConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamTabConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamTabEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TeamTabEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TeamTabEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamTabEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_UserProtection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16341,6 +18025,334 @@ func (ec *executionContext) field_RestoreSession_oneDrives_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_RestoreSession_sites_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSession_teams_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSite_documents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "parentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSite_folders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "parentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSite_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "parentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSite_libraries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreSite_lists_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_RestoreTeam_channels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_exportUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16396,6 +18408,128 @@ func (ec *executionContext) field_Subscription_restoreSessionUpdated_args(ctx co
 		return nil, err
 	}
 	args["server"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_TeamChannel_files_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "parentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_TeamChannel_posts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_TeamChannel_tabs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -37220,6 +39354,94 @@ func (ec *executionContext) fieldContext_RestoreSession_mailboxes(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _RestoreSession_sites(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_sites(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSession().Sites(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestoreSite]) graphql.Marshaler {
+			return ec.marshalNRestoreSiteConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_sites(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSiteConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSession_sites_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSession_teams(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSession_teams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSession().Teams(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.RestoreTeam]) graphql.Marshaler {
+			return ec.marshalNRestoreTeamConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSession_teams(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreTeamConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSession_teams_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RestoreSession_mailbox(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37537,6 +39759,469 @@ func (ec *executionContext) fieldContext_RestoreSessionPayload_restoreSession(_ 
 	return fc, nil
 }
 
+func (ec *executionContext) _RestoreSite_id(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSite", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestoreSite_name(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSite", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSite_url(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSite", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSite_libraries(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_libraries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSite().Libraries(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.SiteContainer]) graphql.Marshaler {
+			return ec.marshalNSiteContainerConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_libraries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteContainerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSite_libraries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSite_lists(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_lists(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSite().Lists(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.SiteContainer]) graphql.Marshaler {
+			return ec.marshalNSiteContainerConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_lists(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteContainerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSite_lists_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSite_folders(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_folders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSite().Folders(ctx, obj, fc.Args["parentId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.SiteEntry]) graphql.Marshaler {
+			return ec.marshalNSiteEntryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_folders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSite_folders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSite_documents(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSite().Documents(ctx, obj, fc.Args["parentId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.SiteEntry]) graphql.Marshaler {
+			return ec.marshalNSiteEntryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_documents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSite_documents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSite_items(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreSite().Items(ctx, obj, fc.Args["parentId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.SiteEntry]) graphql.Marshaler {
+			return ec.marshalNSiteEntryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreSite_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSiteConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSiteConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.RestoreSite]) graphql.Marshaler {
+			return ec.marshalNRestoreSiteEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSiteConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSiteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSiteEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSiteConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSiteConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.RestoreSite) graphql.Marshaler {
+			return ec.marshalNRestoreSite2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSiteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSiteConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSiteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSiteConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSiteConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSiteConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSiteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSiteConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSiteConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSiteConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSiteConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestoreSiteEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestoreSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSiteEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSiteEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSiteEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSiteEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestoreSite]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSiteEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSite) graphql.Marshaler {
+			return ec.marshalNRestoreSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSite(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSiteEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSiteEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RestoreStatistics_totalItems(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreStatistics) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37673,6 +40358,362 @@ func (ec *executionContext) _RestoreStatistics_errors(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_RestoreStatistics_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestoreStatistics", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreTeam_id(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeam_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeam_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeam", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestoreTeam_displayName(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeam_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeam_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeam", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreTeam_description(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeam_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeam_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeam", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreTeam_email(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeam_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeam_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeam", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreTeam_privacy(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeam_privacy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Privacy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeam_privacy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeam", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreTeam_archived(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeam_archived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Archived, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeam_archived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeam", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RestoreTeam_channels(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeam_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RestoreTeam().Channels(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.TeamChannel]) graphql.Marshaler {
+			return ec.marshalNTeamChannelConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeam_channels(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreTeam",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamChannelConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RestoreTeam_channels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreTeamConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeamConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.RestoreTeam]) graphql.Marshaler {
+			return ec.marshalNRestoreTeamEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeamConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreTeamConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreTeamEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreTeamConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeamConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.RestoreTeam) graphql.Marshaler {
+			return ec.marshalNRestoreTeam2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreTeamᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeamConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreTeamConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreTeam(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreTeamConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeamConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeamConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreTeamConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreTeamConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.RestoreTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeamConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeamConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeamConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestoreTeamEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestoreTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeamEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeamEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeamEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreTeamEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.RestoreTeam]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeamEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreTeam) graphql.Marshaler {
+			return ec.marshalNRestoreTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeamEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreTeamEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreTeam(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Retention_type(ctx context.Context, field graphql.CollectedField, obj *upstream.Retention) (ret graphql.Marshaler) {
@@ -38378,6 +41419,699 @@ func (ec *executionContext) fieldContext_ServerHealth_entries(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _SiteContainer_id(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteContainer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteContainer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SiteContainer_name(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteContainer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainer_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteContainer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteContainer_url(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteContainer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainer_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainer_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteContainer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteContainer_description(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteContainer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainer_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainer_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteContainer", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteContainer_created(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteContainer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainer_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainer_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteContainer", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SiteContainerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SiteContainer]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainerConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.SiteContainer]) graphql.Marshaler {
+			return ec.marshalNSiteContainerEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteContainerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteContainerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteContainerConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SiteContainer]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainerConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.SiteContainer) graphql.Marshaler {
+			return ec.marshalNSiteContainer2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteContainerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainerConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteContainerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteContainer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteContainerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SiteContainer]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainerConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteContainerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteContainerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SiteContainer]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainerConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteContainerConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SiteContainerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.SiteContainer]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainerEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteContainerEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteContainerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.SiteContainer]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainerEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.SiteContainer) graphql.Marshaler {
+			return ec.marshalNSiteContainer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteContainer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteContainerEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteContainer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteEntry_id(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SiteEntry_name(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteEntry_title(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteEntry_isFolder(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_isFolder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsFolder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_isFolder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SiteEntry_sizeBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_sizeBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SizeBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_sizeBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "Long")
+}
+
+func (ec *executionContext) _SiteEntry_version(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteEntry_createdBy(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteEntry_created(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SiteEntry_modifiedBy(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_modifiedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModifiedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_modifiedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteEntry_modified(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_modified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_modified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SiteEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SiteEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.SiteEntry]) graphql.Marshaler {
+			return ec.marshalNSiteEntryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SiteEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.SiteEntry) graphql.Marshaler {
+			return ec.marshalNSiteEntry2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SiteEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.SiteEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SiteEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.SiteEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SiteEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.SiteEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.SiteEntry) graphql.Marshaler {
+			return ec.marshalNSiteEntry2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StartCopyJobPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.StartCopyJobPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38861,6 +42595,1363 @@ func (ec *executionContext) _SynchronizeRepositoryPayload_error(ctx context.Cont
 }
 func (ec *executionContext) fieldContext_SynchronizeRepositoryPayload_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SynchronizeRepositoryPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamChannel_id(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannel_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannel_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamChannel", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TeamChannel_displayName(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannel_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannel_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamChannel_type(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannel_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannel_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamChannel_posts(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannel_posts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TeamChannel().Posts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.TeamPost]) graphql.Marshaler {
+			return ec.marshalNTeamPostConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannel_posts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamChannel",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamPostConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TeamChannel_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamChannel_files(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannel_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TeamChannel().Files(ctx, obj, fc.Args["parentId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.TeamFile]) graphql.Marshaler {
+			return ec.marshalNTeamFileConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannel_files(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamChannel",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamFileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TeamChannel_files_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamChannel_tabs(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannel_tabs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TeamChannel().Tabs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.TeamTab]) graphql.Marshaler {
+			return ec.marshalNTeamTabConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannel_tabs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamChannel",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamTabConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TeamChannel_tabs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamChannelConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamChannel]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannelConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.TeamChannel]) graphql.Marshaler {
+			return ec.marshalNTeamChannelEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannelConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamChannelConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamChannelEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamChannelConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamChannel]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannelConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.TeamChannel) graphql.Marshaler {
+			return ec.marshalNTeamChannel2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamChannelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannelConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamChannelConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamChannel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamChannelConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamChannel]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannelConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannelConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamChannelConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamChannelConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamChannel]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannelConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannelConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamChannelConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TeamChannelEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.TeamChannel]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannelEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannelEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamChannelEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamChannelEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.TeamChannel]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannelEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.TeamChannel) graphql.Marshaler {
+			return ec.marshalNTeamChannel2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannelEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamChannelEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamChannel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamFile_id(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFile_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFile_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFile", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TeamFile_name(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFile_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFile_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamFile_sizeBytes(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFile_sizeBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SizeBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFile_sizeBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFile", field, false, false, "Long")
+}
+
+func (ec *executionContext) _TeamFile_version(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFile_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFile_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamFile_modified(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFile_modified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFile_modified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFile", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TeamFile_modifiedBy(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFile_modifiedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModifiedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFile_modifiedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamFile_fileType(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFile_fileType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFile_fileType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamFileConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamFile]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFileConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.TeamFile]) graphql.Marshaler {
+			return ec.marshalNTeamFileEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFileConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamFileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamFileEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamFileConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamFile]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFileConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.TeamFile) graphql.Marshaler {
+			return ec.marshalNTeamFile2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamFileᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFileConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamFileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamFileConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamFile]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFileConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFileConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamFileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamFileConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamFile]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFileConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFileConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFileConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TeamFileEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.TeamFile]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFileEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFileEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFileEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamFileEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.TeamFile]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFileEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.TeamFile) graphql.Marshaler {
+			return ec.marshalNTeamFile2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamFile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFileEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamFileEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamPost_id(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNLong2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "Long")
+}
+
+func (ec *executionContext) _TeamPost_subject(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamPost_author(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamPost_created(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TeamPost_modified(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_modified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_modified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TeamPost_important(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_important(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Important, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_important(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TeamPost_deleted(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TeamPost_replyTo(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_replyTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplyTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOLong2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_replyTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "Long")
+}
+
+func (ec *executionContext) _TeamPost_attachmentCount(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_attachmentCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attachments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_attachmentCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TeamPostConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamPost]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPostConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.TeamPost]) graphql.Marshaler {
+			return ec.marshalNTeamPostEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPostConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamPostConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamPostEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamPostConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamPost]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPostConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.TeamPost) graphql.Marshaler {
+			return ec.marshalNTeamPost2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamPostᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPostConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamPostConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamPost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamPostConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamPost]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPostConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPostConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamPostConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamPostConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamPost]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPostConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPostConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPostConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TeamPostEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.TeamPost]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPostEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPostEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPostEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamPostEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.TeamPost]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPostEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.TeamPost) graphql.Marshaler {
+			return ec.marshalNTeamPost2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPostEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamPostEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamPost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamTab_id(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamTab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTab_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTab_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamTab", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TeamTab_displayName(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamTab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTab_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTab_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamTab", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamTab_contentUrl(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamTab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTab_contentUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTab_contentUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamTab", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamTab_type(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamTab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTab_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTab_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamTab", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamTabConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamTab]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTabConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[upstream.TeamTab]) graphql.Marshaler {
+			return ec.marshalNTeamTabEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTabConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamTabConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamTabEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamTabConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamTab]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTabConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.TeamTab) graphql.Marshaler {
+			return ec.marshalNTeamTab2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamTabᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTabConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamTabConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamTab(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamTabConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamTab]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTabConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTabConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamTabConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamTabConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.TeamTab]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTabConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTabConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamTabConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TeamTabEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.TeamTab]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTabEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTabEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamTabEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamTabEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[upstream.TeamTab]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTabEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.TeamTab) graphql.Marshaler {
+			return ec.marshalNTeamTab2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamTab(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTabEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamTabEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamTab(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UserProtection_protected(ctx context.Context, field graphql.CollectedField, obj *upstream.Protection) (ret graphql.Marshaler) {
@@ -48625,6 +53716,18 @@ func (ec *executionContext) _RestoreSession(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RestoreSession_mailboxes(ctx, field, obj)
 				})
+		case "sites":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_sites(ctx, field, obj)
+				})
+		case "teams":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSession_teams(ctx, field, obj)
+				})
 		case "mailbox":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -48779,6 +53882,165 @@ func (ec *executionContext) _RestoreSessionPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var restoreSiteImplementors = []string{"RestoreSite"}
+
+func (ec *executionContext) _RestoreSite(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreSite) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSiteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreSite")
+		case "id":
+			out.Values[i] = ec._RestoreSite_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._RestoreSite_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._RestoreSite_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "libraries":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSite_libraries(ctx, field, obj)
+				})
+		case "lists":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSite_lists(ctx, field, obj)
+				})
+		case "folders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSite_folders(ctx, field, obj)
+				})
+		case "documents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSite_documents(ctx, field, obj)
+				})
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSite_items(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreSiteConnectionImplementors = []string{"RestoreSiteConnection"}
+
+func (ec *executionContext) _RestoreSiteConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.RestoreSite]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSiteConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreSiteConnection")
+		case "edges":
+			out.Values[i] = ec._RestoreSiteConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RestoreSiteConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RestoreSiteConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RestoreSiteConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreSiteEdgeImplementors = []string{"RestoreSiteEdge"}
+
+func (ec *executionContext) _RestoreSiteEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.RestoreSite]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSiteEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreSiteEdge")
+		case "cursor":
+			out.Values[i] = ec._RestoreSiteEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RestoreSiteEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var restoreStatisticsImplementors = []string{"RestoreStatistics"}
 
 func (ec *executionContext) _RestoreStatistics(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreStatistics) graphql.Marshaler {
@@ -48817,6 +54079,156 @@ func (ec *executionContext) _RestoreStatistics(ctx context.Context, sel ast.Sele
 			}
 		case "errors":
 			out.Values[i] = ec._RestoreStatistics_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreTeamImplementors = []string{"RestoreTeam"}
+
+func (ec *executionContext) _RestoreTeam(ctx context.Context, sel ast.SelectionSet, obj *upstream.RestoreTeam) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreTeamImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreTeam")
+		case "id":
+			out.Values[i] = ec._RestoreTeam_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "displayName":
+			out.Values[i] = ec._RestoreTeam_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._RestoreTeam_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._RestoreTeam_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "privacy":
+			out.Values[i] = ec._RestoreTeam_privacy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archived":
+			out.Values[i] = ec._RestoreTeam_archived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channels":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreTeam_channels(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreTeamConnectionImplementors = []string{"RestoreTeamConnection"}
+
+func (ec *executionContext) _RestoreTeamConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.RestoreTeam]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreTeamConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreTeamConnection")
+		case "edges":
+			out.Values[i] = ec._RestoreTeamConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RestoreTeamConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RestoreTeamConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RestoreTeamConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreTeamEdgeImplementors = []string{"RestoreTeamEdge"}
+
+func (ec *executionContext) _RestoreTeamEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.RestoreTeam]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreTeamEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreTeamEdge")
+		case "cursor":
+			out.Values[i] = ec._RestoreTeamEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RestoreTeamEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -49158,6 +54570,309 @@ func (ec *executionContext) _ServerHealth(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var siteContainerImplementors = []string{"SiteContainer"}
+
+func (ec *executionContext) _SiteContainer(ctx context.Context, sel ast.SelectionSet, obj *upstream.SiteContainer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteContainerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteContainer")
+		case "id":
+			out.Values[i] = ec._SiteContainer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SiteContainer_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._SiteContainer_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._SiteContainer_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._SiteContainer_created(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var siteContainerConnectionImplementors = []string{"SiteContainerConnection"}
+
+func (ec *executionContext) _SiteContainerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.SiteContainer]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteContainerConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteContainerConnection")
+		case "edges":
+			out.Values[i] = ec._SiteContainerConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._SiteContainerConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SiteContainerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SiteContainerConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var siteContainerEdgeImplementors = []string{"SiteContainerEdge"}
+
+func (ec *executionContext) _SiteContainerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.SiteContainer]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteContainerEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteContainerEdge")
+		case "cursor":
+			out.Values[i] = ec._SiteContainerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SiteContainerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var siteEntryImplementors = []string{"SiteEntry"}
+
+func (ec *executionContext) _SiteEntry(ctx context.Context, sel ast.SelectionSet, obj *upstream.SiteEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteEntry")
+		case "id":
+			out.Values[i] = ec._SiteEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SiteEntry_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._SiteEntry_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isFolder":
+			out.Values[i] = ec._SiteEntry_isFolder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sizeBytes":
+			out.Values[i] = ec._SiteEntry_sizeBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._SiteEntry_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._SiteEntry_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._SiteEntry_created(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "modifiedBy":
+			out.Values[i] = ec._SiteEntry_modifiedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "modified":
+			out.Values[i] = ec._SiteEntry_modified(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var siteEntryConnectionImplementors = []string{"SiteEntryConnection"}
+
+func (ec *executionContext) _SiteEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.SiteEntry]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteEntryConnection")
+		case "edges":
+			out.Values[i] = ec._SiteEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._SiteEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SiteEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SiteEntryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var siteEntryEdgeImplementors = []string{"SiteEntryEdge"}
+
+func (ec *executionContext) _SiteEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.SiteEntry]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._SiteEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SiteEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var startCopyJobPayloadImplementors = []string{"StartCopyJobPayload"}
 
 func (ec *executionContext) _StartCopyJobPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StartCopyJobPayload) graphql.Marshaler {
@@ -49345,6 +55060,595 @@ func (ec *executionContext) _SynchronizeRepositoryPayload(ctx context.Context, s
 			out.Values[i] = ec._SynchronizeRepositoryPayload_error(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamChannelImplementors = []string{"TeamChannel"}
+
+func (ec *executionContext) _TeamChannel(ctx context.Context, sel ast.SelectionSet, obj *upstream.TeamChannel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamChannelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamChannel")
+		case "id":
+			out.Values[i] = ec._TeamChannel_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "displayName":
+			out.Values[i] = ec._TeamChannel_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._TeamChannel_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "posts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamChannel_posts(ctx, field, obj)
+				})
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamChannel_files(ctx, field, obj)
+				})
+		case "tabs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamChannel_tabs(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamChannelConnectionImplementors = []string{"TeamChannelConnection"}
+
+func (ec *executionContext) _TeamChannelConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.TeamChannel]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamChannelConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamChannelConnection")
+		case "edges":
+			out.Values[i] = ec._TeamChannelConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TeamChannelConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TeamChannelConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TeamChannelConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamChannelEdgeImplementors = []string{"TeamChannelEdge"}
+
+func (ec *executionContext) _TeamChannelEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.TeamChannel]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamChannelEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamChannelEdge")
+		case "cursor":
+			out.Values[i] = ec._TeamChannelEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TeamChannelEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamFileImplementors = []string{"TeamFile"}
+
+func (ec *executionContext) _TeamFile(ctx context.Context, sel ast.SelectionSet, obj *upstream.TeamFile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamFileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamFile")
+		case "id":
+			out.Values[i] = ec._TeamFile_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TeamFile_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sizeBytes":
+			out.Values[i] = ec._TeamFile_sizeBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._TeamFile_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "modified":
+			out.Values[i] = ec._TeamFile_modified(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "modifiedBy":
+			out.Values[i] = ec._TeamFile_modifiedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fileType":
+			out.Values[i] = ec._TeamFile_fileType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamFileConnectionImplementors = []string{"TeamFileConnection"}
+
+func (ec *executionContext) _TeamFileConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.TeamFile]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamFileConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamFileConnection")
+		case "edges":
+			out.Values[i] = ec._TeamFileConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TeamFileConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TeamFileConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TeamFileConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamFileEdgeImplementors = []string{"TeamFileEdge"}
+
+func (ec *executionContext) _TeamFileEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.TeamFile]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamFileEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamFileEdge")
+		case "cursor":
+			out.Values[i] = ec._TeamFileEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TeamFileEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamPostImplementors = []string{"TeamPost"}
+
+func (ec *executionContext) _TeamPost(ctx context.Context, sel ast.SelectionSet, obj *upstream.TeamPost) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamPostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamPost")
+		case "id":
+			out.Values[i] = ec._TeamPost_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._TeamPost_subject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "author":
+			out.Values[i] = ec._TeamPost_author(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._TeamPost_created(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "modified":
+			out.Values[i] = ec._TeamPost_modified(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "important":
+			out.Values[i] = ec._TeamPost_important(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._TeamPost_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replyTo":
+			out.Values[i] = ec._TeamPost_replyTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attachmentCount":
+			out.Values[i] = ec._TeamPost_attachmentCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamPostConnectionImplementors = []string{"TeamPostConnection"}
+
+func (ec *executionContext) _TeamPostConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.TeamPost]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamPostConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamPostConnection")
+		case "edges":
+			out.Values[i] = ec._TeamPostConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TeamPostConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TeamPostConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TeamPostConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamPostEdgeImplementors = []string{"TeamPostEdge"}
+
+func (ec *executionContext) _TeamPostEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.TeamPost]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamPostEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamPostEdge")
+		case "cursor":
+			out.Values[i] = ec._TeamPostEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TeamPostEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamTabImplementors = []string{"TeamTab"}
+
+func (ec *executionContext) _TeamTab(ctx context.Context, sel ast.SelectionSet, obj *upstream.TeamTab) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamTabImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamTab")
+		case "id":
+			out.Values[i] = ec._TeamTab_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "displayName":
+			out.Values[i] = ec._TeamTab_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentUrl":
+			out.Values[i] = ec._TeamTab_contentUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._TeamTab_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamTabConnectionImplementors = []string{"TeamTabConnection"}
+
+func (ec *executionContext) _TeamTabConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[upstream.TeamTab]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamTabConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamTabConnection")
+		case "edges":
+			out.Values[i] = ec._TeamTabConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TeamTabConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TeamTabConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TeamTabConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamTabEdgeImplementors = []string{"TeamTabEdge"}
+
+func (ec *executionContext) _TeamTabEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[upstream.TeamTab]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamTabEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamTabEdge")
+		case "cursor":
+			out.Values[i] = ec._TeamTabEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TeamTabEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -52367,6 +58671,118 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNRestoreSite2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSiteᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.RestoreSite) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSite(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreSite2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSite(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreSite) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreSite!")
+		return graphql.Null
+	}
+	return ec._RestoreSite(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreSiteConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.RestoreSite]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreSiteConnection!")
+		return graphql.Null
+	}
+	return ec._RestoreSiteConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreSiteEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.RestoreSite]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreSiteEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreSiteEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.RestoreSite]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreSiteEdge!")
+		return graphql.Null
+	}
+	return ec._RestoreSiteEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreTeam2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreTeamᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.RestoreTeam) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreTeam(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreTeam2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreTeam(ctx context.Context, sel ast.SelectionSet, v *upstream.RestoreTeam) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreTeam!")
+		return graphql.Null
+	}
+	return ec._RestoreTeam(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreTeamConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.RestoreTeam]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreTeamConnection!")
+		return graphql.Null
+	}
+	return ec._RestoreTeamConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestoreTeamEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.RestoreTeam]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestoreTeamEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestoreTeamEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.RestoreTeam]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreTeamEdge!")
+		return graphql.Null
+	}
+	return ec._RestoreTeamEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋaccessᚐRole(ctx context.Context, v any) (access.Role, error) {
 	var res access.Role
 	err := res.UnmarshalGQL(v)
@@ -52450,6 +58866,118 @@ func (ec *executionContext) marshalNServerStatus2githubᚗcomᚋvb365ᚑgraphql�
 	return v
 }
 
+func (ec *executionContext) marshalNSiteContainer2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteContainerᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.SiteContainer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSiteContainer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteContainer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSiteContainer2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteContainer(ctx context.Context, sel ast.SelectionSet, v *upstream.SiteContainer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SiteContainer!")
+		return graphql.Null
+	}
+	return ec._SiteContainer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSiteContainerConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.SiteContainer]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SiteContainerConnection!")
+		return graphql.Null
+	}
+	return ec._SiteContainerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSiteContainerEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.SiteContainer]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSiteContainerEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSiteContainerEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.SiteContainer]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SiteContainerEdge!")
+		return graphql.Null
+	}
+	return ec._SiteContainerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSiteEntry2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.SiteEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSiteEntry2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSiteEntry2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSiteEntry(ctx context.Context, sel ast.SelectionSet, v *upstream.SiteEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SiteEntry!")
+		return graphql.Null
+	}
+	return ec._SiteEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSiteEntryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.SiteEntry]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SiteEntryConnection!")
+		return graphql.Null
+	}
+	return ec._SiteEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSiteEntryEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.SiteEntry]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSiteEntryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSiteEntryEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.SiteEntry]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SiteEntryEdge!")
+		return graphql.Null
+	}
+	return ec._SiteEntryEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNStartJobInput2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐStartJobInput(ctx context.Context, v any) (model.StartJobInput, error) {
 	res, err := ec.unmarshalInputStartJobInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -52530,6 +59058,230 @@ var (
 		upstream.SyncUnknown:     "UNKNOWN",
 	}
 )
+
+func (ec *executionContext) marshalNTeamChannel2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.TeamChannel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamChannel2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamChannel2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamChannel(ctx context.Context, sel ast.SelectionSet, v *upstream.TeamChannel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamChannel!")
+		return graphql.Null
+	}
+	return ec._TeamChannel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamChannelConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.TeamChannel]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamChannelConnection!")
+		return graphql.Null
+	}
+	return ec._TeamChannelConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamChannelEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.TeamChannel]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamChannelEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamChannelEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.TeamChannel]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamChannelEdge!")
+		return graphql.Null
+	}
+	return ec._TeamChannelEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamFile2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamFileᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.TeamFile) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamFile2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamFile(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamFile2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamFile(ctx context.Context, sel ast.SelectionSet, v *upstream.TeamFile) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamFile!")
+		return graphql.Null
+	}
+	return ec._TeamFile(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamFileConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.TeamFile]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamFileConnection!")
+		return graphql.Null
+	}
+	return ec._TeamFileConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamFileEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.TeamFile]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamFileEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamFileEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.TeamFile]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamFileEdge!")
+		return graphql.Null
+	}
+	return ec._TeamFileEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamPost2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamPostᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.TeamPost) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamPost2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamPost(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamPost2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamPost(ctx context.Context, sel ast.SelectionSet, v *upstream.TeamPost) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamPost!")
+		return graphql.Null
+	}
+	return ec._TeamPost(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamPostConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.TeamPost]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamPostConnection!")
+		return graphql.Null
+	}
+	return ec._TeamPostConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamPostEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.TeamPost]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamPostEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamPostEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.TeamPost]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamPostEdge!")
+		return graphql.Null
+	}
+	return ec._TeamPostEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamTab2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamTabᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.TeamTab) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamTab2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamTab(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamTab2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐTeamTab(ctx context.Context, sel ast.SelectionSet, v *upstream.TeamTab) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamTab!")
+		return graphql.Null
+	}
+	return ec._TeamTab(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamTabConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[upstream.TeamTab]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamTabConnection!")
+		return graphql.Null
+	}
+	return ec._TeamTabConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTeamTabEdge2ᚕᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[upstream.TeamTab]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamTabEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTeamTabEdge2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[upstream.TeamTab]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamTabEdge!")
+		return graphql.Null
+	}
+	return ec._TeamTabEdge(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNUserProtection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐProtection(ctx context.Context, sel ast.SelectionSet, v *upstream.Protection) graphql.Marshaler {
 	if v == nil {

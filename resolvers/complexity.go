@@ -117,6 +117,10 @@ func Complexity(servers int) graph.ComplexityRoot {
 		return page(child, first, last)
 	}
 	c.RestoreSession.OneDrives = plain
+	c.RestoreSession.Sites, c.RestoreSession.Teams = plain, plain
+	c.RestoreSite.Libraries, c.RestoreSite.Lists, c.RestoreTeam.Channels = plain, plain, plain
+	c.RestoreSite.Folders, c.RestoreSite.Documents, c.RestoreSite.Items = inFolder, inFolder, inFolder
+	c.TeamChannel.Posts, c.TeamChannel.Tabs, c.TeamChannel.Files = plain, plain, inFolder
 	c.RestoreOneDrive.Folders, c.RestoreOneDrive.Documents = inFolder, inFolder
 	c.BackupRepository.UserData, c.BackupRepository.GroupData, c.BackupRepository.SiteData = plain, plain, plain
 	c.BackupRepository.TeamData, c.BackupRepository.OrganizationData, c.BackupRepository.BackedUpOrganizations = plain, plain, plain

@@ -3,6 +3,7 @@ package resolvers_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -352,6 +353,137 @@ func TestBrowsingAOneDrive(t *testing.T) {
 		}
 		if r := as(t, g, operatorKey, "", `query($id: ID!) { restoreSession(id: $id) { oneDrives { nodes { name } } } }`, map[string]any{"id": session}); !strings.Contains(string(r.Raw), "FORBIDDEN") {
 			t.Errorf("v%d: a job operator: %s", v, r.Raw)
+		}
+	}
+}
+
+// TestBrowsingSitesAndTeams: inside a SharePoint session its owner sees the
+// sites, and a site's libraries, lists, folders, documents (at the top and
+// in a folder) and list items, as the REST API lists them; inside a Teams
+// session (v6+; v3 names the version) the teams, a team's channels and a
+// channel's posts, files and tabs, likewise. A job operator is FORBIDDEN.
+func TestBrowsingSitesAndTeams(t *testing.T) {
+	t.Parallel()
+	keys, err := access.ParseKeys([]string{"k3y-portal restore-operator portal", operatorKey + " operator ops-console"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(nodes []map[string]any, key string) string {
+		var out []string
+		for _, n := range nodes {
+			out = append(out, fmt.Sprint(n[key]))
+		}
+		return strings.Join(out, "|")
+	}
+	for _, v := range []int{3, 6, 8} {
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true, Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+		open := func(kind string) string {
+			r := as(t, g, "k3y-portal", "", `mutation($org: ID!, $kind: RestoreKind!) { openRestoreSession(input: {organizationId: $org, kind: $kind, reason: "INC-2"}) { restoreSession { id } } }`,
+				map[string]any{"org": g.Sim.OrganizationIDs()[0], "kind": kind})
+			var d struct {
+				OpenRestoreSession struct{ RestoreSession struct{ ID string } }
+			}
+			if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+				t.Fatalf("v%d: %v %s", v, err, r.Raw)
+			}
+			return d.OpenRestoreSession.RestoreSession.ID
+		}
+		rest := func(path string) []map[string]any {
+			return g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s", v, path), g.Env.Token(t))
+		}
+
+		session := open("SHAREPOINT")
+		r := as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { sites(first: 1) { nodes { id name url
+			libraries { nodes { name } } lists { nodes { name } } folders { nodes { id name } } documents { nodes { name } } items { nodes { title } } } } } }`,
+			map[string]any{"id": session})
+		var d struct {
+			RestoreSession struct {
+				Sites struct {
+					Nodes []struct {
+						ID, Name, URL                               string
+						Libraries, Lists, Folders, Documents, Items struct{ Nodes []map[string]any }
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 || len(d.RestoreSession.Sites.Nodes) != 1 {
+			t.Fatalf("v%d: %v %.600s", v, err, r.Raw)
+		}
+		site := d.RestoreSession.Sites.Nodes[0]
+		path := session + "/Organization/Sites/" + site.ID
+		for _, c := range []struct {
+			got  []map[string]any
+			key  string
+			path string
+		}{
+			{site.Libraries.Nodes, "name", path + "/Libraries"}, {site.Lists.Nodes, "name", path + "/Lists"}, {site.Folders.Nodes, "name", path + "/Folders"},
+			{site.Documents.Nodes, "name", path + "/Documents"}, {site.Items.Nodes, "title", path + "/Items"},
+		} {
+			if want := rest(c.path); len(want) == 0 || names(c.got, c.key) != names(want, c.key) {
+				t.Errorf("v%d: %s: %s, the REST API %s", v, c.path, names(c.got, c.key), names(want, c.key))
+			}
+		}
+		r = as(t, g, "k3y-portal", "", `query($id: ID!, $folder: String!) { restoreSession(id: $id) { sites(first: 1) { nodes { documents(parentId: $folder) { nodes { name } } } } } }`,
+			map[string]any{"id": session, "folder": site.Folders.Nodes[0]["id"]})
+		if want := rest(path + "/Documents?parentId=" + url.QueryEscape(fmt.Sprint(site.Folders.Nodes[0]["id"]))); len(want) == 0 || !strings.Contains(string(r.Data), fmt.Sprint(want[0]["name"])) {
+			t.Errorf("v%d: a folder's documents: %s, the REST API %v", v, r.Raw, want)
+		}
+		if r := as(t, g, operatorKey, "", `query($id: ID!) { restoreSession(id: $id) { sites { nodes { id } } } }`, map[string]any{"id": session}); codeOf(r) != "FORBIDDEN" {
+			t.Errorf("v%d: a job operator sees the sites: %s", v, r.Raw)
+		}
+
+		session = open("TEAMS")
+		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { teams(first: 1) { nodes { id displayName
+			channels(first: 1) { nodes { id displayName posts { nodes { subject author replyTo } } files { nodes { name } } tabs { nodes { displayName } } } } } } } }`,
+			map[string]any{"id": session})
+		if v < 6 {
+			if codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v6") {
+				t.Errorf("v%d: teams: %s", v, r.Raw)
+			}
+			continue
+		}
+		var teams struct {
+			RestoreSession struct {
+				Teams struct {
+					Nodes []struct {
+						ID       string
+						Channels struct {
+							Nodes []struct {
+								ID, DisplayName    string
+								Posts, Files, Tabs struct{ Nodes []map[string]any }
+							}
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Data, &teams); err != nil || len(r.Errors) > 0 || len(teams.RestoreSession.Teams.Nodes) != 1 {
+			t.Fatalf("v%d: %v %.600s", v, err, r.Raw)
+		}
+		team := teams.RestoreSession.Teams.Nodes[0]
+		channel := team.Channels.Nodes[0]
+		base := session + "/organization/teams/" + team.ID
+		for _, c := range []struct {
+			got  []map[string]any
+			key  string
+			path string
+		}{
+			{channel.Posts.Nodes, "subject", base + "/posts?channelId=" + url.QueryEscape(channel.ID)},
+			{channel.Files.Nodes, "name", base + "/files?channelId=" + url.QueryEscape(channel.ID)},
+			{channel.Tabs.Nodes, "displayName", base + "/channels/" + url.PathEscape(channel.ID) + "/tabs"},
+		} {
+			if want := rest(c.path); len(want) == 0 || names(c.got, c.key) != names(want, c.key) {
+				t.Errorf("v%d: %s: %s, the REST API %s", v, c.path, names(c.got, c.key), names(want, c.key))
+			}
+		}
+		replies := 0
+		for _, p := range channel.Posts.Nodes {
+			if p["replyTo"] != nil {
+				replies++
+			}
+		}
+		if replies == 0 {
+			t.Errorf("v%d: no post is a reply: %v", v, channel.Posts.Nodes)
 		}
 	}
 }

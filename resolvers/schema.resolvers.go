@@ -1008,6 +1008,20 @@ func (r *restoreSessionResolver) Mailboxes(ctx context.Context, obj *upstream.Re
 	})
 }
 
+// Sites is the resolver for the sites field.
+func (r *restoreSessionResolver) Sites(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreSite], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.ID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestoreSite], error) {
+		return so.api.SessionSites(ctx, so.scope, obj.ID, p)
+	})
+}
+
+// Teams is the resolver for the teams field.
+func (r *restoreSessionResolver) Teams(ctx context.Context, obj *upstream.RestoreSession, first *int, after *string, last *int, before *string) (*model.Connection[upstream.RestoreTeam], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.ID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.RestoreTeam], error) {
+		return so.api.SessionTeams(ctx, so.scope, obj.ID, p)
+	})
+}
+
 // Mailbox is the resolver for the mailbox field.
 func (r *restoreSessionResolver) Mailbox(ctx context.Context, obj *upstream.RestoreSession, id string) (*upstream.Mailbox, error) {
 	if err := r.mayBrowse(ctx, obj.ID); err != nil {
@@ -1028,6 +1042,48 @@ func (r *restoreSessionResolver) OneDrives(ctx context.Context, obj *upstream.Re
 // RestoreSession is the resolver for the restoreSession field.
 func (r *restoreSessionPayloadResolver) RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error) {
 	return part(ctx, obj.ServerName).RestoreSession(ctx, obj.RestoreSessionID)
+}
+
+// Libraries is the resolver for the libraries field.
+func (r *restoreSiteResolver) Libraries(ctx context.Context, obj *upstream.RestoreSite, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteContainer], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SiteContainer], error) {
+		return so.api.SiteContainers(ctx, so.scope, obj.RestoreSessionID, obj.ID, false, p)
+	})
+}
+
+// Lists is the resolver for the lists field.
+func (r *restoreSiteResolver) Lists(ctx context.Context, obj *upstream.RestoreSite, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteContainer], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SiteContainer], error) {
+		return so.api.SiteContainers(ctx, so.scope, obj.RestoreSessionID, obj.ID, true, p)
+	})
+}
+
+// Folders is the resolver for the folders field.
+func (r *restoreSiteResolver) Folders(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SiteEntry], error) {
+		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteFolders, deref(parentID), p)
+	})
+}
+
+// Documents is the resolver for the documents field.
+func (r *restoreSiteResolver) Documents(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SiteEntry], error) {
+		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteDocuments, deref(parentID), p)
+	})
+}
+
+// Items is the resolver for the items field.
+func (r *restoreSiteResolver) Items(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SiteEntry], error) {
+		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteItems, deref(parentID), p)
+	})
+}
+
+// Channels is the resolver for the channels field.
+func (r *restoreTeamResolver) Channels(ctx context.Context, obj *upstream.RestoreTeam, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamChannel], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.TeamChannel], error) {
+		return so.api.TeamChannels(ctx, so.scope, obj.RestoreSessionID, obj.ID, p)
+	})
 }
 
 // RestoreSession is the resolver for the restoreSession field.
@@ -1129,6 +1185,27 @@ func (r *syncOrganizationPayloadResolver) Organization(ctx context.Context, obj 
 // Repository is the resolver for the repository field.
 func (r *synchronizeRepositoryPayloadResolver) Repository(ctx context.Context, obj *model.SynchronizeRepositoryPayload) (*model.BackupRepository, error) {
 	return part(ctx, obj.ServerName).Repository(ctx, obj.RepositoryID)
+}
+
+// Posts is the resolver for the posts field.
+func (r *teamChannelResolver) Posts(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamPost], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.TeamPost], error) {
+		return so.api.TeamPosts(ctx, so.scope, obj.RestoreSessionID, obj.TeamID, obj.ID, p)
+	})
+}
+
+// Files is the resolver for the files field.
+func (r *teamChannelResolver) Files(ctx context.Context, obj *upstream.TeamChannel, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamFile], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.TeamFile], error) {
+		return so.api.TeamFiles(ctx, so.scope, obj.RestoreSessionID, obj.TeamID, obj.ID, deref(parentID), p)
+	})
+}
+
+// Tabs is the resolver for the tabs field.
+func (r *teamChannelResolver) Tabs(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamTab], error) {
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.TeamTab], error) {
+		return so.api.TeamTabs(ctx, so.scope, obj.RestoreSessionID, obj.TeamID, obj.ID, p)
+	})
 }
 
 // Repositories is the resolver for the repositories field.
@@ -1299,6 +1376,12 @@ func (r *Resolver) RestoreSessionPayload() graph.RestoreSessionPayloadResolver {
 	return &restoreSessionPayloadResolver{r}
 }
 
+// RestoreSite returns graph.RestoreSiteResolver implementation.
+func (r *Resolver) RestoreSite() graph.RestoreSiteResolver { return &restoreSiteResolver{r} }
+
+// RestoreTeam returns graph.RestoreTeamResolver implementation.
+func (r *Resolver) RestoreTeam() graph.RestoreTeamResolver { return &restoreTeamResolver{r} }
+
 // SendItemsPayload returns graph.SendItemsPayloadResolver implementation.
 func (r *Resolver) SendItemsPayload() graph.SendItemsPayloadResolver {
 	return &sendItemsPayloadResolver{r}
@@ -1329,6 +1412,9 @@ func (r *Resolver) SyncOrganizationPayload() graph.SyncOrganizationPayloadResolv
 func (r *Resolver) SynchronizeRepositoryPayload() graph.SynchronizeRepositoryPayloadResolver {
 	return &synchronizeRepositoryPayloadResolver{r}
 }
+
+// TeamChannel returns graph.TeamChannelResolver implementation.
+func (r *Resolver) TeamChannel() graph.TeamChannelResolver { return &teamChannelResolver{r} }
 
 // UserProtection returns graph.UserProtectionResolver implementation.
 func (r *Resolver) UserProtection() graph.UserProtectionResolver { return &userProtectionResolver{r} }
@@ -1375,6 +1461,8 @@ type (
 	restorePointResolver                 struct{ *Resolver }
 	restoreSessionResolver               struct{ *Resolver }
 	restoreSessionPayloadResolver        struct{ *Resolver }
+	restoreSiteResolver                  struct{ *Resolver }
+	restoreTeamResolver                  struct{ *Resolver }
 	sendItemsPayloadResolver             struct{ *Resolver }
 	serverResolver                       struct{ *Resolver }
 	startCopyJobPayloadResolver          struct{ *Resolver }
@@ -1382,5 +1470,6 @@ type (
 	subscriptionResolver                 struct{ *Resolver }
 	syncOrganizationPayloadResolver      struct{ *Resolver }
 	synchronizeRepositoryPayloadResolver struct{ *Resolver }
+	teamChannelResolver                  struct{ *Resolver }
 	userProtectionResolver               struct{ *Resolver }
 )

@@ -364,6 +364,61 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
 				return err
 			}, func() error {
+				rs, _, err := c.OpenRestoreSession(ctx, c.NewScope(""), org, upstream.ExploreSharePoint, upstream.ExploreOptions{})
+				if err != nil {
+					return err
+				}
+				sites, err := c.SessionSites(ctx, s, rs.ID, upstream.PageRequest{Limit: 3})
+				if err != nil || len(sites.Items) == 0 {
+					return fmt.Errorf("sites: %v %v", sites, err)
+				}
+				site := sites.Items[0].ID
+				for _, lists := range []bool{false, true} {
+					if got, err := c.SiteContainers(ctx, s, rs.ID, site, lists, upstream.PageRequest{Limit: 10}); err != nil || len(got.Items) == 0 {
+						return fmt.Errorf("libraries or lists: %v %v", got, err)
+					}
+				}
+				folders, err := c.SiteEntries(ctx, s, rs.ID, site, upstream.SiteFolders, "", upstream.PageRequest{Limit: 10})
+				if err != nil || len(folders.Items) == 0 {
+					return fmt.Errorf("site folders: %v %v", folders, err)
+				}
+				for _, kind := range []upstream.SiteEntryKind{upstream.SiteDocuments, upstream.SiteItems} {
+					if got, err := c.SiteEntries(ctx, s, rs.ID, site, kind, "", upstream.PageRequest{Limit: 10}); err != nil || len(got.Items) == 0 {
+						return fmt.Errorf("site %s: %v %v", kind, got, err)
+					}
+				}
+				if got, err := c.SiteEntries(ctx, s, rs.ID, site, upstream.SiteDocuments, folders.Items[0].ID, upstream.PageRequest{Limit: 10}); err != nil || len(got.Items) == 0 {
+					return fmt.Errorf("a folder's documents: %v %v", got, err)
+				}
+				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
+				return err
+			}, func() error {
+				rs, _, err := c.OpenRestoreSession(ctx, c.NewScope(""), org, upstream.ExploreTeams, upstream.ExploreOptions{})
+				if err != nil {
+					return err
+				}
+				teams, err := c.SessionTeams(ctx, s, rs.ID, upstream.PageRequest{Limit: 3})
+				if err != nil || len(teams.Items) == 0 {
+					return fmt.Errorf("teams: %v %v", teams, err)
+				}
+				team := teams.Items[0].ID
+				channels, err := c.TeamChannels(ctx, s, rs.ID, team, upstream.PageRequest{Limit: 10})
+				if err != nil || len(channels.Items) == 0 {
+					return fmt.Errorf("channels: %v %v", channels, err)
+				}
+				channel := channels.Items[0].ID
+				if got, err := c.TeamPosts(ctx, s, rs.ID, team, channel, upstream.PageRequest{Limit: 10}); err != nil || len(got.Items) == 0 {
+					return fmt.Errorf("posts: %v %v", got, err)
+				}
+				if got, err := c.TeamFiles(ctx, s, rs.ID, team, channel, "", upstream.PageRequest{Limit: 10}); err != nil || len(got.Items) == 0 {
+					return fmt.Errorf("files: %v %v", got, err)
+				}
+				if got, err := c.TeamTabs(ctx, s, rs.ID, team, channel, upstream.PageRequest{Limit: 10}); err != nil || len(got.Items) == 0 {
+					return fmt.Errorf("tabs: %v %v", got, err)
+				}
+				_, err = c.CloseRestoreSession(ctx, c.NewScope(""), rs.ID)
+				return err
+			}, func() error {
 				rs, _, err := c.OpenRestoreSession(ctx, c.NewScope(""), org, upstream.ExploreOneDrive, upstream.ExploreOptions{})
 				if err != nil {
 					return err
@@ -518,7 +573,13 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Folders",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents/restore",
-				"POST /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents/save")
+				"POST /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents/save",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites", "GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Libraries",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Lists", "GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Folders",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Documents", "GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Items",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/teams", "GET /v%d/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}/channels",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}/posts", "GET /v%d/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}/files",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/organization/teams/{teamId}/channels/{channelId}/tabs")
 			if version >= 7 {
 				want = append(want, "GET /v%d/JobSessions/{sessionId}/ProcessedObjects", "GET /v%d/Organizations/{organizationId}/SyncState",
 					"POST /v%d/Organizations/{organizationId}/Sync", "GET /v%d/licensing/statistic/usage")

@@ -277,7 +277,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveDocumentActions(w, r, parts) || s.serveDeviceCode(w, r, parts) || s.serveReports(w, r, parts) || s.serveMailSearch(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) {
+	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveDocumentActions(w, r, parts) || s.serveDeviceCode(w, r, parts) || s.serveReports(w, r, parts) || s.serveMailSearch(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) || s.serveSites(w, r, parts) || s.serveTeams(w, r, parts) {
 		return
 	}
 	for i := 1; i < len(parts); i += 2 {
@@ -349,7 +349,8 @@ func routeOf(method string, parts []string) string {
 		"generatelicenseoverview": "GenerateLicenseOverview", "generatestorageconsumption": "GenerateStorageConsumption",
 		"generatemailboxprotection": "GenerateMailboxProtection", "generateuserprotection": "GenerateUserProtection",
 		"generateonedriveprotection": "GenerateOneDriveProtection", "generatesharepointprotection": "GenerateSharepointProtection",
-		"generateteamsprotection": "GenerateTeamsProtection", "search": "search", "save": "save"}
+		"generateteamsprotection": "GenerateTeamsProtection", "search": "search", "save": "save", "libraries": "Libraries", "lists": "Lists", "posts": "posts", "files": "files",
+		"channels": "channels", "tabs": "tabs"}
 	var b strings.Builder
 	b.WriteString(method + " ")
 	for i, p := range parts {
