@@ -43,6 +43,7 @@ type ResolverRoot interface {
 	Caller() CallerResolver
 	CopyJob() CopyJobResolver
 	CopyJobActionPayload() CopyJobActionPayloadResolver
+	DriveEntry() DriveEntryResolver
 	Entity() EntityResolver
 	Export() ExportResolver
 	GroupMember() GroupMemberResolver
@@ -345,6 +346,7 @@ type ComplexityRoot struct {
 		Name       func(childComplexity int) int
 		SizeBytes  func(childComplexity int) int
 		Version    func(childComplexity int) int
+		Versions   func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
 	DriveEntryConnection struct {
@@ -1533,6 +1535,9 @@ type CopyJobResolver interface {
 }
 type CopyJobActionPayloadResolver interface {
 	CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error)
+}
+type DriveEntryResolver interface {
+	Versions(ctx context.Context, obj *upstream.DriveEntry, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error)
 }
 type EntityResolver interface {
 	FindBackupRepositoryByID(ctx context.Context, id string) (*model.BackupRepository, error)
@@ -2895,6 +2900,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DriveEntry.Version(childComplexity), true
+	case "DriveEntry.versions":
+		if e.ComplexityRoot.DriveEntry.Versions == nil {
+			break
+		}
+
+		args, err := ec.field_DriveEntry_versions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DriveEntry.Versions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "DriveEntryConnection.edges":
 		if e.ComplexityRoot.DriveEntryConnection.Edges == nil {
@@ -10646,6 +10662,17 @@ type DriveEntry {
   created: DateTime
   "When it was changed last."
   modified: DateTime
+  "The versions of a document that were backed up, newest first (v6+ ` + "`" + `.../Documents/{id}/Versions` + "`" + `); none for a folder."
+  versions(
+    "How many items to return from the start of the window (default 30, at most 1000)."
+    first: Int
+    "The cursor after which the page starts."
+    after: String
+    "How many items to return from the end of the window (at most 1000)."
+    last: Int
+    "The cursor before which the page ends."
+    before: String
+  ): DriveEntryConnection!
 }
 
 "A SharePoint site inside a SharePoint restore session: personal data, for the session's owner only."
@@ -12761,6 +12788,8 @@ func (ec *executionContext) childFields_DriveEntry(ctx context.Context, field gr
 		return ec.fieldContext_DriveEntry_created(ctx, field)
 	case "modified":
 		return ec.fieldContext_DriveEntry_modified(ctx, field)
+	case "versions":
+		return ec.fieldContext_DriveEntry_versions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DriveEntry", field.Name)
 }
@@ -15286,6 +15315,44 @@ func (ec *executionContext) field_BackupRepository_teamData_args(ctx context.Con
 }
 
 func (ec *executionContext) field_BackupRepository_userData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_DriveEntry_versions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -23180,6 +23247,50 @@ func (ec *executionContext) _DriveEntry_modified(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_DriveEntry_modified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DriveEntry_versions(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_versions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.DriveEntry().Versions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[upstream.DriveEntry]) graphql.Marshaler {
+			return ec.marshalNDriveEntryConnection2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_versions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriveEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriveEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DriveEntry_versions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DriveEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[upstream.DriveEntry]) (ret graphql.Marshaler) {
@@ -48141,48 +48252,54 @@ func (ec *executionContext) _DriveEntry(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._DriveEntry_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._DriveEntry_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isFolder":
 			out.Values[i] = ec._DriveEntry_isFolder(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sizeBytes":
 			out.Values[i] = ec._DriveEntry_sizeBytes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "version":
 			out.Values[i] = ec._DriveEntry_version(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
 			out.Values[i] = ec._DriveEntry_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "modifiedBy":
 			out.Values[i] = ec._DriveEntry_modifiedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "created":
 			out.Values[i] = ec._DriveEntry_created(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "modified":
 			out.Values[i] = ec._DriveEntry_modified(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "versions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DriveEntry_versions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

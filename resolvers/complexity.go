@@ -122,6 +122,7 @@ func Complexity(servers int) graph.ComplexityRoot {
 	c.RestoreSite.Folders, c.RestoreSite.Documents, c.RestoreSite.Items = inFolder, inFolder, inFolder
 	c.TeamChannel.Posts, c.TeamChannel.Tabs, c.TeamChannel.Files = plain, plain, inFolder
 	c.RestoreOneDrive.Folders, c.RestoreOneDrive.Documents = inFolder, inFolder
+	c.DriveEntry.Versions = plain
 	c.BackupRepository.UserData, c.BackupRepository.GroupData, c.BackupRepository.SiteData = plain, plain, plain
 	c.BackupRepository.TeamData, c.BackupRepository.OrganizationData, c.BackupRepository.BackedUpOrganizations = plain, plain, plain
 	// Each representation costs what is selected of it, as a page's item does.

@@ -487,3 +487,61 @@ func TestBrowsingSitesAndTeams(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentVersions: a OneDrive document's backed-up versions are what
+// the REST API lists (v6+), newest first; v3 names the version that has
+// them.
+func TestDocumentVersions(t *testing.T) {
+	t.Parallel()
+	keys, err := access.ParseKeys([]string{"k3y-portal restore-operator portal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []int{3, 8} {
+		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true, Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+		r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: ONEDRIVE, reason: "INC-3"}) {
+			restoreSession { id oneDrives(first: 1) { nodes { id documents(first: 1) { nodes { id versions { nodes { version modified } } } } } } } } }`,
+			map[string]any{"org": g.Sim.OrganizationIDs()[0]})
+		if v < 6 {
+			if codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v6") {
+				t.Errorf("v%d: %s", v, r.Raw)
+			}
+			continue
+		}
+		var d struct {
+			OpenRestoreSession struct {
+				RestoreSession struct {
+					ID        string
+					OneDrives struct {
+						Nodes []struct {
+							ID        string
+							Documents struct {
+								Nodes []struct {
+									ID       string
+									Versions struct{ Nodes []map[string]any }
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("v%d: %v %s", v, err, r.Raw)
+		}
+		rs := d.OpenRestoreSession.RestoreSession
+		drive := rs.OneDrives.Nodes[0]
+		doc := drive.Documents.Nodes[0]
+		want := g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/Organization/OneDrives/%s/Documents/%s/Versions", v, rs.ID, drive.ID, url.PathEscape(doc.ID)), g.Env.Token(t))
+		var got, wanted []string
+		for _, n := range doc.Versions.Nodes {
+			got = append(got, fmt.Sprint(n["version"]))
+		}
+		for _, n := range want {
+			wanted = append(wanted, fmt.Sprint(n["version"]))
+		}
+		if len(got) != 3 || fmt.Sprint(got) != fmt.Sprint(wanted) || got[0] != "3.0" {
+			t.Errorf("v%d: versions %v, the REST API %v", v, got, wanted)
+		}
+	}
+}

@@ -175,6 +175,16 @@ func (r *copyJobActionPayloadResolver) CopyJob(ctx context.Context, obj *model.C
 	return part(ctx, obj.ServerName).CopyJob(ctx, obj.CopyJobID)
 }
 
+// Versions is the resolver for the versions field.
+func (r *driveEntryResolver) Versions(ctx context.Context, obj *upstream.DriveEntry, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error) {
+	if obj.IsFolder {
+		return connection(upstream.Page[upstream.DriveEntry]{}), nil
+	}
+	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.DriveEntry], error) {
+		return so.api.DocumentVersions(ctx, so.scope, obj.RestoreSessionID, obj.OneDriveID, obj.ID, p)
+	})
+}
+
 // Format is the resolver for the format field.
 func (r *exportResolver) Format(ctx context.Context, obj *exports.Export) (model.ExportFormat, error) {
 	return model.ExportFormat(obj.Format), nil
@@ -1253,6 +1263,9 @@ func (r *Resolver) CopyJobActionPayload() graph.CopyJobActionPayloadResolver {
 	return &copyJobActionPayloadResolver{r}
 }
 
+// DriveEntry returns graph.DriveEntryResolver implementation.
+func (r *Resolver) DriveEntry() graph.DriveEntryResolver { return &driveEntryResolver{r} }
+
 // Export returns graph.ExportResolver implementation.
 func (r *Resolver) Export() graph.ExportResolver { return &exportResolver{r} }
 
@@ -1430,6 +1443,7 @@ type (
 	callerResolver                       struct{ *Resolver }
 	copyJobResolver                      struct{ *Resolver }
 	copyJobActionPayloadResolver         struct{ *Resolver }
+	driveEntryResolver                   struct{ *Resolver }
 	exportResolver                       struct{ *Resolver }
 	groupMemberResolver                  struct{ *Resolver }
 	groupProtectionResolver              struct{ *Resolver }

@@ -94,13 +94,29 @@ func (c *Client) DriveEntries(ctx context.Context, s *Scope, sessionID, oneDrive
 		q.Set("parentId", parentID)
 	}
 	return listPage(ctx, c, s, "GET /RestoreSessions/{id}/organization/OneDrives/{id}"+which, path, q, p, c.has(PagedDirectory),
-		func(w *wireDriveEntry) DriveEntry {
-			e := DriveEntry{RestoreSessionID: strings.ToLower(sessionID), OneDriveID: oneDriveID, ID: w.ID, Name: w.Name, IsFolder: w.IsFolder || folders,
-				SizeBytes: w.SizeBytes, Version: w.Version, CreatedBy: w.CreatedBy, ModifiedBy: w.ModifiedBy,
-				Created: w.CreationTime.ptr(), Modified: w.ModificationTime.ptr()}
-			e.stamp(c.opts.Name)
-			return e
-		}, func([]DriveEntry) time.Duration { return c.browseTTL() })
+		c.driveEntryOf(sessionID, oneDriveID, folders), func([]DriveEntry) time.Duration { return c.browseTTL() })
+}
+
+// DocumentVersions lists the versions a OneDrive's document was backed up
+// in (v6+ .../Documents/{id}/Versions), each a document of its own.
+func (c *Client) DocumentVersions(ctx context.Context, s *Scope, sessionID, oneDriveID, documentID string, p PageRequest) (Page[DriveEntry], error) {
+	if err := c.require(DocumentVersions); err != nil {
+		return Page[DriveEntry]{}, err
+	}
+	path, err := oneDrivesPath(sessionID, oneDriveID, "/Documents/"+url.PathEscape(documentID)+"/Versions")
+	if err != nil {
+		return Page[DriveEntry]{}, err
+	}
+	return listPage(ctx, c, s, "GET /RestoreSessions/{id}/organization/OneDrives/{id}/Documents/{id}/Versions", path, nil, p, true,
+		c.driveEntryOf(sessionID, oneDriveID, false), func([]DriveEntry) time.Duration { return c.browseTTL() })
+}
+
+func (c *Client) driveEntryOf(sessionID, oneDriveID string, folders bool) func(*wireDriveEntry) DriveEntry {
+	return func(w *wireDriveEntry) DriveEntry {
+		return DriveEntry{RestoreSessionID: strings.ToLower(sessionID), OneDriveID: oneDriveID, ID: w.ID, Name: w.Name, IsFolder: w.IsFolder || folders,
+			SizeBytes: w.SizeBytes, Version: w.Version, CreatedBy: w.CreatedBy, ModifiedBy: w.ModifiedBy,
+			Created: w.CreationTime.ptr(), Modified: w.ModificationTime.ptr()}
+	}
 }
 
 // DocumentsByID finds documents of a OneDrive's folder ("": its top) by

@@ -317,6 +317,21 @@ func (s *Server) serveOneDrives(w http.ResponseWriter, r *http.Request, parts []
 			d = &drives[i]
 		}
 	}
+	if d != nil && len(parts) == 8 && parts[5] == "documents" && parts[7] == "versions" && s.opts.Version >= 6 {
+		// Each document was backed up in three versions, the newest first.
+		doc, ok := d.document(strings.ToUpper(parts[6])) // the path is read in lower case; the ids are upper
+		if !ok {
+			s.fail(w, http.StatusNotFound, "ResourceNotFound", "Document with the specified ID was not found.")
+			return true
+		}
+		var out []obj
+		for v := 3; v >= 1; v-- {
+			entry := withVersion(s.driveEntryJSON(*d, doc.id, doc.name, false, 3-v), fmt.Sprintf("%d.0", v))
+			out = append(out, append(entry, kv{"versionId", int64(v)}))
+		}
+		s.serveDirectoryPage(w, q, path+"/"+d.id+"/Documents/"+parts[6]+"/Versions", out)
+		return true
+	}
 	if d == nil || len(parts) != 6 || parts[5] != "folders" && parts[5] != "documents" {
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "OneDrive with the specified ID was not found.")
 		return true
@@ -335,6 +350,16 @@ func (s *Server) serveOneDrives(w http.ResponseWriter, r *http.Request, parts []
 	}
 	s.serveDirectoryPage(w, q, path+"/"+d.id+"/"+parts[5], out)
 	return true
+}
+
+// withVersion is an entry with its version set to v.
+func withVersion(o obj, v string) obj {
+	for i := range o {
+		if o[i].k == "version" {
+			o[i].v = v
+		}
+	}
+	return o
 }
 
 // folderIDs are the ids of a OneDrive's Documents folder and of the

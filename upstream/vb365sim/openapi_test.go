@@ -436,6 +436,9 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				if err != nil || len(documents.Items) < 2 {
 					return fmt.Errorf("documents: %v %v", documents, err)
 				}
+				if versions, err := c.DocumentVersions(ctx, s, rs.ID, d, documents.Items[0].ID, upstream.PageRequest{Limit: 10}); err != nil || len(versions.Items) != 3 {
+					return fmt.Errorf("versions: %v %v", versions, err)
+				}
 				two := documents.Items[:2]
 				user, password := sim.RestoreAccount()
 				restore := upstream.DocumentRestore{Documents: two, Account: upstream.Credentials{Username: user, Password: password}, Overwrite: true}
@@ -574,6 +577,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents/restore",
 				"POST /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents/save",
+				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/OneDrives/{oneDriveId}/Documents/{documentId}/Versions",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites", "GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Libraries",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Lists", "GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Folders",
 				"GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Documents", "GET /v%d/RestoreSessions/{restoreSessionId}/Organization/Sites/{siteId}/Items",
