@@ -126,25 +126,29 @@ func (c *Client) restored(route string, r response) (ItemsRestored, error) {
 // RestoreMailItems restores a mailbox's items where they were, or to
 // another mailbox. It is sent once.
 func (c *Client) RestoreMailItems(ctx context.Context, s *Scope, sessionID, mailboxID string, m MailRestore) (ItemsRestored, Changed, error) {
-	if m.DeviceCode != "" {
-		if err := c.require(RestoreDeviceCodes); err != nil {
-			return ItemsRestored{}, Changed{}, err
-		}
-	}
 	action, legacy := "restore", "restoretoOriginallocation"
 	if m.Mailbox != "" {
 		action, legacy = "restoreTo", "restoreTo"
 	}
 	route, path, body, err := c.itemAction(sessionID, mailboxID, action, legacy, m.options())
+	return c.restore(ctx, s, route, path, body, m.DeviceCode, "the items", err)
+}
+
+// restore sends a restore once (one signed in with a device code needs
+// v6+) and reads what it did; the session's events and statistics change.
+func (c *Client) restore(ctx context.Context, s *Scope, route, path string, body []byte, deviceCode, object string, err error) (ItemsRestored, Changed, error) {
+	if err == nil && deviceCode != "" {
+		err = c.require(RestoreDeviceCodes)
+	}
 	if err != nil {
 		return ItemsRestored{}, Changed{}, err
 	}
 	r, err := c.write(ctx, s, http.MethodPost, route, c.url(path, nil), body)
 	defer r.held.release()
 	if err != nil {
-		return ItemsRestored{}, Changed{Status: r.status}, refused(err, "restore", "the items")
+		return ItemsRestored{}, Changed{Status: r.status}, refused(err, "restore", object)
 	}
-	c.InvalidateActed(ctx) // the session's events and statistics change
+	c.InvalidateActed(ctx)
 	restored, err := c.restored(route, r)
 	return restored, Changed{Status: r.status}, err
 }
@@ -163,11 +167,6 @@ type DocumentRestore struct {
 // (v6+ .../OneDrives/{id}/Documents/restore; v3..v5 its Documents/Action
 // with restoretoOriginallocation). It is sent once.
 func (c *Client) RestoreDocuments(ctx context.Context, s *Scope, sessionID, oneDriveID string, d DocumentRestore) (ItemsRestored, Changed, error) {
-	if d.DeviceCode != "" {
-		if err := c.require(RestoreDeviceCodes); err != nil {
-			return ItemsRestored{}, Changed{}, err
-		}
-	}
 	options := map[string]any{"documents": wireDocuments(d.Documents), "documentAction": "Keep"}
 	if d.Overwrite {
 		options["documentAction"] = "Overwrite"
@@ -175,17 +174,7 @@ func (c *Client) RestoreDocuments(ctx context.Context, s *Scope, sessionID, oneD
 	signIn(options, d.Account, d.DeviceCode)
 	base, err := oneDrivesPath(sessionID, oneDriveID, "/Documents")
 	route, path, body, err := c.actionOn(base, "/RestoreSessions/{id}/Organization/OneDrives/{id}/Documents", "restore", "restoretoOriginallocation", options, err)
-	if err != nil {
-		return ItemsRestored{}, Changed{}, err
-	}
-	r, err := c.write(ctx, s, http.MethodPost, route, c.url(path, nil), body)
-	defer r.held.release()
-	if err != nil {
-		return ItemsRestored{}, Changed{Status: r.status}, refused(err, "restore", "the documents")
-	}
-	c.InvalidateActed(ctx)
-	restored, err := c.restored(route, r)
-	return restored, Changed{Status: r.status}, err
+	return c.restore(ctx, s, route, path, body, d.DeviceCode, "the documents", err)
 }
 
 // wireDocuments are documents as the server wants them back: as it listed

@@ -6,6 +6,7 @@
 // with graphql-ws for the subscriptions.
 import { Client, fetchExchange, subscriptionExchange, gql } from '@urql/core';
 import { createClient as createWSClient } from 'graphql-ws';
+import { row } from './table.js';
 
 const apiKey = new URLSearchParams(location.search).get('apiKey');
 const endpoint = new URL('/graphql', location.href);
@@ -90,19 +91,6 @@ function bytes(n) {
 }
 
 function date(s) { return s ? new Date(s).toLocaleString() : ''; }
-
-// row appends a row of cells (text, or a Node) to the table body with id.
-function row(id, cells, data = {}) {
-  const tr = document.createElement('tr');
-  for (const c of cells) {
-    const td = document.createElement('td');
-    if (c instanceof Node) td.appendChild(c); else td.textContent = c ?? '';
-    tr.appendChild(td);
-  }
-  Object.assign(tr.dataset, data);
-  document.getElementById(id).appendChild(tr);
-  return tr;
-}
 
 function bar(value, max) {
   const p = document.createElement('progress');

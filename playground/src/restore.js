@@ -5,6 +5,7 @@
 // dashboard.
 import { Client, fetchExchange, subscriptionExchange, gql } from '@urql/core';
 import { createClient as createWSClient } from 'graphql-ws';
+import { row } from './table.js';
 
 const apiKey = new URLSearchParams(location.search).get('apiKey');
 const headers = apiKey ? { 'X-API-Key': apiKey } : {};
@@ -85,18 +86,6 @@ function list(id, entries, label, onPick) {
     li.appendChild(b);
     ul.appendChild(li);
   }
-}
-
-function row(id, cells, data = {}) {
-  const tr = document.createElement('tr');
-  for (const c of cells) {
-    const td = document.createElement('td');
-    if (c instanceof Node) td.appendChild(c); else td.textContent = c ?? '';
-    tr.appendChild(td);
-  }
-  Object.assign(tr.dataset, data);
-  $(id).appendChild(tr);
-  return tr;
 }
 
 async function pickMailbox(m) {

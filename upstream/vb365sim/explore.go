@@ -190,18 +190,26 @@ func (s *Server) browsed(w http.ResponseWriter, r *http.Request, parts []string,
 	}
 	s.dataMu.RLock()
 	rs = s.data.restoreByID[parts[1]]
+	if status, code, message := s.unusable(rs, kind); status != 0 {
+		s.dataMu.RUnlock()
+		s.fail(w, status, code, message)
+		return nil, nil, true
+	}
+	return rs, s.dataMu.RUnlock, true
+}
+
+// unusable says why a restore session cannot be browsed or acted in, as a
+// real server answers (status 0: it can).
+func (s *Server) unusable(rs *restoreSession, kind string) (status int, code, message string) {
 	switch {
 	case rs == nil:
-		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
+		return http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found."
 	case rs.kind != kind:
-		s.fail(w, http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore "+exploreNames[kind]+".")
+		return http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore " + exploreNames[kind] + "."
 	case rs.at(s.opts.Now()).state != "Working":
-		s.fail(w, http.StatusInternalServerError, "", "Restore session is not active.") // what a real server answers
-	default:
-		return rs, s.dataMu.RUnlock, true
+		return http.StatusInternalServerError, "", "Restore session is not active." // what a real server answers
 	}
-	s.dataMu.RUnlock()
-	return nil, nil, true
+	return 0, "", ""
 }
 
 // serveMailboxes answers an Exchange session's mailboxes, folders and
@@ -474,13 +482,8 @@ func (s *Server) serveItemActions(w http.ResponseWriter, r *http.Request, parts 
 		s.fail(w, status, code, message)
 		return true
 	}
-	switch {
-	case rs == nil:
-		return failed(http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
-	case rs.kind != "Vex":
-		return failed(http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore Exchange.")
-	case rs.at(s.opts.Now()).state != "Working":
-		return failed(http.StatusInternalServerError, "", "Restore session is not active.")
+	if status, code, message := s.unusable(rs, "Vex"); status != 0 {
+		return failed(status, code, message)
 	}
 	mailboxes := s.mailboxesOf(rs)
 	for i := range mailboxes {
@@ -593,13 +596,8 @@ func (s *Server) serveDocumentActions(w http.ResponseWriter, r *http.Request, pa
 		return true
 	}
 	rs := s.data.restoreByID[parts[1]]
-	switch {
-	case rs == nil:
-		return failed(http.StatusNotFound, "ResourceNotFound", "Restore session with the specified ID was not found.")
-	case rs.kind != "Veod":
-		return failed(http.StatusBadRequest, "ParameterValidationFailure", "The restore session does not explore OneDrive.")
-	case rs.at(s.opts.Now()).state != "Working":
-		return failed(http.StatusInternalServerError, "", "Restore session is not active.")
+	if status, code, message := s.unusable(rs, "Veod"); status != 0 {
+		return failed(status, code, message)
 	}
 	var d *simDrive
 	for _, drive := range s.drivesOf(rs) {
@@ -693,8 +691,8 @@ func (s *Server) serveMailSearch(w http.ResponseWriter, r *http.Request, parts [
 	s.dataMu.RLock()
 	defer s.dataMu.RUnlock()
 	rs := s.data.restoreByID[parts[1]]
-	if rs == nil || rs.kind != "Vex" || rs.at(s.opts.Now()).state != "Working" {
-		s.fail(w, http.StatusInternalServerError, "", "Restore session is not active.")
+	if status, code, message := s.unusable(rs, "Vex"); status != 0 {
+		s.fail(w, status, code, message)
 		return true
 	}
 	mailboxes := s.mailboxesOf(rs)

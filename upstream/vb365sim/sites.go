@@ -22,12 +22,7 @@ func (s *Server) serveSites(w http.ResponseWriter, r *http.Request, parts []stri
 	defer release()
 	q := r.URL.Query()
 	path := "/RestoreSessions/" + rs.id + "/Organization/Sites"
-	var sites []*member
-	for _, m := range s.data.directory[rs.org.id] {
-		if m.kind == "Site" {
-			sites = append(sites, m)
-		}
-	}
+	sites := s.objectsOf(rs.org, "Site")
 	if len(parts) == 4 {
 		var out []obj
 		for _, m := range sites {
@@ -36,12 +31,7 @@ func (s *Server) serveSites(w http.ResponseWriter, r *http.Request, parts []stri
 		s.serveDirectoryPage(w, q, path, out)
 		return true
 	}
-	var site *member
-	for _, m := range sites {
-		if m.id == parts[4] {
-			site = m
-		}
-	}
+	site := memberByID(sites, parts[4])
 	if site == nil || len(parts) != 6 {
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Site with the specified ID was not found.")
 		return true
@@ -99,6 +89,26 @@ func (s *Server) serveSites(w http.ResponseWriter, r *http.Request, parts []stri
 	return true
 }
 
+// objectsOf are an organization's objects of a kind (Site, Team).
+func (s *Server) objectsOf(o *organization, kind string) []*member {
+	var out []*member
+	for _, m := range s.data.directory[o.id] {
+		if m.kind == kind {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func memberByID(members []*member, id string) *member {
+	for _, m := range members {
+		if m.id == id {
+			return m
+		}
+	}
+	return nil
+}
+
 func (s *Server) siteURL(m *member) string {
 	return "https://" + strings.SplitN(m.org.name, ".", 2)[0] + ".sharepoint.com/sites/" + strings.ReplaceAll(m.name, " ", "")
 }
@@ -116,12 +126,7 @@ func (s *Server) serveTeams(w http.ResponseWriter, r *http.Request, parts []stri
 	defer release()
 	q := r.URL.Query()
 	path := "/RestoreSessions/" + rs.id + "/organization/teams"
-	var teams []*member
-	for _, m := range s.data.directory[rs.org.id] {
-		if m.kind == "Team" {
-			teams = append(teams, m)
-		}
-	}
+	teams := s.objectsOf(rs.org, "Team")
 	if len(parts) == 4 {
 		var out []obj
 		for _, m := range teams {
@@ -131,12 +136,7 @@ func (s *Server) serveTeams(w http.ResponseWriter, r *http.Request, parts []stri
 		s.serveDirectoryPage(w, q, path, out)
 		return true
 	}
-	var team *member
-	for _, m := range teams {
-		if m.id == parts[4] {
-			team = m
-		}
-	}
+	team := memberByID(teams, parts[4])
 	if team == nil || len(parts) < 6 {
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Team with the specified ID was not found.")
 		return true
