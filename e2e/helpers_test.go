@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,6 +112,21 @@ func get(t *testing.T, url string) (int, string) {
 
 // fastClock runs the simulator's clock 600 times faster than real time, so
 // a live session with 13 minutes to go finishes in 1.3 seconds.
+// heldClock is a clock that stands at the anchor until release is called,
+// then runs factor times fast: for a test whose first steps (starting a
+// browser or node) take a while on a busy machine, and must still find a
+// session running when it starts following it.
+func heldClock(factor time.Duration) (clock func() time.Time, release func()) {
+	var started atomic.Int64 // UnixNano; 0 while held
+	clock = func() time.Time {
+		if s := started.Load(); s != 0 {
+			return faultAnchor.Add(time.Since(time.Unix(0, s)) * factor)
+		}
+		return faultAnchor
+	}
+	return clock, func() { started.CompareAndSwap(0, time.Now().UnixNano()) }
+}
+
 func fastClock() func() time.Time {
 	start := time.Now()
 	return func() time.Time { return faultAnchor.Add(time.Since(start) * 600) }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,13 +137,7 @@ func TestDashboardInChromium(t *testing.T) {
 	// has been read, however long Chromium and the page take to start on a
 	// busy machine; then it runs 120 times fast: the running session's 13
 	// minutes in 6.5 seconds, the working restore session's 5 in 2.5.
-	var started atomic.Int64 // UnixNano; 0 while held
-	slow := func() time.Time {
-		if s := started.Load(); s != 0 {
-			return faultAnchor.Add(time.Since(time.Unix(0, s)) * 120)
-		}
-		return faultAnchor
-	}
+	slow, release := heldClock(120)
 	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: slow, Settings: func(s *config.Settings) { s.Live.PollInterval = 200 * time.Millisecond }, Operators: true})
 	sim := gw.Sim
 	id := sim.LiveSessionIDs()[0]
@@ -172,7 +165,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	started.Store(time.Now().UnixNano())
+	release()
 	shot(t, ctx, "dashboard-estate.png")
 	want := map[string]string{
 		"state": "", "server": "8.0.2.159 (API v8) health: HEALTHY", "license": "54 of 100",
