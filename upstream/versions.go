@@ -58,6 +58,7 @@ const (
 	MailSearch
 	TeamsExplore
 	DocumentVersions
+	EventFeed
 	capabilityCount // not a capability: how many there are
 )
 
@@ -111,6 +112,7 @@ var capabilities = [capabilityCount]struct {
 	ItemActionEndpoints:        {6, "item action endpoints", "mailbox items restored at `.../mailboxes/{id}/items/restore` or `/restoreTo`, sent at `/sendToDefaultAddress` or `/sendToDifferentAddress`, exported at `/exportToPst`; OneDrive documents restored at `.../OneDrives/{id}/Documents/restore`, saved at `/save` (before: `.../items/Action`, `.../Documents/Action`)"},
 	RestoreRunsOn:              {8, "restores that run on", "an item restore answers at once and runs on, followed in the session's events (before: it answers its totals when done)"},
 	TeamsExplore:               {6, "Teams restore sessions", "teams, channels, posts, files and tabs inside a Teams restore session (`/RestoreSessions/{id}/organization/teams`)"},
+	EventFeed:                  {8, "the event feed", "a long-polled feed of what changed (`GET /Events`: job sessions, jobs, restore sessions, protected objects...)"},
 	DocumentVersions:           {6, "document versions", "a OneDrive document's backed-up versions (`.../OneDrives/{id}/Documents/{id}/Versions`)"},
 	MailSearch:                 {6, "mail search", "a mailbox's items searched upstream (`POST .../mailboxes/{id}/search`, `.../folders/{id}/search`)"},
 	Reports:                    {6, "reports", "reports generated as PDF or CSV: licence overview, storage consumption, mailbox and user protection (`POST /Reports/Generate...`)"},

@@ -495,6 +495,19 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 						}
 						return nil
 					},
+					func() error {
+						first, err := c.Events(ctx, c.NewScope(""), "", 0)
+						if err != nil {
+							return err
+						}
+						if _, err := c.Act(ctx, c.NewScope(""), upstream.JobRef{ID: sim.JobIDs()[2]}, upstream.ActionStart, false); err != nil {
+							return err
+						}
+						if next, err := c.Events(ctx, c.NewScope(""), first.Next, 0); err != nil || len(next.Items) == 0 {
+							return fmt.Errorf("events: %v %v", next, err)
+						}
+						return nil
+					},
 					func() error { _, err := c.ProxyPools(ctx, s); return err },
 					func() error { _, err := c.Health(ctx, s); return err },
 					func() error { _, err := c.RestoreStatistics(ctx, s, restores[0]); return err })
@@ -591,7 +604,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 			if version >= 8 {
 				want = append(want, "GET /v%d/ProxyPools", "GET /v%d/ProxyPools/{poolId}", "GET /v%d/Health",
 					"POST /v%d/Proxies/{proxyId}/maintenance/enable", "POST /v%d/Proxies/{proxyId}/maintenance/disable",
-					"GET /v%d/RestoreSessions/{restoreSessionId}/Statistics", "POST /v%d/Reports/GenerateOneDriveProtection",
+					"GET /v%d/RestoreSessions/{restoreSessionId}/Statistics", "GET /v%d/Events", "POST /v%d/Reports/GenerateOneDriveProtection",
 					"POST /v%d/Reports/GenerateSharepointProtection", "POST /v%d/Reports/GenerateTeamsProtection")
 			}
 			for _, w := range want {

@@ -68,6 +68,8 @@ type Server struct {
 	refrs        map[string]string    // refresh token -> user
 
 	inFlight, maxInFlight atomic.Int64
+
+	feed eventFeed
 }
 
 // New builds a simulator.
@@ -277,7 +279,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, "", "Authorization has been denied for this request.")
 		return
 	}
-	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveDocumentActions(w, r, parts) || s.serveDeviceCode(w, r, parts) || s.serveReports(w, r, parts) || s.serveMailSearch(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) || s.serveSites(w, r, parts) || s.serveTeams(w, r, parts) {
+	if s.serveTenant(w, r, parts) || s.serveExplore(w, r, parts) || s.serveItemActions(w, r, parts) || s.serveDocumentActions(w, r, parts) || s.serveDeviceCode(w, r, parts) || s.serveReports(w, r, parts) || s.serveEvents(w, r, parts) || s.serveMailSearch(w, r, parts) || s.serveMailboxes(w, r, parts) || s.serveOneDrives(w, r, parts) || s.serveSites(w, r, parts) || s.serveTeams(w, r, parts) {
 		return
 	}
 	for i := 1; i < len(parts); i += 2 {

@@ -1,0 +1,69 @@
+package upstream
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// The server's feed of changes (v8 GET /Events): a long poll that answers
+// what changed since a token, and the token to ask from next. It is read
+// as it is now, never from a cache.
+
+// Event is one change the feed reports. What it names depends on its
+// Type: a job session (with its job and status), a job, a restore session,
+// a protected object...
+type Event struct {
+	Type           string // JobSessionUpdate, JobUpdate, RestoreSessionUpdate, ...
+	ID             string
+	JobID          string // a job session's
+	OrganizationID string
+	Status         string // a job session's
+	ETag           int64
+}
+
+// Events is a page of the feed.
+type Events struct {
+	Items []Event
+	Next  string // the token to ask from next
+}
+
+type wireEvents struct {
+	NextChangeToken string
+	Results         []struct {
+		EventType, ID, JobID, OrganizationID, Status string
+		ETag                                         int64
+	}
+}
+
+// Events reads what changed since from ("": from now on, the server's
+// "latest"), waiting up to
+// wait for something to happen (bounded by the call's timeout).
+func (c *Client) Events(ctx context.Context, s *Scope, from string, wait time.Duration) (Events, error) {
+	if err := c.require(EventFeed); err != nil {
+		return Events{}, err
+	}
+	// The server holds the call open while nothing happens: it must answer
+	// well within the call's own timeout.
+	wait = min(wait, c.opts.Timeout-c.opts.Timeout/4)
+	if from == "" {
+		from = "latest"
+	}
+	q := url.Values{"from": {from}, "limit": {"1000"}, "timeoutSeconds": {strconv.Itoa(int(wait / time.Second))}}
+	const route = "GET /Events"
+	r, err := c.get(ctx, s, route, c.url("/Events", q), "")
+	if err != nil {
+		return Events{}, err
+	}
+	defer r.held.release()
+	var w wireEvents
+	if err := decodeJSON(r.body, &w); err != nil || w.NextChangeToken == "" {
+		return Events{}, decodeError(route, orMissing(err, "nextChangeToken"))
+	}
+	out := Events{Next: w.NextChangeToken, Items: make([]Event, len(w.Results))}
+	for i, e := range w.Results {
+		out.Items[i] = Event{Type: e.EventType, ID: e.ID, JobID: e.JobID, OrganizationID: e.OrganizationID, Status: e.Status, ETag: e.ETag}
+	}
+	return out, nil
+}
