@@ -35,9 +35,6 @@ func (s *Server) observe() {
 	current := map[string]feedEvent{}
 	shown := map[string]string{}
 	for _, ss := range s.data.sessions {
-		if !ss.live && len(s.feed.seen) > 0 && s.feed.seen["session "+ss.id] != "" {
-			continue // a finished session does not change again
-		}
 		st := ss.at(now)
 		progress := int64(float64(ss.objects) * st.fraction)
 		key := "session " + ss.id
