@@ -15,7 +15,6 @@ import (
 // Stream is an upstream answer read as it arrives. Close it.
 type Stream struct {
 	io.ReadCloser
-	Length int64 // -1: not said
 }
 
 // stream POSTs payload to target and returns the answer's body unread. It
@@ -84,7 +83,7 @@ func (c *Client) streamOnce(ctx context.Context, route, target, auth string, pay
 	}
 	c.heardFrom(nil)
 	quiet.Reset(c.opts.Timeout)
-	return &Stream{ReadCloser: &watchedBody{body: resp.Body, quiet: quiet, wait: c.opts.Timeout, cancel: cancel, route: route}, Length: resp.ContentLength}, nil
+	return &Stream{ReadCloser: &watchedBody{body: resp.Body, quiet: quiet, wait: c.opts.Timeout, cancel: cancel, route: route}}, nil
 }
 
 // watchedBody ends a transfer that goes quiet for longer than wait.
