@@ -123,7 +123,8 @@ func TestFederationWithApolloGateway(t *testing.T) {
 }
 
 // TestSubscriptionWithGraphQLWS: five real graphql-ws clients follow a
-// running session until it finishes; one poller serves them all.
+// running session until it finishes; one poller serves them all, on the
+// word of v8's event feed.
 func TestSubscriptionWithGraphQLWS(t *testing.T) {
 	e2eReady(t)
 	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: fastClock(), Settings: func(s *config.Settings) { s.Live.PollInterval = 100 * time.Millisecond }, Operators: true})
@@ -147,6 +148,9 @@ func TestSubscriptionWithGraphQLWS(t *testing.T) {
 	maxPolls := int(elapsed/(100*time.Millisecond)) + 3
 	if polls > maxPolls {
 		t.Errorf("5 clients over %v made %d session GETs; one shared poller makes at most %d", elapsed, polls, maxPolls)
+	}
+	if sim.Calls()["GET /Events"] == 0 {
+		t.Error("a v8 gateway followed a session without reading the event feed")
 	}
 	t.Logf("5 graphql-ws clients, %d updates each, %d upstream GETs in %v", len(res.Clients[0]), polls, elapsed.Round(time.Millisecond))
 }

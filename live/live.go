@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -69,7 +70,14 @@ type Hub[T any] struct {
 
 	mu      sync.Mutex
 	pollers map[pollKey]*poller[T]
+
+	feed *Feed       // tells of changes (nil: none)
+	fed  atomic.Bool // the feed answers now: poll on its word, and only rarely otherwise
 }
+
+// feedSafety is how many intervals pass between the polls of a session a
+// working feed has said nothing of: a net under an event lost.
+const feedSafety = 15
 
 // pollKey names a poller: whose credential it polls with (its digest, in
 // pass-through mode) and which session.
@@ -83,6 +91,7 @@ type poller[T any] struct {
 	watchers   map[chan T]struct{}
 	last       T
 	stop       context.CancelFunc
+	wake       chan struct{} // the feed says the session changed
 }
 
 // New polls the sessions watched every interval, with a new scope (of the
@@ -125,8 +134,12 @@ func (l *Hub[T]) Watch(ctx context.Context, credential, id string) (<-chan T, er
 			// The poller serves every watcher, so it runs under a context of
 			// its own, not the first watcher's.
 			pctx, stop := context.WithCancel(context.Background())
-			p = &poller[T]{credential: credential, watchers: map[chan T]struct{}{}, last: first, stop: stop}
+			p = &poller[T]{credential: credential, watchers: map[chan T]struct{}{}, last: first, stop: stop, wake: make(chan struct{}, 1)}
 			l.pollers[key] = p
+			if l.feed != nil {
+				l.feed.need()
+				context.AfterFunc(pctx, l.feed.release)
+			}
 			go l.poll(pctx, key, p)
 		}
 	}
@@ -165,12 +178,20 @@ func (l *Hub[T]) remove(key pollKey, p *poller[T], ch chan T) {
 func (l *Hub[T]) poll(ctx context.Context, key pollKey, p *poller[T]) {
 	t := time.NewTicker(l.interval)
 	defer t.Stop()
+	quiet, dirty := 0, false // ticks since the last poll; whether the feed said it changed since
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-p.wake:
+			dirty = true // read at the next tick: at most once an interval, however often it changes
+			continue
 		case <-t.C:
 		}
+		if quiet++; l.fed.Load() && !dirty && quiet < feedSafety {
+			continue // the feed tells when it changes
+		}
+		quiet, dirty = 0, false
 		// A scope per poll: each asks the upstream afresh.
 		s, err := l.followed.Poll(ctx, l.newScope(p.credential), key.sessionID)
 		if err != nil {
@@ -203,6 +224,36 @@ func (l *Hub[T]) poll(ctx context.Context, key pollKey, p *poller[T]) {
 		if final {
 			p.stop()
 			return
+		}
+	}
+}
+
+// changed is the feed's word that a session changed: its pollers read it now.
+func (l *Hub[T]) changed(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key, p := range l.pollers {
+		if key.sessionID == strings.ToLower(id) {
+			select {
+			case p.wake <- struct{}{}:
+			default: // a read is due already
+			}
+		}
+	}
+}
+
+// setFed says whether the feed answers. When it starts to, every session
+// is read once: what changed before it started was not told.
+func (l *Hub[T]) setFed(on bool) {
+	if l.fed.Swap(on) == on || !on {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range l.pollers {
+		select {
+		case p.wake <- struct{}{}:
+		default:
 		}
 	}
 }

@@ -56,8 +56,14 @@ func NewServer(api *upstream.Client, interval time.Duration, log *slog.Logger) S
 	jobSessions := live.Sent(live.JobSessions(api),
 		func(s *upstream.JobSession) *model.JobSession { return (*model.JobSession)(s) },
 		func(s *model.JobSession) *upstream.JobSession { return (*upstream.JobSession)(s) })
-	return Server{API: api, Live: live.New(api.NewScope, jobSessions, interval, log),
+	srv := Server{API: api, Live: live.New(api.NewScope, jobSessions, interval, log),
 		RestoreLive: live.New(api.NewScope, live.RestoreSessions(api), interval, log)}
+	if api.ServiceAccount() { // the feed is read with the gateway's own account (v8; others end it at once)
+		feed := live.NewFeed(api, 30*time.Second, interval, api.Changed, log)
+		srv.Live.UseFeed(feed, "JobSessionUpdate")
+		srv.RestoreLive.UseFeed(feed, "RestoreSessionUpdate")
+	}
+	return srv
 }
 
 func (r *Resolver) server(name string) *Server {

@@ -67,3 +67,18 @@ func (c *Client) Events(ctx context.Context, s *Scope, from string, wait time.Du
 	}
 	return out, nil
 }
+
+// Changed drops what the cache holds of a job session or a restore session
+// the feed says changed, so that the next read asks the server.
+func (c *Client) Changed(e Event) {
+	var target string
+	switch e.Type {
+	case "JobSessionUpdate":
+		target = c.sessionURL(e.ID)
+	case "RestoreSessionUpdate":
+		target = c.restoreSessionURL(e.ID)
+	default:
+		return
+	}
+	c.cache.Delete(c.cacheKey(c.NewScope(""), target))
+}
