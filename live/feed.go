@@ -31,6 +31,7 @@ type Feed struct {
 
 	mu       sync.Mutex
 	users    int // pollers of every hub that uses the feed
+	reader   int // which reader is the current one: an older one, ending, says nothing
 	stop     context.CancelFunc
 	handlers map[string][]func(id string) // by event type
 	fedHooks []func(bool)
@@ -67,7 +68,8 @@ func (f *Feed) need() {
 	if f.users++; f.users == 1 {
 		ctx, stop := context.WithCancel(context.Background())
 		f.stop = stop
-		go f.read(ctx)
+		f.reader++
+		go f.read(ctx, f.reader)
 	}
 }
 
@@ -82,8 +84,8 @@ func (f *Feed) release() {
 // read follows the feed from now until ctx ends. A server without a feed
 // (an older version, or no credential to read it with) ends it for good:
 // the hubs poll.
-func (f *Feed) read(ctx context.Context) {
-	defer f.setFed(false)
+func (f *Feed) read(ctx context.Context, reader int) {
+	defer f.setFed(reader, false)
 	from, pause := "", time.Second
 	for ctx.Err() == nil {
 		wait := f.wait
@@ -100,7 +102,7 @@ func (f *Feed) read(ctx context.Context) {
 			return
 		case err != nil:
 			// Events may be lost meanwhile: poll, and start again from now.
-			f.setFed(false)
+			f.setFed(reader, false)
 			f.log.WarnContext(ctx, "reading the server's event feed failed; polling until it answers", "err", err)
 			from = ""
 			select {
@@ -113,7 +115,7 @@ func (f *Feed) read(ctx context.Context) {
 		}
 		pause = time.Second
 		if from == "" {
-			f.setFed(true) // from now on the feed says what changes
+			f.setFed(reader, true) // from now on the feed says what changes
 		}
 		for _, e := range page.Items {
 			f.changed(e)
@@ -132,10 +134,16 @@ func (f *Feed) read(ctx context.Context) {
 	}
 }
 
-func (f *Feed) setFed(on bool) {
+// setFed tells the hubs whether the feed answers, if reader is the
+// current reader.
+func (f *Feed) setFed(reader int, on bool) {
 	f.mu.Lock()
 	hooks := f.fedHooks
+	current := reader == f.reader
 	f.mu.Unlock()
+	if !current {
+		return
+	}
 	for _, h := range hooks {
 		h(on)
 	}
