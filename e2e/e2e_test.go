@@ -127,11 +127,13 @@ func TestFederationWithApolloGateway(t *testing.T) {
 // word of v8's event feed.
 func TestSubscriptionWithGraphQLWS(t *testing.T) {
 	e2eReady(t)
-	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: fastClock(), Settings: func(s *config.Settings) { s.Live.PollInterval = 100 * time.Millisecond }, Operators: true})
+	clock, release := heldClock(120) // from node's start: 13 minutes in 6.5 seconds
+	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: clock, Settings: func(s *config.Settings) { s.Live.PollInterval = 100 * time.Millisecond }, Operators: true})
 	sim := gw.Sim
 	id := sim.LiveSessionIDs()[0]
 	sim.ResetCalls()
 	start := time.Now()
+	release()
 	out := node(t, time.Minute, "subscribe.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", id, "5")
 	elapsed := time.Since(start)
 	var res struct {
@@ -229,10 +231,12 @@ func TestSubscriptionNeedsAnAPIKey(t *testing.T) {
 // graphql-ws client).
 func TestOperationsOnOneSocketEachSeeTheUpstream(t *testing.T) {
 	e2eReady(t)
-	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: fastClock(), Settings: func(s *config.Settings) { s.Cache.Share = false }, Operators: true})
+	clock, release := heldClock(120)
+	gw := testenv.Start(t, testenv.Options{Version: 8, Clock: clock, Settings: func(s *config.Settings) { s.Cache.Share = false }, Operators: true})
 	sim := gw.Sim
 	id := sim.LiveSessionIDs()[0]
 	q := `query($id: ID!) { jobSession(id: $id) { progress } }`
+	release()
 	out := node(t, time.Minute, "sequence.mjs", "ws"+strings.TrimPrefix(gw.URL, "http")+"/graphql", q, `{"id":"`+id+`"}`, "2", "300")
 	var res struct {
 		Results []struct {
