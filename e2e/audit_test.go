@@ -13,7 +13,7 @@ import (
 // and no line holds an API key or the upstream's password.
 func TestAuditTrail(t *testing.T) {
 	const opKey, viewKey = "audit-operator-key-77", "audit-viewer-key-78"
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	gw := testenv.Start(t, testenv.Options{Logs: logs, Env: jsonLogs(map[string]string{
 		"VB365_API_KEYS": opKey + " operator console," + viewKey + " viewer wallboard"})})
 	sim := gw.Sim

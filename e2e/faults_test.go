@@ -423,7 +423,7 @@ func TestLoginFailuresDoNotHammerTheTokenEndpoint(t *testing.T) {
 // given is logging's own test.)
 func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 	const password = "planted-Pa55word-7f3a"
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	env := newFaultEnv(t, faultOptions{password: password, logs: logs, onJob: func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = io.WriteString(w, "upstream said "+password)

@@ -516,7 +516,7 @@ func TestSubscriptionsWithSharingOff(t *testing.T) {
 // body that does not decode is answered BAD_REQUEST in a few bytes, and logged
 // as a bounded excerpt: never the whole, nor what follows the first kilobyte.
 func TestUndecodableEventStreamBodiesAreLoggedAsABoundedExcerpt(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	gw := testenv.Start(t, testenv.Options{Logs: logs, Env: jsonLogs(nil)})
 	huge := `{"query": "` + strings.Repeat("A", 300<<10) + hardKey + `"` // never closed
 	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(huge))
@@ -561,7 +561,7 @@ func TestThousandsOfFieldsAreRefusedBeforeValidation(t *testing.T) {
 // the client as a fixed phrase: the upstream's own words, which name hosts,
 // paths and accounts, go to the log only.
 func TestUpstreamRefusalsReachTheClientAsAFixedPhrase(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	env := newFaultEnv(t, faultOptions{logs: logs, onJob: func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
@@ -581,7 +581,7 @@ func TestUpstreamRefusalsReachTheClientAsAFixedPhrase(t *testing.T) {
 // forged cursors) is BAD_USER_INPUT, not an internal error, and is not logged
 // as an error.
 func TestBadClientInputIsBadUserInput(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	gw := testenv.Start(t, testenv.Options{Logs: logs, Env: jsonLogs(nil)})
 	sim := gw.Sim
 	for _, q := range []string{

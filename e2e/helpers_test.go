@@ -168,21 +168,3 @@ func gatewayBinary(t *testing.T) string {
 	}
 	return built.path
 }
-
-// logBuffer collects a gateway's log lines (testenv.Options.Logs).
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}

@@ -19,7 +19,7 @@ import (
 // buffer (testenv.LogSink, which redacts nothing: the secret must not get
 // there at all); after the run, a line holding the secret fails it.
 func TestMain(m *testing.M) {
-	var buf logBuffer
+	var buf testenv.LogBuffer
 	testenv.LogSink = io.MultiWriter(os.Stderr, &buf)
 	slog.SetDefault(slog.New(slog.NewTextHandler(testenv.LogSink, nil))) // what libraries of others log
 	code := m.Run()

@@ -52,7 +52,7 @@ const startMutation = `mutation($id: ID!) { startJob(input: {id: $id}) { session
 // Every action is one audit line that names the user and holds no token.
 func TestOpenIDConnectRoles(t *testing.T) {
 	p := testenv.StartOIDC(t)
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	start := time.Now()
 	clock := func() time.Time { return faultAnchor.Add(time.Since(start) * 100) } // a started job's 3 minutes in 1.8 s
 	gw := testenv.Start(t, testenv.Options{Clock: clock, Logs: logs, Env: jsonLogs(map[string]string{

@@ -97,7 +97,7 @@ func value(m *dto.Metric) float64 {
 }
 
 func TestReadinessAndRequestIDs(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	gw := testenv.Start(t, testenv.Options{Logs: logs, Env: jsonLogs(nil)})
 	sim, up := gw.Sim, gw.Upstream
 	resp, err := http.Get(gw.URL + "/readyz")

@@ -32,7 +32,7 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(sim)
 	defer up.Close()
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	start := replicas(t, sim, up.URL, redisAddr, logs)
 	a := start()
 	b := start() // a rolling restart: the second replica must not log in again
@@ -144,7 +144,7 @@ func TestReplicasActOnce(t *testing.T) {
 	sim := vb365sim.New(vb365sim.Options{Version: 8, Anchor: faultAnchor, Now: func() time.Time { return faultAnchor }, Password: testenv.Secret})
 	up := httptest.NewServer(sim)
 	defer up.Close()
-	start := replicas(t, sim, up.URL, redisAddr, &logBuffer{}, "--api-keys", "ops-key-1 operator ops")
+	start := replicas(t, sim, up.URL, redisAddr, &testenv.LogBuffer{}, "--api-keys", "ops-key-1 operator ops")
 	a, b := start(), start()
 	operator := map[string]string{"X-API-Key": "ops-key-1", "Idempotency-Key": "start-once-1"}
 	job := sim.JobIDs()[5]

@@ -26,7 +26,7 @@ import (
 // stopped).
 func TestRestorePageInChromium(t *testing.T) {
 	ctx := browser(t)
-	user, password := vb365sim.New(vb365sim.Options{}).RestoreAccount()
+	user, password := vb365sim.RestoreAccount()
 	gw := testenv.Start(t, testenv.Options{Version: 8,
 		Settings: func(s *config.Settings) {
 			s.Upstream.RestoreAccounts = map[string]upstream.Credentials{"contoso": {Username: user, Password: password}}

@@ -28,7 +28,7 @@ func (x *Exports) Link(e Export) (string, time.Time) {
 }
 
 func (x *Exports) sign(id, owner string, expires int64) string {
-	mac := hmac.New(sha256.New, x.o.Key)
+	mac := hmac.New(sha256.New, x.key)
 	mac.Write([]byte(id + "\n" + owner + "\n" + strconv.FormatInt(expires, 10)))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }

@@ -58,7 +58,6 @@ type Options struct {
 	TTL         time.Duration // how long a ready file is kept
 	LinkTTL     time.Duration // how long a download link works
 	Concurrency int           // exports copied at once; more wait QUEUED
-	Key         []byte        // signs links (nil: a random key, for this process only)
 	Audit       *slog.Logger  // every download (nil: nowhere)
 	Now         func() time.Time
 }
@@ -66,6 +65,7 @@ type Options struct {
 // Exports are the exports of one gateway process.
 type Exports struct {
 	o     Options
+	key   []byte // signs links: this process's own, as its exports are
 	slots chan struct{}
 	life  context.Context
 	end   context.CancelFunc
@@ -88,10 +88,6 @@ func New(o Options) (*Exports, error) {
 	if o.Audit == nil {
 		o.Audit = slog.New(slog.DiscardHandler)
 	}
-	if o.Key == nil {
-		o.Key = make([]byte, 32)
-		_, _ = rand.Read(o.Key)
-	}
 	if o.Quota <= 0 || o.TTL <= 0 || o.LinkTTL <= 0 || o.Concurrency <= 0 {
 		return nil, errors.New("exports: the quota, the times and the concurrency must be positive")
 	}
@@ -102,7 +98,8 @@ func New(o Options) (*Exports, error) {
 	for _, f := range left {
 		_ = os.Remove(f) // their records died with the process that made them
 	}
-	x := &Exports{o: o, slots: make(chan struct{}, o.Concurrency), exports: map[string]*Export{}, watchers: map[string][]chan Export{}}
+	x := &Exports{o: o, key: make([]byte, 32), slots: make(chan struct{}, o.Concurrency), exports: map[string]*Export{}, watchers: map[string][]chan Export{}}
+	_, _ = rand.Read(x.key)
 	x.life, x.end = context.WithCancel(context.Background())
 	return x, nil
 }

@@ -10,21 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/exports"
+	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
-
-// clock is a time source the tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func newExports(t *testing.T, o exports.Options) *exports.Exports {
 	t.Helper()
@@ -170,11 +161,12 @@ func TestLeftoversAreDeleted(t *testing.T) {
 }
 
 // TestDownloadLinks: over real HTTP, a link gives the file to its owner
-// (ranges too), and refuses anyone else, a changed link and an expired one.
+// (ranges too), and refuses anyone else, a changed link, an expired one,
+// and an export that is not ready yet.
 func TestDownloadLinks(t *testing.T) {
-	c := &clock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
-	var audit lockedBuilder
-	x := newExports(t, exports.Options{Quota: 1 << 20, LinkTTL: time.Minute, Now: c.now, Audit: slog.New(slog.NewTextHandler(&audit, nil))})
+	c := testenv.NewClock()
+	var audit testenv.LogBuffer
+	x := newExports(t, exports.Options{Quota: 1 << 20, LinkTTL: time.Minute, Now: c.Now, Audit: slog.New(slog.NewTextHandler(&audit, nil))})
 	e := x.Start(exports.Export{Owner: "alice", OwnerName: "Alice", FileName: "mail items.pst"}, body("0123456789abcdef"))
 	e = await(t, x, e.ID, "alice")
 	mux := http.NewServeMux()
@@ -205,7 +197,7 @@ func TestDownloadLinks(t *testing.T) {
 		return resp, string(b)
 	}
 	link, expires := x.Link(e)
-	if !expires.Equal(c.now().Add(time.Minute)) {
+	if !expires.Equal(c.Now().Add(time.Minute)) {
 		t.Errorf("the link expires at %v", expires)
 	}
 	if resp, b := get(link, "alice"); resp.StatusCode != 200 || b != "0123456789abcdef" ||
@@ -227,7 +219,18 @@ func TestDownloadLinks(t *testing.T) {
 			t.Errorf("%s with %q: %d, want %d", c.who, c.link, resp.StatusCode, c.status)
 		}
 	}
-	c.add(2 * time.Minute)
+	// An export still running has no file to give yet.
+	release := make(chan struct{})
+	defer close(release)
+	running := x.Start(exports.Export{Owner: "alice", FileName: "later.pst"}, func(context.Context) (io.ReadCloser, error) {
+		<-release
+		return io.NopCloser(strings.NewReader("later")), nil
+	})
+	later, _ := x.Link(running)
+	if resp, b := get(later, "alice"); resp.StatusCode != http.StatusConflict || !strings.Contains(b, "not READY") {
+		t.Errorf("a running export's link: %d %q", resp.StatusCode, b)
+	}
+	c.Add(2 * time.Minute)
 	if resp, b := get(link, "alice"); resp.StatusCode != http.StatusForbidden || !strings.Contains(b, "expired") {
 		t.Errorf("an expired link: %d %q", resp.StatusCode, b)
 	}
@@ -235,20 +238,6 @@ func TestDownloadLinks(t *testing.T) {
 		t.Errorf("the audit log: %s", audit.String())
 	}
 }
-
-// lockedBuilder is a strings.Builder the audit log writes to while a test
-// reads it.
-type lockedBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuilder) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuilder) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // TestAWatcherGetsTheLatestState: a watcher that does not read is sent the
 // newest state, not a queue of every one.

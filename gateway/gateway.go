@@ -54,8 +54,6 @@ type Gateway struct {
 	Metrics *telemetry.Metrics
 	log     *slog.Logger
 	closers []func(context.Context)
-
-	demoRestoreAccount upstream.Credentials // the simulators'
 }
 
 // New builds a gateway: its servers' clients (asking each for its version
@@ -187,7 +185,6 @@ func (g *Gateway) demoOptions(s config.Settings) (opts []upstream.Options, err e
 		o := upstream.DefaultOptions(sim.URL, v)
 		o.Name = name
 		o.Username, o.Password = sim.Credentials()
-		g.demoRestoreAccount.Username, g.demoRestoreAccount.Password = sim.RestoreAccount()
 		o.Timeout = s.UpstreamTimeout()
 		g.log.Info("demo mode: serving the built-in VB365 simulator", "server", name, "api_version", fmt.Sprintf("v%d", v), "simulator", sim.URL)
 		opts = append(opts, o)
@@ -306,7 +303,8 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 	o.Idempotency = store.NewOnce(redis, graphqlhttp.IdempotencyWindow)
 	o.ProxyCredentials, o.RestoreAccounts = s.Upstream.ProxyCredentials, s.Upstream.RestoreAccounts
 	if s.Demo() && o.RestoreAccounts == nil {
-		o.RestoreAccounts = map[string]upstream.Credentials{demoRestoreAccount: g.demoRestoreAccount}
+		user, password := vb365sim.RestoreAccount()
+		o.RestoreAccounts = map[string]upstream.Credentials{demoRestoreAccount: {Username: user, Password: password}}
 	}
 	x, err := g.exports(s)
 	if err != nil {

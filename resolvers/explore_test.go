@@ -28,7 +28,7 @@ func TestRestoreSessionsOfOnesOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range []int{3, 6, 8} {
-		var logs syncBuffer
+		var logs testenv.LogBuffer
 		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true, Logs: &logs, Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
 		org := g.Sim.OrganizationIDs()[0]
 		open := `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: EXCHANGE, pointInTime: "2026-10-30T00:00:00Z",
@@ -238,7 +238,7 @@ func TestIdleRestoreSessionsAreStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	g := testenv.Start(t, testenv.Options{Version: 8, Unshared: true, Logs: &logs, Env: map[string]string{"VB365_RESTORE_IDLE_TIMEOUT": "400ms"},
 		Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
 	open := func() string {

@@ -30,7 +30,7 @@ func restoreGateway(t *testing.T, v int, logs io.Writer) *testenv.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user, password := vb365sim.New(vb365sim.Options{}).RestoreAccount()
+	user, password := vb365sim.RestoreAccount()
 	accounts := filepath.Join(t.TempDir(), "restore-accounts")
 	if err := os.WriteFile(accounts, []byte("# the tenant's restore account\nContoso "+user+" "+password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestRestoringAndExportingMail(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuffer
+			var logs testenv.LogBuffer
 			g := restoreGateway(t, v, &logs)
 			session, mailbox, items := openExchange(t, g)
 			if len(items) != 2 {
@@ -339,7 +339,7 @@ func TestRestoringElsewhereAndSending(t *testing.T) {
 	for _, v := range []int{3, 6, 8} {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuffer
+			var logs testenv.LogBuffer
 			g := restoreGateway(t, v, &logs)
 			session, mailbox, items := openExchange(t, g)
 			vars := map[string]any{"s": session, "m": mailbox, "items": items}
@@ -440,7 +440,7 @@ func TestGeneratingReports(t *testing.T) {
 	t.Parallel()
 	report := `mutation($kind: ReportKind!, $format: ExportFormat!, $org: ID) { generateReport(input: {kind: $kind, format: $format, organizationId: $org}) { export { id state format fileName } } }`
 	for _, v := range []int{3, 6, 8} {
-		var logs syncBuffer
+		var logs testenv.LogBuffer
 		g := restoreGateway(t, v, &logs)
 		org := g.Sim.OrganizationIDs()[0]
 		g.Sim.ResetCalls()
@@ -588,7 +588,7 @@ func searches(g *testenv.Gateway) int {
 func TestRestoringAndExportingDocuments(t *testing.T) {
 	t.Parallel()
 	for _, v := range []int{3, 6, 8} {
-		var logs syncBuffer
+		var logs testenv.LogBuffer
 		g := restoreGateway(t, v, &logs)
 		r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: ONEDRIVE, reason: "INC-7"}) {
 			restoreSession { id oneDrives(first: 1) { nodes { id documents(first: 2) { nodes { id name } } } } } } }`, map[string]any{"org": g.Sim.OrganizationIDs()[0]})

@@ -1,12 +1,10 @@
 package resolvers_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
@@ -82,7 +80,7 @@ func TestTenantHygiene(t *testing.T) {
 // refused before any call.
 func TestEstateActions(t *testing.T) {
 	t.Parallel()
-	var audit syncBuffer
+	var audit testenv.LogBuffer
 	g := actionGateway(t, testenv.Options{Version: 8, Unshared: true, Logs: &audit})
 	org := g.Sim.OrganizationIDs()[0]
 	syncOrg := `mutation($id: ID!, $cid: String) { syncOrganization(input: {id: $id, type: FULL, clientMutationId: $cid}) {
@@ -146,19 +144,6 @@ func TestEstateActions(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink the gateway's goroutines write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // TestProxyMaintenance: an operator switches a proxy's maintenance mode
 // with the credentials the gateway's operator configured for its host
 // (--proxy-credentials-file), which appear in no answer and no log; a proxy
@@ -171,7 +156,7 @@ func TestProxyMaintenance(t *testing.T) {
 	if err := os.WriteFile(file, []byte("# host user password\nvbo-proxy01 "+user+" "+password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	g := actionGateway(t, testenv.Options{Version: 8, Unshared: true, Logs: &logs, Env: map[string]string{"VB365_PROXY_CREDENTIALS_FILE": file}})
 	var proxies struct {
 		Proxies struct {

@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,7 +64,6 @@ type wireItemsRestored struct {
 	// Documents' restores count these instead.
 	RestoredItemsCount, SkippedItemsByErrorCount, SkippedItemsByNoChangesCount int64
 	Warnings, Exceptions                                                       []string
-	SessionID                                                                  string `json:"sessionId"` // v8
 }
 
 type wireItemID struct {
@@ -198,7 +198,7 @@ func wireDocuments(documents []DriveEntry) []map[string]any {
 
 // SaveDocuments asks for a OneDrive's documents as one ZIP file, streamed
 // (v6+ .../Documents/save; v3..v5 its Documents/Action with save).
-func (c *Client) SaveDocuments(ctx context.Context, s *Scope, sessionID, oneDriveID string, documents []DriveEntry) (*Stream, error) {
+func (c *Client) SaveDocuments(ctx context.Context, s *Scope, sessionID, oneDriveID string, documents []DriveEntry) (io.ReadCloser, error) {
 	options := map[string]any{"documents": wireDocuments(documents)}
 	if !c.has(ItemActionEndpoints) {
 		options["asZip"] = true // v3..v5 saved a single document as itself
@@ -279,7 +279,7 @@ func (c *Client) RestoreDeviceCode(ctx context.Context, s *Scope, sessionID stri
 
 // ExportMailItems asks for a mailbox's items as one PST file, streamed:
 // the caller reads and closes it.
-func (c *Client) ExportMailItems(ctx context.Context, s *Scope, sessionID, mailboxID string, ids []string) (*Stream, error) {
+func (c *Client) ExportMailItems(ctx context.Context, s *Scope, sessionID, mailboxID string, ids []string) (io.ReadCloser, error) {
 	route, path, body, err := c.itemAction(sessionID, mailboxID, "exportToPst", "exportToPst", map[string]any{"items": itemIDs(ids)})
 	if err != nil {
 		return nil, err

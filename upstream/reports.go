@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"time"
 )
 
@@ -48,7 +49,7 @@ type ReportRequest struct {
 
 // GenerateReport asks the server for a report, streamed: the caller reads
 // and closes it.
-func (c *Client) GenerateReport(ctx context.Context, s *Scope, r ReportRequest) (*Stream, error) {
+func (c *Client) GenerateReport(ctx context.Context, s *Scope, r ReportRequest) (io.ReadCloser, error) {
 	if err := c.CanReport(r.Kind); err != nil {
 		return nil, err
 	}

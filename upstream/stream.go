@@ -12,15 +12,11 @@ import (
 // in memory. The wait for its first byte and each wait between bytes are
 // bounded (StreamWait, Timeout), not the whole transfer.
 
-// Stream is an upstream answer read as it arrives. Close it.
-type Stream struct {
-	io.ReadCloser
-}
-
-// stream POSTs payload to target and returns the answer's body unread. It
+// stream POSTs payload to target and returns the answer's body, read as
+// it arrives (the caller closes it). It
 // is sent once (an export is work for the server); a refused service
 // account token is renewed and the request sent again, as write does.
-func (c *Client) stream(ctx context.Context, s *Scope, route, target string, payload []byte) (*Stream, error) {
+func (c *Client) stream(ctx context.Context, s *Scope, route, target string, payload []byte) (io.ReadCloser, error) {
 	if err := s.refusal(); err != nil {
 		return nil, err
 	}
@@ -43,7 +39,7 @@ func (c *Client) stream(ctx context.Context, s *Scope, route, target string, pay
 	return st, err
 }
 
-func (c *Client) streamOnce(ctx context.Context, route, target, auth string, payload []byte) (*Stream, error) {
+func (c *Client) streamOnce(ctx context.Context, route, target, auth string, payload []byte) (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	// Until the first byte: StreamWait (the server builds the file first);
 	// then each read: Timeout.
@@ -83,7 +79,7 @@ func (c *Client) streamOnce(ctx context.Context, route, target, auth string, pay
 	}
 	c.heardFrom(nil)
 	quiet.Reset(c.opts.Timeout)
-	return &Stream{ReadCloser: &watchedBody{body: resp.Body, quiet: quiet, wait: c.opts.Timeout, cancel: cancel, route: route}}, nil
+	return &watchedBody{body: resp.Body, quiet: quiet, wait: c.opts.Timeout, cancel: cancel, route: route}, nil
 }
 
 // watchedBody ends a transfer that goes quiet for longer than wait.

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -216,4 +217,24 @@ func (e *Env) TokenFor(t testing.TB, user, pass string) string {
 		t.Fatalf("no token from the simulator: %v", err)
 	}
 	return "Bearer " + tok.AccessToken
+}
+
+// LogBuffer collects what a gateway logs (Options.Logs) while its
+// goroutines write to it and the test reads it.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String is all that was written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }

@@ -420,9 +420,9 @@ const (
 	restorePassword = "restore-admin-secret"
 )
 
-// RestoreAccount is the account the simulator's organizations accept for
-// restores.
-func (s *Server) RestoreAccount() (username, password string) { return RestoreAdmin, restorePassword }
+// RestoreAccount is the account every simulator's organizations accept
+// for restores.
+func RestoreAccount() (username, password string) { return RestoreAdmin, restorePassword }
 
 // itemActions are the actions on a mailbox's items, by their v6+ path
 // (lower case), with v3..v5's name for them in the body of items/Action.

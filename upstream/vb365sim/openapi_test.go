@@ -334,7 +334,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 						return fmt.Errorf("search (folder %q): %v %v", in, found, err)
 					}
 				}
-				user, password := sim.RestoreAccount()
+				user, password := vb365sim.RestoreAccount()
 				account := upstream.Credentials{Username: user, Password: password}
 				if _, _, err := c.RestoreMailItems(ctx, c.NewScope(""), rs.ID, mb, upstream.MailRestore{Items: items, Account: account}); err != nil {
 					return fmt.Errorf("restore: %w", err)
@@ -440,7 +440,7 @@ func TestSimulatorAndClientFollowTheOpenAPIFiles(t *testing.T) {
 					return fmt.Errorf("versions: %v %v", versions, err)
 				}
 				two := documents.Items[:2]
-				user, password := sim.RestoreAccount()
+				user, password := vb365sim.RestoreAccount()
 				restore := upstream.DocumentRestore{Documents: two, Account: upstream.Credentials{Username: user, Password: password}, Overwrite: true}
 				if _, _, err := c.RestoreDocuments(ctx, c.NewScope(""), rs.ID, d, restore); err != nil {
 					return fmt.Errorf("restore documents: %w", err)

@@ -31,8 +31,8 @@ func (s *Server) serveSites(w http.ResponseWriter, r *http.Request, parts []stri
 		s.serveDirectoryPage(w, q, path, out)
 		return true
 	}
-	site := memberByID(sites, parts[4])
-	if site == nil || len(parts) != 6 {
+	site := s.data.memberByID[parts[4]]
+	if site == nil || site.kind != "Site" || site.org != rs.org || len(parts) != 6 {
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Site with the specified ID was not found.")
 		return true
 	}
@@ -100,15 +100,6 @@ func (s *Server) objectsOf(o *organization, kind string) []*member {
 	return out
 }
 
-func memberByID(members []*member, id string) *member {
-	for _, m := range members {
-		if m.id == id {
-			return m
-		}
-	}
-	return nil
-}
-
 func (s *Server) siteURL(m *member) string {
 	return "https://" + strings.SplitN(m.org.name, ".", 2)[0] + ".sharepoint.com/sites/" + strings.ReplaceAll(m.name, " ", "")
 }
@@ -136,8 +127,8 @@ func (s *Server) serveTeams(w http.ResponseWriter, r *http.Request, parts []stri
 		s.serveDirectoryPage(w, q, path, out)
 		return true
 	}
-	team := memberByID(teams, parts[4])
-	if team == nil || len(parts) < 6 {
+	team := s.data.memberByID[parts[4]]
+	if team == nil || team.kind != "Team" || team.org != rs.org || len(parts) < 6 {
 		s.fail(w, http.StatusNotFound, "ResourceNotFound", "Team with the specified ID was not found.")
 		return true
 	}
