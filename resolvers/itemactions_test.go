@@ -267,6 +267,9 @@ func TestRestoringAndExportingMail(t *testing.T) {
 			if !strings.Contains(string(r.Data), `"STOPPED"`) {
 				t.Errorf("closed: %s", r.Raw)
 			}
+			if _, body := g.Env.Get(t, fmt.Sprintf("/v%d/RestoreSessions/%s", v, session), g.Env.Token(t)); !strings.Contains(body, `"state":"Stopped"`) {
+				t.Errorf("after the close the REST API shows %s", body)
+			}
 			for _, want := range []string{
 				"mutation=restoreItems restore_session=" + session + " mailbox=" + mailbox + " items=\"[" + items[0] + " " + items[1] + "]\" to=\"original location\" sign_in=account account=contoso reason=\"INC-5150: restore two messages\" who=portal",
 				"mutation=restoreItems", "outcome=repeated", "role=viewer outcome=forbidden", "role=operator outcome=forbidden",
