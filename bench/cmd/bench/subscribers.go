@@ -31,12 +31,18 @@ var (
 const subsPoll = time.Second // the gateway's --poll-interval in these runs
 
 // served remembers when the upstream first answered each state of each
-// session (its transferred bytes, which grow with every poll), so that a
-// client's event can be timed from the moment the change left the upstream.
+// session (its transferred bytes, which grow with every poll), in a
+// session's own answer or in a listing, so that a client's event can be
+// timed from the moment the change left the upstream. It counts every GET.
 type served struct {
 	next  http.Handler
-	gets  atomic.Int64 // GETs of one session
+	gets  atomic.Int64 // every GET but the login's
 	first sync.Map     // "id/bytes" -> time.Time
+}
+
+type sessionState struct {
+	ID         string
+	Statistics struct{ TransferredDataBytes json.Number }
 }
 
 type captured struct {
@@ -50,19 +56,26 @@ func (c *captured) Write(b []byte) (int, error) {
 }
 
 func (s *served) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet || !strings.HasPrefix(strings.ToLower(r.URL.Path), "/v8/jobsessions/") {
+	if r.Method != http.MethodGet {
 		s.next.ServeHTTP(w, r)
 		return
 	}
 	s.gets.Add(1)
+	if !strings.HasPrefix(strings.ToLower(r.URL.Path), "/v8/jobsessions") {
+		s.next.ServeHTTP(w, r)
+		return
+	}
 	c := &captured{ResponseWriter: w}
 	s.next.ServeHTTP(c, r)
-	var sess struct {
-		ID         string
-		Statistics struct{ TransferredDataBytes json.Number }
-	}
-	if json.Unmarshal(c.body, &sess) == nil {
-		s.first.LoadOrStore(strings.ToLower(sess.ID)+"/"+sess.Statistics.TransferredDataBytes.String(), time.Now())
+	at := time.Now()
+	var one sessionState
+	var list struct{ Results []sessionState }
+	if json.Unmarshal(c.body, &list) == nil && list.Results != nil {
+		for _, sess := range list.Results {
+			s.first.LoadOrStore(strings.ToLower(sess.ID)+"/"+sess.Statistics.TransferredDataBytes.String(), at)
+		}
+	} else if json.Unmarshal(c.body, &one) == nil {
+		s.first.LoadOrStore(strings.ToLower(one.ID)+"/"+one.Statistics.TransferredDataBytes.String(), at)
 	}
 }
 
@@ -70,6 +83,7 @@ type subsRow struct {
 	clients              int
 	getsPerPoll          float64
 	events               int
+	cpuMSPerKEvents      float64 // the gateway's CPU time per 1,000 events delivered
 	p50, p99, maxMS      float64
 	rssIdleMB, rssMB     float64
 	perSocketKB          float64
@@ -94,7 +108,7 @@ func subscribers() (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%d subscribers: %w", n, err)
 		}
-		fmt.Fprintf(os.Stderr, "subscribers %6d: %.1f GETs/poll, p50 %.1f ms, p99 %.1f ms, %.1f KB/socket\n", n, row.getsPerPoll, row.p50, row.p99, row.perSocketKB)
+		fmt.Fprintf(os.Stderr, "subscribers %6d: %.1f GETs/poll, p50 %.1f ms, p99 %.1f ms, %.1f ms CPU per 1000 events, %.1f KB/socket\n", n, row.getsPerPoll, row.p50, row.p99, row.cpuMSPerKEvents, row.perSocketKB)
 		rows = append(rows, row)
 	}
 	var b strings.Builder
@@ -102,14 +116,15 @@ func subscribers() (string, error) {
 	fmt.Fprintf(&b, "The gateway (--poll-interval %v) over the simulator (v8, %d running sessions, its clock at 10x so that every poll sees a change). "+
 		"Clients (Go, graphql-transport-ws, in the benchmark's process on the same two cores) subscribe to jobSessionUpdated, "+
 		"spread evenly over the sessions; once every client has its first event, %v are measured. Latency: from the upstream answering "+
-		"a poll with a new state to a client reading the event for it. Memory: the gateway's RSS with the clients connected minus its RSS before "+
+		"a poll (a session's own answer or a listing) with a new state to a client reading the event for it. Upstream calls: every GET the gateway made "+
+		"(sessions, listings, the event feed) per poll interval. CPU: the gateway's user and system time over the window per 1,000 events delivered. Memory: the gateway's RSS with the clients connected minus its RSS before "+
 		"(at --gc-percent 400 that includes the garbage the heap may grow to), and its live heap (go_memstats_heap_alloc_bytes just after a "+
 		"collection asked for through --debug-addr) with them minus before, per socket.\n\n",
 		subsPoll, *followed, *subsWindow)
-	b.WriteString("| clients | upstream GETs per poll interval | events | p50 ms | p99 ms | max ms | RSS before MB | RSS with clients MB | RSS KB per socket | live heap KB per socket | goroutines per socket |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| clients | upstream GETs per poll interval | events | p50 ms | p99 ms | max ms | CPU ms per 1,000 events | RSS before MB | RSS with clients MB | RSS KB per socket | live heap KB per socket | goroutines per socket |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %d | %.1f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.clients, r.getsPerPoll, r.events,
-			r.p50, r.p99, r.maxMS, r.rssIdleMB, r.rssMB, r.perSocketKB, r.liveKBPerSocket, r.goroutinesPerSocket)
+		fmt.Fprintf(&b, "| %d | %.1f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.clients, r.getsPerPoll, r.events,
+			r.p50, r.p99, r.maxMS, r.cpuMSPerKEvents, r.rssIdleMB, r.rssMB, r.perSocketKB, r.liveKBPerSocket, r.goroutinesPerSocket)
 	}
 	b.WriteString("\n")
 	for _, r := range rows {
@@ -196,9 +211,11 @@ func subscribersRun(n int) (subsRow, error) {
 		return subsRow{}, fmt.Errorf("not every client had an event within 2 minutes")
 	}
 	gets := up.gets.Load()
+	cpu := cpuSeconds(cmd.Process.Pid)
 	measuring.Store(true)
 	time.Sleep(*subsWindow)
 	measuring.Store(false)
+	cpu = cpuSeconds(cmd.Process.Pid) - cpu
 	row.getsPerPoll = float64(up.gets.Load()-gets) / (subsWindow.Seconds() / subsPoll.Seconds())
 	row.rssMB = statusKB(cmd.Process.Pid, "VmRSS") / 1024
 	row.perSocketKB = (row.rssMB - row.rssIdleMB) * 1024 / float64(n)
@@ -215,6 +232,7 @@ func subscribersRun(n int) (subsRow, error) {
 		row.p50 = latencies[len(latencies)/2]
 		row.p99 = latencies[len(latencies)*99/100]
 		row.maxMS = latencies[len(latencies)-1]
+		row.cpuMSPerKEvents = cpu * 1000 / (float64(len(latencies)) / 1000)
 	}
 	row.unmatched, row.connFails = int(unmatched.Load()), int(connFails.Load())
 	return row, nil
@@ -283,4 +301,21 @@ func liveHeap(debugAddr, addr string) float64 {
 		resp.Body.Close()
 	}
 	return metric(addr, "go_memstats_heap_alloc_bytes")
+}
+
+// cpuSeconds is the user and system CPU time a process has used, from
+// /proc/<pid>/stat (in clock ticks of 1/100 s).
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis: utime is the 12th, stime the 13th.
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseFloat(fields[11], 64)
+	system, _ := strconv.ParseFloat(fields[12], 64)
+	return (user + system) / 100
 }
