@@ -103,9 +103,19 @@ func TestTwoReplicasShareThroughRedis(t *testing.T) {
 // replica process over upstream and Redis (with extra flags), ready.
 func replicas(t *testing.T, sim *vb365sim.Server, upstreamURL, redisAddr string, logs io.Writer, extra ...string) func() string {
 	t.Helper()
+	start := replicaProcesses(t, sim, upstreamURL, redisAddr, logs, extra...)
+	return func() string {
+		url, _ := start()
+		return url
+	}
+}
+
+// replicaProcesses is replicas, whose function also returns the process.
+func replicaProcesses(t *testing.T, sim *vb365sim.Server, upstreamURL, redisAddr string, logs io.Writer, extra ...string) func() (string, *os.Process) {
+	t.Helper()
 	bin := gatewayBinary(t)
 	user, pass := sim.Credentials()
-	return func() string {
+	return func() (string, *os.Process) {
 		addr := testenv.FreeAddr(t)
 		args := append([]string{"--listen", addr, "--upstream-url", upstreamURL, "--api-version", fmt.Sprintf("v%d", sim.Version()),
 			"--username", user, "--redis-url", "redis://" + redisAddr + "/0", "--log-format", "json"}, extra...)
@@ -124,7 +134,7 @@ func replicas(t *testing.T, sim *vb365sim.Server, upstreamURL, redisAddr string,
 			if r, err := http.Get("http://" + addr + "/readyz"); err == nil {
 				r.Body.Close()
 				if r.StatusCode == 200 {
-					return "http://" + addr
+					return "http://" + addr, cmd.Process
 				}
 			}
 			if time.Now().After(deadline) {

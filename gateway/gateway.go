@@ -25,6 +25,7 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/config"
 	"github.com/vb365-graphql/vb365-graphql/exports"
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
+	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/logging"
 	"github.com/vb365-graphql/vb365-graphql/playground"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
@@ -321,8 +322,13 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 		o.OperationCacheBytes = s.Cache.MaxBytes / 4
 	}
 	o.Observer = g.Metrics
+	g.Metrics.WatchLive(live.Leading)
 	if redis != nil {
 		o.PersistedQueries = store.PersistedQueries{Local: lru.New[string](1000), Redis: redis, TTL: 24 * time.Hour}
+	}
+	if redis != nil {
+		o.Cluster = redis
+		g.Metrics.WatchRedis(redis.Down)
 	}
 	if tweak != nil {
 		tweak(&o)
@@ -341,7 +347,12 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 		c, err := o.Gate.Identify(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("Authorization"))
 		return c.ID, c.Name, err
 	})))
-	mux.Handle("GET /readyz", telemetry.Readiness(g.ready(s.Listen.ReadyWhen == "all"), 5*time.Second))
+	mux.Handle("GET /readyz", telemetry.Readiness(g.ready(s.Listen.ReadyWhen == "all"), 5*time.Second, func() string {
+		if redis.Down() {
+			return "degraded: redis cannot be reached; this replica keeps its own state and asks the upstream for its own subscribers"
+		}
+		return ""
+	}))
 	mux.Handle("GET /metrics", g.Metrics.Handler())
 	mux.Handle("/", playground.Handler())
 	return mux, nil

@@ -1363,7 +1363,10 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		ExportUpdated         func(childComplexity int, id string) int
+		JobSessionChanged     func(childComplexity int, jobID *string, organizationID *string, status []upstream.SessionStatus, servers []string) int
+		JobSessionFinished    func(childComplexity int, jobID *string, organizationID *string, status []upstream.SessionStatus, servers []string) int
 		JobSessionUpdated     func(childComplexity int, id string, server *string) int
+		RestoreSessionChanged func(childComplexity int, organizationID *string, servers []string) int
 		RestoreSessionUpdated func(childComplexity int, id string, server *string) int
 	}
 
@@ -1806,6 +1809,9 @@ type StartJobPayloadResolver interface {
 type SubscriptionResolver interface {
 	JobSessionUpdated(ctx context.Context, id string, server *string) (<-chan *model.JobSession, error)
 	RestoreSessionUpdated(ctx context.Context, id string, server *string) (<-chan *upstream.RestoreSession, error)
+	JobSessionChanged(ctx context.Context, jobID *string, organizationID *string, status []upstream.SessionStatus, servers []string) (<-chan *model.JobSession, error)
+	JobSessionFinished(ctx context.Context, jobID *string, organizationID *string, status []upstream.SessionStatus, servers []string) (<-chan *model.JobSession, error)
+	RestoreSessionChanged(ctx context.Context, organizationID *string, servers []string) (<-chan *upstream.RestoreSession, error)
 	ExportUpdated(ctx context.Context, id string) (<-chan *exports.Export, error)
 }
 type SyncOrganizationPayloadResolver interface {
@@ -7515,6 +7521,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ExportUpdated(childComplexity, args["id"].(string)), true
+	case "Subscription.jobSessionChanged":
+		if e.ComplexityRoot.Subscription.JobSessionChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_jobSessionChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.JobSessionChanged(childComplexity, args["jobId"].(*string), args["organizationId"].(*string), args["status"].([]upstream.SessionStatus), args["servers"].([]string)), true
+	case "Subscription.jobSessionFinished":
+		if e.ComplexityRoot.Subscription.JobSessionFinished == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_jobSessionFinished_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.JobSessionFinished(childComplexity, args["jobId"].(*string), args["organizationId"].(*string), args["status"].([]upstream.SessionStatus), args["servers"].([]string)), true
 	case "Subscription.jobSessionUpdated":
 		if e.ComplexityRoot.Subscription.JobSessionUpdated == nil {
 			break
@@ -7526,6 +7554,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.JobSessionUpdated(childComplexity, args["id"].(string), args["server"].(*string)), true
+	case "Subscription.restoreSessionChanged":
+		if e.ComplexityRoot.Subscription.RestoreSessionChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_restoreSessionChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RestoreSessionChanged(childComplexity, args["organizationId"].(*string), args["servers"].([]string)), true
 	case "Subscription.restoreSessionUpdated":
 		if e.ComplexityRoot.Subscription.RestoreSessionUpdated == nil {
 			break
@@ -9101,8 +9140,9 @@ type Subscription {
   """
   Follows a job session: sends its state at once, then each time its
   progress, statistics or status change, and completes when it has finished
-  (at once for a finished session). The gateway polls the upstream for it
-  (every ` + "`" + `--poll-interval` + "`" + `), once however many clients follow it.
+  (at once for a finished session). The gateway asks the upstream for it
+  every ` + "`" + `--poll-interval` + "`" + ` (on v8 only when the server's event feed says it
+  changed), once however many clients, and replicas, follow it.
   """
   jobSessionUpdated(
     "The session's ID (a UUID)."
@@ -9122,6 +9162,54 @@ type Subscription {
     "The server that has it, by name (` + "`" + `servers { name }` + "`" + `): needed only where two servers have the id (` + "`" + `AMBIGUOUS_ID` + "`" + `); without it the gateway finds the server."
     server: String
   ): RestoreSession!
+  """
+  Every job session that starts, progresses or finishes from now on, on
+  every server (or those named), without knowing ids: each new state of a
+  session that changed, never the states before the subscription. One
+  upstream read a server an interval serves every subscriber: on v8 the
+  server's event feed says what changed and one listing of the newest
+  sessions reads it; before v8 that listing is read every
+  ` + "`" + `--poll-interval` + "`" + ` and compared with the last. A subscriber that falls
+  behind loses the oldest changes it has not read (at most 64 wait).
+  """
+  jobSessionChanged(
+    "Only this job's sessions."
+    jobId: ID
+    "Only sessions of this organization's jobs."
+    organizationId: ID
+    "Only sessions in one of these statuses now."
+    status: [JobSessionStatus!]
+    "The servers to follow, by name (` + "`" + `servers { name }` + "`" + `); default: every one."
+    servers: [String!]
+  ): JobSession!
+
+  """
+  Every job session that finishes from now on, as ` + "`" + `jobSessionChanged` + "`" + ` tells
+  it: for alerting, e.g. ` + "`" + `status: [FAILED, WARNING]` + "`" + `.
+  """
+  jobSessionFinished(
+    "Only this job's sessions."
+    jobId: ID
+    "Only sessions of this organization's jobs."
+    organizationId: ID
+    "Only sessions that end in one of these statuses; default: any."
+    status: [JobSessionStatus!]
+    "The servers to follow, by name (` + "`" + `servers { name }` + "`" + `); default: every one."
+    servers: [String!]
+  ): JobSession!
+
+  """
+  Every restore session that starts or changes (state, result, details,
+  end) from now on, on every server (or those named), as
+  ` + "`" + `jobSessionChanged` + "`" + ` tells of job sessions.
+  """
+  restoreSessionChanged(
+    "Only this organization's restore sessions."
+    organizationId: ID
+    "The servers to follow, by name (` + "`" + `servers { name }` + "`" + `); default: every one."
+    servers: [String!]
+  ): RestoreSession!
+
   "Follows one of the caller's exports: its state now, then each change (and its size about every second while it runs), until it is READY, FAILED or EXPIRED and a little after."
   exportUpdated(
     "The export's ID."
@@ -18434,6 +18522,82 @@ func (ec *executionContext) field_Subscription_exportUpdated_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_jobSessionChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "jobId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["jobId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]upstream.SessionStatus, error) {
+			return ec.unmarshalOJobSessionStatus2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_jobSessionFinished_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "jobId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["jobId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]upstream.SessionStatus, error) {
+			return ec.unmarshalOJobSessionStatus2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_jobSessionUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18453,6 +18617,28 @@ func (ec *executionContext) field_Subscription_jobSessionUpdated_args(ctx contex
 		return nil, err
 	}
 	args["server"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_restoreSessionChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "servers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["servers"] = arg1
 	return args, nil
 }
 
@@ -42485,6 +42671,138 @@ func (ec *executionContext) fieldContext_Subscription_restoreSessionUpdated(ctx 
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_jobSessionChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_jobSessionChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().JobSessionChanged(ctx, fc.Args["jobId"].(*string), fc.Args["organizationId"].(*string), fc.Args["status"].([]upstream.SessionStatus), fc.Args["servers"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_jobSessionChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_jobSessionChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_jobSessionFinished(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_jobSessionFinished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().JobSessionFinished(ctx, fc.Args["jobId"].(*string), fc.Args["organizationId"].(*string), fc.Args["status"].([]upstream.SessionStatus), fc.Args["servers"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobSession) graphql.Marshaler {
+			return ec.marshalNJobSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋgraphᚋmodelᚐJobSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_jobSessionFinished(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_jobSessionFinished_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_restoreSessionChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_restoreSessionChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RestoreSessionChanged(ctx, fc.Args["organizationId"].(*string), fc.Args["servers"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.RestoreSession) graphql.Marshaler {
+			return ec.marshalNRestoreSession2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐRestoreSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_restoreSessionChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_restoreSessionChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_exportUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -55095,6 +55413,12 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_jobSessionUpdated(ctx, fields[0])
 	case "restoreSessionUpdated":
 		return ec._Subscription_restoreSessionUpdated(ctx, fields[0])
+	case "jobSessionChanged":
+		return ec._Subscription_jobSessionChanged(ctx, fields[0])
+	case "jobSessionFinished":
+		return ec._Subscription_jobSessionFinished(ctx, fields[0])
+	case "restoreSessionChanged":
+		return ec._Subscription_restoreSessionChanged(ctx, fields[0])
 	case "exportUpdated":
 		return ec._Subscription_exportUpdated(ctx, fields[0])
 	default:
@@ -60144,6 +60468,42 @@ func (ec *executionContext) marshalOJobSessionStatistics2ᚖgithubᚗcomᚋvb365
 		return graphql.Null
 	}
 	return ec._JobSessionStatistics(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOJobSessionStatus2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatusᚄ(ctx context.Context, v any) ([]upstream.SessionStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]upstream.SessionStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNJobSessionStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOJobSessionStatus2ᚕgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []upstream.SessionStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJobSessionStatus2githubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOJobSessionStatus2ᚖgithubᚗcomᚋvb365ᚑgraphqlᚋvb365ᚑgraphqlᚋupstreamᚐSessionStatus(ctx context.Context, v any) (*upstream.SessionStatus, error) {

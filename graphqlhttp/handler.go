@@ -28,6 +28,7 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/exports"
 	"github.com/vb365-graphql/vb365-graphql/graph"
+	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/resolvers"
 	"github.com/vb365-graphql/vb365-graphql/store"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
@@ -76,6 +77,9 @@ type Options struct {
 	// Exports keeps the files exportItems makes (nil: exportItems is
 	// refused).
 	Exports *exports.Exports
+	// Cluster is what the replicas share to ask the upstream once between
+	// them for every subscription (nil: this replica asks for its own).
+	Cluster live.Cluster
 	// MaxBodyBytes and BodyTimeout bound a request body's size and arrival.
 	MaxBodyBytes int64
 	BodyTimeout  time.Duration
@@ -194,7 +198,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	resolver := &resolvers.Resolver{Idempotency: o.Idempotency, Actions: h.obs, Audit: o.Logger, ProxyCredentials: o.ProxyCredentials,
 		RestoreOwners: o.RestoreOwners, IdleRestoreSessions: o.IdleRestoreSessions, RestoreAccounts: o.RestoreAccounts, Exports: o.Exports}
 	for _, api := range servers {
-		resolver.Servers = append(resolver.Servers, resolvers.NewServer(api, o.PollInterval, o.Logger))
+		resolver.Servers = append(resolver.Servers, resolvers.NewServer(api, o.PollInterval, o.Cluster, o.Logger))
 	}
 	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity(len(servers))}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)

@@ -30,9 +30,10 @@ type Feed struct {
 	changed func(upstream.Event) // besides the hubs: the client's cache
 
 	mu       sync.Mutex
-	users    int // pollers of every hub that uses the feed
+	users    int // rounds of every hub that uses the feed, which this replica asks for
 	reader   int // which reader is the current one: an older one, ending, says nothing
 	stop     context.CancelFunc
+	ready    chan struct{}                // closed when the current reader has answered once, or ended
 	handlers map[string][]func(id string) // by event type
 	fedHooks []func(bool)
 }
@@ -48,7 +49,9 @@ func NewFeed(src FeedSource, wait, gap time.Duration, changed func(upstream.Even
 	if changed == nil {
 		changed = func(upstream.Event) {}
 	}
-	return &Feed{src: src, wait: wait, gap: gap, log: log, changed: changed, handlers: map[string][]func(string){}}
+	ready := make(chan struct{})
+	close(ready) // no reader: nothing to wait for
+	return &Feed{src: src, wait: wait, gap: gap, log: log, changed: changed, handlers: map[string][]func(string){}, ready: ready}
 }
 
 // UseFeed has the hub told by f of the sessions that changed (events of
@@ -69,6 +72,7 @@ func (f *Feed) need() {
 		ctx, stop := context.WithCancel(context.Background())
 		f.stop = stop
 		f.reader++
+		f.ready = make(chan struct{})
 		go f.read(ctx, f.reader)
 	}
 }
@@ -78,6 +82,19 @@ func (f *Feed) release() {
 	defer f.mu.Unlock()
 	if f.users--; f.users == 0 {
 		f.stop()
+	}
+}
+
+// answered waits until the feed has said where "now" is (or failed to), so
+// that a session read after it misses no change: at most a few seconds.
+func (f *Feed) answered(ctx context.Context) {
+	f.mu.Lock()
+	ready := f.ready
+	f.mu.Unlock()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
 	}
 }
 
@@ -147,4 +164,13 @@ func (f *Feed) setFed(reader int, on bool) {
 	for _, h := range hooks {
 		h(on)
 	}
+	f.mu.Lock()
+	if reader == f.reader {
+		select {
+		case <-f.ready:
+		default:
+			close(f.ready)
+		}
+	}
+	f.mu.Unlock()
 }

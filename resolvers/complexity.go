@@ -37,6 +37,12 @@ func Complexity(servers int) graph.ComplexityRoot {
 	c.Query.JobSession, c.Query.Job, c.Query.Organization, c.Query.BackupRepository = byID, byID, byID, byID
 	c.Query.Proxy, c.Query.CopyJob, c.Query.RestoreSession = byID, byID, byID
 	c.Subscription.JobSessionUpdated, c.Subscription.RestoreSessionUpdated = byID, byID
+	// An estate-wide subscription starts with a listing on each server.
+	estate := func(child int, _, _ *string, _ []upstream.SessionStatus, _ []string) int {
+		return min(child, maxCost-servers) + servers
+	}
+	c.Subscription.JobSessionChanged, c.Subscription.JobSessionFinished = estate, estate
+	c.Subscription.RestoreSessionChanged = func(child int, _ *string, _ []string) int { return min(child, maxCost-servers) + servers }
 	// A nodeId names its server: a call each.
 	c.Query.Node = func(child int, _ string) int { return costOf(child, 1) }
 	c.Query.Nodes = func(child int, ids []string) int { return costOf(child, len(ids)) }

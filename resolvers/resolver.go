@@ -50,9 +50,9 @@ type Server struct {
 	RestoreLive *live.Hub[*upstream.RestoreSession]
 }
 
-// NewServer covers api's server, polling what subscriptions follow every
-// interval.
-func NewServer(api *upstream.Client, interval time.Duration, log *slog.Logger) Server {
+// NewServer covers api's server, asking for what subscriptions follow every
+// interval; replicas that share cluster (nil: none) ask once between them.
+func NewServer(api *upstream.Client, interval time.Duration, cluster live.Cluster, log *slog.Logger) Server {
 	jobSessions := live.Sent(live.JobSessions(api),
 		func(s *upstream.JobSession) *model.JobSession { return (*model.JobSession)(s) },
 		func(s *model.JobSession) *upstream.JobSession { return (*upstream.JobSession)(s) })
@@ -62,6 +62,10 @@ func NewServer(api *upstream.Client, interval time.Duration, log *slog.Logger) S
 		feed := live.NewFeed(api, 30*time.Second, interval, api.Changed, log)
 		srv.Live.UseFeed(feed, "JobSessionUpdate")
 		srv.RestoreLive.UseFeed(feed, "RestoreSessionUpdate")
+	}
+	if cluster != nil {
+		srv.Live.UseCluster(cluster, api.Name()+":job-sessions")
+		srv.RestoreLive.UseCluster(cluster, api.Name()+":restore-sessions")
 	}
 	return srv
 }

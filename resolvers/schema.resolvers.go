@@ -1182,6 +1182,21 @@ func (r *subscriptionResolver) RestoreSessionUpdated(ctx context.Context, id str
 	return srv.RestoreLive.Watch(ctx, operation(ctx).Credential(), id)
 }
 
+// JobSessionChanged is the resolver for the jobSessionChanged field.
+func (r *subscriptionResolver) JobSessionChanged(ctx context.Context, jobID *string, organizationID *string, status []upstream.SessionStatus, servers []string) (<-chan *model.JobSession, error) {
+	return r.jobSessionsChanging(ctx, sessionFilter{jobID: jobID, organizationID: organizationID, status: status}, servers)
+}
+
+// JobSessionFinished is the resolver for the jobSessionFinished field.
+func (r *subscriptionResolver) JobSessionFinished(ctx context.Context, jobID *string, organizationID *string, status []upstream.SessionStatus, servers []string) (<-chan *model.JobSession, error) {
+	return r.jobSessionsChanging(ctx, sessionFilter{jobID: jobID, organizationID: organizationID, status: status, finished: true}, servers)
+}
+
+// RestoreSessionChanged is the resolver for the restoreSessionChanged field.
+func (r *subscriptionResolver) RestoreSessionChanged(ctx context.Context, organizationID *string, servers []string) (<-chan *upstream.RestoreSession, error) {
+	return r.restoreSessionsChanging(ctx, organizationID, servers)
+}
+
 // ExportUpdated is the resolver for the exportUpdated field.
 func (r *subscriptionResolver) ExportUpdated(ctx context.Context, id string) (<-chan *exports.Export, error) {
 	return r.exportUpdated(ctx, id)

@@ -86,6 +86,10 @@ func (r *Redis) Close() error {
 	return r.client.Close()
 }
 
+// Down reports whether Redis could not be reached when last tried: each
+// replica then goes on with its own state until the prober finds it again.
+func (r *Redis) Down() bool { return r != nil && r.down.Load() }
+
 func (r *Redis) usable() bool {
 	return r != nil && !r.down.Load()
 }

@@ -81,12 +81,6 @@ func (m *Metrics) WatchClient(c *upstream.Client) {
 		return func() float64 { return f(c.SharingStats()) }
 	}
 	server := prometheus.Labels{"server": c.Name()}
-	bit := func(b bool) float64 {
-		if b {
-			return 1
-		}
-		return 0
-	}
 	m.registry.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vb365_cache_hits_total", Help: "Upstream answers served from the cache.", ConstLabels: server},
 			stat(func(s upstream.SharingStats) float64 { return float64(s.Hits) })),
@@ -101,6 +95,23 @@ func (m *Metrics) WatchClient(c *upstream.Client) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vb365_upstream_up", Help: "1 when the server answered the last call made to it; 0 when that call failed, or none was made yet.", ConstLabels: server},
 			func() float64 { r := c.Reach(); return bit(r.Known && r.Up) }),
 	)
+}
+
+// WatchLive exports how many live rounds (a server's sessions followed
+// with one credential) this replica asks the upstream for.
+func (m *Metrics) WatchLive(leading func() int64) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vb365_graphql_live_rounds_leading",
+		Help: "Live rounds (one server's sessions followed with one credential) for which this replica asks the upstream; with replicas sharing Redis, the others hear from it.",
+	}, func() float64 { return float64(leading()) }))
+}
+
+// WatchRedis exports whether the replicas' shared Redis answers.
+func (m *Metrics) WatchRedis(down func() bool) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vb365_graphql_redis_up",
+		Help: "1 while the Redis the replicas share answers; 0 while it cannot be reached and this replica goes on alone (its own cache, and its own upstream polls for its subscribers).",
+	}, func() float64 { return bit(!down()) }))
 }
 
 // WatchBudget exports the memory the upstream answers in flight hold.
@@ -187,4 +198,11 @@ func (m *Metrics) admit(name string) string {
 	}
 	m.names[name] = true
 	return name
+}
+
+func bit(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -13,8 +13,9 @@ import (
 // otherwise. The result is kept for ttl, so that probes from several
 // places do not become load on the upstream. The check runs once for all
 // probes waiting on it, under its own deadline, not a probe's: a probe that
-// gives up neither cancels it nor leaves a false answer behind.
-func Readiness(check func(context.Context) error, ttl time.Duration) http.Handler {
+// gives up neither cancels it nor leaves a false answer behind. degraded
+// says what works less well than it should ("": nothing), after "ready".
+func Readiness(check func(context.Context) error, ttl time.Duration, degraded func() string) http.Handler {
 	var (
 		mu     sync.Mutex
 		last   error
@@ -47,6 +48,10 @@ func Readiness(check func(context.Context) error, ttl time.Duration) http.Handle
 		if err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+			return
+		}
+		if note := degraded(); note != "" {
+			_, _ = w.Write([]byte("ready, " + note + "\n"))
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))

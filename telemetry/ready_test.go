@@ -11,7 +11,7 @@ import (
 func TestReadinessIsCachedAndTellsWhy(t *testing.T) {
 	calls := 0
 	var fail error
-	h := Readiness(func(context.Context) error { calls++; return fail }, 50*time.Millisecond)
+	h := Readiness(func(context.Context) error { calls++; return fail }, 50*time.Millisecond, func() string { return "" })
 	probe := func() int {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))

@@ -82,3 +82,20 @@ func (c *Client) Changed(e Event) {
 	}
 	c.cache.Delete(c.cacheKey(c.NewScope(""), target))
 }
+
+// recentLimit is how many of the newest sessions one live listing reads:
+// every running one, in all but the largest estates.
+const recentLimit = 100
+
+// RecentJobSessions reads the newest job sessions afresh, in one call: what
+// the live hubs list once an interval to find what started or changed.
+func (c *Client) RecentJobSessions(ctx context.Context, s *Scope) ([]JobSession, error) {
+	page, err := c.JobSessions(ctx, s, SessionFilter{}, PageRequest{Limit: recentLimit, Fresh: true})
+	return page.Items, err
+}
+
+// RecentRestoreSessions reads the newest restore sessions afresh, in one call.
+func (c *Client) RecentRestoreSessions(ctx context.Context, s *Scope) ([]RestoreSession, error) {
+	page, err := c.RestoreSessions(ctx, s, RestoreSessionFilter{}, PageRequest{Limit: recentLimit, Fresh: true})
+	return page.Items, err
+}
