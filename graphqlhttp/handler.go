@@ -151,6 +151,7 @@ type Handler struct {
 	obs      Observer
 	settings *resolvers.Settings // what every operation shares
 	subs     *subscriptionCaps
+	shared   *sharedStreams // one execution per distinct subscription
 	refused  *refusals
 	present  presenter
 	parsed   graphql.Cache[*ast.QueryDocument] // what gqlgen parsed and validated, by query text
@@ -181,7 +182,8 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	if o.PersistedQueries == nil {
 		o.PersistedQueries = lru.New[string](o.QueryCacheSize)
 	}
-	h := &Handler{servers: servers, opts: o, obs: o.Observer, subs: newSubscriptionCaps(o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller)}
+	h := &Handler{servers: servers, opts: o, obs: o.Observer, subs: newSubscriptionCaps(o.MaxSubscriptionsPerSocket, o.MaxSubscriptionsPerCaller),
+		shared: newSharedStreams()}
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
@@ -396,7 +398,12 @@ func (h *Handler) operationOnStream(ctx context.Context, next graphql.OperationH
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{refusal}})
 	}
 	context.AfterFunc(ctx, release) // the subscription's context ends with it, on every transport
-	responses := next(ctx)
+	var responses graphql.ResponseHandler
+	if key, replay, ok := shareKey(graphql.GetOperationContext(ctx), op.Request().Caller, op.Credential()); ok {
+		responses = h.shared.join(ctx, key, replay, next)
+	} else {
+		responses = next(ctx)
+	}
 	return func(ctx context.Context) *graphql.Response {
 		r := responses(ctx)
 		if r == nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/vb365-graphql/vb365-graphql/config"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 )
 
@@ -164,5 +165,46 @@ func TestSubscriptionsAreCapped(t *testing.T) {
 		case time.Now().After(deadline):
 			t.Fatalf("after two completed, a new subscription is still %s", got)
 		}
+	}
+}
+
+// TestSubscribersShareOneExecution: 60 subscribers over three sockets with
+// one document and one access are one execution: each event resolves the
+// session's job once (one upstream GET with nothing shared between
+// operations), not once per subscriber, and every subscriber gets it.
+func TestSubscribersShareOneExecution(t *testing.T) {
+	clock := testenv.NewClock()
+	g := testenv.Start(t, testenv.Options{Version: 6, Unshared: true, Clock: clock.Now,
+		Settings: func(s *config.Settings) { s.Live.PollInterval = 100 * time.Millisecond }})
+	session := g.Sim.LiveSessionIDs()[0]
+	query := `subscription($id: ID!) { jobSessionUpdated(id: $id) { progress job { name } } }`
+	var sockets []*wsClient
+	for range 3 {
+		c := dialGraphQLWS(t, g)
+		for i := range 20 {
+			c.send(map[string]any{"id": fmt.Sprint(i), "type": "subscribe", "payload": map[string]any{"query": query, "variables": map[string]any{"id": session}}})
+		}
+		sockets = append(sockets, c)
+	}
+	next := func(what string) {
+		t.Helper()
+		for _, c := range sockets {
+			for range 20 {
+				if m := c.read(); m.Type != "next" || !strings.Contains(string(m.Payload), `"job":{"name"`) {
+					t.Fatalf("%s: %s %s", what, m.Type, m.Payload)
+				}
+			}
+		}
+	}
+	next("the first state")
+	first := g.Sim.Calls()
+	g.Sim.ResetCalls()
+	clock.Add(2 * time.Minute)
+	next("the next state")
+	then := g.Sim.Calls()
+	t.Logf("60 subscribers: the first state cost %d session reads and %d job reads; the next %d and %d",
+		first["GET /JobSessions/{id}"], first["GET /Jobs/{id}"], then["GET /JobSessions/{id}"], then["GET /Jobs/{id}"])
+	if first["GET /Jobs/{id}"] != 1 || then["GET /Jobs/{id}"] != 1 {
+		t.Errorf("the job was read %d times for the first state and %d for the next; want once each: one execution for all", first["GET /Jobs/{id}"], then["GET /Jobs/{id}"])
 	}
 }
