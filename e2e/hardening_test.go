@@ -276,7 +276,7 @@ func TestWebSocketsDoNotLeak(t *testing.T) {
 		held = append(held, dial(context.Background()))
 	}
 	fourth := dial(context.Background())
-	if code, closed := closedWithin(fourth, 250*time.Millisecond); !closed || code != 1013 {
+	if code, closed := closedWithin(fourth, testenv.Bound(250*time.Millisecond)); !closed || code != 1013 {
 		t.Errorf("a fourth unauthenticated socket: closed %v with %d; want refused at once with 1013", closed, code)
 	}
 	fourth.CloseNow()
