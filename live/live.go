@@ -117,6 +117,10 @@ type Hub[T any] struct {
 // working feed has said nothing of: a net under an event lost.
 const feedSafety = 15
 
+// pollsAtOnce is how many sessions a round reads on their own at once: a
+// slow server delays the round (and its lease's renewal) less.
+const pollsAtOnce = 8
+
 // listenerBuffer is how many changes a listener may be behind before the
 // oldest it has not read is dropped for the newest.
 const listenerBuffer = 64
@@ -392,20 +396,32 @@ func (l *Hub[T]) ask(ctx context.Context, r *round[T], remote following) {
 		}
 	}
 	got := map[string]T{}
+	var (
+		gotMu sync.Mutex
+		polls sync.WaitGroup
+		slots = make(chan struct{}, pollsAtOnce)
+	)
 	for _, id := range due {
 		if s, ok := listed[id]; ok {
 			got[id] = s
 			continue
 		}
-		s, err := l.followed.Poll(ctx, scope, id)
-		if err != nil {
-			if ctx.Err() == nil {
-				l.log.WarnContext(ctx, "polling a live "+l.followed.What+" failed; trying again", "session", id, "err", err)
+		slots <- struct{}{}
+		polls.Go(func() {
+			defer func() { <-slots }()
+			s, err := l.followed.Poll(ctx, scope, id)
+			if err != nil {
+				if ctx.Err() == nil {
+					l.log.WarnContext(ctx, "polling a live "+l.followed.What+" failed; trying again", "session", id, "err", err)
+				}
+				return
 			}
-			continue
-		}
-		got[id] = s
+			gotMu.Lock()
+			got[id] = s
+			gotMu.Unlock()
+		})
 	}
+	polls.Wait()
 
 	var changed []T
 	l.mu.Lock()

@@ -58,3 +58,47 @@ func TestLivePollersComeAndGo(t *testing.T) {
 		t.Errorf("an unknown session: %v", err)
 	}
 }
+
+// TestListenersHearWhatChanges: without an id, a listener hears each
+// session that advances (on v6, from one listing an interval); one that
+// does not read holds the newest 64 changes, never more, the last of them
+// the newest state; when it leaves, the round stops asking.
+func TestListenersHearWhatChanges(t *testing.T) {
+	testenv.LeakCheck(t)
+	clock := testenv.NewClock()
+	env := testenv.New(t, testenv.Options{Version: 6, Clock: clock.Now, Unshared: true})
+	sim := env.Sim
+	hub := live.New(env.Client.NewScope, live.JobSessions(env.Client), 20*time.Millisecond, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	heard, err := hub.Listen(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := sim.LiveSessionIDs()[0]
+	var last *upstream.JobSession
+	for range 100 { // a change an interval, unread
+		clock.Add(10 * time.Second)
+		time.Sleep(40 * time.Millisecond)
+	}
+	if n := len(heard); n != cap(heard) || n != 64 {
+		t.Errorf("an unread listener holds %d changes (room for %d); want the newest 64", n, cap(heard))
+	}
+	for len(heard) > 0 {
+		if s := <-heard; s.ID == running {
+			last = s
+		}
+	}
+	now, err := env.Client.PollJobSession(context.Background(), env.Client.NewScope(""), running)
+	if err != nil || last == nil || last.Progress != now.Progress {
+		t.Errorf("the last state heard of %s: %+v; the session now: %+v (%v)", running, last, now, err)
+	}
+	cancel()
+	for range heard {
+	}
+	time.Sleep(100 * time.Millisecond)
+	sim.ResetCalls()
+	time.Sleep(200 * time.Millisecond)
+	if n := sim.Calls()["GET /JobSessions"]; n != 0 {
+		t.Errorf("the round listed %d times after its last listener left", n)
+	}
+}
