@@ -1,12 +1,12 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -99,23 +99,9 @@ func (r *Redis) Subscribe(ctx context.Context, key string, receive func(msg []by
 	if r == nil {
 		return
 	}
-	sub := r.client.Subscribe(ctx, r.prefix+"changes:"+key)
-	defer sub.Close()
-	own := []byte(replicaID + " ")
-	messages := sub.Channel()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m, ok := <-messages:
-			if !ok {
-				return
-			}
-			if b := []byte(m.Payload); !bytes.HasPrefix(b, own) {
-				if i := bytes.IndexByte(b, ' '); i >= 0 {
-					receive(b[i+1:])
-				}
-			}
+	messages(ctx, r.client.Subscribe(ctx, r.prefix+"changes:"+key), func(payload string) {
+		if sender, msg, ok := strings.Cut(payload, " "); ok && sender != replicaID {
+			receive([]byte(msg))
 		}
-	}
+	})
 }

@@ -257,28 +257,34 @@ func (r *Redis) Watch(ctx context.Context, name string, seen func(int64)) {
 	if v, err := r.client.Get(ctx, key).Int64(); err == nil {
 		seen(v)
 	}
-	go func() {
-		defer sub.Close()
-		messages := sub.Channel()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case m, ok := <-messages:
-				if !ok {
-					return
-				}
-				v, err := strconv.ParseInt(m.Payload, 10, 64)
-				if err != nil {
-					continue
-				}
-				seen(v)
-				acks := r.ackKey(name, v)
-				r.client.RPush(ctx, acks, 1)
-				r.client.Expire(ctx, acks, 10*time.Second)
-			}
+	go messages(ctx, sub, func(payload string) {
+		v, err := strconv.ParseInt(payload, 10, 64)
+		if err != nil {
+			return
 		}
-	}()
+		seen(v)
+		acks := r.ackKey(name, v)
+		r.client.RPush(ctx, acks, 1)
+		r.client.Expire(ctx, acks, 10*time.Second)
+	})
+}
+
+// messages calls receive with each message's payload until ctx ends, then
+// closes the subscription.
+func messages(ctx context.Context, sub *redis.PubSub, receive func(payload string)) {
+	defer sub.Close()
+	ch := sub.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			receive(m.Payload)
+		}
+	}
 }
 
 func (r *Redis) ackKey(name string, v int64) string {
