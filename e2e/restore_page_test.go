@@ -36,7 +36,8 @@ func TestRestorePageInChromium(t *testing.T) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 			shot(t, ctx, "restore-failed.png")
-			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('state').textContent`))
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[document.getElementById('state').textContent, document.getElementById('download').textContent,
+				document.getElementById('save')?.dataset.saved ?? 'no save button', [...document.querySelectorAll('#events tr')].map(r => r.dataset.type).join(' ')].join(' | ')`))
 			t.Fatalf("%s: %v (the page says %q)", what, err, state)
 		}
 	}

@@ -141,8 +141,11 @@ function followExport(id) {
     const e = data.exportUpdated;
     out.dataset.state = e.state;
     out.className = e.state === 'READY' ? 'ready' : e.state === 'FAILED' ? 'error' : '';
+    const saving = document.getElementById('save'); // a later READY keeps the button, and what it saved
     out.replaceChildren(`Export ${e.state.toLowerCase()}, ${e.sizeBytes} bytes${e.error ? ': ' + e.error : ''} `);
-    if (e.state === 'READY') {
+    if (e.state === 'READY' && saving) {
+      out.appendChild(saving);
+    } else if (e.state === 'READY') {
       const b = document.createElement('button');
       b.type = 'button';
       b.id = 'save';
