@@ -26,6 +26,7 @@ var (
 	subscriberCounts = flag.String("subscribers", "100,1000,10000", "-mode subscribers: numbers of graphql-ws clients, one run each")
 	followed         = flag.Int("followed", 20, "-mode subscribers: running sessions the clients follow between them")
 	subsWindow       = flag.Duration("subscribers-window", 10*time.Second, "-mode subscribers: how long each run is measured once every client has its first event")
+	subsProfile      = flag.String("subscribers-cpuprofile", "", "-mode subscribers: write the gateway's CPU profile over each measured window to this path, suffixed with the client count (go tool pprof)")
 )
 
 const subsPoll = time.Second // the gateway's --poll-interval in these runs
@@ -213,6 +214,9 @@ func subscribersRun(n int) (subsRow, error) {
 	gets := up.gets.Load()
 	cpu := cpuSeconds(cmd.Process.Pid)
 	measuring.Store(true)
+	if *subsProfile != "" {
+		go saveProfile(debugAddr, fmt.Sprintf("%s.%d", *subsProfile, n), *subsWindow-time.Second)
+	}
 	time.Sleep(*subsWindow)
 	measuring.Store(false)
 	cpu = cpuSeconds(cmd.Process.Pid) - cpu
@@ -318,4 +322,21 @@ func cpuSeconds(pid int) float64 {
 	user, _ := strconv.ParseFloat(fields[11], 64)
 	system, _ := strconv.ParseFloat(fields[12], 64)
 	return (user + system) / 100
+}
+
+// saveProfile writes the gateway's CPU profile over the next d to path.
+func saveProfile(debugAddr, path string, d time.Duration) {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", debugAddr, int(d.Seconds())))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpu profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpu profile:", err)
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
 }
