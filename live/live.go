@@ -457,8 +457,8 @@ func (l *Hub[T]) deliver(r *round[T], s T) {
 	id := strings.ToLower(l.followed.ID(s))
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !r.leading {
-		r.states[id] = s // known if this replica takes over
+	if _, followed := r.topics[id]; followed && !r.leading {
+		r.states[id] = s // known if this replica takes over; not every session a listener hears of
 	}
 	for ch := range r.listeners {
 		Offer(ch, s)
