@@ -5,8 +5,11 @@
 package gateway
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +27,7 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/config"
 	"github.com/vb365-graphql/vb365-graphql/exports"
+	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
 	"github.com/vb365-graphql/vb365-graphql/live"
 	"github.com/vb365-graphql/vb365-graphql/logging"
@@ -354,6 +358,9 @@ func (g *Gateway) routes(s config.Settings, redis *store.Redis, tweak func(*grap
 		return ""
 	}))
 	mux.Handle("GET /metrics", g.Metrics.Handler())
+	if o.Introspection { // the schema is published when introspection is
+		mux.Handle("GET /schema.graphql", graphqlhttp.Compress(clientSchema(o.Gate)))
+	}
 	mux.Handle("/", playground.Handler())
 	return mux, nil
 }
@@ -427,4 +434,23 @@ func (g *Gateway) ready(all bool) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// clientSchema answers /schema.graphql: the schema as frontend tools read
+// it (relay-compiler, graphql-codegen), without the federation's parts, to
+// those who may ask /graphql.
+func clientSchema(gate *access.Gate) http.Handler {
+	text := []byte(graph.ClientSchema())
+	sum := sha256.Sum256(text)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := gate.Identify(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("Authorization")); err != nil {
+			http.Error(w, "unauthenticated: send an API key (X-API-Key) or a bearer token, as to /graphql", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Cache-Control", "no-cache") // may be kept, but asked again: a new version may change it
+		http.ServeContent(w, r, "schema.graphql", time.Time{}, bytes.NewReader(text))
+	})
 }

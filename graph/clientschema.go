@@ -10,11 +10,13 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 )
 
+//go:generate env VB365_WRITE_CLIENT_SCHEMA=1 go test -run ^TestCommittedClientSchemaIsCurrent$ .
+
 // ClientSchema is the served schema as a client's tools want it: the
 // federation's own types, fields and directives (which only a federation
 // gateway reads, and on which relay-compiler and others fail) left out.
 var ClientSchema = sync.OnceValue(func() string {
-	served := NewExecutableSchema(Config{}).Schema()
+	served := ServedSchema()
 	out := &ast.Schema{Types: map[string]*ast.Definition{}, Directives: map[string]*ast.DirectiveDefinition{},
 		PossibleTypes: map[string][]*ast.Definition{}, Implements: map[string][]*ast.Definition{}}
 	for name, def := range served.Types {

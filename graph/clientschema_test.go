@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestClientSchemaIsTheServedOneWithoutFederation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%.2000s", err, text)
 	}
-	served := graph.NewExecutableSchema(graph.Config{}).Schema()
+	served := graph.ServedSchema()
 	for name, def := range served.Types {
 		if def.BuiltIn || strings.HasPrefix(name, "_") || name == "Entity" || name == "FieldSet" || strings.Contains(name, "__") {
 			if client.Types[name] != nil && !client.Types[name].BuiltIn {
@@ -46,5 +47,21 @@ func TestClientSchemaIsTheServedOneWithoutFederation(t *testing.T) {
 	}
 	if client.Types["Node"] == nil || len(client.GetPossibleTypes(client.Types["Node"])) < 13 {
 		t.Errorf("the client schema lacks Node or its implementations")
+	}
+}
+
+// TestCommittedClientSchemaIsCurrent: graph/client.graphql, the copy kept
+// for frontends that build from the repository, is the client schema of this
+// code (go generate ./graph writes it anew).
+func TestCommittedClientSchemaIsCurrent(t *testing.T) {
+	want := graph.ClientSchema()
+	if os.Getenv("VB365_WRITE_CLIENT_SCHEMA") != "" {
+		if err := os.WriteFile("client.graphql", []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile("client.graphql")
+	if err != nil || string(got) != want {
+		t.Errorf("graph/client.graphql is not the current client schema (%v): run go generate ./graph and commit it", err)
 	}
 }

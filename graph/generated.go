@@ -86,6 +86,7 @@ type ResolverRoot interface {
 	SyncOrganizationPayload() SyncOrganizationPayloadResolver
 	SynchronizeRepositoryPayload() SynchronizeRepositoryPayloadResolver
 	TeamChannel() TeamChannelResolver
+	TeamPost() TeamPostResolver
 	UserProtection() UserProtectionResolver
 }
 
@@ -470,6 +471,7 @@ type ComplexityRoot struct {
 		ArchiveMailbox func(childComplexity int) int
 		Folders        func(childComplexity int) int
 		Group          func(childComplexity int) int
+		ID             func(childComplexity int) int
 		ItemID         func(childComplexity int) int
 		Mailbox        func(childComplexity int) int
 		OneDrive       func(childComplexity int) int
@@ -1491,6 +1493,8 @@ type BackedUpOrganizationResolver interface {
 	Organization(ctx context.Context, obj *upstream.BackedUpOrganization) (*model.Organization, error)
 }
 type BackupGroupDataResolver interface {
+	ID(ctx context.Context, obj *upstream.BackupGroupData) (string, error)
+
 	Repository(ctx context.Context, obj *upstream.BackupGroupData) (*model.BackupRepository, error)
 	Organization(ctx context.Context, obj *upstream.BackupGroupData) (*model.Organization, error)
 	Group(ctx context.Context, obj *upstream.BackupGroupData) (*model.OrganizationGroup, error)
@@ -1523,6 +1527,8 @@ type BackupTeamDataResolver interface {
 	Team(ctx context.Context, obj *upstream.BackupTeamData) (*model.OrganizationTeam, error)
 }
 type BackupUserDataResolver interface {
+	ID(ctx context.Context, obj *upstream.BackupUserData) (string, error)
+
 	Repository(ctx context.Context, obj *upstream.BackupUserData) (*model.BackupRepository, error)
 	Organization(ctx context.Context, obj *upstream.BackupUserData) (*model.Organization, error)
 	User(ctx context.Context, obj *upstream.BackupUserData) (*model.OrganizationUser, error)
@@ -1580,6 +1586,8 @@ type JobActionPayloadResolver interface {
 	Job(ctx context.Context, obj *model.JobActionPayload) (*model.Job, error)
 }
 type JobItemResolver interface {
+	ID(ctx context.Context, obj *upstream.JobItem) (string, error)
+
 	User(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationUser, error)
 	Group(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationGroup, error)
 	Site(ctx context.Context, obj *upstream.JobItem) (*model.OrganizationSite, error)
@@ -1691,6 +1699,8 @@ type OrganizationUserResolver interface {
 	RestorePoints(ctx context.Context, obj *model.OrganizationUser, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error)
 }
 type ProcessedObjectResolver interface {
+	ID(ctx context.Context, obj *upstream.ProcessedObject) (string, error)
+
 	Name(ctx context.Context, obj *upstream.ProcessedObject) (*string, error)
 	Address(ctx context.Context, obj *upstream.ProcessedObject) (*string, error)
 	Organization(ctx context.Context, obj *upstream.ProcessedObject) (*model.Organization, error)
@@ -1824,6 +1834,9 @@ type TeamChannelResolver interface {
 	Posts(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamPost], error)
 	Files(ctx context.Context, obj *upstream.TeamChannel, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamFile], error)
 	Tabs(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamTab], error)
+}
+type TeamPostResolver interface {
+	ID(ctx context.Context, obj *upstream.TeamPost) (string, error)
 }
 type UserProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -3446,6 +3459,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.JobItem.Group(childComplexity), true
 	case "JobItem.id":
+		if e.ComplexityRoot.JobItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobItem.ID(childComplexity), true
+	case "JobItem.itemId":
 		if e.ComplexityRoot.JobItem.ItemID == nil {
 			break
 		}
@@ -5522,7 +5541,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProcessedObject.Address(childComplexity), true
-	case "ProcessedObject.id":
+	case "ProcessedObject.id", "ProcessedObject.objectId":
 		if e.ComplexityRoot.ProcessedObject.ID == nil {
 			break
 		}
@@ -7816,7 +7835,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TeamPost.Deleted(childComplexity), true
-	case "TeamPost.id":
+	case "TeamPost.id", "TeamPost.postId":
 		if e.ComplexityRoot.TeamPost.ID == nil {
 			break
 		}
@@ -9571,8 +9590,11 @@ type LogItem {
   endTime: DateTime
 }
 
-"Information about a page of a Relay connection."
-type PageInfo {
+"""
+Information about a page of a Relay connection. Shareable: every Relay-style
+subgraph has its own, the same.
+"""
+type PageInfo @shareable {
   "Whether more items follow this page."
   hasNextPage: Boolean!
   "Whether items precede this page."
@@ -10452,8 +10474,14 @@ type LicensedUserEdge {
 
 "An object (user, group, site, team) a job session processed, and how it went (v7+)."
 type ProcessedObject {
-  "The object's ID in its organization."
+  """
+  This record's own ID: the object in this one session (opaque). The same
+  object has another record, and another status, in every other session, so
+  normalising caches (Relay, Apollo, urql) must not key it by the object's ID.
+  """
   id: ID!
+  "The object's ID in its organization (Veeam's): the same in every session."
+  objectId: ID!
   "The VB365 server it comes from."
   server: Server!
   "What kind of object it is."
@@ -10946,8 +10974,10 @@ type TeamChannel {
 
 "A post of a channel, or a reply to one."
 type TeamPost {
-  "Its ID (the server's)."
-  id: Long!
+  "This record's own ID: the post in its channel and restore session (opaque)."
+  id: ID!
+  "The post's ID (the server's), unique only within its channel."
+  postId: Long!
   "Its subject."
   subject: String
   "Who wrote it."
@@ -11775,7 +11805,7 @@ type ProtectionCount {
 
 "What one repository holds of one user (` + "`" + `/BackupRepositories/{id}/UserData` + "`" + `)."
 type BackupUserData {
-  "The item's own ID (not the user's)."
+  "This record's own ID: the user's data in this one repository (opaque)."
   id: ID!
   "The user's ID in its organization (the API's ` + "`" + `accountId` + "`" + `)."
   objectId: ID!
@@ -11811,7 +11841,7 @@ type BackupUserData {
 
 "What one repository holds of one group (` + "`" + `/BackupRepositories/{id}/GroupData` + "`" + `)."
 type BackupGroupData {
-  "The item's own ID (not the group's)."
+  "This record's own ID: the group's data in this one repository (opaque)."
   id: ID!
   "The group's ID in its organization (the API's ` + "`" + `accountId` + "`" + `)."
   objectId: ID!
@@ -12121,8 +12151,13 @@ type BackedUpOrganizationEdge {
 
 "One item a job backs up or leaves out, and what of it."
 type JobItem {
-  "The item's ID in the job (Veeam's: its type's and its object's)."
-  id: ID
+  """
+  This record's own ID: the item in this one job, selected or excluded
+  (opaque). The same object is an item of other jobs too, with other parts.
+  """
+  id: ID!
+  "The item's ID in the job (Veeam's: its type's and its object's; the same in every job)."
+  itemId: ID
   "What the item is."
   type: JobItemType!
   "Mail."
@@ -13104,6 +13139,8 @@ func (ec *executionContext) childFields_JobItem(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_JobItem_id(ctx, field)
+	case "itemId":
+		return ec.fieldContext_JobItem_itemId(ctx, field)
 	case "type":
 		return ec.fieldContext_JobItem_type(ctx, field)
 	case "mailbox":
@@ -13956,6 +13993,8 @@ func (ec *executionContext) childFields_ProcessedObject(ctx context.Context, fie
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_ProcessedObject_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_ProcessedObject_objectId(ctx, field)
 	case "server":
 		return ec.fieldContext_ProcessedObject_server(ctx, field)
 	case "type":
@@ -14896,6 +14935,8 @@ func (ec *executionContext) childFields_TeamPost(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_TeamPost_id(ctx, field)
+	case "postId":
+		return ec.fieldContext_TeamPost_postId(ctx, field)
 	case "subject":
 		return ec.fieldContext_TeamPost_subject(ctx, field)
 	case "author":
@@ -19199,7 +19240,7 @@ func (ec *executionContext) _BackupGroupData_id(ctx context.Context, field graph
 			return ec.fieldContext_BackupGroupData_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.BackupGroupData().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19210,7 +19251,7 @@ func (ec *executionContext) _BackupGroupData_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_BackupGroupData_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BackupGroupData", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("BackupGroupData", field, true, true, "ID")
 }
 
 func (ec *executionContext) _BackupGroupData_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupGroupData) (ret graphql.Marshaler) {
@@ -21806,7 +21847,7 @@ func (ec *executionContext) _BackupUserData_id(ctx context.Context, field graphq
 			return ec.fieldContext_BackupUserData_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.BackupUserData().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21817,7 +21858,7 @@ func (ec *executionContext) _BackupUserData_id(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_BackupUserData_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BackupUserData", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("BackupUserData", field, true, true, "ID")
 }
 
 func (ec *executionContext) _BackupUserData_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.BackupUserData) (ret graphql.Marshaler) {
@@ -25636,6 +25677,29 @@ func (ec *executionContext) _JobItem_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_JobItem_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.JobItem().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobItem", field, true, true, "ID")
+}
+
+func (ec *executionContext) _JobItem_itemId(ctx context.Context, field graphql.CollectedField, obj *upstream.JobItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobItem_itemId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
 			return obj.ItemID, nil
 		},
 		nil,
@@ -25646,7 +25710,7 @@ func (ec *executionContext) _JobItem_id(ctx context.Context, field graphql.Colle
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_JobItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_JobItem_itemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("JobItem", field, false, false, "ID")
 }
 
@@ -34291,7 +34355,7 @@ func (ec *executionContext) _ProcessedObject_id(ctx context.Context, field graph
 			return ec.fieldContext_ProcessedObject_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.ProcessedObject().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -34302,6 +34366,29 @@ func (ec *executionContext) _ProcessedObject_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ProcessedObject_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessedObject", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ProcessedObject_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.ProcessedObject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessedObject_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessedObject_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessedObject", field, false, false, "ID")
 }
 
@@ -43745,6 +43832,29 @@ func (ec *executionContext) _TeamPost_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_TeamPost_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TeamPost().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamPost_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamPost", field, true, true, "ID")
+}
+
+func (ec *executionContext) _TeamPost_postId(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamPost_postId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
@@ -43755,7 +43865,7 @@ func (ec *executionContext) _TeamPost_id(ctx context.Context, field graphql.Coll
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_TeamPost_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_TeamPost_postId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamPost", field, false, false, "Long")
 }
 
@@ -47091,10 +47201,11 @@ func (ec *executionContext) _BackupGroupData(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("BackupGroupData")
 		case "id":
-			out.Values[i] = ec._BackupGroupData_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupGroupData_id(ctx, field, obj)
+				})
 		case "objectId":
 			out.Values[i] = ec._BackupGroupData_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -48010,10 +48121,11 @@ func (ec *executionContext) _BackupUserData(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("BackupUserData")
 		case "id":
-			out.Values[i] = ec._BackupUserData_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BackupUserData_id(ctx, field, obj)
+				})
 		case "objectId":
 			out.Values[i] = ec._BackupUserData_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -49445,7 +49557,13 @@ func (ec *executionContext) _JobItem(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("JobItem")
 		case "id":
-			out.Values[i] = ec._JobItem_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._JobItem_id(ctx, field, obj)
+				})
+		case "itemId":
+			out.Values[i] = ec._JobItem_itemId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -52421,7 +52539,13 @@ func (ec *executionContext) _ProcessedObject(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ProcessedObject")
 		case "id":
-			out.Values[i] = ec._ProcessedObject_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessedObject_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._ProcessedObject_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -55827,49 +55951,55 @@ func (ec *executionContext) _TeamPost(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TeamPost")
 		case "id":
-			out.Values[i] = ec._TeamPost_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamPost_id(ctx, field, obj)
+				})
+		case "postId":
+			out.Values[i] = ec._TeamPost_postId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subject":
 			out.Values[i] = ec._TeamPost_subject(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "author":
 			out.Values[i] = ec._TeamPost_author(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "created":
 			out.Values[i] = ec._TeamPost_created(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "modified":
 			out.Values[i] = ec._TeamPost_modified(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "important":
 			out.Values[i] = ec._TeamPost_important(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "deleted":
 			out.Values[i] = ec._TeamPost_deleted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "replyTo":
 			out.Values[i] = ec._TeamPost_replyTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "attachmentCount":
 			out.Values[i] = ec._TeamPost_attachmentCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -7,17 +7,29 @@ import (
 	"github.com/klauspost/compress/gzhttp"
 )
 
-// compress gzips answers for clients that accept it (answers under 1 KiB are
-// sent as they are). WebSocket upgrades, event streams and clients that do
-// not ask for gzip pass untouched.
-func compress(next http.Handler) http.Handler {
-	gz := gzhttp.GzipHandler(next)
+// compressed wraps a handler in gzip or zstd, by the client's
+// Accept-Encoding: gzip unless the client ranks zstd higher (or offers only
+// zstd), because many tools offer zstd (Node 20's fetch sends "gzip,
+// deflate, br, zstd") and cannot decode it. Answers under 1 KiB go as they
+// are.
+var compressed = func() func(http.Handler) http.HandlerFunc {
+	wrap, err := gzhttp.NewWrapper(gzhttp.PreferZstd(false))
+	if err != nil {
+		panic(err) // the options are fixed: a failure is a programming error
+	}
+	return wrap
+}()
+
+// Compress compresses answers (see compressed). WebSocket upgrades and
+// event streams pass untouched.
+func Compress(next http.Handler) http.Handler {
+	wrapped := compressed(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isStream(r) || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		if isStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		gz.ServeHTTP(w, r)
+		wrapped.ServeHTTP(w, r)
 	})
 }
 

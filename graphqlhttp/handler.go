@@ -202,7 +202,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	for _, api := range servers {
 		resolver.Servers = append(resolver.Servers, resolvers.NewServer(api, o.PollInterval, o.Cluster, o.Logger))
 	}
-	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: resolvers.Complexity(len(servers))}))
+	h.exec = executor.New(graph.NewExecutableSchema(graph.Config{Schema: graph.ServedSchema(), Resolvers: resolver, Complexity: resolvers.Complexity(len(servers))}))
 	parsed := lru.New[*ast.QueryDocument](o.QueryCacheSize)
 	h.exec.SetQueryCache(parsed)
 	h.parsed = parsed
@@ -228,7 +228,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	h.exec.SetRecoverFunc(h.present.presentPanic)
 
 	var edge http.Handler = h
-	edge = compress(edge)
+	edge = Compress(edge)
 	if len(o.CORSOrigins) > 0 {
 		edge = cors.New(cors.Options{
 			AllowedOrigins: o.CORSOrigins,

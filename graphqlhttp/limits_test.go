@@ -1,6 +1,7 @@
 package graphqlhttp_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -54,6 +55,37 @@ func TestIntrospectionCanBeTurnedOff(t *testing.T) {
 	}
 	if r := g.Do(t, `{ __typename }`, nil); len(r.Errors) > 0 {
 		t.Errorf("__typename is always answered: %s", r.Raw)
+	}
+}
+
+// TestIntrospectionShowsNoGqlgenInternals: gqlgen's Entity type (its
+// findJobByID... are for resolver code) is not in the served schema, while
+// what a federation gateway calls (_service, _entities) still answers.
+func TestIntrospectionShowsNoGqlgenInternals(t *testing.T) {
+	t.Parallel()
+	g := testenv.Start(t, testenv.Options{})
+	r := g.Do(t, `{ entity: __type(name: "Entity") { name } union: __type(name: "_Entity") { possibleTypes { name } } __schema { types { name } } }`, nil)
+	var got struct {
+		Entity *struct{ Name string }
+		Union  struct{ PossibleTypes []struct{ Name string } }
+		Schema struct{ Types []struct{ Name string } } `json:"__schema"`
+	}
+	if err := json.Unmarshal(r.Data, &got); err != nil || len(r.Errors) > 0 {
+		t.Fatalf("%v %s", err, r.Raw)
+	}
+	if got.Entity != nil {
+		t.Errorf("introspection shows gqlgen's Entity type")
+	}
+	for _, typ := range got.Schema.Types {
+		if strings.Contains(typ.Name, "Entity") && typ.Name != "_Entity" {
+			t.Errorf("introspection lists %s", typ.Name)
+		}
+	}
+	if len(got.Union.PossibleTypes) < 5 {
+		t.Errorf("_Entity has %d types, want the 5 keyed ones", len(got.Union.PossibleTypes))
+	}
+	if r := g.Do(t, `{ _service { sdl } }`, nil); len(r.Errors) > 0 || !strings.Contains(string(r.Data), "@key") {
+		t.Errorf("_service: %.300s", r.Raw)
 	}
 }
 

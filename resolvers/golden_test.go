@@ -55,7 +55,7 @@ var goldenQueries = []struct {
 		job { name organization { name } repository { name capacityBytes } copyJob { name repository { name } } } } }`,
 		func(g *testenv.Gateway) map[string]any { return map[string]any{"id": g.Sim.SessionIDs()[9]} }},
 	{"processed-objects", `query($id: ID!) { jobSession(id: $id) { id status
-		processedObjects(first: 3) { totalCount edges { cursor node { id type status name address organization { name } session { id } messages { type message } } } pageInfo { hasNextPage endCursor } }
+		processedObjects(first: 3) { totalCount edges { cursor node { id objectId type status name address organization { name } session { id } messages { type message } } } pageInfo { hasNextPage endCursor } }
 		failed: processedObjects(status: FAILED) { totalCount nodes { id status name messages { message } } } } }`,
 		func(g *testenv.Gateway) map[string]any {
 			return map[string]any{"id": g.Sim.SessionIDsWithStatus("Failed")[0]}
@@ -102,7 +102,7 @@ var goldenQueries = []struct {
 		backedUpOrganizations { nodes { name usedSpaceBytes localCacheUsedSpaceBytes objectStorageUsedSpaceBytes organization { name } } } } } }`,
 		func(g *testenv.Gateway) map[string]any { return map[string]any{"org": g.Sim.OrganizationIDs()[0]} }},
 	{"job-items", `{ jobs(first: 2) { nodes { name
-		selectedItems(first: 6) { totalCount nodes { id type mailbox archiveMailbox oneDrive sites teams teamsChats folders
+		selectedItems(first: 6) { totalCount nodes { id itemId type mailbox archiveMailbox oneDrive sites teams teamsChats folders
 			user { name protection { protected } } group { name } site { title } team { displayName } } pageInfo { hasNextPage } }
 		excludedItems(first: 3) { totalCount nodes { type user { name } } pageInfo { hasNextPage } } } } }`,
 		func(*testenv.Gateway) map[string]any { return nil }},

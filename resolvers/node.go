@@ -30,6 +30,30 @@ func nodeID(typ, server string, ids ...string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + server + ":" + strings.ToLower(strings.Join(ids, "/"))))
 }
 
+// recordID is the id of a record that exists per parent (an object in one
+// session, an item in one job): its type, server and parents' ids with its
+// own, opaque as a nodeId is, so that a normalising cache keeps each apart.
+// node(id:) does not take it.
+func recordID(typ, server string, ids ...string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + server + ":" + strings.Join(ids, "/")))
+}
+
+// jobItemID: an item's id in Veeam is its type's and its object's, the same
+// in every job that names the object.
+func jobItemID(item *upstream.JobItem) string {
+	which, own := "selected", string(item.Type)
+	if item.Excluded {
+		which = "excluded"
+	}
+	switch {
+	case item.ItemID != nil:
+		own = *item.ItemID
+	case item.Object != nil:
+		own += "/" + item.Object.ID
+	}
+	return recordID("JobItem", item.ServerName, item.JobID, which, own)
+}
+
 // objectNodeID is the nodeId of an organization's user, group, site or
 // team.
 func objectNodeID(typ string, o *upstream.OrganizationObject) string {

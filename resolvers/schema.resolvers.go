@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
@@ -20,6 +21,11 @@ import (
 // Organization is the resolver for the organization field.
 func (r *backedUpOrganizationResolver) Organization(ctx context.Context, obj *upstream.BackedUpOrganization) (*model.Organization, error) {
 	return optional(ctx, &obj.ID, part(ctx, obj.ServerName).Organization)
+}
+
+// ID is the resolver for the id field.
+func (r *backupGroupDataResolver) ID(ctx context.Context, obj *upstream.BackupGroupData) (string, error) {
+	return recordID("BackupGroupData", obj.ServerName, obj.RepositoryID, obj.ID), nil
 }
 
 // Repository is the resolver for the repository field.
@@ -133,6 +139,11 @@ func (r *backupTeamDataResolver) Organization(ctx context.Context, obj *upstream
 // Team is the resolver for the team field.
 func (r *backupTeamDataResolver) Team(ctx context.Context, obj *upstream.BackupTeamData) (*model.OrganizationTeam, error) {
 	return directoryObject(ctx, obj.ServerName, obj.OrganizationID, upstream.ObjectTeam, obj.ID, asTeam)
+}
+
+// ID is the resolver for the id field.
+func (r *backupUserDataResolver) ID(ctx context.Context, obj *upstream.BackupUserData) (string, error) {
+	return recordID("BackupUserData", obj.ServerName, obj.RepositoryID, obj.ID), nil
 }
 
 // Repository is the resolver for the repository field.
@@ -282,6 +293,11 @@ func (r *jobResolver) RestorePoints(ctx context.Context, obj *model.Job, first *
 // Job is the resolver for the job field.
 func (r *jobActionPayloadResolver) Job(ctx context.Context, obj *model.JobActionPayload) (*model.Job, error) {
 	return part(ctx, obj.ServerName).Job(ctx, obj.JobID)
+}
+
+// ID is the resolver for the id field.
+func (r *jobItemResolver) ID(ctx context.Context, obj *upstream.JobItem) (string, error) {
+	return jobItemID(obj), nil
 }
 
 // User is the resolver for the user field.
@@ -694,6 +710,11 @@ func (r *organizationUserResolver) Protection(ctx context.Context, obj *model.Or
 // RestorePoints is the resolver for the restorePoints field.
 func (r *organizationUserResolver) RestorePoints(ctx context.Context, obj *model.OrganizationUser, first *int, after *string, last *int, before *string, backedUpAfter *time.Time, backedUpBefore *time.Time) (*model.Connection[upstream.RestorePoint], error) {
 	return restorePointsOf(ctx, (*upstream.OrganizationObject)(obj), window{first, last, after, before}, backedUpAfter, backedUpBefore)
+}
+
+// ID is the resolver for the id field.
+func (r *processedObjectResolver) ID(ctx context.Context, obj *upstream.ProcessedObject) (string, error) {
+	return recordID("ProcessedObject", obj.ServerName, obj.SessionID, obj.ID), nil
 }
 
 // Name is the resolver for the name field.
@@ -1233,6 +1254,11 @@ func (r *teamChannelResolver) Tabs(ctx context.Context, obj *upstream.TeamChanne
 	})
 }
 
+// ID is the resolver for the id field.
+func (r *teamPostResolver) ID(ctx context.Context, obj *upstream.TeamPost) (string, error) {
+	return recordID("TeamPost", obj.ServerName, obj.RestoreSessionID, obj.ChannelID, strconv.FormatInt(obj.ID, 10)), nil
+}
+
 // Repositories is the resolver for the repositories field.
 func (r *userProtectionResolver) Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error) {
 	return repositoriesOf(ctx, obj)
@@ -1444,6 +1470,9 @@ func (r *Resolver) SynchronizeRepositoryPayload() graph.SynchronizeRepositoryPay
 // TeamChannel returns graph.TeamChannelResolver implementation.
 func (r *Resolver) TeamChannel() graph.TeamChannelResolver { return &teamChannelResolver{r} }
 
+// TeamPost returns graph.TeamPostResolver implementation.
+func (r *Resolver) TeamPost() graph.TeamPostResolver { return &teamPostResolver{r} }
+
 // UserProtection returns graph.UserProtectionResolver implementation.
 func (r *Resolver) UserProtection() graph.UserProtectionResolver { return &userProtectionResolver{r} }
 
@@ -1500,5 +1529,6 @@ type (
 	syncOrganizationPayloadResolver      struct{ *Resolver }
 	synchronizeRepositoryPayloadResolver struct{ *Resolver }
 	teamChannelResolver                  struct{ *Resolver }
+	teamPostResolver                     struct{ *Resolver }
 	userProtectionResolver               struct{ *Resolver }
 )

@@ -31,6 +31,8 @@ const (
 // names one.
 type JobItem struct {
 	Origin
+	JobID                                                      string
+	Excluded                                                   bool    // an item the job leaves out
 	ItemID                                                     *string // Veeam's composite id of the item in the job
 	Type                                                       JobItemType
 	Mailbox, ArchiveMailbox, OneDrive, Sites, Teams, TeamsChat *bool
@@ -92,6 +94,7 @@ func (c *Client) JobItems(ctx context.Context, s *Scope, jobID, organizationID s
 	return listPage(ctx, c, s, "GET /Jobs/{id}/"+which, path, nil, p, c.has(PagedJobSelection),
 		func(w *wireJobItem) JobItem {
 			item := w.model(organizationID)
+			item.JobID, item.Excluded = jobID, excluded
 			item.stamp(c.opts.Name)
 			if item.Object != nil {
 				item.Object.stamp(c.opts.Name)

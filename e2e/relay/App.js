@@ -21,3 +21,9 @@ export const app = graphql`
     organizations(first: 1) { nodes { nodeId ...AppUsers_organization } }
   }
 `;
+export const sessions = graphql`
+  query AppSessionsQuery($failed: ID!, $other: ID!) {
+    failed: jobSession(id: $failed) { status processedObjects(first: 100) { nodes { id objectId status } } }
+    other: jobSession(id: $other) { status processedObjects(first: 100) { nodes { id objectId status } } }
+  }
+`;

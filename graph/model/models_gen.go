@@ -129,7 +129,8 @@ type OpenRestoreSessionInput struct {
 	Server *string `json:"server,omitempty"`
 }
 
-// Information about a page of a Relay connection.
+// Information about a page of a Relay connection. Shareable: every Relay-style
+// subgraph has its own, the same.
 type PageInfo struct {
 	// Whether more items follow this page.
 	HasNextPage bool `json:"hasNextPage"`
