@@ -115,9 +115,32 @@ func hasToken(values []string, token string) bool {
 	return false
 }
 
-// isEventStream reports whether r asks for Server-Sent Events.
+// isEventStream reports whether r asks for Server-Sent Events: a POST, or a
+// GET with the operation in its query string (a browser's EventSource: the
+// GraphQL-over-SSE "distinct connections" mode).
 func isEventStream(r *http.Request) bool {
-	return r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	return (r.Method == http.MethodPost || r.Method == http.MethodGet) && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// singleConnectionHeader marks a request of graphql-sse's "single
+// connection" mode, which reserves a stream with a PUT and then sends
+// operations naming it.
+const singleConnectionHeader = "X-GraphQL-Event-Stream-Token"
+
+// isSingleConnectionSSE reports whether r is of that mode, which this
+// gateway does not serve.
+func isSingleConnectionSSE(r *http.Request) bool {
+	return r.Method == http.MethodPut || r.Header.Get(singleConnectionHeader) != "" ||
+		r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/event-stream") && r.URL.Query().Has("token")
+}
+
+// refuseSingleConnectionSSE tells a graphql-sse client in single connection
+// mode which modes are served.
+func refuseSingleConnectionSSE(w http.ResponseWriter) {
+	w.Header().Set("Allow", "GET, POST, OPTIONS")
+	writeError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest,
+		"graphql-sse's single connection mode is not served: use its distinct connections mode (createClient without singleConnection: "+
+			"each operation its own POST or GET with Accept: text/event-stream), or graphql-ws over a WebSocket")
 }
 
 // readBody reads a request body into memory before anything parses it: one

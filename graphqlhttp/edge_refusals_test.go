@@ -3,9 +3,11 @@ package graphqlhttp_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -77,3 +79,54 @@ func TestRefusedCredentialsAreCountedNotEachLogged(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// TestMalformedRequestsAreToldInTheirOwnTerms: a request that is not a
+// GraphQL request, or is sent the wrong way, gets a 4xx whatever media type
+// it accepts, and a message in the terms of GraphQL over HTTP: what field
+// or method is wrong and what to send, never a Go type, and never "send
+// mutations with POST" to a subscription.
+func TestMalformedRequestsAreToldInTheirOwnTerms(t *testing.T) {
+	t.Parallel()
+	g := testenv.Start(t, testenv.Options{})
+	const sub = `subscription { jobSessionUpdated(id: "00000000-0000-0000-0000-000000000001") { status } }`
+	for _, c := range []struct {
+		name, method, target, body, accept string
+		status                             int
+		says                               string
+	}{
+		{"query of the wrong type", "POST", "/graphql", `{"query": 1}`, "application/json", 400, "query must be a string, not number"},
+		{"variables of the wrong type", "POST", "/graphql", `{"query": "{ __typename }", "variables": [1]}`, "application/json", 400, "variables must be an object, not array"},
+		{"not an object", "POST", "/graphql", `[]`, "application/json", 400, "must be a JSON object, not array"},
+		{"cut short", "POST", "/graphql", `{"query": "{`, "application/json", 400, "cut short"},
+		{"no query, JSON", "POST", "/graphql", `{}`, "application/json", 400, "the request has no query"},
+		{"no query, GraphQL response", "POST", "/graphql", `{"variables": {}}`, "application/graphql-response+json", 400, "the request has no query"},
+		{"no query, GET", "GET", "/graphql?variables=%7B%7D", "", "application/json", 400, "the request has no query"},
+		{"subscription on a plain GET", "GET", "/graphql?query=" + url.QueryEscape(sub), "", "application/json", 405, "a subscription needs a stream"},
+		{"mutation on GET", "GET", "/graphql?query=" + url.QueryEscape(`mutation { stopJob(input: {id: "x"}) { clientMutationId } }`), "", "application/json", 405, "send it with POST"},
+		{"mutation on an EventSource", "GET", "/graphql?query=" + url.QueryEscape(`mutation { stopJob(input: {id: "x"}) { clientMutationId } }`), "", "text/event-stream", 405, "send it with POST"},
+		{"graphql-sse's single connection mode", "PUT", "/graphql", "", "", 405, "distinct connections mode"},
+	} {
+		var body io.Reader
+		if c.body != "" {
+			body = strings.NewReader(c.body)
+		}
+		req := httptest.NewRequest(c.method, c.target, body)
+		if c.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if c.accept != "" {
+			req.Header.Set("Accept", c.accept)
+		}
+		rec := httptest.NewRecorder()
+		g.Handler.ServeHTTP(rec, req)
+		got := rec.Body.String()
+		if rec.Code != c.status || !strings.Contains(got, c.says) || !strings.Contains(got, `"code":"BAD_REQUEST"`) {
+			t.Errorf("%s: %d %s; want %d saying %q", c.name, rec.Code, got, c.status, c.says)
+		}
+		for _, never := range []string{"RawParams", "Go struct", "graphql.", "mutations with POST"} {
+			if strings.Contains(got, never) {
+				t.Errorf("%s: the answer says %q: %s", c.name, never, got)
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ package graphqlhttp
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -264,6 +265,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		transport.Options{}.Do(w, r, h.exec)
 		return
 	}
+	if isSingleConnectionSSE(r) {
+		refuseSingleConnectionSSE(w)
+		return
+	}
 	caller, err := h.opts.Gate.Identify(r.Context(), r.Header.Get(apiKeyHeader), r.Header.Get("Authorization"))
 	if err != nil {
 		refuseUnauthenticated(r.Context(), w, err, h.refused)
@@ -282,7 +287,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveOneShot(w, r, req)
 	default:
 		writeError(w, http.StatusBadRequest, graph.CodeBadRequest,
-			"not a GraphQL request this server takes: POST application/json, GET with ?query=, Server-Sent Events (Accept: text/event-stream) or a WebSocket")
+			"not a GraphQL request this server takes: POST application/json, GET with ?query=, Server-Sent Events (POST or GET with Accept: text/event-stream) or a WebSocket")
 	}
 }
 
@@ -314,46 +319,85 @@ func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request, req resol
 	}
 }
 
-// isQuery reports whether the request's operation is a query: the
-// operation its name picks in the document its text, or its persisted
-// query's hash, gives. The documents gqlgen parsed are looked up first; a
-// request that cannot be told is not a query.
-func (h *Handler) isQuery(ctx context.Context, params *graphql.RawParams) bool {
+// operationOf tells the type of the request's operation: the operation
+// its name picks in the document its text, or its persisted query's hash,
+// gives. The documents gqlgen parsed are looked up first; ok is false when it
+// cannot be told (gqlgen then answers why).
+func (h *Handler) operationOf(ctx context.Context, params *graphql.RawParams) (op ast.Operation, ok bool) {
 	query := params.Query
 	if query == "" {
 		apq, _ := params.Extensions["persistedQuery"].(map[string]any)
 		hash, _ := apq["sha256Hash"].(string)
-		var ok bool
 		if query, ok = h.opts.PersistedQueries.Get(ctx, hash); !ok || hash == "" {
-			return false
+			return "", false
 		}
 	}
 	doc, ok := h.parsed.Get(ctx, query)
 	if !ok {
 		var err error
 		if doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, h.opts.Limits.MaxTokens); err != nil {
-			return false
+			return "", false
 		}
 	}
-	op := doc.Operations.ForName(params.OperationName)
-	return op != nil && op.Operation == ast.Query
+	if o := doc.Operations.ForName(params.OperationName); o != nil {
+		return o.Operation, true
+	}
+	return "", false
+}
+
+func (h *Handler) isQuery(ctx context.Context, params *graphql.RawParams) bool {
+	op, _ := h.operationOf(ctx, params)
+	return op == ast.Query
 }
 
 // serveEvents answers over Server-Sent Events (a subscription, usually),
-// once the body has arrived whole.
+// once the body has arrived whole; a GET (a browser's EventSource) carries
+// the operation in its query string, and may not be a mutation.
 func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, req resolvers.Request) {
 	body, ok := readBody(w, r, h.opts.MaxBodyBytes, h.opts.BodyTimeout)
 	if !ok {
 		return
 	}
-	if params, err := decodeParams(r, body); err != nil || params == nil {
-		writeError(w, http.StatusBadRequest, graph.CodeBadRequest, "the body is not a GraphQL request in JSON")
+	params, bad := decodeParams(r, body)
+	if bad != nil {
+		writeError(w, http.StatusBadRequest, graph.CodeBadRequest, bad.Message)
 		return
+	}
+	if r.Method == http.MethodGet {
+		if op, _ := h.operationOf(r.Context(), params); op == ast.Mutation {
+			writeError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "a mutation may not be sent with GET: send it with POST")
+			return
+		}
+		// gqlgen's transport reads the operation from a JSON body.
+		body, _ = json.Marshal(map[string]any{"query": params.Query, "operationName": params.OperationName,
+			"variables": params.Variables, "extensions": params.Extensions})
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	ctx := resolvers.WithOperation(graphql.StartOperationTrace(r.Context()), h.newOperation(r.Header.Get("Authorization"), req))
-	h.sse.Do(w, r.WithContext(ctx), h.exec)
+	h.sse.Do(completeWithData{w}, r.WithContext(ctx), h.exec)
 }
+
+// completeWithData gives gqlgen's "complete" event the empty data line the
+// GraphQL-over-SSE protocol has ("event: complete\ndata:"): a browser's
+// EventSource drops an event without data, never sees the end, and
+// reconnects, subscribing again.
+type completeWithData struct{ http.ResponseWriter }
+
+var bareComplete = []byte("event: complete\n\n")
+
+func (w completeWithData) Write(b []byte) (int, error) {
+	if bytes.Equal(b, bareComplete) {
+		if _, err := io.WriteString(w.ResponseWriter, "event: complete\ndata:\n\n"); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w completeWithData) Flush() { http.NewResponseController(w.ResponseWriter).Flush() }
+
+func (w completeWithData) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // jobsGeneration changes whenever a job action is taken on any server.
 func (h *Handler) jobsGeneration() int64 {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -87,7 +90,11 @@ func (h *Handler) execute(ctx context.Context, r *http.Request, params *graphql.
 	ans.kind, ans.name = string(opCtx.Operation.Operation), opCtx.Operation.Name
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		ans.status = http.StatusMethodNotAllowed
-		ans.body = marshalErrors(gqlerror.List{requestError("only queries may be sent with GET; send mutations with POST")})
+		message := "a mutation may not be sent with GET: send it with POST"
+		if opCtx.Operation.Operation == ast.Subscription {
+			message = "a subscription needs a stream: GET or POST with Accept: text/event-stream (an EventSource), or a WebSocket (graphql-ws)"
+		}
+		ans.body = marshalErrors(gqlerror.List{requestError(message)})
 		return ans
 	}
 	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
@@ -106,9 +113,9 @@ func decodeParams(r *http.Request, body []byte) (*graphql.RawParams, *gqlerror.E
 	defer func() { params.ReadTime.End = graphql.Now() }()
 	if r.Method == http.MethodPost {
 		if err := decodeJSON(body, params); err != nil {
-			return nil, requestError("the body is not a GraphQL request in JSON: " + err.Error())
+			return nil, requestError("the body is not a GraphQL request in JSON: " + describeJSONError(err))
 		}
-		return params, nil
+		return params, hasNoQuery(params)
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -125,7 +132,40 @@ func decodeParams(r *http.Request, body []byte) (*graphql.RawParams, *gqlerror.E
 			return nil, requestError("extensions is not a JSON object")
 		}
 	}
-	return params, nil
+	return params, hasNoQuery(params)
+}
+
+// hasNoQuery refuses a request that has neither a query nor a persisted
+// query's hash: not a GraphQL request at all, so a 400 whatever the media
+// type (the GraphQL-over-HTTP specification allows it for application/json).
+func hasNoQuery(params *graphql.RawParams) *gqlerror.Error {
+	if params.Query != "" || params.Extensions["persistedQuery"] != nil {
+		return nil
+	}
+	return requestError(`the request has no query: send {"query": "...", "variables": {...}} (or ?query= with GET)`)
+}
+
+// describeJSONError says what is wrong with a request's JSON in the terms of
+// the request (a field and the JSON type it needs), not of the Go types it
+// is decoded into.
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		want := map[string]string{"query": "a string", "operationName": "a string", "variables": "an object", "extensions": "an object"}[typeErr.Field]
+		if want == "" {
+			want = "another type"
+		}
+		return fmt.Sprintf("%s must be %s, not %s", typeErr.Field, want, typeErr.Value)
+	case errors.As(err, &typeErr):
+		return "it must be a JSON object, not " + typeErr.Value
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("it does not parse at byte %d", syntaxErr.Offset)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "it is empty or cut short"
+	}
+	return "it does not parse"
 }
 
 // decodeJSON decodes as gqlgen's transports do: numbers kept exact.
