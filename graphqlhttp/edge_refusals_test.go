@@ -2,6 +2,7 @@ package graphqlhttp_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/vb365-graphql/vb365-graphql/access"
 	"github.com/vb365-graphql/vb365-graphql/graphqlhttp"
@@ -25,6 +28,7 @@ type refusalCount struct {
 }
 
 func (c *refusalCount) Refused(reason string)                         { c.mu.Lock(); c.n[reason]++; c.mu.Unlock() }
+func (c *refusalCount) CrossOriginRefused()                           { c.Refused("cross-origin") }
 func (c *refusalCount) LoaderBatch(string, int)                       {}
 func (c *refusalCount) Action(string, string)                         {}
 func (c *refusalCount) Operation(string, string, bool, time.Duration) {}
@@ -128,5 +132,70 @@ func TestMalformedRequestsAreToldInTheirOwnTerms(t *testing.T) {
 				t.Errorf("%s: the answer says %q: %s", c.name, never, got)
 			}
 		}
+	}
+}
+
+// TestCrossOriginRefusalsAreCounted: a request from a page of an origin
+// --cors-origins does not list gets no CORS grant, is counted and logged at
+// debug with its origin; an allowed origin, the gateway's own (the
+// playground) and a request with no Origin are not refusals.
+func TestCrossOriginRefusalsAreCounted(t *testing.T) {
+	t.Parallel()
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logged.Write(b)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	count := &refusalCount{n: map[string]int{}}
+	g := testenv.Start(t, testenv.Options{Handler: func(o *graphqlhttp.Options) {
+		o.CORSOrigins, o.Observer, o.Logger = []string{"https://portal.example"}, count, log
+	}})
+	for _, c := range []struct {
+		origin  string
+		granted bool
+		refused int
+	}{
+		{"https://portal.example", true, 0},
+		{"https://elsewhere.example", false, 1},
+		{"http://example.com", false, 0}, // httptest's Host: the gateway's own origin
+		{"", false, 0},
+	} {
+		count.mu.Lock()
+		count.n = map[string]int{}
+		count.mu.Unlock()
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+		}
+		rec := httptest.NewRecorder()
+		g.Handler.ServeHTTP(rec, req)
+		if granted := c.origin != "" && rec.Header().Get("Access-Control-Allow-Origin") == c.origin; granted != c.granted || rec.Code != http.StatusOK {
+			t.Errorf("origin %q: HTTP %d, granted %v, want %v", c.origin, rec.Code, granted, c.granted)
+		}
+		count.mu.Lock()
+		if got := count.n["cross-origin"]; got != c.refused {
+			t.Errorf("origin %q: counted %d refusals, want %d", c.origin, got, c.refused)
+		}
+		count.mu.Unlock()
+	}
+	// A WebSocket from a page: accepted from an allowed origin, not from another.
+	for origin, want := range map[string]int{"https://portal.example": http.StatusSwitchingProtocols, "https://elsewhere.example": http.StatusForbidden} {
+		c, resp, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(g.URL, "http")+"/graphql",
+			&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {origin}}, Subprotocols: []string{"graphql-transport-ws"}})
+		if c != nil {
+			c.CloseNow()
+		}
+		if resp == nil || resp.StatusCode != want {
+			t.Errorf("a WebSocket from %s: %v %v, want HTTP %d", origin, resp, err, want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logged.String(), "level=DEBUG msg=\"refused a cross-origin request") || !strings.Contains(logged.String(), "origin=https://elsewhere.example") ||
+		strings.Count(logged.String(), "cross-origin") != 2 { // the request and the socket from elsewhere
+		t.Errorf("the log: %s", logged.String())
 	}
 }

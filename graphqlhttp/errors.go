@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/vb365-graphql/vb365-graphql/graph"
@@ -42,6 +43,13 @@ type presenter struct{ log *slog.Logger }
 // extensions.code. Upstream errors carry a message safe to show; anything
 // else is logged and reaches the client only as "internal error".
 func (p presenter) presentError(ctx context.Context, err error) *gqlerror.Error {
+	var rep *resolvers.RepresentationError
+	if errors.As(err, &rep) { // a federation gateway's representation: say which
+		presented := *p.presentError(ctx, rep.Err)
+		presented.Message = fmt.Sprintf("representation %d (%s %q): %s", rep.Index, rep.Typename, rep.ID, presented.Message)
+		presented.Path = ast.Path{ast.PathName("_entities"), ast.PathIndex(rep.Index)}
+		return &presented
+	}
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
 		return gqlErr // ours (graph.BadInput, the limits) and gqlgen's parse and validation errors

@@ -21,7 +21,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -43,6 +42,9 @@ type Observer interface {
 	// Refused counts a request or socket refused for its credentials, by
 	// reason: "missing" (none, or a key that is not one) or "invalid" (a token).
 	Refused(reason string)
+	// CrossOriginRefused counts a request from a web page of an origin
+	// --cors-origins does not list.
+	CrossOriginRefused()
 }
 
 // Options configure the handler. DefaultOptions fills every one; New checks them.
@@ -193,7 +195,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 	}
 	h.present = presenter{o.Logger}
 	h.refused = &refusals{obs: h.obs, log: o.Logger}
-	h.sockets = newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets, h.refused)
+	h.sockets = newSockets(o.Gate, o.WebsocketInitTimeout, o.MaxPendingSockets, h.refused, o.CORSOrigins)
 	h.settings = &resolvers.Settings{IDs: o.IDs, Windows: resolvers.NewWindows(o.BatchWait, o.BatchWaitMax), Observer: h.obs, ServerTimeout: o.ServerTimeout}
 	if o.OperationCacheBytes > 0 {
 		h.cache = newOperationCache(o.OperationCacheBytes)
@@ -230,14 +232,7 @@ func New(servers []*upstream.Client, o Options) (http.Handler, error) {
 
 	var edge http.Handler = h
 	edge = Compress(edge)
-	if len(o.CORSOrigins) > 0 {
-		edge = cors.New(cors.Options{
-			AllowedOrigins: o.CORSOrigins,
-			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-			AllowedHeaders: []string{"Content-Type", "Accept", "Authorization", "X-API-Key"},
-			MaxAge:         600,
-		}).Handler(edge)
-	}
+	edge = crossOrigin(edge, o.CORSOrigins, h.obs, o.Logger)
 	if o.Tracing {
 		edge = extractTrace(edge)
 	}
@@ -511,3 +506,4 @@ func (noObserver) Operation(string, string, bool, time.Duration) {}
 func (noObserver) LoaderBatch(string, int)                       {}
 func (noObserver) Action(string, string)                         {}
 func (noObserver) Refused(string)                                {}
+func (noObserver) CrossOriginRefused()                           {}

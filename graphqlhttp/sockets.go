@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,14 +36,23 @@ const (
 // socket is closed at once with 1013.
 type sockets struct {
 	ws          transport.Websocket
+	originHosts []string // of the origins whose pages may open a socket, besides the gateway's own
 	gate        *access.Gate
 	initTimeout time.Duration
 	pending     chan struct{}
 	refused     *refusals
 }
 
-func newSockets(gate *access.Gate, initTimeout time.Duration, maxPending int, refused *refusals) *sockets {
-	return &sockets{ws: transport.Websocket{KeepAlivePingInterval: 15 * time.Second}, gate: gate,
+func newSockets(gate *access.Gate, initTimeout time.Duration, maxPending int, refused *refusals, corsOrigins []string) *sockets {
+	// A browser's socket from a page of another origin is accepted only from
+	// the origins CORS allows (the socket's own check knows hosts, not URLs).
+	var hosts []string
+	for _, origin := range corsOrigins {
+		if u, err := url.Parse(origin); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return &sockets{ws: transport.Websocket{KeepAlivePingInterval: 15 * time.Second}, originHosts: hosts, gate: gate,
 		initTimeout: initTimeout, pending: make(chan struct{}, maxPending), refused: refused}
 }
 
@@ -83,7 +93,7 @@ func (s *sockets) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	)
 	t := s.ws
 	t.Implementation = acceptFunc(func(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-		c, err := transport.CoderWebsocketImplementation{}.Accept(w, r, o)
+		c, err := transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: s.originHosts}}.Accept(w, r, o)
 		if err != nil {
 			return nil, err
 		}

@@ -14,27 +14,27 @@ import (
 
 // FindBackupRepositoryByID is the resolver for the findBackupRepositoryByID field.
 func (r *entityResolver) FindBackupRepositoryByID(ctx context.Context, id string) (*model.BackupRepository, error) {
-	return r.Query().BackupRepository(ctx, id, nil)
+	return entity(ctx, "BackupRepository", id, r.Query().BackupRepository)
 }
 
 // FindJobByID is the resolver for the findJobByID field.
 func (r *entityResolver) FindJobByID(ctx context.Context, id string) (*model.Job, error) {
-	return r.Query().Job(ctx, id, nil)
+	return entity(ctx, "Job", id, r.Query().Job)
 }
 
 // FindJobSessionByID is the resolver for the findJobSessionByID field.
 func (r *entityResolver) FindJobSessionByID(ctx context.Context, id string) (*model.JobSession, error) {
-	return r.Query().JobSession(ctx, id, nil)
+	return entity(ctx, "JobSession", id, r.Query().JobSession)
 }
 
 // FindOrganizationByID is the resolver for the findOrganizationByID field.
 func (r *entityResolver) FindOrganizationByID(ctx context.Context, id string) (*model.Organization, error) {
-	return r.Query().Organization(ctx, id, nil)
+	return entity(ctx, "Organization", id, r.Query().Organization)
 }
 
 // FindProxyByID is the resolver for the findProxyByID field.
 func (r *entityResolver) FindProxyByID(ctx context.Context, id string) (*model.Proxy, error) {
-	return r.Query().Proxy(ctx, id, nil)
+	return entity(ctx, "Proxy", id, r.Query().Proxy)
 }
 
 // Entity returns graph.EntityResolver implementation.

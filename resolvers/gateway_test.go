@@ -188,6 +188,32 @@ func TestUnknownEnumValuesDegrade(t *testing.T) {
 	}
 }
 
+// TestEntityErrorsNameTheRepresentation: of three representations, the
+// two that name nothing this subgraph has are each an error that says which
+// representation it was (index, type and key) on the path of its item; the
+// one that resolves is answered.
+func TestEntityErrorsNameTheRepresentation(t *testing.T) {
+	t.Parallel()
+	g := testenv.Start(t, testenv.Options{Version: 8})
+	missing := "00000000-0000-0000-0000-00000000beef"
+	reps := []map[string]any{{"__typename": "Job", "id": g.Sim.JobIDs()[0]}, {"__typename": "JobSession", "id": missing}, {"__typename": "Job", "id": missing}}
+	r := g.Do(t, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Job { name } ... on JobSession { status } } }`, map[string]any{"r": reps})
+	want := map[string]string{
+		"[_entities 1]": `representation 1 (JobSession "` + missing + `"): not found`,
+		"[_entities 2]": `representation 2 (Job "` + missing + `"): not found`,
+	}
+	got := map[string]string{}
+	for _, e := range r.Errors {
+		got[fmt.Sprint(e.Path)] = e.Message
+		if e.Extensions["code"] != "NOT_FOUND" {
+			t.Errorf("%s: code %v", e.Message, e.Extensions["code"])
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) || !strings.Contains(string(r.Data), `{"_entities":[{"name":`) {
+		t.Errorf("got %s", r.Raw)
+	}
+}
+
 // TestEntitiesAreBatched: a federation gateway asking for 99 sessions by
 // key, with their jobs, and a job (100 representations, the default cap),
 // costs 99 session GETs made concurrently (no endpoint takes several ids),
@@ -285,6 +311,7 @@ type batchCount struct {
 func (b *batchCount) LoaderBatch(loader string, _ int)              { b.mu.Lock(); b.n[loader]++; b.mu.Unlock() }
 func (b *batchCount) Action(string, string)                         {}
 func (b *batchCount) Refused(string)                                {}
+func (b *batchCount) CrossOriginRefused()                           {}
 func (b *batchCount) Operation(string, string, bool, time.Duration) {}
 
 // TestLookupsTheCacheHoldsSkipTheBatchWindow: a session or job the cache

@@ -30,6 +30,7 @@ type Metrics struct {
 	tokenRequests    *prometheus.CounterVec
 	actions          *prometheus.CounterVec
 	refused          *prometheus.CounterVec
+	crossOrigin      prometheus.Counter
 
 	mu    sync.Mutex
 	names map[string]bool // operation names admitted as label values
@@ -70,7 +71,10 @@ func New() *Metrics {
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vb365_graphql_refused_credentials_total", Help: "Requests and sockets refused for their credentials, by reason (missing: none, or a key that is not one; invalid: a token).",
 	}, []string{"reason"})
-	r.MustRegister(m.operations, m.operationSeconds, m.upstreamCalls, m.upstreamSeconds, m.loaderBatch, m.tokenRequests, m.actions, m.refused)
+	m.crossOrigin = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "vb365_graphql_cross_origin_refused_total", Help: "Requests from web pages of an origin --cors-origins does not list (logged at debug).",
+	})
+	r.MustRegister(m.operations, m.operationSeconds, m.upstreamCalls, m.upstreamSeconds, m.loaderBatch, m.tokenRequests, m.actions, m.refused, m.crossOrigin)
 	return m
 }
 
@@ -171,6 +175,9 @@ func (m *Metrics) Action(mutation, outcome string) {
 // Refused counts a request or socket refused for its credentials
 // (graphqlhttp.Observer); the reason comes from a fixed set.
 func (m *Metrics) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
+
+// CrossOriginRefused counts a request from a page of an origin not allowed.
+func (m *Metrics) CrossOriginRefused() { m.crossOrigin.Inc() }
 
 // LoaderBatch records the size of one dataloader batch (graphqlhttp.Observer).
 func (m *Metrics) LoaderBatch(loader string, keys int) {
