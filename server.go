@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string) error {
 	for _, c := range g.Clients {
 		log.Info("upstream", "server", c.Name(), "url", c.BaseURL(), "api_version", fmt.Sprintf("v%d", c.Version()), "service_account", c.ServiceAccount())
 	}
-	log.Info("serving", "playground", "http://"+displayAddr(ln.Addr())+"/", "graphql", "/graphql", "servers", len(g.Clients), "api_keys", s.Access.Keys.Len() > 0)
+	log.Info("serving", "playground", "http://"+displayAddr(ln.Addr())+"/", "graphql", "/graphql", "servers", len(g.Clients), "callers", whoMayCall(s))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -168,4 +168,25 @@ func main() {
 		slog.Error("vb365-graphql stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// whoMayCall says, for the start-up log, how callers are told apart (a log
+// attribute named for keys would be redacted whatever it holds).
+func whoMayCall(s config.Settings) string {
+	var ways []string
+	if n := s.Access.Keys.Len(); n > 0 {
+		ways = append(ways, fmt.Sprintf("%d API keys", n))
+	}
+	if s.Access.OIDC.Issuer != "" {
+		ways = append(ways, "OIDC tokens of "+s.Access.OIDC.Issuer)
+	}
+	switch {
+	case s.Demo():
+		ways = append(ways, "anyone, as operator and restore-operator (demo)")
+	case s.PassThrough():
+		ways = append(ways, "their own VB365 credentials (pass-through)")
+	case s.Access.AllowAnonymous:
+		ways = append(ways, "anyone, as viewer (allow-anonymous)")
+	}
+	return strings.Join(ways, "; ")
 }

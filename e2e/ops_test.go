@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -125,5 +127,37 @@ func TestReadinessAndRequestIDs(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"request_id":"trace-me-42"`) {
 		t.Errorf("the log lines of the request lack its id:\n%s", logs.String())
+	}
+}
+
+// TestDemoLogsAreClean: the binary in demo mode, started and stopped as an
+// operator would (SIGTERM), writes a start-up line that says who may call in
+// words (not a redacted "api_keys"), and with tracing off no OpenTelemetry
+// complaint at shutdown; /schema.graphql answers.
+func TestDemoLogsAreClean(t *testing.T) {
+	addr := testenv.FreeAddr(t)
+	cmd := exec.Command(gatewayBinary(t), "--listen", addr)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	testenv.WaitListening(t, addr)
+	if status, body := get(t, "http://"+addr+"/schema.graphql"); status != http.StatusOK || !strings.Contains(body, "type JobSession implements Node") {
+		t.Errorf("/schema.graphql: %d %.200s", status, body)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the gateway did not stop cleanly: %v", err)
+	}
+	logs := out.String()
+	if !strings.Contains(logs, `callers="anyone, as operator and restore-operator (demo)"`) {
+		t.Errorf("the start-up line does not say who may call:\n%s", logs)
+	}
+	for _, noise := range []string{"REDACTED", "tracer provider", "internal_logging"} {
+		if strings.Contains(logs, noise) {
+			t.Errorf("the demo's log has %q:\n%s", noise, logs)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // StartTracing exports spans over OTLP/HTTP to endpoint (e.g.
@@ -21,17 +22,24 @@ import (
 // globals back as they were.
 func StartTracing(ctx context.Context, endpoint string) (shutdown func(context.Context) error, err error) {
 	prevPropagator, prevProvider := otel.GetTextMapPropagator(), otel.GetTracerProvider()
-	restore := func() {
-		otel.SetTextMapPropagator(prevPropagator)
-		otel.SetTracerProvider(prevProvider)
-	}
+	restorePropagator := func() { otel.SetTextMapPropagator(prevPropagator) }
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	if endpoint == "" {
-		return func(context.Context) error { restore(); return nil }, nil
+		// The tracer provider is left alone: setting OpenTelemetry's default
+		// one back onto itself makes it log a complaint at every shutdown.
+		return func(context.Context) error { restorePropagator(); return nil }, nil
+	}
+	restore := func() {
+		restorePropagator()
+		if _, set := prevProvider.(*sdktrace.TracerProvider); set {
+			otel.SetTracerProvider(prevProvider)
+		} else {
+			otel.SetTracerProvider(noop.NewTracerProvider()) // not the default onto itself (see above)
+		}
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
-		restore()
+		restorePropagator()
 		return nil, errors.New("not a URL such as http://collector:4318")
 	}
 	opts := []otlptracehttp.Option{otlptracehttp.WithEndpoint(u.Host), otlptracehttp.WithTimeout(5 * time.Second)}
@@ -43,7 +51,7 @@ func StartTracing(ctx context.Context, endpoint string) (shutdown func(context.C
 	}
 	exporter, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
-		restore()
+		restorePropagator()
 		return nil, err
 	}
 	provider := sdktrace.NewTracerProvider(
