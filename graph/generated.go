@@ -9253,7 +9253,11 @@ type JobSession implements Node @key(fields: "id") {
   creationTime: DateTime!
   "When the session ended; null while it is running or queued."
   endTime: DateTime
-  "Number of objects (mailboxes, sites, ...) processed so far."
+  """
+  How many objects (mailboxes, sites, ...) the session has processed so far:
+  a count, not a percent. The API tells no total while a session runs; the
+  job's last successful session's ` + "`" + `progress` + "`" + ` is how many it had then.
+  """
   progress: Int!
   "The session's status."
   status: JobSessionStatus!

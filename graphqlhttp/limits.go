@@ -86,6 +86,9 @@ func (l *shapeLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.
 	if err := checkIntRange(l.schema, opCtx.Doc, op, opCtx.Variables); err != nil {
 		return err
 	}
+	if err := checkPageSizes(opCtx.Doc, op, opCtx.Variables); err != nil {
+		return err
+	}
 	depth, aliases := measure(op.SelectionSet, opCtx.Doc.Fragments, 0)
 	var err *gqlerror.Error
 	switch {

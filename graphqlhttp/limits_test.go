@@ -89,6 +89,33 @@ func TestIntrospectionShowsNoGqlgenInternals(t *testing.T) {
 	}
 }
 
+// TestPageSizesOverTheMaximumSaySo: a page over 1000 items, at the root
+// or nested (where its cost would be counted first), literal or in a
+// variable, is told that a page has at most 1000 items, not that the
+// operation costs too much.
+func TestPageSizesOverTheMaximumSaySo(t *testing.T) {
+	t.Parallel()
+	g := testenv.Start(t, testenv.Options{})
+	for _, c := range []struct {
+		query string
+		vars  map[string]any
+		says  string
+	}{
+		{`{ jobSessions(first: 1001) { nodes { id } } }`, nil, "jobSessions asks first: 1001"},
+		{`{ organizations { nodes { users(first: 1001) { nodes { id } } } } }`, nil, "users asks first: 1001"},
+		{`query($n: Int) { organizations { nodes { contoso: users(last: $n) { nodes { id } } } } }`, map[string]any{"n": 5000}, "contoso asks last: 5000"},
+	} {
+		r := g.Do(t, c.query, c.vars)
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" ||
+			!strings.Contains(r.Errors[0].Message, "a page has at most 1000 items") || !strings.Contains(r.Errors[0].Message, c.says) {
+			t.Errorf("%s: %s", c.query, r.Raw)
+		}
+	}
+	if r := g.Do(t, `{ jobSessions(first: 1000) { nodes { id } } }`, nil); len(r.Errors) > 0 {
+		t.Errorf("a page of 1000: %.300s", r.Raw)
+	}
+}
+
 const introspectionQuery = `query IntrospectionQuery { __schema { queryType { name } types { ...FullType } directives { name args { ...InputValue } } } }
 fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name args { ...InputValue } type { ...TypeRef } } enumValues(includeDeprecated: true) { name } }
 fragment InputValue on __InputValue { name type { ...TypeRef } defaultValue }
@@ -107,7 +134,7 @@ func TestCostsCannotWrapAround(t *testing.T) {
 	const inRange = `query($n: Int) { jobSessions(first: 1000) { nodes {
 	  processedObjects(first: 1000) { nodes { id } }
 	  c: processedObjects(first: $n) { nodes { id } } } } }`
-	const nested = `{ jobs(first: 2147483647) { nodes { sessions(first: 2147483647) { nodes { log(first: 2147483647) { nodes { title } } } } } } }`
+	const nested = `{ jobs(first: 1000) { nodes { sessions(first: 1000) { nodes { log(first: 1000) { nodes { title } } } } } } }`
 	cases := []struct {
 		name, query string
 		vars        map[string]any
@@ -116,10 +143,10 @@ func TestCostsCannotWrapAround(t *testing.T) {
 		{"a literal beyond 32 bits", wrapping, nil, "BAD_USER_INPUT", "signed 32-bit"},
 		{"a variable beyond 32 bits", inRange, map[string]any{"n": 1033017668127733889}, "BAD_USER_INPUT", "$n is not an Int"},
 		{"a variable beyond 32 bits, as a float", inRange, map[string]any{"n": 1e12}, "BAD_USER_INPUT", "$n is not an Int"},
-		{"the largest Int", inRange, map[string]any{"n": 2147483647}, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
-		{"three nested pages of the largest Int", nested, nil, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+		{"the largest Int", inRange, map[string]any{"n": 2147483647}, "BAD_USER_INPUT", "at most 1000 items"},
+		{"three nested pages of the largest size", nested, nil, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
 		{"the same inside _entities", `{ _entities(representations: [{__typename: "Job", id: "a"}, {__typename: "Job", id: "b"}]) {
-		  ... on Job { sessions(first: 2147483647) { nodes { log(first: 2147483647) { nodes { title } } c: log(first: 2147483647) { nodes { title } } } } } } }`,
+		  ... on Job { sessions(first: 1000) { nodes { log(first: 1000) { nodes { title } } c: log(first: 1000) { nodes { title } } } } } } }`,
 			nil, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
 	}
 	for _, c := range cases {

@@ -48,7 +48,9 @@ func newSockets(gate *access.Gate, initTimeout time.Duration, maxPending int, re
 	// the origins CORS allows (the socket's own check knows hosts, not URLs).
 	var hosts []string
 	for _, origin := range corsOrigins {
-		if u, err := url.Parse(origin); err == nil && u.Host != "" {
+		if origin == "*" {
+			hosts = append(hosts, "*")
+		} else if u, err := url.Parse(origin); err == nil && u.Host != "" {
 			hosts = append(hosts, u.Host)
 		}
 	}

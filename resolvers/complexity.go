@@ -11,7 +11,7 @@ import (
 // Complexity makes every page cost its children times its size, so that
 // jobSessions(first: 1000) { log(first: 1000) } is refused before it runs.
 // A size is priced as the page the resolver would serve (at most
-// maxPageSize; a larger one is refused when it runs), and every product and
+// MaxPageSize; a larger one is refused when it runs), and every product and
 // sum saturates, so no size or nesting wraps a cost around to a small one.
 //
 // A lookup by id costs a call per server it may ask: every server, unless
@@ -25,7 +25,7 @@ func Complexity(servers int) graph.ComplexityRoot {
 		} else if last != nil {
 			n = *last
 		}
-		return costOf(child, min(n, maxPageSize))
+		return costOf(child, min(n, MaxPageSize))
 	}
 	var c graph.ComplexityRoot
 	byID := func(child int, _ string, server *string) int {

@@ -11,9 +11,12 @@ import (
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 )
 
+// MaxPageSize bounds first and last; without either a page has
+// defaultPageSize items.
+const MaxPageSize = 1000
+
 const (
 	defaultPageSize = 30
-	maxPageSize     = 1000
 	cursorPrefix    = "offset:"
 	cursorSetPrefix = " set:"
 )
@@ -32,8 +35,8 @@ type window struct {
 func fetchWindow[T any](w window, fetch func(upstream.PageRequest) (upstream.Page[T], error)) (upstream.Page[T], error) {
 	var none upstream.Page[T]
 	for _, n := range []*int{w.first, w.last} {
-		if n != nil && (*n < 0 || *n > maxPageSize) {
-			return none, graph.BadInput(fmt.Sprintf("first and last must be between 0 and %d", maxPageSize))
+		if n != nil && (*n < 0 || *n > MaxPageSize) {
+			return none, graph.BadInput(fmt.Sprintf("a page has at most %d items (first and last from 0 to %[1]d)", MaxPageSize))
 		}
 	}
 	if w.first != nil && w.last != nil {

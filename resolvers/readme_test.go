@@ -3,6 +3,7 @@ package resolvers_test
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -62,5 +63,34 @@ func TestREADMEExamplesCostWhatTheREADMESays(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestEveryReadmeQueryRunsOnTheDemo: each query of the README, as it is
+// written (its ids the demo's), answers against the demo's simulator (v8)
+// without an error. Mutations, subscriptions and examples with "…" for
+// what the reader fills in are left to the tests of their own.
+func TestEveryReadmeQueryRunsOnTheDemo(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := testenv.Start(t, testenv.Options{Version: 8})
+	vars := map[string]any{"id": g.Sim.SessionIDsWithStatus("Failed")[0], "after": nil}
+	ran := 0
+	for _, m := range regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+		query := m[1]
+		if strings.Contains(query, "…") || strings.HasPrefix(strings.TrimSpace(query), "mutation") || strings.HasPrefix(strings.TrimSpace(query), "subscription") {
+			continue
+		}
+		ran++
+		r := g.Do(t, query, vars)
+		if len(r.Errors) > 0 || len(r.Data) < 40 {
+			t.Errorf("%s\nanswered %.600s", query, r.Raw)
+		}
+	}
+	if ran < 10 {
+		t.Errorf("ran %d of the README's queries, want them all (10 or more)", ran)
 	}
 }

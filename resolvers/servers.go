@@ -253,8 +253,8 @@ type fetched[T any] struct {
 func merged[T any](ctx context.Context, w window, servers []string, fetch func(ctx context.Context, so *serverOp, p upstream.PageRequest) (upstream.Page[T], error),
 	order func(a, b *T) int) (*model.Connection[T], error) {
 	for _, n := range []*int{w.first, w.last} {
-		if n != nil && (*n < 0 || *n > maxPageSize) {
-			return nil, graph.BadInput(fmt.Sprintf("first and last must be between 0 and %d", maxPageSize))
+		if n != nil && (*n < 0 || *n > MaxPageSize) {
+			return nil, graph.BadInput(fmt.Sprintf("a page has at most %d items (first and last from 0 to %[1]d)", MaxPageSize))
 		}
 	}
 	if w.first != nil && w.last != nil {
