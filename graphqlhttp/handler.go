@@ -297,7 +297,7 @@ func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request, req resol
 	run := func(ctx context.Context) *answer { return h.execute(ctx, r, params, badRequest, req) }
 	// Only a query is shared with identical requests, or kept: never a
 	// mutation, however it was sent (a persisted one is only a hash).
-	if h.cache == nil || badRequest != nil || !h.isQuery(r.Context(), params) {
+	if h.cache == nil || badRequest != nil || h.operationOf(r.Context(), params) != ast.Query {
 		run(r.Context()).writeTo(w)
 		return
 	}
@@ -316,33 +316,29 @@ func (h *Handler) serveOneShot(w http.ResponseWriter, r *http.Request, req resol
 
 // operationOf tells the type of the request's operation: the operation
 // its name picks in the document its text, or its persisted query's hash,
-// gives. The documents gqlgen parsed are looked up first; ok is false when it
-// cannot be told (gqlgen then answers why).
-func (h *Handler) operationOf(ctx context.Context, params *graphql.RawParams) (op ast.Operation, ok bool) {
+// gives. The documents gqlgen parsed are looked up first; "" when it cannot
+// be told (gqlgen then answers why).
+func (h *Handler) operationOf(ctx context.Context, params *graphql.RawParams) ast.Operation {
 	query := params.Query
 	if query == "" {
 		apq, _ := params.Extensions["persistedQuery"].(map[string]any)
 		hash, _ := apq["sha256Hash"].(string)
+		var ok bool
 		if query, ok = h.opts.PersistedQueries.Get(ctx, hash); !ok || hash == "" {
-			return "", false
+			return ""
 		}
 	}
 	doc, ok := h.parsed.Get(ctx, query)
 	if !ok {
 		var err error
 		if doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, h.opts.Limits.MaxTokens); err != nil {
-			return "", false
+			return ""
 		}
 	}
 	if o := doc.Operations.ForName(params.OperationName); o != nil {
-		return o.Operation, true
+		return o.Operation
 	}
-	return "", false
-}
-
-func (h *Handler) isQuery(ctx context.Context, params *graphql.RawParams) bool {
-	op, _ := h.operationOf(ctx, params)
-	return op == ast.Query
+	return ""
 }
 
 // serveEvents answers over Server-Sent Events (a subscription, usually),
@@ -359,7 +355,7 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, req resolv
 		return
 	}
 	if r.Method == http.MethodGet {
-		if op, _ := h.operationOf(r.Context(), params); op == ast.Mutation {
+		if h.operationOf(r.Context(), params) == ast.Mutation {
 			writeError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "a mutation may not be sent with GET: send it with POST")
 			return
 		}
