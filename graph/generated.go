@@ -56,6 +56,7 @@ type ResolverRoot interface {
 	License() LicenseResolver
 	LicensedUser() LicensedUserResolver
 	MailFolder() MailFolderResolver
+	MailItem() MailItemResolver
 	Mailbox() MailboxResolver
 	Mutation() MutationResolver
 	ObjectProtection() ObjectProtectionResolver
@@ -80,13 +81,17 @@ type ResolverRoot interface {
 	RestoreTeam() RestoreTeamResolver
 	SendItemsPayload() SendItemsPayloadResolver
 	Server() ServerResolver
+	SiteContainer() SiteContainerResolver
+	SiteEntry() SiteEntryResolver
 	StartCopyJobPayload() StartCopyJobPayloadResolver
 	StartJobPayload() StartJobPayloadResolver
 	Subscription() SubscriptionResolver
 	SyncOrganizationPayload() SyncOrganizationPayloadResolver
 	SynchronizeRepositoryPayload() SynchronizeRepositoryPayloadResolver
 	TeamChannel() TeamChannelResolver
+	TeamFile() TeamFileResolver
 	TeamPost() TeamPostResolver
+	TeamTab() TeamTabResolver
 	UserProtection() UserProtectionResolver
 }
 
@@ -1546,6 +1551,8 @@ type CopyJobActionPayloadResolver interface {
 	CopyJob(ctx context.Context, obj *model.CopyJobActionPayload) (*upstream.CopyJob, error)
 }
 type DriveEntryResolver interface {
+	ID(ctx context.Context, obj *upstream.DriveEntry) (string, error)
+
 	Versions(ctx context.Context, obj *upstream.DriveEntry, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error)
 }
 type EntityResolver interface {
@@ -1613,10 +1620,17 @@ type LicensedUserResolver interface {
 	Organization(ctx context.Context, obj *upstream.LicensedUser) (*model.Organization, error)
 }
 type MailFolderResolver interface {
+	ID(ctx context.Context, obj *upstream.MailFolder) (string, error)
+
 	Folders(ctx context.Context, obj *upstream.MailFolder, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error)
 	Items(ctx context.Context, obj *upstream.MailFolder, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error)
 }
+type MailItemResolver interface {
+	ID(ctx context.Context, obj *upstream.MailItem) (string, error)
+}
 type MailboxResolver interface {
+	ID(ctx context.Context, obj *upstream.Mailbox) (string, error)
+
 	Folders(ctx context.Context, obj *upstream.Mailbox, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error)
 	Items(ctx context.Context, obj *upstream.Mailbox, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error)
 	Search(ctx context.Context, obj *upstream.Mailbox, query string, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error)
@@ -1762,6 +1776,8 @@ type RestoreItemsPayloadResolver interface {
 	RestoreSession(ctx context.Context, obj *model.RestoreItemsPayload) (*upstream.RestoreSession, error)
 }
 type RestoreOneDriveResolver interface {
+	ID(ctx context.Context, obj *upstream.SessionOneDrive) (string, error)
+
 	Folders(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error)
 	Documents(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error)
 }
@@ -1789,6 +1805,8 @@ type RestoreSessionPayloadResolver interface {
 	RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error)
 }
 type RestoreSiteResolver interface {
+	ID(ctx context.Context, obj *upstream.RestoreSite) (string, error)
+
 	Libraries(ctx context.Context, obj *upstream.RestoreSite, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteContainer], error)
 	Lists(ctx context.Context, obj *upstream.RestoreSite, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteContainer], error)
 	Folders(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error)
@@ -1796,6 +1814,8 @@ type RestoreSiteResolver interface {
 	Items(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error)
 }
 type RestoreTeamResolver interface {
+	ID(ctx context.Context, obj *upstream.RestoreTeam) (string, error)
+
 	Channels(ctx context.Context, obj *upstream.RestoreTeam, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamChannel], error)
 }
 type SendItemsPayloadResolver interface {
@@ -1809,6 +1829,12 @@ type ServerResolver interface {
 	InstallationID(ctx context.Context, obj *upstream.Origin) (*string, error)
 	Health(ctx context.Context, obj *upstream.Origin) (*upstream.Health, error)
 	RestorePortal(ctx context.Context, obj *upstream.Origin) (*upstream.RestorePortal, error)
+}
+type SiteContainerResolver interface {
+	ID(ctx context.Context, obj *upstream.SiteContainer) (string, error)
+}
+type SiteEntryResolver interface {
+	ID(ctx context.Context, obj *upstream.SiteEntry) (string, error)
 }
 type StartCopyJobPayloadResolver interface {
 	CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error)
@@ -1831,12 +1857,20 @@ type SynchronizeRepositoryPayloadResolver interface {
 	Repository(ctx context.Context, obj *model.SynchronizeRepositoryPayload) (*model.BackupRepository, error)
 }
 type TeamChannelResolver interface {
+	ID(ctx context.Context, obj *upstream.TeamChannel) (string, error)
+
 	Posts(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamPost], error)
 	Files(ctx context.Context, obj *upstream.TeamChannel, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamFile], error)
 	Tabs(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamTab], error)
 }
+type TeamFileResolver interface {
+	ID(ctx context.Context, obj *upstream.TeamFile) (string, error)
+}
 type TeamPostResolver interface {
 	ID(ctx context.Context, obj *upstream.TeamPost) (string, error)
+}
+type TeamTabResolver interface {
+	ID(ctx context.Context, obj *upstream.TeamTab) (string, error)
 }
 type UserProtectionResolver interface {
 	Repositories(ctx context.Context, obj *upstream.Protection) ([]*model.BackupRepository, error)
@@ -2877,7 +2911,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DriveEntry.CreatedBy(childComplexity), true
-	case "DriveEntry.id":
+	case "DriveEntry.id", "DriveEntry.objectId":
 		if e.ComplexityRoot.DriveEntry.ID == nil {
 			break
 		}
@@ -4210,7 +4244,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MailFolder.Folders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
-	case "MailFolder.id":
+	case "MailFolder.id", "MailFolder.objectId":
 		if e.ComplexityRoot.MailFolder.ID == nil {
 			break
 		}
@@ -4284,7 +4318,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MailItem.From(childComplexity), true
-	case "MailItem.id":
+	case "MailItem.id", "MailItem.objectId":
 		if e.ComplexityRoot.MailItem.ID == nil {
 			break
 		}
@@ -4382,7 +4416,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mailbox.Folders(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
-	case "Mailbox.id":
+	case "Mailbox.id", "Mailbox.objectId":
 		if e.ComplexityRoot.Mailbox.ID == nil {
 			break
 		}
@@ -6465,7 +6499,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreOneDrive.Folders(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
-	case "RestoreOneDrive.id":
+	case "RestoreOneDrive.id", "RestoreOneDrive.objectId":
 		if e.ComplexityRoot.RestoreOneDrive.ID == nil {
 			break
 		}
@@ -6930,7 +6964,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreSite.Folders(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
-	case "RestoreSite.id":
+	case "RestoreSite.id", "RestoreSite.objectId":
 		if e.ComplexityRoot.RestoreSite.ID == nil {
 			break
 		}
@@ -7092,7 +7126,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreTeam.Email(childComplexity), true
-	case "RestoreTeam.id":
+	case "RestoreTeam.id", "RestoreTeam.objectId":
 		if e.ComplexityRoot.RestoreTeam.ID == nil {
 			break
 		}
@@ -7335,7 +7369,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SiteContainer.Description(childComplexity), true
-	case "SiteContainer.id":
+	case "SiteContainer.id", "SiteContainer.objectId":
 		if e.ComplexityRoot.SiteContainer.ID == nil {
 			break
 		}
@@ -7404,7 +7438,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SiteEntry.CreatedBy(childComplexity), true
-	case "SiteEntry.id":
+	case "SiteEntry.id", "SiteEntry.objectId":
 		if e.ComplexityRoot.SiteEntry.ID == nil {
 			break
 		}
@@ -7657,7 +7691,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TeamChannel.Files(childComplexity, args["parentId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
-	case "TeamChannel.id":
+	case "TeamChannel.id", "TeamChannel.objectId":
 		if e.ComplexityRoot.TeamChannel.ID == nil {
 			break
 		}
@@ -7736,7 +7770,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TeamFile.FileType(childComplexity), true
-	case "TeamFile.id":
+	case "TeamFile.id", "TeamFile.objectId":
 		if e.ComplexityRoot.TeamFile.ID == nil {
 			break
 		}
@@ -7916,7 +7950,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TeamTab.DisplayName(childComplexity), true
-	case "TeamTab.id":
+	case "TeamTab.id", "TeamTab.objectId":
 		if e.ComplexityRoot.TeamTab.ID == nil {
 			break
 		}
@@ -10728,8 +10762,10 @@ type RestoreSession implements Node {
 
 "A OneDrive inside a OneDrive restore session: personal data, for the session's owner only."
 type RestoreOneDrive {
-  "Its ID in the session."
+  "This record's own ID: the OneDrive as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its owner's name."
   name: String!
   "Its address."
@@ -10764,8 +10800,10 @@ type RestoreOneDrive {
 
 "A OneDrive's folder or document."
 type DriveEntry {
-  "Its ID (the server's, opaque)."
+  "This record's own ID: the folder or document as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   name: String!
   "Whether it is a folder."
@@ -10797,8 +10835,10 @@ type DriveEntry {
 
 "A SharePoint site inside a SharePoint restore session: personal data, for the session's owner only."
 type RestoreSite {
-  "Its ID in the session."
+  "This record's own ID: the site as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   name: String!
   "Its address."
@@ -10868,8 +10908,10 @@ type RestoreSite {
 
 "A site's document library or list."
 type SiteContainer {
-  "Its ID (the server's, opaque)."
+  "This record's own ID: the library or list as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   name: String!
   "Its address."
@@ -10882,8 +10924,10 @@ type SiteContainer {
 
 "A site's folder, document or list item."
 type SiteEntry {
-  "Its ID (the server's, opaque)."
+  "This record's own ID: the folder, document or item as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   name: String!
   "A list item's title."
@@ -10906,8 +10950,10 @@ type SiteEntry {
 
 "A team inside a Teams restore session: personal data, for the session's owner only."
 type RestoreTeam {
-  "Its ID in the session."
+  "This record's own ID: the team as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   displayName: String!
   "What it is for."
@@ -10933,8 +10979,10 @@ type RestoreTeam {
 
 "A channel of a team."
 type TeamChannel {
-  "Its ID (the server's, opaque)."
+  "This record's own ID: the channel as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   displayName: String!
   "Standard, Private or Shared."
@@ -11002,8 +11050,10 @@ type TeamPost {
 
 "A file of a channel."
 type TeamFile {
-  "Its ID (the server's, opaque)."
+  "This record's own ID: the file as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   name: String!
   "Its size."
@@ -11020,8 +11070,10 @@ type TeamFile {
 
 "A tab of a channel."
 type TeamTab {
-  "Its ID (the server's, opaque)."
+  "This record's own ID: the tab as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   displayName: String!
   "What it shows."
@@ -11192,8 +11244,10 @@ type TeamTabEdge {
 
 "A mailbox inside an Exchange restore session: personal data, for the session's owner only."
 type Mailbox {
-  "Its ID in the session."
+  "This record's own ID: the mailbox as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   name: String!
   "Its address."
@@ -11250,8 +11304,10 @@ type Mailbox {
 
 "A mailbox's folder."
 type MailFolder {
-  "Its ID (the server's, opaque)."
+  "This record's own ID: the folder as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its name."
   name: String!
   "What it is: ` + "`" + `Inbox` + "`" + `, ` + "`" + `Sent` + "`" + `, ` + "`" + `Deleted` + "`" + `, ` + "`" + `Drafts` + "`" + `, ... or ` + "`" + `None` + "`" + ` for a folder of one's own."
@@ -11282,8 +11338,10 @@ type MailFolder {
 
 "An item of a folder: a message, an appointment, a contact..."
 type MailItem {
-  "Its ID (the server's, opaque)."
+  "This record's own ID: the item as this one restore session shows it (opaque). Inputs take it or ` + "`" + `objectId` + "`" + `."
   id: ID!
+  "Its ID on the VB365 server: the same in every restore session that shows it."
+  objectId: ID!
   "Its class: ` + "`" + `IPM.Note` + "`" + ` for a message."
   itemClass: String
   "Its subject."
@@ -12899,6 +12957,8 @@ func (ec *executionContext) childFields_DriveEntry(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_DriveEntry_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_DriveEntry_objectId(ctx, field)
 	case "name":
 		return ec.fieldContext_DriveEntry_name(ctx, field)
 	case "isFolder":
@@ -13487,6 +13547,8 @@ func (ec *executionContext) childFields_MailFolder(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_MailFolder_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_MailFolder_objectId(ctx, field)
 	case "name":
 		return ec.fieldContext_MailFolder_name(ctx, field)
 	case "category":
@@ -13527,6 +13589,8 @@ func (ec *executionContext) childFields_MailItem(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_MailItem_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_MailItem_objectId(ctx, field)
 	case "itemClass":
 		return ec.fieldContext_MailItem_itemClass(ctx, field)
 	case "subject":
@@ -13575,6 +13639,8 @@ func (ec *executionContext) childFields_Mailbox(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Mailbox_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_Mailbox_objectId(ctx, field)
 	case "name":
 		return ec.fieldContext_Mailbox_name(ctx, field)
 	case "email":
@@ -14307,6 +14373,8 @@ func (ec *executionContext) childFields_RestoreOneDrive(ctx context.Context, fie
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RestoreOneDrive_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_RestoreOneDrive_objectId(ctx, field)
 	case "name":
 		return ec.fieldContext_RestoreOneDrive_name(ctx, field)
 	case "url":
@@ -14511,6 +14579,8 @@ func (ec *executionContext) childFields_RestoreSite(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RestoreSite_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_RestoreSite_objectId(ctx, field)
 	case "name":
 		return ec.fieldContext_RestoreSite_name(ctx, field)
 	case "url":
@@ -14575,6 +14645,8 @@ func (ec *executionContext) childFields_RestoreTeam(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RestoreTeam_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_RestoreTeam_objectId(ctx, field)
 	case "displayName":
 		return ec.fieldContext_RestoreTeam_displayName(ctx, field)
 	case "description":
@@ -14713,6 +14785,8 @@ func (ec *executionContext) childFields_SiteContainer(ctx context.Context, field
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_SiteContainer_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_SiteContainer_objectId(ctx, field)
 	case "name":
 		return ec.fieldContext_SiteContainer_name(ctx, field)
 	case "url":
@@ -14753,6 +14827,8 @@ func (ec *executionContext) childFields_SiteEntry(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_SiteEntry_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_SiteEntry_objectId(ctx, field)
 	case "name":
 		return ec.fieldContext_SiteEntry_name(ctx, field)
 	case "title":
@@ -14853,6 +14929,8 @@ func (ec *executionContext) childFields_TeamChannel(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_TeamChannel_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_TeamChannel_objectId(ctx, field)
 	case "displayName":
 		return ec.fieldContext_TeamChannel_displayName(ctx, field)
 	case "type":
@@ -14895,6 +14973,8 @@ func (ec *executionContext) childFields_TeamFile(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_TeamFile_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_TeamFile_objectId(ctx, field)
 	case "name":
 		return ec.fieldContext_TeamFile_name(ctx, field)
 	case "sizeBytes":
@@ -14989,6 +15069,8 @@ func (ec *executionContext) childFields_TeamTab(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_TeamTab_id(ctx, field)
+	case "objectId":
+		return ec.fieldContext_TeamTab_objectId(ctx, field)
 	case "displayName":
 		return ec.fieldContext_TeamTab_displayName(ctx, field)
 	case "contentUrl":
@@ -23282,7 +23364,7 @@ func (ec *executionContext) _DriveEntry_id(ctx context.Context, field graphql.Co
 			return ec.fieldContext_DriveEntry_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.DriveEntry().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23293,6 +23375,29 @@ func (ec *executionContext) _DriveEntry_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_DriveEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriveEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _DriveEntry_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.DriveEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriveEntry_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriveEntry_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DriveEntry", field, false, false, "ID")
 }
 
@@ -28776,7 +28881,7 @@ func (ec *executionContext) _MailFolder_id(ctx context.Context, field graphql.Co
 			return ec.fieldContext_MailFolder_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.MailFolder().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -28787,6 +28892,29 @@ func (ec *executionContext) _MailFolder_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_MailFolder_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailFolder", field, true, true, "ID")
+}
+
+func (ec *executionContext) _MailFolder_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.MailFolder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailFolder_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailFolder_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MailFolder", field, false, false, "ID")
 }
 
@@ -29107,7 +29235,7 @@ func (ec *executionContext) _MailItem_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_MailItem_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.MailItem().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -29118,6 +29246,29 @@ func (ec *executionContext) _MailItem_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_MailItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailItem", field, true, true, "ID")
+}
+
+func (ec *executionContext) _MailItem_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.MailItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailItem_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailItem_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MailItem", field, false, false, "ID")
 }
 
@@ -29488,7 +29639,7 @@ func (ec *executionContext) _Mailbox_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Mailbox_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Mailbox().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -29499,6 +29650,29 @@ func (ec *executionContext) _Mailbox_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Mailbox_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mailbox", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Mailbox_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.Mailbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mailbox_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mailbox_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Mailbox", field, false, false, "ID")
 }
 
@@ -38221,7 +38395,7 @@ func (ec *executionContext) _RestoreOneDrive_id(ctx context.Context, field graph
 			return ec.fieldContext_RestoreOneDrive_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.RestoreOneDrive().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -38232,6 +38406,29 @@ func (ec *executionContext) _RestoreOneDrive_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_RestoreOneDrive_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreOneDrive", field, true, true, "ID")
+}
+
+func (ec *executionContext) _RestoreOneDrive_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.SessionOneDrive) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreOneDrive_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreOneDrive_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestoreOneDrive", field, false, false, "ID")
 }
 
@@ -40156,7 +40353,7 @@ func (ec *executionContext) _RestoreSite_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_RestoreSite_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.RestoreSite().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -40167,6 +40364,29 @@ func (ec *executionContext) _RestoreSite_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_RestoreSite_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSite", field, true, true, "ID")
+}
+
+func (ec *executionContext) _RestoreSite_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSite_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSite_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestoreSite", field, false, false, "ID")
 }
 
@@ -40757,7 +40977,7 @@ func (ec *executionContext) _RestoreTeam_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_RestoreTeam_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.RestoreTeam().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -40768,6 +40988,29 @@ func (ec *executionContext) _RestoreTeam_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_RestoreTeam_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreTeam", field, true, true, "ID")
+}
+
+func (ec *executionContext) _RestoreTeam_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.RestoreTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreTeam_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreTeam_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestoreTeam", field, false, false, "ID")
 }
 
@@ -41816,7 +42059,7 @@ func (ec *executionContext) _SiteContainer_id(ctx context.Context, field graphql
 			return ec.fieldContext_SiteContainer_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.SiteContainer().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -41827,6 +42070,29 @@ func (ec *executionContext) _SiteContainer_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_SiteContainer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteContainer", field, true, true, "ID")
+}
+
+func (ec *executionContext) _SiteContainer_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteContainer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteContainer_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteContainer_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SiteContainer", field, false, false, "ID")
 }
 
@@ -42105,7 +42371,7 @@ func (ec *executionContext) _SiteEntry_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_SiteEntry_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.SiteEntry().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -42116,6 +42382,29 @@ func (ec *executionContext) _SiteEntry_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_SiteEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _SiteEntry_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.SiteEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteEntry_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteEntry_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SiteEntry", field, false, false, "ID")
 }
 
@@ -43126,7 +43415,7 @@ func (ec *executionContext) _TeamChannel_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_TeamChannel_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.TeamChannel().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -43137,6 +43426,29 @@ func (ec *executionContext) _TeamChannel_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_TeamChannel_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamChannel", field, true, true, "ID")
+}
+
+func (ec *executionContext) _TeamChannel_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamChannel_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamChannel_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamChannel", field, false, false, "ID")
 }
 
@@ -43501,7 +43813,7 @@ func (ec *executionContext) _TeamFile_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_TeamFile_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.TeamFile().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -43512,6 +43824,29 @@ func (ec *executionContext) _TeamFile_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_TeamFile_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamFile", field, true, true, "ID")
+}
+
+func (ec *executionContext) _TeamFile_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamFile_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamFile_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamFile", field, false, false, "ID")
 }
 
@@ -44240,7 +44575,7 @@ func (ec *executionContext) _TeamTab_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_TeamTab_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.TeamTab().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -44251,6 +44586,29 @@ func (ec *executionContext) _TeamTab_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_TeamTab_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamTab", field, true, true, "ID")
+}
+
+func (ec *executionContext) _TeamTab_objectId(ctx context.Context, field graphql.CollectedField, obj *upstream.TeamTab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamTab_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamTab_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamTab", field, false, false, "ID")
 }
 
@@ -48684,7 +49042,13 @@ func (ec *executionContext) _DriveEntry(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DriveEntry")
 		case "id":
-			out.Values[i] = ec._DriveEntry_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DriveEntry_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._DriveEntry_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -50657,7 +51021,13 @@ func (ec *executionContext) _MailFolder(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("MailFolder")
 		case "id":
-			out.Values[i] = ec._MailFolder_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MailFolder_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._MailFolder_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -50798,49 +51168,55 @@ func (ec *executionContext) _MailItem(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("MailItem")
 		case "id":
-			out.Values[i] = ec._MailItem_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MailItem_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._MailItem_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "itemClass":
 			out.Values[i] = ec._MailItem_itemClass(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subject":
 			out.Values[i] = ec._MailItem_subject(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "from":
 			out.Values[i] = ec._MailItem_from(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "to":
 			out.Values[i] = ec._MailItem_to(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sent":
 			out.Values[i] = ec._MailItem_sent(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "received":
 			out.Values[i] = ec._MailItem_received(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "importance":
 			out.Values[i] = ec._MailItem_importance(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "attachmentCount":
 			out.Values[i] = ec._MailItem_attachmentCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -50957,7 +51333,13 @@ func (ec *executionContext) _Mailbox(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mailbox")
 		case "id":
-			out.Values[i] = ec._Mailbox_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Mailbox_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._Mailbox_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -53788,7 +54170,13 @@ func (ec *executionContext) _RestoreOneDrive(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RestoreOneDrive")
 		case "id":
-			out.Values[i] = ec._RestoreOneDrive_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreOneDrive_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._RestoreOneDrive_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -54457,7 +54845,13 @@ func (ec *executionContext) _RestoreSite(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RestoreSite")
 		case "id":
-			out.Values[i] = ec._RestoreSite_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreSite_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._RestoreSite_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -54674,7 +55068,13 @@ func (ec *executionContext) _RestoreTeam(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RestoreTeam")
 		case "id":
-			out.Values[i] = ec._RestoreTeam_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestoreTeam_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._RestoreTeam_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -55145,29 +55545,35 @@ func (ec *executionContext) _SiteContainer(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("SiteContainer")
 		case "id":
-			out.Values[i] = ec._SiteContainer_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SiteContainer_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._SiteContainer_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._SiteContainer_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "url":
 			out.Values[i] = ec._SiteContainer_url(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._SiteContainer_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "created":
 			out.Values[i] = ec._SiteContainer_created(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -55284,54 +55690,60 @@ func (ec *executionContext) _SiteEntry(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("SiteEntry")
 		case "id":
-			out.Values[i] = ec._SiteEntry_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SiteEntry_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._SiteEntry_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._SiteEntry_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "title":
 			out.Values[i] = ec._SiteEntry_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isFolder":
 			out.Values[i] = ec._SiteEntry_isFolder(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sizeBytes":
 			out.Values[i] = ec._SiteEntry_sizeBytes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "version":
 			out.Values[i] = ec._SiteEntry_version(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
 			out.Values[i] = ec._SiteEntry_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "created":
 			out.Values[i] = ec._SiteEntry_created(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "modifiedBy":
 			out.Values[i] = ec._SiteEntry_modifiedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "modified":
 			out.Values[i] = ec._SiteEntry_modified(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -55659,7 +56071,13 @@ func (ec *executionContext) _TeamChannel(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TeamChannel")
 		case "id":
-			out.Values[i] = ec._TeamChannel_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamChannel_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._TeamChannel_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -55806,39 +56224,45 @@ func (ec *executionContext) _TeamFile(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TeamFile")
 		case "id":
-			out.Values[i] = ec._TeamFile_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamFile_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._TeamFile_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._TeamFile_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sizeBytes":
 			out.Values[i] = ec._TeamFile_sizeBytes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "version":
 			out.Values[i] = ec._TeamFile_version(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "modified":
 			out.Values[i] = ec._TeamFile_modified(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "modifiedBy":
 			out.Values[i] = ec._TeamFile_modifiedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fileType":
 			out.Values[i] = ec._TeamFile_fileType(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -56120,24 +56544,30 @@ func (ec *executionContext) _TeamTab(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TeamTab")
 		case "id":
-			out.Values[i] = ec._TeamTab_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamTab_id(ctx, field, obj)
+				})
+		case "objectId":
+			out.Values[i] = ec._TeamTab_objectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
 			out.Values[i] = ec._TeamTab_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contentUrl":
 			out.Values[i] = ec._TeamTab_contentUrl(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._TeamTab_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

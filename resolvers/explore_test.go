@@ -121,8 +121,8 @@ func TestBrowsingAMailbox(t *testing.T) {
 		rest := func(path string) []map[string]any {
 			return g.Env.Items(t, fmt.Sprintf("/v%d/RestoreSessions/%s/organization/mailboxes%s", v, session, path), g.Env.Token(t))
 		}
-		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { mailboxes(first: 200) { nodes { id name email isArchive
-			folders(first: 10) { nodes { id name category } } } } } }`, map[string]any{"id": session})
+		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { mailboxes(first: 200) { nodes { id: objectId name email isArchive
+			folders(first: 10) { nodes { id: objectId name category } } } } } }`, map[string]any{"id": session})
 		var d struct {
 			RestoreSession struct {
 				Mailboxes struct {
@@ -163,7 +163,7 @@ func TestBrowsingAMailbox(t *testing.T) {
 		g.Sim.ResetCalls()
 		for {
 			r := as(t, g, "k3y-portal", "", `query($id: ID!, $after: String, $folder: String) { restoreSession(id: $id) { mailboxes(first: 1) { nodes {
-				items(folderId: $folder, first: 100, after: $after) { nodes { id subject } pageInfo { hasNextPage endCursor } } } } } }`,
+				items(folderId: $folder, first: 100, after: $after) { nodes { id: objectId subject } pageInfo { hasNextPage endCursor } } } } } }`,
 				map[string]any{"id": session, "after": after, "folder": archive})
 			var p struct {
 				RestoreSession struct {
@@ -304,8 +304,8 @@ func TestBrowsingAOneDrive(t *testing.T) {
 			}
 			return names
 		}
-		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { oneDrives(first: 60) { nodes { id name url
-			folders(first: 10) { nodes { id name isFolder } } documents(first: 20) { nodes { id name sizeBytes modified } } } } } }`, map[string]any{"id": session})
+		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { oneDrives(first: 60) { nodes { id: objectId name url
+			folders(first: 10) { nodes { id: objectId name isFolder } } documents(first: 20) { nodes { id: objectId name sizeBytes modified } } } } } }`, map[string]any{"id": session})
 		var d struct {
 			RestoreSession struct {
 				OneDrives struct {
@@ -393,8 +393,8 @@ func TestBrowsingSitesAndTeams(t *testing.T) {
 		}
 
 		session := open("SHAREPOINT")
-		r := as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { sites(first: 1) { nodes { id name url
-			libraries { nodes { name } } lists { nodes { name } } folders { nodes { id name } } documents { nodes { name } } items { nodes { title } } } } } }`,
+		r := as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { sites(first: 1) { nodes { id: objectId name url
+			libraries { nodes { name } } lists { nodes { name } } folders { nodes { id: objectId name } } documents { nodes { name } } items { nodes { title } } } } } }`,
 			map[string]any{"id": session})
 		var d struct {
 			RestoreSession struct {
@@ -428,13 +428,13 @@ func TestBrowsingSitesAndTeams(t *testing.T) {
 		if want := rest(path + "/Documents?parentId=" + url.QueryEscape(fmt.Sprint(site.Folders.Nodes[0]["id"]))); len(want) == 0 || !strings.Contains(string(r.Data), fmt.Sprint(want[0]["name"])) {
 			t.Errorf("v%d: a folder's documents: %s, the REST API %v", v, r.Raw, want)
 		}
-		if r := as(t, g, operatorKey, "", `query($id: ID!) { restoreSession(id: $id) { sites { nodes { id } } } }`, map[string]any{"id": session}); codeOf(r) != "FORBIDDEN" {
+		if r := as(t, g, operatorKey, "", `query($id: ID!) { restoreSession(id: $id) { sites { nodes { id: objectId } } } }`, map[string]any{"id": session}); codeOf(r) != "FORBIDDEN" {
 			t.Errorf("v%d: a job operator sees the sites: %s", v, r.Raw)
 		}
 
 		session = open("TEAMS")
-		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { teams(first: 1) { nodes { id displayName
-			channels(first: 1) { nodes { id displayName posts { nodes { subject author replyTo } } files { nodes { name } } tabs { nodes { displayName } } } } } } } }`,
+		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { teams(first: 1) { nodes { id: objectId displayName
+			channels(first: 1) { nodes { id: objectId displayName posts { nodes { subject author replyTo } } files { nodes { name } } tabs { nodes { displayName } } } } } } } }`,
 			map[string]any{"id": session})
 		if v < 6 {
 			if codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v6") {
@@ -488,6 +488,65 @@ func TestBrowsingSitesAndTeams(t *testing.T) {
 	}
 }
 
+// TestBrowsedRecordsAreOnePerRestoreSession: two restore sessions over one
+// organization show the same site and folder (the same ids on the server,
+// objectId) as records of their own (id), so that a normalising cache keeps
+// each session's contents apart; a browsing argument takes either id, with
+// the same answer.
+func TestBrowsedRecordsAreOnePerRestoreSession(t *testing.T) {
+	t.Parallel()
+	keys, err := access.ParseKeys([]string{"k3y-portal restore-operator portal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := testenv.Start(t, testenv.Options{Version: 8, Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
+	type record struct{ ID, ObjectID, Name string }
+	browse := func(at string) (site record, folder record, documents string) {
+		r := as(t, g, "k3y-portal", "", `mutation($org: ID!, $at: DateTime) { openRestoreSession(input: {organizationId: $org, kind: SHAREPOINT, pointInTime: $at, reason: "INC-3"}) { restoreSession { id } } }`,
+			map[string]any{"org": g.Sim.OrganizationIDs()[0], "at": at})
+		var opened struct {
+			OpenRestoreSession struct{ RestoreSession struct{ ID string } }
+		}
+		if err := json.Unmarshal(r.Data, &opened); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("%v %s", err, r.Raw)
+		}
+		session := opened.OpenRestoreSession.RestoreSession.ID
+		r = as(t, g, "k3y-portal", "", `query($id: ID!) { restoreSession(id: $id) { sites(first: 1) { nodes { id objectId name folders(first: 1) { nodes { id objectId name } } } } } }`,
+			map[string]any{"id": session})
+		var d struct {
+			RestoreSession struct {
+				Sites struct {
+					Nodes []struct {
+						record
+						Folders struct{ Nodes []record }
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 || len(d.RestoreSession.Sites.Nodes) != 1 || len(d.RestoreSession.Sites.Nodes[0].Folders.Nodes) != 1 {
+			t.Fatalf("%v %.600s", err, r.Raw)
+		}
+		site, folder = d.RestoreSession.Sites.Nodes[0].record, d.RestoreSession.Sites.Nodes[0].Folders.Nodes[0]
+		for _, parent := range []string{folder.ID, folder.ObjectID} {
+			r := as(t, g, "k3y-portal", "", `query($id: ID!, $parent: String) { restoreSession(id: $id) { sites(first: 1) { nodes { documents(parentId: $parent) { nodes { name } } } } } }`,
+				map[string]any{"id": session, "parent": parent})
+			if len(r.Errors) > 0 || !strings.Contains(string(r.Data), ".docx") || (documents != "" && string(r.Data) != documents) {
+				t.Errorf("the folder's documents by %s: %s (by the other id: %s)", parent, r.Data, documents)
+			}
+			documents = string(r.Data)
+		}
+		return site, folder, documents
+	}
+	site1, folder1, _ := browse("2026-11-20T00:00:00Z")
+	site2, folder2, _ := browse("2026-11-27T00:00:00Z")
+	if site1.ObjectID != site2.ObjectID || folder1.ObjectID != folder2.ObjectID {
+		t.Fatalf("the sessions show different sites or folders: %+v %+v, %+v %+v", site1, site2, folder1, folder2)
+	}
+	if site1.ID == site2.ID || folder1.ID == folder2.ID || site1.ID == site1.ObjectID {
+		t.Errorf("one record for two sessions' site or folder: site %s / %s, folder %s / %s", site1.ID, site2.ID, folder1.ID, folder2.ID)
+	}
+}
+
 // TestDocumentVersions: a OneDrive document's backed-up versions are what
 // the REST API lists (v6+), newest first; v3 names the version that has
 // them.
@@ -500,7 +559,7 @@ func TestDocumentVersions(t *testing.T) {
 	for _, v := range []int{3, 8} {
 		g := testenv.Start(t, testenv.Options{Version: v, Unshared: true, Handler: func(o *graphqlhttp.Options) { o.Gate = &access.Gate{Keys: keys} }})
 		r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: ONEDRIVE, reason: "INC-3"}) {
-			restoreSession { id oneDrives(first: 1) { nodes { id documents(first: 1) { nodes { id versions { nodes { version modified } } } } } } } } }`,
+			restoreSession { id oneDrives(first: 1) { nodes { id: objectId documents(first: 1) { nodes { id: objectId versions { nodes { version modified } } } } } } } } }`,
 			map[string]any{"org": g.Sim.OrganizationIDs()[0]})
 		if v < 6 {
 			if codeOf(r) != "NOT_SUPPORTED_BY_VERSION" || !strings.Contains(r.Errors[0].Message, "v6") {

@@ -119,6 +119,7 @@ func (r *Resolver) restoring(ctx context.Context, mutation, sessionID string, se
 }
 
 func (r *Resolver) restoreItems(ctx context.Context, in model.RestoreItemsInput) (*model.RestoreItemsPayload, error) {
+	in.MailboxID, in.ItemIds = serverID(in.MailboxID), serverIDs(in.ItemIds) // a client may send the records' own ids
 	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
 		return nil, err
 	}
@@ -146,6 +147,7 @@ func (r *Resolver) restoreItems(ctx context.Context, in model.RestoreItemsInput)
 }
 
 func (r *Resolver) restoreDocuments(ctx context.Context, in model.RestoreDocumentsInput) (*model.RestoreItemsPayload, error) {
+	in.OneDriveID, in.FolderID, in.DocumentIds = serverID(in.OneDriveID), optionalServerID(in.FolderID), serverIDs(in.DocumentIds)
 	if err := itemsToActOn(in.Reason, in.DocumentIds); err != nil {
 		return nil, err
 	}
@@ -169,6 +171,7 @@ func (r *Resolver) restoreDocuments(ctx context.Context, in model.RestoreDocumen
 }
 
 func (r *Resolver) sendItems(ctx context.Context, in model.SendItemsInput) (*model.SendItemsPayload, error) {
+	in.MailboxID, in.ItemIds = serverID(in.MailboxID), serverIDs(in.ItemIds)
 	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
 		return nil, err
 	}
@@ -248,6 +251,7 @@ func (r *Resolver) exporting(ctx context.Context, mutation string, p performance
 }
 
 func (r *Resolver) exportItems(ctx context.Context, in model.ExportItemsInput) (*model.ExportPayload, error) {
+	in.MailboxID, in.ItemIds = serverID(in.MailboxID), serverIDs(in.ItemIds)
 	if err := itemsToActOn(in.Reason, in.ItemIds); err != nil {
 		return nil, err
 	}
@@ -266,6 +270,7 @@ func (r *Resolver) exportItems(ctx context.Context, in model.ExportItemsInput) (
 }
 
 func (r *Resolver) exportDocuments(ctx context.Context, in model.ExportDocumentsInput) (*model.ExportPayload, error) {
+	in.OneDriveID, in.FolderID, in.DocumentIds = serverID(in.OneDriveID), optionalServerID(in.FolderID), serverIDs(in.DocumentIds)
 	if err := itemsToActOn(in.Reason, in.DocumentIds); err != nil {
 		return nil, err
 	}

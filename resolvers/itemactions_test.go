@@ -46,7 +46,7 @@ func restoreGateway(t *testing.T, v int, logs io.Writer) *testenv.Gateway {
 func openExchange(t *testing.T, g *testenv.Gateway) (session, mailbox string, items []string) {
 	t.Helper()
 	r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: EXCHANGE, reason: "INC-5150"}) {
-		restoreSession { id mailboxes(first: 1) { nodes { id items(first: 2) { nodes { id subject } } } } } } }`,
+		restoreSession { id mailboxes(first: 1) { nodes { id: objectId items(first: 2) { nodes { id: objectId subject } } } } } } }`,
 		map[string]any{"org": g.Sim.OrganizationIDs()[0]})
 	var d struct {
 		OpenRestoreSession struct {
@@ -502,7 +502,7 @@ func TestSearchingAMailbox(t *testing.T) {
 		g := restoreGateway(t, v, nil)
 		session, mailbox, _ := openExchange(t, g)
 		search := `query($s: ID!, $m: ID!, $q: String!, $f: String, $after: String) { restoreSession(id: $s) { mailbox(id: $m) {
-			search(query: $q, folderId: $f, first: 50, after: $after) { nodes { id subject } pageInfo { hasNextPage endCursor } } } } }`
+			search(query: $q, folderId: $f, first: 50, after: $after) { nodes { id: objectId subject } pageInfo { hasNextPage endCursor } } } } }`
 		type page struct {
 			RestoreSession struct {
 				Mailbox struct {
@@ -594,7 +594,7 @@ func TestRestoringAndExportingDocuments(t *testing.T) {
 		var logs testenv.LogBuffer
 		g := restoreGateway(t, v, &logs)
 		r := as(t, g, "k3y-portal", "", `mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: ONEDRIVE, reason: "INC-7"}) {
-			restoreSession { id oneDrives(first: 1) { nodes { id documents(first: 2) { nodes { id name } } } } } } }`, map[string]any{"org": g.Sim.OrganizationIDs()[0]})
+			restoreSession { id oneDrives(first: 1) { nodes { id: objectId documents(first: 2) { nodes { id: objectId name } } } } } } }`, map[string]any{"org": g.Sim.OrganizationIDs()[0]})
 		var d struct {
 			OpenRestoreSession struct {
 				RestoreSession struct {

@@ -38,6 +38,55 @@ func recordID(typ, server string, ids ...string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + server + ":" + strings.Join(ids, "/")))
 }
 
+// browsedTypes are what a restore session shows of a backup.
+var browsedTypes = map[string]bool{"Mailbox": true, "MailFolder": true, "MailItem": true, "RestoreOneDrive": true, "DriveEntry": true,
+	"RestoreSite": true, "SiteContainer": true, "SiteEntry": true, "RestoreTeam": true, "TeamChannel": true, "TeamFile": true, "TeamTab": true}
+
+// browsedID is the id of what a restore session shows: every session over
+// an organization shows the same site, channel or document (the same id on
+// the server), each at its own point in time, with other contents.
+func browsedID(typ, server, sessionID, serverID string) string {
+	return recordID(typ, server, sessionID, serverID)
+}
+
+// serverID is the server's id an input names: a browsed record's own id
+// (as a client has it from id) or the server's id itself (objectId).
+func serverID(id string) string {
+	b, err := base64.RawURLEncoding.DecodeString(id)
+	if err != nil {
+		return id
+	}
+	typ, rest, ok := strings.Cut(string(b), ":")
+	if !ok || !browsedTypes[typ] {
+		return id
+	}
+	if _, rest, ok = strings.Cut(rest, ":"); !ok { // the server's name (letters, digits, '-')
+		return id
+	}
+	if _, own, ok := strings.Cut(rest, "/"); ok { // after the session's UUID
+		return own
+	}
+	return id
+}
+
+// serverIDs is serverID of each.
+func serverIDs(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = serverID(id)
+	}
+	return out
+}
+
+// optionalServerID is serverID of an optional argument.
+func optionalServerID(id *string) *string {
+	if id == nil {
+		return nil
+	}
+	own := serverID(*id)
+	return &own
+}
+
 // jobItemID: an item's id in Veeam is its type's and its object's, the same
 // in every job that names the object.
 func jobItemID(item *upstream.JobItem) string {

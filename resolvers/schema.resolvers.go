@@ -186,6 +186,11 @@ func (r *copyJobActionPayloadResolver) CopyJob(ctx context.Context, obj *model.C
 	return part(ctx, obj.ServerName).CopyJob(ctx, obj.CopyJobID)
 }
 
+// ID is the resolver for the id field.
+func (r *driveEntryResolver) ID(ctx context.Context, obj *upstream.DriveEntry) (string, error) {
+	return browsedID("DriveEntry", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
 // Versions is the resolver for the versions field.
 func (r *driveEntryResolver) Versions(ctx context.Context, obj *upstream.DriveEntry, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error) {
 	if obj.IsFolder {
@@ -393,6 +398,11 @@ func (r *licensedUserResolver) Organization(ctx context.Context, obj *upstream.L
 	return optional(ctx, obj.OrganizationID, part(ctx, obj.ServerName).Organization)
 }
 
+// ID is the resolver for the id field.
+func (r *mailFolderResolver) ID(ctx context.Context, obj *upstream.MailFolder) (string, error) {
+	return browsedID("MailFolder", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
 // Folders is the resolver for the folders field.
 func (r *mailFolderResolver) Folders(ctx context.Context, obj *upstream.MailFolder, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailFolder], error) {
@@ -407,24 +417,34 @@ func (r *mailFolderResolver) Items(ctx context.Context, obj *upstream.MailFolder
 	})
 }
 
+// ID is the resolver for the id field.
+func (r *mailItemResolver) ID(ctx context.Context, obj *upstream.MailItem) (string, error) {
+	return browsedID("MailItem", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
+// ID is the resolver for the id field.
+func (r *mailboxResolver) ID(ctx context.Context, obj *upstream.Mailbox) (string, error) {
+	return browsedID("Mailbox", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
 // Folders is the resolver for the folders field.
 func (r *mailboxResolver) Folders(ctx context.Context, obj *upstream.Mailbox, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailFolder], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailFolder], error) {
-		return so.MailFolders(ctx, obj.RestoreSessionID, obj.ID, deref(parentID), p)
+		return so.MailFolders(ctx, obj.RestoreSessionID, obj.ID, serverID(deref(parentID)), p)
 	})
 }
 
 // Items is the resolver for the items field.
 func (r *mailboxResolver) Items(ctx context.Context, obj *upstream.Mailbox, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailItem], error) {
-		return so.MailItems(ctx, obj.RestoreSessionID, obj.ID, deref(folderID), p)
+		return so.MailItems(ctx, obj.RestoreSessionID, obj.ID, serverID(deref(folderID)), p)
 	})
 }
 
 // Search is the resolver for the search field.
 func (r *mailboxResolver) Search(ctx context.Context, obj *upstream.Mailbox, query string, folderID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.MailItem], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.MailItem], error) {
-		return so.api.SearchMailItems(ctx, so.scope, obj.RestoreSessionID, obj.ID, deref(folderID), query, p)
+		return so.api.SearchMailItems(ctx, so.scope, obj.RestoreSessionID, obj.ID, serverID(deref(folderID)), query, p)
 	})
 }
 
@@ -973,17 +993,22 @@ func (r *restoreItemsPayloadResolver) RestoreSession(ctx context.Context, obj *m
 	return part(ctx, obj.ServerName).RestoreSession(ctx, obj.RestoreSessionID)
 }
 
+// ID is the resolver for the id field.
+func (r *restoreOneDriveResolver) ID(ctx context.Context, obj *upstream.SessionOneDrive) (string, error) {
+	return browsedID("RestoreOneDrive", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
 // Folders is the resolver for the folders field.
 func (r *restoreOneDriveResolver) Folders(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.DriveEntry], error) {
-		return so.DriveEntries(ctx, obj.RestoreSessionID, obj.ID, deref(parentID), true, p)
+		return so.DriveEntries(ctx, obj.RestoreSessionID, obj.ID, serverID(deref(parentID)), true, p)
 	})
 }
 
 // Documents is the resolver for the documents field.
 func (r *restoreOneDriveResolver) Documents(ctx context.Context, obj *upstream.SessionOneDrive, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.DriveEntry], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.DriveEntry], error) {
-		return so.DriveEntries(ctx, obj.RestoreSessionID, obj.ID, deref(parentID), false, p)
+		return so.DriveEntries(ctx, obj.RestoreSessionID, obj.ID, serverID(deref(parentID)), false, p)
 	})
 }
 
@@ -1060,7 +1085,7 @@ func (r *restoreSessionResolver) Mailbox(ctx context.Context, obj *upstream.Rest
 	}
 	so := part(ctx, obj.ServerName)
 	r.IdleRestoreSessions.Touch(so.name, obj.ID)
-	return so.api.MailboxByID(ctx, so.scope, obj.ID, id)
+	return so.api.MailboxByID(ctx, so.scope, obj.ID, serverID(id))
 }
 
 // OneDrives is the resolver for the oneDrives field.
@@ -1073,6 +1098,11 @@ func (r *restoreSessionResolver) OneDrives(ctx context.Context, obj *upstream.Re
 // RestoreSession is the resolver for the restoreSession field.
 func (r *restoreSessionPayloadResolver) RestoreSession(ctx context.Context, obj *model.RestoreSessionPayload) (*upstream.RestoreSession, error) {
 	return part(ctx, obj.ServerName).RestoreSession(ctx, obj.RestoreSessionID)
+}
+
+// ID is the resolver for the id field.
+func (r *restoreSiteResolver) ID(ctx context.Context, obj *upstream.RestoreSite) (string, error) {
+	return browsedID("RestoreSite", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
 }
 
 // Libraries is the resolver for the libraries field.
@@ -1092,22 +1122,27 @@ func (r *restoreSiteResolver) Lists(ctx context.Context, obj *upstream.RestoreSi
 // Folders is the resolver for the folders field.
 func (r *restoreSiteResolver) Folders(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SiteEntry], error) {
-		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteFolders, deref(parentID), p)
+		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteFolders, serverID(deref(parentID)), p)
 	})
 }
 
 // Documents is the resolver for the documents field.
 func (r *restoreSiteResolver) Documents(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SiteEntry], error) {
-		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteDocuments, deref(parentID), p)
+		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteDocuments, serverID(deref(parentID)), p)
 	})
 }
 
 // Items is the resolver for the items field.
 func (r *restoreSiteResolver) Items(ctx context.Context, obj *upstream.RestoreSite, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.SiteEntry], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.SiteEntry], error) {
-		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteItems, deref(parentID), p)
+		return so.api.SiteEntries(ctx, so.scope, obj.RestoreSessionID, obj.ID, upstream.SiteItems, serverID(deref(parentID)), p)
 	})
+}
+
+// ID is the resolver for the id field.
+func (r *restoreTeamResolver) ID(ctx context.Context, obj *upstream.RestoreTeam) (string, error) {
+	return browsedID("RestoreTeam", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
 }
 
 // Channels is the resolver for the channels field.
@@ -1175,6 +1210,16 @@ func (r *serverResolver) RestorePortal(ctx context.Context, obj *upstream.Origin
 	return orNilBeforeVersion(part(ctx, obj.ServerName).RestorePortal(ctx))
 }
 
+// ID is the resolver for the id field.
+func (r *siteContainerResolver) ID(ctx context.Context, obj *upstream.SiteContainer) (string, error) {
+	return browsedID("SiteContainer", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
+// ID is the resolver for the id field.
+func (r *siteEntryResolver) ID(ctx context.Context, obj *upstream.SiteEntry) (string, error) {
+	return browsedID("SiteEntry", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
 // CopyJob is the resolver for the copyJob field.
 func (r *startCopyJobPayloadResolver) CopyJob(ctx context.Context, obj *model.StartCopyJobPayload) (*upstream.CopyJob, error) {
 	return part(ctx, obj.ServerName).CopyJob(ctx, obj.CopyJobID)
@@ -1233,6 +1278,11 @@ func (r *synchronizeRepositoryPayloadResolver) Repository(ctx context.Context, o
 	return part(ctx, obj.ServerName).Repository(ctx, obj.RepositoryID)
 }
 
+// ID is the resolver for the id field.
+func (r *teamChannelResolver) ID(ctx context.Context, obj *upstream.TeamChannel) (string, error) {
+	return browsedID("TeamChannel", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
 // Posts is the resolver for the posts field.
 func (r *teamChannelResolver) Posts(ctx context.Context, obj *upstream.TeamChannel, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamPost], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.TeamPost], error) {
@@ -1243,7 +1293,7 @@ func (r *teamChannelResolver) Posts(ctx context.Context, obj *upstream.TeamChann
 // Files is the resolver for the files field.
 func (r *teamChannelResolver) Files(ctx context.Context, obj *upstream.TeamChannel, parentID *string, first *int, after *string, last *int, before *string) (*model.Connection[upstream.TeamFile], error) {
 	return browse(ctx, r.Resolver, obj.ServerName, obj.RestoreSessionID, window{first, last, after, before}, func(so *serverOp, p upstream.PageRequest) (upstream.Page[upstream.TeamFile], error) {
-		return so.api.TeamFiles(ctx, so.scope, obj.RestoreSessionID, obj.TeamID, obj.ID, deref(parentID), p)
+		return so.api.TeamFiles(ctx, so.scope, obj.RestoreSessionID, obj.TeamID, obj.ID, serverID(deref(parentID)), p)
 	})
 }
 
@@ -1255,8 +1305,18 @@ func (r *teamChannelResolver) Tabs(ctx context.Context, obj *upstream.TeamChanne
 }
 
 // ID is the resolver for the id field.
+func (r *teamFileResolver) ID(ctx context.Context, obj *upstream.TeamFile) (string, error) {
+	return browsedID("TeamFile", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
+}
+
+// ID is the resolver for the id field.
 func (r *teamPostResolver) ID(ctx context.Context, obj *upstream.TeamPost) (string, error) {
 	return recordID("TeamPost", obj.ServerName, obj.RestoreSessionID, obj.ChannelID, strconv.FormatInt(obj.ID, 10)), nil
+}
+
+// ID is the resolver for the id field.
+func (r *teamTabResolver) ID(ctx context.Context, obj *upstream.TeamTab) (string, error) {
+	return browsedID("TeamTab", obj.ServerName, obj.RestoreSessionID, obj.ID), nil
 }
 
 // Repositories is the resolver for the repositories field.
@@ -1345,6 +1405,9 @@ func (r *Resolver) LicensedUser() graph.LicensedUserResolver { return &licensedU
 
 // MailFolder returns graph.MailFolderResolver implementation.
 func (r *Resolver) MailFolder() graph.MailFolderResolver { return &mailFolderResolver{r} }
+
+// MailItem returns graph.MailItemResolver implementation.
+func (r *Resolver) MailItem() graph.MailItemResolver { return &mailItemResolver{r} }
 
 // Mailbox returns graph.MailboxResolver implementation.
 func (r *Resolver) Mailbox() graph.MailboxResolver { return &mailboxResolver{r} }
@@ -1444,6 +1507,12 @@ func (r *Resolver) SendItemsPayload() graph.SendItemsPayloadResolver {
 // Server returns graph.ServerResolver implementation.
 func (r *Resolver) Server() graph.ServerResolver { return &serverResolver{r} }
 
+// SiteContainer returns graph.SiteContainerResolver implementation.
+func (r *Resolver) SiteContainer() graph.SiteContainerResolver { return &siteContainerResolver{r} }
+
+// SiteEntry returns graph.SiteEntryResolver implementation.
+func (r *Resolver) SiteEntry() graph.SiteEntryResolver { return &siteEntryResolver{r} }
+
 // StartCopyJobPayload returns graph.StartCopyJobPayloadResolver implementation.
 func (r *Resolver) StartCopyJobPayload() graph.StartCopyJobPayloadResolver {
 	return &startCopyJobPayloadResolver{r}
@@ -1470,8 +1539,14 @@ func (r *Resolver) SynchronizeRepositoryPayload() graph.SynchronizeRepositoryPay
 // TeamChannel returns graph.TeamChannelResolver implementation.
 func (r *Resolver) TeamChannel() graph.TeamChannelResolver { return &teamChannelResolver{r} }
 
+// TeamFile returns graph.TeamFileResolver implementation.
+func (r *Resolver) TeamFile() graph.TeamFileResolver { return &teamFileResolver{r} }
+
 // TeamPost returns graph.TeamPostResolver implementation.
 func (r *Resolver) TeamPost() graph.TeamPostResolver { return &teamPostResolver{r} }
+
+// TeamTab returns graph.TeamTabResolver implementation.
+func (r *Resolver) TeamTab() graph.TeamTabResolver { return &teamTabResolver{r} }
 
 // UserProtection returns graph.UserProtectionResolver implementation.
 func (r *Resolver) UserProtection() graph.UserProtectionResolver { return &userProtectionResolver{r} }
@@ -1499,6 +1574,7 @@ type (
 	licenseResolver                      struct{ *Resolver }
 	licensedUserResolver                 struct{ *Resolver }
 	mailFolderResolver                   struct{ *Resolver }
+	mailItemResolver                     struct{ *Resolver }
 	mailboxResolver                      struct{ *Resolver }
 	mutationResolver                     struct{ *Resolver }
 	objectProtectionResolver             struct{ *Resolver }
@@ -1523,12 +1599,16 @@ type (
 	restoreTeamResolver                  struct{ *Resolver }
 	sendItemsPayloadResolver             struct{ *Resolver }
 	serverResolver                       struct{ *Resolver }
+	siteContainerResolver                struct{ *Resolver }
+	siteEntryResolver                    struct{ *Resolver }
 	startCopyJobPayloadResolver          struct{ *Resolver }
 	startJobPayloadResolver              struct{ *Resolver }
 	subscriptionResolver                 struct{ *Resolver }
 	syncOrganizationPayloadResolver      struct{ *Resolver }
 	synchronizeRepositoryPayloadResolver struct{ *Resolver }
 	teamChannelResolver                  struct{ *Resolver }
+	teamFileResolver                     struct{ *Resolver }
 	teamPostResolver                     struct{ *Resolver }
+	teamTabResolver                      struct{ *Resolver }
 	userProtectionResolver               struct{ *Resolver }
 )
