@@ -25,3 +25,23 @@ func TestEveryNodeTypeHasALookup(t *testing.T) {
 		t.Errorf("Node's implementations %v, node(id:) reads %v", inSchema, here)
 	}
 }
+
+// TestServerIDOfABrowsedRecord: an input gets the server's id back from a
+// browsed record's own id, whatever the server's id holds (slashes, colons),
+// and takes any other string as the server's id itself.
+func TestServerIDOfABrowsedRecord(t *testing.T) {
+	session := "7849024f-745a-5926-b9ce-cde6d3450bc8"
+	for _, own := range []string{"0b61af42-023b-561b-9ec7-bb16a4f0edd5", "19:1a2b3c4d@thread.tacv2", "AAMkAD/x+y==", "01621AF881D4A9A8C1-000"} {
+		if got := serverID(browsedID("MailItem", "east-2", session, own)); got != own {
+			t.Errorf("the record of %q gives %q", own, got)
+		}
+		if got := serverID(own); got != own {
+			t.Errorf("the server's id %q gives %q", own, got)
+		}
+	}
+	for _, other := range []string{recordID("ProcessedObject", "default", session, "x"), nodeID("Job", "default", session), ""} {
+		if got := serverID(other); got != other {
+			t.Errorf("%q, not a browsed record's id, gives %q", other, got)
+		}
+	}
+}
