@@ -66,18 +66,20 @@ func TestTwoLargeExports(t *testing.T) {
 				ID        string
 				Mailboxes struct {
 					Nodes []struct {
-						ID    string
-						Items struct{ Nodes []struct{ ID string } }
+						ID, ObjectID string
+						Items        struct {
+							Nodes []struct{ ID, ObjectID string }
+						}
 					}
 				}
 			}
 		}
 	}
 	ask(`mutation($org: ID!) { openRestoreSession(input: {organizationId: $org, kind: EXCHANGE, reason: "load"}) {
-		restoreSession { id mailboxes(first: 1) { nodes { id items(first: 2) { nodes { id } } } } } } }`, map[string]any{"org": g.Sim.OrganizationIDs()[0]}, &opened)
+		restoreSession { id mailboxes(first: 1) { nodes { id objectId items(first: 2) { nodes { id objectId } } } } } } }`, map[string]any{"org": g.Sim.OrganizationIDs()[0]}, &opened)
 	rs := opened.OpenRestoreSession.RestoreSession
 	mailbox := rs.Mailboxes.Nodes[0]
-	items := []string{mailbox.Items.Nodes[0].ID, mailbox.Items.Nodes[1].ID}
+	items := []string{mailbox.Items.Nodes[0].ID, mailbox.Items.Nodes[1].ID} // the records' own ids, as a client has them
 
 	peak := watchMemory(t)
 	start := time.Now()
@@ -132,7 +134,7 @@ func TestTwoLargeExports(t *testing.T) {
 	downloaded := time.Since(start)
 	maxRSS := peak()
 
-	want := restExportSum(t, g, rs.ID, mailbox.ID, items)
+	want := restExportSum(t, g, rs.ID, mailbox.ObjectID, []string{mailbox.Items.Nodes[0].ObjectID, mailbox.Items.Nodes[1].ObjectID})
 	for i, sum := range sums {
 		if !bytes.Equal(sum, want) {
 			t.Errorf("download %d: sha256 %x, the REST export's %x", i, sum, want)
