@@ -438,16 +438,19 @@ func (g *Gateway) ready(all bool) func(context.Context) error {
 
 // clientSchema answers /schema.graphql: the schema as frontend tools read
 // it (relay-compiler, graphql-codegen), without the federation's parts, to
-// those who may ask /graphql.
+// those who may ask /graphql. It is printed when first asked, not at start.
 func clientSchema(gate *access.Gate) http.Handler {
-	text := []byte(graph.ClientSchema())
-	sum := sha256.Sum256(text)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	file := sync.OnceValues(func() ([]byte, string) {
+		text := []byte(graph.ClientSchema())
+		sum := sha256.Sum256(text)
+		return text, `"` + hex.EncodeToString(sum[:8]) + `"`
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := gate.Identify(r.Context(), r.Header.Get("X-API-Key"), r.Header.Get("Authorization")); err != nil {
 			http.Error(w, "unauthenticated: send an API key (X-API-Key) or a bearer token, as to /graphql", http.StatusUnauthorized)
 			return
 		}
+		text, etag := file()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Cache-Control", "no-cache") // may be kept, but asked again: a new version may change it

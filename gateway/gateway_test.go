@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/vb365-graphql/vb365-graphql/config"
 	"github.com/vb365-graphql/vb365-graphql/gateway"
+	"github.com/vb365-graphql/vb365-graphql/graph"
 	"github.com/vb365-graphql/vb365-graphql/internal/testenv"
 	"github.com/vb365-graphql/vb365-graphql/upstream"
 	"github.com/vb365-graphql/vb365-graphql/upstream/vb365sim"
@@ -115,5 +118,44 @@ func TestExportSpoolOfItsOwn(t *testing.T) {
 	g.Close(context.Background())
 	if left, _ := filepath.Glob(filepath.Join(base, fmt.Sprintf("%d-*", os.Getpid()))); len(left) >= len(own) {
 		t.Errorf("left after close: %v", left)
+	}
+}
+
+// TestSchemaFile: /schema.graphql is the client schema, for those who may
+// ask /graphql (401 without a key where keys are set), revalidated by its
+// ETag, gzipped for who asks; with introspection off it is not served.
+func TestSchemaFile(t *testing.T) {
+	g := testenv.Start(t, testenv.Options{Env: map[string]string{"VB365_API_KEYS": "k3y-schema"}})
+	get := func(url string, headers ...string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req) // as sent: no transparent gzip
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, _ := get(g.URL + "/schema.graphql"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without a key: HTTP %d, want 401", resp.StatusCode)
+	}
+	resp, body := get(g.URL+"/schema.graphql", "X-API-Key", "k3y-schema")
+	if resp.StatusCode != http.StatusOK || body != graph.ClientSchema() || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("with a key: HTTP %d %s, %d bytes, want the client schema's %d", resp.StatusCode, resp.Header.Get("Content-Type"), len(body), len(graph.ClientSchema()))
+	}
+	if again, _ := get(g.URL+"/schema.graphql", "X-API-Key", "k3y-schema", "If-None-Match", resp.Header.Get("ETag")); again.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidated by its ETag: HTTP %d, want 304", again.StatusCode)
+	}
+	if zipped, _ := get(g.URL+"/schema.graphql", "X-API-Key", "k3y-schema", "Accept-Encoding", "gzip, deflate, br, zstd"); zipped.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("offered Node's encodings: %q, want gzip", zipped.Header.Get("Content-Encoding"))
+	}
+
+	off := testenv.Start(t, testenv.Options{Env: map[string]string{"VB365_INTROSPECTION": "false"}})
+	if resp, body := get(off.URL + "/schema.graphql"); resp.StatusCode == http.StatusOK && strings.Contains(body, "type Job") {
+		t.Errorf("with introspection off, /schema.graphql is served")
 	}
 }

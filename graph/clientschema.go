@@ -54,9 +54,15 @@ func federationOnly(name string) bool {
 func clientDirectives(list ast.DirectiveList) ast.DirectiveList {
 	var out ast.DirectiveList
 	for _, d := range list {
-		if d.Name == "deprecated" || d.Name == "specifiedBy" || d.Name == "oneOf" {
+		if specDirective(d.Name) {
 			out = append(out, d)
 		}
 	}
 	return out
+}
+
+// specDirective reports whether a directive that stands in a schema is one
+// of the GraphQL specification's, which every client knows.
+func specDirective(name string) bool {
+	return name == "deprecated" || name == "specifiedBy" || name == "oneOf"
 }

@@ -65,3 +65,26 @@ func TestCommittedClientSchemaIsCurrent(t *testing.T) {
 		t.Errorf("graph/client.graphql is not the current client schema (%v): run go generate ./graph and commit it", err)
 	}
 }
+
+// TestServedSchemaIsWhatGraphQLJSReads: introspection shows no gqlgen
+// Entity, no federation directive, and only the specification's directive
+// locations (graphql-js, and the tools on it, fail on any other).
+func TestServedSchemaIsWhatGraphQLJSReads(t *testing.T) {
+	served := graph.ServedSchema()
+	if served.Types["Entity"] != nil || served.Types["_Entity"] == nil {
+		t.Errorf("Entity served: %v; _Entity served: %v", served.Types["Entity"] != nil, served.Types["_Entity"] != nil)
+	}
+	for name, d := range served.Directives {
+		if name == "key" || name == "shareable" || name == "link" {
+			t.Errorf("the federation's @%s is served", name)
+		}
+		for _, l := range d.Locations {
+			if l == ast.LocationDirectiveDefinition {
+				t.Errorf("@%s is served on %s", name, l)
+			}
+		}
+	}
+	if served.Directives["skip"] == nil || served.Directives["deprecated"] == nil {
+		t.Errorf("@skip or @deprecated is not served")
+	}
+}

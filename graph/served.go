@@ -26,7 +26,7 @@ var ServedSchema = sync.OnceValue(func() *ast.Schema {
 	delete(served.Types, "Entity")
 	served.Directives = map[string]*ast.DirectiveDefinition{}
 	for name, d := range parsedSchema.Directives {
-		if d.Position == nil || !d.Position.Src.BuiltIn || name == "deprecated" || name == "specifiedBy" || name == "oneOf" || slices.ContainsFunc(d.Locations, executable) {
+		if d.Position == nil || !d.Position.Src.BuiltIn || specDirective(name) || slices.ContainsFunc(d.Locations, executable) {
 			copied := *d
 			copied.Locations = slices.DeleteFunc(slices.Clone(d.Locations), func(l ast.DirectiveLocation) bool { return !specified[l] })
 			served.Directives[name] = &copied
@@ -37,16 +37,13 @@ var ServedSchema = sync.OnceValue(func() *ast.Schema {
 
 // specified are the directive locations of the GraphQL specification
 // (October 2021), those graphql-js knows.
-var specified = map[ast.DirectiveLocation]bool{}
-
-func init() {
-	for _, l := range []ast.DirectiveLocation{ast.LocationQuery, ast.LocationMutation, ast.LocationSubscription, ast.LocationField,
-		ast.LocationFragmentDefinition, ast.LocationFragmentSpread, ast.LocationInlineFragment, ast.LocationVariableDefinition,
-		ast.LocationSchema, ast.LocationScalar, ast.LocationObject, ast.LocationFieldDefinition, ast.LocationArgumentDefinition,
-		ast.LocationInterface, ast.LocationUnion, ast.LocationEnum, ast.LocationEnumValue, ast.LocationInputObject,
-		ast.LocationInputFieldDefinition} {
-		specified[l] = true
-	}
+var specified = map[ast.DirectiveLocation]bool{
+	ast.LocationQuery: true, ast.LocationMutation: true, ast.LocationSubscription: true, ast.LocationField: true,
+	ast.LocationFragmentDefinition: true, ast.LocationFragmentSpread: true, ast.LocationInlineFragment: true,
+	ast.LocationVariableDefinition: true, ast.LocationSchema: true, ast.LocationScalar: true, ast.LocationObject: true,
+	ast.LocationFieldDefinition: true, ast.LocationArgumentDefinition: true, ast.LocationInterface: true,
+	ast.LocationUnion: true, ast.LocationEnum: true, ast.LocationEnumValue: true, ast.LocationInputObject: true,
+	ast.LocationInputFieldDefinition: true,
 }
 
 // executable reports whether a directive may stand in an operation (@skip,

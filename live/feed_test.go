@@ -63,10 +63,7 @@ func TestTheFeedDrivesPolls(t *testing.T) {
 	cancel()
 	for range states {
 	}
-	time.Sleep(100 * time.Millisecond)
-	sim.ResetCalls()
-	time.Sleep(300 * time.Millisecond)
-	if n := sim.Calls()["GET /Events"]; n != 0 {
+	if n := callsOnceQuiet(sim, "GET /Events", 300*time.Millisecond); n != 0 {
 		t.Errorf("the feed was read %d times with nothing followed", n)
 	}
 }
